@@ -1,0 +1,49 @@
+"""Pure geometry for hailin: CRS handling, GCJ-02, ellipsoidal areas, the sites."""
+
+import logging
+
+from geo.area import M2_PER_HA, M2_PER_MU, InvalidGeometryWarning, area, area_m2, convert_area
+from geo.crs import (
+    CGCS2000,
+    GCJ02,
+    WGS84,
+    fit_crs_to_coordinates,
+    gauss_kruger_crs,
+    normalize_crs,
+    to_wgs84,
+    to_wgs84_geometries,
+    wgs84_to_gcj02_geometries,
+)
+from geo.errors import CRSError, GeometryError, HailinError, SiteError
+from geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
+from geo.sites import KNOWN_SITES, load_sites, normalize_sites
+
+__all__ = [
+    "CGCS2000",
+    "GCJ02",
+    "KNOWN_SITES",
+    "M2_PER_HA",
+    "M2_PER_MU",
+    "WGS84",
+    "CRSError",
+    "GeometryError",
+    "HailinError",
+    "InvalidGeometryWarning",
+    "SiteError",
+    "area",
+    "area_m2",
+    "convert_area",
+    "fit_crs_to_coordinates",
+    "gauss_kruger_crs",
+    "gcj02_to_wgs84",
+    "in_mainland_china",
+    "load_sites",
+    "normalize_crs",
+    "normalize_sites",
+    "to_wgs84",
+    "to_wgs84_geometries",
+    "wgs84_to_gcj02",
+    "wgs84_to_gcj02_geometries",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

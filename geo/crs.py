@@ -1,0 +1,264 @@
+"""Coordinate reference systems as patrol files declare them.
+
+Everything hailin stores is EPSG:4326. Input can be WGS84, CGCS2000 (geographic
+EPSG:4490 or Gauss-Kruger metres, 3- or 6-degree zones, with or without the zone
+number in front of the easting) or GCJ-02, which has no EPSG code and is
+represented here by the string constant :data:`GCJ02`.
+"""
+
+import re
+
+import geopandas
+import numpy as np
+import pyproj
+import shapely
+
+from geo.errors import CRSError
+from geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+
+GCJ02 = "gcj02"
+WGS84 = pyproj.CRS.from_epsg(4326)
+CGCS2000 = pyproj.CRS.from_epsg(4490)
+
+# CGCS2000 Gauss-Kruger EPSG codes: (first code, first zone, zone width in degrees).
+_GK3_PREFIXED = (4513, 25, 3)  # zones 25-45, easting = zone * 1e6 + 500 km
+_GK3_PLAIN = (4534, 25, 3)  # CM 75E-135E, easting = 500 km
+_GK6_PREFIXED = (4491, 13, 6)  # zones 13-23
+_GK6_PLAIN = (4502, 13, 6)  # CM 75E-135E
+_ZONE_RANGE = {3: range(25, 46), 6: range(13, 24)}
+
+_ALIASES = {
+    "wgs84": WGS84,
+    "wgs-84": WGS84,
+    "wgs 84": WGS84,
+    "cgcs2000": CGCS2000,
+    "cgcs 2000": CGCS2000,
+    "国家2000": CGCS2000,
+    "2000国家大地坐标系": CGCS2000,
+}
+_GCJ02_ALIASES = {
+    "gcj02",
+    "gcj-02",
+    "gcj_02",
+    "gcj",
+    "gaode",
+    "amap",
+    "tencent",
+    "火星坐标",
+    "高德",
+}
+
+# "cgcs2000:gk3:zone40", "cgcs2000:gk3:cm120", "cgcs2000:gk6:zone20"
+_GK_PATTERN = re.compile(r"^cgcs2000:gk(?P<width>[36]):(?P<kind>zone|cm)(?P<number>\d{1,3})$")
+
+
+def gauss_kruger_crs(zone=None, *, central_meridian=None, width=3, zone_prefix=True):
+    """The CGCS2000 Gauss-Kruger CRS for a zone or a central meridian.
+
+    Examples
+    --------
+    >>> gauss_kruger_crs(40).to_epsg()
+    4528
+    >>> gauss_kruger_crs(central_meridian=120, zone_prefix=False).to_epsg()
+    4549
+    """
+    if width not in _ZONE_RANGE:
+        raise CRSError(f"Gauss-Kruger zone width must be 3 or 6 degrees, got {width!r}")
+    if zone is None:
+        if central_meridian is None:
+            raise CRSError("give a Gauss-Kruger zone number or a central meridian")
+        # 3-degree zone n has CM 3n; 6-degree zone n has CM 6n - 3.
+        zone = central_meridian / 3 if width == 3 else (central_meridian + 3) / 6
+        if zone != int(zone):
+            raise CRSError(
+                f"{central_meridian!r}E is not the central meridian of a {width}-degree zone"
+            )
+        zone = int(zone)
+    if zone not in _ZONE_RANGE[width]:
+        first, last = _ZONE_RANGE[width][0], _ZONE_RANGE[width][-1]
+        raise CRSError(
+            f"CGCS2000 {width}-degree Gauss-Kruger zones run {first}-{last}, got {zone!r}"
+        )
+    if width == 3:
+        first_code, first_zone, _ = _GK3_PREFIXED if zone_prefix else _GK3_PLAIN
+    else:
+        first_code, first_zone, _ = _GK6_PREFIXED if zone_prefix else _GK6_PLAIN
+    return pyproj.CRS.from_epsg(first_code + zone - first_zone)
+
+
+def _gauss_kruger_info(crs):
+    """(zone, width, zone_prefix) of a CGCS2000 Gauss-Kruger CRS, else None."""
+    code = crs.to_epsg() if isinstance(crs, pyproj.CRS) else None
+    if code is None:
+        return None
+    for (first_code, first_zone, width), prefix in (
+        (_GK3_PREFIXED, True),
+        (_GK3_PLAIN, False),
+        (_GK6_PREFIXED, True),
+        (_GK6_PLAIN, False),
+    ):
+        count = len(_ZONE_RANGE[width])
+        if first_code <= code < first_code + count:
+            return code - first_code + first_zone, width, prefix
+    return None
+
+
+def normalize_crs(value):
+    """Turn any CRS a user or a file gives into a ``pyproj.CRS`` or :data:`GCJ02`.
+
+    Accepts EPSG codes (``4490``, ``"EPSG:4549"``), WKT, PROJ strings,
+    ``pyproj.CRS`` objects, names (``"wgs84"``, ``"cgcs2000"``, ``"gcj02"`` and
+    the Gaode/Tencent aliases) and CGCS2000 Gauss-Kruger shorthands such as
+    ``"cgcs2000:gk3:zone40"`` or ``"cgcs2000:gk3:cm120"``.
+
+    Examples
+    --------
+    >>> normalize_crs("cgcs2000").to_epsg()
+    4490
+    >>> normalize_crs("GCJ-02")
+    'gcj02'
+    >>> normalize_crs("cgcs2000:gk3:cm120").to_epsg()
+    4549
+    """
+    if value is None:
+        raise CRSError("no coordinate reference system given")
+    if isinstance(value, pyproj.CRS):
+        return value
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key in _GCJ02_ALIASES:
+            return GCJ02
+        if key in _ALIASES:
+            return _ALIASES[key]
+        match = _GK_PATTERN.match(key.replace(" ", ""))
+        if match:
+            width = int(match["width"])
+            number = int(match["number"])
+            if match["kind"] == "zone":
+                return gauss_kruger_crs(number, width=width, zone_prefix=True)
+            return gauss_kruger_crs(central_meridian=number, width=width, zone_prefix=False)
+        if key.isdigit():
+            value = int(key)
+    try:
+        return pyproj.CRS.from_user_input(value)
+    except (pyproj.exceptions.CRSError, TypeError) as error:
+        raise CRSError(
+            f"unknown coordinate reference system {value!r}: expected an EPSG code, "
+            "WKT, 'wgs84', 'cgcs2000', 'gcj02' or 'cgcs2000:gk3:zone40'-style name"
+        ) from error
+
+
+def fit_crs_to_coordinates(crs, x):
+    """Adjust a declared CRS to what the eastings ``x`` show.
+
+    Patrol files often say "CGCS2000" while holding Gauss-Kruger metres, or
+    give a zone CRS without the zone number in front of the easting (or the
+    reverse). A prefixed easting (e.g. 40 512 345 m) names its zone, so the
+    matching EPSG code is chosen; a plain easting under a geographic CRS
+    cannot be placed and raises :class:`CRSError`.
+
+    Examples
+    --------
+    >>> fit_crs_to_coordinates("cgcs2000", [40512345.0]).to_epsg()
+    4528
+    >>> fit_crs_to_coordinates(4528, [512345.0]).to_epsg()
+    4549
+    """
+    crs = normalize_crs(crs)
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if crs == GCJ02 or x.size == 0:
+        return crs
+    looks_projected = bool(np.nanmax(np.abs(x)) > 360.0)
+    prefixed_zone = None
+    if looks_projected and np.nanmin(x) >= 1e7:
+        zones = np.unique(np.floor(x / 1e6).astype(int))
+        if zones.size > 1:
+            raise CRSError(
+                f"eastings carry several Gauss-Kruger zone numbers {zones.tolist()}; "
+                "split the file by zone"
+            )
+        prefixed_zone = int(zones[0])
+
+    if crs.is_geographic:
+        if not looks_projected:
+            return crs
+        if prefixed_zone is None:
+            raise CRSError(
+                f"coordinates look like metres (easting up to {np.nanmax(x):.0f}) but the "
+                f"CRS {crs.name!r} is geographic; give the zone, e.g. --crs cgcs2000:gk3:cm120"
+            )
+        datum = crs.datum.name if crs.datum else ""
+        if "2000" not in datum:
+            raise CRSError(
+                f"eastings with a zone number ({prefixed_zone}) only fit CGCS2000 "
+                f"Gauss-Kruger zones, but the CRS is {crs.name!r}"
+            )
+        width = 3 if prefixed_zone in _ZONE_RANGE[3] else 6
+        return gauss_kruger_crs(prefixed_zone, width=width)
+
+    info = _gauss_kruger_info(crs)
+    if info is None:
+        if not looks_projected:
+            raise CRSError(f"coordinates look like degrees but the CRS {crs.name!r} is projected")
+        return crs
+    zone, width, has_prefix = info
+    if not looks_projected:
+        raise CRSError(f"coordinates look like degrees but the CRS {crs.name!r} is projected")
+    if prefixed_zone is not None:
+        if prefixed_zone != zone:
+            raise CRSError(
+                f"eastings carry zone number {prefixed_zone} but the CRS {crs.name!r} "
+                f"is zone {zone}"
+            )
+        return crs if has_prefix else gauss_kruger_crs(zone, width=width, zone_prefix=True)
+    return gauss_kruger_crs(zone, width=width, zone_prefix=False) if has_prefix else crs
+
+
+def to_wgs84_geometries(geometries, crs):
+    """Reproject an array of shapely geometries from ``crs`` to EPSG:4326."""
+    crs = normalize_crs(crs)
+    geometries = np.asarray(geometries, dtype=object)
+    if crs == GCJ02:
+        return shapely.transform(geometries, _gcj02_to_wgs84_xy)
+    if crs == WGS84 or crs.equals(WGS84, ignore_axis_order=True):
+        return geometries
+    transformer = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+    return shapely.transform(
+        geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
+
+
+def wgs84_to_gcj02_geometries(geometries):
+    """Shift an array of EPSG:4326 geometries to GCJ-02 for drawing on Gaode tiles."""
+    return shapely.transform(np.asarray(geometries, dtype=object), _wgs84_to_gcj02_xy)
+
+
+def _gcj02_to_wgs84_xy(xy):
+    lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def _wgs84_to_gcj02_xy(xy):
+    lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def to_wgs84(gdf, crs=None):
+    """Return a copy of a GeoDataFrame in EPSG:4326.
+
+    ``crs`` overrides the frame's own CRS (needed for GCJ-02, which a
+    GeoDataFrame cannot carry).
+    """
+    declared = gdf.crs if crs is None else crs
+    if declared is None:
+        raise CRSError("the data has no coordinate reference system; give one (--crs)")
+    declared = normalize_crs(declared)
+    out = gdf.copy()
+    if declared != GCJ02:
+        x = shapely.get_coordinates(np.asarray(gdf.geometry.values, dtype=object))[:, 0]
+        declared = fit_crs_to_coordinates(declared, x)
+    geometries = to_wgs84_geometries(np.asarray(gdf.geometry.values, dtype=object), declared)
+    name = gdf.geometry.name
+    out[name] = geopandas.GeoSeries(geometries, index=gdf.index, crs=WGS84)
+    return out.set_crs(WGS84, allow_override=True)

@@ -1,0 +1,21 @@
+"""Errors raised by hailin; every one derives from :class:`HailinError`.
+
+The root lives in ``geo`` because ``geo`` is the package every other one
+imports; the other packages subclass it in their own ``errors`` modules.
+"""
+
+
+class HailinError(Exception):
+    """Root of every error hailin raises on purpose."""
+
+
+class CRSError(HailinError, ValueError):
+    """A coordinate reference system that is unknown or does not fit the data."""
+
+
+class GeometryError(HailinError, ValueError):
+    """A geometry of the wrong type, or one that cannot be repaired."""
+
+
+class SiteError(HailinError, ValueError):
+    """A reserve boundary file that cannot serve as the site registry."""

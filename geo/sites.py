@@ -1,0 +1,131 @@
+"""The site registry: the reserve polygons every other layer is placed in.
+
+The bundled polygons (``geo/data/sites.geojson``) are illustrative demo
+geometry at the approximate positions of the three Fuding reserves on Shacheng
+Bay (沙埕港), sized to about 2,068 mu in all. They are not official boundaries;
+a workspace replaces them with ``hailin sites import FILE``.
+"""
+
+import re
+from importlib import resources
+
+import geopandas
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import WGS84, to_wgs84
+from geo.errors import SiteError
+
+SITE_COLUMNS = ["site_id", "name_zh", "name_en", "township", "geometry"]
+
+KNOWN_SITES = {
+    "kewan": ("柯湾", "Kewan", "前岐镇"),
+    "xuncheng": ("巽城", "Xuncheng", "店下镇"),
+    "luochun": ("罗唇", "Luochun", "佳阳畲族乡"),
+}
+
+# Header variants seen in boundary files, lower-cased.
+_HEADERS = {
+    "site_id": ("site_id", "id", "code", "编号", "代码", "保护区编号"),
+    "name_zh": ("name_zh", "名称", "保护区", "保护区名称", "小区名称", "name"),
+    "name_en": ("name_en", "english", "英文名"),
+    "township": ("township", "town", "乡镇", "所在乡镇"),
+}
+
+
+def load_sites():
+    """The bundled (illustrative) reserve polygons, EPSG:4326.
+
+    Examples
+    --------
+    >>> load_sites()["site_id"].tolist()
+    ['kewan', 'xuncheng', 'luochun']
+    """
+    path = resources.files("geo").joinpath("data", "sites.geojson")
+    with resources.as_file(path) as real_path:
+        sites = geopandas.read_file(real_path)
+    return sites[SITE_COLUMNS].set_crs(WGS84, allow_override=True)
+
+
+def _pick_column(frame, candidates):
+    lowered = {str(c).strip().lower(): c for c in frame.columns}
+    for name in candidates:
+        if name in lowered:
+            return lowered[name]
+    return None
+
+
+def _slug(text):
+    slug = re.sub(r"[^a-z0-9]+", "_", str(text).strip().lower()).strip("_")
+    return slug or None
+
+
+def _known_site_for(name):
+    for site_id, (zh, en, _township) in KNOWN_SITES.items():
+        if name and (zh in str(name) or en.lower() in str(name).lower()):
+            return site_id
+    return None
+
+
+def normalize_sites(frame, *, source="sites"):
+    """Official boundaries (any columns, any CRS) as a site registry frame.
+
+    Site ids come from an id column, else from a name of a known reserve, else
+    from the English name; polygons are reprojected to EPSG:4326, repaired
+    when invalid, and every row must be a polygon with a unique id.
+    """
+    if not isinstance(frame, geopandas.GeoDataFrame):
+        raise TypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
+    if len(frame) == 0:
+        raise SiteError(f"{source}: no features")
+    frame = to_wgs84(frame)
+    picked = {key: _pick_column(frame, names) for key, names in _HEADERS.items()}
+    if picked["site_id"] is None and picked["name_zh"] is None and picked["name_en"] is None:
+        raise SiteError(
+            f"{source}: no site id or name column; expected one of "
+            f"{', '.join(_HEADERS['site_id'] + _HEADERS['name_zh'])}, "
+            f"found {', '.join(map(str, frame.columns))}"
+        )
+    out = pd.DataFrame(index=frame.index)
+    for key, column in picked.items():
+        values = frame[column] if column is not None else pd.Series(None, index=frame.index)
+        out[key] = values.astype("object").where(values.notna(), None)
+    for row, position in zip(out.index, range(len(out)), strict=True):
+        name = out.at[row, "name_zh"] or out.at[row, "name_en"]
+        site_id = (
+            out.at[row, "site_id"] or _known_site_for(name) or _slug(out.at[row, "name_en"] or "")
+        )
+        if not site_id:
+            raise SiteError(f"{source}: feature {position + 1} has no site id or usable name")
+        site_id = str(site_id).strip()
+        out.at[row, "site_id"] = site_id
+        zh, en, township = KNOWN_SITES.get(site_id, (None, None, None))
+        out.at[row, "name_zh"] = out.at[row, "name_zh"] or zh or site_id
+        out.at[row, "name_en"] = out.at[row, "name_en"] or en or site_id
+        out.at[row, "township"] = out.at[row, "township"] or township
+    duplicated = out["site_id"][out["site_id"].duplicated()].unique().tolist()
+    if duplicated:
+        raise SiteError(f"{source}: site id(s) {', '.join(duplicated)} appear more than once")
+    geometries = np.asarray(frame.geometry.values, dtype=object)
+    types = shapely.get_type_id(geometries)
+    not_polygons = np.flatnonzero(~np.isin(types, (3, 6)))
+    if not_polygons.size:
+        first = int(not_polygons[0])
+        kind = "no geometry" if geometries[first] is None else geometries[first].geom_type
+        raise SiteError(
+            f"{source}: feature {first + 1} ({out['site_id'].iloc[first]}) is {kind}; "
+            "site boundaries must be polygons"
+        )
+    invalid = ~shapely.is_valid(geometries)
+    if invalid.any():
+        repaired = shapely.make_valid(geometries[invalid])
+        polygons = [
+            shapely.union_all(
+                [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+            )
+            for g in repaired
+        ]
+        geometries = geometries.copy()
+        geometries[invalid] = polygons
+    return geopandas.GeoDataFrame(out, geometry=geometries, crs=WGS84).reset_index(drop=True)

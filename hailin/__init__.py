@@ -1,0 +1,35 @@
+"""hailin (海林): the record of Spartina clearance and mangrove restoration in Fuding.
+
+The notebook API: everything takes and returns GeoDataFrames.
+"""
+
+import logging
+
+from geo import (
+    GCJ02,
+    HailinError,
+    area,
+    gcj02_to_wgs84,
+    load_sites,
+    normalize_crs,
+    to_wgs84,
+    wgs84_to_gcj02,
+)
+from maps import overview_map
+from surveys import Workspace, read_vector
+
+__all__ = [
+    "GCJ02",
+    "HailinError",
+    "Workspace",
+    "area",
+    "gcj02_to_wgs84",
+    "load_sites",
+    "normalize_crs",
+    "overview_map",
+    "read_vector",
+    "to_wgs84",
+    "wgs84_to_gcj02",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,0 +1,3 @@
+from hailin.cli import main
+
+main()

@@ -1,0 +1,29 @@
+"""The `hailin` command line: one module per subcommand."""
+
+import click
+
+from hailin.cli.area import area_command
+from hailin.cli.demo import demo_command
+from hailin.cli.init import init_command
+from hailin.cli.sites import sites_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-w",
+    "--workspace",
+    type=click.Path(file_okay=False),
+    help="Workspace folder (default: $HAILIN_WORKSPACE, else the current folder).",
+)
+@click.version_option(package_name="hailin")
+@click.pass_context
+def main(ctx, workspace):
+    """hailin (海林): Spartina clearance and mangrove restoration records for Fuding."""
+    ctx.ensure_object(dict)
+    ctx.obj["workspace"] = workspace
+
+
+for command in (init_command, demo_command, sites_group, area_command):
+    main.add_command(command)
+
+__all__ = ["main"]

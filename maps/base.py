@@ -1,0 +1,80 @@
+"""The frame every hailin map shares: basemaps, controls and the legend."""
+
+import html
+
+import folium
+import folium.plugins
+import xyzservices.providers as providers
+from branca.element import MacroElement
+from jinja2 import Template
+
+from layers.text import text
+
+BASEMAPS = {
+    "osm": providers.OpenStreetMap.Mapnik,
+    "imagery": providers.Esri.WorldImagery,
+}
+
+
+def new_map(bounds, lang="zh", basemap="osm"):
+    """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy) with basemaps."""
+    if basemap not in BASEMAPS:
+        raise ValueError(f"basemap should be one of {sorted(BASEMAPS)}, got {basemap!r}")
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    order = [basemap] + [name for name in BASEMAPS if name != basemap]
+    for name in order:
+        provider = BASEMAPS[name]
+        folium.TileLayer(
+            tiles=provider.build_url(),
+            attr=provider.html_attribution,
+            name=provider.name,
+            max_zoom=provider.get("max_zoom", 19),
+            overlay=False,
+            control=True,
+        ).add_to(fmap)
+    minx, miny, maxx, maxy = bounds
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    folium.plugins.Fullscreen().add_to(fmap)
+    folium.plugins.MeasureControl(
+        primary_length_unit="meters", primary_area_unit="sqmeters"
+    ).add_to(fmap)
+    return fmap
+
+
+class _Legend(MacroElement):
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <div class="hailin-legend" style="position: fixed; bottom: 28px; left: 12px;
+             z-index: 1000; background: rgba(255,255,255,0.92); padding: 8px 10px;
+             border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);
+             font: 13px/1.5 sans-serif;">
+          <b>{{ this.title }}</b><br>{{ this.rows }}
+        </div>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title, rows):
+        super().__init__()
+        self._name = "Legend"
+        self.title = title
+        self.rows = rows
+
+
+def add_legend(fmap, entries, lang="zh"):
+    """Add a fixed legend listing ``entries`` (dicts with label, color, fill)."""
+    rows = "<br>".join(
+        '<span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+        f"border:2px solid {html.escape(e['color'])};background:{html.escape(e.get('fill', e['color']))};"
+        f'opacity:0.8"></span>{html.escape(e["label"])}'
+        for e in entries
+    )
+    fmap.get_root().html.add_child(_Legend(html.escape(text("legend", lang)), rows))
+    return fmap
+
+
+def finish(fmap, entries, lang="zh"):
+    """Add the layer control and the legend once every layer is on the map."""
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return add_legend(fmap, entries, lang)

@@ -1,0 +1,32 @@
+"""Errors of the survey side: files, workspaces and the store."""
+
+from geo.errors import HailinError
+
+
+class WorkspaceError(HailinError, FileNotFoundError):
+    """A folder that is not a hailin workspace, or a broken one."""
+
+
+class SettingsError(HailinError, ValueError):
+    """A hailin.toml value of the wrong kind."""
+
+
+class StoreError(HailinError, OSError):
+    """The workspace store (GeoPackage) cannot be read or written."""
+
+
+class SurveyFileError(HailinError, ValueError):
+    """An uploaded file that cannot be read as a whole."""
+
+    def __init__(self, message, *, file=None, row=None, column=None):
+        where = ", ".join(
+            part
+            for part in (
+                f"{file}" if file else "",
+                f"row {row}" if row is not None else "",
+                f"column {column!r}" if column else "",
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file, self.row, self.column, self.reason = file, row, column, message

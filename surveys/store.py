@@ -1,0 +1,348 @@
+"""The workspace store: a GeoPackage written and read through SQLite directly.
+
+GDAL writes one layer per call, each in its own transaction; an import must put
+its upload, accepted rows and rejects in place together or not at all, so the
+store speaks SQLite itself. The files it writes are plain GeoPackage 1.4 (any
+GIS, QGIS included, opens them); geometry is EPSG:4326 without envelopes.
+"""
+
+import contextlib
+import sqlite3
+import struct
+
+import geopandas
+import numpy as np
+import pandas as pd
+import shapely
+
+from surveys.errors import StoreError
+
+GEOMETRY_COLUMN = "geometry"
+SRS_ID = 4326
+_APPLICATION_ID = 0x47504B47  # "GPKG"
+_USER_VERSION = 10400
+_HEADER = b"GP\x00\x01" + struct.pack("<i", SRS_ID)  # little endian, no envelope
+_EMPTY_HEADER = b"GP\x00\x11" + struct.pack("<i", SRS_ID)
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+_WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,'
+    'AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]'
+)
+
+_CORE_TABLES = """
+CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+CREATE TABLE IF NOT EXISTS gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT
+  (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE,
+  max_y DOUBLE, srs_id INTEGER, CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id)
+  REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+"""
+
+_SRS_ROWS = [
+    ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian"),
+    ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic"),
+    ("WGS 84 geodetic", SRS_ID, "EPSG", 4326, _WGS84_WKT, "longitude/latitude WGS 84"),
+]
+
+# Column kinds the store knows; each maps to a GeoPackage column type.
+SQL_TYPES = {
+    "text": "TEXT",
+    "integer": "INTEGER",
+    "real": "REAL",
+    "boolean": "BOOLEAN",
+    "datetime": "DATETIME",
+    "date": "DATE",
+}
+
+
+def encode_geometries(geometries):
+    """GeoPackage geometry blobs (list of bytes or None) for shapely geometries."""
+    geometries = np.asarray(geometries, dtype=object)
+    wkb = shapely.to_wkb(geometries, byte_order=1, flavor="iso", output_dimension=3)
+    empty = shapely.is_empty(geometries)
+    return [
+        None if w is None else (_EMPTY_HEADER if e else _HEADER) + w
+        for w, e in zip(wkb.tolist(), empty.tolist(), strict=True)
+    ]
+
+
+def decode_geometries(blobs):
+    """Shapely geometries from GeoPackage blobs (any envelope, our own or GDAL's)."""
+    wkb = []
+    for blob in blobs:
+        if blob is None:
+            wkb.append(None)
+            continue
+        flags = blob[3]
+        wkb.append(bytes(blob[8 + _ENVELOPE_BYTES.get((flags >> 1) & 0b111, 0) :]))
+    return shapely.from_wkb(np.asarray(wkb, dtype=object))
+
+
+def _kind_of(series):
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "real"
+    return "text"
+
+
+def _to_sql_values(series, kind):
+    """A list of Python values SQLite stores for one column."""
+    if kind == "datetime":
+        values = pd.to_datetime(series, utc=True)
+        text = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").str.slice(0, 23) + "Z"
+        return text.where(values.notna(), None).tolist()
+    if kind == "date":
+        values = pd.to_datetime(series)
+        return values.dt.strftime("%Y-%m-%d").where(values.notna(), None).tolist()
+    if kind in ("integer", "boolean"):
+        return [None if pd.isna(v) else int(v) for v in series.tolist()]
+    if kind == "real":
+        return [None if pd.isna(v) else float(v) for v in series.tolist()]
+    return [
+        None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else str(v)
+        for v in series.tolist()
+    ]
+
+
+def _from_sql_values(values, sql_type):
+    sql_type = (sql_type or "").upper()
+    if sql_type == "DATETIME":
+        return pd.to_datetime(pd.Series(values, dtype="object"), utc=True, format="ISO8601")
+    if sql_type == "DATE":
+        return pd.to_datetime(pd.Series(values, dtype="object"), format="ISO8601").dt.date
+    if sql_type == "BOOLEAN":
+        series = pd.Series(values, dtype="object")
+        return series.map(lambda v: None if v is None else bool(v)).astype("boolean")
+    if sql_type == "INTEGER":
+        return pd.Series(values, dtype="object").astype("Int64")
+    if sql_type in ("REAL", "DOUBLE", "FLOAT"):
+        return pd.Series(values, dtype="float64")
+    return pd.Series(values, dtype="object")
+
+
+def _quote(name):
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+class Store:
+    """A GeoPackage holding the workspace's layers.
+
+    Open with :meth:`open` (creating the GeoPackage tables when new); write
+    several layers atomically inside ``with store.transaction():``.
+    """
+
+    def __init__(self, path, /):
+        self.path = path
+        self._connection = None
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path, /, *, create=False):
+        store = cls(path)
+        store._connect(create=create)
+        return store
+
+    def _connect(self, create):
+        import os
+
+        if not create and not os.path.exists(self.path):
+            raise StoreError(f"{self.path}: no store here")
+        try:
+            self._connection = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+            self._connection.execute("PRAGMA foreign_keys = OFF")
+            self._connection.execute("PRAGMA synchronous = NORMAL")
+            with self.transaction():
+                app_id = self._connection.execute("PRAGMA application_id").fetchone()[0]
+                if app_id != _APPLICATION_ID:
+                    self._initialise()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: not a GeoPackage store ({error})") from error
+
+    def _initialise(self):
+        existing = self._connection.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type='table'"
+        ).fetchone()[0]
+        if existing:
+            raise StoreError(f"{self.path}: an SQLite file that is not a GeoPackage")
+        self._connection.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+        self._connection.execute(f"PRAGMA user_version = {_USER_VERSION}")
+        for statement in _CORE_TABLES.split(";"):
+            if statement.strip():
+                self._connection.execute(statement)
+        self._connection.executemany(
+            "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", _SRS_ROWS
+        )
+
+    def close(self):
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """All writes inside land together or not at all (nested calls join)."""
+        connection = self._connection
+        if self._depth == 0:
+            connection.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield connection
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                connection.execute("ROLLBACK")
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            connection.execute("COMMIT")
+
+    # -- layers -----------------------------------------------------------------
+    def layers(self):
+        rows = self._connection.execute("SELECT table_name FROM gpkg_contents").fetchall()
+        return [r[0] for r in rows]
+
+    def has_layer(self, name):
+        return name in self.layers()
+
+    def create_layer(self, name, columns, *, geometry_type="GEOMETRY", spatial=True):
+        """Create a layer with ``columns`` = {name: kind} (kinds of :data:`SQL_TYPES`)."""
+        definitions = ["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"]
+        if spatial:
+            definitions.append(f"{GEOMETRY_COLUMN} {geometry_type}")
+        for column, kind in columns.items():
+            definitions.append(f"{_quote(column)} {SQL_TYPES[kind]}")
+        with self.transaction() as connection:
+            connection.execute(f"CREATE TABLE {_quote(name)} ({', '.join(definitions)})")
+            connection.execute(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+                "VALUES (?, ?, ?, ?)",
+                (name, "features" if spatial else "attributes", name, SRS_ID if spatial else None),
+            )
+            if spatial:
+                connection.execute(
+                    "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 2, 0)",
+                    (name, GEOMETRY_COLUMN, geometry_type, SRS_ID),
+                )
+
+    def drop_layer(self, name):
+        with self.transaction() as connection:
+            connection.execute(f"DROP TABLE IF EXISTS {_quote(name)}")
+            connection.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (name,))
+            connection.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (name,))
+
+    def column_types(self, name):
+        rows = self._connection.execute(f"PRAGMA table_info({_quote(name)})").fetchall()
+        return {row[1]: row[2] for row in rows}
+
+    def append(self, name, frame, *, kinds=None):
+        """Append rows of ``frame`` to layer ``name``, creating it when missing."""
+        kinds = dict(kinds or {})
+        spatial = isinstance(frame, geopandas.GeoDataFrame)
+        columns = [c for c in frame.columns if not (spatial and c == frame.geometry.name)]
+        for column in columns:
+            kinds.setdefault(column, _kind_of(frame[column]))
+        with self.transaction() as connection:
+            if not self.has_layer(name):
+                self.create_layer(name, {c: kinds[c] for c in columns}, spatial=spatial)
+            else:
+                known = self.column_types(name)
+                for column in columns:
+                    if column not in known:
+                        connection.execute(
+                            f"ALTER TABLE {_quote(name)} ADD COLUMN {_quote(column)} "
+                            f"{SQL_TYPES[kinds[column]]}"
+                        )
+            if len(frame) == 0:
+                return
+            values = [_to_sql_values(frame[c], kinds[c]) for c in columns]
+            names = [_quote(c) for c in columns]
+            if spatial:
+                values.append(encode_geometries(frame.geometry.values))
+                names.append(GEOMETRY_COLUMN)
+            placeholders = ", ".join("?" * len(names))
+            connection.executemany(
+                f"INSERT INTO {_quote(name)} ({', '.join(names)}) VALUES ({placeholders})",
+                zip(*values, strict=True),
+            )
+            if spatial:
+                self._update_extent(name, frame.geometry.values)
+            connection.execute(
+                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                "WHERE table_name = ?",
+                (name,),
+            )
+
+    def _update_extent(self, name, geometries):
+        bounds = shapely.total_bounds(np.asarray(geometries, dtype=object))
+        if not np.isfinite(bounds).all():
+            return
+        self._connection.execute(
+            "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), "
+            "min_y = min(coalesce(min_y, ?2), ?2), max_x = max(coalesce(max_x, ?3), ?3), "
+            "max_y = max(coalesce(max_y, ?4), ?4) WHERE table_name = ?5",
+            (*map(float, bounds), name),
+        )
+
+    def replace(self, name, frame, *, kinds=None):
+        """Replace layer ``name`` by ``frame`` in one transaction."""
+        with self.transaction():
+            self.drop_layer(name)
+            self.append(name, frame, kinds=kinds)
+
+    def read(self, name, *, where=None, parameters=()):
+        """Layer ``name`` as a (Geo)DataFrame, optionally filtered by SQL ``where``."""
+        if not self.has_layer(name):
+            raise StoreError(f"{self.path}: no layer {name!r}")
+        types = self.column_types(name)
+        sql = f"SELECT * FROM {_quote(name)}"
+        if where:
+            sql += f" WHERE {where}"
+        cursor = self._connection.execute(sql + " ORDER BY fid", parameters)
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+        data = {}
+        geometry = None
+        for column, values in zip(names, columns, strict=True):
+            if column == "fid":
+                continue
+            if column == GEOMETRY_COLUMN:
+                geometry = decode_geometries(values)
+                continue
+            data[column] = _from_sql_values(list(values), types.get(column)).to_numpy()
+        frame = pd.DataFrame(data)
+        if GEOMETRY_COLUMN in names:
+            return geopandas.GeoDataFrame(
+                frame, geometry=geopandas.GeoSeries(geometry, crs=SRS_ID), crs=SRS_ID
+            )
+        return frame
+
+    def count(self, name):
+        return self._connection.execute(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0]
+
+    def integrity_check(self):
+        return self._connection.execute("PRAGMA integrity_check").fetchone()[0]

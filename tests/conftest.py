@@ -1,0 +1,30 @@
+import geopandas
+import pyproj
+import pytest
+import shapely
+
+from surveys.workspace import Workspace
+
+GEOD = pyproj.Geod(ellps="GRS80")
+
+
+def geod_area_m2(geometry):
+    """Reference: pyproj's geodesic area of a lon/lat polygon."""
+    return abs(GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry))[0])
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    return Workspace.create(tmp_path / "ws")
+
+
+@pytest.fixture
+def utm_square():
+    """A 1000 x 1000 m square in UTM 49N near 109.5E 21.5N, in UTM and in EPSG:4326."""
+    utm = pyproj.CRS.from_epsg(32649)
+    to_utm = pyproj.Transformer.from_crs(4326, utm, always_xy=True)
+    easting, northing = to_utm.transform(109.5, 21.5)
+    easting, northing = round(easting), round(northing)
+    square = shapely.box(easting, northing, easting + 1000, northing + 1000)
+    in_utm = geopandas.GeoDataFrame({"name": ["square"]}, geometry=[square], crs=utm)
+    return in_utm, in_utm.to_crs(4326)

@@ -1,0 +1,138 @@
+import json
+
+import geopandas
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from geo.area import area
+from hailin.cli import main
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args, env=None):
+        return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def test_init_then_lookup_by_option_and_environment(tmp_path, run):
+    result = run("init", tmp_path / "ws")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "ws" / "hailin.toml").exists()
+    boundaries = tmp_path / "official.geojson"
+    geopandas.GeoDataFrame(
+        {"名称": ["柯湾红树林"], "乡镇": ["前岐镇"]},
+        geometry=[shapely.box(120.32, 27.25, 120.34, 27.27)],
+        crs=4326,
+    ).to_file(boundaries)
+    by_option = run("-w", tmp_path / "ws", "sites", "import", boundaries, "--json")
+    assert by_option.exit_code == 0, by_option.output
+    payload = json.loads(by_option.stdout)
+    assert [s["site_id"] for s in payload["sites"]] == ["kewan"]
+    expected = area(shapely.box(120.32, 27.25, 120.34, 27.27), unit="mu")
+    assert payload["sites"][0]["area_mu"] == pytest.approx(expected, abs=1e-3)
+    by_env = run("sites", "import", boundaries, env={"HAILIN_WORKSPACE": str(tmp_path / "ws")})
+    assert by_env.exit_code == 0, by_env.output
+    assert "1 site(s) imported" in by_env.output
+
+
+def test_not_a_workspace_is_a_usage_error(tmp_path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("sites", "import", "whatever.geojson", env={"HAILIN_WORKSPACE": ""})
+    assert result.exit_code == 2
+    assert "is not a hailin workspace" in result.stderr
+    assert "hailin init" in result.stderr
+
+
+def test_area_reports_the_same_ellipsoidal_figure_in_utm_and_wgs84(tmp_path, run, utm_square):
+    in_utm, in_wgs84 = utm_square
+    in_utm.to_file(tmp_path / "utm.gpkg")
+    in_wgs84.to_file(tmp_path / "wgs84.geojson")
+    figures = []
+    for name in ("utm.gpkg", "wgs84.geojson"):
+        result = run("area", tmp_path / name, "--json")
+        assert result.exit_code == 0, result.output
+        payload = json.loads(result.stdout)
+        assert payload["features"] == 1
+        assert payload["unit"] == "mu"
+        figures.append(payload["total"]["mu"])
+    assert figures[0] == pytest.approx(figures[1], abs=1e-3)
+    assert round(figures[0], 1) == 1500.3
+
+
+def test_area_by_group_in_hectares(tmp_path, run):
+    frame = geopandas.GeoDataFrame(
+        {"乡镇": ["前岐镇", "前岐镇", "店下镇"]},
+        geometry=[
+            shapely.box(120.30, 27.20, 120.31, 27.21),
+            shapely.box(120.32, 27.20, 120.33, 27.21),
+            shapely.box(120.30, 27.22, 120.305, 27.225),
+        ],
+        crs=4326,
+    ).to_crs(4549)
+    frame.to_file(tmp_path / "plots.shp", encoding="utf-8")
+    result = run("area", tmp_path / "plots.shp", "--by", "乡镇", "--unit", "ha", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    groups = {g["group"]: g for g in payload["groups"]}
+    assert groups["前岐镇"]["features"] == 2
+    assert groups["店下镇"]["features"] == 1
+    assert payload["value"] == pytest.approx(payload["total"]["ha"])
+    assert groups["前岐镇"]["mu"] == pytest.approx(2 * 1646.7, abs=1.0)
+    text = run("area", tmp_path / "plots.shp", "--by", "乡镇")
+    assert "前岐镇" in text.output and "mu" in text.output
+
+
+def test_area_refuses_points_naming_file_and_feature(tmp_path, run):
+    geopandas.GeoDataFrame(
+        geometry=[shapely.box(120.3, 27.2, 120.31, 27.21), shapely.Point(120.3, 27.2)], crs=4326
+    ).to_file(tmp_path / "mixed.geojson")
+    result = run("area", tmp_path / "mixed.geojson")
+    assert result.exit_code == 4
+    assert "mixed.geojson" in result.stderr
+    assert "feature(s) 2 (Point)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.geojson", b"", "the file is empty"),
+        ("broken.geojson", b'{"type": "FeatureCollection", "features": [', "cannot be read"),
+        ("plots.txt", b"hello", "not a spatial vector file"),
+        ("truncated.zip", b"PK\x03\x04trunc", "not a readable ZIP archive"),
+    ],
+)
+def test_area_bad_files_exit_4_with_the_file_named(tmp_path, run, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    result = run("area", tmp_path / name)
+    assert result.exit_code == 4
+    assert name in result.stderr
+    assert message in result.stderr
+
+
+def test_area_unknown_group_column_is_a_usage_error(tmp_path, run):
+    geopandas.GeoDataFrame(
+        {"site": ["a"]}, geometry=[shapely.box(120.3, 27.2, 120.31, 27.21)], crs=4326
+    ).to_file(tmp_path / "p.geojson")
+    result = run("area", tmp_path / "p.geojson", "--by", "township")
+    assert result.exit_code == 2
+    assert "no column 'township'" in result.output
+    assert "site" in result.output
+
+
+def test_demo_writes_the_overview_map(tmp_path, run):
+    result = run("demo", tmp_path / "demo", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "demo" / "out" / "overview.html").read_text(encoding="utf-8")
+    for name in ("Kewan mangrove reserve", "Xuncheng mangrove reserve", "Luochun mangrove reserve"):
+        assert name in page
+    again = run("demo", tmp_path / "demo")
+    assert again.exit_code == 2
+    assert "--force" in again.stderr
+    forced = run("demo", tmp_path / "demo", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "柯湾红树林保护小区" in (tmp_path / "demo" / "out" / "overview.html").read_text("utf-8")
