@@ -166,7 +166,8 @@ class Store:
         if not create and not os.path.exists(self.path):
             raise StoreError(f"{self.path}: no store here")
         try:
-            self._connection = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+            # A large import holds the write lock for a while; others wait for it.
+            self._connection = sqlite3.connect(self.path, timeout=900.0, isolation_level=None)
             self._connection.execute("PRAGMA foreign_keys = OFF")
             self._connection.execute("PRAGMA synchronous = NORMAL")
             with self.transaction():
@@ -258,8 +259,11 @@ class Store:
         rows = self._connection.execute(f"PRAGMA table_info({_quote(name)})").fetchall()
         return {row[1]: row[2] for row in rows}
 
-    def append(self, name, frame, *, kinds=None):
-        """Append rows of ``frame`` to layer ``name``, creating it when missing."""
+    def append(self, name, frame, *, kinds=None, progress=None, chunk_rows=50_000):
+        """Append rows of ``frame`` to layer ``name``, creating it when missing.
+
+        ``progress(n)`` is called after each chunk of ``n`` rows is written.
+        """
         kinds = dict(kinds or {})
         spatial = isinstance(frame, geopandas.GeoDataFrame)
         columns = [c for c in frame.columns if not (spatial and c == frame.geometry.name)]
@@ -278,16 +282,17 @@ class Store:
                         )
             if len(frame) == 0:
                 return
-            values = [_to_sql_values(frame[c], kinds[c]) for c in columns]
-            names = [_quote(c) for c in columns]
-            if spatial:
-                values.append(encode_geometries(frame.geometry.values))
-                names.append(GEOMETRY_COLUMN)
+            names = [_quote(c) for c in columns] + ([GEOMETRY_COLUMN] if spatial else [])
             placeholders = ", ".join("?" * len(names))
-            connection.executemany(
-                f"INSERT INTO {_quote(name)} ({', '.join(names)}) VALUES ({placeholders})",
-                zip(*values, strict=True),
-            )
+            statement = f"INSERT INTO {_quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
+            for start in range(0, len(frame), chunk_rows):
+                chunk = frame.iloc[start : start + chunk_rows]
+                values = [_to_sql_values(chunk[c], kinds[c]) for c in columns]
+                if spatial:
+                    values.append(encode_geometries(chunk.geometry.values))
+                connection.executemany(statement, zip(*values, strict=True))
+                if progress is not None:
+                    progress(len(chunk))
             if spatial:
                 self._update_extent(name, frame.geometry.values)
             connection.execute(
@@ -340,6 +345,10 @@ class Store:
                 frame, geometry=geopandas.GeoSeries(geometry, crs=SRS_ID), crs=SRS_ID
             )
         return frame
+
+    def execute(self, sql, parameters=()):
+        """Run one SQL statement on the store (for indexes and small queries)."""
+        return self._connection.execute(sql, parameters)
 
     def count(self, name):
         return self._connection.execute(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0]

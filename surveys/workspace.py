@@ -91,5 +91,51 @@ class Workspace:
             store.replace(SITES_LAYER, sites)
         return sites
 
+    def import_options(self, **flags):
+        """ImportOptions with this workspace's timezone and distance limit."""
+        from surveys.normalize import ImportOptions
+
+        return ImportOptions(
+            timezone=self.settings.timezone, max_distance_km=self.settings.max_distance_km, **flags
+        )
+
+    def import_file(self, path, /, *, dry_run=False, strict=False, progress=None, **flags):
+        """Import one patrol file (flags: patrol_type, team, crs, sheet); see
+        :func:`surveys.ingest.import_file`."""
+        from surveys.ingest import import_file
+
+        return import_file(
+            self,
+            path,
+            self.import_options(**flags),
+            dry_run=dry_run,
+            strict=strict,
+            progress=progress,
+        )
+
+    def surveys(self):
+        """The accepted survey records."""
+        from surveys.ingest import SURVEYS_LAYER, ensure_layers
+
+        with self.store() as store:
+            ensure_layers(store)
+            return store.read(SURVEYS_LAYER)
+
+    def rejects(self):
+        """Rejected rows with their reasons."""
+        from surveys.ingest import REJECTS_LAYER, ensure_layers
+
+        with self.store() as store:
+            ensure_layers(store)
+            return store.read(REJECTS_LAYER)
+
+    def uploads(self):
+        """One row per upload: file, time, counts, status."""
+        from surveys.ingest import UPLOADS_LAYER, ensure_layers
+
+        with self.store() as store:
+            ensure_layers(store)
+            return store.read(UPLOADS_LAYER)
+
     def __repr__(self):
         return f"Workspace({self.root!r})"

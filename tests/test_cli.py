@@ -102,7 +102,7 @@ def test_area_refuses_points_naming_file_and_feature(tmp_path, run):
     [
         ("empty.geojson", b"", "the file is empty"),
         ("broken.geojson", b'{"type": "FeatureCollection", "features": [', "cannot be read"),
-        ("plots.txt", b"hello", "not a spatial vector file"),
+        ("plots.txt", b"hello", "has no geometry"),
         ("truncated.zip", b"PK\x03\x04trunc", "not a readable ZIP archive"),
     ],
 )

@@ -4,6 +4,7 @@ import click
 
 from hailin.cli.area import area_command
 from hailin.cli.demo import demo_command
+from hailin.cli.imports import import_command
 from hailin.cli.init import init_command
 from hailin.cli.sites import sites_group
 
@@ -23,7 +24,7 @@ def main(ctx, workspace):
     ctx.obj["workspace"] = workspace
 
 
-for command in (init_command, demo_command, sites_group, area_command):
+for command in (init_command, demo_command, sites_group, import_command, area_command):
     main.add_command(command)
 
 __all__ = ["main"]

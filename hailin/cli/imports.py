@@ -1,0 +1,136 @@
+"""hailin import FILE..."""
+
+import click
+from tqdm import tqdm
+
+from hailin.cli.common import (
+    EXIT_NOTHING_STORED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    emit_json,
+    json_option,
+    reports_errors,
+    workspace,
+)
+from surveys.errors import SurveyFileError
+from surveys.schema import PATROL_TYPES
+
+PROGRESS_FROM_ROWS = 5000
+
+
+def _exit_code(statuses):
+    if all(s in ("accepted", "duplicate") for s in statuses):
+        return EXIT_OK
+    if all(s == "rejected" for s in statuses):
+        return EXIT_NOTHING_STORED
+    return EXIT_PARTIAL
+
+
+def _print_summary(summary):
+    counts = (
+        f"{summary.rows_read} read, {summary.rows_accepted} accepted, "
+        f"{summary.rows_rejected} rejected"
+    )
+    if summary.rows_duplicate:
+        counts += f", {summary.rows_duplicate} already stored"
+    prefix = "(dry run) " if summary.dry_run else ""
+    click.echo(f"{prefix}{summary.file}: {summary.status} ({counts})")
+    for warning in summary.warnings:
+        where = f" column {warning['column']!r}" if warning.get("column") else ""
+        click.echo(f"  note{where}: {warning['message']}", err=True)
+    for error in summary.errors[:20]:
+        where = ", ".join(
+            p
+            for p in (
+                f"row {error['row']}" if error["row"] is not None else "",
+                f"column {error['column']!r}" if error["column"] else "",
+            )
+            if p
+        )
+        click.echo(f"  {summary.file}{', ' + where if where else ''}: {error['message']}", err=True)
+    if len(summary.errors) > 20:
+        click.echo(f"  … {len(summary.errors) - 20} more rejected row(s)", err=True)
+    if summary.report:
+        click.echo(f"  every rejected row: {summary.report}", err=True)
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--patrol-type",
+    metavar="T",
+    help=f"Patrol type for rows that do not say: {', '.join(PATROL_TYPES)} (or the Chinese).",
+)
+@click.option("--team", metavar="NAME", help="Team for rows that do not say.")
+@click.option(
+    "--crs",
+    metavar="CRS",
+    help="Coordinates' CRS: wgs84, cgcs2000, gcj02, EPSG code, "
+    "cgcs2000:gk3:cm120 … (default: the file's own, else WGS84).",
+)
+@click.option("--sheet", metavar="NAME", help="Excel sheet name or number (default: the first).")
+@click.option("--dry-run", is_flag=True, help="Check and report, store nothing.")
+@click.option("--strict", is_flag=True, help="Reject a file whole if any row is bad.")
+@json_option
+@click.pass_context
+@reports_errors
+def import_command(ctx, files, patrol_type, team, crs, sheet, dry_run, strict, as_json):
+    """Import patrol survey FILES (CSV/TXT, XLSX, GPX, KML/KMZ, GeoJSON, zipped
+    Shapefile, GeoPackage) into the workspace.
+
+    Exit status: 0 stored (or an identical file already was), 3 some rows
+    rejected, 4 nothing stored.
+    """
+    ws = workspace(ctx)
+    try:
+        ws.import_options(patrol_type=patrol_type, team=team, crs=crs, sheet=sheet)
+    except SurveyFileError as error:
+        raise click.BadParameter(str(error)) from error
+    summaries = []
+    for path in files:
+        bar = None
+
+        def progress(rows, total, _path=path):
+            nonlocal bar
+            if as_json or total < PROGRESS_FROM_ROWS:
+                return
+            if bar is None:
+                bar = tqdm(
+                    desc=f"{click.format_filename(_path)}: storing",
+                    total=total,
+                    unit=" rows",
+                    leave=False,
+                )
+            bar.update(rows)
+
+        try:
+            summary = ws.import_file(
+                path,
+                dry_run=dry_run,
+                strict=strict,
+                progress=progress,
+                patrol_type=patrol_type,
+                team=team,
+                crs=crs,
+                sheet=sheet,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        summaries.append(summary)
+        if not as_json:
+            _print_summary(summary)
+    code = _exit_code([s.status for s in summaries])
+    if as_json:
+        if len(summaries) == 1:
+            emit_json(summaries[0].to_dict())
+        else:
+            emit_json(
+                {
+                    "files": [s.to_dict() for s in summaries],
+                    "rows_read": sum(s.rows_read for s in summaries),
+                    "rows_accepted": sum(s.rows_accepted for s in summaries),
+                    "rows_rejected": sum(s.rows_rejected for s in summaries),
+                }
+            )
+    ctx.exit(code)
