@@ -3,12 +3,13 @@
 import os
 import shutil
 
+from hailin.demo_data import write_demo_patrols
 from maps.overview import overview_map
 from surveys.errors import WorkspaceError
 from surveys.settings import SETTINGS_FILE
 from surveys.workspace import STORE_FILE, Workspace
 
-_DEMO_ENTRIES = (SETTINGS_FILE, STORE_FILE, "uploads", "out")
+_DEMO_ENTRIES = (SETTINGS_FILE, STORE_FILE, "uploads", "out", "patrol-files")
 
 
 def _clear(directory, force):
@@ -33,6 +34,12 @@ def build_demo(directory, lang="zh", force=False):
     _clear(directory, force)
     ws = Workspace.create(directory, language=lang)
     outputs = {}
+    patrol_folder = os.path.join(directory, "patrol-files")
+    for path, flags in write_demo_patrols(patrol_folder, ws.sites()):
+        summary = ws.import_file(path, **flags)
+        outputs[f"import {os.path.basename(path)}"] = (
+            f"{summary.status}: {summary.rows_accepted} of {summary.rows_read} rows stored"
+        )
     overview = os.path.join(ws.out_dir, "overview.html")
     overview_map(ws.sites(), lang=lang).save(overview)
     outputs["overview map"] = overview

@@ -30,6 +30,7 @@ UPLOAD_KINDS = {
     "team": "text",
     "patrol_type": "text",
     "crs": "text",
+    "sheet": "text",
     "status": "text",
     "rows_read": "integer",
     "rows_accepted": "integer",
@@ -39,6 +40,7 @@ UPLOAD_KINDS = {
 }
 REJECT_KINDS = {
     "upload_id": "text",
+    "sheet": "text",
     "source_row": "integer",
     "column": "text",
     "reason": "text",
@@ -107,8 +109,10 @@ def ensure_layers(store):
     with store.transaction():
         if not store.has_layer(UPLOADS_LAYER):
             store.create_layer(UPLOADS_LAYER, UPLOAD_KINDS, spatial=False)
+            # One file may be imported once per sheet (an Excel workbook's other sheets).
             store.execute(
-                f"CREATE UNIQUE INDEX IF NOT EXISTS uploads_id ON {UPLOADS_LAYER}(upload_id)"
+                f"CREATE UNIQUE INDEX IF NOT EXISTS uploads_id "
+                f"ON {UPLOADS_LAYER}(upload_id, coalesce(sheet, ''))"
             )
         if not store.has_layer(SURVEYS_LAYER):
             store.append(
@@ -131,12 +135,13 @@ def ensure_layers(store):
             )
 
 
-def _previous_upload(store, upload_id):
-    row = store.execute(
-        f"SELECT status, rows_read, rows_accepted, rows_rejected FROM {UPLOADS_LAYER} WHERE upload_id = ?",
-        (upload_id,),
+_SAME_UPLOAD = "upload_id = ? AND coalesce(sheet, '') = coalesce(?, '')"
+
+
+def _previous_upload(store, upload_id, sheet):
+    return store.execute(
+        f"SELECT status, rows_read FROM {UPLOADS_LAYER} WHERE {_SAME_UPLOAD}", (upload_id, sheet)
     ).fetchone()
-    return row
 
 
 def _errors_of(rejects):
@@ -198,7 +203,7 @@ def import_file(
     with workspace.store() as store:
         if not dry_run:
             ensure_layers(store)
-            previous = _previous_upload(store, upload_id)
+            previous = _previous_upload(store, upload_id, options.sheet)
             if previous is not None and previous[0] in ("accepted", "partial", "duplicate"):
                 summary.status = "duplicate"
                 summary.rows_read = int(previous[1] or 0)
@@ -231,6 +236,7 @@ def import_file(
             )
             if not dry_run:
                 _store(store, summary, None, rejects, options, uploader, path, message=str(error))
+            summary.report = write_report(rejects, workspace.out_dir, file, upload_id)
             return summary
 
         records, rejects = result.records, result.rejects
@@ -294,8 +300,9 @@ def _store(
     upload_id = summary.upload_id
     with store.transaction():
         # A rejected earlier upload of the same bytes is replaced by this attempt.
-        store.execute(f"DELETE FROM {UPLOADS_LAYER} WHERE upload_id = ?", (upload_id,))
-        store.execute(f"DELETE FROM {REJECTS_LAYER} WHERE upload_id = ?", (upload_id,))
+        same = (upload_id, options.sheet)
+        store.execute(f"DELETE FROM {UPLOADS_LAYER} WHERE {_SAME_UPLOAD}", same)
+        store.execute(f"DELETE FROM {REJECTS_LAYER} WHERE {_SAME_UPLOAD}", same)
         if records is not None and len(records):
             existing = np.fromiter(
                 (k for (k,) in store.execute(f"SELECT record_key FROM {SURVEYS_LAYER}")),
@@ -305,7 +312,8 @@ def _store(
             duplicate = np.isin(keys, existing) | pd.Series(keys).duplicated().to_numpy()
             summary.rows_duplicate = int(duplicate.sum())
             records = records[~duplicate].copy()
-            records.insert(0, "record_id", [f"{upload_id[:16]}:{r}" for r in records["source_row"]])
+            prefix = upload_id[:16] + (f":{options.sheet}" if options.sheet else "")
+            records.insert(0, "record_id", [f"{prefix}:{r}" for r in records["source_row"]])
             records.insert(2, "upload_id", upload_id)
             total = len(records)
             store.append(
@@ -320,6 +328,7 @@ def _store(
         if len(rejects):
             stored_rejects = rejects.copy()
             stored_rejects.insert(0, "upload_id", upload_id)
+            stored_rejects.insert(1, "sheet", options.sheet)
             store.append(REJECTS_LAYER, stored_rejects, kinds=REJECT_KINDS)
         store.append(
             UPLOADS_LAYER,
@@ -335,6 +344,7 @@ def _store(
                         "team": options.team or uploader,
                         "patrol_type": options.patrol_type,
                         "crs": None if options.crs is None else str(options.crs),
+                        "sheet": options.sheet,
                         "status": summary.status,
                         "rows_read": summary.rows_read,
                         "rows_accepted": summary.rows_accepted,

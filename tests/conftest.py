@@ -28,3 +28,24 @@ def utm_square():
     square = shapely.box(easting, northing, easting + 1000, northing + 1000)
     in_utm = geopandas.GeoDataFrame({"name": ["square"]}, geometry=[square], crs=utm)
     return in_utm, in_utm.to_crs(4326)
+
+
+DATA = __import__("pathlib").Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def hailin_json():
+    """Run `hailin -w WS ... --json` and return (exit code, parsed JSON)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from hailin.cli import main
+
+    def run(ws, *args):
+        result = CliRunner().invoke(
+            main, ["-w", str(ws.root), *map(str, args), "--json"], catch_exceptions=False
+        )
+        return result.exit_code, json.loads(result.stdout)
+
+    return run

@@ -19,6 +19,7 @@ def demo_command(directory, lang, force):
     started = time.perf_counter()
     ws, outputs = build_demo(directory, lang=lang, force=force)
     click.echo(f"demo workspace: {ws.root}")
-    for label, path in outputs.items():
-        click.echo(f"  {label}: {os.path.relpath(path)}")
+    for label, value in outputs.items():
+        shown = os.path.relpath(value) if os.path.exists(str(value)) else value
+        click.echo(f"  {label}: {shown}")
     click.echo(f"done in {time.perf_counter() - started:.2f} s")
