@@ -36,6 +36,13 @@ _ALIASES = {
     "国家2000": CGCS2000,
     "2000国家大地坐标系": CGCS2000,
 }
+
+
+def is_gcj02(crs):
+    """True for the GCJ-02 marker (comparing a pyproj.CRS to a string is slow)."""
+    return isinstance(crs, str) and crs == GCJ02
+
+
 _GCJ02_ALIASES = {
     "gcj02",
     "gcj-02",
@@ -167,7 +174,7 @@ def fit_crs_to_coordinates(crs, x):
     crs = normalize_crs(crs)
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
-    if crs == GCJ02 or x.size == 0:
+    if is_gcj02(crs) or x.size == 0:
         return crs
     looks_projected = bool(np.nanmax(np.abs(x)) > 360.0)
     prefixed_zone = None
@@ -219,7 +226,7 @@ def to_wgs84_geometries(geometries, crs):
     """Reproject an array of shapely geometries from ``crs`` to EPSG:4326."""
     crs = normalize_crs(crs)
     geometries = np.asarray(geometries, dtype=object)
-    if crs == GCJ02:
+    if is_gcj02(crs):
         return shapely.transform(geometries, _gcj02_to_wgs84_xy)
     if crs == WGS84 or crs.equals(WGS84, ignore_axis_order=True):
         return geometries
@@ -255,7 +262,7 @@ def to_wgs84(gdf, crs=None):
         raise CRSError("the data has no coordinate reference system; give one (--crs)")
     declared = normalize_crs(declared)
     out = gdf.copy()
-    if declared != GCJ02:
+    if not is_gcj02(declared):
         x = shapely.get_coordinates(np.asarray(gdf.geometry.values, dtype=object))[:, 0]
         declared = fit_crs_to_coordinates(declared, x)
     geometries = to_wgs84_geometries(np.asarray(gdf.geometry.values, dtype=object), declared)

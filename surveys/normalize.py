@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import GCJ02, WGS84, fit_crs_to_coordinates, normalize_crs, to_wgs84_geometries
+from geo.crs import WGS84, fit_crs_to_coordinates, is_gcj02, normalize_crs, to_wgs84_geometries
 from geo.errors import CRSError
 from surveys.errors import SurveyFileError
 from surveys.parsing import parse_coordinates, parse_numbers, parse_times
@@ -93,11 +93,17 @@ class _Problems:
 
 
 def _text(series):
-    """Object Series of stripped strings with None for blanks."""
-    values = series.astype("object")
-    text = values.astype(str).str.strip()
-    blank = values.isna() | text.eq("") | text.str.lower().isin(["nan", "none", "null"])
-    return text.where(~blank, None)
+    """Object Series of stripped strings with None for blanks.
+
+    Works on the distinct values only: patrol columns repeat a few words a
+    million times.
+    """
+    codes, uniques = pd.factorize(series.astype("object"), use_na_sentinel=True)
+    text = pd.Series(uniques, dtype="object").astype(str).str.strip()
+    blank = text.eq("") | text.str.lower().isin(["nan", "none", "null"])
+    cleaned = text.where(~blank, None).to_numpy(dtype=object)
+    values = np.append(cleaned, None)[np.where(codes < 0, len(cleaned), codes)]
+    return pd.Series(values, index=series.index, dtype="object")
 
 
 def _describe(values, mask, template):
@@ -160,7 +166,7 @@ def _surveying_order(x, y):
 def _resolve_crs(declared, x_values, file):
     try:
         crs = normalize_crs(declared)
-        if crs == GCJ02:
+        if is_gcj02(crs):
             return crs
         return fit_crs_to_coordinates(crs, x_values)
     except CRSError as error:
@@ -293,7 +299,7 @@ def normalize(table: RawTable, options: ImportOptions, *, file, sites=None):
                     }
                 )
     crs = _resolve_crs(declared, x_values, file)
-    geographic = crs == GCJ02 or crs.is_geographic
+    geographic = is_gcj02(crs) or crs.is_geographic
     if geometries is None:
         if geographic:
             finite = np.isfinite(x) & np.isfinite(y)

@@ -46,49 +46,49 @@ def parse_dms(text):
     return -value if hemisphere in _NEGATIVE else value
 
 
-def _present(values):
+def _blank(values):
+    """Which entries of an object array are missing or only white space."""
     series = pd.Series(values, dtype="object")
-    as_text = series.astype(str).str.strip()
-    return (
-        series.notna().to_numpy()
-        & (as_text != "").to_numpy()
-        & (as_text.str.lower() != "nan").to_numpy()
-    )
+    missing = series.isna().to_numpy()
+    texts = series[~missing].astype(str).str.strip()
+    blank = missing.copy()
+    blank[~missing] = (texts.eq("") | texts.str.lower().eq("nan")).to_numpy()
+    return blank
+
+
+def _to_numbers(series, retry_text):
+    """Floats of a column; unparsed non-blank entries get ``retry_text(texts)``."""
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
+    failed = np.flatnonzero(np.isnan(numbers))
+    unreadable = np.zeros(len(numbers), dtype=bool)
+    if failed.size:
+        subset = series.iloc[failed]
+        present = ~_blank(subset.to_numpy())
+        if present.any():
+            positions = failed[present]
+            numbers[positions] = retry_text(subset[present].astype(str).str.strip())
+            unreadable[positions] = np.isnan(numbers[positions])
+    return numbers, unreadable
 
 
 def parse_coordinates(values):
     """(float array, unreadable mask) for decimal degrees, metres or DMS strings."""
-    series = pd.Series(values, dtype="object")
-    present = _present(series)
-    numbers = pd.to_numeric(series.where(present, None), errors="coerce").to_numpy(
-        dtype=float, copy=True
-    )
-    retry = present & np.isnan(numbers)
-    if retry.any():
-        texts = series[retry].astype(str)
+
+    def dms(texts):
         uniques = {text: parse_dms(text) for text in pd.unique(texts)}
-        numbers[retry] = texts.map(uniques).to_numpy(dtype=float)
-    return numbers, present & np.isnan(numbers)
+        return texts.map(uniques).to_numpy(dtype=float)
+
+    return _to_numbers(pd.Series(values, dtype="object"), dms)
 
 
 def parse_numbers(values):
     """(float array, unreadable mask) for measurements like '35%', '120㎡', '12.5'."""
-    series = pd.Series(values, dtype="object")
-    present = _present(series)
-    numbers = pd.to_numeric(series.where(present, None), errors="coerce").to_numpy(
-        dtype=float, copy=True
-    )
-    retry = present & np.isnan(numbers)
-    if retry.any():
-        cleaned = (
-            series[retry]
-            .astype(str)
-            .str.strip()
-            .str.replace(r"(%|％|㎡|平方米|m2|m²|亩)$", "", regex=True)
-            .str.strip()
-        )
-        numbers[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
-    return numbers, present & np.isnan(numbers)
+
+    def units(texts):
+        cleaned = texts.str.replace(r"(%|％|㎡|平方米|m2|m²|亩)$", "", regex=True).str.strip()
+        return pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
+
+    return _to_numbers(pd.Series(values, dtype="object"), units)
 
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
@@ -115,13 +115,16 @@ def _parse_text_times(texts, timezone):
     result = pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns, UTC]")
     if texts.empty:
         return result
-    aware = texts.str.contains(_OFFSET, regex=True).to_numpy()
-    if aware.any():
+    try:  # the usual case: one kind of ISO time throughout, naive or with offsets
+        parsed = pd.to_datetime(texts, format="ISO8601", errors="coerce")
+        result[:] = (
+            _localise(parsed, timezone) if parsed.dt.tz is None else parsed.dt.tz_convert("UTC")
+        )
+    except ValueError:  # naive and offset times mixed in one column
+        aware = texts.str.contains(_OFFSET, regex=True).to_numpy()
         result[aware] = pd.to_datetime(texts[aware], format="ISO8601", utc=True, errors="coerce")
-    naive = ~aware
-    if naive.any():
-        parsed = pd.to_datetime(texts[naive], format="ISO8601", errors="coerce")
-        result[naive] = _localise(parsed, timezone)
+        parsed = pd.to_datetime(texts[~aware], format="ISO8601", errors="coerce")
+        result[~aware] = _localise(parsed, timezone)
     retry = result.isna().to_numpy()
     if retry.any():
         cleaned = texts[retry]
@@ -166,11 +169,13 @@ def parse_times(values, timezone, times_of_day=None):
     >>> [str(v) for v in t], bad.tolist()
     (['2023-05-01 02:30:00+00:00', '2023-05-01 02:30:00+00:00', 'NaT'], [False, False, True])
     """
-    series = pd.Series(values, dtype="object").map(_to_text)
-    present = _present(series)
+    series = pd.Series(values, dtype="object")
+    if series.map(type).ne(str).any():
+        series = series.map(_to_text)
     if times_of_day is not None:
+        present = ~_blank(series.to_numpy())
         clock = pd.Series(times_of_day, dtype="object").map(_to_text)
-        clock_present = _present(clock)
+        clock_present = ~_blank(clock.to_numpy())
         dates = (
             series.astype(str)
             .str.strip()
@@ -179,7 +184,11 @@ def parse_times(values, timezone, times_of_day=None):
         )
         series = dates.where(~clock_present, dates + " " + clock.astype(str).str.strip())
         series = series.where(present, None)
-    texts = series[present].astype(str).str.strip()
+    missing = series.isna().to_numpy()
     parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns, UTC]")
-    parsed[present] = _parse_text_times(texts, timezone)
-    return parsed, present & parsed.isna().to_numpy()
+    parsed[~missing] = _parse_text_times(series[~missing].astype(str).str.strip(), timezone)
+    failed = np.flatnonzero(parsed.isna().to_numpy())
+    unreadable = np.zeros(len(series), dtype=bool)
+    if failed.size:
+        unreadable[failed] = ~_blank(series.iloc[failed].to_numpy())
+    return parsed, unreadable

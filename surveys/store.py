@@ -104,22 +104,28 @@ def _kind_of(series):
 
 
 def _to_sql_values(series, kind):
-    """A list of Python values SQLite stores for one column."""
-    if kind == "datetime":
-        values = pd.to_datetime(series, utc=True)
-        text = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").str.slice(0, 23) + "Z"
-        return text.where(values.notna(), None).tolist()
-    if kind == "date":
-        values = pd.to_datetime(series)
-        return values.dt.strftime("%Y-%m-%d").where(values.notna(), None).tolist()
+    """A list of Python values SQLite stores for one column (vectorised)."""
+    if kind in ("datetime", "date"):
+        values = pd.to_datetime(series, utc=True) if kind == "datetime" else pd.to_datetime(series)
+        stamps = values.to_numpy(dtype="datetime64[ms]")
+        if kind == "datetime":  # GeoPackage wants UTC as YYYY-MM-DDTHH:MM:SS.SSSZ
+            text = np.char.add(np.datetime_as_string(stamps, unit="ms"), "Z").astype(object)
+        else:
+            text = np.datetime_as_string(stamps, unit="D").astype(object)
+        text[np.isnat(stamps)] = None
+        return text.tolist()
+    missing = series.isna().to_numpy()
     if kind in ("integer", "boolean"):
-        return [None if pd.isna(v) else int(v) for v in series.tolist()]
-    if kind == "real":
-        return [None if pd.isna(v) else float(v) for v in series.tolist()]
-    return [
-        None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else str(v)
-        for v in series.tolist()
-    ]
+        if not missing.any():
+            return series.to_numpy(dtype=np.int64).tolist()
+        values = series.to_numpy(dtype=object, copy=True)
+        values[~missing] = series[~missing].to_numpy(dtype=np.int64)
+    elif kind == "real":
+        values = series.to_numpy(dtype=float, na_value=np.nan).astype(object)
+    else:
+        values = series.astype(str).to_numpy(dtype=object, copy=True)
+    values[missing] = None
+    return values.tolist()
 
 
 def _from_sql_values(values, sql_type):
@@ -170,6 +176,7 @@ class Store:
             self._connection = sqlite3.connect(self.path, timeout=900.0, isolation_level=None)
             self._connection.execute("PRAGMA foreign_keys = OFF")
             self._connection.execute("PRAGMA synchronous = NORMAL")
+            self._connection.execute("PRAGMA cache_size = -262144")  # 256 MiB for index builds
             with self.transaction():
                 app_id = self._connection.execute("PRAGMA application_id").fetchone()[0]
                 if app_id != _APPLICATION_ID:
