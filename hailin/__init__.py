@@ -16,7 +16,7 @@ from geo import (
     wgs84_to_gcj02,
 )
 from maps import overview_map
-from surveys import Workspace, read_vector
+from surveys import Workspace, read_file, read_vector
 
 __all__ = [
     "GCJ02",
@@ -27,6 +27,7 @@ __all__ = [
     "load_sites",
     "normalize_crs",
     "overview_map",
+    "read_file",
     "read_vector",
     "to_wgs84",
     "wgs84_to_gcj02",

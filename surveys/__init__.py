@@ -3,12 +3,15 @@
 import logging
 
 from surveys.errors import SettingsError, StoreError, SurveyFileError, WorkspaceError
-from surveys.readers import read_vector
+from surveys.files import read_file
+from surveys.normalize import ImportOptions
+from surveys.readers import read_raw, read_vector
 from surveys.settings import Settings
 from surveys.store import Store
 from surveys.workspace import Workspace
 
 __all__ = [
+    "ImportOptions",
     "Settings",
     "SettingsError",
     "Store",
@@ -16,6 +19,8 @@ __all__ = [
     "SurveyFileError",
     "Workspace",
     "WorkspaceError",
+    "read_file",
+    "read_raw",
     "read_vector",
 ]
 

@@ -213,6 +213,24 @@ def _record_keys(observed, geometries, finding, patrol_type):
     return pd.util.hash_pandas_object(key_frame, index=False).to_numpy().view(np.int64)
 
 
+def _coded_column(frame, column, vocabulary, problems):
+    """(codes, unknown mask) of a vocabulary column; unknown words are refused."""
+    raw = _text(frame[column])
+    codes = map_vocabulary(raw, vocabulary).to_numpy(dtype=object)
+    unknown = raw.notna().to_numpy() & pd.isna(codes)
+    label = vocabulary.replace("_", " ")
+    problems.add(
+        unknown,
+        column,
+        _describe(
+            raw,
+            unknown,
+            f"unknown {label} {{value!r}}; expected one of {allowed_words(vocabulary)}",
+        ),
+    )
+    return codes, unknown
+
+
 def _from_file_or_option(frame, headers, field, option, vocabulary, problems, warnings):
     """A column from the file where present, else the uploader's option; a
     difference between the two is reported (the file wins)."""
@@ -221,21 +239,10 @@ def _from_file_or_option(frame, headers, field, option, vocabulary, problems, wa
     if field not in headers:
         return np.full(n, option_code, dtype=object)
     column = headers[field]
-    raw = _text(frame[column])
-    values = map_vocabulary(raw, vocabulary) if vocabulary else raw
     if vocabulary:
-        unknown = raw.notna().to_numpy() & values.isna().to_numpy()
-        problems.add(
-            unknown,
-            column,
-            _describe(
-                raw,
-                unknown,
-                f"unknown {field.replace('_', ' ')} "
-                "{value!r}; expected one of " + allowed_words(vocabulary),
-            ),
-        )
-    values = values.to_numpy(dtype=object)
+        values, _unknown = _coded_column(frame, column, vocabulary, problems)
+    else:
+        values = _text(frame[column]).to_numpy(dtype=object)
     if option_code is not None:
         differs = pd.notna(values) & (values != option_code)
         if differs.any():
@@ -429,18 +436,7 @@ def normalize(table: RawTable, options: ImportOptions, *, file, sites=None):
     finding = np.full(n, None, dtype=object)
     unknown = np.zeros(n, dtype=bool)
     if "finding" in headers:
-        raw_finding = _text(frame[headers["finding"]])
-        finding = map_vocabulary(raw_finding, "finding").to_numpy(dtype=object)
-        unknown = raw_finding.notna().to_numpy() & pd.isna(finding)
-        problems.add(
-            unknown,
-            finding_column,
-            _describe(
-                raw_finding,
-                unknown,
-                "unknown finding {value!r}; expected one of " + allowed_words("finding"),
-            ),
-        )
+        finding, unknown = _coded_column(frame, headers["finding"], "finding", problems)
     # GPX and KML often say the finding in the point's name or category only.
     for column in fallbacks:
         found = map_vocabulary(_text(frame[column]), "finding").to_numpy(dtype=object)
@@ -473,18 +469,7 @@ def normalize(table: RawTable, options: ImportOptions, *, file, sites=None):
         measures[field] = values
 
     if "action" in headers:
-        raw_action = _text(frame[headers["action"]])
-        action = map_vocabulary(raw_action, "action").to_numpy(dtype=object)
-        unknown_action = raw_action.notna().to_numpy() & pd.isna(action)
-        problems.add(
-            unknown_action,
-            headers["action"],
-            _describe(
-                raw_action,
-                unknown_action,
-                "unknown action {value!r}; expected one of " + allowed_words("action"),
-            ),
-        )
+        action, _unknown = _coded_column(frame, headers["action"], "action", problems)
     else:
         action = np.full(n, None, dtype=object)
     action = np.where(

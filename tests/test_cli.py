@@ -130,6 +130,22 @@ def test_demo_writes_the_overview_map(tmp_path, run):
     page = (tmp_path / "demo" / "out" / "overview.html").read_text(encoding="utf-8")
     for name in ("Kewan mangrove reserve", "Xuncheng mangrove reserve", "Luochun mangrove reserve"):
         assert name in page
+    from surveys.workspace import Workspace
+
+    ws = Workspace(tmp_path / "demo")
+    uploads = ws.uploads()
+    assert sorted(uploads["format"]) == ["csv", "gpx", "kmz", "xlsx"]
+    assert set(uploads["status"]) == {"accepted"}
+    records = ws.surveys()
+    assert set(records["patrol_type"]) == {
+        "contractor_daily",
+        "township_patrol",
+        "city_joint",
+        "digital_monitoring",
+    }
+    regrowth = records[records["finding"] == "spartina_regrowth"]
+    assert regrowth["observed_at"].dt.year.isin([2023, 2024]).all()
+    assert (records["finding"] == "clear").sum() > 10 * len(regrowth)
     again = run("demo", tmp_path / "demo")
     assert again.exit_code == 2
     assert "--force" in again.stderr

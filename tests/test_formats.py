@@ -9,16 +9,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import DATA
+from tests.data.make_data import P
 
 FORMATS = DATA / "formats"
-P = [
-    (120.3301, 27.2612),
-    (120.3312, 27.2304),
-    (120.3795, 27.2468),
-    (120.3205, 27.2655),
-    (120.3402, 27.2551),
-    (120.3856, 27.2431),
-]
 
 
 def imported(workspace, name, **flags):
