@@ -57,18 +57,107 @@ def points_in_sites(sites, count, rng):
     return np.round(np.array(lon), 6), np.round(np.array(lat), 6), np.array(site)
 
 
-def recurrence_spots(sites, seed=2023):
-    """The 35 demo places where Spartina comes back after clearance."""
+CLEARANCE_TARGET_MU = 1883
+RESTORATION_TARGET_MU = 1070
+_SITE_CODES = {"kewan": "KW", "xuncheng": "XC", "luochun": "LC"}
+_CONTRACTORS = {
+    "kewan": "福鼎市海岸带生态修复有限公司（示例）",
+    "xuncheng": "宁德市滩涂治理工程队（示例）",
+    "luochun": "福建海林环境工程有限公司（示例）",
+}
+_METHODS = ["刈割+围淹", "刈割+翻耕", "刈割+围淹", "药剂"]
+
+
+def demo_plots(sites, seed=2023):
+    """(clearance plots, restoration plots): the sites tiled into ~10 mu plots.
+
+    About 1,883 mu is cleared within one month of spring 2023 across the three
+    townships; about 1,070 mu of it in Kewan (Qianqi) and Luochun (Jiayang) is
+    replanted with mangrove in late 2023.
+    """
+    import geopandas
+
     rng = np.random.default_rng(seed)
-    lon, lat, site = points_in_sites(sites, RECURRENCE_SPOTS, rng)
-    return pd.DataFrame({"lon": lon, "lat": lat, "site_id": site})
+    metric = sites.to_crs(4549)
+    cells = []
+    for row in metric.itertuples():
+        minx, miny, maxx, maxy = row.geometry.bounds
+        size = 80.0
+        xs = np.arange(np.floor(minx / size) * size, maxx, size)
+        ys = np.arange(np.floor(miny / size) * size, maxy, size)
+        grid = shapely.box(*np.meshgrid(xs, ys), *np.meshgrid(xs + size, ys + size))
+        pieces = shapely.intersection(grid.ravel(), row.geometry)
+        pieces = [p for p in pieces if p.area > 2000 and p.geom_type == "Polygon"]
+        pieces.sort(key=lambda p: (round(p.centroid.x, -1), p.centroid.y))
+        for n, piece in enumerate(pieces, start=1):
+            cells.append(
+                {
+                    "plot_id": f"CC-{_SITE_CODES[row.site_id]}-{n:03d}",
+                    "site_id": row.site_id,
+                    "township": row.township,
+                    "geometry": piece,
+                }
+            )
+    cells = geopandas.GeoDataFrame(cells, crs=4549).to_crs(4326)
+    cells["area_mu"] = area_m2(cells).to_numpy() / (10000 / 15)
+    order = rng.permutation(len(cells))
+    chosen = order[np.cumsum(cells["area_mu"].to_numpy()[order]) <= CLEARANCE_TARGET_MU + 5]
+    clearance = cells.iloc[np.sort(chosen)].reset_index(drop=True)
+    start = pd.Timestamp("2023-04-10")
+    clearance["cleared_on"] = [
+        (start + pd.Timedelta(days=int(d))).date() for d in rng.integers(0, 30, len(clearance))
+    ]
+    clearance["method"] = np.array(_METHODS)[rng.integers(0, len(_METHODS), len(clearance))]
+    clearance["contractor"] = clearance["site_id"].map(_CONTRACTORS)
+    planted_sites = clearance[clearance["site_id"].isin(["kewan", "luochun"])]
+    order = rng.permutation(len(planted_sites))
+    chosen = order[
+        np.cumsum(planted_sites["area_mu"].to_numpy()[order]) <= RESTORATION_TARGET_MU + 5
+    ]
+    restoration = planted_sites.iloc[np.sort(chosen)].reset_index(drop=True).copy()
+    restoration["plot_id"] = restoration["plot_id"].str.replace("CC-", "ZZ-", regex=False)
+    restoration["planted_on"] = [
+        (pd.Timestamp("2023-10-20") + pd.Timedelta(days=int(d))).date()
+        for d in rng.integers(0, 50, len(restoration))
+    ]
+    restoration["species"] = np.where(
+        rng.random(len(restoration)) < 0.8, "秋茄 Kandelia obovata", "桐花树 Aegiceras corniculatum"
+    )
+    restoration["funding"] = np.where(rng.random(len(restoration)) < 0.6, "财政资金", "公益基金")
+    return clearance, restoration
+
+
+def recurrence_spots(clearance, seed=2023):
+    """The 35 demo places, each in its own clearance plot, where Spartina comes back."""
+    rng = np.random.default_rng(seed)
+    chosen = clearance.iloc[np.sort(rng.choice(len(clearance), RECURRENCE_SPOTS, replace=False))]
+    points = [_point_inside(g, rng) for g in chosen.geometry]
+    return pd.DataFrame(
+        {
+            "lon": [round(p.x, 6) for p in points],
+            "lat": [round(p.y, 6) for p in points],
+            "site_id": chosen["site_id"].to_numpy(),
+            "plot_id": chosen["plot_id"].to_numpy(),
+            "cleared_on": chosen["cleared_on"].to_numpy(),
+        }
+    )
+
+
+def _point_inside(polygon, rng):
+    """A random point well inside a polygon (away from its edges)."""
+    core = polygon.buffer(-0.0001) if polygon.buffer(-0.0001).area > 0 else polygon
+    minx, miny, maxx, maxy = core.bounds
+    while True:
+        point = shapely.Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+        if core.contains(point):
+            return point
 
 
 def _local(day, hour, minute=0):
     return pd.Timestamp(day).tz_localize(TIMEZONE) + pd.Timedelta(hours=hour, minutes=minute)
 
 
-def patrol_records(sites, seed=2023):
+def patrol_records(sites, clearance, restoration, seed=2023):
     """All demo patrol records as one table (canonical codes, local times)."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -103,7 +192,7 @@ def patrol_records(sites, seed=2023):
                     }
                 )
     # 35 recurrence spots: found in 2023, cleared again, re-inspected; 5 regrow in 2024.
-    spots = recurrence_spots(sites, seed)
+    spots = recurrence_spots(clearance, seed)
     finders = (
         ["contractor_daily"] * 15
         + ["township_patrol"] * 10
@@ -170,8 +259,62 @@ def patrol_records(sites, seed=2023):
                 "notes": "二次复萌",
             }
         )
+    # Planting checks: survival counted twice in 2024 in every restoration plot.
+    for plot in restoration.itertuples():
+        for day in ("2024-04-15", "2024-10-15"):
+            point = _point_inside(plot.geometry, rng)
+            rows.append(
+                {
+                    "observed_at": _local(
+                        pd.Timestamp(day) + pd.Timedelta(days=int(rng.integers(0, 20))), 10
+                    ),
+                    "lon": round(point.x, 6),
+                    "lat": round(point.y, 6),
+                    "site_id": plot.site_id,
+                    "patrol_type": "township_patrol",
+                    "finding": "planting_check",
+                    "action": "none",
+                    "cover_pct": np.nan,
+                    "survival_pct": float(rng.integers(70, 96)),
+                    "notes": "秋茄成活检查",
+                }
+            )
+    # Two new patches outside every cleared plot: one reported three times then removed.
+    for day, patrol_type, finding, action, dx in (
+        ("2023-08-05", "digital_monitoring", "spartina_new", "reported", 0.0),
+        ("2023-08-07", "city_joint", "spartina_new", "reported", 0.00005),
+        ("2023-08-20", "contractor_daily", "spartina_removed", "removed", 0.00003),
+    ):
+        rows.append(
+            {
+                "observed_at": _local(day, 11),
+                "lon": 120.3560 + dx,
+                "lat": 27.2400,
+                "site_id": None,
+                "patrol_type": patrol_type,
+                "finding": finding,
+                "action": action,
+                "cover_pct": 20.0 if finding == "spartina_new" else np.nan,
+                "notes": "新发斑块",
+            }
+        )
+    rows.append(
+        {
+            "observed_at": _local("2024-03-12", 9),
+            "lon": 120.3010,
+            "lat": 27.2460,
+            "site_id": None,
+            "patrol_type": "township_patrol",
+            "finding": "spartina_new",
+            "action": "reported",
+            "cover_pct": 5.0,
+            "notes": "新发斑块",
+        }
+    )
     frame = pd.DataFrame(rows).sort_values("observed_at", kind="stable").reset_index(drop=True)
-    frame["team"] = frame["site_id"].map(_TEAMS)
+    frame["team"] = frame["site_id"].map(_TEAMS).fillna("福鼎市林业局")
+    if "survival_pct" not in frame:
+        frame["survival_pct"] = np.nan
     return frame
 
 
@@ -204,6 +347,7 @@ def _chinese_table(frame):
             "巡查单位": frame["team"],
             "发现情况": frame["finding"].map(_FINDING_NAMES),
             "盖度(%)": frame["cover_pct"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
+            "成活率(%)": frame["survival_pct"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
             "处理情况": frame["action"].map(
                 {"none": "", "reported": "已上报", "removed": "已清除"}
             ),
@@ -212,10 +356,10 @@ def _chinese_table(frame):
     )
 
 
-def write_demo_patrols(folder, sites, seed=2023):
+def write_demo_patrols(folder, sites, clearance, restoration, seed=2023):
     """Write the demo patrol files; returns [(path, import options)]."""
     os.makedirs(folder, exist_ok=True)
-    records = patrol_records(sites, seed)
+    records = patrol_records(sites, clearance, restoration, seed)
     written = []
     by_type = {t: records[records["patrol_type"] == t] for t in _PATROL_NAMES}
 
@@ -253,6 +397,45 @@ def write_demo_patrols(folder, sites, seed=2023):
         handle.write(buffer.getvalue())
     written.append((path, {}))
     return written
+
+
+def write_demo_plots(folder, clearance, restoration):
+    """Clearance plots as GeoJSON with Chinese headers, restoration plots as a
+    zipped Shapefile in CGCS2000 Gauss-Kruger metres; returns their paths."""
+    import tempfile
+
+    os.makedirs(folder, exist_ok=True)
+    cleared = clearance.assign(面积=clearance["area_mu"].round(2))
+    cleared.loc[cleared.index[:2], "面积"] = (cleared["area_mu"].iloc[:2] * 1.2).round(
+        2
+    )  # typing slips
+    cleared = cleared.rename(
+        columns={
+            "plot_id": "图斑编号",
+            "township": "乡镇",
+            "cleared_on": "除治日期",
+            "method": "除治方式",
+            "contractor": "施工单位",
+        }
+    )
+    cleared["除治日期"] = cleared["除治日期"].astype(str)
+    clearance_path = os.path.join(folder, "互花米草除治图斑_2023.geojson")
+    cleared[["图斑编号", "乡镇", "除治日期", "除治方式", "施工单位", "面积", "geometry"]].to_file(
+        clearance_path, driver="GeoJSON"
+    )
+    planted = restoration.assign(area=restoration["area_mu"].round(2))
+    planted = planted.rename(columns={"plot_id": "plot_id", "planted_on": "planted_on"})
+    planted["planted_on"] = planted["planted_on"].astype(str)
+    planted = planted[
+        ["plot_id", "township", "planted_on", "species", "funding", "area", "geometry"]
+    ]
+    restoration_path = os.path.join(folder, "红树林种植地块_2023.zip")
+    with tempfile.TemporaryDirectory() as scratch:
+        planted.to_crs(4549).to_file(os.path.join(scratch, "plots.shp"), encoding="utf-8")
+        with zipfile.ZipFile(restoration_path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(os.listdir(scratch)):
+                archive.write(os.path.join(scratch, name), name)
+    return clearance_path, restoration_path
 
 
 def _gpx(frame):

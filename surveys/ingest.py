@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from surveys.errors import SurveyFileError
-from surveys.normalize import ImportOptions, normalize
+from surveys.normalize import normalize
+from surveys.plots import PLOT_COLUMNS, PLOT_KINDS, normalize_plots, overlapping_pairs
 from surveys.readers import read_raw
 from surveys.schema import KINDS
 
@@ -31,6 +32,7 @@ UPLOAD_KINDS = {
     "patrol_type": "text",
     "crs": "text",
     "sheet": "text",
+    "kind": "text",
     "status": "text",
     "rows_read": "integer",
     "rows_accepted": "integer",
@@ -41,6 +43,7 @@ UPLOAD_KINDS = {
 REJECT_KINDS = {
     "upload_id": "text",
     "sheet": "text",
+    "kind": "text",
     "source_row": "integer",
     "column": "text",
     "reason": "text",
@@ -59,12 +62,14 @@ class ImportSummary:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_duplicate: int = 0
+    rows_updated: int = 0
     errors: list = dataclasses.field(default_factory=list)
     warnings: list = dataclasses.field(default_factory=list)
     format: str = ""
     archived_as: str | None = None
     report: str | None = None
     dry_run: bool = False
+    kind: str = "surveys"
 
     def to_dict(self):
         payload = dataclasses.asdict(self)
@@ -109,10 +114,10 @@ def ensure_layers(store):
     with store.transaction():
         if not store.has_layer(UPLOADS_LAYER):
             store.create_layer(UPLOADS_LAYER, UPLOAD_KINDS, spatial=False)
-            # One file may be imported once per sheet (an Excel workbook's other sheets).
+            # One file may be imported once per sheet and per kind (surveys, plots).
             store.execute(
                 f"CREATE UNIQUE INDEX IF NOT EXISTS uploads_id "
-                f"ON {UPLOADS_LAYER}(upload_id, coalesce(sheet, ''))"
+                f"ON {UPLOADS_LAYER}(upload_id, coalesce(sheet, ''), kind)"
             )
         if not store.has_layer(SURVEYS_LAYER):
             store.append(
@@ -135,12 +140,12 @@ def ensure_layers(store):
             )
 
 
-_SAME_UPLOAD = "upload_id = ? AND coalesce(sheet, '') = coalesce(?, '')"
+_SAME_UPLOAD = "upload_id = ? AND coalesce(sheet, '') = coalesce(?, '') AND kind = ?"
 
 
-def _previous_upload(store, upload_id, sheet):
+def _previous_upload(store, same):
     return store.execute(
-        f"SELECT status, rows_read FROM {UPLOADS_LAYER} WHERE {_SAME_UPLOAD}", (upload_id, sheet)
+        f"SELECT status, rows_read FROM {UPLOADS_LAYER} WHERE {_SAME_UPLOAD}", same
     ).fetchone()
 
 
@@ -182,28 +187,44 @@ def _neutralise(text):
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
+def plots_layer(kind):
+    return f"{kind}_plots"
+
+
 def import_file(
-    workspace, path, options=None, *, dry_run=False, strict=False, uploader=None, progress=None
+    workspace,
+    path,
+    options=None,
+    *,
+    kind="surveys",
+    dry_run=False,
+    strict=False,
+    uploader=None,
+    progress=None,
 ):
     """Import one file into ``workspace``; returns an :class:`ImportSummary`.
 
-    The raw bytes are archived first; the upload row, accepted records and
-    rejects are then written in one transaction, so a crash at any moment
+    ``kind`` is "surveys" (patrol records) or "clearance" / "restoration"
+    (plots). The raw bytes are archived first; the upload row, accepted rows
+    and rejects are then written in one transaction, so a crash at any moment
     leaves the store as it was or completely updated.
     """
-    options = options or ImportOptions(
-        timezone=workspace.settings.timezone, max_distance_km=workspace.settings.max_distance_km
-    )
+    if kind != "surveys" and kind not in PLOT_KINDS:
+        raise ValueError(f"kind should be 'surveys' or one of {PLOT_KINDS}, got {kind!r}")
+    options = options or workspace.import_options()
     file = os.path.basename(path)
     if not os.path.isfile(path):
         raise SurveyFileError("no such file", file=path)
     upload_id = sha256_of(path)
-    summary = ImportSummary(upload_id=upload_id, file=file, status="rejected", dry_run=dry_run)
+    summary = ImportSummary(
+        upload_id=upload_id, file=file, status="rejected", dry_run=dry_run, kind=kind
+    )
+    same = (upload_id, options.sheet, kind)
 
     with workspace.store() as store:
         if not dry_run:
             ensure_layers(store)
-            previous = _previous_upload(store, upload_id, options.sheet)
+            previous = _previous_upload(store, same)
             if previous is not None and previous[0] in ("accepted", "partial", "duplicate"):
                 summary.status = "duplicate"
                 summary.rows_read = int(previous[1] or 0)
@@ -223,7 +244,10 @@ def import_file(
         try:
             table = read_raw(path, sheet=options.sheet, name=file)
             summary.format = table.format
-            result = normalize(table, options, file=file, sites=workspace.sites())
+            if kind == "surveys":
+                result = normalize(table, options, file=file, sites=workspace.sites())
+            else:
+                result = normalize_plots(table, kind, options, file=file, sites=workspace.sites())
         except SurveyFileError as error:
             summary.errors = [{"row": error.row, "column": error.column, "message": error.reason}]
             rejects = pd.DataFrame(
@@ -241,10 +265,11 @@ def import_file(
 
         records, rejects = result.records, result.rejects
         summary.rows_read = result.rows_read
-        summary.warnings.extend(w for w in result.warnings)
+        summary.warnings.extend(result.warnings)
         summary.errors = _errors_of(rejects)
         summary.rows_rejected = len(rejects)
-        if strict and len(rejects):
+        strict_rejected = strict and len(rejects) > 0
+        if strict_rejected:
             summary.warnings.append(
                 {
                     "row": None,
@@ -254,7 +279,7 @@ def import_file(
             )
             records = records.iloc[0:0]
         if not dry_run:
-            records = _store(
+            _store(
                 store,
                 summary,
                 records,
@@ -263,13 +288,13 @@ def import_file(
                 uploader,
                 path,
                 progress=progress,
-                strict_rejected=strict and len(rejects) > 0,
+                strict_rejected=strict_rejected,
             )
         else:
-            in_file = records["record_key"].duplicated().to_numpy()
-            summary.rows_duplicate = int(in_file.sum())
+            if kind == "surveys":
+                summary.rows_duplicate = int(records["record_key"].duplicated().sum())
             summary.rows_accepted = len(records) - summary.rows_duplicate
-            summary.status = "rejected" if strict and len(rejects) else _status(summary)
+            summary.status = "rejected" if strict_rejected else _status(summary)
     if len(rejects):
         summary.report = write_report(rejects, workspace.out_dir, file, upload_id)
     return summary
@@ -285,6 +310,57 @@ def _status(summary):
     return "duplicate" if summary.rows_duplicate else "rejected"
 
 
+def _store_surveys(store, summary, records, prefix, progress):
+    existing = np.fromiter(
+        (k for (k,) in store.execute(f"SELECT record_key FROM {SURVEYS_LAYER}")), dtype=np.int64
+    )
+    keys = records["record_key"].to_numpy(dtype=np.int64)
+    duplicate = np.isin(keys, existing) | pd.Series(keys).duplicated().to_numpy()
+    summary.rows_duplicate = int(duplicate.sum())
+    records = records[~duplicate].copy()
+    records.insert(0, "record_id", [f"{prefix}:{r}" for r in records["source_row"]])
+    records.insert(2, "upload_id", summary.upload_id)
+    total = len(records)
+    store.append(
+        SURVEYS_LAYER,
+        records,
+        kinds=KINDS,
+        progress=None if progress is None else (lambda rows: progress(rows, total)),
+    )
+    summary.rows_accepted = total
+
+
+def _store_plots(store, summary, plots):
+    """Add plots; a plot id already stored is replaced (an updated boundary or date)."""
+    layer = plots_layer(summary.kind)
+    plots = plots.copy()
+    plots["upload_id"] = summary.upload_id
+    if store.has_layer(layer):
+        ids = plots["plot_id"].tolist()
+        stored = store.read(layer)
+        others = stored[~stored["plot_id"].isin(ids)]
+        if summary.kind == "clearance":
+            for first, second, overlap in overlapping_pairs(plots, others):
+                summary.warnings.append(
+                    {
+                        "row": None,
+                        "column": None,
+                        "message": f"clearance plot {first} overlaps stored plot {second} "
+                        f"by {overlap:,.0f} m²",
+                    }
+                )
+        summary.rows_updated = int(stored["plot_id"].isin(ids).sum())
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            store.execute(
+                f"DELETE FROM {layer} WHERE plot_id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+    store.append(
+        layer, plots[[*PLOT_COLUMNS[summary.kind], "geometry"]], kinds=PLOT_COLUMNS[summary.kind]
+    )
+    summary.rows_accepted = len(plots)
+
+
 def _store(
     store,
     summary,
@@ -297,45 +373,31 @@ def _store(
     progress=None,
     strict_rejected=False,
 ):
-    upload_id = summary.upload_id
+    same = (summary.upload_id, options.sheet, summary.kind)
     with store.transaction():
         # A rejected earlier upload of the same bytes is replaced by this attempt.
-        same = (upload_id, options.sheet)
         store.execute(f"DELETE FROM {UPLOADS_LAYER} WHERE {_SAME_UPLOAD}", same)
         store.execute(f"DELETE FROM {REJECTS_LAYER} WHERE {_SAME_UPLOAD}", same)
         if records is not None and len(records):
-            existing = np.fromiter(
-                (k for (k,) in store.execute(f"SELECT record_key FROM {SURVEYS_LAYER}")),
-                dtype=np.int64,
-            )
-            keys = records["record_key"].to_numpy(dtype=np.int64)
-            duplicate = np.isin(keys, existing) | pd.Series(keys).duplicated().to_numpy()
-            summary.rows_duplicate = int(duplicate.sum())
-            records = records[~duplicate].copy()
-            prefix = upload_id[:16] + (f":{options.sheet}" if options.sheet else "")
-            records.insert(0, "record_id", [f"{prefix}:{r}" for r in records["source_row"]])
-            records.insert(2, "upload_id", upload_id)
-            total = len(records)
-            store.append(
-                SURVEYS_LAYER,
-                records,
-                kinds=KINDS,
-                progress=None if progress is None else (lambda rows: progress(rows, total)),
-            )
-            summary.rows_accepted = len(records)
+            if summary.kind == "surveys":
+                prefix = summary.upload_id[:16] + (f":{options.sheet}" if options.sheet else "")
+                _store_surveys(store, summary, records, prefix, progress)
+            else:
+                _store_plots(store, summary, records)
         if records is not None and not strict_rejected:
             summary.status = _status(summary)
         if len(rejects):
             stored_rejects = rejects.copy()
-            stored_rejects.insert(0, "upload_id", upload_id)
+            stored_rejects.insert(0, "upload_id", summary.upload_id)
             stored_rejects.insert(1, "sheet", options.sheet)
+            stored_rejects.insert(2, "kind", summary.kind)
             store.append(REJECTS_LAYER, stored_rejects, kinds=REJECT_KINDS)
         store.append(
             UPLOADS_LAYER,
             pd.DataFrame(
                 [
                     {
-                        "upload_id": upload_id,
+                        "upload_id": summary.upload_id,
                         "file": summary.file,
                         "archived_as": summary.archived_as,
                         "size_bytes": os.path.getsize(path),
@@ -345,6 +407,7 @@ def _store(
                         "patrol_type": options.patrol_type,
                         "crs": None if options.crs is None else str(options.crs),
                         "sheet": options.sheet,
+                        "kind": summary.kind,
                         "status": summary.status,
                         "rows_read": summary.rows_read,
                         "rows_accepted": summary.rows_accepted,
@@ -356,4 +419,3 @@ def _store(
             ),
             kinds=UPLOAD_KINDS,
         )
-    return records

@@ -186,13 +186,16 @@ def _site_distance_km(geometries, sites):
     return shapely.distance(shapely.transform(geometries, to_km), target)
 
 
-def _record_keys(observed, geometries, finding, patrol_type):
-    """64-bit record key: time to the second, place to ~0.1 m, finding, patrol type.
+def _record_keys(records):
+    """64-bit record key of each observation: its time to the second, place to
+    ~0.1 m, patrol type, finding, action and measurements.
 
     Two uploads holding the same observation (re-exported under another name,
-    or overlapping exports) give equal keys and are stored once.
+    or overlapping exports) give equal keys and are stored once. Team, observer
+    and notes are left out: offices retype them.
     """
-    seconds = observed.to_numpy(dtype="datetime64[s]").astype(np.int64)
+    geometries = np.asarray(records.geometry.values, dtype=object)
+    seconds = records["observed_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
     is_point = shapely.get_type_id(geometries) == 0
     x = np.where(is_point, shapely.get_x(np.where(is_point, geometries, None)), 0.0)
     y = np.where(is_point, shapely.get_y(np.where(is_point, geometries, None)), 0.0)
@@ -206,8 +209,17 @@ def _record_keys(observed, geometries, finding, patrol_type):
             "x": np.round(np.nan_to_num(x) * 1e6).astype(np.int64),
             "y": np.round(np.nan_to_num(y) * 1e6).astype(np.int64),
             "shape": shape,
-            "finding": np.asarray(finding, dtype=object),
-            "patrol_type": np.asarray(patrol_type, dtype=object),
+            **{
+                c: records[c].to_numpy()
+                for c in (
+                    "finding",
+                    "patrol_type",
+                    "action",
+                    "cover_pct",
+                    "patch_area_m2",
+                    "survival_pct",
+                )
+            },
         }
     )
     return pd.util.hash_pandas_object(key_frame, index=False).to_numpy().view(np.int64)
@@ -259,18 +271,11 @@ def _from_file_or_option(frame, headers, field, option, vocabulary, problems, wa
     return values
 
 
-def normalize(table: RawTable, options: ImportOptions, *, file, sites=None):
-    """Check and convert a raw table into survey records; see :class:`Normalized`."""
-    frame = table.frame.reset_index(drop=True)
+def locate(table, frame, headers, options, problems, warnings, file, sites=None):
+    """Geometries in EPSG:4326 for every row (None where refused), from the file's
+    geometry or its coordinate / WKT columns, in whatever CRS it came."""
     n = len(frame)
-    warnings = list(table.warnings)
-    if n == 0:
-        raise SurveyFileError("holds no records", file=file)
-    headers = match_headers(frame.columns)
-    problems = _Problems(n)
     extra_problems = getattr(table, "geometry_problems", None)
-
-    # -- where -------------------------------------------------------------------------
     if table.geometry is not None:
         geometries = np.asarray(table.geometry, dtype=object)
         coordinate_columns = ("geometry",)
@@ -371,7 +376,12 @@ def normalize(table: RawTable, options: ImportOptions, *, file, sites=None):
             ),
         )
 
-    # -- when ----------------------------------------------------------------------------
+    return geometries
+
+
+def observed_times(frame, headers, options, problems, file, expected="时间 or 日期 (date/time)"):
+    """UTC timestamps from a date-time column, or a date column plus a time column."""
+    n = len(frame)
     reported_time = np.zeros(n, dtype=bool)
     if "datetime" in headers:
         time_column = headers["datetime"]
@@ -395,7 +405,7 @@ def normalize(table: RawTable, options: ImportOptions, *, file, sites=None):
         time_column = headers["time"]
         observed, bad_time = parse_times(frame[time_column].to_numpy(), options.timezone)
     else:
-        _missing_columns(file, headers, frame, "时间 or 日期 (date/time)")
+        _missing_columns(file, headers, frame, expected)
     problems.add(
         bad_time,
         time_column,
@@ -409,6 +419,21 @@ def normalize(table: RawTable, options: ImportOptions, *, file, sites=None):
     problems.add(future, time_column, "date/time is in the future")
     ancient = (observed < pd.Timestamp("1990-01-01", tz="UTC")).fillna(False).to_numpy()
     problems.add(ancient, time_column, "date/time is before 1990")
+
+    return observed
+
+
+def normalize(table: RawTable, options: ImportOptions, *, file, sites=None):
+    """Check and convert a raw table into survey records; see :class:`Normalized`."""
+    frame = table.frame.reset_index(drop=True)
+    n = len(frame)
+    warnings = list(table.warnings)
+    if n == 0:
+        raise SurveyFileError("holds no records", file=file)
+    headers = match_headers(frame.columns)
+    problems = _Problems(n)
+    geometries = locate(table, frame, headers, options, problems, warnings, file, sites)
+    observed = observed_times(frame, headers, options, problems, file)
 
     # -- who and what --------------------------------------------------------------------
     if "patrol_type" not in headers and options.patrol_type is None:
@@ -506,16 +531,7 @@ def normalize(table: RawTable, options: ImportOptions, *, file, sites=None):
         geometry=geopandas.GeoSeries(geometries[keep], crs=WGS84),
         crs=WGS84,
     )
-    records.insert(
-        0,
-        "record_key",
-        _record_keys(
-            records["observed_at"],
-            np.asarray(records.geometry.values, dtype=object),
-            records["finding"].to_numpy(),
-            records["patrol_type"].to_numpy(),
-        ),
-    )
+    records.insert(0, "record_key", _record_keys(records))
     rejects = _rejects(frame, table.source_rows, problems)
     ragged = getattr(table, "ragged", [])
     if ragged:

@@ -221,20 +221,83 @@ def _header_key(header):
     return key
 
 
-_HEADER_LOOKUP = {}
-for _field, _names in HEADERS.items():
-    for _name in _names:
-        _HEADER_LOOKUP.setdefault(_header_key(_name), _field)
+def _lookup(table):
+    lookup = {}
+    for field, names in table.items():
+        for name in names:
+            lookup.setdefault(_header_key(name), field)
+    return lookup
 
 
-def match_headers(headers):
+_LOCATION_HEADERS = {key: HEADERS[key] for key in ("lon", "lat", "wkt")}
+
+# Plot files: 面积 is the declared plot area there, not a patch's.
+PLOT_HEADERS = {
+    **_LOCATION_HEADERS,
+    "plot_id": (
+        "图斑编号",
+        "地块编号",
+        "小班号",
+        "编号",
+        "图斑号",
+        "plot_id",
+        "plot",
+        "id",
+        "code",
+    ),
+    "site": ("保护区", "保护小区", "site", "site_id", "reserve"),
+    "township": ("乡镇", "所在乡镇", "township", "town"),
+    "date": (
+        "除治日期",
+        "清除日期",
+        "除治时间",
+        "完成日期",
+        "种植日期",
+        "造林日期",
+        "种植时间",
+        "cleared_on",
+        "planted_on",
+        "date",
+    ),
+    "method": ("除治方式", "治理方式", "除治方法", "method"),
+    "contractor": ("施工单位", "承包单位", "contractor"),
+    "species": ("树种", "物种", "品种", "species"),
+    "declared_area": (
+        "面积",
+        "图斑面积",
+        "种植面积",
+        "造林面积",
+        "planted_area",
+        "area_mu",
+        "area",
+        "declared_area",
+    ),
+    "funding": ("资金来源", "经费来源", "funding", "funding_source"),
+    "notes": HEADERS["notes"],
+}
+
+_LOOKUPS_BY_TABLE = {id(HEADERS): _lookup(HEADERS), id(PLOT_HEADERS): _lookup(PLOT_HEADERS)}
+
+
+def match_headers(headers, table=HEADERS):
     """{field: original header} for the headers a file has (first match wins)."""
+    lookup = _LOOKUPS_BY_TABLE[id(table)]
     found = {}
     for header in headers:
-        field = _HEADER_LOOKUP.get(_header_key(header))
+        field = lookup.get(_header_key(header))
         if field is not None and field not in found:
             found[field] = header
     return found
+
+
+def area_unit_of(header):
+    """The unit a declared-area header names: '面积(公顷)' -> 'ha'; mu by default."""
+    text = str(header).lower()
+    if "公顷" in text or "(ha" in text or "hectare" in text or text.endswith("_ha"):
+        return "ha"
+    if "平方米" in text or "m2" in text or "㎡" in text or "m²" in text:
+        return "m2"
+    return "mu"
 
 
 def _value_key(value):

@@ -3,15 +3,34 @@
 import contextlib
 import os
 
+import geopandas
+import pandas as pd
+
 from geo.sites import load_sites, normalize_sites
 from surveys.errors import WorkspaceError
+from surveys.ingest import (
+    REJECTS_LAYER,
+    SURVEYS_LAYER,
+    UPLOADS_LAYER,
+    ensure_layers,
+    import_file,
+    plots_layer,
+)
+from surveys.ledger import LedgerRules, build_ledger
+from surveys.normalize import ImportOptions
+from surveys.plots import PLOT_COLUMNS
+from surveys.progress import clearance_progress, restoration_progress
 from surveys.readers import read_vector
+from surveys.recurrence import detect
 from surveys.settings import LANGUAGES, SETTINGS_FILE, TEMPLATE, parse_settings
 from surveys.store import Store
 
 STORE_FILE = "hailin.gpkg"
 ENVIRONMENT_VARIABLE = "HAILIN_WORKSPACE"
 SITES_LAYER = "sites"
+DETECTIONS_LAYER = "detections"
+CASES_LAYER = "recurrence_cases"
+PATCHES_LAYER = "new_infestations"
 
 
 class Workspace:
@@ -93,49 +112,93 @@ class Workspace:
 
     def import_options(self, **flags):
         """ImportOptions with this workspace's timezone and distance limit."""
-        from surveys.normalize import ImportOptions
-
         return ImportOptions(
             timezone=self.settings.timezone, max_distance_km=self.settings.max_distance_km, **flags
         )
 
-    def import_file(self, path, /, *, dry_run=False, strict=False, progress=None, **flags):
-        """Import one patrol file (flags: patrol_type, team, crs, sheet); see
+    def import_file(
+        self, path, /, *, kind="surveys", dry_run=False, strict=False, progress=None, **flags
+    ):
+        """Import one patrol file, or a plots file with kind="clearance" or
+        "restoration" (flags: patrol_type, team, crs, sheet); see
         :func:`surveys.ingest.import_file`."""
-        from surveys.ingest import import_file
-
+        options = self.import_options(**flags)
         return import_file(
-            self,
-            path,
-            self.import_options(**flags),
-            dry_run=dry_run,
-            strict=strict,
-            progress=progress,
+            self, path, options, kind=kind, dry_run=dry_run, strict=strict, progress=progress
         )
+
+    def _layer(self, name):
+        with self.store() as store:
+            ensure_layers(store)
+            return store.read(name)
 
     def surveys(self):
         """The accepted survey records."""
-        from surveys.ingest import SURVEYS_LAYER, ensure_layers
-
-        with self.store() as store:
-            ensure_layers(store)
-            return store.read(SURVEYS_LAYER)
+        return self._layer(SURVEYS_LAYER)
 
     def rejects(self):
         """Rejected rows with their reasons."""
-        from surveys.ingest import REJECTS_LAYER, ensure_layers
-
-        with self.store() as store:
-            ensure_layers(store)
-            return store.read(REJECTS_LAYER)
+        return self._layer(REJECTS_LAYER)
 
     def uploads(self):
         """One row per upload: file, time, counts, status."""
-        from surveys.ingest import UPLOADS_LAYER, ensure_layers
+        return self._layer(UPLOADS_LAYER)
 
+    def plots(self, kind):
+        """The clearance or restoration plots (an empty frame when none yet)."""
         with self.store() as store:
-            ensure_layers(store)
-            return store.read(UPLOADS_LAYER)
+            if store.has_layer(plots_layer(kind)):
+                return store.read(plots_layer(kind))
+        empty = {c: [] for c in PLOT_COLUMNS[kind]}
+        return geopandas.GeoDataFrame(empty, geometry=[], crs=4326)
+
+    def ledger(self, as_of=None):
+        """(ledger, new-infestation patches), recomputed from the store."""
+        return build_ledger(
+            self.surveys(),
+            self.plots("clearance"),
+            LedgerRules.from_settings(self.settings),
+            self.sites(),
+            as_of,
+        )
+
+    def flag(self):
+        """Recompute detections, the ledger and new patches and keep them in the
+        store as layers a GIS can show (derived data, replaced every time)."""
+        surveys, clearance = self.surveys(), self.plots("clearance")
+        rules = LedgerRules.from_settings(self.settings)
+        detections, _outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
+        ledger, patches = build_ledger(surveys, clearance, rules, self.sites())
+        areas = pd.concat(
+            [clearance[["plot_id", "geometry"]], patches.rename(columns={"patch_id": "plot_id"})]
+        )
+        flagged = geopandas.GeoDataFrame(
+            ledger,
+            geometry=areas.drop_duplicates("plot_id")
+            .set_index("plot_id")
+            .geometry.reindex(ledger["plot_id"])
+            .to_numpy(),
+            crs=4326,
+        )
+        with self.store() as store, store.transaction():
+            store.replace(DETECTIONS_LAYER, detections.drop(columns=["extra"], errors="ignore"))
+            store.replace(CASES_LAYER, flagged)
+            store.replace(PATCHES_LAYER, patches)
+        return detections, ledger, patches
+
+    def progress(self):
+        """(clearance progress, restoration progress) against the targets."""
+        ledger, _patches = self.ledger()
+        clearance = clearance_progress(
+            self.plots("clearance"), ledger, self.settings.clearance_target_mu
+        )
+        restoration = restoration_progress(
+            self.plots("restoration"),
+            self.surveys(),
+            self.settings.restoration_target_mu,
+            self.settings.timezone,
+        )
+        return clearance, restoration
 
     def __repr__(self):
         return f"Workspace({self.root!r})"

@@ -6,6 +6,8 @@ from hailin.cli.area import area_command
 from hailin.cli.demo import demo_command
 from hailin.cli.imports import import_command
 from hailin.cli.init import init_command
+from hailin.cli.ledger import flag_command, ledger_command, progress_command
+from hailin.cli.plots import plots_group
 from hailin.cli.sites import sites_group
 
 
@@ -24,7 +26,17 @@ def main(ctx, workspace):
     ctx.obj["workspace"] = workspace
 
 
-for command in (init_command, demo_command, sites_group, import_command, area_command):
+for command in (
+    init_command,
+    demo_command,
+    sites_group,
+    import_command,
+    plots_group,
+    flag_command,
+    ledger_command,
+    progress_command,
+    area_command,
+):
     main.add_command(command)
 
 __all__ = ["main"]

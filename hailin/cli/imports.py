@@ -81,9 +81,25 @@ def import_command(ctx, files, patrol_type, team, crs, sheet, dry_run, strict, a
     Exit status: 0 stored (or an identical file already was), 3 some rows
     rejected, 4 nothing stored.
     """
+    run_imports(
+        ctx,
+        files,
+        "surveys",
+        as_json,
+        dry_run=dry_run,
+        strict=strict,
+        patrol_type=patrol_type,
+        team=team,
+        crs=crs,
+        sheet=sheet,
+    )
+
+
+def run_imports(ctx, files, kind, as_json, *, dry_run, strict, **flags):
+    """Import FILES of one kind, print or emit the summaries, exit with the contract's code."""
     ws = workspace(ctx)
     try:
-        ws.import_options(patrol_type=patrol_type, team=team, crs=crs, sheet=sheet)
+        ws.import_options(**flags)
     except SurveyFileError as error:
         raise click.BadParameter(str(error)) from error
     summaries = []
@@ -105,14 +121,7 @@ def import_command(ctx, files, patrol_type, team, crs, sheet, dry_run, strict, a
 
         try:
             summary = ws.import_file(
-                path,
-                dry_run=dry_run,
-                strict=strict,
-                progress=progress,
-                patrol_type=patrol_type,
-                team=team,
-                crs=crs,
-                sheet=sheet,
+                path, kind=kind, dry_run=dry_run, strict=strict, progress=progress, **flags
             )
         finally:
             if bar is not None:

@@ -1,0 +1,123 @@
+"""hailin flag · hailin ledger -o FILE · hailin progress"""
+
+import os
+
+import click
+import pandas as pd
+
+from hailin.cli.common import emit_json, json_option, reports_errors, workspace
+from surveys.exports import FORMATS, export_ledger
+
+
+@click.command("flag")
+@json_option
+@click.pass_context
+@reports_errors
+def flag_command(ctx, as_json):
+    """Recompute recurrence detections, the ledger and new-infestation patches."""
+    ws = workspace(ctx)
+    detections, ledger, patches = ws.flag()
+    counts = ledger.groupby(["kind", "status"]).size()
+    payload = {
+        "detections": len(detections),
+        "plots_with_detections": int(detections["plot_id"].nunique()),
+        "cases": int((ledger["kind"] == "recurrence").sum()),
+        "cases_by_status": {
+            s: int(counts.get(("recurrence", s), 0))
+            for s in ("open", "re_cleared", "verified_clear")
+        },
+        "new_infestations": len(patches),
+    }
+    if as_json:
+        emit_json(payload)
+        return
+    click.echo(
+        f"{payload['detections']} Spartina finding(s) after clearance in "
+        f"{payload['plots_with_detections']} plot(s)"
+    )
+    click.echo(
+        f"{payload['cases']} recurrence case(s): "
+        + ", ".join(f"{n} {s}" for s, n in payload["cases_by_status"].items())
+    )
+    click.echo(f"{payload['new_infestations']} new infestation patch(es) outside the cleared plots")
+
+
+@click.command("ledger")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help=f"File to write: {', '.join(FORMATS)}.",
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), help="Header language (default: hailin.toml)."
+)
+@click.pass_context
+@reports_errors
+def ledger_command(ctx, output, lang):
+    """Write the recurrence ledger (台账), recomputed from the store."""
+    if os.path.splitext(output)[1].lower() not in FORMATS:
+        raise click.BadParameter(
+            f"{output!r}: write .csv, .xlsx, .gpkg or .geojson", param_hint="-o"
+        )
+    ws = workspace(ctx)
+    ledger, patches = ws.ledger()
+    areas = pd.concat(
+        [
+            ws.plots("clearance")[["plot_id", "geometry"]],
+            patches.rename(columns={"patch_id": "plot_id"}),
+        ]
+    )
+    export_ledger(ledger, areas, output, lang or ws.settings.language)
+    click.echo(f"{len(ledger)} case(s) written to {output}")
+
+
+@click.command("progress")
+@json_option
+@click.pass_context
+@reports_errors
+def progress_command(ctx, as_json):
+    """Cleared and planted mu against the targets, recurrence and survival."""
+    clearance, restoration = workspace(ctx).progress()
+    if as_json:
+        emit_json({"clearance": clearance.to_dict(), "restoration": restoration.to_dict()})
+        return
+    c, r = clearance.totals, restoration.totals
+    click.echo(
+        f"Clearance:   {c['cleared_mu']:,.1f} mu of {c['target_mu']:,.0f} mu target "
+        f"({c['pct_of_target'] or 0:.1f}%), {c['plots']} plots"
+    )
+    click.echo(
+        f"  recurrence: {c['recurrence_cases']} case(s) in {c['recurrence_plots']} plot(s); "
+        f"open {c['cases_by_status']['open']} ({c['open_recurrence_mu']:,.1f} mu), "
+        f"re-cleared {c['cases_by_status']['re_cleared']}, "
+        f"verified {c['cases_by_status']['verified_clear']}; "
+        f"{c['new_infestations']} new patch(es)"
+    )
+    for row in clearance.extra["recurrence_plots_by_year"].itertuples():
+        click.echo(f"  recurrence plots first found in {row.year}: {row.recurrence_plots}")
+    click.echo(
+        "  by month: "
+        + ", ".join(f"{row.month} {row.area_mu:,.1f}" for row in clearance.by_period.itertuples())
+    )
+    click.echo(
+        "  by township: "
+        + ", ".join(
+            f"{row.township} {row.area_mu:,.1f}" for row in clearance.by_township.itertuples()
+        )
+    )
+    survival = (
+        "n/a"
+        if r["survival_pct"] is None or pd.isna(r["survival_pct"])
+        else f"{r['survival_pct']:.1f}%"
+    )
+    click.echo(
+        f"Restoration: {r['planted_mu']:,.1f} mu of {r['target_mu']:,.0f} mu target "
+        f"({r['pct_of_target'] or 0:.1f}%), {r['plots']} plots, survival {survival} "
+        f"(area-weighted, {r['plots_checked']} plots checked)"
+    )
+    click.echo(
+        "  by year: "
+        + ", ".join(f"{row.year} {row.area_mu:,.1f}" for row in restoration.by_period.itertuples())
+    )

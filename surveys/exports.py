@@ -1,0 +1,120 @@
+"""Ledger exports that Excel, WPS and QGIS open: CSV, XLSX, GeoPackage, GeoJSON."""
+
+import os
+
+import geopandas
+import pandas as pd
+import pyogrio
+
+from surveys.errors import HailinError
+
+HEADERS_ZH = {
+    "case_id": "案件编号",
+    "kind": "类型",
+    "plot_id": "图斑编号",
+    "site": "保护区",
+    "township": "乡镇",
+    "cleared_on": "除治日期",
+    "first_detected": "首次发现",
+    "last_detected": "最近发现",
+    "detections": "发现次数",
+    "sources": "发现来源",
+    "largest_patch_m2": "最大斑块面积(㎡)",
+    "status": "状态",
+    "status_since": "状态日期",
+    "days_open": "持续天数",
+}
+VALUES_ZH = {
+    "status": {"open": "复萌未处置", "re_cleared": "已再次清除", "verified_clear": "已核验清除"},
+    "kind": {"recurrence": "复萌", "new_infestation": "新发图斑"},
+}
+SOURCES_ZH = {
+    "contractor_daily": "施工单位日常巡护",
+    "township_patrol": "乡镇巡查",
+    "city_joint": "市级联合巡护",
+    "digital_monitoring": "数字化监测",
+}
+FORMATS = (".csv", ".xlsx", ".gpkg", ".geojson")
+
+
+class ExportError(HailinError, ValueError):
+    """An export that cannot be written as asked."""
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def ledger_table(ledger, language="zh"):
+    """The ledger as people read it: local times as text, words in ``language``."""
+    table = ledger.copy()
+    for column in ("first_detected", "last_detected", "status_since"):
+        table[column] = table[column].dt.strftime("%Y-%m-%d %H:%M")
+    table["cleared_on"] = table["cleared_on"].map(
+        lambda d: "" if d is None or pd.isna(d) else str(d)
+    )
+    if language == "zh":
+        for column, words in VALUES_ZH.items():
+            table[column] = table[column].map(words).fillna(table[column])
+        table["sources"] = table["sources"].map(
+            lambda s: "、".join(SOURCES_ZH.get(p, p) for p in s.split(",")) if s else s
+        )
+        table = table.rename(columns=HEADERS_ZH)
+    return table.map(neutralise)
+
+
+def export_ledger(ledger, areas, path, language="zh"):
+    """Write the ledger to ``path``; the format follows the extension.
+
+    ``areas`` (plot_id, geometry) gives the spatial formats their geometry:
+    the clearance plots and new-infestation patches the cases are about.
+    """
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in FORMATS:
+        raise ExportError(
+            f"{path}: the ledger is written as {', '.join(FORMATS)}; got {suffix or 'no extension'!r}"
+        )
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    if suffix == ".csv":
+        ledger_table(ledger, language).to_csv(path, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        _write_xlsx(ledger_table(ledger, language), path, "台账" if language == "zh" else "ledger")
+    else:
+        geometry = areas.drop_duplicates("plot_id").set_index("plot_id").geometry
+        spatial = geopandas.GeoDataFrame(
+            ledger_table(ledger, "en"),
+            geometry=geometry.reindex(ledger["plot_id"]).to_numpy(),
+            crs=4326,
+        )
+        if os.path.exists(path):
+            os.remove(path)
+        pyogrio.write_dataframe(
+            spatial,
+            path,
+            layer="ledger" if suffix == ".gpkg" else None,
+            driver="GPKG" if suffix == ".gpkg" else "GeoJSON",
+        )
+    return path
+
+
+def _write_xlsx(table, path, title):
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(list(table.columns))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.itertuples(index=False):
+        sheet.append([None if (not isinstance(v, str) and pd.isna(v)) else v for v in row])
+    for column_cells in sheet.columns:
+        width = max(len(str(c.value or "")) for c in column_cells)
+        sheet.column_dimensions[column_cells[0].column_letter].width = min(40, max(10, width + 2))
+    sheet.freeze_panes = "A2"
+    book.save(path)

@@ -1,0 +1,184 @@
+"""Progress figures planners report: cleared and planted mu against targets.
+
+Pure functions of plots, records and the ledger; every figure is a DataFrame
+a notebook can show, and ``to_dict`` gives the same numbers for JSON.
+"""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from surveys.recurrence import local_dates
+
+
+@dataclasses.dataclass
+class Progress:
+    """Figures of one kind of work (clearance or restoration)."""
+
+    totals: dict
+    by_period: pd.DataFrame
+    by_site: pd.DataFrame
+    by_township: pd.DataFrame
+    extra: dict = dataclasses.field(default_factory=dict)
+
+    def to_dict(self):
+        def records(frame):
+            return [
+                {k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+            ]
+
+        out = {
+            "totals": {k: _plain(v) for k, v in self.totals.items()},
+            "by_period": records(self.by_period),
+            "by_site": records(self.by_site),
+            "by_township": records(self.by_township),
+        }
+        for key, value in self.extra.items():
+            out[key] = records(value) if isinstance(value, pd.DataFrame) else _plain(value)
+        return out
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        return None if np.isnan(value) else round(float(value), 4)
+    return value
+
+
+def _grouped(plots, column, label):
+    frame = (
+        plots.groupby(plots[column].fillna("(none)"), sort=True)
+        .agg(plots=("plot_id", "size"), area_mu=("area_mu", "sum"))
+        .reset_index()
+        .rename(columns={column: label})
+    )
+    frame["area_ha"] = frame["area_mu"] / 15.0
+    return frame
+
+
+def _by_period(plots, date_column, period, target_mu):
+    dates = pd.to_datetime(pd.Series(plots[date_column].to_numpy()))
+    key = dates.dt.strftime("%Y-%m") if period == "month" else dates.dt.year.astype(str)
+    frame = (
+        pd.DataFrame({period: key.to_numpy(), "area_mu": plots["area_mu"].to_numpy()})
+        .groupby(period, sort=True)
+        .agg(plots=("area_mu", "size"), area_mu=("area_mu", "sum"))
+        .reset_index()
+    )
+    frame["cumulative_mu"] = frame["area_mu"].cumsum()
+    frame["cumulative_pct_of_target"] = (
+        100.0 * frame["cumulative_mu"] / target_mu if target_mu else np.nan
+    )
+    return frame
+
+
+def clearance_progress(clearance, ledger, target_mu):
+    """Cleared area by month, site and township against ``target_mu``; area with
+    an open recurrence case; recurrence plots per year."""
+    recurrence = ledger[ledger["kind"] == "recurrence"]
+    open_plots = recurrence.loc[recurrence["status"] == "open", "plot_id"].unique()
+    open_mu = float(clearance.loc[clearance["plot_id"].isin(open_plots), "area_mu"].sum())
+    years = recurrence["first_detected"].dt.year
+    per_year = (
+        recurrence.assign(year=years)
+        .groupby("year")["plot_id"]
+        .nunique()
+        .rename("recurrence_plots")
+        .reset_index()
+    )
+    per_year["year"] = per_year["year"].astype(str)
+    cleared = float(clearance["area_mu"].sum())
+    status_counts = ledger.groupby(["kind", "status"]).size()
+    totals = {
+        "cleared_mu": cleared,
+        "cleared_ha": cleared / 15.0,
+        "target_mu": float(target_mu),
+        "pct_of_target": 100.0 * cleared / target_mu if target_mu else None,
+        "plots": len(clearance),
+        "first_cleared": str(min(clearance["cleared_on"])) if len(clearance) else None,
+        "last_cleared": str(max(clearance["cleared_on"])) if len(clearance) else None,
+        "open_recurrence_mu": open_mu,
+        "recurrence_cases": int((ledger["kind"] == "recurrence").sum()),
+        "recurrence_plots": int(recurrence["plot_id"].nunique()),
+        "cases_by_status": {
+            s: int(status_counts.get(("recurrence", s), 0))
+            for s in ("open", "re_cleared", "verified_clear")
+        },
+        "new_infestations": int(
+            ledger.loc[ledger["kind"] == "new_infestation", "plot_id"].nunique()
+        ),
+    }
+    return Progress(
+        totals,
+        _by_period(clearance, "cleared_on", "month", target_mu),
+        _grouped(clearance, "site", "site"),
+        _grouped(clearance, "township", "township"),
+        {"recurrence_plots_by_year": per_year},
+    )
+
+
+def plot_survival(restoration, surveys, timezone="Asia/Shanghai"):
+    """Survival per restoration plot: the mean of its latest day of
+    ``planting_check`` records (points inside the plot)."""
+    checks = surveys[(surveys["finding"] == "planting_check") & surveys["survival_pct"].notna()]
+    if len(checks) == 0 or len(restoration) == 0:
+        return pd.DataFrame({"plot_id": [], "survival_pct": [], "checked_on": []})
+    tree = shapely.STRtree(np.asarray(restoration.geometry.values, dtype=object))
+    record, plot = tree.query(
+        np.asarray(checks.geometry.values, dtype=object), predicate="intersects"
+    )
+    joined = pd.DataFrame(
+        {
+            "plot_id": restoration["plot_id"].to_numpy()[plot],
+            "survival_pct": checks["survival_pct"].to_numpy()[record],
+            "checked_on": local_dates(
+                checks["observed_at"].iloc[record].reset_index(drop=True), timezone
+            ).to_numpy(),
+        }
+    )
+    latest = joined.groupby("plot_id")["checked_on"].transform("max")
+    return (
+        joined[joined["checked_on"] == latest]
+        .groupby("plot_id", as_index=False)
+        .agg(survival_pct=("survival_pct", "mean"), checked_on=("checked_on", "first"))
+    )
+
+
+def _weighted(frame):
+    checked = frame.dropna(subset=["survival_pct"])
+    if checked["area_mu"].sum() == 0:
+        return np.nan
+    return float((checked["survival_pct"] * checked["area_mu"]).sum() / checked["area_mu"].sum())
+
+
+def restoration_progress(restoration, surveys, target_mu, timezone="Asia/Shanghai"):
+    """Planted area by year, site and township against ``target_mu``; survival
+    weighted by plot area over the plots that were checked."""
+    survival = plot_survival(restoration, surveys, timezone)
+    plots = restoration.merge(survival, on="plot_id", how="left")
+    planted = float(restoration["area_mu"].sum())
+    by_site = _grouped(plots, "site", "site")
+    by_site["survival_pct"] = [
+        _weighted(plots[plots["site"].fillna("(none)") == s]) for s in by_site["site"]
+    ]
+    by_township = _grouped(plots, "township", "township")
+    by_township["survival_pct"] = [
+        _weighted(plots[plots["township"].fillna("(none)") == t]) for t in by_township["township"]
+    ]
+    totals = {
+        "planted_mu": planted,
+        "planted_ha": planted / 15.0,
+        "target_mu": float(target_mu),
+        "pct_of_target": 100.0 * planted / target_mu if target_mu else None,
+        "plots": len(restoration),
+        "plots_checked": int(plots["survival_pct"].notna().sum()),
+        "survival_pct": _weighted(plots),
+    }
+    return Progress(
+        totals, _by_period(restoration, "planted_on", "year", target_mu), by_site, by_township
+    )
