@@ -3,13 +3,13 @@
 import os
 import shutil
 
-from hailin.demo_data import write_demo_patrols
+from hailin.demo_data import demo_plots, write_demo_patrols, write_demo_plots
 from maps.overview import overview_map
 from surveys.errors import WorkspaceError
 from surveys.settings import SETTINGS_FILE
 from surveys.workspace import STORE_FILE, Workspace
 
-_DEMO_ENTRIES = (SETTINGS_FILE, STORE_FILE, "uploads", "out", "patrol-files")
+_DEMO_ENTRIES = (SETTINGS_FILE, STORE_FILE, "uploads", "out", "patrol-files", "plot-files")
 
 
 def _clear(directory, force):
@@ -29,17 +29,36 @@ def _clear(directory, force):
             os.remove(path)
 
 
+def _imported(summary):
+    return f"{summary.status}: {summary.rows_accepted} of {summary.rows_read} rows stored"
+
+
 def build_demo(directory, lang="zh", force=False):
-    """Create the demo workspace in ``directory``; returns (workspace, {label: path})."""
+    """Create the demo workspace in ``directory``; returns (workspace, {label: path or note})."""
     _clear(directory, force)
     ws = Workspace.create(directory, language=lang)
     outputs = {}
-    patrol_folder = os.path.join(directory, "patrol-files")
-    for path, flags in write_demo_patrols(patrol_folder, ws.sites()):
-        summary = ws.import_file(path, **flags)
-        outputs[f"import {os.path.basename(path)}"] = (
-            f"{summary.status}: {summary.rows_accepted} of {summary.rows_read} rows stored"
+    clearance, restoration = demo_plots(ws.sites())
+    clearance_file, restoration_file = write_demo_plots(
+        os.path.join(directory, "plot-files"), clearance, restoration
+    )
+    for path, kind in ((clearance_file, "clearance"), (restoration_file, "restoration")):
+        outputs[f"{kind} plots {os.path.basename(path)}"] = _imported(
+            ws.import_file(path, kind=kind)
         )
+    patrol_folder = os.path.join(directory, "patrol-files")
+    for path, flags in write_demo_patrols(patrol_folder, ws.sites(), clearance, restoration):
+        outputs[f"import {os.path.basename(path)}"] = _imported(ws.import_file(path, **flags))
+    _detections, ledger, patches = ws.flag()
+    outputs["recurrence"] = (
+        f"{(ledger['kind'] == 'recurrence').sum()} case(s) in "
+        f"{ledger.loc[ledger['kind'] == 'recurrence', 'plot_id'].nunique()} plot(s), "
+        f"{len(patches)} new patch(es)"
+    )
+    for suffix in ("xlsx", "csv"):
+        path = os.path.join(ws.out_dir, f"ledger.{suffix}")
+        ws.export_ledger(path, lang)
+        outputs[f"ledger ({suffix})"] = path
     overview = os.path.join(ws.out_dir, "overview.html")
     overview_map(ws.sites(), lang=lang).save(overview)
     outputs["overview map"] = overview

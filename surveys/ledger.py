@@ -220,3 +220,18 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
         drop=True
     )
     return ledger, patches
+
+
+def case_areas(clearance, patches):
+    """plot_id and geometry of everything a ledger row can be about: the
+    clearance plots and the new-infestation patches."""
+    import geopandas
+
+    both = pd.concat(
+        [
+            clearance[["plot_id", "geometry"]],
+            patches.rename(columns={"patch_id": "plot_id"})[["plot_id", "geometry"]],
+        ],
+        ignore_index=True,
+    )
+    return geopandas.GeoDataFrame(both, geometry="geometry", crs=4326).drop_duplicates("plot_id")

@@ -4,10 +4,10 @@ import contextlib
 import os
 
 import geopandas
-import pandas as pd
 
 from geo.sites import load_sites, normalize_sites
 from surveys.errors import WorkspaceError
+from surveys.exports import export_ledger
 from surveys.ingest import (
     REJECTS_LAYER,
     SURVEYS_LAYER,
@@ -16,7 +16,7 @@ from surveys.ingest import (
     import_file,
     plots_layer,
 )
-from surveys.ledger import LedgerRules, build_ledger
+from surveys.ledger import LedgerRules, build_ledger, case_areas
 from surveys.normalize import ImportOptions
 from surveys.plots import PLOT_COLUMNS
 from surveys.progress import clearance_progress, restoration_progress
@@ -169,22 +169,21 @@ class Workspace:
         rules = LedgerRules.from_settings(self.settings)
         detections, _outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
         ledger, patches = build_ledger(surveys, clearance, rules, self.sites())
-        areas = pd.concat(
-            [clearance[["plot_id", "geometry"]], patches.rename(columns={"patch_id": "plot_id"})]
-        )
-        flagged = geopandas.GeoDataFrame(
-            ledger,
-            geometry=areas.drop_duplicates("plot_id")
-            .set_index("plot_id")
-            .geometry.reindex(ledger["plot_id"])
-            .to_numpy(),
-            crs=4326,
-        )
+        areas = case_areas(clearance, patches).set_index("plot_id")
+        geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
+        flagged = geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)
         with self.store() as store, store.transaction():
             store.replace(DETECTIONS_LAYER, detections.drop(columns=["extra"], errors="ignore"))
             store.replace(CASES_LAYER, flagged)
             store.replace(PATCHES_LAYER, patches)
         return detections, ledger, patches
+
+    def export_ledger(self, path, language=None):
+        """Write the ledger, recomputed, to CSV, XLSX, GeoPackage or GeoJSON."""
+        ledger, patches = self.ledger()
+        areas = case_areas(self.plots("clearance"), patches)
+        export_ledger(ledger, areas, path, language or self.settings.language)
+        return ledger
 
     def progress(self):
         """(clearance progress, restoration progress) against the targets."""

@@ -6,7 +6,7 @@ import click
 import pandas as pd
 
 from hailin.cli.common import emit_json, json_option, reports_errors, workspace
-from surveys.exports import FORMATS, export_ledger
+from surveys.exports import FORMATS
 
 
 @click.command("flag")
@@ -61,15 +61,7 @@ def ledger_command(ctx, output, lang):
         raise click.BadParameter(
             f"{output!r}: write .csv, .xlsx, .gpkg or .geojson", param_hint="-o"
         )
-    ws = workspace(ctx)
-    ledger, patches = ws.ledger()
-    areas = pd.concat(
-        [
-            ws.plots("clearance")[["plot_id", "geometry"]],
-            patches.rename(columns={"patch_id": "plot_id"}),
-        ]
-    )
-    export_ledger(ledger, areas, output, lang or ws.settings.language)
+    ledger = workspace(ctx).export_ledger(output, lang)
     click.echo(f"{len(ledger)} case(s) written to {output}")
 
 
