@@ -134,7 +134,13 @@ def test_demo_writes_the_overview_map(tmp_path, run):
 
     ws = Workspace(tmp_path / "demo")
     uploads = ws.uploads()
-    assert sorted(uploads["format"]) == ["csv", "gpx", "kmz", "xlsx"]
+    assert sorted(uploads.loc[uploads["kind"] == "surveys", "format"]) == [
+        "csv",
+        "gpx",
+        "kmz",
+        "xlsx",
+    ]
+    assert sorted(uploads.loc[uploads["kind"] != "surveys", "kind"]) == ["clearance", "restoration"]
     assert set(uploads["status"]) == {"accepted"}
     records = ws.surveys()
     assert set(records["patrol_type"]) == {
