@@ -28,12 +28,10 @@ import shapely
 from surveys.plots import place_in_sites
 from surveys.recurrence import (
     SPARTINA_FINDINGS,
-    _metric,
     cluster_new_infestations,
     detect,
     local_dates,
-    local_metric_crs,
-    nearest_within,
+    within_tolerance,
 )
 
 LEDGER_COLUMNS = [
@@ -53,6 +51,16 @@ LEDGER_COLUMNS = [
     "days_open",
 ]
 STATUSES = ("open", "re_cleared", "verified_clear")
+# The survey columns the ledger and the progress figures read.
+LEDGER_INPUT = [
+    "record_key",
+    "observed_at",
+    "patrol_type",
+    "finding",
+    "action",
+    "patch_area_m2",
+    "survival_pct",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,84 +83,70 @@ class LedgerRules:
         )
 
 
-def _events(surveys, areas, rules):
-    """Records in or near each area, as (area, kind) events sorted in time."""
-    removal = surveys["finding"].eq("spartina_removed") | surveys["action"].eq("removed")
-    spartina = surveys["finding"].isin(SPARTINA_FINDINGS)
-    inspection = surveys["finding"].eq("clear") & ~np.isin(
-        shapely.get_type_id(np.asarray(surveys.geometry.values, dtype=object)), (1, 2, 5)
+def _days(timestamps, timezone):
+    """Local calendar day numbers (days since 1970-01-01 in ``timezone``)."""
+    local = (
+        pd.to_datetime(pd.Series(timestamps), utc=True).dt.tz_convert(timezone).dt.tz_localize(None)
     )
-    relevant = surveys[(removal | spartina | inspection).to_numpy()]
-    if len(relevant) == 0 or len(areas) == 0:
-        return pd.DataFrame()
-    crs = local_metric_crs(relevant, areas)
-    pairs = nearest_within(
-        _metric(relevant.geometry, crs), _metric(areas.geometry, crs), rules.tolerance_m
-    )
-    events = relevant.iloc[pairs["record"].to_numpy()].reset_index(drop=True)
-    events["area"] = pairs["area"].to_numpy()
-    events["day"] = local_dates(events["observed_at"], rules.timezone).to_numpy()
-    cleared = areas["cleared_on"].to_numpy()[events["area"].to_numpy()]
-    after = np.array(
-        [c is None or pd.isna(c) or d > c for d, c in zip(events["day"], cleared, strict=True)]
-    )
-    events = events[after]
-    events["is_spartina"] = events["finding"].isin(SPARTINA_FINDINGS)
-    events["is_removal"] = events["finding"].eq("spartina_removed") | events["action"].eq("removed")
-    events["is_inspection"] = events["finding"].eq("clear")
-    # Ties in time are broken by the record key, which does not depend on import order.
-    return events.sort_values(["area", "observed_at", "record_key"], kind="stable")
+    return local.to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
-def _re_clear(case, event):
-    case.update(
-        status="re_cleared",
-        since=event.observed_at,
-        since_day=event.day,
-        re_cleared_day=event.day,
-        clear_days=set(),
+def _cases(detections, removals, inspections, rules):
+    """Vectorised case machine over events of all areas at once.
+
+    ``detections`` and ``removals`` are frames with area, time, key (and the
+    detection's patrol type, patch area, removed flag); ``inspections`` has
+    area, time, day. Returns one row per case.
+    """
+    tokens = pd.concat(
+        [
+            detections.assign(spartina=True),
+            removals.assign(spartina=False, removed=True),
+        ],
+        ignore_index=True,
+    ).sort_values(
+        ["area", "time", "key", "spartina"], ascending=[True, True, True, False], kind="stable"
     )
-
-
-def _cases_of_area(events, rules):
-    cases, case = [], None
-    for event in events.itertuples(index=False):
-        if event.is_spartina:
-            if case is None or case["status"] != "open":
-                case = {
-                    "first": event.observed_at,
-                    "last": event.observed_at,
-                    "detections": 0,
-                    "sources": set(),
-                    "largest": np.nan,
-                    "status": "open",
-                    "since": event.observed_at,
-                    "since_day": event.day,
-                    "clear_days": set(),
-                    "first_day": event.day,
-                    "re_cleared_day": None,
-                }
-                cases.append(case)
-            case["detections"] += 1
-            case["last"] = event.observed_at
-            case["sources"].add(event.patrol_type)
-            if not pd.isna(event.patch_area_m2):
-                case["largest"] = np.nanmax([case["largest"], event.patch_area_m2])
-            if event.is_removal:
-                _re_clear(case, event)
-        elif event.is_removal:
-            if case is not None and case["status"] == "open":
-                _re_clear(case, event)
-        elif (
-            event.is_inspection
-            and case is not None
-            and case["status"] == "re_cleared"
-            and event.observed_at > case["since"]
-        ):
-            case["clear_days"].add(event.day)
-            long_enough = (event.day - case["since_day"]).days >= rules.verify_days
-            if len(case["clear_days"]) >= rules.verify_inspections and long_enough:
-                case.update(status="verified_clear", since=event.observed_at, since_day=event.day)
+    # Removals before an area's first Spartina finding belong to no case.
+    seen = tokens.groupby("area")["spartina"].cummax()
+    tokens = tokens[seen.to_numpy()].reset_index(drop=True)
+    previous_removed = tokens.groupby("area")["removed"].shift(1, fill_value=True).astype(bool)
+    first_in_area = ~tokens["area"].duplicated()
+    starts = tokens["spartina"] & (first_in_area | previous_removed)
+    tokens["case"] = starts.cumsum() - 1
+    spotted = tokens[tokens["spartina"]]
+    cases = spotted.groupby("case").agg(
+        area=("area", "first"),
+        first=("time", "min"),
+        last=("time", "max"),
+        detections=("time", "size"),
+        largest=("patch_area_m2", "max"),
+        sources=("patrol_type", lambda p: ",".join(sorted(set(p)))),
+    )
+    cleared = tokens[tokens["removed"]].groupby("case")["time"].min()
+    cases["re_cleared"] = cleared.reindex(cases.index)
+    cases["next_start"] = cases.groupby("area")["first"].shift(-1)
+    cases["status"] = np.where(cases["re_cleared"].isna(), "open", "re_cleared")
+    cases["since"] = cases["re_cleared"].where(cases["re_cleared"].notna(), cases["first"])
+    cases["verified"] = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns, UTC]")
+    waiting = cases[cases["status"] == "re_cleared"]
+    if len(waiting) and len(inspections):
+        joined = inspections.merge(
+            waiting[["area", "re_cleared", "next_start"]].reset_index(), on="area"
+        )
+        later = joined["time"] > joined["re_cleared"]
+        before_next = joined["next_start"].isna() | (joined["time"] < joined["next_start"])
+        joined = joined[later & before_next].sort_values(["case", "time"])
+        joined = joined.drop_duplicates(["case", "day"])  # inspections on one day count once
+        joined["count"] = joined.groupby("case").cumcount() + 1
+        joined["waited"] = joined["day"] - _days(joined["re_cleared"], rules.timezone)
+        done = joined[
+            (joined["count"] >= rules.verify_inspections) & (joined["waited"] >= rules.verify_days)
+        ]
+        verified = done.groupby("case")["time"].min()
+        cases.loc[verified.index, "verified"] = verified
+        cases.loc[verified.index, "status"] = "verified_clear"
+        cases.loc[verified.index, "since"] = verified
     return cases
 
 
@@ -164,7 +158,7 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
     same store always gives the same ledger.
     """
     detections, outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
-    patches, _membership = cluster_new_infestations(outside, rules.cluster_m, rules.timezone)
+    patches, membership = cluster_new_infestations(outside, rules.cluster_m, rules.timezone)
     case_plots = clearance[clearance["plot_id"].isin(detections["plot_id"].unique())]
     areas = pd.concat(
         [
@@ -183,43 +177,110 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
         new = areas["kind"].eq("new_infestation").to_numpy()
         areas.loc[new, "site"] = in_site[new]
         areas.loc[new, "township"] = township[new]
-    if as_of is None:
-        as_of = max(local_dates(surveys["observed_at"], rules.timezone)) if len(surveys) else None
-    events = _events(surveys, areas, rules)
-    rows = []
-    for area_index, group in events.groupby("area", sort=True) if len(events) else []:
-        area = areas.iloc[int(area_index)]
-        for number, case in enumerate(_cases_of_area(group, rules), start=1):
-            # Days open: from the first finding to the re-clearing (or to as_of while open).
-            end_day = case["re_cleared_day"] or as_of
-            rows.append(
-                {
-                    "case_id": f"{area.plot_id}#{number}",
-                    "kind": area.kind,
-                    "plot_id": area.plot_id,
-                    "site": area.site,
-                    "township": area.township,
-                    "cleared_on": area.cleared_on,
-                    "first_detected": case["first"],
-                    "last_detected": case["last"],
-                    "detections": case["detections"],
-                    "sources": ",".join(sorted(case["sources"])),
-                    "largest_patch_m2": case["largest"],
-                    "status": case["status"],
-                    "status_since": case["since"],
-                    "days_open": (end_day - case["first_day"]).days
-                    if end_day is not None
-                    else None,
-                }
-            )
-    ledger = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+    if as_of is None and len(surveys):
+        as_of = local_dates(pd.Series([surveys["observed_at"].max()]), rules.timezone).iloc[0]
+    area_of = pd.Series(np.arange(len(areas)), index=areas["plot_id"].to_numpy())
+    columns = ["record_key", "observed_at", "patrol_type", "patch_area_m2", "action"]
+    found = pd.concat(
+        [
+            detections[columns].assign(area=area_of.reindex(detections["plot_id"]).to_numpy()),
+            outside[columns].assign(area=area_of.reindex(membership.to_numpy()).to_numpy()),
+        ],
+        ignore_index=True,
+    )
+    found = found.rename(columns={"observed_at": "time", "record_key": "key"})
+    found["time"] = pd.to_datetime(found["time"], utc=True).astype("datetime64[ns, UTC]")
+    found["removed"] = found["action"].eq("removed")
+
+    # Removals and inspections in or near the case areas, after their clearance.
+    removal = (
+        surveys["finding"].eq("spartina_removed") | surveys["action"].eq("removed")
+    ) & ~surveys["finding"].isin(SPARTINA_FINDINGS)
+    inspection = surveys["finding"].eq("clear").to_numpy() & ~np.isin(
+        shapely.get_type_id(np.asarray(surveys.geometry.values, dtype=object)), (1, 2, 5)
+    )
+    events = surveys[removal.to_numpy() | inspection]
+    if len(events) and len(areas):
+        record, area, _distance = within_tolerance(events, areas, rules.tolerance_m)
+        events = pd.DataFrame(
+            {
+                "key": events["record_key"].to_numpy()[record],
+                "time": events["observed_at"].to_numpy(dtype="datetime64[ns]")[record],
+                "finding": events["finding"].to_numpy()[record],
+                "area": area,
+            }
+        )
+        events["time"] = pd.to_datetime(events["time"], utc=True).astype("datetime64[ns, UTC]")
+        events["day"] = _days(events["time"], rules.timezone)
+        cleared_day = pd.Series(
+            [
+                np.nan
+                if c is None or pd.isna(c)
+                else (pd.Timestamp(c) - pd.Timestamp("1970-01-01")).days
+                for c in areas["cleared_on"]
+            ]
+        )
+        events = events[
+            events["day"].to_numpy()
+            > cleared_day.fillna(-1e9).to_numpy()[events["area"].to_numpy()]
+        ]
+    else:
+        events = pd.DataFrame(
+            {
+                "key": pd.Series(dtype=np.int64),
+                "time": pd.Series(dtype="datetime64[ns, UTC]"),
+                "finding": pd.Series(dtype=object),
+                "area": pd.Series(dtype=np.int64),
+                "day": pd.Series(dtype=np.int64),
+            }
+        )
+    removals = events[events["finding"] != "clear"][["area", "time", "key"]].assign(
+        patrol_type=None, patch_area_m2=np.nan
+    )
+    inspections = events[events["finding"] == "clear"][["area", "time", "day"]]
+    cases = _cases(found.drop(columns=["action"]), removals, inspections, rules)
+    ledger = _ledger_rows(cases, areas, rules, as_of)
+    return ledger, patches
+
+
+def _ledger_rows(cases, areas, rules, as_of):
+    if len(cases) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in LEDGER_COLUMNS})
+    cases = cases.sort_values(["area", "first"], kind="stable")
+    number = cases.groupby("area").cumcount() + 1
+    area = areas.iloc[cases["area"].to_numpy().astype(int)]
+    first_day = _days(cases["first"], rules.timezone)
+    end = cases["re_cleared"].where(cases["re_cleared"].notna())
+    end_day = np.where(
+        end.isna(),
+        (pd.Timestamp(as_of) - pd.Timestamp("1970-01-01")).days if as_of else np.nan,
+        _days(end.fillna(cases["first"]), rules.timezone),
+    )
+    ledger = pd.DataFrame(
+        {
+            "case_id": area["plot_id"].to_numpy() + "#" + number.astype(str).to_numpy(),
+            "kind": area["kind"].to_numpy(),
+            "plot_id": area["plot_id"].to_numpy(),
+            "site": area["site"].to_numpy(),
+            "township": area["township"].to_numpy(),
+            "cleared_on": area["cleared_on"].to_numpy(),
+            "first_detected": cases["first"].to_numpy(),
+            "last_detected": cases["last"].to_numpy(),
+            "detections": cases["detections"].to_numpy(dtype=np.int64),
+            "sources": cases["sources"].to_numpy(),
+            "largest_patch_m2": cases["largest"].to_numpy(dtype=float),
+            "status": cases["status"].to_numpy(),
+            "status_since": cases["since"].to_numpy(),
+            "days_open": pd.array(end_day - first_day, dtype="Int64")
+            if as_of or end.notna().all()
+            else None,
+        }
+    )
     for column in ("first_detected", "last_detected", "status_since"):
         ledger[column] = pd.to_datetime(ledger[column], utc=True).dt.tz_convert(rules.timezone)
-    ledger["detections"] = ledger["detections"].astype("int64")
-    ledger = ledger.sort_values(["kind", "plot_id", "first_detected"], kind="stable").reset_index(
+    return ledger.sort_values(["kind", "plot_id", "first_detected"], kind="stable").reset_index(
         drop=True
     )
-    return ledger, patches
 
 
 def case_areas(clearance, patches):

@@ -29,20 +29,41 @@ def _metric(geoseries, crs):
     return np.asarray(geoseries.to_crs(crs).values, dtype=object)
 
 
-def nearest_within(record_geometries, area_geometries, tolerance_m):
-    """Pairs (record position, area position, distance m) of records within
-    ``tolerance_m`` of an area, keeping each record's nearest area(s) only.
+def within_tolerance(records, areas, tolerance_m):
+    """All (record position, area position, distance m) within ``tolerance_m``.
 
-    Inputs are metric geometry arrays; a record inside two overlapping areas
-    counts for both.
+    Candidates come from a box query in degrees with the boxes grown by at
+    least the tolerance; records inside an area are in at distance 0 and only
+    the others are measured, in a local transverse Mercator.
     """
-    tree = shapely.STRtree(area_geometries)
-    left, right = tree.query(record_geometries, predicate="dwithin", distance=tolerance_m)
-    if left.size == 0:
-        return pd.DataFrame({"record": [], "area": [], "distance_m": []}).astype(
-            {"record": np.int64, "area": np.int64, "distance_m": float}
+    points = np.asarray(records.geometry.values, dtype=object)
+    shapes = np.asarray(areas.geometry.values, dtype=object)
+    if len(points) == 0 or len(shapes) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    latitude = np.radians(float(np.abs(areas.total_bounds[[1, 3]]).max()))
+    grow = tolerance_m / (111_000.0 * np.cos(latitude))  # never less than the tolerance
+    bounds = shapely.bounds(shapes)
+    boxes = shapely.box(
+        bounds[:, 0] - grow, bounds[:, 1] - grow, bounds[:, 2] + grow, bounds[:, 3] + grow
+    )
+    left, right = shapely.STRtree(boxes).query(points)
+    distance = np.zeros(left.size)
+    outside = ~shapely.intersects(points[left], shapes[right])
+    if outside.any():
+        crs = local_metric_crs(areas)
+        distance[outside] = shapely.distance(
+            _metric(records.iloc[left[outside]].geometry, crs),
+            _metric(areas.iloc[right[outside]].geometry, crs),
         )
-    distance = shapely.distance(record_geometries[left], area_geometries[right])
+    keep = distance <= tolerance_m
+    return left[keep], right[keep], distance[keep]
+
+
+def nearest_within(records, areas, tolerance_m):
+    """Pairs (record, area, distance_m) within ``tolerance_m``, keeping each
+    record's nearest area(s) only (a record inside two overlapping areas
+    counts for both)."""
+    left, right, distance = within_tolerance(records, areas, tolerance_m)
     pairs = pd.DataFrame({"record": left, "area": right, "distance_m": distance})
     nearest = pairs.groupby("record")["distance_m"].transform("min")
     return pairs[pairs["distance_m"] <= nearest + 1e-9].reset_index(drop=True)
@@ -84,10 +105,7 @@ def detect(surveys, plots, tolerance_m=10.0, timezone="Asia/Shanghai"):
         return empty, spartina
     if len(plots) == 0:
         return empty, spartina
-    crs = local_metric_crs(spartina, plots)
-    pairs = nearest_within(
-        _metric(spartina.geometry, crs), _metric(plots.geometry, crs), tolerance_m
-    )
+    pairs = nearest_within(spartina, plots, tolerance_m)
     matched = spartina.iloc[pairs["record"].to_numpy()].reset_index(drop=True)
     matched["plot_id"] = plots["plot_id"].to_numpy()[pairs["area"].to_numpy()]
     matched["cleared_on"] = plots["cleared_on"].to_numpy()[pairs["area"].to_numpy()]

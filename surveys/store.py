@@ -325,29 +325,33 @@ class Store:
             self.drop_layer(name)
             self.append(name, frame, kinds=kinds)
 
-    def read(self, name, *, where=None, parameters=()):
-        """Layer ``name`` as a (Geo)DataFrame, optionally filtered by SQL ``where``."""
+    def read(self, name, *, columns=None, where=None, parameters=()):
+        """Layer ``name`` as a (Geo)DataFrame: all ``columns`` or the ones named
+        (the geometry comes whenever the layer has one), optionally filtered by
+        an SQL ``where``."""
         if not self.has_layer(name):
             raise StoreError(f"{self.path}: no layer {name!r}")
         types = self.column_types(name)
-        sql = f"SELECT * FROM {_quote(name)}"
+        wanted = [c for c in types if c != "fid"] if columns is None else list(columns)
+        if GEOMETRY_COLUMN in types and GEOMETRY_COLUMN not in wanted:
+            wanted.append(GEOMETRY_COLUMN)
+        missing = [c for c in wanted if c not in types]
+        if missing:
+            raise StoreError(f"{self.path}: layer {name!r} has no column(s) {', '.join(missing)}")
+        sql = f"SELECT {', '.join(_quote(c) for c in wanted)} FROM {_quote(name)}"
         if where:
             sql += f" WHERE {where}"
-        cursor = self._connection.execute(sql + " ORDER BY fid", parameters)
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+        rows = self._connection.execute(sql + " ORDER BY fid", parameters).fetchall()
+        values_by_column = list(zip(*rows, strict=True)) if rows else [() for _ in wanted]
         data = {}
         geometry = None
-        for column, values in zip(names, columns, strict=True):
-            if column == "fid":
-                continue
+        for column, values in zip(wanted, values_by_column, strict=True):
             if column == GEOMETRY_COLUMN:
                 geometry = decode_geometries(values)
-                continue
-            data[column] = _from_sql_values(list(values), types.get(column)).to_numpy()
+            else:
+                data[column] = _from_sql_values(list(values), types[column]).to_numpy()
         frame = pd.DataFrame(data)
-        if GEOMETRY_COLUMN in names:
+        if geometry is not None:
             return geopandas.GeoDataFrame(
                 frame, geometry=geopandas.GeoSeries(geometry, crs=SRS_ID), crs=SRS_ID
             )

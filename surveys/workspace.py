@@ -16,7 +16,7 @@ from surveys.ingest import (
     import_file,
     plots_layer,
 )
-from surveys.ledger import LedgerRules, build_ledger, case_areas
+from surveys.ledger import LEDGER_INPUT, LedgerRules, build_ledger, case_areas
 from surveys.normalize import ImportOptions
 from surveys.plots import PLOT_COLUMNS
 from surveys.progress import clearance_progress, restoration_progress
@@ -132,9 +132,11 @@ class Workspace:
             ensure_layers(store)
             return store.read(name)
 
-    def surveys(self):
-        """The accepted survey records."""
-        return self._layer(SURVEYS_LAYER)
+    def surveys(self, columns=None, where=None, parameters=()):
+        """The accepted survey records (optionally some columns, or an SQL filter)."""
+        with self.store() as store:
+            ensure_layers(store)
+            return store.read(SURVEYS_LAYER, columns=columns, where=where, parameters=parameters)
 
     def rejects(self):
         """Rejected rows with their reasons."""
@@ -155,7 +157,7 @@ class Workspace:
     def ledger(self, as_of=None):
         """(ledger, new-infestation patches), recomputed from the store."""
         return build_ledger(
-            self.surveys(),
+            self.surveys(LEDGER_INPUT),
             self.plots("clearance"),
             LedgerRules.from_settings(self.settings),
             self.sites(),
@@ -191,9 +193,10 @@ class Workspace:
         clearance = clearance_progress(
             self.plots("clearance"), ledger, self.settings.clearance_target_mu
         )
+        checks = self.surveys(LEDGER_INPUT, where="finding = 'planting_check'")
         restoration = restoration_progress(
             self.plots("restoration"),
-            self.surveys(),
+            checks,
             self.settings.restoration_target_mu,
             self.settings.timezone,
         )
