@@ -150,13 +150,26 @@ def _cases(detections, removals, inspections, rules):
     return cases
 
 
-def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None):
+def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None, inspections=None):
     """The ledger and the new-infestation patches, from survey records and plots.
 
     Returns ``(ledger, patches)``. ``as_of`` (a date) is the day open cases are
     counted to; by default the latest local day in the records, so that the
-    same store always gives the same ledger.
+    same store always gives the same ledger. ``inspections`` (observed_at and
+    geometry of the ``clear`` records) may come separately, when ``surveys``
+    holds only the other findings: a store reads far less that way.
     """
+    if inspections is not None:
+        surveys = pd.concat(
+            [
+                surveys,
+                inspections.assign(
+                    record_key=0, finding="clear", action="none", patch_area_m2=np.nan
+                ),
+            ],
+            ignore_index=True,
+        )
+        surveys = surveys.set_geometry("geometry")
     detections, outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
     patches, membership = cluster_new_infestations(outside, rules.cluster_m, rules.timezone)
     case_plots = clearance[clearance["plot_id"].isin(detections["plot_id"].unique())]

@@ -67,6 +67,20 @@ SQL_TYPES = {
 }
 
 
+def _wkb_of_blob_sql():
+    """SQL that strips the GeoPackage header (8 bytes plus the envelope the
+    flags byte announces) so SQLite hands over plain WKB."""
+    cases = []
+    for flags in range(64):
+        envelope = _ENVELOPE_BYTES.get((flags >> 1) & 0b111)
+        if envelope is not None:
+            cases.append(f"WHEN X'{flags:02X}' THEN {9 + envelope}")
+    return (
+        f"substr({GEOMETRY_COLUMN}, CASE substr({GEOMETRY_COLUMN}, 4, 1) "
+        f"{' '.join(cases)} ELSE 9 END)"
+    )
+
+
 def encode_geometries(geometries):
     """GeoPackage geometry blobs (list of bytes or None) for shapely geometries."""
     geometries = np.asarray(geometries, dtype=object)
@@ -146,6 +160,9 @@ def _from_sql_values(values, sql_type):
 
 def _quote(name):
     return '"' + str(name).replace('"', '""') + '"'
+
+
+_WKB_OF_BLOB = _wkb_of_blob_sql()
 
 
 class Store:
@@ -338,7 +355,8 @@ class Store:
         missing = [c for c in wanted if c not in types]
         if missing:
             raise StoreError(f"{self.path}: layer {name!r} has no column(s) {', '.join(missing)}")
-        sql = f"SELECT {', '.join(_quote(c) for c in wanted)} FROM {_quote(name)}"
+        selected = [_WKB_OF_BLOB if c == GEOMETRY_COLUMN else _quote(c) for c in wanted]
+        sql = f"SELECT {', '.join(selected)} FROM {_quote(name)}"
         if where:
             sql += f" WHERE {where}"
         rows = self._connection.execute(sql + " ORDER BY fid", parameters).fetchall()
@@ -347,9 +365,9 @@ class Store:
         geometry = None
         for column, values in zip(wanted, values_by_column, strict=True):
             if column == GEOMETRY_COLUMN:
-                geometry = decode_geometries(values)
+                geometry = shapely.from_wkb(np.asarray(values, dtype=object))
             else:
-                data[column] = _from_sql_values(list(values), types[column]).to_numpy()
+                data[column] = _from_sql_values(list(values), types[column]).array
         frame = pd.DataFrame(data)
         if geometry is not None:
             return geopandas.GeoDataFrame(

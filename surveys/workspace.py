@@ -156,12 +156,16 @@ class Workspace:
 
     def ledger(self, as_of=None):
         """(ledger, new-infestation patches), recomputed from the store."""
+        # The clear inspections are most of the records: read only their time and place.
+        findings = self.surveys(LEDGER_INPUT, where="finding != 'clear'")
+        inspections = self.surveys(["observed_at"], where="finding = 'clear'")
         return build_ledger(
-            self.surveys(LEDGER_INPUT),
+            findings,
             self.plots("clearance"),
             LedgerRules.from_settings(self.settings),
             self.sites(),
             as_of,
+            inspections=inspections,
         )
 
     def flag(self):
