@@ -33,15 +33,17 @@ PLOT_KINDS = ("clearance", "restoration")
 DATE_COLUMN = {"clearance": "cleared_on", "restoration": "planted_on"}
 DECLARED_AREA_TOLERANCE = 0.05
 
-# Store kinds of the plot layers' columns.
+# Store kinds of the plot layers' columns: the same frame around each kind's own fields.
+_OWN_FIELDS = {
+    "clearance": {"cleared_on": "date", "method": "text", "contractor": "text"},
+    "restoration": {"planted_on": "date", "species": "text", "funding": "text"},
+}
 PLOT_COLUMNS = {
-    "clearance": {
+    kind: {
         "plot_id": "text",
         "site": "text",
         "township": "text",
-        "cleared_on": "date",
-        "method": "text",
-        "contractor": "text",
+        **own,
         "declared_area_mu": "real",
         "area_mu": "real",
         "area_ha": "real",
@@ -49,22 +51,8 @@ PLOT_COLUMNS = {
         "extra": "text",
         "upload_id": "text",
         "source_row": "integer",
-    },
-    "restoration": {
-        "plot_id": "text",
-        "site": "text",
-        "township": "text",
-        "planted_on": "date",
-        "species": "text",
-        "funding": "text",
-        "declared_area_mu": "real",
-        "area_mu": "real",
-        "area_ha": "real",
-        "notes": "text",
-        "extra": "text",
-        "upload_id": "text",
-        "source_row": "integer",
-    },
+    }
+    for kind, own in _OWN_FIELDS.items()
 }
 _TEXT_FIELDS = {"clearance": ("method", "contractor"), "restoration": ("species", "funding")}
 

@@ -15,6 +15,19 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_NOTHING_STORED = 4
 
+sheet_option = click.option(
+    "--sheet", metavar="NAME", help="Excel sheet name or number (default: the first)."
+)
+dry_run_option = click.option("--dry-run", is_flag=True, help="Check and report, store nothing.")
+strict_option = click.option(
+    "--strict", is_flag=True, help="Reject a file whole if any row is bad."
+)
+crs_option = click.option(
+    "--crs",
+    metavar="CRS",
+    help="Coordinates' CRS: wgs84, cgcs2000, gcj02, EPSG code, cgcs2000:gk3:cm120 … "
+    "(default: the file's own, else WGS84).",
+)
 json_option = click.option(
     "--json",
     "as_json",

@@ -7,9 +7,13 @@ from hailin.cli.common import (
     EXIT_NOTHING_STORED,
     EXIT_OK,
     EXIT_PARTIAL,
+    crs_option,
+    dry_run_option,
     emit_json,
     json_option,
     reports_errors,
+    sheet_option,
+    strict_option,
     workspace,
 )
 from surveys.errors import SurveyFileError
@@ -62,15 +66,10 @@ def _print_summary(summary):
     help=f"Patrol type for rows that do not say: {', '.join(PATROL_TYPES)} (or the Chinese).",
 )
 @click.option("--team", metavar="NAME", help="Team for rows that do not say.")
-@click.option(
-    "--crs",
-    metavar="CRS",
-    help="Coordinates' CRS: wgs84, cgcs2000, gcj02, EPSG code, "
-    "cgcs2000:gk3:cm120 … (default: the file's own, else WGS84).",
-)
-@click.option("--sheet", metavar="NAME", help="Excel sheet name or number (default: the first).")
-@click.option("--dry-run", is_flag=True, help="Check and report, store nothing.")
-@click.option("--strict", is_flag=True, help="Reject a file whole if any row is bad.")
+@crs_option
+@sheet_option
+@dry_run_option
+@strict_option
 @json_option
 @click.pass_context
 @reports_errors

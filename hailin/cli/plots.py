@@ -2,7 +2,14 @@
 
 import click
 
-from hailin.cli.common import json_option, reports_errors
+from hailin.cli.common import (
+    crs_option,
+    dry_run_option,
+    json_option,
+    reports_errors,
+    sheet_option,
+    strict_option,
+)
 from hailin.cli.imports import run_imports
 
 
@@ -19,12 +26,10 @@ def plots_group():
     required=True,
     help="Clearance plots or restoration (planting) plots.",
 )
-@click.option(
-    "--crs", metavar="CRS", help="Coordinates' CRS (default: the file's own, else WGS84)."
-)
-@click.option("--sheet", metavar="NAME", help="Excel sheet name or number (default: the first).")
-@click.option("--dry-run", is_flag=True, help="Check and report, store nothing.")
-@click.option("--strict", is_flag=True, help="Reject a file whole if any row is bad.")
+@crs_option
+@sheet_option
+@dry_run_option
+@strict_option
 @json_option
 @click.pass_context
 @reports_errors
