@@ -9,6 +9,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from layers.text import text
+from maps.assets import pin_assets
 
 BASEMAPS = {
     "osm": providers.OpenStreetMap.Mapnik,
@@ -20,7 +21,7 @@ def new_map(bounds, lang="zh", basemap="osm"):
     """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy) with basemaps."""
     if basemap not in BASEMAPS:
         raise ValueError(f"basemap should be one of {sorted(BASEMAPS)}, got {basemap!r}")
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    fmap = pin_assets(folium.Map(tiles=None, control_scale=True, prefer_canvas=False))
     order = [basemap] + [name for name in BASEMAPS if name != basemap]
     for name in order:
         provider = BASEMAPS[name]
@@ -31,13 +32,15 @@ def new_map(bounds, lang="zh", basemap="osm"):
             max_zoom=provider.get("max_zoom", 19),
             overlay=False,
             control=True,
+            show=name == basemap,
         ).add_to(fmap)
     minx, miny, maxx, maxy = bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    folium.plugins.Fullscreen().add_to(fmap)
-    folium.plugins.MeasureControl(
+    pin_assets(folium.plugins.Fullscreen()).add_to(fmap)
+    measure = folium.plugins.MeasureControl(
         primary_length_unit="meters", primary_area_unit="sqmeters"
-    ).add_to(fmap)
+    )
+    pin_assets(measure).add_to(fmap)
     return fmap
 
 
@@ -45,7 +48,7 @@ class _Legend(MacroElement):
     _template = Template(
         """
         {% macro html(this, kwargs) %}
-        <div class="hailin-legend" style="position: fixed; bottom: 28px; left: 12px;
+        <div class="hailin-legend" style="position: fixed; top: 120px; left: 12px;
              z-index: 1000; background: rgba(255,255,255,0.92); padding: 8px 10px;
              border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);
              font: 13px/1.5 sans-serif;">
@@ -70,7 +73,7 @@ def add_legend(fmap, entries, lang="zh"):
         f'opacity:0.8"></span>{html.escape(e["label"])}'
         for e in entries
     )
-    fmap.get_root().html.add_child(_Legend(html.escape(text("legend", lang)), rows))
+    fmap.add_child(_Legend(html.escape(text("legend", lang)), rows))
     return fmap
 
 

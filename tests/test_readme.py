@@ -21,7 +21,9 @@ def test_ci_runs_the_readme_test_command():
     assert "test-command" in ci
     command = readme_command("test-command")
     assert "pip install -e '.[test]'" in command
-    assert "pytest" in command
+    assert "apt-get install -y -qq chromium" in command
+    assert "npm ci --prefix tests/browser" in command
+    assert command.endswith(".venv/bin/python -m pytest")
 
 
 def test_readme_demo_command_on_a_fresh_copy(tmp_path):

@@ -1,0 +1,109 @@
+"""Open hailin maps in Debian's chromium, offline: CDN requests are answered
+from tests/browser/node_modules (npm ci), tiles with a blank tile, and
+anything else is refused and recorded."""
+
+import contextlib
+import mimetypes
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parent / "browser" / "node_modules"
+CHROMIUM = "/usr/bin/chromium"
+_NPM_URL = re.compile(
+    r"^https://cdn\.jsdelivr\.net/npm/(?P<package>(@[^/]+/)?[^@/]+)@[^/]+/(?P<path>[^?#]+)"
+)
+_TILE_URL = re.compile(r"tile\.openstreetmap\.org|arcgisonline\.com|/tile/|/\d+/\d+/\d+\.png")
+
+
+def _grey_tile():
+    """A 256x256 light grey PNG: what a tile looks like here, with no network."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    rows = b"".join(b"\x00" + b"\xe4" * 256 for _ in range(256))
+    header = struct.pack(">IIBBBBB", 256, 256, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+_BLANK_TILE = _grey_tile()
+
+
+class Session:
+    """What one page did: console errors, page errors, refused requests, dialogs."""
+
+    def __init__(self, page):
+        self.page = page
+        self.console_errors = []
+        self.page_errors = []
+        self.refused = []
+        self.served = []
+        self.dialogs = []
+
+
+def _route(session):
+    def handle(route):
+        url = route.request.url
+        match = _NPM_URL.match(url)
+        if match:
+            path = ROOT / match["package"] / match["path"]
+            if path.is_file():
+                session.served.append(url)
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return route.fulfill(status=200, body=path.read_bytes(), content_type=kind)
+        if _TILE_URL.search(url):
+            return route.fulfill(status=200, body=_BLANK_TILE, content_type="image/png")
+        if url.startswith(("file://", "data:", "about:")):
+            return route.continue_()
+        session.refused.append(url)
+        return route.abort()
+
+    return handle
+
+
+@contextlib.contextmanager
+def open_map(path, viewport=(1280, 800)):
+    """Yield a :class:`Session` on ``path`` (an HTML file) once the page has loaded."""
+    from playwright.sync_api import sync_playwright
+
+    if not pathlib.Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (see README)")
+    if not ROOT.is_dir():
+        raise RuntimeError(f"{ROOT} is missing: run `npm ci --prefix tests/browser` (see README)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            session = Session(page)
+            page.on(
+                "console",
+                lambda m: session.console_errors.append(m.text) if m.type == "error" else None,
+            )
+            page.on("pageerror", lambda e: session.page_errors.append(str(e)))
+            page.on("dialog", lambda d: (session.dialogs.append(d.message), d.dismiss()))
+            page.route("**/*", _route(session))
+            page.goto(pathlib.Path(path).resolve().as_uri())
+            page.wait_for_load_state("load")
+            page.wait_for_function("() => document.querySelector('.leaflet-container') !== null")
+            yield session
+        finally:
+            browser.close()
