@@ -15,20 +15,23 @@ from geo import (
     to_wgs84,
     wgs84_to_gcj02,
 )
-from maps import overview_map
+from maps import MapData, clearance_map, overview_map, restoration_map
 from surveys import Workspace, read_file, read_vector
 
 __all__ = [
     "GCJ02",
     "HailinError",
+    "MapData",
     "Workspace",
     "area",
+    "clearance_map",
     "gcj02_to_wgs84",
     "load_sites",
     "normalize_crs",
     "overview_map",
     "read_file",
     "read_vector",
+    "restoration_map",
     "to_wgs84",
     "wgs84_to_gcj02",
 ]

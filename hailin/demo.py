@@ -4,7 +4,7 @@ import os
 import shutil
 
 from hailin.demo_data import demo_plots, write_demo_patrols, write_demo_plots
-from maps.overview import overview_map
+from maps import MAPS, MapData
 from surveys.errors import WorkspaceError
 from surveys.settings import SETTINGS_FILE
 from surveys.workspace import STORE_FILE, Workspace
@@ -59,7 +59,9 @@ def build_demo(directory, lang="zh", force=False):
         path = os.path.join(ws.out_dir, f"ledger.{suffix}")
         ws.export_ledger(path, lang)
         outputs[f"ledger ({suffix})"] = path
-    overview = os.path.join(ws.out_dir, "overview.html")
-    overview_map(ws.sites(), lang=lang).save(overview)
-    outputs["overview map"] = overview
+    data = MapData.from_workspace(ws)
+    for name, draw in MAPS.items():
+        path = os.path.join(ws.out_dir, f"{name}.html")
+        draw(data, lang=lang).save(path)
+        outputs[f"{name} map"] = path
     return ws, outputs

@@ -7,12 +7,68 @@ TEXT = {
     "area": {"zh": "面积", "en": "Area"},
     "mu": {"zh": "亩", "en": "mu"},
     "ha": {"zh": "公顷", "en": "ha"},
-    "illustrative": {
-        "zh": "示意范围，非官方边界",
-        "en": "illustrative boundary, not official",
-    },
     "legend": {"zh": "图例", "en": "Legend"},
+    "plot": {"zh": "图斑", "en": "Plot"},
+    "cleared_on": {"zh": "除治日期", "en": "Cleared on"},
+    "method": {"zh": "除治方式", "en": "Method"},
+    "contractor": {"zh": "施工单位", "en": "Contractor"},
+    "status": {"zh": "状态", "en": "Status"},
+    "history": {"zh": "复萌记录", "en": "Recurrence history"},
+    "no_recurrence": {"zh": "除治后未见复萌", "en": "no regrowth since clearance"},
+    "detections": {"zh": "发现次数", "en": "findings"},
+    "clearance_plots": {"zh": "除治图斑", "en": "Clearance plots"},
+    "restoration_plots": {"zh": "种植地块", "en": "Restoration plots"},
+    "planted_on": {"zh": "种植日期", "en": "Planted on"},
+    "species": {"zh": "树种", "en": "Species"},
+    "funding": {"zh": "资金来源", "en": "Funding"},
+    "survival": {"zh": "成活率", "en": "Survival"},
+    "not_checked": {"zh": "未检查", "en": "not checked"},
+    "detections_layer": {"zh": "复萌发现点", "en": "Regrowth findings"},
+    "new_patches": {"zh": "新发图斑", "en": "New infestations"},
+    "patrol_records": {"zh": "巡查记录", "en": "Patrol records"},
+    "patrol_tracks": {"zh": "巡护轨迹", "en": "Patrol tracks"},
+    "time": {"zh": "时间", "en": "Time"},
+    "patrol_type": {"zh": "巡查类型", "en": "Patrol type"},
+    "team": {"zh": "队伍", "en": "Team"},
+    "finding": {"zh": "发现", "en": "Finding"},
+    "notes": {"zh": "备注", "en": "Notes"},
+    "first_found": {"zh": "首次发现", "en": "First found"},
+    "summary": {"zh": "工作进展", "en": "Progress"},
+    "cleared": {"zh": "已除治", "en": "Cleared"},
+    "planted": {"zh": "已种植", "en": "Planted"},
+    "target": {"zh": "目标", "en": "target"},
+    "open_cases": {"zh": "未处置复萌", "en": "Open recurrence cases"},
+    "cumulative_cleared": {"zh": "累计除治面积（亩）", "en": "Cumulative cleared (mu)"},
+    "cumulative_planted": {"zh": "累计种植面积（亩）", "en": "Cumulative planted (mu)"},
+    "month": {"zh": "月份", "en": "Month"},
+    "year": {"zh": "年份", "en": "Year"},
+    "all_periods": {"zh": "全部", "en": "all"},
+    "clearance_title": {"zh": "互花米草除治进展", "en": "Spartina clearance progress"},
+    "restoration_title": {"zh": "红树林种植进展", "en": "Mangrove restoration progress"},
     "overview_title": {"zh": "福鼎红树林保护区概览", "en": "Fuding mangrove reserves: overview"},
+    "illustrative": {"zh": "示意范围，非官方边界", "en": "illustrative boundary, not official"},
+}
+
+STATUS_WORDS = {
+    "clean": {"zh": "已除治，未见复萌", "en": "cleared, clean"},
+    "open": {"zh": "复萌未处置", "en": "recurrence open"},
+    "re_cleared": {"zh": "已再次清除", "en": "re-cleared"},
+    "verified_clear": {"zh": "已核验清除", "en": "verified clear"},
+}
+PATROL_WORDS = {
+    "contractor_daily": {"zh": "施工单位日常巡护", "en": "contractor daily patrol"},
+    "township_patrol": {"zh": "乡镇巡查队伍踏查", "en": "township patrol team"},
+    "city_joint": {"zh": "市级专班联合巡护", "en": "city joint patrol"},
+    "digital_monitoring": {"zh": "数字化监测预警", "en": "digital monitoring"},
+}
+FINDING_WORDS = {
+    "spartina_regrowth": {"zh": "复萌", "en": "Spartina regrowth"},
+    "spartina_new": {"zh": "新发", "en": "new Spartina"},
+    "spartina_removed": {"zh": "已清除", "en": "Spartina removed"},
+    "mangrove_damage": {"zh": "红树林破坏", "en": "mangrove damage"},
+    "seedling_harvest": {"zh": "采摘秋茄苗", "en": "seedling harvest"},
+    "planting_check": {"zh": "种植成活检查", "en": "planting check"},
+    "clear": {"zh": "未见异常", "en": "nothing found"},
 }
 
 
@@ -21,3 +77,8 @@ def text(key, lang):
     if lang not in ("zh", "en"):
         raise ValueError(f"lang should be 'zh' or 'en', got {lang!r}")
     return TEXT[key][lang]
+
+
+def word(table, code, lang):
+    """A code (status, patrol type, finding) in words; unknown codes as they are."""
+    return table.get(code, {}).get(lang, code)

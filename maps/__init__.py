@@ -3,8 +3,19 @@
 import logging
 
 from maps.base import BASEMAPS, new_map
-from maps.overview import overview_map
+from maps.data import MapData
+from maps.programme import clearance_map, overview_map, restoration_map
 
-__all__ = ["BASEMAPS", "new_map", "overview_map"]
+MAPS = {"clearance": clearance_map, "restoration": restoration_map, "overview": overview_map}
+
+__all__ = [
+    "BASEMAPS",
+    "MAPS",
+    "MapData",
+    "clearance_map",
+    "new_map",
+    "overview_map",
+    "restoration_map",
+]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -23,6 +23,8 @@ HEADERS_ZH = {
     "status": "状态",
     "status_since": "状态日期",
     "days_open": "持续天数",
+    "re_cleared_at": "再次清除时间",
+    "verified_at": "核验清除时间",
 }
 VALUES_ZH = {
     "status": {"open": "复萌未处置", "re_cleared": "已再次清除", "verified_clear": "已核验清除"},
@@ -51,7 +53,13 @@ def neutralise(value):
 def ledger_table(ledger, language="zh"):
     """The ledger as people read it: local times as text, words in ``language``."""
     table = ledger.copy()
-    for column in ("first_detected", "last_detected", "status_since"):
+    for column in (
+        "first_detected",
+        "last_detected",
+        "status_since",
+        "re_cleared_at",
+        "verified_at",
+    ):
         table[column] = table[column].dt.strftime("%Y-%m-%d %H:%M")
     table["cleared_on"] = table["cleared_on"].map(
         lambda d: "" if d is None or pd.isna(d) else str(d)

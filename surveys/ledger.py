@@ -49,6 +49,8 @@ LEDGER_COLUMNS = [
     "status",
     "status_since",
     "days_open",
+    "re_cleared_at",
+    "verified_at",
 ]
 STATUSES = ("open", "re_cleared", "verified_clear")
 # The survey columns the ledger and the progress figures read.
@@ -287,9 +289,18 @@ def _ledger_rows(cases, areas, rules, as_of):
             "days_open": pd.array(end_day - first_day, dtype="Int64")
             if as_of or end.notna().all()
             else None,
+            # When the case changed state (the map's time control draws from these).
+            "re_cleared_at": cases["re_cleared"].to_numpy(),
+            "verified_at": cases["verified"].to_numpy(),
         }
     )
-    for column in ("first_detected", "last_detected", "status_since"):
+    for column in (
+        "first_detected",
+        "last_detected",
+        "status_since",
+        "re_cleared_at",
+        "verified_at",
+    ):
         ledger[column] = pd.to_datetime(ledger[column], utc=True).dt.tz_convert(rules.timezone)
     return ledger.sort_values(["kind", "plot_id", "first_detected"], kind="stable").reset_index(
         drop=True

@@ -1,5 +1,6 @@
 """The README's commands are real: the demo one is run end to end here."""
 
+import json
 import os
 import pathlib
 import re
@@ -59,6 +60,9 @@ def test_readme_demo_command_on_a_fresh_copy(tmp_path):
     overview = copy / "hailin-demo" / "out" / "overview.html"
     assert overview.is_file()
     page = overview.read_text(encoding="utf-8")
-    assert "柯湾红树林保护小区" in page
+    assert json.dumps("柯湾红树林保护小区")[1:-1] in page  # inside the layer's GeoJSON
+    for name in ("clearance", "restoration"):
+        assert (copy / "hailin-demo" / "out" / f"{name}.html").is_file()
+    assert (copy / "hailin-demo" / "out" / "ledger.xlsx").is_file()
     assert "leaflet" in page.lower()
     assert re.search(r"done in [\d.]+ s", result.stdout)  # its time is in bench/RESULTS.md

@@ -7,6 +7,7 @@ from hailin.cli.demo import demo_command
 from hailin.cli.imports import import_command
 from hailin.cli.init import init_command
 from hailin.cli.ledger import flag_command, ledger_command, progress_command
+from hailin.cli.maps import map_command
 from hailin.cli.plots import plots_group
 from hailin.cli.sites import sites_group
 
@@ -35,6 +36,7 @@ for command in (
     flag_command,
     ledger_command,
     progress_command,
+    map_command,
     area_command,
 ):
     main.add_command(command)

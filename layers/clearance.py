@@ -1,0 +1,99 @@
+"""Layer: clearance plots coloured by their ledger status, with their history."""
+
+import pandas as pd
+
+from layers.features import feature_layer, popup_html
+from layers.text import STATUS_WORDS, text, word
+
+STATUS_COLOURS = {
+    "clean": "#1a9850",
+    "open": "#d73027",
+    "re_cleared": "#fdae61",
+    "verified_clear": "#4575b4",
+}
+
+
+def plot_statuses(clearance, ledger):
+    """Each plot's current status: its latest case's, or ``clean``."""
+    cases = ledger[ledger["kind"] == "recurrence"].sort_values("first_detected")
+    latest = cases.groupby("plot_id")["status"].last()
+    return clearance["plot_id"].map(latest).fillna("clean")
+
+
+def status_timeline(clearance, ledger):
+    """{plot_id: [[period YYYY-MM, status], ...]}: when each plot changed colour."""
+    timeline = {}
+    for plot in clearance.itertuples():
+        timeline[plot.plot_id] = [[str(plot.cleared_on)[:7], "clean"]]
+    cases = ledger[ledger["kind"] == "recurrence"].sort_values("first_detected")
+    for case in cases.itertuples():
+        steps = timeline.setdefault(case.plot_id, [])
+        steps.append([case.first_detected.strftime("%Y-%m"), "open"])
+        if pd.notna(case.re_cleared_at):
+            steps.append([case.re_cleared_at.strftime("%Y-%m"), "re_cleared"])
+        if pd.notna(case.verified_at):
+            steps.append([case.verified_at.strftime("%Y-%m"), "verified_clear"])
+    return timeline
+
+
+def _history(cases, lang):
+    rows = []
+    for case in cases.itertuples():
+        since = case.status_since.strftime("%Y-%m-%d")
+        rows.append(
+            (
+                f"{case.first_detected:%Y-%m-%d} {text('first_found', lang)}",
+                f"{word(STATUS_WORDS, case.status, lang)} ({since}), "
+                f"{text('detections', lang)} {case.detections}",
+            )
+        )
+    return rows
+
+
+def clearance_layer(clearance, ledger, lang="zh", site_names=None):
+    """(layer, legend entries): plots coloured by status; popups with the facts."""
+    statuses = plot_statuses(clearance, ledger)
+    by_plot = {
+        pid: group for pid, group in ledger[ledger["kind"] == "recurrence"].groupby("plot_id")
+    }
+    popups, tooltips, styles = [], [], []
+    for plot, status in zip(clearance.itertuples(), statuses, strict=True):
+        rows = [
+            (text("site", lang), (site_names or {}).get(plot.site, plot.site)),
+            (text("township", lang), plot.township),
+            (
+                text("area", lang),
+                f"{plot.area_mu:,.2f} {text('mu', lang)} ({plot.area_ha:,.3f} {text('ha', lang)})",
+            ),
+            (text("cleared_on", lang), str(plot.cleared_on)),
+            (text("method", lang), plot.method),
+            (text("contractor", lang), plot.contractor),
+            (text("status", lang), word(STATUS_WORDS, status, lang)),
+        ]
+        cases = by_plot.get(plot.plot_id)
+        rows += (
+            _history(cases, lang)
+            if cases is not None
+            else [(text("history", lang), text("no_recurrence", lang))]
+        )
+        popups.append(popup_html(f"{text('plot', lang)} {plot.plot_id}", rows))
+        tooltips.append(f"{plot.plot_id} · {word(STATUS_WORDS, status, lang)}")
+        colour = STATUS_COLOURS[status]
+        styles.append({"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.55})
+    timeline = status_timeline(clearance, ledger)
+    layer = feature_layer(
+        clearance,
+        text("clearance_plots", lang),
+        styles,
+        popups,
+        tooltips,
+        properties={
+            "plot_id": clearance["plot_id"].astype(str).tolist(),
+            "timeline": [timeline.get(p, []) for p in clearance["plot_id"]],
+        },
+    )
+    legend = [
+        {"label": word(STATUS_WORDS, s, lang), "color": c, "fill": c}
+        for s, c in STATUS_COLOURS.items()
+    ]
+    return layer, legend

@@ -1,0 +1,68 @@
+"""Layers: regrowth findings (points) and new-infestation patches."""
+
+import folium
+
+from layers.features import feature_layer, popup_html
+from layers.text import FINDING_WORDS, PATROL_WORDS, STATUS_WORDS, text, word
+
+FINDING_COLOUR = "#b2182b"
+PATCH_COLOUR = "#762a83"
+
+
+def detections_layer(detections, lang="zh", show=True):
+    """(layer, legend entries): Spartina findings after clearance, as points."""
+    popups = [
+        popup_html(
+            f"{text('plot', lang)} {d.plot_id}",
+            [
+                (
+                    text("time", lang),
+                    d.observed_at.tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M"),
+                ),
+                (text("finding", lang), word(FINDING_WORDS, d.finding, lang)),
+                (text("patrol_type", lang), word(PATROL_WORDS, d.patrol_type, lang)),
+                (text("notes", lang), d.notes),
+            ],
+        )
+        for d in detections.itertuples()
+    ]
+    tooltips = [f"{d.plot_id} · {d.observed_at:%Y-%m-%d}" for d in detections.itertuples()]
+    styles = [
+        {"color": FINDING_COLOUR, "fillColor": FINDING_COLOUR, "fillOpacity": 0.9, "weight": 1}
+    ] * len(detections)
+    layer = feature_layer(
+        detections,
+        text("detections_layer", lang),
+        styles,
+        popups,
+        tooltips,
+        show=show,
+        marker=folium.CircleMarker(radius=5),
+    )
+    return layer, [
+        {"label": text("detections_layer", lang), "color": FINDING_COLOUR, "fill": FINDING_COLOUR}
+    ]
+
+
+def patches_layer(patches, ledger, lang="zh"):
+    """(layer, legend entries): new-infestation patches with their case status."""
+    cases = ledger[ledger["kind"] == "new_infestation"].set_index("plot_id")
+    popups, tooltips = [], []
+    for patch in patches.itertuples():
+        case = cases.loc[patch.patch_id] if patch.patch_id in cases.index else None
+        rows = []
+        if case is not None:
+            rows = [
+                (text("first_found", lang), case["first_detected"].strftime("%Y-%m-%d")),
+                (text("status", lang), word(STATUS_WORDS, case["status"], lang)),
+                (text("detections", lang), str(case["detections"])),
+            ]
+        popups.append(popup_html(f"{text('new_patches', lang)} {patch.patch_id}", rows))
+        tooltips.append(patch.patch_id)
+    styles = [
+        {"color": PATCH_COLOUR, "weight": 2, "fillColor": PATCH_COLOUR, "fillOpacity": 0.4}
+    ] * len(patches)
+    layer = feature_layer(patches, text("new_patches", lang), styles, popups, tooltips)
+    return layer, [
+        {"label": text("new_patches", lang), "color": PATCH_COLOUR, "fill": PATCH_COLOUR}
+    ]

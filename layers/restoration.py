@@ -1,0 +1,59 @@
+"""Layer: restoration plots coloured by planting year, with their survival."""
+
+import pandas as pd
+
+from layers.features import feature_layer, popup_html
+from layers.text import text
+
+YEAR_COLOURS = ["#66c2a5", "#1b9e77", "#7570b3", "#e7298a", "#a6761d", "#666666"]
+
+
+def year_colours(years):
+    """A fixed colour per planting year, in order."""
+    return {year: YEAR_COLOURS[i % len(YEAR_COLOURS)] for i, year in enumerate(sorted(set(years)))}
+
+
+def restoration_layer(restoration, survival, lang="zh", site_names=None):
+    """(layer, legend entries); ``survival`` is plot_id -> survival % (from progress)."""
+    years = [str(d)[:4] for d in restoration["planted_on"]]
+    colours = year_colours(years)
+    popups, tooltips, styles = [], [], []
+    for plot, year in zip(restoration.itertuples(), years, strict=True):
+        rate = survival.get(plot.plot_id)
+        shown = text("not_checked", lang) if rate is None or pd.isna(rate) else f"{rate:.0f}%"
+        popups.append(
+            popup_html(
+                f"{text('plot', lang)} {plot.plot_id}",
+                [
+                    (text("site", lang), (site_names or {}).get(plot.site, plot.site)),
+                    (text("township", lang), plot.township),
+                    (
+                        text("area", lang),
+                        f"{plot.area_mu:,.2f} {text('mu', lang)} ({plot.area_ha:,.3f} {text('ha', lang)})",
+                    ),
+                    (text("planted_on", lang), str(plot.planted_on)),
+                    (text("species", lang), plot.species),
+                    (text("funding", lang), plot.funding),
+                    (text("survival", lang), shown),
+                ],
+            )
+        )
+        tooltips.append(f"{plot.plot_id} · {year} · {text('survival', lang)} {shown}")
+        styles.append(
+            {"color": colours[year], "weight": 1, "fillColor": colours[year], "fillOpacity": 0.6}
+        )
+    layer = feature_layer(
+        restoration,
+        text("restoration_plots", lang),
+        styles,
+        popups,
+        tooltips,
+        properties={
+            "plot_id": restoration["plot_id"].astype(str).tolist(),
+            "timeline": [[[y, "planted"]] for y in years],
+        },
+    )
+    legend = [
+        {"label": f"{text('planted', lang)} {y}", "color": c, "fill": c} for y, c in colours.items()
+    ]
+    return layer, legend

@@ -1,0 +1,60 @@
+"""Everything the maps draw, gathered once from a workspace."""
+
+import dataclasses
+
+import geopandas
+import pandas as pd
+
+from surveys.ledger import LedgerRules
+from surveys.progress import plot_survival
+from surveys.recurrence import detect
+
+
+@dataclasses.dataclass
+class MapData:
+    """The frames the maps are drawn from (all EPSG:4326)."""
+
+    sites: geopandas.GeoDataFrame
+    clearance: geopandas.GeoDataFrame
+    restoration: geopandas.GeoDataFrame
+    ledger: pd.DataFrame
+    patches: geopandas.GeoDataFrame
+    detections: geopandas.GeoDataFrame
+    surveys: geopandas.GeoDataFrame
+    clearance_progress: object
+    restoration_progress: object
+    survival: dict
+
+    @classmethod
+    def from_workspace(cls, workspace):
+        surveys = workspace.surveys(
+            [
+                "record_key",
+                "observed_at",
+                "patrol_type",
+                "team",
+                "finding",
+                "action",
+                "patch_area_m2",
+                "survival_pct",
+                "notes",
+            ]
+        )
+        clearance, restoration = workspace.plots("clearance"), workspace.plots("restoration")
+        rules = LedgerRules.from_settings(workspace.settings)
+        ledger, patches = workspace.ledger()
+        detections, _outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
+        cleared, planted = workspace.progress()
+        survival = plot_survival(restoration, surveys, rules.timezone)
+        return cls(
+            workspace.sites(),
+            clearance,
+            restoration,
+            ledger,
+            patches,
+            detections,
+            surveys,
+            cleared,
+            planted,
+            dict(zip(survival["plot_id"], survival["survival_pct"], strict=True)),
+        )
