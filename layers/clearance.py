@@ -50,7 +50,7 @@ def _history(cases, lang):
     return rows
 
 
-def clearance_layer(clearance, ledger, lang="zh", site_names=None):
+def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts=None):
     """(layer, legend entries): plots coloured by status; popups with the facts."""
     statuses = plot_statuses(clearance, ledger)
     by_plot = {
@@ -69,6 +69,7 @@ def clearance_layer(clearance, ledger, lang="zh", site_names=None):
             (text("method", lang), plot.method),
             (text("contractor", lang), plot.contractor),
             (text("status", lang), word(STATUS_WORDS, status, lang)),
+            (text("patrol_count", lang), str((patrol_counts or {}).get(plot.plot_id, 0))),
         ]
         cases = by_plot.get(plot.plot_id)
         rows += (

@@ -26,6 +26,7 @@ TEXT = {
     "detections_layer": {"zh": "复萌发现点", "en": "Regrowth findings"},
     "new_patches": {"zh": "新发图斑", "en": "New infestations"},
     "patrol_records": {"zh": "巡查记录", "en": "Patrol records"},
+    "patrol_count": {"zh": "巡查记录数", "en": "Patrol records"},
     "patrol_tracks": {"zh": "巡护轨迹", "en": "Patrol tracks"},
     "time": {"zh": "时间", "en": "Time"},
     "patrol_type": {"zh": "巡查类型", "en": "Patrol type"},

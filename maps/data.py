@@ -3,7 +3,9 @@
 import dataclasses
 
 import geopandas
+import numpy as np
 import pandas as pd
+import shapely
 
 from surveys.ledger import LedgerRules
 from surveys.progress import plot_survival
@@ -24,6 +26,7 @@ class MapData:
     clearance_progress: object
     restoration_progress: object
     survival: dict
+    patrol_counts: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_workspace(cls, workspace):
@@ -57,4 +60,17 @@ class MapData:
             cleared,
             planted,
             dict(zip(survival["plot_id"], survival["survival_pct"], strict=True)),
+            records_per_plot(surveys, clearance),
         )
+
+
+def records_per_plot(surveys, plots):
+    """{plot_id: number of patrol records inside the plot}."""
+    if len(surveys) == 0 or len(plots) == 0:
+        return {}
+    tree = shapely.STRtree(np.asarray(plots.geometry.values, dtype=object))
+    _record, plot = tree.query(
+        np.asarray(surveys.geometry.values, dtype=object), predicate="intersects"
+    )
+    counts = np.bincount(plot, minlength=len(plots))
+    return dict(zip(plots["plot_id"], counts.tolist(), strict=True))

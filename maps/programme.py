@@ -93,7 +93,11 @@ def clearance_map(data, lang="zh", basemap="osm"):
     legend = []
     _add(fmap, sites_layer(data.sites, lang), legend)
     plots = _add(
-        fmap, clearance_layer(data.clearance, data.ledger, lang, _site_names(data, lang)), legend
+        fmap,
+        clearance_layer(
+            data.clearance, data.ledger, lang, _site_names(data, lang), data.patrol_counts
+        ),
+        legend,
     )
     _add(fmap, detections_layer(data.detections, lang), legend)
     if len(data.patches):
@@ -148,7 +152,13 @@ def overview_map(data, lang="zh", basemap="osm"):
     )
     legend = []
     _add(fmap, sites_layer(data.sites, lang), legend)
-    _add(fmap, clearance_layer(data.clearance, data.ledger, lang, _site_names(data, lang)), legend)
+    _add(
+        fmap,
+        clearance_layer(
+            data.clearance, data.ledger, lang, _site_names(data, lang), data.patrol_counts
+        ),
+        legend,
+    )
     restoration, entries = restoration_layer(
         data.restoration, data.survival, lang, _site_names(data, lang)
     )

@@ -169,6 +169,8 @@ def test_clearance_map(tmp_path, data, lang):
         text = popup.inner_text()
         assert f"{plot.area_mu:,.2f}" in text and ("亩" if lang == "zh" else "mu") in text
         assert HOSTILE in text and popup.locator("img").count() == 0
+        count = data.patrol_counts[plot.plot_id]
+        assert f"{'巡查记录数' if lang == 'zh' else 'Patrol records'}: {count}" in text
         # The two-part plot is drawn whole: one path with two rings.
         two_parts = page.evaluate(
             f"""(plotId) => {{ const map = {MAP_OBJECT}; let d = null;
@@ -230,7 +232,12 @@ def test_overview_map(tmp_path, data, lang):
             for o in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
         ]
         assert overlays == EXPECTED_LAYERS["overview"][lang]
-        # Patrol records are clustered; a hostile note in a record stays text in its tooltip.
+        assert page.evaluate("() => typeof L.MarkerClusterGroup === 'function'")
+        plot = data.clearance.iloc[0]
+        assert f"{plot.area_mu:,.2f}" in _click_feature(page, plot.plot_id).inner_text()
+        page.keyboard.press("Escape")
+        page.evaluate(f"() => {MAP_OBJECT}.closePopup()")
+        # Patrol records are clustered by the patrol-records layer.
         page.locator(".leaflet-control-layers-overlays input").nth(4).check()
         page.wait_for_selector(".marker-cluster")
         assert page.locator(".marker-cluster").count() > 0
