@@ -159,3 +159,34 @@ def test_demo_writes_the_overview_map(tmp_path, run):
     assert forced.exit_code == 0, forced.output
     page = (tmp_path / "demo" / "out" / "overview.html").read_text("utf-8")
     assert json.dumps("柯湾红树林保护小区")[1:-1] in page  # inside the layer's GeoJSON
+
+
+def test_map_command_writes_each_map(tmp_path, run):
+    assert run("demo", tmp_path / "demo").exit_code == 0
+    for kind, layer in (
+        ("clearance", "Clearance plots"),
+        ("restoration", "Restoration plots"),
+        ("overview", "Reserve boundaries"),
+    ):
+        target = tmp_path / f"{kind}.html"
+        result = run(
+            "-w",
+            tmp_path / "demo",
+            "map",
+            kind,
+            "-o",
+            target,
+            "--lang",
+            "en",
+            "--basemap",
+            "imagery",
+        )
+        assert result.exit_code == 0, result.output
+        page = target.read_text(encoding="utf-8")
+        assert layer in page and "World_Imagery" in page
+    default = run("-w", tmp_path / "demo", "map", "clearance")
+    assert default.exit_code == 0
+    assert (tmp_path / "demo" / "out" / "clearance.html").exists()
+    page = (tmp_path / "demo" / "out" / "clearance.html").read_text(encoding="utf-8")
+    assert json.dumps("除治图斑")[1:-1] in page  # the workspace language: zh
+    assert run("-w", tmp_path / "demo", "map", "everything").exit_code == 2
