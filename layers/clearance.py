@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from layers.features import feature_layer, popup_html
+from layers.features import feature_layer, plot_rows, popup_html
 from layers.text import STATUS_WORDS, text, word
 
 STATUS_COLOURS = {
@@ -59,12 +59,7 @@ def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts
     popups, tooltips, styles = [], [], []
     for plot, status in zip(clearance.itertuples(), statuses, strict=True):
         rows = [
-            (text("site", lang), (site_names or {}).get(plot.site, plot.site)),
-            (text("township", lang), plot.township),
-            (
-                text("area", lang),
-                f"{plot.area_mu:,.2f} {text('mu', lang)} ({plot.area_ha:,.3f} {text('ha', lang)})",
-            ),
+            *plot_rows(plot, lang, site_names),
             (text("cleared_on", lang), str(plot.cleared_on)),
             (text("method", lang), plot.method),
             (text("contractor", lang), plot.contractor),

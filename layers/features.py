@@ -64,3 +64,17 @@ def feature_layer(
         on_each_feature=_BIND,
         marker=marker,
     )
+
+
+def plot_rows(plot, lang, site_names=None):
+    """The rows every plot popup starts with: site, township, area in mu and ha."""
+    from layers.text import text
+
+    return [
+        (text("site", lang), (site_names or {}).get(plot.site, plot.site)),
+        (text("township", lang), plot.township),
+        (
+            text("area", lang),
+            f"{plot.area_mu:,.2f} {text('mu', lang)} ({plot.area_ha:,.3f} {text('ha', lang)})",
+        ),
+    ]

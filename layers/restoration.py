@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from layers.features import feature_layer, popup_html
+from layers.features import feature_layer, plot_rows, popup_html
 from layers.text import text
 
 YEAR_COLOURS = ["#66c2a5", "#1b9e77", "#7570b3", "#e7298a", "#a6761d", "#666666"]
@@ -25,12 +25,7 @@ def restoration_layer(restoration, survival, lang="zh", site_names=None):
             popup_html(
                 f"{text('plot', lang)} {plot.plot_id}",
                 [
-                    (text("site", lang), (site_names or {}).get(plot.site, plot.site)),
-                    (text("township", lang), plot.township),
-                    (
-                        text("area", lang),
-                        f"{plot.area_mu:,.2f} {text('mu', lang)} ({plot.area_ha:,.3f} {text('ha', lang)})",
-                    ),
+                    *plot_rows(plot, lang, site_names),
                     (text("planted_on", lang), str(plot.planted_on)),
                     (text("species", lang), plot.species),
                     (text("funding", lang), plot.funding),

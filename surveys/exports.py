@@ -7,6 +7,7 @@ import pandas as pd
 import pyogrio
 
 from surveys.errors import HailinError
+from surveys.ledger import LEDGER_TIMES
 
 HEADERS_ZH = {
     "case_id": "案件编号",
@@ -53,13 +54,7 @@ def neutralise(value):
 def ledger_table(ledger, language="zh"):
     """The ledger as people read it: local times as text, words in ``language``."""
     table = ledger.copy()
-    for column in (
-        "first_detected",
-        "last_detected",
-        "status_since",
-        "re_cleared_at",
-        "verified_at",
-    ):
+    for column in LEDGER_TIMES:
         table[column] = table[column].dt.strftime("%Y-%m-%d %H:%M")
     table["cleared_on"] = table["cleared_on"].map(
         lambda d: "" if d is None or pd.isna(d) else str(d)

@@ -53,6 +53,8 @@ LEDGER_COLUMNS = [
     "verified_at",
 ]
 STATUSES = ("open", "re_cleared", "verified_clear")
+# The ledger's timestamp columns (local time of the workspace).
+LEDGER_TIMES = ("first_detected", "last_detected", "status_since", "re_cleared_at", "verified_at")
 # The survey columns the ledger and the progress figures read.
 LEDGER_INPUT = [
     "record_key",
@@ -294,13 +296,7 @@ def _ledger_rows(cases, areas, rules, as_of):
             "verified_at": cases["verified"].to_numpy(),
         }
     )
-    for column in (
-        "first_detected",
-        "last_detected",
-        "status_since",
-        "re_cleared_at",
-        "verified_at",
-    ):
+    for column in LEDGER_TIMES:
         ledger[column] = pd.to_datetime(ledger[column], utc=True).dt.tz_convert(rules.timezone)
     return ledger.sort_values(["kind", "plot_id", "first_detected"], kind="stable").reset_index(
         drop=True

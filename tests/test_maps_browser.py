@@ -59,6 +59,12 @@ def data(tmp_path_factory):
     return data
 
 
+def _overlays(page):
+    return [
+        o.strip() for o in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    ]
+
+
 def _check_clean(session):
     assert session.refused == []
     assert session.page_errors == []
@@ -136,10 +142,7 @@ def test_clearance_map(tmp_path, data, lang):
     with open_map(path) as session:
         _check_clean(session)
         page = session.page
-        overlays = [
-            o.strip()
-            for o in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-        ]
+        overlays = _overlays(page)
         assert overlays == EXPECTED_LAYERS["clearance"][lang]
         summary = page.locator(".hailin-summary").inner_text()
         assert "1,883" in summary and page.locator(".hailin-summary svg polyline").count() == 1
@@ -201,10 +204,7 @@ def test_restoration_map(tmp_path, data, lang):
     with open_map(path) as session:
         _check_clean(session)
         page = session.page
-        overlays = [
-            o.strip()
-            for o in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-        ]
+        overlays = _overlays(page)
         assert overlays == EXPECTED_LAYERS["restoration"][lang]
         assert ("成活率" if lang == "zh" else "Survival") in page.locator(
             ".hailin-summary"
@@ -227,10 +227,7 @@ def test_overview_map(tmp_path, data, lang):
     with open_map(path) as session:
         _check_clean(session)
         page = session.page
-        overlays = [
-            o.strip()
-            for o in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-        ]
+        overlays = _overlays(page)
         assert overlays == EXPECTED_LAYERS["overview"][lang]
         assert page.evaluate("() => typeof L.MarkerClusterGroup === 'function'")
         plot = data.clearance.iloc[0]
