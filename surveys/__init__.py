@@ -2,7 +2,13 @@
 
 import logging
 
-from surveys.errors import SettingsError, StoreError, SurveyFileError, WorkspaceError
+from surveys.errors import (
+    ExportError,
+    SettingsError,
+    StoreError,
+    SurveyFileError,
+    WorkspaceError,
+)
 from surveys.files import read_file
 from surveys.normalize import ImportOptions
 from surveys.readers import read_raw, read_vector
@@ -11,6 +17,7 @@ from surveys.store import Store
 from surveys.workspace import Workspace
 
 __all__ = [
+    "ExportError",
     "ImportOptions",
     "Settings",
     "SettingsError",

@@ -30,3 +30,7 @@ class SurveyFileError(HailinError, ValueError):
         )
         super().__init__(f"{where}: {message}" if where else message)
         self.file, self.row, self.column, self.reason = file, row, column, message
+
+
+class ExportError(HailinError, ValueError):
+    """An export that cannot be written as asked."""

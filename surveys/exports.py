@@ -6,7 +6,7 @@ import geopandas
 import pandas as pd
 import pyogrio
 
-from surveys.errors import HailinError
+from surveys.errors import ExportError
 from surveys.ledger import LEDGER_TIMES
 
 HEADERS_ZH = {
@@ -38,10 +38,6 @@ SOURCES_ZH = {
     "digital_monitoring": "数字化监测",
 }
 FORMATS = (".csv", ".xlsx", ".gpkg", ".geojson")
-
-
-class ExportError(HailinError, ValueError):
-    """An export that cannot be written as asked."""
 
 
 def neutralise(value):
