@@ -154,6 +154,39 @@ def _cases(detections, removals, inspections, rules):
     return cases
 
 
+def _near_after_clearance(records, areas, rules):
+    """(area, time, day, key) of records within the tolerance of an area, on a
+    local day after the area's clearance (new patches have none)."""
+    empty = pd.DataFrame(
+        {
+            "area": pd.Series(dtype=np.int64),
+            "time": pd.Series(dtype="datetime64[ns, UTC]"),
+            "day": pd.Series(dtype=np.int64),
+            "key": pd.Series(dtype=np.int64),
+        }
+    )
+    if len(records) == 0 or len(areas) == 0:
+        return empty
+    record, area, _distance = within_tolerance(records, areas, rules.tolerance_m)
+    times = records["observed_at"].to_numpy(dtype="datetime64[ns]")[record]
+    keys = (
+        records["record_key"].to_numpy()[record]
+        if "record_key" in records
+        else np.zeros(record.size, np.int64)
+    )
+    events = pd.DataFrame({"area": area, "time": pd.to_datetime(times, utc=True), "key": keys})
+    events["time"] = events["time"].astype("datetime64[ns, UTC]")
+    events["day"] = _days(events["time"], rules.timezone)
+    cleared = pd.to_datetime(
+        pd.Series(areas["cleared_on"].to_numpy(), dtype=object), errors="coerce"
+    )
+    cleared_day = cleared.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    cleared_day = np.where(
+        cleared.isna().to_numpy(), -(10**9), cleared_day
+    )  # patches: no clearance day
+    return events[events["day"].to_numpy() > cleared_day[events["area"].to_numpy()]]
+
+
 def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None, inspections=None):
     """The ledger and the new-infestation patches, from survey records and plots.
 
@@ -163,17 +196,15 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
     geometry of the ``clear`` records) may come separately, when ``surveys``
     holds only the other findings: a store reads far less that way.
     """
-    if inspections is not None:
-        surveys = pd.concat(
-            [
-                surveys,
-                inspections.assign(
-                    record_key=0, finding="clear", action="none", patch_area_m2=np.nan
-                ),
-            ],
-            ignore_index=True,
+    if inspections is None:
+        clear = surveys["finding"].eq("clear").to_numpy()
+        inspections, surveys = surveys[clear], surveys[~clear]
+    # Tracks are routes walked, not inspections of a plot.
+    inspections = inspections[
+        ~np.isin(
+            shapely.get_type_id(np.asarray(inspections.geometry.values, dtype=object)), (1, 2, 5)
         )
-        surveys = surveys.set_geometry("geometry")
+    ]
     detections, outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
     patches, membership = cluster_new_infestations(outside, rules.cluster_m, rules.timezone)
     case_plots = clearance[clearance["plot_id"].isin(detections["plot_id"].unique())]
@@ -194,8 +225,13 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
         new = areas["kind"].eq("new_infestation").to_numpy()
         areas.loc[new, "site"] = in_site[new]
         areas.loc[new, "township"] = township[new]
-    if as_of is None and len(surveys):
-        as_of = local_dates(pd.Series([surveys["observed_at"].max()]), rules.timezone).iloc[0]
+    if as_of is None and (len(surveys) or len(inspections)):
+        latest = max(
+            t
+            for t in (surveys["observed_at"].max(), inspections["observed_at"].max())
+            if pd.notna(t)
+        )
+        as_of = local_dates(pd.Series([latest]), rules.timezone).iloc[0]
     area_of = pd.Series(np.arange(len(areas)), index=areas["plot_id"].to_numpy())
     columns = ["record_key", "observed_at", "patrol_type", "patch_area_m2", "action"]
     found = pd.concat(
@@ -213,51 +249,11 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
     removal = (
         surveys["finding"].eq("spartina_removed") | surveys["action"].eq("removed")
     ) & ~surveys["finding"].isin(SPARTINA_FINDINGS)
-    inspection = surveys["finding"].eq("clear").to_numpy() & ~np.isin(
-        shapely.get_type_id(np.asarray(surveys.geometry.values, dtype=object)), (1, 2, 5)
-    )
-    events = surveys[removal.to_numpy() | inspection]
-    if len(events) and len(areas):
-        record, area, _distance = within_tolerance(events, areas, rules.tolerance_m)
-        events = pd.DataFrame(
-            {
-                "key": events["record_key"].to_numpy()[record],
-                "time": events["observed_at"].to_numpy(dtype="datetime64[ns]")[record],
-                "finding": events["finding"].to_numpy()[record],
-                "area": area,
-            }
-        )
-        events["time"] = pd.to_datetime(events["time"], utc=True).astype("datetime64[ns, UTC]")
-        events["day"] = _days(events["time"], rules.timezone)
-        cleared_day = pd.Series(
-            [
-                np.nan
-                if c is None or pd.isna(c)
-                else (pd.Timestamp(c) - pd.Timestamp("1970-01-01")).days
-                for c in areas["cleared_on"]
-            ]
-        )
-        events = events[
-            events["day"].to_numpy()
-            > cleared_day.fillna(-1e9).to_numpy()[events["area"].to_numpy()]
-        ]
-    else:
-        events = pd.DataFrame(
-            {
-                "key": pd.Series(dtype=np.int64),
-                "time": pd.Series(dtype="datetime64[ns, UTC]"),
-                "finding": pd.Series(dtype=object),
-                "area": pd.Series(dtype=np.int64),
-                "day": pd.Series(dtype=np.int64),
-            }
-        )
-    removals = events[events["finding"] != "clear"][["area", "time", "key"]].assign(
-        patrol_type=None, patch_area_m2=np.nan
-    )
-    inspections = events[events["finding"] == "clear"][["area", "time", "day"]]
-    cases = _cases(found.drop(columns=["action"]), removals, inspections, rules)
-    ledger = _ledger_rows(cases, areas, rules, as_of)
-    return ledger, patches
+    removals = _near_after_clearance(surveys[removal.to_numpy()], areas, rules)
+    removals = removals[["area", "time", "key"]].assign(patrol_type=None, patch_area_m2=np.nan)
+    checks = _near_after_clearance(inspections, areas, rules)[["area", "time", "day"]]
+    cases = _cases(found.drop(columns=["action"]), removals, checks, rules)
+    return _ledger_rows(cases, areas, rules, as_of), patches
 
 
 def _ledger_rows(cases, areas, rules, as_of):

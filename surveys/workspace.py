@@ -171,10 +171,11 @@ class Workspace:
     def flag(self):
         """Recompute detections, the ledger and new patches and keep them in the
         store as layers a GIS can show (derived data, replaced every time)."""
-        surveys, clearance = self.surveys(), self.plots("clearance")
+        clearance = self.plots("clearance")
         rules = LedgerRules.from_settings(self.settings)
-        detections, _outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
-        ledger, patches = build_ledger(surveys, clearance, rules, self.sites())
+        findings = self.surveys([*LEDGER_INPUT, "notes"], where="finding != 'clear'")
+        detections, _outside = detect(findings, clearance, rules.tolerance_m, rules.timezone)
+        ledger, patches = self.ledger()
         areas = case_areas(clearance, patches).set_index("plot_id")
         geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
         flagged = geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)
