@@ -95,18 +95,21 @@ def _days(timestamps, timezone):
     return local.to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
-def _cases(detections, removals, inspections, rules):
-    """Vectorised case machine over events of all areas at once.
+def _sources(spotted, cases):
+    """Per case, the sorted patrol types that saw it, comma-joined."""
+    text = np.full(len(cases), "", dtype=object)
+    for kind in sorted(spotted["patrol_type"].dropna().unique()):  # a handful, each vectorised
+        seen = np.isin(cases, spotted.loc[spotted["patrol_type"] == kind, "case"].unique())
+        text = np.where(seen, np.where(text == "", kind, text + "," + kind), text)
+    return text
 
-    ``detections`` and ``removals`` are frames with area, time, key (and the
-    detection's patrol type, patch area, removed flag); ``inspections`` has
-    area, time, day. Returns one row per case.
-    """
+
+def _cases(detections, removals):
+    """Vectorised case machine over the Spartina findings and removals of all
+    areas at once. Returns one row per case (status open or re_cleared); see
+    :func:`_verify` for the inspections."""
     tokens = pd.concat(
-        [
-            detections.assign(spartina=True),
-            removals.assign(spartina=False, removed=True),
-        ],
+        [detections.assign(spartina=True), removals.assign(spartina=False, removed=True)],
         ignore_index=True,
     ).sort_values(
         ["area", "time", "key", "spartina"], ascending=[True, True, True, False], kind="stable"
@@ -125,32 +128,40 @@ def _cases(detections, removals, inspections, rules):
         last=("time", "max"),
         detections=("time", "size"),
         largest=("patch_area_m2", "max"),
-        sources=("patrol_type", lambda p: ",".join(sorted(set(p)))),
     )
+    cases["sources"] = _sources(spotted, cases.index.to_numpy())
     cleared = tokens[tokens["removed"]].groupby("case")["time"].min()
     cases["re_cleared"] = cleared.reindex(cases.index)
     cases["next_start"] = cases.groupby("area")["first"].shift(-1)
     cases["status"] = np.where(cases["re_cleared"].isna(), "open", "re_cleared")
     cases["since"] = cases["re_cleared"].where(cases["re_cleared"].notna(), cases["first"])
     cases["verified"] = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns, UTC]")
+    return cases
+
+
+def _verify(cases, inspections, rules):
+    """Mark re-cleared cases verified once enough clear inspections on
+    different days, the last long enough after the re-clearing, were made
+    before the area's next case began."""
     waiting = cases[cases["status"] == "re_cleared"]
-    if len(waiting) and len(inspections):
-        joined = inspections.merge(
-            waiting[["area", "re_cleared", "next_start"]].reset_index(), on="area"
-        )
-        later = joined["time"] > joined["re_cleared"]
-        before_next = joined["next_start"].isna() | (joined["time"] < joined["next_start"])
-        joined = joined[later & before_next].sort_values(["case", "time"])
-        joined = joined.drop_duplicates(["case", "day"])  # inspections on one day count once
-        joined["count"] = joined.groupby("case").cumcount() + 1
-        joined["waited"] = joined["day"] - _days(joined["re_cleared"], rules.timezone)
-        done = joined[
-            (joined["count"] >= rules.verify_inspections) & (joined["waited"] >= rules.verify_days)
-        ]
-        verified = done.groupby("case")["time"].min()
-        cases.loc[verified.index, "verified"] = verified
-        cases.loc[verified.index, "status"] = "verified_clear"
-        cases.loc[verified.index, "since"] = verified
+    if len(waiting) == 0 or len(inspections) == 0:
+        return cases
+    joined = inspections.merge(
+        waiting[["area", "re_cleared", "next_start"]].reset_index(), on="area"
+    )
+    later = joined["time"] > joined["re_cleared"]
+    before_next = joined["next_start"].isna() | (joined["time"] < joined["next_start"])
+    joined = joined[later & before_next].sort_values(["case", "time"])
+    joined = joined.drop_duplicates(["case", "day"])  # inspections on one day count once
+    joined["count"] = joined.groupby("case").cumcount() + 1
+    joined["waited"] = joined["day"] - _days(joined["re_cleared"], rules.timezone)
+    done = joined[
+        (joined["count"] >= rules.verify_inspections) & (joined["waited"] >= rules.verify_days)
+    ]
+    verified = done.groupby("case")["time"].min()
+    cases.loc[verified.index, "verified"] = verified
+    cases.loc[verified.index, "status"] = "verified_clear"
+    cases.loc[verified.index, "since"] = verified
     return cases
 
 
@@ -251,8 +262,16 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
     ) & ~surveys["finding"].isin(SPARTINA_FINDINGS)
     removals = _near_after_clearance(surveys[removal.to_numpy()], areas, rules)
     removals = removals[["area", "time", "key"]].assign(patrol_type=None, patch_area_m2=np.nan)
-    checks = _near_after_clearance(inspections, areas, rules)[["area", "time", "day"]]
-    cases = _cases(found.drop(columns=["action"]), removals, checks, rules)
+    cases = _cases(found.drop(columns=["action"]), removals)
+    # Inspections matter only where a case was re-cleared, and only after that:
+    # joining just those areas keeps the largest join small.
+    waiting = cases[cases["status"] == "re_cleared"]
+    if len(waiting) and len(inspections):
+        targets = np.sort(waiting["area"].unique().astype(np.int64))
+        later = inspections[inspections["observed_at"] > waiting["re_cleared"].min()]
+        checks = _near_after_clearance(later, areas.iloc[targets], rules)[["area", "time", "day"]]
+        checks["area"] = targets[checks["area"].to_numpy()]
+        cases = _verify(cases, checks, rules)
     return _ledger_rows(cases, areas, rules, as_of), patches
 
 

@@ -42,11 +42,8 @@ def within_tolerance(records, areas, tolerance_m):
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     latitude = np.radians(float(np.abs(areas.total_bounds[[1, 3]]).max()))
     grow = tolerance_m / (111_000.0 * np.cos(latitude))  # never less than the tolerance
-    bounds = shapely.bounds(shapes)
-    boxes = shapely.box(
-        bounds[:, 0] - grow, bounds[:, 1] - grow, bounds[:, 2] + grow, bounds[:, 3] + grow
-    )
-    left, right = shapely.STRtree(boxes).query(points)
+    bounds = shapely.bounds(shapes) + np.array([-grow, -grow, grow, grow])
+    left, right = shapely.STRtree(shapely.box(*bounds.T)).query(points)
     distance = np.zeros(left.size)
     outside = ~shapely.intersects(points[left], shapes[right])
     if outside.any():
@@ -149,15 +146,15 @@ def cluster_new_infestations(findings, cluster_m=30.0, timezone="Asia/Shanghai")
     firsts = firsts.sort_values(["date", "x", "y"])
     number = firsts.groupby("date").cumcount() + 1
     firsts["patch_id"] = "NEW-" + firsts["date"] + "-" + number.map("{:02d}".format)
-    hulls = []
-    for group_id in firsts.index:
-        members = points[group == group_id]
-        hulls.append(
-            shapely.buffer(
-                shapely.convex_hull(shapely.MultiPoint(shapely.get_coordinates(members))),
-                cluster_m / 2.0,
-            )
-        )
+    # One convex hull per patch, all at once: points grouped by their patch's position.
+    position = pd.Series(np.arange(len(firsts)), index=firsts.index).reindex(group).to_numpy()
+    order = np.argsort(position, kind="stable")
+    hulls = shapely.buffer(
+        shapely.convex_hull(
+            shapely.multipoints(shapely.get_coordinates(points[order]), indices=position[order])
+        ),
+        cluster_m / 2.0,
+    )
     patches = geopandas.GeoDataFrame(
         {"patch_id": firsts["patch_id"].to_numpy()},
         geometry=geopandas.GeoSeries(hulls, crs=crs).to_crs(4326).values,
