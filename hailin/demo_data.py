@@ -313,8 +313,9 @@ def patrol_records(sites, clearance, restoration, seed=2023):
     )
     frame = pd.DataFrame(rows).sort_values("observed_at", kind="stable").reset_index(drop=True)
     frame["team"] = frame["site_id"].map(_TEAMS).fillna("福鼎市林业局")
-    if "survival_pct" not in frame:
-        frame["survival_pct"] = np.nan
+    for column in ("survival_pct", "patch_area_m2"):
+        if column not in frame:
+            frame[column] = np.nan
     return frame
 
 
@@ -330,6 +331,10 @@ def _spot_record(rows, rng, spot, day, finding, action, patrol_type, cover=np.na
             "finding": finding,
             "action": action,
             "cover_pct": cover,
+            # A regrowth patch of a few to some tens of square metres.
+            "patch_area_m2": float(rng.integers(2, 60))
+            if finding == "spartina_regrowth"
+            else np.nan,
             "notes": note,
         }
     )
@@ -347,6 +352,7 @@ def _chinese_table(frame):
             "巡查单位": frame["team"],
             "发现情况": frame["finding"].map(_FINDING_NAMES),
             "盖度(%)": frame["cover_pct"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
+            "斑块面积(㎡)": frame["patch_area_m2"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
             "成活率(%)": frame["survival_pct"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
             "处理情况": frame["action"].map(
                 {"none": "", "reported": "已上报", "removed": "已清除"}
@@ -480,6 +486,8 @@ def _kml(frame):
             }
             if not pd.isna(row.cover_pct):
                 data["盖度"] = f"{row.cover_pct:g}"
+            if not pd.isna(row.patch_area_m2):
+                data["斑块面积"] = f"{row.patch_area_m2:g}"
             extended = "".join(
                 f'<Data name="{k}"><value>{v}</value></Data>' for k, v in data.items()
             )
