@@ -7,7 +7,6 @@ written in the formats patrol teams really hand in.
 """
 
 import io
-import json
 import os
 import zipfile
 
@@ -527,7 +526,3 @@ def survey_csv_frame(count, sites, seed=7):
             "备注": np.where(finding == "复萌", "刈割后复萌", ""),
         }
     )
-
-
-def to_json(frame):
-    return json.dumps(frame.to_dict(orient="records"), ensure_ascii=False, default=str)

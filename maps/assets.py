@@ -59,14 +59,6 @@ def npm_packages():
     return {asset.package: asset.version for asset in _ASSETS}
 
 
-def local_path(url):
-    """(package, path) of a URL in the table, else None."""
-    for asset in _ASSETS:
-        if asset.url == url:
-            return asset.package, asset.path
-    return None
-
-
 def pin_assets(element):
     """Point a folium Map or plugin at hailin's asset table instead of folium's
     own CDN choices (which mix four CDNs and assets the maps never use)."""

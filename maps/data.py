@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.ledger import LedgerRules
-from surveys.progress import plot_survival
+from surveys.ledger import LedgerRules, build_ledger
 from surveys.recurrence import detect
 
 
@@ -45,12 +44,14 @@ class MapData:
         )
         clearance, restoration = workspace.plots("clearance"), workspace.plots("restoration")
         rules = LedgerRules.from_settings(workspace.settings)
-        ledger, patches = workspace.ledger()
+        sites = workspace.sites()
+        # One read of the records serves the ledger, the findings and the patrol layers.
+        ledger, patches = build_ledger(surveys, clearance, rules, sites)
         detections, _outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
-        cleared, planted = workspace.progress()
-        survival = plot_survival(restoration, surveys, rules.timezone)
+        cleared, planted = workspace.progress(ledger=ledger)
+        survival = planted.extra["plot_survival"]
         return cls(
-            workspace.sites(),
+            sites,
             clearance,
             restoration,
             ledger,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from surveys.ledger import STATUSES
 from surveys.recurrence import local_dates
 
 
@@ -105,10 +106,7 @@ def clearance_progress(clearance, ledger, target_mu):
         "open_recurrence_mu": open_mu,
         "recurrence_cases": int((ledger["kind"] == "recurrence").sum()),
         "recurrence_plots": int(recurrence["plot_id"].nunique()),
-        "cases_by_status": {
-            s: int(status_counts.get(("recurrence", s), 0))
-            for s in ("open", "re_cleared", "verified_clear")
-        },
+        "cases_by_status": {s: int(status_counts.get(("recurrence", s), 0)) for s in STATUSES},
         "new_infestations": int(
             ledger.loc[ledger["kind"] == "new_infestation", "plot_id"].nunique()
         ),
@@ -180,5 +178,9 @@ def restoration_progress(restoration, surveys, target_mu, timezone="Asia/Shangha
         "survival_pct": _weighted(plots),
     }
     return Progress(
-        totals, _by_period(restoration, "planted_on", "year", target_mu), by_site, by_township
+        totals,
+        _by_period(restoration, "planted_on", "year", target_mu),
+        by_site,
+        by_township,
+        {"plot_survival": survival},
     )

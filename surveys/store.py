@@ -92,18 +92,6 @@ def encode_geometries(geometries):
     ]
 
 
-def decode_geometries(blobs):
-    """Shapely geometries from GeoPackage blobs (any envelope, our own or GDAL's)."""
-    wkb = []
-    for blob in blobs:
-        if blob is None:
-            wkb.append(None)
-            continue
-        flags = blob[3]
-        wkb.append(bytes(blob[8 + _ENVELOPE_BYTES.get((flags >> 1) & 0b111, 0) :]))
-    return shapely.from_wkb(np.asarray(wkb, dtype=object))
-
-
 def _kind_of(series):
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):

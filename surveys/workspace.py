@@ -154,11 +154,18 @@ class Workspace:
         empty = {c: [] for c in PLOT_COLUMNS[kind]}
         return geopandas.GeoDataFrame(empty, geometry=[], crs=4326)
 
+    def _ledger_inputs(self):
+        """(findings, inspections): the clear inspections are most of the records,
+        so only their time and place are read."""
+        findings = self.surveys(
+            [*LEDGER_INPUT, "record_id", "team", "notes"], where="finding != 'clear'"
+        )
+        inspections = self.surveys(["observed_at"], where="finding = 'clear'")
+        return findings, inspections
+
     def ledger(self, as_of=None):
         """(ledger, new-infestation patches), recomputed from the store."""
-        # The clear inspections are most of the records: read only their time and place.
-        findings = self.surveys(LEDGER_INPUT, where="finding != 'clear'")
-        inspections = self.surveys(["observed_at"], where="finding = 'clear'")
+        findings, inspections = self._ledger_inputs()
         return build_ledger(
             findings,
             self.plots("clearance"),
@@ -173,14 +180,16 @@ class Workspace:
         store as layers a GIS can show (derived data, replaced every time)."""
         clearance = self.plots("clearance")
         rules = LedgerRules.from_settings(self.settings)
-        findings = self.surveys([*LEDGER_INPUT, "notes"], where="finding != 'clear'")
+        findings, inspections = self._ledger_inputs()
         detections, _outside = detect(findings, clearance, rules.tolerance_m, rules.timezone)
-        ledger, patches = self.ledger()
+        ledger, patches = build_ledger(
+            findings, clearance, rules, self.sites(), inspections=inspections
+        )
         areas = case_areas(clearance, patches).set_index("plot_id")
         geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
         flagged = geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)
         with self.store() as store, store.transaction():
-            store.replace(DETECTIONS_LAYER, detections.drop(columns=["extra"], errors="ignore"))
+            store.replace(DETECTIONS_LAYER, detections)
             store.replace(CASES_LAYER, flagged)
             store.replace(PATCHES_LAYER, patches)
         return detections, ledger, patches
@@ -192,9 +201,11 @@ class Workspace:
         export_ledger(ledger, areas, path, language or self.settings.language)
         return ledger
 
-    def progress(self):
-        """(clearance progress, restoration progress) against the targets."""
-        ledger, _patches = self.ledger()
+    def progress(self, ledger=None):
+        """(clearance progress, restoration progress) against the targets; pass
+        a ``ledger`` already computed to save recomputing it."""
+        if ledger is None:
+            ledger, _patches = self.ledger()
         clearance = clearance_progress(
             self.plots("clearance"), ledger, self.settings.clearance_target_mu
         )

@@ -257,3 +257,13 @@ def test_sites_only_overview_escapes_hostile_names(tmp_path):
         assert HOSTILE in popup.inner_text() and "<script>alert(2)</script>" in popup.inner_text()
         assert popup.locator("img").count() == 0
         assert session.dialogs == []
+
+
+def test_the_npm_assets_the_tests_install_are_the_ones_the_maps_load():
+    import json
+    import pathlib
+
+    from maps.assets import npm_packages
+
+    package = pathlib.Path(__file__).parent / "browser" / "package.json"
+    assert json.loads(package.read_text(encoding="utf-8"))["dependencies"] == npm_packages()

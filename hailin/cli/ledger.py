@@ -7,6 +7,7 @@ import pandas as pd
 
 from hailin.cli.common import emit_json, json_option, reports_errors, workspace
 from surveys.exports import FORMATS
+from surveys.ledger import STATUSES
 
 
 @click.command("flag")
@@ -22,10 +23,7 @@ def flag_command(ctx, as_json):
         "detections": len(detections),
         "plots_with_detections": int(detections["plot_id"].nunique()),
         "cases": int((ledger["kind"] == "recurrence").sum()),
-        "cases_by_status": {
-            s: int(counts.get(("recurrence", s), 0))
-            for s in ("open", "re_cleared", "verified_clear")
-        },
+        "cases_by_status": {s: int(counts.get(("recurrence", s), 0)) for s in STATUSES},
         "new_infestations": len(patches),
     }
     if as_json:
