@@ -471,11 +471,12 @@ def normalize(table: RawTable, options: ImportOptions, *, file, sites=None):
     named_action = np.full(n, None, dtype=object)
     named_by = np.full(n, None, dtype=object)
     unknown = np.zeros(n, dtype=bool)
-    # GPX and KML often say the finding in the point's name or category only.
-    for column in [c for c in (headers.get("finding"),) if c] + fallbacks:
+    # GPX and KML often say the finding in the point's name or category only; a
+    # name that is no finding is no reason to refuse the row.
+    for column in ([headers["finding"]] if "finding" in headers else []) + fallbacks:
         text = _text(frame[column])
         read = read_column(text, "finding")
-        if column == headers.get("finding"):
+        if column not in fallbacks:
             unknown = read["problem"].notna().to_numpy()
             problems.add(unknown, column, read["problem"].to_numpy(dtype=object))
         take = pd.isna(finding) & ~unknown & read["code"].notna().to_numpy()

@@ -112,10 +112,15 @@ WORDS = (
     (
         "finding",
         "planting_check",
-        ("种植成活检查", "成活检查", "成活率检查", "成活率", "成活情况", "种植检查"),
+        ("种植成活检查", "成活检查", "成活率检查", "成活率", "成活情况", "成活", "种植检查"),
         ("planting check", "survival check", "survivalcheck", "survival"),
     ),
-    ("finding", "clear", ("未见异常", "正常"), ("clear", "ok", "normal", "all clear")),
+    (
+        "finding",
+        "clear",
+        ("未见异常", "正常"),
+        ("clear", "ok", "normal", "all clear", "nothing to report"),
+    ),
     # -- actions -------------------------------------------------------------------------
     (
         "action",
@@ -178,7 +183,7 @@ WORDS = (
     (
         "word",
         "pending",
-        ("待", "尚待", "有待", "等待", "拟", "计划", "准备"),
+        ("待", "尚待", "有待", "等待", "拟", "计划", "准备", "安排", "正在"),
         ("pending", "awaiting", "to be", "scheduled"),
     ),
     # Spartina itself: negated it reads clear (未见互花米草); alone it does not say
@@ -221,6 +226,7 @@ WORDS = (
             *("目前", "本次", "红树林", "红树", "秋茄", "秋茄苗", "苗", "苗木", "白骨壤"),
             *("桐花树", "无人机", "巡查", "巡护", "复查", "有人", "人员", "林业站", "林业局"),
             *("管理站", "管理处", "保护区", "专班", "明显", "少量", "大量", "零星", "零散"),
+            *("良好",),
             *("成片",),
         ),
         (
@@ -232,7 +238,7 @@ WORDS = (
             *("completely", "entirely", "immediately", "manually", "hand", "now", "any"),
             *("sign", "signs", "infestation", "point", "points", "mangrove", "mangroves"),
             *("seedling", "seedlings", "kandelia", "m", "sqm", "sq", "ha", "mu", "cm"),
-            *("percent",),
+            *("percent", "out"),
         ),
     ),
 )
@@ -695,13 +701,12 @@ def _meaning(terms, vocabulary):
 
 @functools.lru_cache(maxsize=4096)
 def _read(text, vocabulary):
-    label = vocabulary.replace("_", " ")
-    shown = repr(text[:60])
-    expected = f"expected one of {allowed_words(vocabulary)}"
     if len(text) > _MAX_PHRASE:
-        return Reading(
-            problem=f"{label} {shown}… is {len(text)} characters long (at most "
-            f"{_MAX_PHRASE}); put free text in the notes (备注)"
+        return _refused(
+            text,
+            vocabulary,
+            f"… is {len(text)} characters long (at most {_MAX_PHRASE}); "
+            "put free text in the notes (备注)",
         )
     if text.isascii():
         code = _CODE_KEYS[vocabulary].get(re.sub(r"[\s_\-]+", "", text.lower()))
@@ -709,22 +714,32 @@ def _read(text, vocabulary):
             return Reading(code, "removed" if code == "spartina_removed" else None)
     if _PLACEHOLDER.fullmatch(text):
         return Reading()
-    clauses, unknown = _scan(unicodedata.normalize("NFKC", text).lower())
-    if unknown and not clauses:
-        return Reading(problem=f"unknown {label} {shown}; {expected}")
+    normal = unicodedata.normalize("NFKC", text).lower()
+    clauses, unknown = _scan(normal)
     if unknown:
         parts = ", ".join(repr(part) for part in dict.fromkeys(unknown))
-        return Reading(problem=f"unknown {label} {shown} (not understood: {parts}); {expected}")
-    if not clauses:
-        return Reading()
+        why = "" if unknown == [normal] else f" (not understood: {parts})"
+        return _refused(text, vocabulary, f"{why}; expected one of", unknown=True)
+    if not clauses and not re.search(r"\w", normal):
+        return Reading()  # punctuation only: a blank
     try:
+        if not clauses:  # only words that add nothing (已, 现场, 约3平方米)
+            raise _Refused(f"names no {vocabulary}")
         code, action = _meaning([t for clause in clauses for t in _terms(clause)], vocabulary)
     except _Refused as refusal:
         reason = str(refusal)
-        if reason.startswith("names no"):
-            reason = f"{reason}; {expected}"
-        return Reading(problem=f"{label} {shown} {reason}")
+        listed = "; expected one of" if reason.startswith("names no") else ""
+        return _refused(text, vocabulary, f" {reason}{listed}")
     return Reading(code, action)
+
+
+def _refused(text, vocabulary, reason, unknown=False):
+    """A refusal naming the phrase; a reason ending "expected one of" gets the words."""
+    label = vocabulary.replace("_", " ")
+    problem = f"{'unknown ' if unknown else ''}{label} {text[:60]!r}{reason}"
+    if problem.endswith("expected one of"):
+        problem += f" {allowed_words(vocabulary)}"
+    return Reading(problem=problem)
 
 
 def read_phrase(value, vocabulary: str) -> Reading | None:

@@ -33,6 +33,8 @@ FINDINGS = [
     ("复萌（待清除）", REGROWTH, "none"),
     ("复萌，清除未完成", REGROWTH, "none"),
     ("复萌，已上报，待清除", REGROWTH, "reported"),
+    ("复萌，已安排人员清除", REGROWTH, "none"),
+    ("复萌，正在清除", REGROWTH, "none"),
     ("无人机巡查发现复萌", REGROWTH, None),
     ("新发", NEW, None),
     ("新发已清除", NEW, "removed"),
@@ -64,6 +66,9 @@ FINDINGS = [
     ("采摘秋茄苗", HARVEST, None),
     ("未发现采摘秋茄苗", "clear", None),
     ("种植成活检查，成活率85%", CHECK, None),
+    ("成活良好", CHECK, None),
+    ("本次巡查未发现异常", "clear", None),
+    ("已复查，未见复萌", "clear", None),
     # Punctuation, spaces and full-width forms as phones and Excel write them.
     ("\u3000复萌 ，  已上报\u3000", REGROWTH, "reported"),
     ("复萌；已清除。", REGROWTH, "removed"),
@@ -81,6 +86,8 @@ FINDINGS = [
     ("new infestation, reported", NEW, "reported"),
     ("mangrove damage", DAMAGE, None),
     ("no damage to mangroves", "clear", None),
+    ("nothing to report", "clear", None),
+    ("Spartina regrowth found, pulled out", REGROWTH, "removed"),
     # The codes themselves.
     ("spartina_regrowth", REGROWTH, None),
     ("spartina_removed", REMOVED, "removed"),
@@ -106,7 +113,9 @@ ACTIONS = [
     ("pending", "none"),
     ("not removed", "none"),
     ("removal pending", "none"),
+    ("已安排清除", "none"),
     ("-", None),  # a placeholder is a blank
+    ("／", None),
 ]
 
 # (vocabulary, text, the reason given)
@@ -119,7 +128,7 @@ REFUSED = [
     ),
     ("finding", "复萌部分清除", "(not understood: '部分')"),
     ("finding", "疑似复萌", "(not understood: '疑似')"),
-    ("finding", "WP2", "unknown finding 'WP2'; expected one of"),
+    ("finding", "WP2", "unknown finding 'WP2' (not understood: 'wp'); expected one of"),
     (
         "finding",
         "互花米草",
@@ -136,6 +145,8 @@ REFUSED = [
     ("finding", "未见复萌，已清除", "says both clear ('未见复萌') and removed ('清除')"),
     ("finding", "未见异常，复萌", "says both spartina_regrowth (复萌) and clear ('未见异常')"),
     ("finding", "已上报", "finding '已上报' names no finding; expected one of"),
+    ("finding", "良好", "finding '良好' names no finding; expected one of"),
+    ("finding", "复萌，已通知施工单位清除", "(not understood: '通知施工单位')"),
     ("finding", "待处理", "finding '待处理' names no finding"),
     ("finding", "不正常", "says '不正常', but clear cannot be negated"),
     ("finding", "待复萌", "says '待复萌', but 待 (pending) goes with an action"),
@@ -146,6 +157,7 @@ REFUSED = [
     ("action", "外星人", "unknown action '外星人'; expected one of removed (清除, removed)"),
     ("action", "清除一半", "unknown action '清除一半' (not understood: '半')"),
     ("action", "复萌", "action '复萌' names a finding, not an action"),
+    ("action", "现场", "action '现场' names no action; expected one of removed"),
     ("action", "已清除，无", "says both '无' and removed ('清除')"),
     ("action", "已清除，未清除", "says both removed ('清除') and not ('未清除')"),
 ]
