@@ -61,7 +61,7 @@ class Limits:
     xlsx_rows : int
         Rows of one worksheet (Excel's own maximum).
     read_seconds : float
-        Time a reader may spend building the table of one file.
+        Processor time a reader may spend building the table of one file.
 
     Examples
     --------

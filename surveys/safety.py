@@ -34,22 +34,25 @@ _KINDS = {
 class Deadline:
     """The time bound of one reader: ``check`` refuses the file once it has passed.
 
+    The time counted is the reading thread's processor time, so that one file
+    gets the same answer on a busy machine as on an idle one.
+
     Examples
     --------
-    >>> deadline = Deadline("patrol.csv", 60)
-    >>> deadline.check("row 2")  # well within the minute: nothing happens
+    >>> deadline = Deadline("patrol.csv", 30)
+    >>> deadline.check("row 2")  # well within the bound: nothing happens
     """
 
     def __init__(self, file, seconds):
         self.file, self.seconds = file, seconds
-        self.started = time.monotonic()
+        self.started = time.thread_time()
 
     def check(self, where):
-        elapsed = time.monotonic() - self.started
-        if elapsed > self.seconds:
+        spent = time.thread_time() - self.started
+        if spent > self.seconds:
             raise SurveyFileError(
-                f"reading took {elapsed:.1f} s and had only reached {where} "
-                f"(limit {self.seconds:g} s)",
+                f"reading took {spent:.1f} s of processor time and had only reached "
+                f"{where} (limit {self.seconds:g} s)",
                 file=self.file,
             )
 
@@ -258,25 +261,51 @@ def extract_zip(path, destination, file, limits=LIMITS):
 _PREFIX = rb"(?:[A-Za-z_][\w.-]{0,63}:)?"
 _CELL_TAG = re.compile(rb"<" + _PREFIX + rb"c[\s/>]")
 _STRING_TAG = re.compile(rb"<" + _PREFIX + rb"si[\s/>]")
-_LONGEST_TAG = 80  # longer than any match of the two patterns above
+_ROW_NUMBER = re.compile(rb"<" + _PREFIX + rb"row\s[^<>]{0,200}?\br=\"(\d{1,40})\"")
+_LONGEST_TAG = 400  # longer than any match of the three patterns above
 
 
-class _TagCounter:
-    """Counts matches of a tag pattern over a stream of chunks, in bounded memory."""
+class _Scanner:
+    """Matches of a tag pattern over a stream of chunks, in one pass and bounded memory."""
 
     def __init__(self, pattern):
-        self.pattern, self.count, self.carry = pattern, 0, b""
+        self.pattern, self.carry = pattern, b""
 
     def feed(self, chunk):
         buffer = self.carry + chunk
         cut = max(0, len(buffer) - _LONGEST_TAG)
-        # Tags hold no '<' but their first, so they never overlap: count those
+        # A match holds no '<' but its first, so matches never overlap: take those
         # starting before the cut now, the rest with the next chunk.
-        self.count += len(self.pattern.findall(buffer)) - len(self.pattern.findall(buffer, cut))
+        found = self.pattern.findall(buffer)
+        later = len(self.pattern.findall(buffer, cut))
         self.carry = buffer[cut:]
+        return found[: len(found) - later]
 
-    def total(self):
-        return self.count + len(self.pattern.findall(self.carry))
+    def finish(self):
+        return self.pattern.findall(self.carry)
+
+
+def _scan(chunks, count=(), highest=None):
+    """Scan a stream of chunks once, in bounded memory: ({pattern: number of matches}
+    for the ``count`` patterns, the highest number ``highest`` captures, bytes seen)."""
+    patterns = [*count, *([highest] if highest is not None else [])]
+    scanners = [_Scanner(p) for p in patterns]
+    counts, top, size = dict.fromkeys(count, 0), 0, 0
+
+    def take(pattern, found):
+        nonlocal top
+        if pattern is highest:
+            top = max(top, max(map(int, found), default=0))
+        else:
+            counts[pattern] += len(found)
+
+    for chunk in chunks:
+        size += len(chunk)
+        for scanner in scanners:
+            take(scanner.pattern, scanner.feed(chunk))
+    for scanner in scanners:
+        take(scanner.pattern, scanner.finish())
+    return counts, top, size
 
 
 def _content_types(archive, file, limits):
@@ -310,48 +339,56 @@ def check_xlsx_parts(archive, file, limits=LIMITS):
     overrides, defaults = _content_types(archive, file, limits)
     total = cells = 0
     for member in archive.infolist():
-        if member.is_dir():
-            continue
         kind = overrides.get(member.filename) or defaults.get(
             member.filename.rsplit(".", 1)[-1].lower(), ""
         )
         if kind.endswith("sharedStrings+xml"):
             what, budget = "shared strings", limits.xlsx_shared_strings_bytes
-            pattern, count_limit, counted = _STRING_TAG, limits.xlsx_shared_strings, "strings"
+            count, highest = (_STRING_TAG,), None
         elif kind.endswith("worksheet+xml"):
             what, budget = "worksheet", limits.xlsx_sheet_bytes
-            pattern, count_limit, counted = _CELL_TAG, limits.xlsx_cells, "cells"
+            count, highest = (_CELL_TAG,), _ROW_NUMBER
         elif kind.endswith("xml") or member.filename.endswith((".xml", ".rels")):
-            what, budget = "workbook part", limits.xlsx_part_bytes
-            pattern, count_limit, counted = None, None, None
+            what, budget, count, highest = "workbook part", limits.xlsx_part_bytes, (), None
         else:
-            continue  # pictures and the like: openpyxl does not read them here
+            continue  # folders, pictures and the like: openpyxl does not read them here
         if member.file_size > budget:
             raise SurveyFileError(
                 f"{what} {member.filename!r} unpacks to {over_limit(member.file_size, budget)}",
                 file=file,
             )
-        counter = _TagCounter(pattern) if pattern is not None else None
-        for chunk in _chunks(archive, member, file, budget, f"the {what} limit"):
-            total += len(chunk)
-            if counter is not None:
-                counter.feed(chunk)
-        if counter is not None and (count := counter.total()) > count_limit:
+        chunks = _chunks(archive, member, file, budget, f"the {what} limit")
+        counts, last_row, size = _scan(chunks, count, highest)
+        total += size
+        if total > limits.xlsx_total_bytes:
             raise SurveyFileError(
-                f"{what} {member.filename!r} holds {count:,} {counted} (limit {count_limit:,})",
+                f"workbook parts unpack to more than {over_limit(total, limits.xlsx_total_bytes)}",
                 file=file,
             )
-        if pattern is _CELL_TAG:
-            cells += count
+        if counts.get(_STRING_TAG, 0) > limits.xlsx_shared_strings:
+            raise SurveyFileError(
+                f"{what} {member.filename!r} holds {counts[_STRING_TAG]:,} strings "
+                f"(limit {limits.xlsx_shared_strings:,})",
+                file=file,
+            )
+        if _CELL_TAG in counts:
+            if counts[_CELL_TAG] > limits.xlsx_cells:
+                raise SurveyFileError(
+                    f"{what} {member.filename!r} holds {counts[_CELL_TAG]:,} cells "
+                    f"(limit {limits.xlsx_cells:,})",
+                    file=file,
+                )
+            cells += counts[_CELL_TAG]
             if cells > limits.xlsx_workbook_cells:
                 raise SurveyFileError(
                     f"worksheets hold {cells:,} cells together "
                     f"(limit {limits.xlsx_workbook_cells:,})",
                     file=file,
                 )
-        if total > limits.xlsx_total_bytes:
+        if last_row > limits.xlsx_rows:
             raise SurveyFileError(
-                f"workbook parts unpack to more than {over_limit(total, limits.xlsx_total_bytes)}",
+                f"{what} {member.filename!r} numbers a row {last_row:,} "
+                f"(limit {limits.xlsx_rows:,} rows)",
                 file=file,
             )
 

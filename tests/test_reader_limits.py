@@ -30,7 +30,8 @@ HEADER = ["observed_at", "lon", "lat", "patrol_type", "finding", "notes"]
 
 def row(i, note="ok"):
     """A good survey row near the demo sites, one minute apart per ``i``."""
-    return [f"2023-06-01T09:{i:02d}:00+08:00", *P[i % len(P)], "contractor_daily", "clear", note]
+    time = f"2023-06-01T{9 + i // 60:02d}:{i % 60:02d}:00+08:00"
+    return [time, *P[i % len(P)], "contractor_daily", "clear", note]
 
 
 def csv_bytes(rows, header=HEADER, delimiter=",", encoding="utf-8"):
@@ -361,27 +362,42 @@ def test_xlsx_sheet_cells_past_the_bound_are_refused_before_openpyxl(workspace, 
     )
 
 
-def test_xlsx_row_numbers_past_excels_are_refused_quickly(workspace, tmp_path):
-    header = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in HEADER)
-    rows = f'<row r="1">{header}</row><row r="999999999"><c t="n"><v>1</v></c></row>'
+def inline_row(number, values):
+    cells = "".join(
+        f'<c t="inlineStr"><is><t>{v}</t></is></c>' if isinstance(v, str) else f"<c><v>{v}</v></c>"
+        for v in values
+    )
+    return f'<row r="{number}">{cells}</row>' if number else f"<row>{cells}</row>"
+
+
+def test_xlsx_row_numbers_past_excels_are_refused_before_openpyxl(workspace, tmp_path):
+    rows = inline_row(1, HEADER) + inline_row(999_999_999, [1])
     path = xlsx_with_parts(tmp_path / "far.xlsx", sheet=sheet_xml(rows))
-    refused(workspace, path, "sheet 'Sheet' has more than 1,048,576 rows (limit 1,048,576)")
+    refused(
+        workspace,
+        path,
+        "worksheet 'xl/worksheets/sheet1.xml' numbers a row 999,999,999 (limit 1,048,576 rows)",
+    )
+
+
+def test_xlsx_rows_are_bounded_while_reading(tmp_path):
+    # Rows without numbers or cells pass the scan before openpyxl; the count while
+    # reading stops them.
+    rows = inline_row(1, HEADER) + "<row/>" * 2000 + inline_row(None, row(0))
+    path = xlsx_with_parts(tmp_path / "empty_rows.xlsx", sheet=sheet_xml(rows), stored=True)
+    assert len(read_raw(path).frame) == 1
+    with pytest.raises(SurveyFileError, match=r"more than 1,000 rows \(limit 1,000\)"):
+        read_raw(path, limits=lowered(xlsx_rows=1000))
 
 
 def test_xlsx_declared_dimension_does_not_pad_rows(workspace, tmp_path):
-    header = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in HEADER)
-    values = "".join(
-        f'<c t="inlineStr"><is><t>{v}</t></is></c>' if isinstance(v, str) else f"<c><v>{v}</v></c>"
-        for v in row(0, "东侧")
-    )
-    path = xlsx_with_parts(
-        tmp_path / "dimension.xlsx",
-        sheet=sheet_xml(f'<row r="1">{header}</row><row r="2">{values}</row>'),
-    )
+    # A:XFD declared: read as declared, 300 rows would be 300 x 16384 cells.
+    rows = inline_row(1, HEADER) + "".join(inline_row(i + 2, row(i, "东侧")) for i in range(300))
+    path = xlsx_with_parts(tmp_path / "dimension.xlsx", sheet=sheet_xml(rows))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     summary = workspace.import_file(path)
-    assert (summary.status, summary.rows_accepted) == ("accepted", 1)
-    assert workspace.surveys()["notes"].tolist() == ["东侧"]
+    assert (summary.status, summary.rows_accepted) == ("accepted", 300)
+    assert set(workspace.surveys()["notes"]) == {"东侧"}
     assert grown_mib(before) < 100
 
 
@@ -492,7 +508,8 @@ def test_a_reader_past_its_time_bound_is_refused(tmp_path):
     assert len(read_raw(path).frame) == 2048
     no_time = dataclasses.replace(LIMITS, read_seconds=0)
     with pytest.raises(
-        SurveyFileError, match=r"reading took [\d.]+ s and had only reached .*\(limit 0 s\)"
+        SurveyFileError,
+        match=r"reading took [\d.]+ s of processor time and had only reached .*\(limit 0 s\)",
     ):
         read_raw(path, limits=no_time)
 
