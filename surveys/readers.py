@@ -89,8 +89,11 @@ def sniff_format(path, file, limits=LIMITS):
             "an old Excel .xls workbook; save it as .xlsx and upload again", file=file
         )
     if head.startswith(_UTF16_BOMS):
-        # Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated.
-        return "csv"
+        # Excel's "Unicode text" (UTF-16 with a byte-order mark, tab-separated), or
+        # now and then a KML or GPX saved as UTF-16.
+        head = head[: len(head) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8")
+        if not head.lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
+            return "csv"
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"<"):
         lowered = head.lower()
@@ -360,7 +363,7 @@ def read_delimited(path, file, limits=LIMITS):
     except pd.errors.EmptyDataError as error:
         raise SurveyFileError("no header row and no data", file=file) from error
     if ragged_first_row:
-        table = _read_delimited_slowly(data, delimiter, header, header_line, file, limits)
+        table = _read_delimited_slowly(data, delimiter, header, header_line, file, limits, deadline)
     else:
         del data
         source_rows = np.arange(len(frame), dtype=np.int64) + header_line + 1
@@ -382,9 +385,8 @@ def read_delimited(path, file, limits=LIMITS):
     return table
 
 
-def _read_delimited_slowly(data, delimiter, header, header_line, file, limits):
+def _read_delimited_slowly(data, delimiter, header, header_line, file, limits, deadline):
     """Rows of the wrong width: read line by line, keep them as rejects-to-be."""
-    deadline = Deadline(file, limits.read_seconds)
     reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=delimiter)
     good, numbers, ragged = [], [], []
     cells = 0

@@ -421,6 +421,13 @@ def test_utf16_tab_separated_text_with_a_bom_is_read(workspace, tmp_path, encodi
     assert records["source_row"].tolist() == [2, 3]
 
 
+def test_utf16_kml_with_a_bom_is_read_as_kml(tmp_path):
+    text = kml(placemark(0)).decode().replace('<?xml version="1.0"?>', "")
+    path = write(tmp_path, "utf16.kml", "\ufeff".encode("utf-16-le") + text.encode("utf-16-le"))
+    table = read_raw(path)
+    assert (table.format, table.frame["finding"].tolist()) == ("kml", ["clear"])
+
+
 # -- 7. Files mixing UTF-8 and GBK: the odd lines are rejected, never stored as mojibake ---------
 def mixed(lines):
     """CSV bytes from (row, encoding) pairs, the header in the first pair's encoding."""
