@@ -230,7 +230,11 @@ def _geometry_from_table(frame, headers, problems, file):
     if "wkt" in headers:
         column = headers["wkt"]
         text = _text(frame[column])
-        geometries = shapely.from_wkt(text.to_numpy(), on_invalid="ignore")
+        # Blank cells as None (from_wkt refuses NaN); NaN inside the text is refused later.
+        with np.errstate(invalid="ignore"):
+            geometries = shapely.from_wkt(
+                text.to_numpy(dtype=object, na_value=None), on_invalid="ignore"
+            )
         bad = text.notna().to_numpy() & shapely.is_missing(geometries)
         problems.add(bad, column, _describe(text, bad, "unreadable WKT {value!r}"))
         problems.add(text.isna().to_numpy(), column, "no geometry")
