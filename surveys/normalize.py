@@ -375,12 +375,20 @@ def _refuse_coordinates(geometries, problems, column, *, lonlat, prefix=""):
     return geometries
 
 
+def _invalid(geometries):
+    """Mask of the invalid geometries; points (their coordinates checked
+    finite already) are valid, which saves testing a million of them."""
+    check = ~shapely.is_missing(geometries) & (shapely.get_type_id(geometries) != 0)
+    invalid = np.zeros(len(geometries), dtype=bool)
+    invalid[check] = ~shapely.is_valid(geometries[check])
+    return invalid
+
+
 def _repair_polygons(geometries, problems, warnings, column, source_rows):
     """Invalid polygons repaired (a warning naming the row, with the area as
     drawn and after) or refused when no polygon is left; other invalid
     geometries refused."""
-    present = ~shapely.is_missing(geometries)
-    invalid = present & ~shapely.is_valid(geometries)
+    invalid = _invalid(geometries)
     if not invalid.any():
         return geometries
     reasons = np.full(len(geometries), None, dtype=object)
@@ -427,24 +435,32 @@ def _inside_sites(geometries, sites):
     return inside
 
 
-def _gcj02_hint(geometries, sites, column):
+def _gcj02_hint(geometries, distance_km, sites, column):
     """A file warning when most points lie outside every site but inside one
-    once read as GCJ-02 (a Gaode/Tencent export imported without --crs gcj02)."""
-    points = np.flatnonzero(shapely.get_type_id(geometries) == 0)
-    if points.size == 0:
+    once read as GCJ-02 (a Gaode/Tencent export imported without --crs gcj02).
+
+    ``distance_km`` (to the nearest site, NaN where not measured) saves
+    testing the points again: 0 is inside. Only the points outside are
+    shifted and tested, and only when they are most of the file."""
+    is_point = shapely.get_type_id(geometries) == 0
+    total = int(is_point.sum())
+    if total == 0:
         return None
-    located = geometries[points]
-    outside = ~_inside_sites(located, sites)
-    if outside.sum() * 2 <= points.size:
+    known = is_point & ~np.isnan(distance_km)
+    outside = known & (distance_km > 0)
+    unknown = np.flatnonzero(is_point & ~known)
+    outside[unknown] = ~_inside_sites(geometries[unknown], sites)
+    if outside.sum() * 2 <= total:
         return None
+    located = geometries[outside]
     lon, lat = gcj02_to_wgs84(shapely.get_x(located), shapely.get_y(located))
-    shifted_inside = _inside_sites(shapely.points(lon, lat), sites) & outside
-    if shifted_inside.sum() * 2 <= points.size:
+    shifted_inside = int(_inside_sites(shapely.points(lon, lat), sites).sum())
+    if shifted_inside * 2 <= total:
         return None
     return {
         "row": None,
         "column": column,
-        "message": f"{int(shifted_inside.sum())} of {points.size} points lie outside every "
+        "message": f"{shifted_inside} of {total} points lie outside every "
         "site but inside one when read as GCJ-02 (Gaode/Tencent map coordinates, about "
         "550 m off); if the file comes from such a map, import it with --crs gcj02",
     }
@@ -534,8 +550,8 @@ def locate(table, frame, headers, options, problems, warnings, file, sites=None)
         )
     geometries = _repair_polygons(geometries, problems, warnings, column, table.source_rows)
     present = ~shapely.is_missing(geometries)
+    distance = np.full(n, np.nan)
     if sites is not None and options.max_distance_km is not None and present.any():
-        distance = np.full(n, np.nan)
         distance[present] = _site_distance_km(geometries[present], sites)
         far = np.nan_to_num(distance) > options.max_distance_km
         problems.add(
@@ -550,7 +566,9 @@ def locate(table, frame, headers, options, problems, warnings, file, sites=None)
         )
     if sites is not None and len(sites) and not is_gcj02(crs) and crs.is_geographic:
         usable = present & ~problems.refused()
-        hint = _gcj02_hint(geometries[usable], sites, "/".join(coordinate_columns))
+        hint = _gcj02_hint(
+            geometries[usable], distance[usable], sites, "/".join(coordinate_columns)
+        )
         if hint is not None:
             warnings.append(hint)
     return geometries
@@ -641,7 +659,7 @@ def _enforce_invariants(problems, geometries, observed, window, codes, columns, 
     check = kept & ~missing
     found[check] = coordinate_problems(geometries[check])
     invalid = check & pd.isna(found)
-    invalid[invalid] = ~shapely.is_valid(geometries[invalid])
+    invalid[invalid] = _invalid(geometries[invalid])
     if invalid.any():
         found[invalid] = [
             "invalid geometry: " + r for r in shapely.is_valid_reason(geometries[invalid])
