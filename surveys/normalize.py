@@ -50,6 +50,9 @@ KNOWN_CODES = {
 }
 # Repaired polygons named one by one in the warnings; more are counted.
 MAX_REPAIR_WARNINGS = 100
+# WKT nesting a cell may have: a collection of multipolygons needs 4. GEOS parses
+# WKT recursively and overflows the stack (the process dies) some 30,000 deep.
+MAX_WKT_DEPTH = 32
 
 
 @dataclasses.dataclass(frozen=True)
@@ -230,17 +233,42 @@ def _geometry_from_table(frame, headers, problems, file):
     if "wkt" in headers:
         column = headers["wkt"]
         text = _text(frame[column])
+        depth = _wkt_depth(text)
+        deep = depth > MAX_WKT_DEPTH
+        problems.add(
+            deep,
+            column,
+            _describe(depth, deep, f"WKT nested {{value}} deep (limit {MAX_WKT_DEPTH})"),
+        )
         # Blank cells as None (from_wkt refuses NaN); NaN inside the text is refused later.
         with np.errstate(invalid="ignore"):
             geometries = shapely.from_wkt(
-                text.to_numpy(dtype=object, na_value=None), on_invalid="ignore"
+                text.where(~deep, None).to_numpy(dtype=object, na_value=None),
+                on_invalid="ignore",
             )
-        bad = text.notna().to_numpy() & shapely.is_missing(geometries)
+        bad = text.notna().to_numpy() & shapely.is_missing(geometries) & ~deep
         problems.add(bad, column, _describe(text, bad, "unreadable WKT {value!r}"))
         problems.add(text.isna().to_numpy(), column, "no geometry")
         return geometries, None, (column,)
     _missing_columns(file, headers, frame, "经度 and 纬度 (lon, lat) or a WKT column")
     return None
+
+
+def _wkt_depth(text):
+    """Deepest bracket nesting of each WKT text (0 for blanks), in linear time;
+    only texts with many brackets are walked."""
+    depth = np.zeros(len(text), dtype=np.int64)
+    present = text.notna().to_numpy()
+    if not present.any():
+        return depth
+    counts = np.zeros(len(text), dtype=np.int64)
+    counts[present] = text[present].str.count(r"\(").to_numpy()
+    depth[present] = np.minimum(counts[present], MAX_WKT_DEPTH)
+    for position in np.flatnonzero(counts > MAX_WKT_DEPTH):
+        codes = np.frombuffer(text.iloc[position].encode("utf-8"), dtype=np.uint8)
+        steps = (codes == ord("(")).astype(np.int64) - (codes == ord(")"))
+        depth[position] = int(np.cumsum(steps).max())
+    return depth
 
 
 def _surveying_order(x, y):

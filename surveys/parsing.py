@@ -22,6 +22,7 @@ _DMS = re.compile(
     re.VERBOSE,
 )
 _NEGATIVE = {"s", "w", "南", "西", "南纬", "西经"}
+MAX_DMS_LENGTH = 64  # characters: "北纬 27 度 12 分 30.5 秒" is 20
 
 
 def parse_dms(text):
@@ -34,7 +35,12 @@ def parse_dms(text):
     >>> parse_dms("北纬27°12′30.5″") == parse_dms("27°12'30.5\\"N")
     True
     """
-    match = _DMS.match(str(text))
+    text = str(text)
+    # The pattern backtracks badly on long runs of spaces (60 s for 2,000 of them);
+    # a DMS value is never long, and one space between parts is all it needs.
+    if len(text) > MAX_DMS_LENGTH:
+        return np.nan
+    match = _DMS.match(" ".join(text.split()))
     if not match:
         return np.nan
     degrees = float(match["deg"])

@@ -116,6 +116,12 @@ POISON = {
         (3, "wkt"),
         "coordinates out of range (longitude -180..180, latitude -90..90)",
     ),
+    "nested_wkt.csv": (
+        [WKT_GOOD, wkt_row("GEOMETRYCOLLECTION (" * 40 + "POINT (120.33 27.26)" + ")" * 40)],
+        WKT_HEADER,
+        (3, "wkt"),
+        "WKT nested 41 deep (limit 32)",
+    ),
     "collapsed_polygon.csv": (
         [WKT_GOOD, wkt_row(COLLAPSED.wkt)],
         WKT_HEADER,
@@ -123,6 +129,43 @@ POISON = {
         "invalid polygon (Self-intersection[120.3305 27.2603]); repairing it leaves no area",
     ),
 }
+
+
+def test_deeply_nested_wkt_is_refused_before_geos_parses_it():
+    # GEOS parses WKT recursively: 100,000 levels kill the process, not just the row.
+    deep = "GEOMETRYCOLLECTION (" * 100_000 + "POINT (120.3301 27.2612)" + ")" * 100_000
+    parts = ", ".join(
+        f"(({120.33 + i * 1e-4:.4f} 27.26, {120.33 + i * 1e-4:.4f} 27.2601, "
+        f"{120.33005 + i * 1e-4:.5f} 27.26, {120.33 + i * 1e-4:.4f} 27.26))"
+        for i in range(40)
+    )
+    frame = pd.DataFrame(
+        {
+            "时间": ["2023-06-01 09:00", "2023-06-01 09:01", "2023-06-01 09:02"],
+            "wkt": [deep, "MULTIPOLYGON (" + parts + ")", "POINT (120.3301 27.2612)"],
+            "巡查类型": ["乡镇巡查"] * 3,
+            "发现": ["未见异常"] * 3,
+        }
+    )
+    result = normalize(RawTable(frame, np.array([2, 3, 4])), ImportOptions(), file="deep.csv")
+    assert result.records["source_row"].tolist() == [3, 4]
+    assert result.records.geometry.iloc[0].geom_type == "MultiPolygon"
+    assert result.rejects[["source_row", "column", "reason"]].values.tolist() == [
+        [2, "wkt", "WKT nested 100001 deep (limit 32)"]
+    ]
+
+
+def test_a_coordinate_with_a_long_run_of_spaces_is_refused_at_once():
+    import time
+
+    from surveys.parsing import parse_coordinates
+
+    # The DMS pattern took 60 s on 2,000 spaces; a generous bound catches a hang.
+    started = time.monotonic()
+    values, unreadable = parse_coordinates(["1" + " " * 2000 + "x", "120 18 45.2 E"])
+    assert time.monotonic() - started < 30
+    assert unreadable.tolist() == [True, False]
+    assert values[1] == pytest.approx(120.312556, abs=1e-6)
 
 
 @pytest.fixture
