@@ -30,8 +30,10 @@ from surveys.schema import (
     PATROL_TYPES,
     allowed_words,
     code_for,
+    combine_actions,
     map_vocabulary,
     match_headers,
+    read_column,
 )
 
 _KM_PER_DEGREE = 111.32
@@ -771,13 +773,23 @@ def _normalize_table(table, options, *, file, sites=None):
         _missing_columns(file, headers, frame, "发现 (finding)")
     finding_column = headers.get("finding", fallbacks[0] if fallbacks else "finding")
     finding = np.full(n, None, dtype=object)
+    # The action a finding's words name too (复萌已清除: found and removed on the spot),
+    # and the words that named it.
+    named_action = np.full(n, None, dtype=object)
+    named_by = np.full(n, None, dtype=object)
     unknown = np.zeros(n, dtype=bool)
-    if "finding" in headers:
-        finding, unknown = _coded_column(frame, headers["finding"], "finding", problems)
-    # GPX and KML often say the finding in the point's name or category only.
-    for column in fallbacks:
-        found = map_vocabulary(_text(frame[column]), "finding").to_numpy(dtype=object)
-        finding = np.where(pd.isna(finding) & ~unknown, found, finding)
+    # GPX and KML often say the finding in the point's name or category only; a
+    # name that is no finding is no reason to refuse the row.
+    for column in ([headers["finding"]] if "finding" in headers else []) + fallbacks:
+        text = _text(frame[column])
+        read = read_column(text, "finding")
+        if column not in fallbacks:
+            unknown = read["problem"].notna().to_numpy()
+            problems.add(unknown, column, read["problem"].to_numpy(dtype=object))
+        take = pd.isna(finding) & ~unknown & read["code"].notna().to_numpy()
+        finding = np.where(take, read["code"].to_numpy(dtype=object), finding)
+        named_action = np.where(take, read["action"].to_numpy(dtype=object), named_action)
+        named_by = np.where(take, text.to_numpy(dtype=object), named_by)
     # A patrol track with no finding is the route walked: nothing found on it.
     finding = np.where(pd.isna(finding) & ~unknown & linear, "clear", finding)
     problems.add(pd.isna(finding) & ~unknown, finding_column, "no finding")
@@ -805,10 +817,34 @@ def _normalize_table(table, options, *, file, sites=None):
         )
         measures[field] = values
 
+    stated = np.full(n, None, dtype=object)
     if "action" in headers:
-        action, _unknown = _coded_column(frame, headers["action"], "action", problems)
-    else:
-        action = np.full(n, None, dtype=object)
+        action_column = headers["action"]
+        action_text = _text(frame[action_column])
+        read = read_column(action_text, "action")
+        stated = read["code"].to_numpy(dtype=object)
+        problems.add(
+            read["problem"].notna().to_numpy(),
+            action_column,
+            read["problem"].to_numpy(dtype=object),
+        )
+    # Both the action column and the finding's words may say the action; a removal
+    # one says and the other denies refuses the row (see combine_actions).
+    action, clash = combine_actions(stated, named_action)
+    if clash.any():
+        shown = np.full(n, None, dtype=object)
+        shown[clash] = [
+            f"action {str(a)[:60]!r} ({s}) contradicts the finding {str(f)[:60]!r} ({m}); "
+            "correct one of them"
+            for a, s, f, m in zip(
+                action_text.to_numpy(dtype=object)[clash],
+                stated[clash],
+                named_by[clash],
+                named_action[clash],
+                strict=True,
+            )
+        ]
+        problems.add(clash, action_column, shown)
     action = np.where(
         pd.isna(action), np.where(finding == "spartina_removed", "removed", "none"), action
     )
