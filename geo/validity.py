@@ -16,10 +16,12 @@ _POLYGONAL = (3, 6)  # Polygon, MultiPolygon
 
 
 def _first_by_owner(owner, mask, size):
-    """Index (into the coordinates) of the first masked coordinate of each geometry, or -1."""
+    """Index (into the coordinates) of the first masked coordinate of each
+    geometry, or -1; ``owner`` is non-decreasing, as shapely returns it."""
     first = np.full(size, -1, dtype=np.int64)
-    positions = np.flatnonzero(mask)[::-1]  # reversed, so the first one is written last
-    first[owner[positions]] = positions
+    positions = np.flatnonzero(mask)
+    owners, where = np.unique(owner[positions], return_index=True)
+    first[owners] = positions[where]
     return first
 
 
