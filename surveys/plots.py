@@ -14,9 +14,11 @@ import shapely
 from geo.area import UNITS, area_m2
 from geo.crs import WGS84
 from surveys.errors import SurveyFileError
+from surveys.isolation import check_isolating_rows
 from surveys.normalize import (
     Normalized,
     _describe,
+    _enforce_invariants,
     _extra_json,
     _missing_columns,
     _Problems,
@@ -126,10 +128,24 @@ def overlapping_pairs(plots, others=None):
     return pairs
 
 
-def normalize_plots(table: RawTable, kind, options, *, file, sites=None):
-    """Check and convert a plots file; returns :class:`~surveys.normalize.Normalized`."""
+def normalize_plots(table: RawTable, kind, options, *, file, sites=None) -> Normalized:
+    """Check and convert a plots file; returns :class:`~surveys.normalize.Normalized`.
+
+    Self-intersecting plots are repaired and reported with their area as
+    drawn and after repair, or refused when no polygon is left; a row whose
+    check raises an unexpected error is rejected alone (see
+    :mod:`surveys.isolation`).
+    """
     if kind not in PLOT_KINDS:
         raise ValueError(f"kind should be one of {PLOT_KINDS}, got {kind!r}")
+    return check_isolating_rows(
+        lambda part: _normalize_plots(part, kind, options, file=file, sites=sites),
+        table,
+        file=file,
+    )
+
+
+def _normalize_plots(table, kind, options, *, file, sites=None):
     frame = table.frame.reset_index(drop=True)
     n = len(frame)
     warnings = list(table.warnings)
@@ -210,6 +226,16 @@ def normalize_plots(table: RawTable, kind, options, *, file, sites=None):
     )
     township = np.where(pd.isna(township), township_of_site, township)
 
+    date_column = headers.get("datetime") or headers.get("date") or headers.get("time")
+    _enforce_invariants(
+        problems,
+        geometries,
+        when,
+        options.time_window(),
+        {},
+        {"geometry": column, "time": date_column},
+        numbers={headers.get("declared_area", "declared_area"): declared},
+    )
     refused = problems.refused()
     keep = ~refused
     area_mu = sizes / UNITS["mu"]

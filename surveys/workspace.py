@@ -22,7 +22,13 @@ from surveys.plots import PLOT_COLUMNS
 from surveys.progress import clearance_progress, restoration_progress
 from surveys.readers import read_vector
 from surveys.recurrence import detect
-from surveys.settings import LANGUAGES, SETTINGS_FILE, TEMPLATE, parse_settings
+from surveys.settings import (
+    LANGUAGES,
+    MAX_SETTINGS_BYTES,
+    SETTINGS_FILE,
+    TEMPLATE,
+    parse_settings,
+)
 from surveys.store import Store
 
 STORE_FILE = "hailin.gpkg"
@@ -52,8 +58,10 @@ class Workspace:
                 f"create one with `hailin init {root}` or point to one with -w DIR "
                 f"or ${ENVIRONMENT_VARIABLE}"
             )
-        with open(self.settings_path, encoding="utf-8") as handle:
-            self.settings = parse_settings(handle.read(), source=self.settings_path)
+        # Bytes: parse_settings decodes a BOM, UTF-16 or GBK as Windows editors save it.
+        with open(self.settings_path, "rb") as handle:
+            data = handle.read(MAX_SETTINGS_BYTES + 1)
+        self.settings = parse_settings(data, source=self.settings_path)
 
     @property
     def settings_path(self):
@@ -111,9 +119,13 @@ class Workspace:
         return sites
 
     def import_options(self, **flags):
-        """ImportOptions with this workspace's timezone and distance limit."""
+        """ImportOptions with this workspace's timezone, distance limit and dates window."""
         return ImportOptions(
-            timezone=self.settings.timezone, max_distance_km=self.settings.max_distance_km, **flags
+            timezone=self.settings.timezone,
+            max_distance_km=self.settings.max_distance_km,
+            earliest_date=self.settings.earliest_date,
+            latest_date=self.settings.latest_date,
+            **flags,
         )
 
     def import_file(
