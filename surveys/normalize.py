@@ -743,7 +743,7 @@ def _normalize_table(table, options, *, file, sites=None):
     n = len(frame)
     warnings = list(table.warnings)
     if n == 0:
-        raise SurveyFileError("holds no records", file=file)
+        return only_read_rejects(table, file, "holds no records")
     headers = match_headers(frame.columns)
     problems = _Problems(n)
     geometries = locate(table, frame, headers, options, problems, warnings, file, sites)
@@ -896,31 +896,8 @@ def _normalize_table(table, options, *, file, sites=None):
         crs=WGS84,
     )
     records.insert(0, "record_key", _record_keys(records))
-    rejects = _rejects(frame, table.source_rows, problems)
-    ragged = getattr(table, "ragged", [])
-    if ragged:
-        rejects = (
-            pd.concat(
-                [
-                    rejects,
-                    pd.DataFrame(
-                        [
-                            {
-                                "source_row": r["row"],
-                                "column": None,
-                                "reason": r["message"],
-                                "raw": r["raw"],
-                            }
-                            for r in ragged
-                        ]
-                    ),
-                ],
-                ignore_index=True,
-            )
-            .sort_values("source_row", kind="stable")
-            .reset_index(drop=True)
-        )
-    return Normalized(records, rejects, warnings, n + len(ragged))
+    rejects = with_read_rejects(_rejects(frame, table.source_rows, problems), table)
+    return Normalized(records, rejects, warnings, n + len(getattr(table, "ragged", [])))
 
 
 def _known_unknown(problems, headers, field, n):
@@ -985,3 +962,35 @@ def _rejects(frame, source_rows, problems):
             "raw": raw,
         }
     )
+
+
+def read_rejects(table: RawTable) -> pd.DataFrame:
+    """The rows the reader itself refused (lines of the wrong width, lines in
+    another encoding) as rejects."""
+    return pd.DataFrame(
+        [
+            {"source_row": r["row"], "column": None, "reason": r["message"], "raw": r["raw"]}
+            for r in getattr(table, "ragged", [])
+        ],
+        columns=["source_row", "column", "reason", "raw"],
+    )
+
+
+def with_read_rejects(rejects: pd.DataFrame, table: RawTable) -> pd.DataFrame:
+    """``rejects`` and the reader's own, in file order."""
+    read = read_rejects(table)
+    if read.empty:
+        return rejects
+    both = pd.concat([rejects, read], ignore_index=True) if len(rejects) else read
+    return both.sort_values("source_row", kind="stable").reset_index(drop=True)
+
+
+def only_read_rejects(table: RawTable, file, message) -> Normalized:
+    """A table the reader left no rows in: its refused lines are the rejects
+    (each with its reason), or, when there are none, the file holds nothing."""
+    if not getattr(table, "ragged", []):
+        raise SurveyFileError(message, file=file)
+    empty = geopandas.GeoDataFrame(
+        {"source_row": pd.Series(dtype=np.int64)}, geometry=[], crs=WGS84
+    )
+    return Normalized(empty, read_rejects(table), list(table.warnings), len(table.ragged))

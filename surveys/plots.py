@@ -13,7 +13,6 @@ import shapely
 
 from geo.area import UNITS, area_m2
 from geo.crs import WGS84
-from surveys.errors import SurveyFileError
 from surveys.isolation import check_isolating_rows
 from surveys.normalize import (
     Normalized,
@@ -26,6 +25,8 @@ from surveys.normalize import (
     _text,
     locate,
     observed_times,
+    only_read_rejects,
+    with_read_rejects,
 )
 from surveys.parsing import parse_numbers
 from surveys.readers import RawTable
@@ -150,7 +151,7 @@ def _normalize_plots(table, kind, options, *, file, sites=None):
     n = len(frame)
     warnings = list(table.warnings)
     if n == 0:
-        raise SurveyFileError("holds no plots", file=file)
+        return only_read_rejects(table, file, "holds no plots")
     headers = match_headers(frame.columns, PLOT_HEADERS)
     problems = _Problems(n)
     if "plot_id" not in headers:
@@ -296,4 +297,5 @@ def _normalize_plots(table, kind, options, *, file, sites=None):
                     "message": f"clearance plots {first} and {second} overlap by {overlap:,.0f} m²",
                 }
             )
-    return Normalized(plots, _rejects(frame, table.source_rows, problems), warnings, n)
+    rejects = with_read_rejects(_rejects(frame, table.source_rows, problems), table)
+    return Normalized(plots, rejects, warnings, n + len(getattr(table, "ragged", [])))

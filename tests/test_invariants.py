@@ -617,3 +617,30 @@ def test_area_reports_a_repaired_polygon(tmp_path):
     repaired = shapely.make_valid(BOWTIE, method="structure")
     assert json.loads(out)["total"]["m2"] == pytest.approx(area(repaired, unit="m2"), abs=1e-3)
     assert "invalid polygon(s) repaired before measuring" in err
+
+
+def test_rows_refused_by_the_reader_are_rejects_of_a_plots_file(workspace):
+    wkt = PLOT.wkt
+    path = pathlib.Path(workspace.root) / "plots.csv"
+    path.write_text(
+        f'plot_id,cleared_on,wkt\nP1,2023-05-01,"{wkt}"\nP2,2023-05-01,"{wkt}",extra,cells\n',
+        encoding="utf-8",
+    )
+    summary = workspace.import_file(path, kind="clearance")
+    assert (summary.status, summary.rows_read, summary.rows_accepted) == ("partial", 2, 1)
+    assert [(e["row"], e["message"]) for e in summary.errors] == [
+        (3, "has 5 fields, the header has 3")
+    ]
+    assert workspace.plots("clearance")["plot_id"].tolist() == ["P1"]
+
+
+def test_a_file_whose_every_row_the_reader_refused_keeps_each_reason(workspace):
+    path = pathlib.Path(workspace.root) / "ragged.csv"
+    path.write_text(HEADER + "\n" + GOOD + ",1,2\n" + GOOD + ",3\n", encoding="utf-8")
+    summary = workspace.import_file(path)
+    assert (summary.status, summary.rows_read, summary.rows_rejected) == ("rejected", 2, 2)
+    assert [(e["row"], e["message"]) for e in summary.errors] == [
+        (2, "has 9 fields, the header has 7"),
+        (3, "has 8 fields, the header has 7"),
+    ]
+    assert len(workspace.rejects()) == 2
