@@ -195,8 +195,14 @@ def _describe(values, mask, template):
     return out
 
 
+_LISTED_COLUMNS = 20
+
+
 def _missing_columns(file, headers, frame, expected):
-    found = ", ".join(map(str, frame.columns)) or "(none)"
+    names = [str(c)[:60] for c in frame.columns[:_LISTED_COLUMNS]]
+    found = ", ".join(names) or "(none)"
+    if len(frame.columns) > _LISTED_COLUMNS:
+        found += f" and {len(frame.columns) - _LISTED_COLUMNS} more"
     raise SurveyFileError(f"missing required column(s): {expected}; found: {found}", file=file)
 
 

@@ -644,3 +644,12 @@ def test_a_file_whose_every_row_the_reader_refused_keeps_each_reason(workspace):
         (3, "has 8 fields, the header has 7"),
     ]
     assert len(workspace.rejects()) == 2
+
+
+def test_a_missing_column_message_lists_twenty_of_the_columns_found(workspace):
+    path = pathlib.Path(workspace.root) / "wide.csv"
+    header = ",".join(f"c{i}" for i in range(900))
+    path.write_text(header + "\n" + ",".join("1" * 900) + "\n", encoding="utf-8")
+    summary = workspace.import_file(path)
+    listed = ", ".join(f"c{i}" for i in range(20))
+    assert summary.errors[0]["message"].endswith(f"found: {listed} and 880 more")
