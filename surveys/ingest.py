@@ -460,7 +460,17 @@ def _import_staged(workspace, path, staged, summary, options, dry_run, strict, u
         summary.rows_accepted = len(records) - summary.rows_duplicate
         summary.status = "rejected" if strict_rejected else _status(summary)
     if len(rejects) and summary.status != "duplicate":
-        summary.report = write_error_report(rejects, workspace.out_dir, file, summary.upload_id)
+        try:
+            summary.report = write_error_report(rejects, workspace.out_dir, file, summary.upload_id)
+        except OSError as error:  # the store has the rejects; the report is a copy
+            summary.warnings.append(
+                {
+                    "row": None,
+                    "column": None,
+                    "message": f"the error report could not be written ({error}); "
+                    "the rejected rows are in the store's rejects layer",
+                }
+            )
     return summary
 
 
