@@ -4,6 +4,9 @@ GDAL writes one layer per call, each in its own transaction; an import must put
 its upload, accepted rows and rejects in place together or not at all, so the
 store speaks SQLite itself. The files it writes are plain GeoPackage 1.4 (any
 GIS, QGIS included, opens them); geometry is EPSG:4326 without envelopes.
+
+The journal is WAL, so a reader (opened read-only) sees the last commit and never
+waits for a writer; writers queue for one write lock, each for a bounded time.
 """
 
 import contextlib
