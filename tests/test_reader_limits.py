@@ -577,3 +577,44 @@ def test_a_long_note_in_the_first_rows_does_not_hide_the_header(tmp_path):
     records, rejects = read_file(path)
     assert len(rejects) == 0
     assert records["notes"].str.len().tolist() == [200_000]
+
+
+def test_the_readme_states_the_limits_as_they_are():
+    """The README's limits table and surveys.limits cannot drift apart."""
+    import pathlib
+
+    text = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    mib = 1024 * 1024
+    stated = {
+        "| file size | 512 MiB |": LIMITS.file_bytes == 512 * mib,
+        "| text | 256 MiB |": LIMITS.text_bytes == 256 * mib,
+        "| line | 1 MiB |": LIMITS.line_bytes == 1 * mib,
+        "| columns | 1,000 |": LIMITS.columns == 1000,
+        "| cells | 12,000,000 |": LIMITS.cells == 12_000_000,
+        "| ZIP members | 1,000 |": LIMITS.zip_members == 1000,
+        "| ZIP unpacked | 512 MiB in all, 200× per member |": (
+            LIMITS.zip_total_bytes == 512 * mib and LIMITS.zip_ratio == 200
+        ),
+        "| XML | 128 MiB, 256 levels deep, 2,000,000 elements;": (
+            LIMITS.xml_bytes == 128 * mib
+            and LIMITS.xml_depth == 256
+            and LIMITS.xml_elements == 2_000_000
+        ),
+        "| KML nesting | 64 folder levels, 16 MultiGeometry levels |": (
+            LIMITS.kml_folder_depth == 64 and LIMITS.kml_geometry_depth == 16
+        ),
+        "sheet 64 MiB, shared strings 64 MiB and 200,000 strings, other parts 4 MiB, 256 MiB in all": (
+            LIMITS.xlsx_sheet_bytes == 64 * mib
+            and LIMITS.xlsx_shared_strings_bytes == 64 * mib
+            and LIMITS.xlsx_shared_strings == 200_000
+            and LIMITS.xlsx_part_bytes == 4 * mib
+            and LIMITS.xlsx_total_bytes == 256 * mib
+        ),
+        "| XLSX cells | 500,000 per sheet, 2,000,000 per workbook |": (
+            LIMITS.xlsx_cells == 500_000 and LIMITS.xlsx_workbook_cells == 2_000_000
+        ),
+        "| time | 30 s of processor time |": LIMITS.read_seconds == 30,
+    }
+    for line, holds in stated.items():
+        assert line in text, line
+        assert holds, line
