@@ -29,6 +29,7 @@ from surveys.logs import logging_to
 from surveys.normalize import normalize
 from surveys.plots import PLOT_COLUMNS, PLOT_KINDS, normalize_plots, overlapping_pairs
 from surveys.readers import read_raw
+from surveys.safety import check_file_size
 from surveys.schema import KINDS
 
 logger = logging.getLogger(__name__)
@@ -350,6 +351,18 @@ def import_file(
     file = printable_name(os.path.basename(os.fspath(path)))
     if not os.path.isfile(path):
         raise SurveyFileError("no such file", file=printable_name(os.fspath(path)))
+    try:
+        # Before hashing and copying it: a file past the size bound is refused as it is.
+        check_file_size(path, file)
+    except SurveyFileError as error:
+        return ImportSummary(
+            upload_id="",
+            file=file,
+            status="rejected",
+            errors=[{"row": None, "column": None, "message": error.reason}],
+            dry_run=dry_run,
+            kind=kind,
+        )
     upload_id = sha256_of(path)
     summary = ImportSummary(
         upload_id=upload_id, file=file, status="rejected", dry_run=dry_run, kind=kind

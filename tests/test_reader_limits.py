@@ -618,3 +618,17 @@ def test_the_readme_states_the_limits_as_they_are():
     for line, holds in stated.items():
         assert line in text, line
         assert holds, line
+
+
+def test_a_file_past_the_size_bound_is_refused_before_it_is_hashed_or_copied(tmp_path):
+    from surveys.workspace import Workspace
+
+    ws = Workspace.create(tmp_path / "ws")
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as handle:  # sparse: 600 MiB that take no disk
+        handle.truncate(600 * 1024 * 1024)
+    summary = ws.import_file(path)
+    assert (summary.status, summary.upload_id, summary.rows_read) == ("rejected", "", 0)
+    assert summary.errors[0]["message"] == "the file is 600 MiB (limit 512 MiB)"
+    assert list((tmp_path / "ws" / "uploads").iterdir()) == []
+    assert len(ws.uploads()) == 0
