@@ -333,13 +333,19 @@ def read_delimited(path, file, limits=LIMITS):
             file=file,
             row=misencoded[0]["row"],
         )
-    if len(probe[header_index]) > limits.columns:
+    try:  # the header line itself, whole
+        header_cells = next(csv.reader([head_lines[header_index]], delimiter=delimiter))
+    except csv.Error as error:
         raise SurveyFileError(
-            f"the header has {len(probe[header_index]):,} columns (limit {limits.columns:,})",
+            f"the header cannot be read ({error})", file=file, row=header_line
+        ) from error
+    if len(header_cells) > limits.columns:
+        raise SurveyFileError(
+            f"the header has {len(header_cells):,} columns (limit {limits.columns:,})",
             file=file,
             row=header_line,
         )
-    header = _dedupe_headers(probe[header_index])
+    header = _dedupe_headers(header_cells)
     rows = max(lines - header_line, 0)
     if rows * len(header) > limits.cells:
         raise SurveyFileError(
