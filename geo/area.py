@@ -142,11 +142,8 @@ def _ring_areas_m2(rings, crs):
     return np.abs(per_ring) * _AUTHALIC_RADIUS_SQ
 
 
-def area_m2(obj, crs=None):
-    """Ellipsoidal area in m² (see :func:`area`)."""
-    geoms, index, source_crs = _as_geometry_array(obj, crs)
-    _check_polygonal(geoms)
-    geoms = _repair(geoms)
+def _polygon_areas_m2(geoms, source_crs):
+    """Exterior rings' areas less their holes', per geometry (not repaired first)."""
     missing = shapely.is_missing(geoms)
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     polygonal = shapely.get_type_id(parts) == 3
@@ -156,7 +153,33 @@ def area_m2(obj, crs=None):
     exterior[1:] = ring_part[1:] != ring_part[:-1]
     signed = np.where(exterior, 1.0, -1.0) * _ring_areas_m2(rings, source_crs)
     per_geometry = np.bincount(part_owner[ring_part], weights=signed, minlength=len(geoms))
-    per_geometry = np.where(missing, np.nan, per_geometry)
+    return np.where(missing, np.nan, per_geometry)
+
+
+def drawn_area_m2(geometries, crs=4326):
+    """Ellipsoidal area (m²) of polygons as drawn, without repairing them.
+
+    Each ring counts for the net area it winds around, so a self-intersecting
+    "bow tie" whose two loops turn opposite ways counts about 0: the figure a
+    tool that does not repair would report, shown beside the repaired area.
+
+    Examples
+    --------
+    >>> from shapely import Polygon, box
+    >>> bowtie = Polygon([(120.33, 27.26), (120.331, 27.261), (120.331, 27.26), (120.33, 27.261)])
+    >>> [round(a) for a in drawn_area_m2([bowtie, box(120.33, 27.26, 120.331, 27.261)])]
+    [0, 10973]
+    """
+    geoms = np.asarray(geometries, dtype=object)
+    return _polygon_areas_m2(geoms, pyproj.CRS.from_user_input(crs))
+
+
+def area_m2(obj, crs=None):
+    """Ellipsoidal area in m² (see :func:`area`)."""
+    geoms, index, source_crs = _as_geometry_array(obj, crs)
+    _check_polygonal(geoms)
+    geoms = _repair(geoms)
+    per_geometry = _polygon_areas_m2(geoms, source_crs)
     if index is None:
         return float(per_geometry[0])
     return pd.Series(per_geometry, index=index, name="area_m2")

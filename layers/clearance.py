@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from layers.features import feature_layer, plot_rows, popup_html
+from layers.features import feature_layer, plot_rows
 from layers.text import STATUS_WORDS, text, word
 
 STATUS_COLOURS = {
@@ -17,7 +17,9 @@ def plot_statuses(clearance, ledger):
     """Each plot's current status: its latest case's, or ``clean``."""
     cases = ledger[ledger["kind"] == "recurrence"].sort_values("first_detected")
     latest = cases.groupby("plot_id")["status"].last()
-    return clearance["plot_id"].map(latest).fillna("clean")
+    # object dtype: with no case at all the mapped statuses are float NaN.
+    statuses = clearance["plot_id"].map(latest).astype(object)
+    return statuses.where(statuses.notna(), "clean")
 
 
 def status_timeline(clearance, ledger):
@@ -72,7 +74,7 @@ def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts
             if cases is not None
             else [(text("history", lang), text("no_recurrence", lang))]
         )
-        popups.append(popup_html(f"{text('plot', lang)} {plot.plot_id}", rows))
+        popups.append((f"{text('plot', lang)} {plot.plot_id}", rows))
         tooltips.append(f"{plot.plot_id} · {word(STATUS_WORDS, status, lang)}")
         colour = STATUS_COLOURS[status]
         styles.append({"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.55})

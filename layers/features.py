@@ -1,68 +1,60 @@
 """One GeoJSON layer per map layer, with popups and tooltips built here, escaped.
 
-folium's ``Popup(str)`` and ``GeoJsonPopup`` insert raw HTML; patrol notes and
-plot ids come from uploaded files, so every text is escaped in Python and the
-browser only ever receives markup hailin wrote.
+Leaflet shows a popup or tooltip string as HTML; patrol notes and plot ids come
+from uploaded files, so every text is escaped in Python (:func:`layers.page.html_text`)
+and the browser only ever receives markup hailin wrote.
 """
 
-import html
-import json
-
-import folium
 import geopandas
 import numpy as np
-import pandas as pd
-from folium.utilities import JsCode
+import shapely.geometry
 
-_BIND = JsCode(
-    """function(feature, layer) {
-        if (feature.properties.popup) { layer.bindPopup(feature.properties.popup, {maxWidth: 360}); }
-        if (feature.properties.tooltip) { layer.bindTooltip(feature.properties.tooltip); }
-    }"""
-)
-
-
-def escape(value):
-    """Text of any value, HTML-escaped; missing values as an empty string."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return html.escape(str(value))
+from layers.page import DataLayer, html_text
 
 
 def popup_html(title, rows):
-    """A popup: an escaped title and escaped (label, value) rows."""
-    lines = [f"<b>{escape(title)}</b>"]
+    """A popup: an escaped title and escaped (label, value) rows; rows without
+    a value are left out.
+
+    Examples
+    --------
+    >>> popup_html("Plot {{7*7}}", [("Team", "<b>A</b>"), ("Notes", None)])
+    '<b>Plot &#123;&#123;7*7&#125;&#125;</b><br>Team: &lt;b&gt;A&lt;/b&gt;'
+    """
+    lines = [f"<b>{html_text(title)}</b>"]
     lines += [
-        f"{escape(label)}: {escape(value)}" for label, value in rows if value not in (None, "")
+        f"{html_text(label)}: {html_text(value)}" for label, value in rows if html_text(value) != ""
     ]
     return "<br>".join(lines)
 
 
-def feature_layer(
-    frame, name, styles, popups, tooltips, *, show=True, properties=None, marker=None
-):
-    """A folium GeoJson layer of ``frame`` whose features carry their own style,
-    popup (escaped HTML) and tooltip (escaped text), plus extra ``properties``
-    (for the time control)."""
+def feature_layer(frame, name, styles, popups, tooltips, *, show=True, properties=None, radius=4):
+    """A :class:`layers.page.DataLayer` of ``frame`` whose features carry their
+    own style (a dict), popup (from a (title, [(label, value), ...]) pair, made
+    into escaped HTML here by :func:`popup_html`) and tooltip (text, escaped
+    here), plus extra ``properties`` (for the time control); points are circle
+    markers of ``radius`` pixels."""
     if not isinstance(frame, geopandas.GeoDataFrame):
         raise TypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
-    data = geopandas.GeoDataFrame(
-        {
-            "style": [json.dumps(s) for s in styles],
-            "popup": list(popups),
-            "tooltip": [escape(t) for t in tooltips],
-            **(properties or {}),
-        },
-        geometry=np.asarray(frame.geometry.values, dtype=object),
-        crs=frame.crs,
+    geometries = geopandas.GeoSeries(
+        np.asarray(frame.geometry.values, dtype=object), crs=frame.crs
     ).to_crs(4326)
-    return folium.GeoJson(
-        data.to_json(drop_id=True),
-        name=name,
-        show=show,
-        style_function=lambda feature: json.loads(feature["properties"]["style"]),
-        on_each_feature=_BIND,
-        marker=marker,
+    columns = {
+        "style": list(styles),
+        "popup": [popup_html(title, rows) for title, rows in popups],
+        "tooltip": [html_text(t) for t in tooltips],
+        **(properties or {}),
+    }
+    features = [
+        {
+            "type": "Feature",
+            "geometry": None if geometry is None else shapely.geometry.mapping(geometry),
+            "properties": dict(zip(columns, values, strict=True)),
+        }
+        for geometry, *values in zip(geometries, *columns.values(), strict=True)
+    ]
+    return DataLayer(
+        {"type": "FeatureCollection", "features": features}, name, show=show, radius=radius
     )
 
 

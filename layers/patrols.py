@@ -1,10 +1,9 @@
 """Layers: patrol records (clustered points by patrol type) and patrol tracks."""
 
-import folium
 import folium.plugins
 import shapely
 
-from layers.features import feature_layer, popup_html
+from layers.features import feature_layer
 from layers.text import FINDING_WORDS, PATROL_WORDS, text, word
 
 PATROL_COLOURS = {
@@ -17,7 +16,7 @@ TRACK_COLOUR = "#555555"
 
 
 def _record_popup(record, lang):
-    return popup_html(
+    return (
         word(FINDING_WORDS, record.finding, lang),
         [
             (
@@ -26,6 +25,7 @@ def _record_popup(record, lang):
             ),
             (text("patrol_type", lang), word(PATROL_WORDS, record.patrol_type, lang)),
             (text("team", lang), record.team),
+            (text("observer", lang), getattr(record, "observer", None)),
             (text("finding", lang), word(FINDING_WORDS, record.finding, lang)),
             (text("notes", lang), record.notes),
         ],
@@ -57,7 +57,7 @@ def patrol_layers(surveys, lang="zh", show=False, pin=lambda element: element):
             f"{r.observed_at:%Y-%m-%d} · {word(FINDING_WORDS, r.finding, lang)}"
             for r in points.itertuples()
         ],
-        marker=folium.CircleMarker(radius=4),
+        radius=4,
     ).add_to(cluster)
     track_layer = feature_layer(
         tracks,

@@ -1,8 +1,6 @@
 """Layers: regrowth findings (points) and new-infestation patches."""
 
-import folium
-
-from layers.features import feature_layer, popup_html
+from layers.features import feature_layer
 from layers.text import FINDING_WORDS, PATROL_WORDS, STATUS_WORDS, text, word
 
 FINDING_COLOUR = "#b2182b"
@@ -12,7 +10,7 @@ PATCH_COLOUR = "#762a83"
 def detections_layer(detections, lang="zh", show=True):
     """(layer, legend entries): Spartina findings after clearance, as points."""
     popups = [
-        popup_html(
+        (
             f"{text('plot', lang)} {d.plot_id}",
             [
                 (
@@ -37,7 +35,7 @@ def detections_layer(detections, lang="zh", show=True):
         popups,
         tooltips,
         show=show,
-        marker=folium.CircleMarker(radius=5),
+        radius=5,
     )
     return layer, [
         {"label": text("detections_layer", lang), "color": FINDING_COLOUR, "fill": FINDING_COLOUR}
@@ -45,19 +43,23 @@ def detections_layer(detections, lang="zh", show=True):
 
 
 def patches_layer(patches, ledger, lang="zh"):
-    """(layer, legend entries): new-infestation patches with their case status."""
-    cases = ledger[ledger["kind"] == "new_infestation"].set_index("plot_id")
+    """(layer, legend entries): new-infestation patches, each with its latest
+    case (a patch found again after it was cleared has several) and how many."""
+    cases = ledger[ledger["kind"] == "new_infestation"].sort_values("first_detected", kind="stable")
+    latest = cases.drop_duplicates("plot_id", keep="last").set_index("plot_id")
+    counts = cases["plot_id"].value_counts()
     popups, tooltips = [], []
     for patch in patches.itertuples():
-        case = cases.loc[patch.patch_id] if patch.patch_id in cases.index else None
         rows = []
-        if case is not None:
+        if patch.patch_id in latest.index:
+            case = latest.loc[patch.patch_id]
             rows = [
                 (text("first_found", lang), case["first_detected"].strftime("%Y-%m-%d")),
                 (text("status", lang), word(STATUS_WORDS, case["status"], lang)),
                 (text("detections", lang), str(case["detections"])),
+                (text("cases", lang), str(counts[patch.patch_id])),
             ]
-        popups.append(popup_html(f"{text('new_patches', lang)} {patch.patch_id}", rows))
+        popups.append((f"{text('new_patches', lang)} {patch.patch_id}", rows))
         tooltips.append(patch.patch_id)
     styles = [
         {"color": PATCH_COLOUR, "weight": 2, "fillColor": PATCH_COLOUR, "fillOpacity": 0.4}

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from layers.features import feature_layer, plot_rows, popup_html
+from layers.features import feature_layer, plot_rows
 from layers.text import text
 
 YEAR_COLOURS = ["#66c2a5", "#1b9e77", "#7570b3", "#e7298a", "#a6761d", "#666666"]
@@ -22,7 +22,7 @@ def restoration_layer(restoration, survival, lang="zh", site_names=None):
         rate = survival.get(plot.plot_id)
         shown = text("not_checked", lang) if rate is None or pd.isna(rate) else f"{rate:.0f}%"
         popups.append(
-            popup_html(
+            (
                 f"{text('plot', lang)} {plot.plot_id}",
                 [
                     *plot_rows(plot, lang, site_names),

@@ -1,7 +1,7 @@
 """Layer: reserve boundaries."""
 
 from geo.area import area
-from layers.features import feature_layer, popup_html
+from layers.features import feature_layer
 from layers.text import text
 
 STYLE = {"color": "#1b7837", "weight": 2, "fillColor": "#5aae61", "fillOpacity": 0.15}
@@ -12,7 +12,7 @@ def sites_layer(sites, lang="zh"):
     sizes = area(sites, unit="mu")
     names = sites["name_zh"] if lang == "zh" else sites["name_en"]
     popups = [
-        popup_html(
+        (
             name,
             [
                 (text("township", lang), township),

@@ -31,6 +31,8 @@ TEXT = {
     "time": {"zh": "时间", "en": "Time"},
     "patrol_type": {"zh": "巡查类型", "en": "Patrol type"},
     "team": {"zh": "队伍", "en": "Team"},
+    "observer": {"zh": "巡查员", "en": "Observer"},
+    "cases": {"zh": "记录次数", "en": "cases"},
     "finding": {"zh": "发现", "en": "Finding"},
     "notes": {"zh": "备注", "en": "Notes"},
     "first_found": {"zh": "首次发现", "en": "First found"},

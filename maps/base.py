@@ -1,13 +1,10 @@
 """The frame every hailin map shares: basemaps, controls and the legend."""
 
-import html
-
 import folium
 import folium.plugins
 import xyzservices.providers as providers
-from branca.element import MacroElement
-from jinja2 import Template
 
+from layers.page import LayerControl, PageElement, check_page, html_text
 from layers.text import text
 from maps.assets import pin_assets
 
@@ -44,40 +41,41 @@ def new_map(bounds, lang="zh", basemap="osm"):
     return fmap
 
 
-class _Legend(MacroElement):
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}
+class Legend(PageElement):
+    """A fixed legend: a title and (label, line colour, fill colour) rows."""
+
+    def __init__(self, title, entries):
+        super().__init__()
+        self._name = "Legend"
+        self.title = title
+        self.entries = entries
+
+    def page_html(self):
+        rows = "<br>".join(
+            '<span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+            f"border:2px solid {html_text(e['color'])};"
+            f"background:{html_text(e.get('fill', e['color']))};"
+            f'opacity:0.8"></span>{html_text(e["label"])}'
+            for e in self.entries
+        )
+        return f"""
         <div class="hailin-legend" style="position: fixed; top: 120px; left: 12px;
              z-index: 1000; background: rgba(255,255,255,0.92); padding: 8px 10px;
              border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);
              font: 13px/1.5 sans-serif;">
-          <b>{{ this.title }}</b><br>{{ this.rows }}
+          <b>{html_text(self.title)}</b><br>{rows}
         </div>
-        {% endmacro %}
         """
-    )
-
-    def __init__(self, title, rows):
-        super().__init__()
-        self._name = "Legend"
-        self.title = title
-        self.rows = rows
 
 
 def add_legend(fmap, entries, lang="zh"):
     """Add a fixed legend listing ``entries`` (dicts with label, color, fill)."""
-    rows = "<br>".join(
-        '<span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
-        f"border:2px solid {html.escape(e['color'])};background:{html.escape(e.get('fill', e['color']))};"
-        f'opacity:0.8"></span>{html.escape(e["label"])}'
-        for e in entries
-    )
-    fmap.add_child(_Legend(html.escape(text("legend", lang)), rows))
+    fmap.add_child(Legend(text("legend", lang), entries))
     return fmap
 
 
 def finish(fmap, entries, lang="zh"):
-    """Add the layer control and the legend once every layer is on the map."""
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    return add_legend(fmap, entries, lang)
+    """Add the layer control and the legend once every layer is on the map, and
+    check that nothing on it writes text through a template."""
+    LayerControl(collapsed=False).add_to(fmap)
+    return check_page(add_legend(fmap, entries, lang))

@@ -8,6 +8,7 @@ import pandas as pd
 import shapely
 
 from surveys.ledger import LedgerRules, build_ledger
+from surveys.progress import Progress, restoration_progress
 from surveys.recurrence import detect
 
 
@@ -22,8 +23,8 @@ class MapData:
     patches: geopandas.GeoDataFrame
     detections: geopandas.GeoDataFrame
     surveys: geopandas.GeoDataFrame
-    clearance_progress: object
-    restoration_progress: object
+    clearance_target_mu: float
+    restoration_progress: Progress
     survival: dict
     patrol_counts: dict = dataclasses.field(default_factory=dict)
 
@@ -35,6 +36,7 @@ class MapData:
                 "observed_at",
                 "patrol_type",
                 "team",
+                "observer",
                 "finding",
                 "action",
                 "patch_area_m2",
@@ -43,12 +45,18 @@ class MapData:
             ]
         )
         clearance, restoration = workspace.plots("clearance"), workspace.plots("restoration")
-        rules = LedgerRules.from_settings(workspace.settings)
+        settings = workspace.settings
+        rules = LedgerRules.from_settings(settings)
         sites = workspace.sites()
         # One read of the records serves the ledger, the findings and the patrol layers.
         ledger, patches = build_ledger(surveys, clearance, rules, sites)
         detections, _outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
-        cleared, planted = workspace.progress(ledger=ledger)
+        # Of the clearance progress the maps draw only the cleared area by month
+        # (cleared_by_month) and the open cases (from the ledger), so
+        # surveys.progress.clearance_progress is not called.
+        planted = restoration_progress(
+            restoration, surveys, settings.restoration_target_mu, settings.timezone
+        )
         survival = planted.extra["plot_survival"]
         return cls(
             sites,
@@ -58,11 +66,33 @@ class MapData:
             patches,
             detections,
             surveys,
-            cleared,
+            float(settings.clearance_target_mu),
             planted,
             dict(zip(survival["plot_id"], survival["survival_pct"], strict=True)),
             records_per_plot(surveys, clearance),
         )
+
+
+def cleared_by_month(clearance):
+    """Cleared mu per month of ``cleared_on`` (YYYY-MM) and cumulated, as
+    ``hailin progress`` counts it.
+
+    Examples
+    --------
+    >>> import datetime, geopandas
+    >>> plots = geopandas.GeoDataFrame({"cleared_on": [datetime.date(2023, 4, 2),
+    ...     datetime.date(2023, 6, 9), datetime.date(2023, 4, 20)], "area_mu": [1.0, 2.0, 3.0]})
+    >>> cleared_by_month(plots).values.tolist()
+    [['2023-04', 4.0, 4.0], ['2023-06', 2.0, 6.0]]
+    """
+    months = pd.to_datetime(pd.Series(clearance["cleared_on"].to_numpy())).dt.strftime("%Y-%m")
+    frame = (
+        pd.DataFrame({"month": months.to_numpy(), "area_mu": clearance["area_mu"].to_numpy()})
+        .groupby("month", sort=True, as_index=False)["area_mu"]
+        .sum()
+    )
+    frame["cumulative_mu"] = frame["area_mu"].cumsum()
+    return frame
 
 
 def records_per_plot(surveys, plots):

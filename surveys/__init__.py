@@ -7,6 +7,7 @@ from surveys.errors import (
     SettingsError,
     StoreError,
     SurveyFileError,
+    UploadError,
     WorkspaceError,
 )
 from surveys.files import read_file
@@ -24,6 +25,7 @@ __all__ = [
     "Store",
     "StoreError",
     "SurveyFileError",
+    "UploadError",
     "Workspace",
     "WorkspaceError",
     "read_file",

@@ -34,3 +34,7 @@ class SurveyFileError(HailinError, ValueError):
 
 class ExportError(HailinError, ValueError):
     """An export that cannot be written as asked."""
+
+
+class UploadError(HailinError, LookupError):
+    """An upload id that matches no upload, several, or one withdrawn already."""

@@ -1,5 +1,7 @@
-"""Ledger exports that Excel, WPS and QGIS open: CSV, XLSX, GeoPackage, GeoJSON."""
+"""What hailin writes for people: the ledger (CSV, XLSX, GeoPackage, GeoJSON)
+and the import error report (CSV), all through one spreadsheet-formula guard."""
 
+import csv
 import os
 
 import geopandas
@@ -40,9 +42,21 @@ SOURCES_ZH = {
 FORMATS = (".csv", ".xlsx", ".gpkg", ".geojson")
 
 
+# A cell starting with one of these is run as a formula by Excel, WPS or LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def neutralise(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe.
+
+    The one formula guard: every CSV and XLSX cell hailin writes passes here.
+
+    Examples
+    --------
+    >>> neutralise("=1+1"), neutralise("-5"), neutralise(-5), neutralise("柯湾")
+    ("'=1+1", "'-5", -5, '柯湾')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -117,3 +131,34 @@ def _write_xlsx(table, path, title):
         sheet.column_dimensions[column_cells[0].column_letter].width = min(40, max(10, width + 2))
     sheet.freeze_panes = "A2"
     book.save(path)
+
+
+ERROR_REPORT_HEADER = ["file", "row", "column", "reason", "raw"]
+_MAX_STEM = 80
+
+
+def write_error_report(rejects, out_dir, file, upload_id):
+    """The import error report: every rejected row of ``file``, as CSV that
+    Excel opens (UTF-8 with BOM), in ``out_dir``/import-errors/; returns its path.
+
+    Every text cell, the file name included, passes the formula guard.
+    """
+    folder = os.path.join(out_dir, "import-errors")
+    os.makedirs(folder, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(file))[0][:_MAX_STEM]
+    path = os.path.join(folder, f"{stem}-{upload_id[:8]}.errors.csv")
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ERROR_REPORT_HEADER)
+        for row in rejects.itertuples(index=False):
+            cells = [
+                file,
+                "" if pd.isna(row.source_row) else int(row.source_row),
+                "" if row.column is None or pd.isna(row.column) else str(row.column),
+                "" if row.reason is None else str(row.reason),
+                ""
+                if row.raw is None or (not isinstance(row.raw, str) and pd.isna(row.raw))
+                else str(row.raw),
+            ]
+            writer.writerow([neutralise(cell) for cell in cells])
+    return path

@@ -1,25 +1,45 @@
-"""Importing an upload: archive, read, check, and store it all or nothing."""
+"""Importing an upload: archive, read, check, and store it all or nothing.
 
-import csv
+The file is read and checked without holding the store; the write lock is
+taken only to store the result. Whether the file is a duplicate is decided
+inside that write transaction, so simultaneous imports of one file store it
+once and keep its accepted upload record.
+"""
+
+import contextlib
 import dataclasses
+import getpass
+import glob
 import hashlib
+import logging
 import os
 import shutil
+import sqlite3
 import tempfile
+import time
+import unicodedata
 
 import numpy as np
 import pandas as pd
 
-from surveys.errors import SurveyFileError
+from geo.errors import HailinError
+from surveys.errors import StoreError, SurveyFileError
+from surveys.exports import write_error_report
+from surveys.logs import logging_to
 from surveys.normalize import normalize
 from surveys.plots import PLOT_COLUMNS, PLOT_KINDS, normalize_plots, overlapping_pairs
 from surveys.readers import read_raw
 from surveys.schema import KINDS
 
+logger = logging.getLogger(__name__)
+
 SURVEYS_LAYER = "surveys"
 REJECTS_LAYER = "rejects"
 UPLOADS_LAYER = "uploads"
 MAX_ERRORS_IN_SUMMARY = 1000
+# A staged copy older than this was left by a killed import and is removed.
+STALE_STAGING_S = 24 * 3600
+_STAGING_PREFIX = ".incoming-"
 
 UPLOAD_KINDS = {
     "upload_id": "text",
@@ -28,6 +48,7 @@ UPLOAD_KINDS = {
     "size_bytes": "integer",
     "format": "text",
     "uploaded_at": "datetime",
+    "uploaded_by": "text",
     "team": "text",
     "patrol_type": "text",
     "crs": "text",
@@ -39,6 +60,9 @@ UPLOAD_KINDS = {
     "rows_rejected": "integer",
     "rows_duplicate": "integer",
     "message": "text",
+    "withdrawn_at": "datetime",
+    "withdrawn_by": "text",
+    "withdrawn_reason": "text",
 }
 REJECT_KINDS = {
     "upload_id": "text",
@@ -49,6 +73,8 @@ REJECT_KINDS = {
     "reason": "text",
     "raw": "text",
 }
+# Statuses of an upload that make the same bytes a duplicate when they come again.
+STORED_STATUSES = ("accepted", "partial", "duplicate")
 
 
 @dataclasses.dataclass
@@ -79,6 +105,34 @@ class ImportSummary:
         return payload
 
 
+def printable_name(name):
+    """A file name fit for messages, the store and reports.
+
+    A name that is not UTF-8 (a GBK name on Linux arrives as surrogate
+    escapes, or as bytes) is read as GB18030 when it decodes, else with
+    replacement characters; control characters are shown as escapes.
+
+    Examples
+    --------
+    >>> printable_name(b"\\xb2\\xe2\\xca\\xd4.csv")
+    '测试.csv'
+    >>> printable_name("a\\x1b[31m.csv")
+    'a\\\\x1b[31m.csv'
+    """
+    raw = os.fsencode(name)
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = raw.decode("utf-8", "replace")
+    return "".join(
+        f"\\x{ord(c):02x}" if unicodedata.category(c) in ("Cc", "Cs") else c for c in text
+    )
+
+
 def sha256_of(path):
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -87,38 +141,89 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def archive_upload(path, uploads_dir, upload_id):
-    """Copy the raw bytes to uploads/<sha256><suffix> (atomic; kept once)."""
-    suffix = os.path.splitext(path)[1].lower()[:16]
-    target = os.path.join(uploads_dir, upload_id + suffix)
-    if not os.path.exists(target):
-        os.makedirs(uploads_dir, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=uploads_dir, prefix=".incoming-")
+def _disk_full(folder, error):
+    return StoreError(
+        f"{folder}: the disk is full ({error.strerror}); nothing was stored and the "
+        "store is as it was. Free some space and try again"
+    )
+
+
+def stage_upload(path, uploads_dir, upload_id, file):
+    """Copy the raw bytes to a staging file in ``uploads_dir`` (fsynced) and
+    return its path; :func:`place_archive` moves it into place once the
+    store takes the upload. The copy is checked against ``upload_id``."""
+    os.makedirs(uploads_dir, exist_ok=True)
+    _remove_stale_staging(uploads_dir)
+    digest = hashlib.sha256()
+    handle, staged = tempfile.mkstemp(dir=uploads_dir, prefix=_STAGING_PREFIX)
+    try:
+        with os.fdopen(handle, "wb") as out, open(path, "rb") as source:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as error:
+        _discard(staged)
+        if error.errno == 28:  # ENOSPC
+            raise _disk_full(uploads_dir, error) from error
+        raise
+    except BaseException:
+        _discard(staged)
+        raise
+    if digest.hexdigest() != upload_id:
+        _discard(staged)
+        raise SurveyFileError("changed while it was being imported; import it again", file=file)
+    return staged
+
+
+def _remove_stale_staging(uploads_dir):
+    limit = time.time() - STALE_STAGING_S
+    for staged in glob.glob(os.path.join(glob.escape(uploads_dir), _STAGING_PREFIX + "*")):
         try:
-            with os.fdopen(handle, "wb") as out, open(path, "rb") as source:
-                shutil.copyfileobj(source, out, 1 << 20)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
-    return target
+            if os.path.getmtime(staged) < limit:
+                os.remove(staged)
+        except OSError:
+            pass
+
+
+def _discard(path):
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+
+
+def archive_name(path, upload_id):
+    """uploads/<sha256><suffix>: the name the raw bytes are kept under."""
+    return upload_id + os.path.splitext(os.fspath(path))[1].lower()[:16]
+
+
+def place_archive(staged, uploads_dir, name):
+    """Move a staged copy to ``uploads_dir/name`` unless the bytes are kept
+    there already; returns (path, whether this call put it there)."""
+    target = os.path.join(uploads_dir, name)
+    if os.path.exists(target):
+        return target, False
+    os.replace(staged, target)
+    return target, True
 
 
 def ensure_layers(store):
-    """Create the upload, survey and reject layers (and their indexes) when new."""
+    """Create the upload, survey and reject layers (and their indexes) when
+    new, and bring an older store's upload log up to date."""
     import geopandas
 
     with store.transaction():
         if not store.has_layer(UPLOADS_LAYER):
             store.create_layer(UPLOADS_LAYER, UPLOAD_KINDS, spatial=False)
-            # One file may be imported once per sheet and per kind (surveys, plots).
-            store.execute(
-                f"CREATE UNIQUE INDEX IF NOT EXISTS uploads_id "
-                f"ON {UPLOADS_LAYER}(upload_id, coalesce(sheet, ''), kind)"
-            )
+        else:
+            store.ensure_columns(UPLOADS_LAYER, UPLOAD_KINDS)
+        # One file may be imported once per sheet and per kind (surveys, plots)
+        # while its upload stands; a withdrawn upload leaves room for a new one.
+        store.execute("DROP INDEX IF EXISTS uploads_id")
+        store.execute(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS uploads_standing ON {UPLOADS_LAYER}"
+            "(upload_id, coalesce(sheet, ''), kind) WHERE status IS NOT 'withdrawn'"
+        )
         if not store.has_layer(SURVEYS_LAYER):
             store.append(
                 SURVEYS_LAYER,
@@ -141,12 +246,41 @@ def ensure_layers(store):
 
 
 _SAME_UPLOAD = "upload_id = ? AND coalesce(sheet, '') = coalesce(?, '') AND kind = ?"
+_STANDING = "status IS NOT 'withdrawn'"
 
 
 def _previous_upload(store, same):
+    """(status, rows_read) of the standing upload of these bytes, sheet and kind."""
     return store.execute(
-        f"SELECT status, rows_read FROM {UPLOADS_LAYER} WHERE {_SAME_UPLOAD}", same
+        f"SELECT status, rows_read FROM {UPLOADS_LAYER} WHERE {_SAME_UPLOAD} AND {_STANDING}",
+        same,
     ).fetchone()
+
+
+def _stored_upload(workspace, same):
+    """The same look as :func:`_previous_upload`, read-only and without the lock."""
+    with workspace.store(write=False) as store:
+        if not store.has_layer(UPLOADS_LAYER):
+            return None
+        try:
+            return _previous_upload(store, same)
+        except sqlite3.Error as error:
+            raise store.error(error) from error
+
+
+def _mark_duplicate(summary, previous):
+    summary.status = "duplicate"
+    summary.rows_read = int(previous[1] or 0)
+    summary.rows_duplicate = summary.rows_read
+    summary.rows_accepted = summary.rows_rejected = summary.rows_updated = 0
+    summary.errors = []
+    summary.warnings = [
+        {
+            "row": None,
+            "column": None,
+            "message": f"identical to an earlier upload ({previous[0]}); nothing new stored",
+        }
+    ]
 
 
 def _errors_of(rejects):
@@ -160,35 +294,33 @@ def _errors_of(rejects):
     ]
 
 
-def write_report(rejects, out_dir, file, upload_id):
-    """The error report: every rejected row, as CSV that Excel opens (UTF-8 BOM)."""
-    folder = os.path.join(out_dir, "import-errors")
-    os.makedirs(folder, exist_ok=True)
-    stem = os.path.splitext(os.path.basename(file))[0]
-    path = os.path.join(folder, f"{stem}-{upload_id[:8]}.errors.csv")
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "row", "column", "reason", "raw"])
-        for row in rejects.itertuples(index=False):
-            writer.writerow(
-                [
-                    file,
-                    "" if pd.isna(row.source_row) else int(row.source_row),
-                    row.column or "",
-                    row.reason,
-                    _neutralise(row.raw or ""),
-                ]
-            )
-    return path
-
-
-def _neutralise(text):
-    """Keep spreadsheet programs from running a cell as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def plots_layer(kind):
     return f"{kind}_plots"
+
+
+def _login():
+    try:
+        return printable_name(getpass.getuser())
+    except Exception:  # no user name in this environment (getpass raises several kinds)
+        return None
+
+
+def _file_rejects(row, column, reason):
+    return pd.DataFrame(
+        {"source_row": [row], "column": [column], "reason": [reason], "raw": [None]}
+    )
+
+
+def _internal_error(workspace, file, upload_id, error):
+    """Log the traceback of an unexpected error and say so in one line."""
+    with logging_to(workspace.log_path) as log:
+        logger.exception("reading or checking %s (upload %s) failed", file, upload_id)
+    detail = f"{type(error).__name__}: {error}"
+    detail = detail if len(detail) <= 200 else detail[:199] + "…"
+    return (
+        f"internal error while reading or checking the file ({detail}); this is a hailin "
+        f"bug, please report it. Details in {log}"
+    )
 
 
 def import_file(
@@ -205,98 +337,140 @@ def import_file(
     """Import one file into ``workspace``; returns an :class:`ImportSummary`.
 
     ``kind`` is "surveys" (patrol records) or "clearance" / "restoration"
-    (plots). The raw bytes are archived first; the upload row, accepted rows
-    and rejects are then written in one transaction, so a crash at any moment
-    leaves the store as it was or completely updated.
+    (plots). The raw bytes are staged in uploads/ first and read and checked
+    without holding the store; the upload row, accepted rows, rejects and the
+    archived copy are then put in place in one write transaction, so a crash
+    at any moment leaves the store as it was or completely updated. An
+    unexpected error while reading or checking rejects the file (its
+    traceback goes to the workspace log) instead of escaping.
     """
     if kind != "surveys" and kind not in PLOT_KINDS:
         raise ValueError(f"kind should be 'surveys' or one of {PLOT_KINDS}, got {kind!r}")
     options = options or workspace.import_options()
-    file = os.path.basename(path)
+    file = printable_name(os.path.basename(os.fspath(path)))
     if not os.path.isfile(path):
-        raise SurveyFileError("no such file", file=path)
+        raise SurveyFileError("no such file", file=printable_name(os.fspath(path)))
     upload_id = sha256_of(path)
     summary = ImportSummary(
         upload_id=upload_id, file=file, status="rejected", dry_run=dry_run, kind=kind
     )
     same = (upload_id, options.sheet, kind)
-
-    with workspace.store() as store:
-        if not dry_run:
-            ensure_layers(store)
-            previous = _previous_upload(store, same)
-            if previous is not None and previous[0] in ("accepted", "partial", "duplicate"):
-                summary.status = "duplicate"
-                summary.rows_read = int(previous[1] or 0)
-                summary.rows_duplicate = summary.rows_read
-                summary.warnings.append(
-                    {
-                        "row": None,
-                        "column": None,
-                        "message": f"identical to an earlier upload ({previous[0]}); nothing new stored",
-                    }
-                )
-                return summary
-            summary.archived_as = os.path.relpath(
-                archive_upload(path, workspace.uploads_dir, upload_id), workspace.root
-            )
-
-        try:
-            table = read_raw(path, sheet=options.sheet, name=file)
-            summary.format = table.format
-            if kind == "surveys":
-                result = normalize(table, options, file=file, sites=workspace.sites())
-            else:
-                result = normalize_plots(table, kind, options, file=file, sites=workspace.sites())
-        except SurveyFileError as error:
-            summary.errors = [{"row": error.row, "column": error.column, "message": error.reason}]
-            rejects = pd.DataFrame(
-                {
-                    "source_row": [error.row],
-                    "column": [error.column],
-                    "reason": [error.reason],
-                    "raw": [None],
-                }
-            )
-            if not dry_run:
-                _store(store, summary, None, rejects, options, uploader, path, message=str(error))
-            summary.report = write_report(rejects, workspace.out_dir, file, upload_id)
+    if not dry_run:
+        previous = _stored_upload(workspace, same)  # spares reading a file already stored
+        if previous is not None and previous[0] in STORED_STATUSES:
+            _mark_duplicate(summary, previous)
             return summary
+    staged = None if dry_run else stage_upload(path, workspace.uploads_dir, upload_id, file)
+    try:
+        return _import_staged(
+            workspace, path, staged, summary, options, dry_run, strict, uploader, progress
+        )
+    finally:
+        if staged is not None:
+            _discard(staged)
 
+
+@contextlib.contextmanager
+def _utf8_path(path):
+    """``path``, or when its name is not UTF-8 (GDAL takes only UTF-8 paths),
+    a temporary link with a plain name to it and to its same-stem siblings
+    (a shapefile's .dbf, .prj, …)."""
+    raw = os.fsencode(os.path.abspath(path))
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        yield path
+        return
+    folder, name = os.path.split(raw)
+    stem = os.path.splitext(name)[0]
+    links = tempfile.mkdtemp(prefix="hailin-name-")
+    try:
+        siblings = [n for n in os.listdir(folder) if os.path.splitext(n)[0] == stem]
+        for sibling in dict.fromkeys([name, *siblings]):
+            suffix = os.path.splitext(sibling)[1]
+            try:
+                suffix = suffix.decode("ascii")
+            except UnicodeDecodeError:
+                continue
+            os.symlink(os.path.join(folder, sibling), os.path.join(links, "upload" + suffix))
+        yield os.path.join(links, "upload" + os.path.splitext(name)[1].decode("ascii", "replace"))
+    finally:
+        shutil.rmtree(links, ignore_errors=True)
+
+
+def _import_staged(workspace, path, staged, summary, options, dry_run, strict, uploader, progress):
+    file, kind = summary.file, summary.kind
+    message = None
+    try:
+        with _utf8_path(path) as readable:
+            table = read_raw(readable, sheet=options.sheet, name=file)
+        summary.format = table.format
+        if kind == "surveys":
+            result = normalize(table, options, file=file, sites=workspace.sites())
+        else:
+            result = normalize_plots(table, kind, options, file=file, sites=workspace.sites())
+    except SurveyFileError as error:
+        result, message = None, str(error)
+        rejects = _file_rejects(error.row, error.column, error.reason)
+    except HailinError:
+        raise
+    except Exception as error:  # a hailin bug: the file is refused, the user told where to look
+        reason = _internal_error(workspace, file, summary.upload_id, error)
+        result, message = None, f"{file}: {reason}"
+        rejects = _file_rejects(None, None, reason)
+
+    if result is None:
+        summary.errors = _errors_of(rejects)
+        records = None
+    else:
         records, rejects = result.records, result.rejects
         summary.rows_read = result.rows_read
         summary.warnings.extend(result.warnings)
         summary.errors = _errors_of(rejects)
         summary.rows_rejected = len(rejects)
-        strict_rejected = strict and len(rejects) > 0
-        if strict_rejected:
+    strict_rejected = result is not None and strict and len(rejects) > 0
+    if strict_rejected:
+        summary.warnings.append(
+            {
+                "row": None,
+                "column": None,
+                "message": "--strict: rejected whole because some rows are bad",
+            }
+        )
+        records = records.iloc[0:0]
+    if not dry_run:
+        _store(
+            workspace,
+            summary,
+            records,
+            rejects,
+            options,
+            uploader or _login(),
+            path,
+            staged,
+            message=message,
+            progress=progress,
+            strict_rejected=strict_rejected,
+        )
+    elif records is not None:
+        if kind == "surveys":
+            summary.rows_duplicate = int(records["record_key"].duplicated().sum())
+        summary.rows_accepted = len(records) - summary.rows_duplicate
+        summary.status = "rejected" if strict_rejected else _status(summary)
+    if len(rejects) and summary.status != "duplicate":
+        try:
+            summary.report = write_error_report(rejects, workspace.out_dir, file, summary.upload_id)
+        except OSError as error:  # the store has the rejects; the report is a copy
             summary.warnings.append(
                 {
                     "row": None,
                     "column": None,
-                    "message": "--strict: rejected whole because some rows are bad",
+                    "message": f"the error report could not be written ({error}); "
+                    "the rejected rows are in the store's rejects layer",
                 }
             )
-            records = records.iloc[0:0]
-        if not dry_run:
-            _store(
-                store,
-                summary,
-                records,
-                rejects,
-                options,
-                uploader,
-                path,
-                progress=progress,
-                strict_rejected=strict_rejected,
-            )
-        else:
-            if kind == "surveys":
-                summary.rows_duplicate = int(records["record_key"].duplicated().sum())
-            summary.rows_accepted = len(records) - summary.rows_duplicate
-            summary.status = "rejected" if strict_rejected else _status(summary)
-    if len(rejects):
-        summary.report = write_report(rejects, workspace.out_dir, file, upload_id)
     return summary
 
 
@@ -362,60 +536,84 @@ def _store_plots(store, summary, plots):
 
 
 def _store(
-    store,
+    workspace,
     summary,
     records,
     rejects,
     options,
     uploader,
     path,
+    staged,
     message=None,
     progress=None,
     strict_rejected=False,
 ):
+    """Store one file's outcome in one write transaction: decide whether it is
+    a duplicate, put the archived copy in place, write upload, rows and rejects.
+    A failed write removes the archived copy it put in place."""
     same = (summary.upload_id, options.sheet, summary.kind)
-    with store.transaction():
-        # A rejected earlier upload of the same bytes is replaced by this attempt.
-        store.execute(f"DELETE FROM {UPLOADS_LAYER} WHERE {_SAME_UPLOAD}", same)
-        store.execute(f"DELETE FROM {REJECTS_LAYER} WHERE {_SAME_UPLOAD}", same)
-        if records is not None and len(records):
-            if summary.kind == "surveys":
-                prefix = summary.upload_id[:16] + (f":{options.sheet}" if options.sheet else "")
-                _store_surveys(store, summary, records, prefix, progress)
-            else:
-                _store_plots(store, summary, records)
-        if records is not None and not strict_rejected:
-            summary.status = _status(summary)
-        if len(rejects):
-            stored_rejects = rejects.copy()
-            stored_rejects.insert(0, "upload_id", summary.upload_id)
-            stored_rejects.insert(1, "sheet", options.sheet)
-            stored_rejects.insert(2, "kind", summary.kind)
-            store.append(REJECTS_LAYER, stored_rejects, kinds=REJECT_KINDS)
-        store.append(
-            UPLOADS_LAYER,
-            pd.DataFrame(
-                [
-                    {
-                        "upload_id": summary.upload_id,
-                        "file": summary.file,
-                        "archived_as": summary.archived_as,
-                        "size_bytes": os.path.getsize(path),
-                        "format": summary.format,
-                        "uploaded_at": pd.Timestamp.now(tz="UTC"),
-                        "team": options.team or uploader,
-                        "patrol_type": options.patrol_type,
-                        "crs": None if options.crs is None else str(options.crs),
-                        "sheet": options.sheet,
-                        "kind": summary.kind,
-                        "status": summary.status,
-                        "rows_read": summary.rows_read,
-                        "rows_accepted": summary.rows_accepted,
-                        "rows_rejected": summary.rows_rejected,
-                        "rows_duplicate": summary.rows_duplicate,
-                        "message": message,
-                    }
-                ]
-            ),
-            kinds=UPLOAD_KINDS,
-        )
+    placed = None
+    try:
+        with (
+            workspace.store() as store,
+            store.transaction(holder=f"hailin import of {summary.file} ({summary.kind})"),
+        ):
+            ensure_layers(store)
+            previous = _previous_upload(store, same)
+            if previous is not None and previous[0] in STORED_STATUSES:
+                _mark_duplicate(summary, previous)  # another import stored it meanwhile
+                return
+            # A rejected earlier upload of the same bytes is replaced by this attempt.
+            store.execute(f"DELETE FROM {UPLOADS_LAYER} WHERE {_SAME_UPLOAD} AND {_STANDING}", same)
+            store.execute(f"DELETE FROM {REJECTS_LAYER} WHERE {_SAME_UPLOAD}", same)
+            target, created = place_archive(
+                staged, workspace.uploads_dir, archive_name(path, summary.upload_id)
+            )
+            placed = target if created else None
+            summary.archived_as = os.path.relpath(target, workspace.root)
+            if records is not None and len(records):
+                if summary.kind == "surveys":
+                    prefix = summary.upload_id[:16] + (f":{options.sheet}" if options.sheet else "")
+                    _store_surveys(store, summary, records, prefix, progress)
+                else:
+                    _store_plots(store, summary, records)
+            if records is not None and not strict_rejected:
+                summary.status = _status(summary)
+            if len(rejects):
+                stored_rejects = rejects.copy()
+                stored_rejects.insert(0, "upload_id", summary.upload_id)
+                stored_rejects.insert(1, "sheet", options.sheet)
+                stored_rejects.insert(2, "kind", summary.kind)
+                store.append(REJECTS_LAYER, stored_rejects, kinds=REJECT_KINDS)
+            store.append(
+                UPLOADS_LAYER,
+                pd.DataFrame(
+                    [
+                        {
+                            "upload_id": summary.upload_id,
+                            "file": summary.file,
+                            "archived_as": summary.archived_as,
+                            "size_bytes": os.path.getsize(target),
+                            "format": summary.format,
+                            "uploaded_at": pd.Timestamp.now(tz="UTC"),
+                            "uploaded_by": uploader,
+                            "team": options.team or uploader,
+                            "patrol_type": options.patrol_type,
+                            "crs": None if options.crs is None else str(options.crs),
+                            "sheet": options.sheet,
+                            "kind": summary.kind,
+                            "status": summary.status,
+                            "rows_read": summary.rows_read,
+                            "rows_accepted": summary.rows_accepted,
+                            "rows_rejected": summary.rows_rejected,
+                            "rows_duplicate": summary.rows_duplicate,
+                            "message": message,
+                        }
+                    ]
+                ),
+                kinds={k: v for k, v in UPLOAD_KINDS.items() if not k.startswith("withdrawn")},
+            )
+    except BaseException:
+        if placed is not None:
+            _discard(placed)
+        raise

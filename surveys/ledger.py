@@ -275,9 +275,27 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
     return _ledger_rows(cases, areas, rules, as_of), patches
 
 
+def empty_ledger(timezone="Asia/Shanghai"):
+    """A ledger without cases: the columns, typed as a ledger with cases.
+
+    Examples
+    --------
+    >>> empty_ledger()["first_detected"].dtype
+    datetime64[ns, Asia/Shanghai]
+    """
+    types = {
+        **{c: object for c in LEDGER_COLUMNS},
+        **{c: f"datetime64[ns, {timezone}]" for c in LEDGER_TIMES},
+        "detections": np.int64,
+        "largest_patch_m2": float,
+        "days_open": "Int64",
+    }
+    return pd.DataFrame({c: pd.Series(dtype=types[c]) for c in LEDGER_COLUMNS})
+
+
 def _ledger_rows(cases, areas, rules, as_of):
     if len(cases) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in LEDGER_COLUMNS})
+        return empty_ledger(rules.timezone)
     cases = cases.sort_values(["area", "first"], kind="stable")
     number = cases.groupby("area").cumcount() + 1
     area = areas.iloc[cases["area"].to_numpy().astype(int)]

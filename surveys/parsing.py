@@ -8,6 +8,7 @@ strings, Chinese dates) are parsed only for the entries that need them.
 
 import datetime
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ _DMS = re.compile(
     re.VERBOSE,
 )
 _NEGATIVE = {"s", "w", "南", "西", "南纬", "西经"}
+MAX_DMS_LENGTH = 64  # characters: "北纬 27 度 12 分 30.5 秒" is 20
 
 
 def parse_dms(text):
@@ -33,7 +35,12 @@ def parse_dms(text):
     >>> parse_dms("北纬27°12′30.5″") == parse_dms("27°12'30.5\\"N")
     True
     """
-    match = _DMS.match(str(text))
+    text = str(text)
+    # The pattern backtracks badly on long runs of spaces (60 s for 2,000 of them);
+    # a DMS value is never long, and one space between parts is all it needs.
+    if len(text) > MAX_DMS_LENGTH:
+        return np.nan
+    match = _DMS.match(" ".join(text.split()))
     if not match:
         return np.nan
     degrees = float(match["deg"])
@@ -57,7 +64,10 @@ def _blank(values):
 
 
 def _to_numbers(series, retry_text):
-    """Floats of a column; unparsed non-blank entries get ``retry_text(texts)``."""
+    """Floats of a column; unparsed non-blank entries get ``retry_text(texts)``.
+
+    Infinite values ("inf", "1e999") come back as read; callers refuse them
+    with their own message (see :func:`surveys.normalize.locate`)."""
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
     failed = np.flatnonzero(np.isnan(numbers))
     unreadable = np.zeros(len(numbers), dtype=bool)
@@ -82,15 +92,30 @@ def parse_coordinates(values):
 
 
 def parse_numbers(values):
-    """(float array, unreadable mask) for measurements like '35%', '120㎡', '12.5'."""
+    """(float array, unreadable mask) for measurements like '35%', '120㎡', '12.5'.
+
+    Infinite values ('inf', '1e999') are unreadable: no measurement is infinite.
+
+    Examples
+    --------
+    >>> numbers, bad = parse_numbers(["35%", "120㎡", "inf", ""])
+    >>> numbers.tolist()[:2], bad.tolist()
+    ([35.0, 120.0], [False, False, True, False])
+    """
 
     def units(texts):
         cleaned = texts.str.replace(r"(%|％|㎡|平方米|m2|m²|亩)$", "", regex=True).str.strip()
         return pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
 
-    return _to_numbers(pd.Series(values, dtype="object"), units)
+    numbers, unreadable = _to_numbers(pd.Series(values, dtype="object"), units)
+    infinite = np.isinf(numbers)
+    numbers[infinite] = np.nan
+    return numbers, unreadable | infinite
 
 
+# pandas timestamps (nanoseconds) hold 1677-09-21 .. 2262-04-11; whole years
+# inside that, so that a time zone shift cannot step outside.
+_FIRST_YEAR, _LAST_YEAR = 1678, 2261
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _CHINESE_DATE = [
     (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"), r"\1-\2-\3 "),
@@ -110,22 +135,43 @@ def _to_text(value):
     return value
 
 
+def _within_range(parsed, beyond):
+    """``parsed`` with the years pandas' nanosecond timestamps cannot hold
+    (0001-01-01, 9999-12-31) set to NaT and marked in ``beyond``: -1 too
+    early, +1 too late. Checked before any time zone arithmetic, which would
+    overflow on them."""
+    years = parsed.dt.year.to_numpy(dtype=float)
+    early = years < _FIRST_YEAR
+    late = years > _LAST_YEAR
+    if early.any() or late.any():
+        beyond.loc[parsed.index[early]] = -1
+        beyond.loc[parsed.index[late]] = 1
+        parsed = parsed.where(~(early | late))
+    return parsed.dt.as_unit("ns")
+
+
 def _parse_text_times(texts, timezone):
-    """UTC timestamps for strings; NaT where unreadable."""
+    """(UTC timestamps for strings, NaT where unreadable; -1/0/+1 per entry
+    for a year before/within/after what a timestamp can hold)."""
     result = pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns, UTC]")
+    beyond = pd.Series(0, index=texts.index, dtype=np.int8)
     if texts.empty:
-        return result
+        return result, beyond
     try:  # the usual case: one kind of ISO time throughout, naive or with offsets
-        parsed = pd.to_datetime(texts, format="ISO8601", errors="coerce")
+        parsed = _within_range(pd.to_datetime(texts, format="ISO8601", errors="coerce"), beyond)
         result[:] = (
             _localise(parsed, timezone) if parsed.dt.tz is None else parsed.dt.tz_convert("UTC")
         )
     except ValueError:  # naive and offset times mixed in one column
         aware = texts.str.contains(_OFFSET, regex=True).to_numpy()
-        result[aware] = pd.to_datetime(texts[aware], format="ISO8601", utc=True, errors="coerce")
-        parsed = pd.to_datetime(texts[~aware], format="ISO8601", errors="coerce")
+        result[aware] = _within_range(
+            pd.to_datetime(texts[aware], format="ISO8601", utc=True, errors="coerce"), beyond
+        )
+        parsed = _within_range(
+            pd.to_datetime(texts[~aware], format="ISO8601", errors="coerce"), beyond
+        )
         result[~aware] = _localise(parsed, timezone)
-    retry = result.isna().to_numpy()
+    retry = result.isna().to_numpy() & (beyond == 0).to_numpy()
     if retry.any():
         cleaned = texts[retry]
         for pattern, replacement in _CHINESE_DATE:
@@ -134,14 +180,17 @@ def _parse_text_times(texts, timezone):
         aware_retry = cleaned.str.contains(_OFFSET, regex=True).to_numpy()
         parsed = pd.Series(pd.NaT, index=cleaned.index, dtype="datetime64[ns, UTC]")
         if aware_retry.any():
-            parsed[aware_retry] = pd.to_datetime(
-                cleaned[aware_retry], format="mixed", utc=True, errors="coerce"
+            parsed[aware_retry] = _within_range(
+                pd.to_datetime(cleaned[aware_retry], format="mixed", utc=True, errors="coerce"),
+                beyond,
             )
         if (~aware_retry).any():
-            local = pd.to_datetime(cleaned[~aware_retry], format="mixed", errors="coerce")
+            local = _within_range(
+                pd.to_datetime(cleaned[~aware_retry], format="mixed", errors="coerce"), beyond
+            )
             parsed[~aware_retry] = _localise(local, timezone)
         result[retry] = parsed
-    retry = result.isna().to_numpy()
+    retry = result.isna().to_numpy() & (beyond == 0).to_numpy()
     if retry.any():  # Excel serial day numbers written out as text
         serial = pd.to_numeric(texts[retry], errors="coerce")
         plausible = serial.between(20000, 80000)
@@ -149,7 +198,7 @@ def _parse_text_times(texts, timezone):
             days = pd.to_datetime(serial[plausible], unit="D", origin="1899-12-30")
             index = serial[plausible].index
             result.loc[index] = _localise(days, timezone)
-    return result
+    return result, beyond
 
 
 def _localise(series, timezone):
@@ -159,15 +208,30 @@ def _localise(series, timezone):
     return series.dt.tz_convert("UTC")
 
 
+class Times(NamedTuple):
+    """What :func:`parse_times` found."""
+
+    values: pd.Series  # UTC timestamps, NaT where missing, unreadable or beyond
+    unreadable: np.ndarray  # present but not a date/time
+    beyond: np.ndarray  # -1 / +1: a date before 1678 / after 2261 (0001-01-01, 9999-12-31)
+
+
 def parse_times(values, timezone, times_of_day=None):
-    """(UTC timestamps, unreadable mask) from a date-time column, or from a date
-    column plus a time-of-day column. Naive values are read in ``timezone``.
+    """(UTC timestamps, unreadable mask, beyond) from a date-time column, or from
+    a date column plus a time-of-day column. Naive values are read in ``timezone``.
+
+    Dates a timestamp cannot hold (before 1678, after 2261) are NaT, not
+    unreadable, and marked -1 / +1 in ``beyond`` so the caller can say which.
 
     Examples
     --------
-    >>> t, bad = parse_times(["2023-05-01 10:30", "2023年5月1日 10时30分", "soon"], "Asia/Shanghai")
-    >>> [str(v) for v in t], bad.tolist()
-    (['2023-05-01 02:30:00+00:00', '2023-05-01 02:30:00+00:00', 'NaT'], [False, False, True])
+    >>> t, bad, beyond = parse_times(
+    ...     ["2023-05-01 10:30", "2023年5月1日 10时30分", "soon", "9999-12-31"], "Asia/Shanghai"
+    ... )
+    >>> [str(v) for v in t]
+    ['2023-05-01 02:30:00+00:00', '2023-05-01 02:30:00+00:00', 'NaT', 'NaT']
+    >>> bad.tolist(), beyond.tolist()
+    ([False, False, True, False], [0, 0, 0, 1])
     """
     series = pd.Series(values, dtype="object")
     if series.map(type).ne(str).any():
@@ -186,9 +250,12 @@ def parse_times(values, timezone, times_of_day=None):
         series = series.where(present, None)
     missing = series.isna().to_numpy()
     parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns, UTC]")
-    parsed[~missing] = _parse_text_times(series[~missing].astype(str).str.strip(), timezone)
-    failed = np.flatnonzero(parsed.isna().to_numpy())
+    beyond = np.zeros(len(series), dtype=np.int8)
+    texts, text_beyond = _parse_text_times(series[~missing].astype(str).str.strip(), timezone)
+    parsed[~missing] = texts
+    beyond[~missing] = text_beyond.to_numpy()
+    failed = np.flatnonzero(parsed.isna().to_numpy() & (beyond == 0))
     unreadable = np.zeros(len(series), dtype=bool)
     if failed.size:
         unreadable[failed] = ~_blank(series.iloc[failed].to_numpy())
-    return parsed, unreadable
+    return Times(parsed, unreadable, beyond)

@@ -13,10 +13,11 @@ import shapely
 
 from geo.area import UNITS, area_m2
 from geo.crs import WGS84
-from surveys.errors import SurveyFileError
+from surveys.isolation import check_isolating_rows
 from surveys.normalize import (
     Normalized,
     _describe,
+    _enforce_invariants,
     _extra_json,
     _missing_columns,
     _Problems,
@@ -24,6 +25,8 @@ from surveys.normalize import (
     _text,
     locate,
     observed_times,
+    only_read_rejects,
+    with_read_rejects,
 )
 from surveys.parsing import parse_numbers
 from surveys.readers import RawTable
@@ -126,15 +129,29 @@ def overlapping_pairs(plots, others=None):
     return pairs
 
 
-def normalize_plots(table: RawTable, kind, options, *, file, sites=None):
-    """Check and convert a plots file; returns :class:`~surveys.normalize.Normalized`."""
+def normalize_plots(table: RawTable, kind, options, *, file, sites=None) -> Normalized:
+    """Check and convert a plots file; returns :class:`~surveys.normalize.Normalized`.
+
+    Self-intersecting plots are repaired and reported with their area as
+    drawn and after repair, or refused when no polygon is left; a row whose
+    check raises an unexpected error is rejected alone (see
+    :mod:`surveys.isolation`).
+    """
     if kind not in PLOT_KINDS:
         raise ValueError(f"kind should be one of {PLOT_KINDS}, got {kind!r}")
+    return check_isolating_rows(
+        lambda part: _normalize_plots(part, kind, options, file=file, sites=sites),
+        table,
+        file=file,
+    )
+
+
+def _normalize_plots(table, kind, options, *, file, sites=None):
     frame = table.frame.reset_index(drop=True)
     n = len(frame)
     warnings = list(table.warnings)
     if n == 0:
-        raise SurveyFileError("holds no plots", file=file)
+        return only_read_rejects(table, file, "holds no plots")
     headers = match_headers(frame.columns, PLOT_HEADERS)
     problems = _Problems(n)
     if "plot_id" not in headers:
@@ -210,6 +227,16 @@ def normalize_plots(table: RawTable, kind, options, *, file, sites=None):
     )
     township = np.where(pd.isna(township), township_of_site, township)
 
+    date_column = headers.get("datetime") or headers.get("date") or headers.get("time")
+    _enforce_invariants(
+        problems,
+        geometries,
+        when,
+        options.time_window(),
+        {},
+        {"geometry": column, "time": date_column},
+        numbers={headers.get("declared_area", "declared_area"): declared},
+    )
     refused = problems.refused()
     keep = ~refused
     area_mu = sizes / UNITS["mu"]
@@ -270,4 +297,5 @@ def normalize_plots(table: RawTable, kind, options, *, file, sites=None):
                     "message": f"clearance plots {first} and {second} overlap by {overlap:,.0f} m²",
                 }
             )
-    return Normalized(plots, _rejects(frame, table.source_rows, problems), warnings, n)
+    rejects = with_read_rejects(_rejects(frame, table.source_rows, problems), table)
+    return Normalized(plots, rejects, warnings, n + len(getattr(table, "ragged", [])))

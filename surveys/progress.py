@@ -125,7 +125,13 @@ def plot_survival(restoration, surveys, timezone="Asia/Shanghai"):
     ``planting_check`` records (points inside the plot)."""
     checks = surveys[(surveys["finding"] == "planting_check") & surveys["survival_pct"].notna()]
     if len(checks) == 0 or len(restoration) == 0:
-        return pd.DataFrame({"plot_id": [], "survival_pct": [], "checked_on": []})
+        return pd.DataFrame(
+            {
+                "plot_id": pd.Series(dtype=object),
+                "survival_pct": pd.Series(dtype=float),
+                "checked_on": pd.Series(dtype=object),
+            }
+        )
     tree = shapely.STRtree(np.asarray(restoration.geometry.values, dtype=object))
     record, plot = tree.query(
         np.asarray(checks.geometry.values, dtype=object), predicate="intersects"

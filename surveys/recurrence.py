@@ -149,10 +149,10 @@ def cluster_new_infestations(findings, cluster_m=30.0, timezone="Asia/Shanghai")
     # One convex hull per patch, all at once: points grouped by their patch's position.
     position = pd.Series(np.arange(len(firsts)), index=firsts.index).reindex(group).to_numpy()
     order = np.argsort(position, kind="stable")
+    # Findings may be polygons or tracks: every vertex goes into its patch's hull.
+    vertices, owner = shapely.get_coordinates(points[order], return_index=True)
     hulls = shapely.buffer(
-        shapely.convex_hull(
-            shapely.multipoints(shapely.get_coordinates(points[order]), indices=position[order])
-        ),
+        shapely.convex_hull(shapely.multipoints(vertices, indices=position[order][owner])),
         cluster_m / 2.0,
     )
     patches = geopandas.GeoDataFrame(

@@ -1,6 +1,16 @@
-"""hailin.toml: the workspace settings, written with a comment on every key."""
+"""hailin.toml: the workspace settings, written with a comment on every key.
+
+Every value is checked on load (kind, finite, range) and an unknown key is
+refused with the known ones listed: a misspelt key would otherwise leave its
+check at the default without a word. The file may be UTF-8 (with or without
+a byte order mark), UTF-16 with a byte order mark, or GB18030/GBK, as Windows
+editors save it.
+"""
 
 import dataclasses
+import datetime
+import difflib
+import math
 import tomllib
 import zoneinfo
 
@@ -8,6 +18,7 @@ from surveys.errors import SettingsError
 
 SETTINGS_FILE = "hailin.toml"
 LANGUAGES = ("zh", "en")
+MAX_SETTINGS_BYTES = 1 << 20
 
 TEMPLATE = """\
 # hailin workspace settings. hailin reads this file on every run; edit freely.
@@ -20,12 +31,12 @@ timezone = "Asia/Shanghai"
 
 [recurrence]
 # A Spartina finding within this many metres of a cleared plot counts for that plot
-# (allowance for phone and handheld GPS error).
+# (allowance for phone and handheld GPS error; more than 0, at most 1000).
 tolerance_m = 10
 # A re-cleared plot is verified clear after at least this many inspections, on
-# different days, find no Spartina in it ...
+# different days, find no Spartina in it (a whole number, 1 to 1000) ...
 verify_inspections = 2
-# ... spread over at least this many days.
+# ... spread over at least this many days (a whole number, 0 to 3650).
 verify_days = 30
 
 [targets]
@@ -35,9 +46,18 @@ clearance_mu = 1883
 restoration_mu = 1070
 
 [import]
-# Survey points further than this many kilometres from every site are flagged.
+# Survey points further than this many kilometres from every site are refused
+# (more than 0, at most 2000).
 max_distance_km = 30
+# Rows dated before this day are refused as implausible (a TOML date, no quotes).
+earliest_date = 1990-01-01
+# Rows dated after this day are refused too; without it, after tomorrow.
+# latest_date = 2030-12-31
 """
+
+# Dates a setting may name: inside what a timestamp can hold, with room to spare.
+_FIRST_DATE = datetime.date(1900, 1, 1)
+_LAST_DATE = datetime.date(2200, 12, 31)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,28 +72,180 @@ class Settings:
     clearance_target_mu: float = 1883.0
     restoration_target_mu: float = 1070.0
     max_distance_km: float = 30.0
+    earliest_date: datetime.date = datetime.date(1990, 1, 1)
+    latest_date: datetime.date | None = None  # None: tomorrow, whenever it is read
+
+
+@dataclasses.dataclass(frozen=True)
+class _Key:
+    """One setting: its field, kind and allowed range (None: unbounded)."""
+
+    field: str
+    kind: type
+    low: object = None
+    high: object = None
+    low_open: bool = False  # low itself not allowed
+    unit: str = ""
+
+    def allowed(self):
+        """The allowed range in words, e.g. 'a number, more than 0, up to 1000 metres'."""
+        noun = {
+            str: "text",
+            float: "a number",
+            int: "a whole number",
+            datetime.date: "a date like 1990-01-01",
+        }[self.kind]
+        if self.low is not None and self.high is not None:
+            bounds = (
+                f"more than {self.low}, up to {self.high}"
+                if self.low_open
+                else f"from {self.low} to {self.high}"
+            )
+        elif self.low is not None:
+            bounds = f"more than {self.low}" if self.low_open else f"{self.low} or more"
+        else:
+            bounds = ""
+        unit = f" {self.unit}" if self.unit and bounds else ""
+        return f"{noun}{', ' + bounds if bounds else ''}{unit}"
 
 
 _KEYS = {
-    ("language",): ("language", str),
-    ("timezone",): ("timezone", str),
-    ("recurrence", "tolerance_m"): ("tolerance_m", float),
-    ("recurrence", "verify_inspections"): ("verify_inspections", int),
-    ("recurrence", "verify_days"): ("verify_days", int),
-    ("targets", "clearance_mu"): ("clearance_target_mu", float),
-    ("targets", "restoration_mu"): ("restoration_target_mu", float),
-    ("import", "max_distance_km"): ("max_distance_km", float),
+    ("language",): _Key("language", str),
+    ("timezone",): _Key("timezone", str),
+    ("recurrence", "tolerance_m"): _Key("tolerance_m", float, 0, 1000, True, "metres"),
+    ("recurrence", "verify_inspections"): _Key("verify_inspections", int, 1, 1000),
+    ("recurrence", "verify_days"): _Key("verify_days", int, 0, 3650, unit="days"),
+    ("targets", "clearance_mu"): _Key("clearance_target_mu", float, 0, unit="mu"),
+    ("targets", "restoration_mu"): _Key("restoration_target_mu", float, 0, unit="mu"),
+    ("import", "max_distance_km"): _Key("max_distance_km", float, 0, 2000, True, "km"),
+    ("import", "earliest_date"): _Key("earliest_date", datetime.date, _FIRST_DATE, _LAST_DATE),
+    ("import", "latest_date"): _Key("latest_date", datetime.date, _FIRST_DATE, _LAST_DATE),
 }
+_TABLES = {path[0] for path in _KEYS if len(path) > 1}
+
+
+def decode_settings(data, *, source=SETTINGS_FILE):
+    """The text of a hailin.toml from its bytes: UTF-8 (a byte order mark is
+    dropped), UTF-16 with a byte order mark, else GB18030 (which GBK is part of).
+
+    Examples
+    --------
+    >>> decode_settings("\\ufefflanguage = 'en'".encode("utf-8"))
+    "language = 'en'"
+    >>> decode_settings("# 设置\\nlanguage = 'zh'".encode("gbk"))
+    "# 设置\\nlanguage = 'zh'"
+    """
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise SettingsError(
+            f"{source}: {len(data):,} bytes, more than a settings file can be "
+            f"(limit {MAX_SETTINGS_BYTES:,})"
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SettingsError(
+        f"{source}: the text is neither UTF-8, UTF-16 nor GBK/GB18030; save it as UTF-8"
+    )
+
+
+def _unknown_keys(data, source):
+    """Refuse keys hailin does not know, naming the closest known one."""
+    known = [".".join(path) for path in _KEYS]
+    found = []
+    for key, value in data.items():
+        if isinstance(value, dict) and key in _TABLES:
+            found.extend(f"{key}.{inner}" for inner in value)
+        elif isinstance(value, dict):
+            close = difflib.get_close_matches(key, sorted(_TABLES), n=1)
+            hint = f"; did you mean [{close[0]}]?" if close else ""
+            raise SettingsError(
+                f"{source}: unknown table [{key}]{hint} (known: "
+                f"{', '.join(f'[{t}]' for t in sorted(_TABLES))})"
+            )
+        else:
+            found.append(key)
+    for key in found:
+        if key in known:
+            continue
+        # The right key in the wrong table, else the closest spelling.
+        last = key.rsplit(".", 1)[-1]
+        close = [k for k in known if k.rsplit(".", 1)[-1] == last]
+        close = close or difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise SettingsError(f"{source}: unknown setting {key!r}{hint} (known: {', '.join(known)})")
+
+
+def _checked(key_name, key, value, source):
+    """``value`` converted to the key's kind, or a SettingsError naming the range."""
+
+    def refuse(problem):
+        shown = str(value) if isinstance(value, datetime.date) else repr(value)
+        raise SettingsError(
+            f"{source}: {key_name} {problem} (allowed: {key.allowed()}; got {shown})"
+        )
+
+    if key.kind is str:
+        if not isinstance(value, str):
+            refuse("should be text")
+        return value
+    if key.kind is datetime.date:
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                refuse("should be a date")
+        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+            refuse("should be a date")
+        if not key.low <= value <= key.high:
+            refuse("is out of range")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        refuse("should be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        refuse("should be a finite number")
+    if key.kind is int:
+        if value != int(value):
+            refuse("should be a whole number")
+        value = int(value)
+    if key.low is not None and (value <= key.low if key.low_open else value < key.low):
+        refuse("should not be negative" if value < 0 <= key.low else "is too small")
+    if key.high is not None and value > key.high:
+        refuse("is too large")
+    return key.kind(value)
 
 
 def parse_settings(text, *, source=SETTINGS_FILE):
-    """Settings from the text of a hailin.toml (missing keys take defaults)."""
+    """Settings from the text (or bytes) of a hailin.toml; missing keys take defaults.
+
+    Raises :class:`~surveys.errors.SettingsError` naming the key and its
+    allowed range for a value of the wrong kind, not finite, or out of range,
+    and for an unknown key.
+
+    Examples
+    --------
+    >>> parse_settings("[recurrence]\\ntolerance_m = 15").tolerance_m
+    15.0
+    >>> parse_settings("[recurrence]\\ntolerance_m = nan")
+    Traceback (most recent call last):
+    ...
+    surveys.errors.SettingsError: hailin.toml: recurrence.tolerance_m should be a finite number \
+(allowed: a number, more than 0, up to 1000 metres; got nan)
+    """
+    if isinstance(text, bytes | bytearray):
+        text = decode_settings(bytes(text), source=source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{source}: not valid TOML ({error})") from error
+    _unknown_keys(data, source)
     values = {}
-    for path, (field, kind) in _KEYS.items():
+    for path, key in _KEYS.items():
         node = data
         for part in path:
             if not isinstance(node, dict) or part not in node:
@@ -82,14 +254,7 @@ def parse_settings(text, *, source=SETTINGS_FILE):
             node = node[part]
         if node is None:
             continue
-        key = ".".join(path)
-        if kind is str and not isinstance(node, str):
-            raise SettingsError(f"{source}: {key} should be text, got {node!r}")
-        if kind in (int, float) and (isinstance(node, bool) or not isinstance(node, (int, float))):
-            raise SettingsError(f"{source}: {key} should be a number, got {node!r}")
-        if kind in (int, float) and node < 0:
-            raise SettingsError(f"{source}: {key} should not be negative, got {node!r}")
-        values[field] = kind(node)
+        values[key.field] = _checked(".".join(path), key, node, source)
     settings = Settings(**values)
     if settings.language not in LANGUAGES:
         raise SettingsError(f"{source}: language should be 'zh' or 'en', got {settings.language!r}")
@@ -97,4 +262,10 @@ def parse_settings(text, *, source=SETTINGS_FILE):
         zoneinfo.ZoneInfo(settings.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
         raise SettingsError(f"{source}: unknown timezone {settings.timezone!r}") from error
+    latest = settings.latest_date or datetime.date.today() + datetime.timedelta(days=1)
+    if settings.earliest_date >= latest:
+        raise SettingsError(
+            f"{source}: import.earliest_date ({settings.earliest_date}) should come before "
+            f"import.latest_date ({'tomorrow, ' if settings.latest_date is None else ''}{latest})"
+        )
     return settings

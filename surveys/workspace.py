@@ -9,21 +9,32 @@ from geo.sites import load_sites, normalize_sites
 from surveys.errors import WorkspaceError
 from surveys.exports import export_ledger
 from surveys.ingest import (
+    REJECT_KINDS,
     REJECTS_LAYER,
     SURVEYS_LAYER,
+    UPLOAD_KINDS,
     UPLOADS_LAYER,
     ensure_layers,
     import_file,
     plots_layer,
 )
 from surveys.ledger import LEDGER_INPUT, LedgerRules, build_ledger, case_areas
+from surveys.logs import LOG_FILE
 from surveys.normalize import ImportOptions
 from surveys.plots import PLOT_COLUMNS
 from surveys.progress import clearance_progress, restoration_progress
 from surveys.readers import read_vector
 from surveys.recurrence import detect
-from surveys.settings import LANGUAGES, SETTINGS_FILE, TEMPLATE, parse_settings
-from surveys.store import Store
+from surveys.schema import KINDS
+from surveys.settings import (
+    LANGUAGES,
+    MAX_SETTINGS_BYTES,
+    SETTINGS_FILE,
+    TEMPLATE,
+    parse_settings,
+)
+from surveys.store import WRITE_WAIT_S, Store
+from surveys.uploads import list_uploads, withdraw
 
 STORE_FILE = "hailin.gpkg"
 ENVIRONMENT_VARIABLE = "HAILIN_WORKSPACE"
@@ -31,6 +42,8 @@ SITES_LAYER = "sites"
 DETECTIONS_LAYER = "detections"
 CASES_LAYER = "recurrence_cases"
 PATCHES_LAYER = "new_infestations"
+# Layers `flag` derives from the records; recomputed when an upload is withdrawn.
+DERIVED_LAYERS = (DETECTIONS_LAYER, CASES_LAYER, PATCHES_LAYER)
 
 
 class Workspace:
@@ -44,6 +57,9 @@ class Workspace:
     ['kewan', 'xuncheng', 'luochun']
     """
 
+    # Seconds a write waits for another writer before it fails, naming the holder.
+    write_wait_s = WRITE_WAIT_S
+
     def __init__(self, root, /):
         self.root = os.path.abspath(root)
         if not os.path.isfile(self.settings_path):
@@ -52,8 +68,10 @@ class Workspace:
                 f"create one with `hailin init {root}` or point to one with -w DIR "
                 f"or ${ENVIRONMENT_VARIABLE}"
             )
-        with open(self.settings_path, encoding="utf-8") as handle:
-            self.settings = parse_settings(handle.read(), source=self.settings_path)
+        # Bytes: parse_settings decodes a BOM, UTF-16 or GBK as Windows editors save it.
+        with open(self.settings_path, "rb") as handle:
+            data = handle.read(MAX_SETTINGS_BYTES + 1)
+        self.settings = parse_settings(data, source=self.settings_path)
 
     @property
     def settings_path(self):
@@ -71,6 +89,11 @@ class Workspace:
     def out_dir(self):
         return os.path.join(self.root, "out")
 
+    @property
+    def log_path(self):
+        """logs/hailin.log: where tracebacks of hailin bugs go."""
+        return os.path.join(self.root, LOG_FILE)
+
     @classmethod
     def create(cls, root, /, *, language="zh"):
         """Make a new workspace in ``root`` (created if missing, must not hold one)."""
@@ -82,8 +105,12 @@ class Workspace:
             raise WorkspaceError(f"{os.path.abspath(root)} already holds a hailin workspace")
         for folder in ("uploads", "out"):
             os.makedirs(os.path.join(root, folder), exist_ok=True)
-        with Store.open(os.path.join(root, STORE_FILE), create=True) as store:
+        with (
+            Store.open(os.path.join(root, STORE_FILE), create=True) as store,
+            store.transaction(holder="hailin init"),
+        ):
             store.replace(SITES_LAYER, load_sites())
+            ensure_layers(store)
         with open(settings_path, "w", encoding="utf-8") as handle:
             handle.write(TEMPLATE.format(language=language))
         return cls(root)
@@ -95,12 +122,20 @@ class Workspace:
         return cls(root)
 
     @contextlib.contextmanager
-    def store(self):
-        with Store.open(self.store_path) as store:
+    def store(self, *, write=True):
+        """The store, for writing (waits up to :attr:`write_wait_s` for another
+        writer when a transaction begins) or, with ``write=False``, read-only:
+        a reader never waits for an import and sees the last commit."""
+        with Store.open(self.store_path, write=write, wait=self.write_wait_s) as store:
             yield store
 
+    def _read(self, name, schema, spatial=False, **query):
+        """Layer ``name`` read-only; an empty frame of ``schema`` when not yet written."""
+        with self.store(write=False) as store:
+            return store.read(name, schema=schema, spatial=spatial, **query)
+
     def sites(self):
-        with self.store() as store:
+        with self.store(write=False) as store:
             return store.read(SITES_LAYER)
 
     def import_sites(self, path, /):
@@ -111,9 +146,13 @@ class Workspace:
         return sites
 
     def import_options(self, **flags):
-        """ImportOptions with this workspace's timezone and distance limit."""
+        """ImportOptions with this workspace's timezone, distance limit and dates window."""
         return ImportOptions(
-            timezone=self.settings.timezone, max_distance_km=self.settings.max_distance_km, **flags
+            timezone=self.settings.timezone,
+            max_distance_km=self.settings.max_distance_km,
+            earliest_date=self.settings.earliest_date,
+            latest_date=self.settings.latest_date,
+            **flags,
         )
 
     def import_file(
@@ -127,32 +166,41 @@ class Workspace:
             self, path, options, kind=kind, dry_run=dry_run, strict=strict, progress=progress
         )
 
-    def _layer(self, name):
-        with self.store() as store:
-            ensure_layers(store)
-            return store.read(name)
-
     def surveys(self, columns=None, where=None, parameters=()):
         """The accepted survey records (optionally some columns, or an SQL filter)."""
-        with self.store() as store:
-            ensure_layers(store)
-            return store.read(SURVEYS_LAYER, columns=columns, where=where, parameters=parameters)
+        return self._read(
+            SURVEYS_LAYER, KINDS, True, columns=columns, where=where, parameters=parameters
+        )
 
     def rejects(self):
         """Rejected rows with their reasons."""
-        return self._layer(REJECTS_LAYER)
+        return self._read(REJECTS_LAYER, REJECT_KINDS)
 
     def uploads(self):
-        """One row per upload: file, time, counts, status."""
-        return self._layer(UPLOADS_LAYER)
+        """One row per upload: file, when, by whom, status, counts, and for a
+        withdrawn upload when, by whom and why (status ``withdrawn``)."""
+        return list_uploads(self._read(UPLOADS_LAYER, UPLOAD_KINDS))
+
+    def withdraw_upload(self, upload_id, /, reason):
+        """Take an upload out of the store: its records, rejects and (for a
+        plots upload) plots leave in one transaction; the raw file stays in
+        uploads/ and the upload row stays, status ``withdrawn`` with the time,
+        user and ``reason``. ``upload_id`` is the sha256 or a unique prefix of
+        at least 8 hex digits. The same file can then be imported again.
+        Layers written by :meth:`flag` are recomputed. Returns a
+        :class:`surveys.uploads.Withdrawal`."""
+        with self.store() as store:
+            withdrawal = withdraw(store, upload_id, reason)
+        with self.store(write=False) as store:
+            derived = [name for name in DERIVED_LAYERS if store.has_layer(name)]
+        if derived:
+            self.flag()
+            withdrawal.recomputed = derived
+        return withdrawal
 
     def plots(self, kind):
         """The clearance or restoration plots (an empty frame when none yet)."""
-        with self.store() as store:
-            if store.has_layer(plots_layer(kind)):
-                return store.read(plots_layer(kind))
-        empty = {c: [] for c in PLOT_COLUMNS[kind]}
-        return geopandas.GeoDataFrame(empty, geometry=[], crs=4326)
+        return self._read(plots_layer(kind), PLOT_COLUMNS[kind], True)
 
     def _ledger_inputs(self):
         """(findings, inspections): the clear inspections are most of the records,
@@ -188,7 +236,7 @@ class Workspace:
         areas = case_areas(clearance, patches).set_index("plot_id")
         geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
         flagged = geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)
-        with self.store() as store, store.transaction():
+        with self.store() as store, store.transaction(holder="hailin flag"):
             store.replace(DETECTIONS_LAYER, detections)
             store.replace(CASES_LAYER, flagged)
             store.replace(PATCHES_LAYER, patches)

@@ -1,10 +1,11 @@
 import numpy as np
 import pyproj
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
+from geo.gcj02 import _MAINLAND_OUTLINE, gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -25,9 +26,22 @@ def test_known_reference_point_in_beijing():
     assert lat - 39.906217 == pytest.approx(0.00140, abs=0.0002)
 
 
+# GCJ-02 shifts points inside the outline only, so within the shift (up to ~1 km) of
+# its edge a point can have no preimage, or two: the round trips hold at least 3 km in.
+_WELL_INSIDE = shapely.buffer(_MAINLAND_OUTLINE, -0.03)
+shapely.prepare(_WELL_INSIDE)
 mainland = st.tuples(st.floats(73.5, 135.0), st.floats(18.0, 53.5)).filter(
-    lambda p: bool(in_mainland_china(*p)) and bool(in_mainland_china(*wgs84_to_gcj02(*p)))
+    lambda p: bool(shapely.contains_xy(_WELL_INSIDE, *p))
 )
+
+
+def test_a_point_at_the_outline_edge_has_no_exact_preimage():
+    # Found by Hypothesis: 111.90625E 44.0N lies inside the outline, but the WGS84
+    # point it would be the image of lies outside, where nothing is shifted.
+    glon, glat = 111.90625, 44.0
+    assert in_mainland_china(glon, glat)
+    lon, lat = gcj02_to_wgs84(glon, glat)
+    assert (lon, lat) == (glon, glat)  # left as it is, not moved to a wrong place
 
 
 @settings(max_examples=300, deadline=None)

@@ -267,3 +267,43 @@ def test_the_npm_assets_the_tests_install_are_the_ones_the_maps_load():
 
     package = pathlib.Path(__file__).parent / "browser" / "package.json"
     assert json.loads(package.read_text(encoding="utf-8"))["dependencies"] == npm_packages()
+
+
+TEMPLATE_TEXT = "{{7*7}} {% for x in range(3) %}x{% endfor %} {{ {# <script>alert(3)</script>"
+
+
+def test_template_text_in_every_popup_stays_text(tmp_path):
+    """Plot ids, contractors, site names and notes holding Jinja2 tags show as typed."""
+    from tests.map_workspace import build
+
+    def planted(field, index=None):
+        return f"{field}{'' if index is None else f' {index}'}: {TEMPLATE_TEXT}"
+
+    data = MapData.from_workspace(build(tmp_path, planted, sites=True))
+    path = tmp_path / "clearance.html"
+    MAPS["clearance"](data, lang="zh").save(path)
+    with open_map(path) as session:
+        _check_clean(session)
+        page = session.page
+        plot_id = planted("clearance plot", 1)  # plot 0 has a finding at its middle
+        lines = _click_feature(page, plot_id).inner_text().split("\n")
+        assert lines[0] == f"图斑 {plot_id}"
+        assert f"施工单位: {planted('contractor')}" in lines
+        assert f"除治方式: {planted('method')}" in lines
+        assert f"保护区: {planted('name_zh', 0)}" in lines
+        assert f"乡镇: {planted('township', 0)}" in lines
+        assert page.locator(".leaflet-popup-content script").count() == 0
+        assert session.dialogs == [] and session.console_errors == [] and session.page_errors == []
+
+
+def test_a_fresh_workspace_map_opens_with_the_reserves(tmp_path):
+    from surveys.workspace import Workspace
+
+    data = MapData.from_workspace(Workspace.create(tmp_path / "ws"))
+    for kind in MAPS:
+        path = tmp_path / f"{kind}.html"
+        MAPS[kind](data, lang="en").save(path)
+        with open_map(path) as session:
+            _check_clean(session)
+            assert _overlays(session.page)[0] == "Reserve boundaries"
+            assert session.page.locator("path.leaflet-interactive").count() == 3

@@ -10,6 +10,7 @@ from hailin.cli.ledger import flag_command, ledger_command, progress_command
 from hailin.cli.maps import map_command
 from hailin.cli.plots import plots_group
 from hailin.cli.sites import sites_group
+from hailin.cli.uploads import uploads_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,6 +33,7 @@ for command in (
     demo_command,
     sites_group,
     import_command,
+    uploads_group,
     plots_group,
     flag_command,
     ledger_command,

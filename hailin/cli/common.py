@@ -1,19 +1,27 @@
-"""What every subcommand shares: the workspace lookup, --json, errors, exit codes."""
+"""What every subcommand shares: the workspace lookup, --json, errors, exit codes, the log."""
 
 import functools
 import json
+import logging
+import os
+import sqlite3
 import sys
+import tempfile
 
 import click
 
 from geo.errors import HailinError
 from surveys.errors import SettingsError, WorkspaceError
+from surveys.logs import logging_to
 from surveys.workspace import Workspace
 
 EXIT_OK = 0
+EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_NOTHING_STORED = 4
+
+logger = logging.getLogger("hailin.cli")
 
 sheet_option = click.option(
     "--sheet", metavar="NAME", help="Excel sheet name or number (default: the first)."
@@ -37,8 +45,25 @@ json_option = click.option(
 
 
 def workspace(ctx):
-    """The workspace chosen by -w, $HAILIN_WORKSPACE or the current folder."""
-    return Workspace.find(ctx.find_root().obj.get("workspace"))
+    """The workspace chosen by -w, $HAILIN_WORKSPACE or the current folder.
+
+    From here on, until the command ends, what hailin logs (tracebacks of its
+    own bugs) goes to the workspace's logs/hailin.log.
+    """
+    root = ctx.find_root()
+    ws = Workspace.find(root.obj.get("workspace"))
+    if root.obj.get("log") != ws.log_path:
+        root.with_resource(logging_to(ws.log_path))
+        root.obj["log"] = ws.log_path
+    return ws
+
+
+def log_path(ctx=None):
+    """Where this command's log goes: the workspace's, else a file in the temp folder."""
+    ctx = ctx or click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().obj and ctx.find_root().obj.get("log"):
+        return ctx.find_root().obj["log"]
+    return os.path.join(tempfile.gettempdir(), "hailin.log")
 
 
 def emit_json(payload):
@@ -50,8 +75,27 @@ def fail(message, code):
     sys.exit(code)
 
 
-def reports_errors(command):
-    """Turn hailin's own errors into a one-line message and the contract's exit code."""
+def internal_error(error, what="", ctx=None):
+    """Log ``error``'s traceback to the workspace log and return the one line
+    a user sees instead: "internal error … (a hailin bug); details in LOG"."""
+    path = log_path(ctx)
+    with logging_to(path):
+        logger.error("internal error%s", f" {what}" if what else "", exc_info=error)
+    detail = f"{type(error).__name__}: {error}"
+    detail = detail if len(detail) <= 200 else detail[:199] + "…"
+    where = f" {what}" if what else ""
+    return f"internal error{where} ({detail}) (a hailin bug); details in {path}"
+
+
+def reports_errors(command=None, *, internal=EXIT_INTERNAL):
+    """Turn hailin's own errors into a one-line message and the contract's exit
+    code; any other exception is a hailin bug: one line naming the log that
+    holds its traceback, exit ``internal`` (1, or 4 for imports). Never a traceback.
+
+    Use as ``@reports_errors`` or ``@reports_errors(internal=EXIT_NOTHING_STORED)``.
+    """
+    if command is None:
+        return functools.partial(reports_errors, internal=internal)
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -61,5 +105,16 @@ def reports_errors(command):
             fail(str(error), EXIT_USAGE)
         except HailinError as error:
             fail(str(error), EXIT_NOTHING_STORED)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except sqlite3.Error as error:  # the store's own words, where hailin did not word them
+            logger.warning("store error", exc_info=error)
+            fail(f"the store cannot be read or written: {error}", EXIT_NOTHING_STORED)
+        except OSError as error:  # the machine's, not hailin's: no space, no permission
+            logger.warning("%s", error, exc_info=error)
+            fail(str(error), EXIT_NOTHING_STORED)
+        except Exception as error:
+            click.echo(f"hailin: {internal_error(error)}", err=True)
+            sys.exit(internal)
 
     return wrapper

@@ -1,8 +1,12 @@
 """hailin import FILE..."""
 
+import os
+import sqlite3
+
 import click
 from tqdm import tqdm
 
+from geo.errors import HailinError
 from hailin.cli.common import (
     EXIT_NOTHING_STORED,
     EXIT_OK,
@@ -10,6 +14,7 @@ from hailin.cli.common import (
     crs_option,
     dry_run_option,
     emit_json,
+    internal_error,
     json_option,
     reports_errors,
     sheet_option,
@@ -17,6 +22,7 @@ from hailin.cli.common import (
     workspace,
 )
 from surveys.errors import SurveyFileError
+from surveys.ingest import ImportSummary, printable_name
 from surveys.schema import PATROL_TYPES
 
 PROGRESS_FROM_ROWS = 5000
@@ -28,6 +34,22 @@ def _exit_code(statuses):
     if all(s == "rejected" for s in statuses):
         return EXIT_NOTHING_STORED
     return EXIT_PARTIAL
+
+
+def _name(path):
+    return printable_name(os.path.basename(os.fspath(path)))
+
+
+def _failed(path, kind, dry_run, message):
+    """The summary of a file whose import failed on a hailin bug (nothing stored)."""
+    return ImportSummary(
+        upload_id="",
+        file=_name(path),
+        status="rejected",
+        errors=[{"row": None, "column": None, "message": message}],
+        dry_run=dry_run,
+        kind=kind,
+    )
 
 
 def _print_summary(summary):
@@ -72,7 +94,7 @@ def _print_summary(summary):
 @strict_option
 @json_option
 @click.pass_context
-@reports_errors
+@reports_errors(internal=EXIT_NOTHING_STORED)
 def import_command(ctx, files, patrol_type, team, crs, sheet, dry_run, strict, as_json):
     """Import patrol survey FILES (CSV/TXT, XLSX, GPX, KML/KMZ, GeoJSON, zipped
     Shapefile, GeoPackage) into the workspace.
@@ -111,7 +133,7 @@ def run_imports(ctx, files, kind, as_json, *, dry_run, strict, **flags):
                 return
             if bar is None:
                 bar = tqdm(
-                    desc=f"{click.format_filename(_path)}: storing",
+                    desc=f"{_name(_path)}: storing",
                     total=total,
                     unit=" rows",
                     leave=False,
@@ -121,6 +143,12 @@ def run_imports(ctx, files, kind, as_json, *, dry_run, strict, **flags):
         try:
             summary = ws.import_file(
                 path, kind=kind, dry_run=dry_run, strict=strict, progress=progress, **flags
+            )
+        except (HailinError, click.exceptions.ClickException, sqlite3.Error):
+            raise
+        except Exception as error:  # a hailin bug: this file fails, the others still go in
+            summary = _failed(
+                path, kind, dry_run, internal_error(error, f"importing {_name(path)}")
             )
         finally:
             if bar is not None:

@@ -1,0 +1,128 @@
+"""The bounds every reader holds an uploaded file to, in one place.
+
+A file past any bound is refused whole with a message naming the bound and the
+value found; the bounds are sized so that a refusal comes within seconds and
+with modest memory, while the largest real patrol and plot files pass.
+"""
+
+import dataclasses
+
+_MIB = 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Reader bounds (sizes in bytes, times in seconds).
+
+    Attributes
+    ----------
+    file_bytes : int
+        Size of any uploaded file, as stored on disk.
+    text_bytes : int
+        Size of a CSV/TXT table once decoded and re-encoded as UTF-8.
+    line_bytes : int
+        Longest line of a CSV/TXT table (UTF-8 bytes).
+    columns : int
+        Columns of any table: CSV header, XLSX header row, attribute fields.
+    cells : int
+        Rows x columns of a CSV/TXT, GeoJSON, GeoPackage or Shapefile table.
+    zip_members : int
+        Members of a ZIP archive (KMZ, zipped Shapefile, XLSX).
+    zip_directory_bytes : int
+        Size of a ZIP archive's central directory (its list of members).
+    zip_total_bytes : int
+        Unpacked size of all members of a ZIP archive together.
+    zip_ratio : int
+        How many times a ZIP member may inflate over its packed size.
+    xml_bytes : int
+        Size of a KML or GPX document (the KML inside a KMZ included).
+    xml_depth : int
+        Element nesting depth of a KML or GPX document.
+    xml_elements : int
+        Elements in one KML or GPX document.
+    kml_folder_depth : int
+        Folder and Document levels nested in a KML document.
+    kml_geometry_depth : int
+        MultiGeometry levels nested in one KML placemark.
+    xlsx_sheet_bytes : int
+        Unpacked size of each worksheet part of an XLSX workbook.
+    xlsx_shared_strings_bytes : int
+        Unpacked size of an XLSX workbook's shared-strings part.
+    xlsx_shared_strings : int
+        Strings in an XLSX workbook's shared-strings part.
+    xlsx_part_bytes : int
+        Unpacked size of any other XLSX part (styles, workbook, theme, ...).
+    xlsx_total_bytes : int
+        Unpacked size of all parts of an XLSX workbook together.
+    xlsx_cells : int
+        Cells of one worksheet (as written in the part, and as read with padding).
+    xlsx_workbook_cells : int
+        Cells of all worksheets of a workbook together (openpyxl scans each on opening).
+    xlsx_rows : int
+        Rows of one worksheet (Excel's own maximum).
+    read_seconds : float
+        Processor time a reader may spend building the table of one file.
+
+    Examples
+    --------
+    >>> from surveys.limits import LIMITS
+    >>> LIMITS.columns, LIMITS.xml_depth
+    (1000, 256)
+    """
+
+    file_bytes: int = 512 * _MIB
+    text_bytes: int = 256 * _MIB
+    line_bytes: int = 1 * _MIB
+    columns: int = 1000
+    cells: int = 12_000_000
+    zip_members: int = 1000
+    zip_directory_bytes: int = 4 * _MIB
+    zip_total_bytes: int = 512 * _MIB
+    zip_ratio: int = 200
+    xml_bytes: int = 128 * _MIB
+    xml_depth: int = 256
+    xml_elements: int = 2_000_000
+    kml_folder_depth: int = 64
+    kml_geometry_depth: int = 16
+    xlsx_sheet_bytes: int = 64 * _MIB
+    xlsx_shared_strings_bytes: int = 64 * _MIB
+    xlsx_shared_strings: int = 200_000
+    xlsx_part_bytes: int = 4 * _MIB
+    xlsx_total_bytes: int = 256 * _MIB
+    xlsx_cells: int = 500_000
+    xlsx_workbook_cells: int = 2_000_000
+    xlsx_rows: int = 1_048_576
+    read_seconds: float = 30.0
+
+
+LIMITS = Limits()
+"""The bounds the readers use unless given others."""
+
+
+def size_text(size):
+    """A byte count as people read it: '512 MiB', '1.5 KiB', '300 bytes'.
+
+    Examples
+    --------
+    >>> size_text(512 * 1024 * 1024), size_text(1536), size_text(300)
+    ('512 MiB', '1.5 KiB', '300 bytes')
+    """
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= factor:
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
+
+
+def over_limit(found, limit):
+    """'67.3 MiB (limit 64 MiB)': a size past its bound, in exact bytes where the
+    rounded figures would read the same.
+
+    Examples
+    --------
+    >>> over_limit(70_000_000, 64 * 2**20), over_limit(2**20 + 99, 2**20)
+    ('66.8 MiB (limit 64 MiB)', '1,048,675 bytes (limit 1,048,576 bytes)')
+    """
+    found_text, limit_text = size_text(found), size_text(limit)
+    if found_text == limit_text:
+        found_text, limit_text = f"{found:,} bytes", f"{limit:,} bytes"
+    return f"{found_text} (limit {limit_text})"

@@ -1,0 +1,160 @@
+"""A small workspace for map tests, built from real files through the workspace,
+whose every file-borne text field can carry given text.
+
+Two clearance plots and one restoration plot inside the Kewan site; patrol
+records giving one regrowth finding (an open recurrence case), a new patch
+found, removed and found again (two cases), a planting check, an inspection and
+a track.
+"""
+
+import csv
+import html.parser
+import json
+
+import geopandas
+import shapely
+
+from geo.sites import load_sites
+from surveys.workspace import Workspace
+
+CLEARANCE = [
+    shapely.box(120.3328, 27.2598, 120.3334, 27.2602),
+    shapely.box(120.3375, 27.2582, 120.3381, 27.2586),
+]
+RESTORATION = shapely.box(120.3240, 27.2628, 120.3246, 27.2632)
+SITE_COLUMNS = ("site_id", "name_zh", "name_en", "township")
+PATROL_COLUMNS = ("team", "observer", "notes")
+# observed_at, geometry, patrol type, finding, action, survival %, patch area m².
+PATROLS = [
+    ("2023-06-01 09:00", "POINT (120.3331 27.2600)", "contractor_daily", "spartina_regrowth",
+     "reported", "", ""),
+    ("2023-06-02 09:00", "POINT (120.3378 27.2584)", "township_patrol", "clear", "none", "", ""),
+    ("2023-06-03 09:00", "POINT (120.3440 27.2560)", "city_joint", "spartina_new", "removed",
+     "", "12"),
+    ("2023-07-10 09:00", "POINT (120.3440 27.2560)", "city_joint", "spartina_new", "reported",
+     "", "20"),
+    ("2023-06-05 09:00", "POINT (120.3243 27.2630)", "township_patrol", "planting_check", "none",
+     "80", ""),
+    ("2023-06-06 09:00", "LINESTRING (120.3290 27.2612, 120.3300 27.2608)", "township_patrol",
+     "clear", "none", "", ""),
+]  # fmt: skip
+
+
+def plain(field, index=None):
+    """Ordinary text: the field's name (and index)."""
+    return field if index is None else f"{field} {index}"
+
+
+def write_sites(path, text=plain):
+    sites = load_sites()
+    for column in SITE_COLUMNS:
+        sites[column] = [text(column, i) for i in range(len(sites))]
+    sites.to_file(path)
+    return path
+
+
+def write_clearance(path, text=plain):
+    frame = geopandas.GeoDataFrame(
+        {
+            "plot_id": [text("clearance plot", i) for i in range(len(CLEARANCE))],
+            "cleared_on": ["2023-04-12"] * len(CLEARANCE),
+            "method": [text("method")] * len(CLEARANCE),
+            "contractor": [text("contractor")] * len(CLEARANCE),
+        },
+        geometry=CLEARANCE,
+        crs=4326,
+    )
+    frame.to_file(path)
+    return path
+
+
+def write_restoration(path, text=plain):
+    frame = geopandas.GeoDataFrame(
+        {
+            "plot_id": [text("restoration plot", 0)],
+            "planted_on": ["2022-11-02"],
+            "species": [text("species")],
+            "funding": [text("funding")],
+        },
+        geometry=[RESTORATION],
+        crs=4326,
+    )
+    frame.to_file(path)
+    return path
+
+
+def write_patrols(path, text=plain, rows=PATROLS):
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(
+            ["observed_at", "wkt", "patrol_type", "finding", "action", "survival_pct",
+             "patch_area_m2", *PATROL_COLUMNS]
+        )  # fmt: skip
+        for row in rows:
+            writer.writerow([*row, *(text(column) for column in PATROL_COLUMNS)])
+    return path
+
+
+def build(root, text=plain, *, sites=False, plots=True, patrols=PATROLS):
+    """A workspace in ``root`` from files written in ``root/files``: the site
+    registry (when ``sites``; else the bundled one stays), the plots (when ``plots``) and ``patrols``."""
+    ws = Workspace.create(root / "ws")
+    files = root / "files"
+    files.mkdir()
+    if sites:
+        ws.import_sites(write_sites(files / "sites.geojson", text))
+    if plots:
+        for kind, write in (("clearance", write_clearance), ("restoration", write_restoration)):
+            summary = ws.import_file(write(files / f"{kind}.geojson", text), kind=kind)
+            assert summary.status == "accepted", summary
+    if patrols:
+        summary = ws.import_file(write_patrols(files / "patrols.csv", text, patrols))
+        assert summary.status == "accepted", summary
+    return ws
+
+
+def data_layers(page):
+    """The FeatureCollections of a rendered page's data layers, in page order,
+    decoded from the page's script as the browser reads them."""
+    decoder, layers, start = json.JSONDecoder(), [], 0
+    while (at := page.find(_LAYER_CALL, start)) != -1:
+        collection, start = decoder.raw_decode(page, at + len(_LAYER_CALL))
+        layers.append(collection)
+    return layers
+
+
+def html_lines(markup):
+    """The text of ``markup``, a string per line (``<br>``, ``<div>`` and ``<svg>`` start one)."""
+    parser = _Lines()
+    parser.feed(markup)
+    parser.close()
+    return ["".join(line) for line in parser.lines]
+
+
+def shown(page):
+    """Every popup and tooltip line and every plot id of a rendered page's data layers."""
+    lines = set()
+    for layer in data_layers(page):
+        for feature in layer["features"]:
+            properties = feature["properties"]
+            for key in ("popup", "tooltip"):
+                lines.update(html_lines(properties.get(key) or ""))
+            if "plot_id" in properties:
+                lines.add(properties["plot_id"])
+    return lines
+
+
+_LAYER_CALL = "L.geoJson("
+
+
+class _Lines(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lines = [[]]
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("br", "div", "svg"):
+            self.lines.append([])
+
+    def handle_data(self, data):
+        self.lines[-1].append(data)
