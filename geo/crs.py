@@ -176,10 +176,13 @@ def fit_crs_to_coordinates(crs, x):
     x = x[np.isfinite(x)]
     if is_gcj02(crs) or x.size == 0:
         return crs
-    looks_projected = bool(np.nanmax(np.abs(x)) > 360.0)
+    # The bulk of the values decides: one absurd row (1e308) must not recast a
+    # whole file of degrees as metres; it is refused on its own row later.
+    looks_projected = bool((np.abs(x) > 360.0).mean() > 0.5)
     prefixed_zone = None
-    if looks_projected and np.nanmin(x) >= 1e7:
-        zones = np.unique(np.floor(x / 1e6).astype(int))
+    with_zone = (x >= 1e7) & (x < 1e8)
+    if looks_projected and with_zone.mean() > 0.5:
+        zones = np.unique(np.floor(x[with_zone] / 1e6).astype(int))
         if zones.size > 1:
             raise CRSError(
                 f"eastings carry several Gauss-Kruger zone numbers {zones.tolist()}; "

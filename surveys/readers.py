@@ -296,6 +296,9 @@ def _dedupe_headers(headers):
     return out
 
 
+_PROBE_CHARS = 65_536
+
+
 def _first_lines(data, count, limits):
     """The first ``count`` lines of UTF-8 ``data`` as text (lines already bounded)."""
     size = min(len(data), (count + 1) * (limits.line_bytes + 2))
@@ -317,7 +320,9 @@ def read_delimited(path, file, limits=LIMITS):
     lines = _check_lines(data, file, limits)
     head_lines = _first_lines(data, HEADER_SEARCH_ROWS, limits)
     delimiter = _sniff_delimiter(head_lines[:5])
-    probe = list(csv.reader(head_lines, delimiter=delimiter))
+    # Finding the header needs only the start of each line, and the csv module
+    # refuses fields over 128 KiB (a long note in the first rows is no reason to fail).
+    probe = list(csv.reader((line[:_PROBE_CHARS] for line in head_lines), delimiter=delimiter))
     header_index = find_header_row(probe)
     if header_index is None:
         raise SurveyFileError("no header row and no data", file=file)

@@ -128,3 +128,9 @@ def test_to_wgs84_from_gcj02_undoes_the_shift():
 def test_to_wgs84_without_crs_is_an_error():
     with pytest.raises(CRSError, match="no coordinate reference system"):
         to_wgs84(geopandas.GeoDataFrame(geometry=[shapely.Point(1, 2)]))
+
+
+def test_one_absurd_value_does_not_recast_a_file_of_degrees():
+    assert fit_crs_to_coordinates("wgs84", [120.33, 1e308]).to_epsg() == 4326
+    assert fit_crs_to_coordinates("wgs84", [120.33, 120.34, 1e308]).to_epsg() == 4326
+    assert fit_crs_to_coordinates("cgcs2000", [40_512_345.0, 40_512_400.0, 120.3]).to_epsg() == 4528

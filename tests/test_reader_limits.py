@@ -565,3 +565,15 @@ def test_text_and_file_sizes_are_bounded(tmp_path):
         read_raw(path, limits=lowered(file_bytes=100))
     with pytest.raises(SurveyFileError, match=re.escape(f"the text, as UTF-8, is {size} bytes")):
         read_raw(path, limits=lowered(text_bytes=100))
+
+
+def test_a_long_note_in_the_first_rows_does_not_hide_the_header(tmp_path):
+    path = tmp_path / "long-note.csv"
+    path.write_text(
+        "时间,经度,纬度,巡查类型,发现,备注\n"
+        "2023-06-01 09:00,120.3301,27.2612,乡镇巡查,复萌," + "长" * 200_000 + "\n",
+        encoding="utf-8",
+    )
+    records, rejects = read_file(path)
+    assert len(rejects) == 0
+    assert records["notes"].str.len().tolist() == [200_000]
