@@ -337,10 +337,12 @@ def _header_key(header):
 
 
 def _lookup(table):
+    """{header key: (field, rank)}: a name's rank is its place in the field's list,
+    most specific first."""
     lookup = {}
     for field, names in table.items():
-        for name in names:
-            lookup.setdefault(_header_key(name), field)
+        for rank, name in enumerate(names):
+            lookup.setdefault(_header_key(name), (field, rank))
     return lookup
 
 
@@ -395,14 +397,27 @@ _LOOKUPS_BY_TABLE = {id(HEADERS): _lookup(HEADERS), id(PLOT_HEADERS): _lookup(PL
 
 
 def match_headers(headers, table=HEADERS):
-    """{field: original header} for the headers a file has (first match wins)."""
+    """{field: original header} for the headers a file has.
+
+    Where several headers name one field, the most specific name wins (图斑编号
+    over a GeoJSON feature's ``id``), then the first in the file.
+
+    Examples
+    --------
+    >>> match_headers(["id", "图斑编号", "除治日期"], PLOT_HEADERS)
+    {'plot_id': '图斑编号', 'date': '除治日期'}
+    """
     lookup = _LOOKUPS_BY_TABLE[id(table)]
-    found = {}
-    for header in headers:
-        field = lookup.get(_header_key(header))
-        if field is not None and field not in found:
-            found[field] = header
-    return found
+    best = {}
+    for position, header in enumerate(headers):
+        found = lookup.get(_header_key(header))
+        if found is None:
+            continue
+        field, rank = found
+        if field not in best or (rank, position) < best[field][0]:
+            best[field] = ((rank, position), header)
+    order = sorted(best, key=lambda field: best[field][0][1])
+    return {field: best[field][1] for field in order}
 
 
 def area_unit_of(header):

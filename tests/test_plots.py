@@ -188,3 +188,17 @@ def test_extra_columns_are_kept(workspace, tmp_path):
     )
     workspace.import_file(tmp_path / "p.geojson", kind="clearance")
     assert json.loads(workspace.plots("clearance")["extra"].iloc[0]) == {"监理": "王工"}
+
+
+def test_a_geojson_feature_id_does_not_stand_for_the_plot_id(workspace, tmp_path):
+    """geopandas and QGIS write each feature's "id": the plot id is 图斑编号."""
+    frame = geopandas.GeoDataFrame(
+        {"图斑编号": ["CC-7", "CC-8"], "除治日期": ["2023-04-12", "2023-04-13"]},
+        geometry=[KEWAN, KEWAN_2],
+        crs=4326,
+    )
+    path = tmp_path / "with-ids.geojson"
+    path.write_text(frame.to_json(), encoding="utf-8")  # features carry "id": "0", "1"
+    summary = workspace.import_file(path, kind="clearance")
+    assert summary.status == "accepted"
+    assert workspace.plots("clearance")["plot_id"].tolist() == ["CC-7", "CC-8"]
