@@ -982,7 +982,10 @@ def read_shapezip(path, file, limits=LIMITS):
 
 def read_gpkg(path, file, layer=None, limits=LIMITS):
     try:
-        layers = pyogrio.list_layers(path)
+        # GDAL warns about a file that is SQLite but no GeoPackage; the refusal says it.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layers = pyogrio.list_layers(path)
     except pyogrio.errors.DataSourceError as error:
         raise SurveyFileError(f"cannot be read as GeoPackage: {error}", file=file) from error
     if len(layers) == 0:
