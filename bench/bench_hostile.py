@@ -28,7 +28,6 @@ import tempfile
 import threading
 import time
 
-
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 BAD = ROOT / "tests" / "data" / "bad"
