@@ -117,7 +117,8 @@ def opened(raster, *, band: int = 1):
         yield dataset
 
 
-def _label(dataset):
+def dataset_name(dataset) -> str:
+    """The file name of a dataset, for messages."""
     return os.path.basename(str(dataset.name)) or str(dataset.name)
 
 
@@ -149,7 +150,7 @@ def check_raster(dataset, *, band: int = 1) -> None:
     ...
     geo.errors.RasterError: prj-says-wgs84.tif: x 220000 to 220040, y 3029960 to 3030000 cannot be degrees, but the raster declares the geographic CRS 'WGS 84'; metre coordinates need their projected CRS (e.g. EPSG:32651 for UTM 51N, EPSG:4549 for CGCS2000 / 3-degree Gauss-Kruger CM 120E)
     """
-    label = _label(dataset)
+    label = dataset_name(dataset)
     if not isinstance(band, int) or isinstance(band, bool) or not 1 <= band <= dataset.count:
         raise RasterError(f"{label}: band {band!r} does not exist; the raster has {dataset.count}")
     if dataset.width > MAX_SIDE or dataset.height > MAX_SIDE:
@@ -315,23 +316,34 @@ def pixel_window(dataset, bounds, *, align_to_blocks: bool = False) -> Window | 
     return Window(col0, row0, col1 - col0, row1 - row0)
 
 
-def read_window(dataset, window: Window, *, band: int = 1, scaled: bool = False):
-    """Pixels of ``window``: a plain array, or a masked one where pixels are masked.
+def no_data(dataset, band: int, window: Window, values: np.ndarray) -> np.ndarray:
+    """Boolean array, True where the pixels of ``window`` hold no data.
 
-    Nodata pixels, mask-band or alpha pixels and (in float rasters) NaN are
-    masked. With ``scaled`` the band's scale and offset are applied (float64).
+    No data is the union of the nodata value, the mask band or alpha, and
+    NaN. GDAL's own mask is the mask band alone when a file has both a mask
+    band and a nodata value, so the nodata value is compared here as well.
+    """
+    missing = dataset.read_masks(band, window=window) == 0
+    if dataset.nodata is not None and has_mask(dataset, band):
+        nodata = dataset.nodata
+        missing |= np.isnan(values) if math.isnan(nodata) else values == nodata
+    if values.dtype.kind == "f":
+        missing |= np.isnan(values)
+    return missing
+
+
+def read_window(dataset, window: Window, *, band: int = 1, scaled: bool = False):
+    """Pixels of ``window``: a plain array, or a masked one where pixels hold no data.
+
+    No data as in :func:`no_data`. With ``scaled`` the band's scale and
+    offset are applied (float64).
     """
     values = dataset.read(band, window=window)
-    mask = None
-    if has_mask(dataset, band) or dataset.nodata is not None:
-        mask = dataset.read_masks(band, window=window) == 0
-    if values.dtype.kind == "f":
-        nan = np.isnan(values)
-        mask = nan if mask is None else mask | nan
+    missing = no_data(dataset, band, window, values)
     if scaled:
         scale, offset = dataset.scales[band - 1], dataset.offsets[band - 1]
         if scale != 1.0 or offset != 0.0:
             values = values.astype(np.float64) * scale + offset
-    if mask is None or not mask.any():
+    if not missing.any():
         return values
-    return np.ma.masked_array(values, mask)
+    return np.ma.masked_array(values, missing)

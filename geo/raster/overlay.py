@@ -177,17 +177,26 @@ def overlay_image(
         )
         # Nearest keeps class codes intact; GDAL reads the best overview for the size.
         values = dataset.read(band, out_shape=shape, masked=True, resampling=Resampling.nearest)
+        missing = np.ma.getmaskarray(values)
+        values = np.ma.getdata(values)
+        # With a mask band GDAL's mask leaves the nodata value out; add it back.
+        nodata = dataset.nodata
+        if nodata is not None:
+            missing = missing | (np.isnan(values) if math.isnan(nodata) else values == nodata)
+        if values.dtype.kind == "f":
+            missing = missing | np.isnan(values)
+        scale, offset = dataset.scales[band - 1], dataset.offsets[band - 1]
         source_transform = dataset.transform @ Affine.scale(
             dataset.width / shape[1], dataset.height / shape[0]
         )
         source_crs = dataset.crs
         bounds = dataset.bounds
     if named is not None:
-        source = np.ma.filled(values.astype(np.int64), -1)
-        nodata = -1
+        source = np.where(missing, -1, values.astype(np.int64))
+        fill = -1
     else:
-        source = np.ma.filled(values.astype(np.float64), np.nan)
-        nodata = np.nan
+        source = np.where(missing, np.nan, values.astype(np.float64) * scale + offset)
+        fill = np.nan
     target_crs = rasterio.crs.CRS.from_epsg(_DISPLAY_CRS[crs])
     transform, width, height = calculate_default_transform(
         source_crs, target_crs, shape[1], shape[0], *bounds
@@ -196,16 +205,16 @@ def overlay_image(
     if grow > 1:
         transform = transform @ Affine.scale(grow)
         width, height = math.ceil(width / grow), math.ceil(height / grow)
-    target = np.full((height, width), nodata, dtype=source.dtype)
+    target = np.full((height, width), fill, dtype=source.dtype)
     reproject(
         source,
         target,
         src_transform=source_transform,
         src_crs=source_crs,
-        src_nodata=nodata,
+        src_nodata=fill,
         dst_transform=transform,
         dst_crs=target_crs,
-        dst_nodata=nodata,
+        dst_nodata=fill,
         resampling=Resampling.nearest,
     )
     if named is not None:

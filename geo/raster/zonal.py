@@ -36,6 +36,7 @@ import exactextract
 import geopandas
 import numpy as np
 import pandas as pd
+import rasterio.errors
 import shapely
 from exactextract.feature import Feature, FeatureSource
 from exactextract.raster import RasterSource
@@ -46,7 +47,7 @@ from rasterio.windows import Window
 from geo.area import M2_PER_MU, area_m2
 from geo.errors import CRSError, RasterError
 from geo.raster.classes import parse_classes
-from geo.raster.io import bounded_env, opened, pixel_window, raster_crs
+from geo.raster.io import bounded_env, dataset_name, no_data, opened, pixel_window, raster_crs
 
 # Cells per strip in raster-sequential reading (several block rows of a tile).
 _STRIP_CELLS = 8_000_000
@@ -197,7 +198,7 @@ class _WindowSource(RasterSource):
         values = self.dataset.read(self.band, window=window)
         masked = None
         if self._masked:
-            masked = self.dataset.read_masks(self.band, window=window) == 0
+            masked = no_data(self.dataset, self.band, window, values)
         if self._scale is not None:
             values = values.astype(np.float64) * self._scale[0] + self._scale[1]
         if self.above is not None:
@@ -302,16 +303,21 @@ def _extract(dataset, band, plots, ops, *, scaled=False, above=None):
         sources.append(_WindowSource(dataset, band, window, scaled=scaled, above=above))
     operations = [exactextract.Operation(stat, name, sources[index]) for stat, name, index in ops]
     writer = _ResultWriter()
-    with bounded_env():
-        exactextract.exact_extract(
-            sources,
-            _PlotSource(geometries[rows], rows),
-            operations,
-            include_cols=["row"],
-            strategy=strategy,
-            max_cells_in_memory=strip_rows * dataset.block_shapes[0][0] * window.width,
-            output=writer,
-        )
+    try:
+        with bounded_env():
+            exactextract.exact_extract(
+                sources,
+                _PlotSource(geometries[rows], rows),
+                operations,
+                include_cols=["row"],
+                strategy=strategy,
+                max_cells_in_memory=strip_rows * dataset.block_shapes[0][0] * window.width,
+                output=writer,
+            )
+    except rasterio.errors.RasterioIOError as error:
+        # A VRT's missing source, a truncated or corrupt file: found only on reading.
+        detail = error.__cause__ or error  # rasterio puts GDAL's message in the cause
+        raise RasterError(f"{dataset_name(dataset)}: reading pixels failed: {detail}") from None
     results = {result["row"]: result for result in writer.features()}
     return rows, [results[row] for row in rows], base
 
@@ -400,7 +406,7 @@ def class_stats(
     shares = np.concatenate([result["frac"] for result in results] or [np.zeros(0)])
     owners = np.repeat(rows, counts)
     if values.size and not np.array_equal(values, np.round(values)):
-        bad = values[values != np.round(values)][0]
+        bad = float(values[values != np.round(values)][0])
         raise RasterError(
             f"{label}: pixel value {bad!r} is not a whole number; class statistics "
             "need a classified raster (use value_stats for an index)"
