@@ -280,7 +280,7 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
     )
 
 
-def pixel_window(dataset, bounds, *, align_to_blocks: bool = False) -> Window | None:
+def pixel_window(dataset, bounds, *, align_to_blocks: bool = False, band: int = 1) -> Window | None:
     """The window of whole pixels covering ``bounds`` (raster CRS), clipped to the raster.
 
     With ``align_to_blocks`` the window grows to the file's block boundaries,
@@ -305,7 +305,7 @@ def pixel_window(dataset, bounds, *, align_to_blocks: bool = False) -> Window | 
     row0 = math.floor((maxy - t.f) / t.e)
     row1 = math.ceil((miny - t.f) / t.e)
     if align_to_blocks:
-        block_rows, block_cols = dataset.block_shapes[0]
+        block_rows, block_cols = dataset.block_shapes[band - 1]
         col0, row0 = col0 // block_cols * block_cols, row0 // block_rows * block_rows
         col1 = -(-col1 // block_cols) * block_cols
         row1 = -(-row1 // block_rows) * block_rows

@@ -246,9 +246,9 @@ def _repair(geometries):
     return geometries
 
 
-def _choose_strategy(dataset, window, bounds):
+def _choose_strategy(dataset, band, window, bounds):
     """raster-sequential unless the plots' blocks are a small part of the window."""
-    block_rows, block_cols = dataset.block_shapes[0]
+    block_rows, block_cols = dataset.block_shapes[band - 1]
     t = dataset.transform
     col0 = np.floor((bounds[:, 0] - t.c) / t.a) // block_cols
     col1 = np.floor((bounds[:, 2] - t.c) / t.a) // block_cols
@@ -295,9 +295,14 @@ def _extract(dataset, band, plots, ops, *, scaled=False, above=None):
         dataset,
         (measured[:, 0].min(), measured[:, 1].min(), measured[:, 2].max(), measured[:, 3].max()),
         align_to_blocks=True,
+        band=band,
     )
-    strategy = _choose_strategy(dataset, window, measured)
-    strip_rows = max(1, _STRIP_CELLS // (window.width * dataset.block_shapes[0][0]))
+    strategy = _choose_strategy(dataset, band, window, measured)
+    # Strips of whole block rows, so each block is decompressed once; a very
+    # wide window is cut into boxes of about _STRIP_CELLS instead.
+    block_rows, block_cols = dataset.block_shapes[band - 1]
+    strip = max(1, _STRIP_CELLS // (window.width * block_rows)) * block_rows * window.width
+    max_cells = max(block_rows * block_cols, min(strip, 2 * _STRIP_CELLS))
     sources = [_WindowSource(dataset, band, window, scaled=scaled)]
     if above is not None:
         sources.append(_WindowSource(dataset, band, window, scaled=scaled, above=above))
@@ -311,7 +316,7 @@ def _extract(dataset, band, plots, ops, *, scaled=False, above=None):
                 operations,
                 include_cols=["row"],
                 strategy=strategy,
-                max_cells_in_memory=strip_rows * dataset.block_shapes[0][0] * window.width,
+                max_cells_in_memory=max_cells,
                 output=writer,
             )
     except rasterio.errors.RasterioIOError as error:
