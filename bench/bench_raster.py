@@ -227,9 +227,23 @@ def show(name, result, per=None):
     )
 
 
+def dates(repeat):
+    """The same tile's twelve dates: 1, 3, 6 and 12 of them in one process."""
+    results = {}
+    for count in (1, 3, 6, 12):
+        name = f"{count} date(s)"
+        results[name] = summary([run_child("dates", count) for _ in range(repeat)])
+        show(name, results[name], per=count)
+    one = results["1 date(s)"]["median"]
+    print(f"12 dates / (12 x 1 date): {results['12 date(s)']['median'] / (12 * one):.2f}")
+    print(f"load average after: {os.getloadavg()}", flush=True)
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dates-only", action="store_true", help="only the 1/3/6/12-date series")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "ARGUMENT"))
     args = parser.parse_args()
     if args.child:
@@ -243,6 +257,9 @@ def main():
     if not os.path.exists(COG):
         run_child("make-cog")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}", flush=True)
+    if args.dates_only:
+        dates(args.repeat)
+        return
     # The compared calls run in rounds, one after another, so that each ratio
     # compares runs made under the same load from other jobs on the machine.
     compared = {
@@ -265,10 +282,7 @@ def main():
         show(name, result)
     results["rasterstats categorical"] = summary([run_child("rasterstats")])
     show("rasterstats categorical (one run)", results["rasterstats categorical"])
-    for count in (1, 3, 6, 12):
-        name = f"{count} date(s)"
-        results[name] = summary([run_child("dates", count) for _ in range(args.repeat)])
-        show(name, results[name], per=count)
+    results.update(dates(args.repeat))
     ours = [r[0]["seconds"] for r in runs["hailin class_stats"]]
     for name in (
         "exactextract direct, raster-sequential",
@@ -282,8 +296,6 @@ def main():
         )
     rasterstats = results["rasterstats categorical"]["median"]
     print(f"rasterstats / hailin: {rasterstats / results['hailin class_stats']['median']:.1f}")
-    one = results["1 date(s)"]["median"]
-    print(f"12 dates / (12 x 1 date): {results['12 date(s)']['median'] / (12 * one):.2f}")
     print(f"load average after: {os.getloadavg()}")
     with open(os.path.join(OUT, "bench_raster.json"), "w") as handle:
         json.dump(results, handle, indent=1)

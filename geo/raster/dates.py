@@ -3,6 +3,10 @@
 import datetime
 import os
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import rasterio.io
 
 # YYYY-MM-DD, YYYY:MM:DD (TIFF) or YYYYMMDD, not inside a longer run of digits.
 _DATE = re.compile(r"(?<!\d)(\d{4})([-:_]?)(\d{2})\2(\d{2})(?!\d)")
@@ -34,7 +38,7 @@ def parse_date(text: str) -> datetime.date | None:
     return None
 
 
-def raster_date(dataset) -> datetime.date | None:
+def raster_date(dataset: "rasterio.io.DatasetReader") -> datetime.date | None:
     """The date the raster shows, or None when nothing says.
 
     Looked for in this order: the acquisition time tag (``ACQUISITIONDATETIME``,

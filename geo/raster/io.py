@@ -6,6 +6,7 @@ ask for a window, and GDAL's block cache is bounded while they work (see
 :func:`bounded_env`).
 """
 
+import datetime
 import math
 import os
 from contextlib import contextmanager
@@ -19,6 +20,10 @@ from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
 from geo.errors import RasterError
+from geo.raster.dates import raster_date
+
+#: What the raster functions accept: a path (opened and closed by them) or an open dataset.
+RasterLike = str | os.PathLike | rasterio.io.DatasetReader
 
 #: Largest width or height accepted (a 5 km orthomosaic at 0.5 cm is 1e6 px).
 MAX_SIDE = 1_000_000
@@ -33,7 +38,7 @@ _DEGREE_SIZED_PIXEL = 0.01
 
 @dataclass(frozen=True)
 class RasterInfo:
-    """What a raster is: size, grid, CRS, nodata, overviews, footprint in WGS84."""
+    """What a raster is: size, grid, CRS, nodata, overviews, footprint in WGS84, date."""
 
     name: str
     width: int
@@ -48,6 +53,7 @@ class RasterInfo:
     has_mask: bool
     block_shape: tuple[int, int]
     overviews: tuple[int, ...]
+    date: datetime.date | None
 
 
 def bounded_env():
@@ -255,11 +261,13 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
     >>> from rasterio.transform import from_origin
     >>> profile = dict(driver="GTiff", width=30, height=20, count=1, dtype="uint8", nodata=255,
     ...                crs="EPSG:32651", transform=from_origin(220000, 3030000, 10, 10))
-    >>> with MemoryFile() as memory:
+    >>> with MemoryFile(filename="classes_20240815.tif") as memory:
     ...     with memory.open(**profile) as ds:
     ...         info = raster_info(ds)
     >>> info.crs, info.resolution, info.nodata, info.bounds
     ('EPSG:32651', (10.0, 10.0), 255.0, (220000.0, 3029800.0, 220300.0, 3030000.0))
+    >>> info.date
+    datetime.date(2024, 8, 15)
     """
     crs = raster_crs(dataset)
     code = crs.to_epsg()
@@ -277,6 +285,7 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
         has_mask=has_mask(dataset, band),
         block_shape=tuple(dataset.block_shapes[band - 1]),
         overviews=tuple(dataset.overviews(band)),
+        date=raster_date(dataset),
     )
 
 
@@ -332,11 +341,29 @@ def no_data(dataset, band: int, window: Window, values: np.ndarray) -> np.ndarra
     return missing
 
 
-def read_window(dataset, window: Window, *, band: int = 1, scaled: bool = False):
+def read_window(
+    dataset, window: Window, *, band: int = 1, scaled: bool = False
+) -> np.ndarray | np.ma.MaskedArray:
     """Pixels of ``window``: a plain array, or a masked one where pixels hold no data.
 
     No data as in :func:`no_data`. With ``scaled`` the band's scale and
     offset are applied (float64).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rasterio.io import MemoryFile
+    >>> from rasterio.transform import from_origin
+    >>> profile = dict(driver="GTiff", width=3, height=1, count=1, dtype="int16", nodata=-1,
+    ...                crs="EPSG:32651", transform=from_origin(220000, 3030000, 10, 10))
+    >>> with MemoryFile() as memory:
+    ...     with memory.open(**profile) as ds:
+    ...         ds.write(np.array([[5000, -1, 7000]], dtype="int16"), 1)
+    ...         ds.scales = (0.0001,)
+    ...     with memory.open() as ds:
+    ...         pixels = read_window(ds, Window(0, 0, 3, 1), scaled=True)
+    >>> pixels.round(4).tolist()
+    [[0.5, None, 0.7]]
     """
     values = dataset.read(band, window=window)
     missing = no_data(dataset, band, window, values)

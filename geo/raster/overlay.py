@@ -26,7 +26,7 @@ from rasterio.warp import calculate_default_transform, reproject
 
 from geo.errors import RasterError
 from geo.raster.classes import class_colours, normalize_colour, parse_classes
-from geo.raster.io import bounded_env, opened
+from geo.raster.io import RasterLike, bounded_env, opened
 
 #: Red-yellow-green ramp (ColorBrewer RdYlGn), low to high, for index rasters.
 DEFAULT_RAMP = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
@@ -109,7 +109,7 @@ def _png(rgba):
 
 
 def overlay_image(
-    raster,
+    raster: RasterLike,
     *,
     classes: str | Mapping | None = None,
     colours: Mapping | None = None,

@@ -31,6 +31,7 @@ instead.
 """
 
 import math
+from collections.abc import Mapping
 
 import exactextract
 import geopandas
@@ -47,7 +48,15 @@ from rasterio.windows import Window
 from geo.area import M2_PER_MU, area_m2
 from geo.errors import CRSError, RasterError
 from geo.raster.classes import parse_classes
-from geo.raster.io import bounded_env, dataset_name, no_data, opened, pixel_window, raster_crs
+from geo.raster.io import (
+    RasterLike,
+    bounded_env,
+    dataset_name,
+    no_data,
+    opened,
+    pixel_window,
+    raster_crs,
+)
 
 # Cells per strip in raster-sequential reading (several block rows of a tile).
 _STRIP_CELLS = 8_000_000
@@ -332,7 +341,11 @@ def _cell_area(dataset):
 
 
 def class_stats(
-    raster, plots: geopandas.GeoDataFrame, classes=None, *, band: int = 1
+    raster: RasterLike,
+    plots: geopandas.GeoDataFrame,
+    classes: str | Mapping | None = None,
+    *,
+    band: int = 1,
 ) -> pd.DataFrame:
     """Area and share of each class of a classified raster in each plot.
 
@@ -449,7 +462,11 @@ def class_stats(
 
 
 def value_stats(
-    raster, plots: geopandas.GeoDataFrame, *, band: int = 1, threshold: float | None = None
+    raster: RasterLike,
+    plots: geopandas.GeoDataFrame,
+    *,
+    band: int = 1,
+    threshold: float | None = None,
 ) -> pd.DataFrame:
     """Coverage-weighted statistics of a continuous raster (an index such as NDVI) per plot.
 
