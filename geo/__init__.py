@@ -1,4 +1,8 @@
-"""Pure geometry for hailin: CRS handling, GCJ-02, ellipsoidal areas, the sites."""
+"""Pure geometry for hailin: CRS handling, GCJ-02, ellipsoidal areas, the sites.
+
+Raster statistics live in :mod:`geo.raster`, imported on its own so that
+``import geo`` does not load GDAL.
+"""
 
 import logging
 
@@ -14,7 +18,7 @@ from geo.crs import (
     to_wgs84_geometries,
     wgs84_to_gcj02_geometries,
 )
-from geo.errors import CRSError, GeometryError, HailinError, SiteError
+from geo.errors import CRSError, GeometryError, HailinError, RasterError, SiteError
 from geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
 from geo.sites import KNOWN_SITES, load_sites, normalize_sites
 
@@ -29,6 +33,7 @@ __all__ = [
     "GeometryError",
     "HailinError",
     "InvalidGeometryWarning",
+    "RasterError",
     "SiteError",
     "area",
     "area_m2",

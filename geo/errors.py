@@ -19,3 +19,7 @@ class GeometryError(HailinError, ValueError):
 
 class SiteError(HailinError, ValueError):
     """A reserve boundary file that cannot serve as the site registry."""
+
+
+class RasterError(HailinError, ValueError):
+    """A raster that cannot be read or whose georeferencing cannot be right."""
