@@ -161,6 +161,7 @@ def main(output=None):
     }
     print(json.dumps(table, ensure_ascii=False, indent=2))
     if output:
+        pathlib.Path(output).parent.mkdir(parents=True, exist_ok=True)
         pathlib.Path(output).write_text(
             json.dumps({"table": table, "cases": results}, ensure_ascii=False, indent=2)
         )
