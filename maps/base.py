@@ -6,7 +6,7 @@ import folium.plugins
 from layers.page import LayerControl, PageElement, check_page, html_text
 from layers.text import text
 from maps.assets import pin_assets
-from maps.basemaps import FILE, BasemapLayer, basemap_layer, offered, resolve
+from maps.basemaps import FILE, BasemapLayer, basemap_layer, checked_key, offered, resolve
 from maps.frame import MEASURE_LOCALE, Frame, words
 from maps.tilefiles import open_tile_file, select_tiles
 
@@ -70,6 +70,7 @@ def new_map(
     ``basemap_file`` (MBTiles or PMTiles) at ``zooms`` ("10-16") carried along."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang should be 'zh' or 'en', got {lang!r}")
+    tianditu_key = checked_key(tianditu_key)
     shown = resolve(basemap, lang, tianditu_key, basemap_file is not None)
     fmap = pin_assets(folium.Map(tiles=None, control_scale=True, prefer_canvas=False))
     fmap.add_child(Frame(lang))

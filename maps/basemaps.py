@@ -19,7 +19,7 @@ import folium
 
 from layers.page import PageParts, js_value
 from maps.errors import MapError
-from surveys.settings import TIANDITU_KEY_PATTERN, tianditu_key_problem
+from surveys.settings import tianditu_key_problem
 
 TIANDITU_ENV = "TIANDITU_KEY"
 KEY_HELP = "a free browser key from https://console.tianditu.gov.cn"
@@ -185,6 +185,22 @@ def tianditu_key(settings=None, environ=None):
     return getattr(settings, "tianditu_key", None) or None
 
 
+def checked_key(key):
+    """``key`` if it can be a Tianditu key, ``None`` for none; else :class:`MapError`.
+
+    Examples
+    --------
+    >>> checked_key("") is None
+    True
+    """
+    if not key:
+        return None
+    problem = tianditu_key_problem(key)
+    if problem:
+        raise MapError(f"tianditu_key {problem}")
+    return key
+
+
 def resolve(name, lang="zh", tianditu_key=None, has_file=False):
     """The basemap ``name`` stands for (aliases followed); ``None`` picks the
     default: the basemap file, else Tianditu with a key, else Gaode on a zh map
@@ -234,7 +250,5 @@ class BasemapLayer(PageParts, folium.map.Layer):
 
 def basemap_layer(name, lang="zh", key=None, *, show=False):
     """The :class:`BasemapLayer` of basemap ``name``."""
-    if TIANDITU_KEY_PATTERN.fullmatch(key or "") is None:
-        key = None
     basemap = BASEMAPS[name]
     return BasemapLayer(basemap.label[lang], basemap.datum, basemap.tiles(lang, key), show=show)

@@ -24,6 +24,7 @@ import os
 import pathlib
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -107,22 +108,35 @@ def _ends_with(name, path):
 
 
 def _get(url, limit, timeout):
+    """The body at ``url``: at most ``limit`` bytes, ``timeout`` seconds per
+    read and ten times that in all (a server sending a byte a minute is cut off)."""
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise AssetError(f"refusing to download {url!r}: only http and https")
     request = urllib.request.Request(
         url, headers={"Accept": "application/json, application/octet-stream;q=0.9"}
     )
+    deadline = time.monotonic() + 10 * timeout
+    chunks, size = [], 0
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read(limit + 1)
+            while size <= limit:
+                chunk = response.read(1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if time.monotonic() > deadline:
+                    raise AssetError(f"{url}: still downloading after {10 * timeout} s, given up")
     except urllib.error.HTTPError as error:
         raise AssetError(f"{url}: HTTP {error.code} {error.reason}") from error
+    except AssetError:
+        raise
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise AssetError(f"cannot download {url}: {reason}") from error
-    if len(data) > limit:
+    if size > limit:
         raise AssetError(f"{url}: more than {limit:,} bytes, refused")
-    return data
+    return b"".join(chunks)
 
 
 def _integrity(data):

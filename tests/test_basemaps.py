@@ -63,6 +63,8 @@ def test_tianditu_key_from_settings_or_the_environment():
         tianditu_key(settings, {"TIANDITU_KEY": "short"})
     assert "# tianditu_key" in TEMPLATE.format(language="zh")
     assert parse_settings(TEMPLATE.format(language="zh")).tianditu_key is None
+    with pytest.raises(MapError, match="tianditu_key should be 16 to 64 letters or digits"):
+        overview_map(load_sites(), tianditu_key=KEY + "&callback=steal")
 
 
 def test_tianditu_urls_carry_the_key_and_never_appear_without_one(tmp_path):

@@ -1,5 +1,6 @@
 """MBTiles and PMTiles basemap files: read within bounds, refused with a message."""
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -72,6 +73,21 @@ def test_the_offline_map_carries_the_tiles(tmp_path, tiles, asset_cache):
     index = json.loads(text.split('"index":', 1)[1].split("}", 1)[0] + "}")
     assert {key.split("/")[0] for key in index} == {"11", "12"}
     assert text.count("data:image/png;base64,") >= 4
+
+
+def test_file_names_and_attributions_stay_text(tmp_path, tiles):
+    hostile = "<img src=x onerror=alert(1)>"
+    path = write_mbtiles(tmp_path / f"{hostile}.mbtiles", tiles, {"attribution": hostile})
+    fmap = overview_map(load_sites(), lang="zh", basemap_file=path, zooms="12-12")
+    text = save_map(fmap, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert hostile not in text
+    strings = set()
+    for literal in re.findall(r'"((?:[^"\\]|\\.)*)"', text):
+        with contextlib.suppress(ValueError):
+            strings.add(json.loads(f'"{literal}"'))
+    # Leaflet writes layer names and attributions as HTML: they arrive escaped.
+    escaped = "&lt;img src=x onerror=alert(1)&gt;"
+    assert f"离线底图 ({escaped}.mbtiles)" in strings and escaped in strings
 
 
 def test_zooms():

@@ -76,14 +76,12 @@ def map_command(ctx, kind, output, lang, basemap, offline, assets_dir, basemap_f
         zooms=zooms,
     )
     save_map(fmap, path, offline=offline, assets=assets_dir)
-    how = (
-        "offline, self-contained"
-        if offline
-        else f"assets in {assets_dir}"
-        if assets_dir
-        else "scripts from jsDelivr"
-    )
-    click.echo(f"{kind} map written to {path} ({how}, {os.path.getsize(path) / 1e6:.2f} MB)")
+    how = ""
+    if offline:
+        how = f" (offline, self-contained: {os.path.getsize(path) / 1e6:.2f} MB)"
+    elif assets_dir:
+        how = f" (scripts and styles in {assets_dir})"
+    click.echo(f"{kind} map written to {path}{how}")
 
 
 __all__ = ["map_command"]
