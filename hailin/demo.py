@@ -4,7 +4,9 @@ import os
 import shutil
 
 from hailin.demo_data import demo_plots, write_demo_patrols, write_demo_plots
-from maps import MAPS, MapData
+from maps import MAPS, MapData, save_map
+from maps.assets import cache_dir, fill_hint, missing_assets
+from maps.basemaps import tianditu_key
 from surveys.errors import WorkspaceError
 from surveys.settings import SETTINGS_FILE
 from surveys.workspace import STORE_FILE, Workspace
@@ -60,8 +62,16 @@ def build_demo(directory, lang="zh", force=False):
         ws.export_ledger(path, lang)
         outputs[f"ledger ({suffix})"] = path
     data = MapData.from_workspace(ws)
+    # Offline (self-contained) maps when the asset cache is filled, else online ones.
+    offline = not missing_assets()
+    key = tianditu_key(ws.settings)
     for name, draw in MAPS.items():
         path = os.path.join(ws.out_dir, f"{name}.html")
-        draw(data, lang=lang).save(path)
+        save_map(draw(data, lang=lang, tianditu_key=key), path, offline=offline)
         outputs[f"{name} map"] = path
+    outputs["maps"] = (
+        f"offline: scripts inlined from {cache_dir()}"
+        if offline
+        else f"online: scripts from jsDelivr; for maps that open with no network, {fill_hint()}"
+    )
     return ws, outputs

@@ -2,8 +2,10 @@
 
 import logging
 
-from maps.base import BASEMAPS, new_map
+from maps.base import new_map
+from maps.basemaps import BASEMAPS
 from maps.data import MapData
+from maps.output import save_map
 from maps.programme import clearance_map, overview_map, restoration_map
 
 MAPS = {"clearance": clearance_map, "restoration": restoration_map, "overview": overview_map}
@@ -16,6 +18,7 @@ __all__ = [
     "new_map",
     "overview_map",
     "restoration_map",
+    "save_map",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -2,40 +2,96 @@
 
 import folium
 import folium.plugins
-import xyzservices.providers as providers
 
 from layers.page import LayerControl, PageElement, check_page, html_text
 from layers.text import text
 from maps.assets import pin_assets
-
-BASEMAPS = {
-    "osm": providers.OpenStreetMap.Mapnik,
-    "imagery": providers.Esri.WorldImagery,
-}
+from maps.basemaps import FILE, BasemapLayer, basemap_layer, checked_key, offered, resolve
+from maps.frame import MEASURE_LOCALE, Frame, words
+from maps.tilefiles import open_tile_file, select_tiles
 
 
-def new_map(bounds, lang="zh", basemap="osm"):
-    """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy) with basemaps."""
-    if basemap not in BASEMAPS:
-        raise ValueError(f"basemap should be one of {sorted(BASEMAPS)}, got {basemap!r}")
+class FileBasemapLayer(BasemapLayer):
+    """The basemap drawn from an MBTiles or PMTiles file: its tiles travel with
+    the page (``data:`` URIs), or lie beside it once :func:`maps.output.save_map`
+    has written them there (``tile_urls``)."""
+
+    def __init__(self, label, tiles, *, show=False):
+        super().__init__(html_text(label), "wgs84", [], show=show)
+        self._name = "FileBasemapLayer"
+        self.tile_set = tiles
+        self.tile_urls = None
+
+    def tile_specs(self):
+        tiles = self.tile_set
+        first, last = tiles.zooms
+        # Below minZoom the layer draws nothing: Leaflet walks every tile of the
+        # view at minNativeZoom, which from a world view would never end.
+        options = {
+            "minZoom": max(0, first - 2),
+            "minNativeZoom": first,
+            "maxNativeZoom": last,
+            "maxZoom": 20,
+        }
+        if tiles.attribution:
+            options["attribution"] = html_text(tiles.attribution)
+        return [
+            {
+                "embedded": True,
+                "index": tiles.index,
+                "tiles": self.tile_urls or tiles.data_uris(),
+                "bounds": tiles.bounds,
+                "options": options,
+            }
+        ]
+
+
+def file_basemap(path, bounds, zooms=None, lang="zh", *, show=True):
+    """A :class:`FileBasemapLayer` of the tiles of ``path`` covering ``bounds`` at ``zooms``."""
+    with open_tile_file(path) as tile_file:
+        tiles = select_tiles(tile_file, bounds, zooms)
+    label = f"{words(lang)['offline_basemap']} ({tiles.source})"
+    return FileBasemapLayer(label, tiles, show=show)
+
+
+def new_map(
+    bounds,
+    lang="zh",
+    basemap=None,
+    *,
+    tianditu_key=None,
+    basemap_file=None,
+    zooms=None,
+):
+    """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy) with its
+    basemaps (``basemap`` shown: a name of :data:`maps.basemaps.BASEMAPS`,
+    ``"file"``, or ``None`` for the default, see :func:`maps.basemaps.resolve`),
+    Tianditu among them given ``tianditu_key``, and the tiles of
+    ``basemap_file`` (MBTiles or PMTiles) at ``zooms`` ("10-16") carried along."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang should be 'zh' or 'en', got {lang!r}")
+    tianditu_key = checked_key(tianditu_key)
+    shown = resolve(basemap, lang, tianditu_key, basemap_file is not None)
     fmap = pin_assets(folium.Map(tiles=None, control_scale=True, prefer_canvas=False))
-    order = [basemap] + [name for name in BASEMAPS if name != basemap]
-    for name in order:
-        provider = BASEMAPS[name]
-        folium.TileLayer(
-            tiles=provider.build_url(),
-            attr=provider.html_attribution,
-            name=provider.name,
-            max_zoom=provider.get("max_zoom", 19),
-            overlay=False,
-            control=True,
-            show=name == basemap,
-        ).add_to(fmap)
+    fmap.add_child(Frame(lang))
+    # The view first, so that no basemap starts loading tiles of the whole world.
     minx, miny, maxx, maxy = bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    pin_assets(folium.plugins.Fullscreen()).add_to(fmap)
+    if basemap_file is not None:
+        file_basemap(basemap_file, bounds, zooms, lang, show=shown == FILE).add_to(fmap)
+    for choice in offered(tianditu_key):
+        basemap_layer(choice.name, lang, tianditu_key, show=choice.name == shown).add_to(fmap)
+    said = words(lang)
+    pin_assets(
+        folium.plugins.Fullscreen(title=said["fullscreen"], title_cancel=said["exit_fullscreen"])
+    ).add_to(fmap)
     measure = folium.plugins.MeasureControl(
-        primary_length_unit="meters", primary_area_unit="sqmeters"
+        primary_length_unit="meters",
+        secondary_length_unit="kilometers",
+        primary_area_unit="sqmeters",
+        secondary_area_unit="mu",
+        units={"mu": {"factor": 15 / 10000, "display": said["mu"], "decimals": 2}},
+        localization=MEASURE_LOCALE[lang],
     )
     pin_assets(measure).add_to(fmap)
     return fmap

@@ -89,9 +89,12 @@ def _restoration_panel(data, lang):
     )
 
 
-def clearance_map(data, lang="zh", basemap="osm"):
-    """Clearance plots by ledger status over time, regrowth findings, new patches."""
-    fmap = new_map(_bounds(data.sites, data.clearance), lang=lang, basemap=basemap)
+def clearance_map(data, lang="zh", basemap=None, **frame):
+    """Clearance plots by ledger status over time, regrowth findings, new patches.
+
+    ``basemap`` and ``frame`` (tianditu_key, basemap_file, zooms) go to
+    :func:`maps.base.new_map`; the restoration and overview maps take them too."""
+    fmap = new_map(_bounds(data.sites, data.clearance), lang=lang, basemap=basemap, **frame)
     legend = []
     _add(fmap, sites_layer(data.sites, lang), legend)
     plots = _add(
@@ -117,9 +120,9 @@ def clearance_map(data, lang="zh", basemap="osm"):
     return finish(fmap, legend, lang)
 
 
-def restoration_map(data, lang="zh", basemap="osm"):
+def restoration_map(data, lang="zh", basemap=None, **frame):
     """Restoration plots by planting year, with survival."""
-    fmap = new_map(_bounds(data.sites, data.restoration), lang=lang, basemap=basemap)
+    fmap = new_map(_bounds(data.sites, data.restoration), lang=lang, basemap=basemap, **frame)
     legend = []
     _add(fmap, sites_layer(data.sites, lang), legend)
     plots = _add(
@@ -142,15 +145,15 @@ def restoration_map(data, lang="zh", basemap="osm"):
     return finish(fmap, legend, lang)
 
 
-def overview_map(data, lang="zh", basemap="osm"):
+def overview_map(data, lang="zh", basemap=None, **frame):
     """The reserves with everything on them; given only a sites frame, the reserves."""
     if isinstance(data, geopandas.GeoDataFrame):
-        fmap = new_map(data.total_bounds, lang=lang, basemap=basemap)
+        fmap = new_map(data.total_bounds, lang=lang, basemap=basemap, **frame)
         legend = []
         _add(fmap, sites_layer(data, lang), legend)
         return finish(fmap, legend, lang)
     fmap = new_map(
-        _bounds(data.sites, data.clearance, data.restoration), lang=lang, basemap=basemap
+        _bounds(data.sites, data.clearance, data.restoration), lang=lang, basemap=basemap, **frame
     )
     legend = []
     _add(fmap, sites_layer(data.sites, lang), legend)

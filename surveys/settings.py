@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import difflib
 import math
+import re
 import tomllib
 import zoneinfo
 
@@ -53,11 +54,35 @@ max_distance_km = 30
 earliest_date = 1990-01-01
 # Rows dated after this day are refused too; without it, after tomorrow.
 # latest_date = 2030-12-31
+
+[maps]
+# Tianditu (天地图) key for the Tianditu basemaps: a browser key from
+# https://console.tianditu.gov.cn (letters and digits). Without it (or $TIANDITU_KEY)
+# the maps offer Gaode, OpenStreetMap and Esri basemaps only. The key is written into
+# every map file that offers Tianditu.
+# tianditu_key = ""
 """
 
 # Dates a setting may name: inside what a timestamp can hold, with room to spare.
 _FIRST_DATE = datetime.date(1900, 1, 1)
 _LAST_DATE = datetime.date(2200, 12, 31)
+# A Tianditu key goes into tile URLs: letters and digits only (keys are 32 hex digits).
+TIANDITU_KEY_PATTERN = re.compile("[0-9A-Za-z]{16,64}")
+
+
+def tianditu_key_problem(key):
+    """What is wrong with a Tianditu key, or ``None``.
+
+    Examples
+    --------
+    >>> tianditu_key_problem("0123456789abcdef0123456789abcdef") is None
+    True
+    >>> tianditu_key_problem("abc&x=1")
+    'should be 16 to 64 letters or digits, as Tianditu gives them'
+    """
+    if TIANDITU_KEY_PATTERN.fullmatch(key) is None:
+        return "should be 16 to 64 letters or digits, as Tianditu gives them"
+    return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +99,7 @@ class Settings:
     max_distance_km: float = 30.0
     earliest_date: datetime.date = datetime.date(1990, 1, 1)
     latest_date: datetime.date | None = None  # None: tomorrow, whenever it is read
+    tianditu_key: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,6 +146,7 @@ _KEYS = {
     ("import", "max_distance_km"): _Key("max_distance_km", float, 0, 2000, True, "km"),
     ("import", "earliest_date"): _Key("earliest_date", datetime.date, _FIRST_DATE, _LAST_DATE),
     ("import", "latest_date"): _Key("latest_date", datetime.date, _FIRST_DATE, _LAST_DATE),
+    ("maps", "tianditu_key"): _Key("tianditu_key", str),
 }
 _TABLES = {path[0] for path in _KEYS if len(path) > 1}
 
@@ -255,6 +282,11 @@ def parse_settings(text, *, source=SETTINGS_FILE):
         if node is None:
             continue
         values[key.field] = _checked(".".join(path), key, node, source)
+    if values.get("tianditu_key") is not None:
+        values["tianditu_key"] = values["tianditu_key"].strip() or None
+        problem = values["tianditu_key"] and tianditu_key_problem(values["tianditu_key"])
+        if problem:
+            raise SettingsError(f"{source}: maps.tianditu_key {problem}")
     settings = Settings(**values)
     if settings.language not in LANGUAGES:
         raise SettingsError(f"{source}: language should be 'zh' or 'en', got {settings.language!r}")

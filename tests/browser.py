@@ -12,7 +12,10 @@ CHROMIUM = "/usr/bin/chromium"
 _NPM_URL = re.compile(
     r"^https://cdn\.jsdelivr\.net/npm/(?P<package>(@[^/]+/)?[^@/]+)@[^/]+/(?P<path>[^?#]+)"
 )
-_TILE_URL = re.compile(r"tile\.openstreetmap\.org|arcgisonline\.com|/tile/|/\d+/\d+/\d+\.png")
+_TILE_URL = re.compile(
+    r"tile\.openstreetmap\.org|arcgisonline\.com|is\.autonavi\.com/appmaptile|"
+    r"tianditu\.gov\.cn/\w+_w/wmts|/tile/|/\d+/\d+/\d+\.png"
+)
 
 
 def _grey_tile():
@@ -46,21 +49,36 @@ class Session:
         self.console_errors = []
         self.page_errors = []
         self.refused = []
+        self.refused_kinds = []
         self.served = []
+        self.tiles = []
         self.dialogs = []
 
 
-def _route(session):
+def _route(session, network=True):
     def handle(route):
         url = route.request.url
+        if not network:  # an offline map: nothing but its own file may load
+            if url.startswith(("file://", "data:", "about:")):
+                return route.continue_()
+            session.refused.append(url)
+            session.refused_kinds.append(route.request.resource_type)
+            return route.abort()
         match = _NPM_URL.match(url)
         if match:
             path = ROOT / match["package"] / match["path"]
             if path.is_file():
                 session.served.append(url)
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return route.fulfill(status=200, body=path.read_bytes(), content_type=kind)
+                # The maps load CDN files with integrity hashes (CORS requests).
+                return route.fulfill(
+                    status=200,
+                    body=path.read_bytes(),
+                    content_type=kind,
+                    headers={"Access-Control-Allow-Origin": "*"},
+                )
         if _TILE_URL.search(url):
+            session.tiles.append(url)
             return route.fulfill(status=200, body=_BLANK_TILE, content_type="image/png")
         if url.startswith(("file://", "data:", "about:")):
             return route.continue_()
@@ -71,8 +89,11 @@ def _route(session):
 
 
 @contextlib.contextmanager
-def open_map(path, viewport=(1280, 800)):
-    """Yield a :class:`Session` on ``path`` (an HTML file) once the page has loaded."""
+def open_map(path, viewport=(1280, 800), network=True):
+    """Yield a :class:`Session` on ``path`` (an HTML file) once the page has loaded.
+
+    With ``network=False`` every request but for the file itself (and
+    ``data:`` URIs) is refused and recorded: no CDN, no tiles."""
     from playwright.sync_api import sync_playwright
 
     if not pathlib.Path(CHROMIUM).exists():
@@ -100,7 +121,7 @@ def open_map(path, viewport=(1280, 800)):
             )
             page.on("pageerror", lambda e: session.page_errors.append(str(e)))
             page.on("dialog", lambda d: (session.dialogs.append(d.message), d.dismiss()))
-            page.route("**/*", _route(session))
+            page.route("**/*", _route(session, network))
             page.goto(pathlib.Path(path).resolve().as_uri())
             page.wait_for_load_state("load")
             page.wait_for_function("() => document.querySelector('.leaflet-container') !== null")

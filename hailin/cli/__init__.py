@@ -3,6 +3,7 @@
 import click
 
 from hailin.cli.area import area_command
+from hailin.cli.assets import assets_group
 from hailin.cli.demo import demo_command
 from hailin.cli.imports import import_command
 from hailin.cli.init import init_command
@@ -40,6 +41,7 @@ for command in (
     progress_command,
     map_command,
     area_command,
+    assets_group,
 ):
     main.add_command(command)
 

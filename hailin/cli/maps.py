@@ -4,8 +4,11 @@ import os
 
 import click
 
-from hailin.cli.common import reports_errors, workspace
-from maps import BASEMAPS, MAPS, MapData
+from hailin.cli.common import EXIT_USAGE, fail, reports_errors, workspace
+from maps import MAPS, MapData, save_map
+from maps.assets import require_assets
+from maps.basemaps import basemap_names, resolve, tianditu_key
+from maps.errors import MapError
 
 
 @click.command("map")
@@ -17,14 +20,68 @@ from maps import BASEMAPS, MAPS, MapData
     help="HTML file to write (default: out/KIND.html in the workspace).",
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language (default: hailin.toml).")
-@click.option("--basemap", type=click.Choice(sorted(BASEMAPS)), default="osm", show_default=True)
+@click.option(
+    "--basemap",
+    type=click.Choice(basemap_names()),
+    help="Basemap shown first (default: the basemap file, else Tianditu with a key, "
+    "else Gaode on a zh map, OpenStreetMap on an en map).",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="One self-contained HTML file: scripts, styles and icons inlined (needs "
+    "`hailin assets fetch` once).",
+)
+@click.option(
+    "--assets",
+    "assets_dir",
+    type=click.Path(file_okay=False),
+    help="Copy the scripts and styles into DIR and link them from there (for a server "
+    "or a shared drive).",
+)
+@click.option(
+    "--basemap-file",
+    type=click.Path(dir_okay=False),
+    help="An MBTiles or PMTiles file of raster tiles drawn as a basemap with no network.",
+)
+@click.option(
+    "--zooms",
+    metavar="FIRST-LAST",
+    help="Zoom levels of --basemap-file the map carries, e.g. 10-16 (default: all of the file's).",
+)
 @click.pass_context
 @reports_errors
-def map_command(ctx, kind, output, lang, basemap):
+def map_command(ctx, kind, output, lang, basemap, offline, assets_dir, basemap_file, zooms):
     """Write an interactive map of clearance, restoration or the whole programme."""
+    if offline and assets_dir:
+        fail("--offline and --assets exclude each other: choose one", EXIT_USAGE)
+    if zooms and not basemap_file:
+        fail("--zooms needs --basemap-file", EXIT_USAGE)
     ws = workspace(ctx)
+    lang = lang or ws.settings.language
+    try:
+        key = tianditu_key(ws.settings)
+        resolve(basemap, lang, key, basemap_file is not None)
+    except MapError as error:
+        fail(str(error), EXIT_USAGE)
+    if offline or assets_dir:
+        require_assets()  # before the data is read: the one-line message at once
     path = output or os.path.join(ws.out_dir, f"{kind}.html")
-    MAPS[kind](MapData.from_workspace(ws), lang=lang or ws.settings.language, basemap=basemap).save(
-        path
+    fmap = MAPS[kind](
+        MapData.from_workspace(ws),
+        lang=lang,
+        basemap=basemap,
+        tianditu_key=key,
+        basemap_file=basemap_file,
+        zooms=zooms,
     )
-    click.echo(f"{kind} map written to {path}")
+    save_map(fmap, path, offline=offline, assets=assets_dir)
+    how = ""
+    if offline:
+        how = f" (offline, self-contained: {os.path.getsize(path) / 1e6:.2f} MB)"
+    elif assets_dir:
+        how = f" (scripts and styles in {assets_dir})"
+    click.echo(f"{kind} map written to {path}{how}")
+
+
+__all__ = ["map_command"]

@@ -1,0 +1,19 @@
+"""Errors the maps raise; each is a :class:`geo.errors.HailinError`."""
+
+from geo.errors import HailinError
+
+
+class MapError(HailinError, ValueError):
+    """A map that cannot be drawn as asked (an unknown or unusable basemap)."""
+
+
+class AssetError(HailinError, OSError):
+    """Map scripts or stylesheets that cannot be fetched, verified or found."""
+
+
+class AssetsMissing(AssetError):
+    """The asset cache lacks files a map written without the CDN needs."""
+
+
+class TileFileError(HailinError, ValueError):
+    """An MBTiles or PMTiles basemap file that cannot be read or drawn."""
