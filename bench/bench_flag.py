@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.ingest import SURVEYS_LAYER, ensure_layers, plots_layer
-from surveys.ledger import LedgerRules, build_ledger
-from surveys.plots import PLOT_COLUMNS
-from surveys.recurrence import detect
-from surveys.schema import KINDS
+from surveys.io.layout import SURVEYS_LAYER, ensure_layers, plots_layer
+from surveys.ledger.cases import LedgerRules, build_ledger
+from surveys.ledger.detections import detect
+from surveys.schema import KINDS, PLOT_COLUMNS
 from surveys.workspace import Workspace
 
 # A 30 km square around Shacheng Bay.

@@ -6,8 +6,9 @@ import shutil
 from hailin.demo_data import demo_plots, write_demo_patrols, write_demo_plots
 from maps import MAPS, MapData
 from surveys.errors import WorkspaceError
+from surveys.paths import STORE_FILE
 from surveys.settings import SETTINGS_FILE
-from surveys.workspace import STORE_FILE, Workspace
+from surveys.workspace import Workspace
 
 _DEMO_ENTRIES = (SETTINGS_FILE, STORE_FILE, "uploads", "out", "patrol-files", "plot-files")
 

@@ -3,13 +3,12 @@
 import dataclasses
 
 import geopandas
-import numpy as np
 import pandas as pd
-import shapely
 
-from surveys.ledger import LedgerRules, build_ledger
-from surveys.progress import Progress, restoration_progress
-from surveys.recurrence import detect
+from geo.overlay import records_per_plot
+from surveys.ledger.cases import LedgerRules, build_ledger
+from surveys.ledger.detections import detect
+from surveys.ledger.progress import Progress, restoration_progress
 
 
 @dataclasses.dataclass
@@ -93,15 +92,3 @@ def cleared_by_month(clearance):
     )
     frame["cumulative_mu"] = frame["area_mu"].cumsum()
     return frame
-
-
-def records_per_plot(surveys, plots):
-    """{plot_id: number of patrol records inside the plot}."""
-    if len(surveys) == 0 or len(plots) == 0:
-        return {}
-    tree = shapely.STRtree(np.asarray(plots.geometry.values, dtype=object))
-    _record, plot = tree.query(
-        np.asarray(surveys.geometry.values, dtype=object), predicate="intersects"
-    )
-    counts = np.bincount(plot, minlength=len(plots))
-    return dict(zip(plots["plot_id"], counts.tolist(), strict=True))

@@ -2,6 +2,7 @@
 
 import logging
 
+from surveys.check.options import ImportOptions
 from surveys.errors import (
     ExportError,
     SettingsError,
@@ -11,10 +12,9 @@ from surveys.errors import (
     WorkspaceError,
 )
 from surveys.files import read_file
-from surveys.normalize import ImportOptions
-from surveys.readers import read_raw, read_vector
+from surveys.io.sniff import read_raw, read_vector
+from surveys.io.store import Store
 from surveys.settings import Settings
-from surveys.store import Store
 from surveys.workspace import Workspace
 
 __all__ = [

@@ -38,3 +38,7 @@ class ExportError(HailinError, ValueError):
 
 class UploadError(HailinError, LookupError):
     """An upload id that matches no upload, several, or one withdrawn already."""
+
+
+class VocabularyError(HailinError, ValueError):
+    """A vocabulary, or a code of one, that hailin does not have."""

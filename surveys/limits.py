@@ -6,6 +6,9 @@ with modest memory, while the largest real patrol and plot files pass.
 """
 
 import dataclasses
+import time
+
+from surveys.errors import SurveyFileError
 
 _MIB = 1024 * 1024
 
@@ -126,3 +129,29 @@ def over_limit(found, limit):
     if found_text == limit_text:
         found_text, limit_text = f"{found:,} bytes", f"{limit:,} bytes"
     return f"{found_text} (limit {limit_text})"
+
+
+class Deadline:
+    """The time bound of one reader: ``check`` refuses the file once it has passed.
+
+    The time counted is the reading thread's processor time, so that one file
+    gets the same answer on a busy machine as on an idle one.
+
+    Examples
+    --------
+    >>> deadline = Deadline("patrol.csv", 30)
+    >>> deadline.check("row 2")  # well within the bound: nothing happens
+    """
+
+    def __init__(self, file, seconds):
+        self.file, self.seconds = file, seconds
+        self.started = time.thread_time()
+
+    def check(self, where):
+        spent = time.thread_time() - self.started
+        if spent > self.seconds:
+            raise SurveyFileError(
+                f"reading took {spent:.1f} s of processor time and had only reached "
+                f"{where} (limit {self.seconds:g} s)",
+                file=self.file,
+            )

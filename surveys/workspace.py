@@ -1,4 +1,10 @@
-"""A workspace folder: hailin.toml, the hailin.gpkg store, uploads/ and out/."""
+"""A workspace folder, and the one orchestrator of what hailin does with it.
+
+A workspace is hailin.toml (settings), hailin.gpkg (the store), uploads/ (raw
+files by content hash) and out/ (maps and exports). :class:`Workspace` runs
+every command: it calls the readers, checks, store and ledger functions with
+explicit arguments; nothing below it receives the workspace.
+"""
 
 import contextlib
 import os
@@ -6,44 +12,33 @@ import os
 import geopandas
 
 from geo.sites import load_sites, normalize_sites
+from surveys import ingest
+from surveys.check.options import ImportOptions
 from surveys.errors import WorkspaceError
-from surveys.exports import export_ledger
-from surveys.ingest import (
-    REJECT_KINDS,
-    REJECTS_LAYER,
-    SURVEYS_LAYER,
-    UPLOAD_KINDS,
-    UPLOADS_LAYER,
+from surveys.io.exports import export_ledger
+from surveys.io.layout import (
+    CASES_LAYER,
+    DERIVED_LAYERS,
+    DETECTIONS_LAYER,
+    PATCHES_LAYER,
+    SITES_LAYER,
     ensure_layers,
-    import_file,
-    plots_layer,
+    read_plots,
+    read_rejects,
+    read_sites,
+    read_surveys,
+    read_uploads,
 )
-from surveys.ledger import LEDGER_INPUT, LedgerRules, build_ledger, case_areas
-from surveys.logs import LOG_FILE
-from surveys.normalize import ImportOptions
-from surveys.plots import PLOT_COLUMNS
-from surveys.progress import clearance_progress, restoration_progress
-from surveys.readers import read_vector
-from surveys.recurrence import detect
-from surveys.schema import KINDS
-from surveys.settings import (
-    LANGUAGES,
-    MAX_SETTINGS_BYTES,
-    SETTINGS_FILE,
-    TEMPLATE,
-    parse_settings,
-)
-from surveys.store import WRITE_WAIT_S, Store
-from surveys.uploads import list_uploads, withdraw
+from surveys.io.sniff import read_vector
+from surveys.io.store import WRITE_WAIT_S, Store
+from surveys.io.uploads import list_uploads, withdraw
+from surveys.ledger.cases import LEDGER_INPUT, LedgerRules, build_ledger, case_areas
+from surveys.ledger.detections import detect
+from surveys.ledger.progress import clearance_progress, restoration_progress
+from surveys.paths import STORE_FILE, WorkspacePaths
+from surveys.settings import LANGUAGES, MAX_SETTINGS_BYTES, SETTINGS_FILE, TEMPLATE, parse_settings
 
-STORE_FILE = "hailin.gpkg"
 ENVIRONMENT_VARIABLE = "HAILIN_WORKSPACE"
-SITES_LAYER = "sites"
-DETECTIONS_LAYER = "detections"
-CASES_LAYER = "recurrence_cases"
-PATCHES_LAYER = "new_infestations"
-# Layers `flag` derives from the records; recomputed when an upload is withdrawn.
-DERIVED_LAYERS = (DETECTIONS_LAYER, CASES_LAYER, PATCHES_LAYER)
 
 
 class Workspace:
@@ -62,6 +57,7 @@ class Workspace:
 
     def __init__(self, root, /):
         self.root = os.path.abspath(root)
+        self.paths = WorkspacePaths(self.root)
         if not os.path.isfile(self.settings_path):
             raise WorkspaceError(
                 f"{self.root} is not a hailin workspace (no {SETTINGS_FILE}); "
@@ -75,24 +71,24 @@ class Workspace:
 
     @property
     def settings_path(self):
-        return os.path.join(self.root, SETTINGS_FILE)
+        return self.paths.settings
 
     @property
     def store_path(self):
-        return os.path.join(self.root, STORE_FILE)
+        return self.paths.store
 
     @property
     def uploads_dir(self):
-        return os.path.join(self.root, "uploads")
+        return self.paths.uploads
 
     @property
     def out_dir(self):
-        return os.path.join(self.root, "out")
+        return self.paths.out
 
     @property
     def log_path(self):
         """logs/hailin.log: where tracebacks of hailin bugs go."""
-        return os.path.join(self.root, LOG_FILE)
+        return self.paths.log
 
     @classmethod
     def create(cls, root, /, *, language="zh"):
@@ -129,14 +125,14 @@ class Workspace:
         with Store.open(self.store_path, write=write, wait=self.write_wait_s) as store:
             yield store
 
-    def _read(self, name, schema, spatial=False, **query):
-        """Layer ``name`` read-only; an empty frame of ``schema`` when not yet written."""
+    def _read(self, reader, *args, **kwargs):
+        """One layer read-only: ``reader(store, ...)`` of :mod:`surveys.io.layout`."""
         with self.store(write=False) as store:
-            return store.read(name, schema=schema, spatial=spatial, **query)
+            return reader(store, *args, **kwargs)
 
     def sites(self):
-        with self.store(write=False) as store:
-            return store.read(SITES_LAYER)
+        """The site registry (reserve polygons)."""
+        return self._read(read_sites)
 
     def import_sites(self, path, /):
         """Replace the site registry with the boundaries in ``path``."""
@@ -161,25 +157,29 @@ class Workspace:
         """Import one patrol file, or a plots file with kind="clearance" or
         "restoration" (flags: patrol_type, team, crs, sheet); see
         :func:`surveys.ingest.import_file`."""
-        options = self.import_options(**flags)
-        return import_file(
-            self, path, options, kind=kind, dry_run=dry_run, strict=strict, progress=progress
+        return ingest.import_file(
+            path,
+            self.import_options(**flags),
+            self.paths,
+            kind=kind,
+            dry_run=dry_run,
+            strict=strict,
+            progress=progress,
+            wait=self.write_wait_s,
         )
 
     def surveys(self, columns=None, where=None, parameters=()):
         """The accepted survey records (optionally some columns, or an SQL filter)."""
-        return self._read(
-            SURVEYS_LAYER, KINDS, True, columns=columns, where=where, parameters=parameters
-        )
+        return self._read(read_surveys, columns, where, parameters)
 
     def rejects(self):
         """Rejected rows with their reasons."""
-        return self._read(REJECTS_LAYER, REJECT_KINDS)
+        return self._read(read_rejects)
 
     def uploads(self):
         """One row per upload: file, when, by whom, status, counts, and for a
         withdrawn upload when, by whom and why (status ``withdrawn``)."""
-        return list_uploads(self._read(UPLOADS_LAYER, UPLOAD_KINDS))
+        return list_uploads(self._read(read_uploads))
 
     def withdraw_upload(self, upload_id, /, reason):
         """Take an upload out of the store: its records, rejects and (for a
@@ -188,7 +188,7 @@ class Workspace:
         user and ``reason``. ``upload_id`` is the sha256 or a unique prefix of
         at least 8 hex digits. The same file can then be imported again.
         Layers written by :meth:`flag` are recomputed. Returns a
-        :class:`surveys.uploads.Withdrawal`."""
+        :class:`surveys.io.uploads.Withdrawal`."""
         with self.store() as store:
             withdrawal = withdraw(store, upload_id, reason)
         with self.store(write=False) as store:
@@ -200,7 +200,7 @@ class Workspace:
 
     def plots(self, kind):
         """The clearance or restoration plots (an empty frame when none yet)."""
-        return self._read(plots_layer(kind), PLOT_COLUMNS[kind], True)
+        return self._read(read_plots, kind)
 
     def _ledger_inputs(self):
         """(findings, inspections): the clear inspections are most of the records,

@@ -12,7 +12,7 @@ import click
 
 from geo.errors import HailinError
 from surveys.errors import SettingsError, WorkspaceError
-from surveys.logs import logging_to
+from surveys.io.logs import logging_to
 from surveys.workspace import Workspace
 
 EXIT_OK = 0

@@ -22,7 +22,8 @@ from hailin.cli.common import (
     workspace,
 )
 from surveys.errors import SurveyFileError
-from surveys.ingest import ImportSummary, printable_name
+from surveys.ingest import ImportSummary
+from surveys.io.archive import printable_name
 from surveys.schema import PATROL_TYPES
 
 PROGRESS_FROM_ROWS = 5000

@@ -6,8 +6,8 @@ import click
 import pandas as pd
 
 from hailin.cli.common import emit_json, json_option, reports_errors, workspace
-from surveys.exports import FORMATS
-from surveys.ledger import STATUSES
+from surveys.io.exports import FORMATS
+from surveys.ledger.cases import STATUSES
 
 
 @click.command("flag")

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.ledger import STATUSES
-from surveys.recurrence import local_dates
+from surveys.ledger.cases import STATUSES
+from surveys.localtime import DEFAULT_TIMEZONE, local_dates
 
 
 @dataclasses.dataclass
@@ -120,7 +120,7 @@ def clearance_progress(clearance, ledger, target_mu):
     )
 
 
-def plot_survival(restoration, surveys, timezone="Asia/Shanghai"):
+def plot_survival(restoration, surveys, timezone=DEFAULT_TIMEZONE):
     """Survival per restoration plot: the mean of its latest day of
     ``planting_check`` records (points inside the plot)."""
     checks = surveys[(surveys["finding"] == "planting_check") & surveys["survival_pct"].notna()]
@@ -160,7 +160,7 @@ def _weighted(frame):
     return float((checked["survival_pct"] * checked["area_mu"]).sum() / checked["area_mu"].sum())
 
 
-def restoration_progress(restoration, surveys, target_mu, timezone="Asia/Shanghai"):
+def restoration_progress(restoration, surveys, target_mu, timezone=DEFAULT_TIMEZONE):
     """Planted area by year, site and township against ``target_mu``; survival
     weighted by plot area over the plots that were checked."""
     survival = plot_survival(restoration, surveys, timezone)

@@ -9,7 +9,7 @@ import pandas as pd
 import pyogrio
 
 from surveys.errors import ExportError
-from surveys.ledger import LEDGER_TIMES
+from surveys.ledger.cases import LEDGER_TIMES
 
 HEADERS_ZH = {
     "case_id": "案件编号",

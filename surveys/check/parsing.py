@@ -67,7 +67,7 @@ def _to_numbers(series, retry_text):
     """Floats of a column; unparsed non-blank entries get ``retry_text(texts)``.
 
     Infinite values ("inf", "1e999") come back as read; callers refuse them
-    with their own message (see :func:`surveys.normalize.locate`)."""
+    with their own message (see :func:`surveys.check.locate.locate`)."""
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
     failed = np.flatnonzero(np.isnan(numbers))
     unreadable = np.zeros(len(numbers), dtype=bool)

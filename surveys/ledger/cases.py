@@ -25,14 +25,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.plots import place_in_sites
-from surveys.recurrence import (
-    SPARTINA_FINDINGS,
-    cluster_new_infestations,
-    detect,
-    local_dates,
-    within_tolerance,
-)
+from geo.overlay import place_in_sites
+from surveys.ledger.detections import SPARTINA_FINDINGS, detect, within_tolerance
+from surveys.ledger.patches import cluster_new_infestations
+from surveys.localtime import DEFAULT_TIMEZONE, local_dates, local_day_numbers
 
 LEDGER_COLUMNS = [
     "case_id",
@@ -74,7 +70,7 @@ class LedgerRules:
     tolerance_m: float = 10.0
     verify_inspections: int = 2
     verify_days: int = 30
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     cluster_m: float = 30.0
 
     @classmethod
@@ -85,14 +81,6 @@ class LedgerRules:
             settings.verify_days,
             settings.timezone,
         )
-
-
-def _days(timestamps, timezone):
-    """Local calendar day numbers (days since 1970-01-01 in ``timezone``)."""
-    local = (
-        pd.to_datetime(pd.Series(timestamps), utc=True).dt.tz_convert(timezone).dt.tz_localize(None)
-    )
-    return local.to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
 def _sources(spotted, cases):
@@ -154,7 +142,7 @@ def _verify(cases, inspections, rules):
     joined = joined[later & before_next].sort_values(["case", "time"])
     joined = joined.drop_duplicates(["case", "day"])  # inspections on one day count once
     joined["count"] = joined.groupby("case").cumcount() + 1
-    joined["waited"] = joined["day"] - _days(joined["re_cleared"], rules.timezone)
+    joined["waited"] = joined["day"] - local_day_numbers(joined["re_cleared"], rules.timezone)
     done = joined[
         (joined["count"] >= rules.verify_inspections) & (joined["waited"] >= rules.verify_days)
     ]
@@ -187,7 +175,7 @@ def _near_after_clearance(records, areas, rules):
     )
     events = pd.DataFrame({"area": area, "time": pd.to_datetime(times, utc=True), "key": keys})
     events["time"] = events["time"].astype("datetime64[ns, UTC]")
-    events["day"] = _days(events["time"], rules.timezone)
+    events["day"] = local_day_numbers(events["time"], rules.timezone)
     cleared = pd.to_datetime(
         pd.Series(areas["cleared_on"].to_numpy(), dtype=object), errors="coerce"
     )
@@ -275,7 +263,7 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
     return _ledger_rows(cases, areas, rules, as_of), patches
 
 
-def empty_ledger(timezone="Asia/Shanghai"):
+def empty_ledger(timezone=DEFAULT_TIMEZONE):
     """A ledger without cases: the columns, typed as a ledger with cases.
 
     Examples
@@ -299,12 +287,12 @@ def _ledger_rows(cases, areas, rules, as_of):
     cases = cases.sort_values(["area", "first"], kind="stable")
     number = cases.groupby("area").cumcount() + 1
     area = areas.iloc[cases["area"].to_numpy().astype(int)]
-    first_day = _days(cases["first"], rules.timezone)
+    first_day = local_day_numbers(cases["first"], rules.timezone)
     end = cases["re_cleared"].where(cases["re_cleared"].notna())
     end_day = np.where(
         end.isna(),
         (pd.Timestamp(as_of) - pd.Timestamp("1970-01-01")).days if as_of else np.nan,
-        _days(end.fillna(cases["first"]), rules.timezone),
+        local_day_numbers(end.fillna(cases["first"]), rules.timezone),
     )
     ledger = pd.DataFrame(
         {
