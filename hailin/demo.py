@@ -4,7 +4,7 @@ import os
 import shutil
 
 from hailin.demo_data import demo_plots, write_demo_patrols, write_demo_plots
-from maps import MAPS, MapData
+from maps import MAPS
 from surveys.errors import WorkspaceError
 from surveys.paths import STORE_FILE
 from surveys.settings import SETTINGS_FILE
@@ -50,7 +50,10 @@ def build_demo(directory, lang="zh", force=False):
     patrol_folder = os.path.join(directory, "patrol-files")
     for path, flags in write_demo_patrols(patrol_folder, ws.sites(), clearance, restoration):
         outputs[f"import {os.path.basename(path)}"] = _imported(ws.import_file(path, **flags))
-    _detections, ledger, patches = ws.flag()
+    # One read and one ledger for flag, the exports and the maps: nothing changes
+    # the records between them.
+    frames = ws.map_data()
+    _detections, ledger, patches = ws.flag(frames)
     outputs["recurrence"] = (
         f"{(ledger['kind'] == 'recurrence').sum()} case(s) in "
         f"{ledger.loc[ledger['kind'] == 'recurrence', 'plot_id'].nunique()} plot(s), "
@@ -58,11 +61,10 @@ def build_demo(directory, lang="zh", force=False):
     )
     for suffix in ("xlsx", "csv"):
         path = os.path.join(ws.out_dir, f"ledger.{suffix}")
-        ws.export_ledger(path, lang)
+        ws.export_ledger(path, lang, frames=frames)
         outputs[f"ledger ({suffix})"] = path
-    data = MapData.from_workspace(ws)
     for name, draw in MAPS.items():
         path = os.path.join(ws.out_dir, f"{name}.html")
-        draw(data, lang=lang).save(path)
+        draw(frames, lang=lang).save(path)
         outputs[f"{name} map"] = path
     return ws, outputs

@@ -12,7 +12,6 @@ from layers.text import text
 from maps.assets import pin_assets
 from maps.base import finish, new_map
 from maps.controls import SummaryPanel, TimeControl, svg_chart
-from maps.data import cleared_by_month
 
 
 def _bounds(*frames):
@@ -57,15 +56,14 @@ def _patrols(fmap, data, lang, legend):
 
 
 def _clearance_panel(data, lang):
-    months = cleared_by_month(data.clearance)
-    cleared = float(data.clearance["area_mu"].sum())
-    recurrence = data.ledger[data.ledger["kind"] == "recurrence"]
+    totals = data.clearance_progress.totals
+    months = data.clearance_progress.by_period
     return [
         (
             text("cleared", lang),
-            f"{_pct(cleared, data.clearance_target_mu)} {text('mu', lang)}",
+            f"{_pct(totals['cleared_mu'], totals['target_mu'])} {text('mu', lang)}",
         ),
-        (text("open_cases", lang), str(int((recurrence["status"] == "open").sum()))),
+        (text("open_cases", lang), str(totals["cases_by_status"]["open"])),
     ], svg_chart(
         months["month"].tolist(), months["cumulative_mu"].tolist(), text("cumulative_cleared", lang)
     )

@@ -15,6 +15,7 @@ from geo.sites import load_sites, normalize_sites
 from surveys import ingest
 from surveys.check.options import ImportOptions
 from surveys.errors import WorkspaceError
+from surveys.frames import read_frames
 from surveys.io.exports import export_ledger
 from surveys.io.layout import (
     CASES_LAYER,
@@ -32,9 +33,7 @@ from surveys.io.layout import (
 from surveys.io.sniff import read_vector
 from surveys.io.store import WRITE_WAIT_S, Store
 from surveys.io.uploads import list_uploads, withdraw
-from surveys.ledger.cases import LEDGER_INPUT, LedgerRules, build_ledger, case_areas
-from surveys.ledger.detections import detect
-from surveys.ledger.progress import clearance_progress, restoration_progress
+from surveys.ledger.progress import clearance_progress
 from surveys.paths import STORE_FILE, WorkspacePaths
 from surveys.settings import LANGUAGES, MAX_SETTINGS_BYTES, SETTINGS_FILE, TEMPLATE, parse_settings
 
@@ -202,38 +201,33 @@ class Workspace:
         """The clearance or restoration plots (an empty frame when none yet)."""
         return self._read(read_plots, kind)
 
-    def _ledger_inputs(self):
-        """(findings, inspections): the clear inspections are most of the records,
-        so only their time and place are read."""
-        findings = self.surveys(
-            [*LEDGER_INPUT, "record_id", "team", "notes"], where="finding != 'clear'"
-        )
-        inspections = self.surveys(["observed_at"], where="finding = 'clear'")
-        return findings, inspections
+    def frames(self, *, every_record=False, as_of=None):
+        """One consistent read of the store (one read-only connection, one read
+        transaction): a :class:`surveys.frames.Frames` that builds the ledger
+        once, on first use. Pass it to :meth:`flag`, :meth:`export_ledger` and
+        :meth:`progress` (and to the maps) so that a command reads and builds
+        each thing once. ``every_record`` reads every record in full (the maps
+        draw them all); ``as_of`` is the day open cases are counted to."""
+        with self.store(write=False) as store:
+            return read_frames(store, self.settings, every_record=every_record, as_of=as_of)
+
+    def map_data(self):
+        """The frames the maps are drawn from (:class:`surveys.frames.Frames`
+        with every record): pass it to :func:`maps.clearance_map` and the others."""
+        return self.frames(every_record=True)
 
     def ledger(self, as_of=None):
         """(ledger, new-infestation patches), recomputed from the store."""
-        findings, inspections = self._ledger_inputs()
-        return build_ledger(
-            findings,
-            self.plots("clearance"),
-            LedgerRules.from_settings(self.settings),
-            self.sites(),
-            as_of,
-            inspections=inspections,
-        )
+        built = self.frames(as_of=as_of).built
+        return built.ledger, built.patches
 
-    def flag(self):
+    def flag(self, frames=None):
         """Recompute detections, the ledger and new patches and keep them in the
-        store as layers a GIS can show (derived data, replaced every time)."""
-        clearance = self.plots("clearance")
-        rules = LedgerRules.from_settings(self.settings)
-        findings, inspections = self._ledger_inputs()
-        detections, _outside = detect(findings, clearance, rules.tolerance_m, rules.timezone)
-        ledger, patches = build_ledger(
-            findings, clearance, rules, self.sites(), inspections=inspections
-        )
-        areas = case_areas(clearance, patches).set_index("plot_id")
+        store as layers a GIS can show (derived data, replaced every time);
+        returns (detections, ledger, patches)."""
+        frames = frames or self.frames()
+        ledger, patches, detections = frames.built
+        areas = frames.case_areas().set_index("plot_id")
         geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
         flagged = geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)
         with self.store() as store, store.transaction(holder="hailin flag"):
@@ -242,29 +236,25 @@ class Workspace:
             store.replace(PATCHES_LAYER, patches)
         return detections, ledger, patches
 
-    def export_ledger(self, path, language=None):
-        """Write the ledger, recomputed, to CSV, XLSX, GeoPackage or GeoJSON."""
-        ledger, patches = self.ledger()
-        areas = case_areas(self.plots("clearance"), patches)
-        export_ledger(ledger, areas, path, language or self.settings.language)
-        return ledger
+    def export_ledger(self, path, language=None, frames=None):
+        """Write the ledger, recomputed (or of ``frames``), to CSV, XLSX,
+        GeoPackage or GeoJSON; returns the ledger."""
+        frames = frames or self.frames()
+        export_ledger(frames.ledger, frames.case_areas(), path, language or self.settings.language)
+        return frames.ledger
 
-    def progress(self, ledger=None):
-        """(clearance progress, restoration progress) against the targets; pass
-        a ``ledger`` already computed to save recomputing it."""
+    def progress(self, ledger=None, frames=None):
+        """(clearance progress, restoration progress) against the targets, of
+        ``frames`` (read when not given); a ``ledger`` already computed is used
+        instead of building it."""
+        frames = frames or self.frames()
         if ledger is None:
-            ledger, _patches = self.ledger()
-        clearance = clearance_progress(
-            self.plots("clearance"), ledger, self.settings.clearance_target_mu
-        )
-        checks = self.surveys(LEDGER_INPUT, where="finding = 'planting_check'")
-        restoration = restoration_progress(
-            self.plots("restoration"),
-            checks,
-            self.settings.restoration_target_mu,
-            self.settings.timezone,
-        )
-        return clearance, restoration
+            clearance = frames.clearance_progress
+        else:
+            clearance = clearance_progress(
+                frames.clearance, ledger, self.settings.clearance_target_mu
+            )
+        return clearance, frames.restoration_progress
 
     def __repr__(self):
         return f"Workspace({self.root!r})"

@@ -52,7 +52,7 @@ def test_clearance_progress_by_month_township_and_open_area():
         ],
         "cleared_on",
     )
-    ledger, _ = build_ledger(
+    ledger, _patches, _detections = build_ledger(
         records(("2023-06-01T09:00+08:00", "spartina_regrowth")), clearance, LedgerRules()
     )
     progress = clearance_progress(clearance, ledger, target_mu=120)
@@ -158,7 +158,7 @@ def test_exports_neutralise_formulas_and_carry_geometry(tmp_path):
         geometry=[PLOT],
         crs=4326,
     )
-    ledger, patches = build_ledger(
+    ledger, patches, _detections = build_ledger(
         records(("2023-06-01T09:00+08:00", "spartina_regrowth")), clearance, LedgerRules()
     )
     areas = case_areas(clearance, patches)

@@ -5,7 +5,7 @@ import os
 import click
 
 from hailin.cli.common import reports_errors, workspace
-from maps import BASEMAPS, MAPS, MapData
+from maps import BASEMAPS, MAPS
 
 
 @click.command("map")
@@ -24,7 +24,6 @@ def map_command(ctx, kind, output, lang, basemap):
     """Write an interactive map of clearance, restoration or the whole programme."""
     ws = workspace(ctx)
     path = output or os.path.join(ws.out_dir, f"{kind}.html")
-    MAPS[kind](MapData.from_workspace(ws), lang=lang or ws.settings.language, basemap=basemap).save(
-        path
-    )
+    fmap = MAPS[kind](ws.map_data(), lang=lang or ws.settings.language, basemap=basemap)
+    fmap.save(path)
     click.echo(f"{kind} map written to {path}")

@@ -20,7 +20,9 @@ clustered into patches and followed the same way (kind ``new_infestation``).
 """
 
 import dataclasses
+from typing import NamedTuple
 
+import geopandas
 import numpy as np
 import pandas as pd
 import shapely
@@ -186,14 +188,27 @@ def _near_after_clearance(records, areas, rules):
     return events[events["day"].to_numpy() > cleared_day[events["area"].to_numpy()]]
 
 
-def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None, inspections=None):
-    """The ledger and the new-infestation patches, from survey records and plots.
+class LedgerBuild(NamedTuple):
+    """What building the ledger gives: the ledger, the new-infestation patches,
+    and the detections (Spartina findings after clearance, per plot) it found."""
 
-    Returns ``(ledger, patches)``. ``as_of`` (a date) is the day open cases are
-    counted to; by default the latest local day in the records, so that the
-    same store always gives the same ledger. ``inspections`` (observed_at and
-    geometry of the ``clear`` records) may come separately, when ``surveys``
-    holds only the other findings: a store reads far less that way.
+    ledger: pd.DataFrame
+    patches: geopandas.GeoDataFrame
+    detections: geopandas.GeoDataFrame
+
+
+def build_ledger(
+    surveys, clearance, rules=LedgerRules(), sites=None, as_of=None, inspections=None
+) -> LedgerBuild:
+    """The ledger, the new-infestation patches and the detections, from survey
+    records and plots; detection runs once, here.
+
+    Returns a :class:`LedgerBuild` ``(ledger, patches, detections)``. ``as_of``
+    (a date) is the day open cases are counted to; by default the latest local
+    day in the records, so that the same store always gives the same ledger.
+    ``inspections`` (observed_at and geometry of the ``clear`` records) may
+    come separately, when ``surveys`` holds only the other findings: a store
+    reads far less that way.
     """
     if inspections is None:
         clear = surveys["finding"].eq("clear").to_numpy()
@@ -206,6 +221,37 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
     ]
     detections, outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
     patches, membership = cluster_new_infestations(outside, rules.cluster_m, rules.timezone)
+    areas = _areas(clearance, detections, patches, sites)
+    if as_of is None and (len(surveys) or len(inspections)):
+        latest = max(
+            t
+            for t in (surveys["observed_at"].max(), inspections["observed_at"].max())
+            if pd.notna(t)
+        )
+        as_of = local_dates(pd.Series([latest]), rules.timezone).iloc[0]
+    found = _found(detections, outside, membership, areas)
+    # Removals and inspections in or near the case areas, after their clearance.
+    removal = (
+        surveys["finding"].eq("spartina_removed") | surveys["action"].eq("removed")
+    ) & ~surveys["finding"].isin(SPARTINA_FINDINGS)
+    removals = _near_after_clearance(surveys[removal.to_numpy()], areas, rules)
+    removals = removals[["area", "time", "key"]].assign(patrol_type=None, patch_area_m2=np.nan)
+    cases = _cases(found.drop(columns=["action"]), removals)
+    # Inspections matter only where a case was re-cleared, and only after that:
+    # joining just those areas keeps the largest join small.
+    waiting = cases[cases["status"] == "re_cleared"]
+    if len(waiting) and len(inspections):
+        targets = np.sort(waiting["area"].unique().astype(np.int64))
+        later = inspections[inspections["observed_at"] > waiting["re_cleared"].min()]
+        checks = _near_after_clearance(later, areas.iloc[targets], rules)[["area", "time", "day"]]
+        checks["area"] = targets[checks["area"].to_numpy()]
+        cases = _verify(cases, checks, rules)
+    return LedgerBuild(_ledger_rows(cases, areas, rules, as_of), patches, detections)
+
+
+def _areas(clearance, detections, patches, sites):
+    """What cases can be about: the clearance plots with detections and the new
+    patches (placed in the sites), with plot_id, site, township, cleared_on, kind."""
     case_plots = clearance[clearance["plot_id"].isin(detections["plot_id"].unique())]
     areas = pd.concat(
         [
@@ -224,13 +270,12 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
         new = areas["kind"].eq("new_infestation").to_numpy()
         areas.loc[new, "site"] = in_site[new]
         areas.loc[new, "township"] = township[new]
-    if as_of is None and (len(surveys) or len(inspections)):
-        latest = max(
-            t
-            for t in (surveys["observed_at"].max(), inspections["observed_at"].max())
-            if pd.notna(t)
-        )
-        as_of = local_dates(pd.Series([latest]), rules.timezone).iloc[0]
+    return areas
+
+
+def _found(detections, outside, membership, areas):
+    """The Spartina findings as case tokens: area, time, key, patrol type,
+    patch area, action and whether it was removed on the spot."""
     area_of = pd.Series(np.arange(len(areas)), index=areas["plot_id"].to_numpy())
     columns = ["record_key", "observed_at", "patrol_type", "patch_area_m2", "action"]
     found = pd.concat(
@@ -243,24 +288,7 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
     found = found.rename(columns={"observed_at": "time", "record_key": "key"})
     found["time"] = pd.to_datetime(found["time"], utc=True).astype("datetime64[ns, UTC]")
     found["removed"] = found["action"].eq("removed")
-
-    # Removals and inspections in or near the case areas, after their clearance.
-    removal = (
-        surveys["finding"].eq("spartina_removed") | surveys["action"].eq("removed")
-    ) & ~surveys["finding"].isin(SPARTINA_FINDINGS)
-    removals = _near_after_clearance(surveys[removal.to_numpy()], areas, rules)
-    removals = removals[["area", "time", "key"]].assign(patrol_type=None, patch_area_m2=np.nan)
-    cases = _cases(found.drop(columns=["action"]), removals)
-    # Inspections matter only where a case was re-cleared, and only after that:
-    # joining just those areas keeps the largest join small.
-    waiting = cases[cases["status"] == "re_cleared"]
-    if len(waiting) and len(inspections):
-        targets = np.sort(waiting["area"].unique().astype(np.int64))
-        later = inspections[inspections["observed_at"] > waiting["re_cleared"].min()]
-        checks = _near_after_clearance(later, areas.iloc[targets], rules)[["area", "time", "day"]]
-        checks["area"] = targets[checks["area"].to_numpy()]
-        cases = _verify(cases, checks, rules)
-    return _ledger_rows(cases, areas, rules, as_of), patches
+    return found
 
 
 def empty_ledger(timezone=DEFAULT_TIMEZONE):
@@ -327,8 +355,6 @@ def _ledger_rows(cases, areas, rules, as_of):
 def case_areas(clearance, patches):
     """plot_id and geometry of everything a ledger row can be about: the
     clearance plots and the new-infestation patches."""
-    import geopandas
-
     both = pd.concat(
         [
             clearance[["plot_id", "geometry"]],
