@@ -3,7 +3,8 @@
 import os
 import shutil
 
-from hailin.demo_data import demo_plots, write_demo_patrols, write_demo_plots
+from hailin.demo_data import demo_plots
+from hailin.demo_files import write_demo_patrols, write_demo_plots
 from maps import MAPS
 from surveys.errors import WorkspaceError
 from surveys.paths import STORE_FILE

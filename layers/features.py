@@ -9,6 +9,7 @@ import geopandas
 import numpy as np
 import shapely.geometry
 
+from geo.sites import township_name
 from layers.page import DataLayer, html_text
 
 
@@ -59,12 +60,13 @@ def feature_layer(frame, name, styles, popups, tooltips, *, show=True, propertie
 
 
 def plot_rows(plot, lang, site_names=None):
-    """The rows every plot popup starts with: site, township, area in mu and ha."""
+    """The rows every plot popup starts with: site (by its name in ``lang``,
+    from ``site_names``), township, area in mu and ha."""
     from layers.text import text
 
     return [
         (text("site", lang), (site_names or {}).get(plot.site, plot.site)),
-        (text("township", lang), plot.township),
+        (text("township", lang), township_name(plot.township, lang)),
         (
             text("area", lang),
             f"{plot.area_mu:,.2f} {text('mu', lang)} ({plot.area_ha:,.3f} {text('ha', lang)})",

@@ -3,6 +3,7 @@
 import geopandas
 import pandas as pd
 
+from geo.sites import site_names
 from layers.clearance import STATUS_COLOURS, clearance_layer
 from layers.patrols import patrol_layers
 from layers.recurrence import detections_layer, patches_layer
@@ -22,11 +23,6 @@ def _bounds(*frames):
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     ]
-
-
-def _site_names(data, lang):
-    column = "name_zh" if lang == "zh" else "name_en"
-    return dict(zip(data.sites["site_id"], data.sites[column], strict=True))
 
 
 def _months(first, last):
@@ -49,7 +45,7 @@ def _add(fmap, built, legend):
 def _patrols(fmap, data, lang, legend):
     if data.surveys is None or len(data.surveys) == 0:
         return
-    layers, entries = patrol_layers(data.surveys, lang=lang, pin=pin_assets)
+    layers, entries = patrol_layers(data.surveys, lang=lang, pin=pin_assets, timezone=data.timezone)
     for layer in layers:
         layer.add_to(fmap)
     legend.extend(entries)
@@ -95,11 +91,11 @@ def clearance_map(data, lang="zh", basemap="osm"):
     plots = _add(
         fmap,
         clearance_layer(
-            data.clearance, data.ledger, lang, _site_names(data, lang), data.patrol_counts
+            data.clearance, data.ledger, lang, site_names(data.sites, lang), data.patrol_counts
         ),
         legend,
     )
-    _add(fmap, detections_layer(data.detections, lang), legend)
+    _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
     if len(data.patches):
         _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
     _patrols(fmap, data, lang, legend)
@@ -122,7 +118,7 @@ def restoration_map(data, lang="zh", basemap="osm"):
     _add(fmap, sites_layer(data.sites, lang), legend)
     plots = _add(
         fmap,
-        restoration_layer(data.restoration, data.survival, lang, _site_names(data, lang)),
+        restoration_layer(data.restoration, data.survival, lang, site_names(data.sites, lang)),
         legend,
     )
     _patrols(fmap, data, lang, legend)
@@ -155,12 +151,12 @@ def overview_map(data, lang="zh", basemap="osm"):
     _add(
         fmap,
         clearance_layer(
-            data.clearance, data.ledger, lang, _site_names(data, lang), data.patrol_counts
+            data.clearance, data.ledger, lang, site_names(data.sites, lang), data.patrol_counts
         ),
         legend,
     )
     restoration, entries = restoration_layer(
-        data.restoration, data.survival, lang, _site_names(data, lang)
+        data.restoration, data.survival, lang, site_names(data.sites, lang)
     )
     restoration.show = False
     restoration.add_to(fmap)

@@ -22,7 +22,7 @@ def local_dates(timestamps, timezone: str = DEFAULT_TIMEZONE) -> pd.Series:
 
     Examples
     --------
-    >>> local_dates(pd.Series(pd.to_datetime(["2023-05-01T23:30Z"])), "Asia/Shanghai").tolist()
+    >>> local_dates(pd.Series(pd.to_datetime(["2023-05-01T23:30Z"])), DEFAULT_TIMEZONE).tolist()
     [datetime.date(2023, 5, 2)]
     """
     return _local(timestamps, timezone).dt.date
@@ -45,9 +45,9 @@ def local_text(timestamp, timezone: str = DEFAULT_TIMEZONE, fmt: str = "%Y-%m-%d
 
     Examples
     --------
-    >>> local_text(pd.Timestamp("2023-05-01T23:00Z"), "Asia/Shanghai")
+    >>> local_text(pd.Timestamp("2023-05-01T23:00Z"), DEFAULT_TIMEZONE)
     '2023-05-02 07:00'
-    >>> local_text(pd.Timestamp("2023-05-01T23:00Z"), "Asia/Shanghai", "%Y-%m-%d")
+    >>> local_text(pd.Timestamp("2023-05-01T23:00Z"), DEFAULT_TIMEZONE, "%Y-%m-%d")
     '2023-05-02'
     """
     return pd.Timestamp(timestamp).tz_convert(timezone).strftime(fmt)

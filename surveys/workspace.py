@@ -240,7 +240,8 @@ class Workspace:
         """Write the ledger, recomputed (or of ``frames``), to CSV, XLSX,
         GeoPackage or GeoJSON; returns the ledger."""
         frames = frames or self.frames()
-        export_ledger(frames.ledger, frames.case_areas(), path, language or self.settings.language)
+        language = language or self.settings.language
+        export_ledger(frames.ledger, frames.case_areas(), path, language, frames.sites)
         return frames.ledger
 
     def progress(self, ledger=None, frames=None):

@@ -8,6 +8,7 @@ import pandas as pd
 from hailin.cli.common import emit_json, json_option, reports_errors, workspace
 from surveys.io.exports import FORMATS
 from surveys.ledger.cases import STATUSES
+from surveys.schema import word
 
 
 @click.command("flag")
@@ -35,7 +36,7 @@ def flag_command(ctx, as_json):
     )
     click.echo(
         f"{payload['cases']} recurrence case(s): "
-        + ", ".join(f"{n} {s}" for s, n in payload["cases_by_status"].items())
+        + ", ".join(f"{n} {word('status', s, 'en')}" for s, n in payload["cases_by_status"].items())
     )
     click.echo(f"{payload['new_infestations']} new infestation patch(es) outside the cleared plots")
 
@@ -78,11 +79,11 @@ def progress_command(ctx, as_json):
         f"Clearance:   {c['cleared_mu']:,.1f} mu of {c['target_mu']:,.0f} mu target "
         f"({c['pct_of_target'] or 0:.1f}%), {c['plots']} plots"
     )
+    by_status = {s: f"{word('status', s, 'en')} {n}" for s, n in c["cases_by_status"].items()}
     click.echo(
         f"  recurrence: {c['recurrence_cases']} case(s) in {c['recurrence_plots']} plot(s); "
-        f"open {c['cases_by_status']['open']} ({c['open_recurrence_mu']:,.1f} mu), "
-        f"re-cleared {c['cases_by_status']['re_cleared']}, "
-        f"verified {c['cases_by_status']['verified_clear']}; "
+        f"{by_status['open']} ({c['open_recurrence_mu']:,.1f} mu), "
+        f"{by_status['re_cleared']}, {by_status['verified_clear']}; "
         f"{c['new_infestations']} new patch(es)"
     )
     for row in clearance.extra["recurrence_plots_by_year"].itertuples():

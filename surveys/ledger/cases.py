@@ -296,8 +296,8 @@ def empty_ledger(timezone=DEFAULT_TIMEZONE):
 
     Examples
     --------
-    >>> empty_ledger()["first_detected"].dtype
-    datetime64[ns, Asia/Shanghai]
+    >>> str(empty_ledger("Asia/Tokyo")["first_detected"].dtype)
+    'datetime64[ns, Asia/Tokyo]'
     """
     types = {
         **{c: object for c in LEDGER_COLUMNS},
