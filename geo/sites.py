@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84, to_wgs84
-from geo.errors import SiteError
+from geo.errors import ArgumentTypeError, SiteError
 
 SITE_COLUMNS = ["site_id", "name_zh", "name_en", "township", "geometry"]
 
@@ -78,7 +78,7 @@ def normalize_sites(frame, *, source="sites"):
     when invalid, and every row must be a polygon with a unique id.
     """
     if not isinstance(frame, geopandas.GeoDataFrame):
-        raise TypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
+        raise ArgumentTypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
     if len(frame) == 0:
         raise SiteError(f"{source}: no features")
     frame = to_wgs84(frame)

@@ -6,7 +6,7 @@ import shutil
 from hailin.demo_data import demo_plots
 from hailin.demo_files import write_demo_patrols, write_demo_plots
 from maps import MAPS
-from surveys.errors import WorkspaceError
+from surveys.errors import WorkspaceExistsError
 from surveys.paths import STORE_FILE
 from surveys.settings import SETTINGS_FILE
 from surveys.workspace import Workspace
@@ -18,9 +18,9 @@ def _clear(directory, force):
     if not os.path.isdir(directory) or not os.listdir(directory):
         return
     if not os.path.exists(os.path.join(directory, SETTINGS_FILE)):
-        raise WorkspaceError(f"{directory} is not empty; give `hailin demo` a new folder")
+        raise WorkspaceExistsError(f"{directory} is not empty; give `hailin demo` a new folder")
     if not force:
-        raise WorkspaceError(
+        raise WorkspaceExistsError(
             f"{directory} already holds a workspace; use --force to rebuild the demo there"
         )
     for entry in _DEMO_ENTRIES:

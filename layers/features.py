@@ -9,6 +9,7 @@ import geopandas
 import numpy as np
 import shapely.geometry
 
+from geo.errors import ArgumentTypeError
 from geo.sites import township_name
 from layers.page import DataLayer, html_text
 
@@ -36,7 +37,7 @@ def feature_layer(frame, name, styles, popups, tooltips, *, show=True, propertie
     here), plus extra ``properties`` (for the time control); points are circle
     markers of ``radius`` pixels."""
     if not isinstance(frame, geopandas.GeoDataFrame):
-        raise TypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
+        raise ArgumentTypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
     geometries = geopandas.GeoSeries(
         np.asarray(frame.geometry.values, dtype=object), crs=frame.crs
     ).to_crs(4326)

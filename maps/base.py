@@ -7,6 +7,7 @@ import xyzservices.providers as providers
 from layers.page import LayerControl, PageElement, check_page, html_text
 from layers.text import text
 from maps.assets import pin_assets
+from maps.errors import MapError
 
 BASEMAPS = {
     "osm": providers.OpenStreetMap.Mapnik,
@@ -17,7 +18,7 @@ BASEMAPS = {
 def new_map(bounds, lang="zh", basemap="osm"):
     """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy) with basemaps."""
     if basemap not in BASEMAPS:
-        raise ValueError(f"basemap should be one of {sorted(BASEMAPS)}, got {basemap!r}")
+        raise MapError(f"basemap should be one of {sorted(BASEMAPS)}, got {basemap!r}")
     fmap = pin_assets(folium.Map(tiles=None, control_scale=True, prefer_canvas=False))
     order = [basemap] + [name for name in BASEMAPS if name != basemap]
     for name in order:

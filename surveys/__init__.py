@@ -5,11 +5,15 @@ import logging
 from surveys.check.options import ImportOptions
 from surveys.errors import (
     ExportError,
+    FramesError,
+    NotAWorkspaceError,
     SettingsError,
     StoreError,
     SurveyFileError,
     UploadError,
+    VocabularyError,
     WorkspaceError,
+    WorkspaceExistsError,
 )
 from surveys.files import read_file
 from surveys.io.sniff import read_raw, read_vector
@@ -19,15 +23,19 @@ from surveys.workspace import Workspace
 
 __all__ = [
     "ExportError",
+    "FramesError",
     "ImportOptions",
+    "NotAWorkspaceError",
     "Settings",
     "SettingsError",
     "Store",
     "StoreError",
     "SurveyFileError",
     "UploadError",
+    "VocabularyError",
     "Workspace",
     "WorkspaceError",
+    "WorkspaceExistsError",
     "read_file",
     "read_raw",
     "read_vector",

@@ -15,6 +15,7 @@ import geopandas
 import pandas as pd
 
 from geo.overlay import records_per_plot
+from surveys.errors import FramesError
 from surveys.io.layout import read_plots, read_sites, read_surveys
 from surveys.ledger.cases import LEDGER_INPUT, LedgerBuild, LedgerRules, build_ledger, case_areas
 from surveys.ledger.progress import Progress, clearance_progress, restoration_progress
@@ -74,7 +75,7 @@ class Frames:
     def surveys(self) -> geopandas.GeoDataFrame:
         """Every record (the maps' patrol layers); read only with ``every_record``."""
         if self.records is None:
-            raise ValueError("these frames hold no records; read them with every_record=True")
+            raise FramesError("these frames hold no records; read them with every_record=True")
         return self.records
 
     @property

@@ -14,7 +14,7 @@ import geopandas
 from geo.sites import load_sites, normalize_sites
 from surveys import ingest
 from surveys.check.options import ImportOptions
-from surveys.errors import WorkspaceError
+from surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceExistsError
 from surveys.frames import read_frames
 from surveys.io.exports import export_ledger
 from surveys.io.layout import (
@@ -58,7 +58,7 @@ class Workspace:
         self.root = os.path.abspath(root)
         self.paths = WorkspacePaths(self.root)
         if not os.path.isfile(self.settings_path):
-            raise WorkspaceError(
+            raise NotAWorkspaceError(
                 f"{self.root} is not a hailin workspace (no {SETTINGS_FILE}); "
                 f"create one with `hailin init {root}` or point to one with -w DIR "
                 f"or ${ENVIRONMENT_VARIABLE}"
@@ -93,11 +93,11 @@ class Workspace:
     def create(cls, root, /, *, language="zh"):
         """Make a new workspace in ``root`` (created if missing, must not hold one)."""
         if language not in LANGUAGES:
-            raise WorkspaceError(f"language should be one of {LANGUAGES}, got {language!r}")
+            raise SettingsError(f"language should be one of {LANGUAGES}, got {language!r}")
         os.makedirs(root, exist_ok=True)
         settings_path = os.path.join(root, SETTINGS_FILE)
         if os.path.exists(settings_path):
-            raise WorkspaceError(f"{os.path.abspath(root)} already holds a hailin workspace")
+            raise WorkspaceExistsError(f"{os.path.abspath(root)} already holds a hailin workspace")
         for folder in ("uploads", "out"):
             os.makedirs(os.path.join(root, folder), exist_ok=True)
         with (

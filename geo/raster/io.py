@@ -19,7 +19,7 @@ import rasterio.errors
 from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
-from geo.errors import RasterError
+from geo.errors import ArgumentTypeError, RasterError
 from geo.raster.dates import raster_date
 
 #: What the raster functions accept: a path (opened and closed by them) or an open dataset.
@@ -116,7 +116,7 @@ def opened(raster, *, band: int = 1):
         yield raster
         return
     if not isinstance(raster, (str, os.PathLike)):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"'raster' should be a path or an open rasterio dataset, got {type(raster)}"
         )
     with open_raster(raster, band=band) as dataset:

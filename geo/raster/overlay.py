@@ -165,9 +165,9 @@ def overlay_image(
     [120.169, 27.338, 120.21, 27.365]
     """
     if crs not in _DISPLAY_CRS:
-        raise ValueError(f"crs must be one of {sorted(_DISPLAY_CRS)}, got {crs!r}")
+        raise RasterError(f"crs must be one of {sorted(_DISPLAY_CRS)}, got {crs!r}")
     if not isinstance(max_size, int) or max_size < 16:
-        raise ValueError(f"max_size must be a whole number of pixels >= 16, got {max_size!r}")
+        raise RasterError(f"max_size must be a whole number of pixels >= 16, got {max_size!r}")
     named = None if classes is None else parse_classes(classes)
     with opened(raster, band=band) as dataset, bounded_env():
         factor = max(1.0, max(dataset.width, dataset.height) / max_size)

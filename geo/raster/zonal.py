@@ -46,7 +46,7 @@ from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
 from geo.area import M2_PER_MU, area_m2
-from geo.errors import CRSError, RasterError
+from geo.errors import ArgumentTypeError, CRSError, PlotsError, RasterError
 from geo.raster.classes import parse_classes
 from geo.raster.io import (
     RasterLike,
@@ -229,9 +229,9 @@ def _fits(nodata, dtype):
 
 def _check_plots(plots):
     if not isinstance(plots, geopandas.GeoDataFrame):
-        raise TypeError(f"'plots' should be GeoDataFrame, got {type(plots)}")
+        raise ArgumentTypeError(f"'plots' should be GeoDataFrame, got {type(plots)}")
     if "plot_id" not in plots.columns:
-        raise ValueError(
+        raise PlotsError(
             f"'plots' needs a plot_id column; it has {', '.join(map(str, plots.columns))}"
         )
     if plots.crs is None:
@@ -239,7 +239,7 @@ def _check_plots(plots):
     duplicated = plots["plot_id"][plots["plot_id"].duplicated()].unique()
     if len(duplicated):
         shown = ", ".join(map(str, duplicated[:5]))
-        raise ValueError(f"plot_id values must be unique; repeated: {shown}")
+        raise PlotsError(f"plot_id values must be unique; repeated: {shown}")
 
 
 def _repair(geometries):

@@ -10,6 +10,7 @@ import functools
 import re
 import unicodedata
 
+from surveys.errors import VocabularyError
 from surveys.schema import WORDS, allowed_words
 
 _MAX_PHRASE = 100  # characters; longer text is a note, not a finding
@@ -38,7 +39,7 @@ def _reader_words():
         sense = (code, None) if vocabulary == "word" else (vocabulary, code)
         for table, key in [(chinese, w) for w in zh] + [(english, tuple(w.split())) for w in en]:
             if key in table:
-                raise ValueError(f"{key!r} has two meanings in WORDS")
+                raise VocabularyError(f"{key!r} has two meanings in WORDS")
             table[key] = sense
     return chinese, english
 

@@ -18,10 +18,14 @@ from surveys.limits import LIMITS, Deadline
 _COORDINATE_SPLIT = re.compile(r"\s+")
 
 
+class _Unreadable(Exception):
+    """Coordinates a placemark's geometry cannot be made of (the row is refused)."""
+
+
 def _kml_coordinates(element):
     text = child_text(element, "coordinates")
     if not text:
-        raise ValueError("no coordinates")
+        raise _Unreadable("no coordinates")
     coords = []
     for token in _COORDINATE_SPLIT.split(text.strip()):
         if not token:
@@ -43,7 +47,7 @@ def _kml_simple_geometry(element):
         outer = child(element, "outerBoundaryIs")
         ring = child(outer, "LinearRing") if outer is not None else None
         if ring is None:
-            raise ValueError("polygon without an outer boundary")
+            raise _Unreadable("polygon without an outer boundary")
         holes = []
         for inner in element:
             if local_name(inner.tag) == "innerBoundaryIs":
@@ -116,7 +120,13 @@ def _kml_placemark(placemark, folders, limits):
         if local_name(candidate.tag) in _KML_GEOMETRIES:
             try:
                 geometry = _kml_geometry(candidate, limits)
-            except (ValueError, IndexError, TypeError, shapely.errors.GEOSException) as error:
+            except (
+                _Unreadable,
+                ValueError,
+                IndexError,
+                TypeError,
+                shapely.errors.GEOSException,
+            ) as error:
                 problem = f"unreadable {local_name(candidate.tag)} coordinates ({error})"
             break
     return values, geometry, problem

@@ -76,7 +76,7 @@ class Store:
     def open(cls, path, /, *, create=False, write=True, wait=WRITE_WAIT_S):
         """Open the store at ``path`` (``create`` it when missing; writers only)."""
         if create and not write:
-            raise ValueError("a store can only be created by a writer (write=True)")
+            raise StoreError("a store can only be created by a writer (write=True)")
         store = cls(path, write=write, wait=wait)
         store._connect(create=create)
         return store
