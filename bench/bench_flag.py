@@ -101,7 +101,7 @@ def main(records=1_000_000, plots=10_000):
         lambda: geopandas.sjoin(surveys, clearance, predicate="intersects")
     )
     found, found_runs, (detections, _outside) = median_time(lambda: detect(surveys, clearance))
-    flag, flag_runs, (ledger, _patches) = median_time(
+    flag, flag_runs, (ledger, _patches, _detections) = median_time(
         lambda: build_ledger(surveys, clearance, LedgerRules())
     )
     print(f"records: {records:,}, plots: {plots:,}; bare sjoin pairs: {len(joined):,}")

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from layers.features import feature_layer, plot_rows
+from layers.features import plot_rows, timed_plots_layer
 from layers.text import text
 from surveys.schema import colours, word
 
@@ -76,16 +76,9 @@ def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts
         colour = STATUS_COLOURS[status]
         styles.append({"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.55})
     timeline = status_timeline(clearance, ledger)
-    layer = feature_layer(
-        clearance,
-        text("clearance_plots", lang),
-        styles,
-        popups,
-        tooltips,
-        properties={
-            "plot_id": clearance["plot_id"].astype(str).tolist(),
-            "timeline": [timeline.get(p, []) for p in clearance["plot_id"]],
-        },
+    timelines = [timeline.get(p, []) for p in clearance["plot_id"]]
+    layer = timed_plots_layer(
+        clearance, text("clearance_plots", lang), styles, popups, tooltips, timelines
     )
     legend = [
         {"label": word("status", s, lang), "color": c, "fill": c} for s, c in STATUS_COLOURS.items()

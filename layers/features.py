@@ -60,6 +60,20 @@ def feature_layer(frame, name, styles, popups, tooltips, *, show=True, propertie
     )
 
 
+def timed_plots_layer(plots, name, styles, popups, tooltips, timelines):
+    """A :func:`feature_layer` of plots the time control drives: each feature
+    carries its ``plot_id`` and its ``timeline`` of [period, state] steps (see
+    :class:`maps.controls.TimeControl`)."""
+    return feature_layer(
+        plots,
+        name,
+        styles,
+        popups,
+        tooltips,
+        properties={"plot_id": plots["plot_id"].astype(str).tolist(), "timeline": timelines},
+    )
+
+
 def plot_rows(plot, lang, site_names=None):
     """The rows every plot popup starts with: site (by its name in ``lang``,
     from ``site_names``), township, area in mu and ha."""

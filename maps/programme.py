@@ -83,18 +83,28 @@ def _restoration_panel(data, lang):
     )
 
 
+def _start(sites, frames, lang, basemap):
+    """(map, legend): a map fitted to the sites and ``frames``, the reserves drawn."""
+    fmap = new_map(_bounds(sites, *frames), lang=lang, basemap=basemap)
+    legend = []
+    _add(fmap, sites_layer(sites, lang), legend)
+    return fmap, legend
+
+
+def _clearance_plots(data, lang):
+    return clearance_layer(
+        data.clearance, data.ledger, lang, site_names(data.sites, lang), data.patrol_counts
+    )
+
+
+def _restoration_plots(data, lang):
+    return restoration_layer(data.restoration, data.survival, lang, site_names(data.sites, lang))
+
+
 def clearance_map(data, lang="zh", basemap="osm"):
     """Clearance plots by ledger status over time, regrowth findings, new patches."""
-    fmap = new_map(_bounds(data.sites, data.clearance), lang=lang, basemap=basemap)
-    legend = []
-    _add(fmap, sites_layer(data.sites, lang), legend)
-    plots = _add(
-        fmap,
-        clearance_layer(
-            data.clearance, data.ledger, lang, site_names(data.sites, lang), data.patrol_counts
-        ),
-        legend,
-    )
+    fmap, legend = _start(data.sites, [data.clearance], lang, basemap)
+    plots = _add(fmap, _clearance_plots(data, lang), legend)
     _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
     if len(data.patches):
         _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
@@ -113,14 +123,8 @@ def clearance_map(data, lang="zh", basemap="osm"):
 
 def restoration_map(data, lang="zh", basemap="osm"):
     """Restoration plots by planting year, with survival."""
-    fmap = new_map(_bounds(data.sites, data.restoration), lang=lang, basemap=basemap)
-    legend = []
-    _add(fmap, sites_layer(data.sites, lang), legend)
-    plots = _add(
-        fmap,
-        restoration_layer(data.restoration, data.survival, lang, site_names(data.sites, lang)),
-        legend,
-    )
+    fmap, legend = _start(data.sites, [data.restoration], lang, basemap)
+    plots = _add(fmap, _restoration_plots(data, lang), legend)
     _patrols(fmap, data, lang, legend)
     if len(data.restoration):
         years = [
@@ -139,25 +143,11 @@ def restoration_map(data, lang="zh", basemap="osm"):
 def overview_map(data, lang="zh", basemap="osm"):
     """The reserves with everything on them; given only a sites frame, the reserves."""
     if isinstance(data, geopandas.GeoDataFrame):
-        fmap = new_map(data.total_bounds, lang=lang, basemap=basemap)
-        legend = []
-        _add(fmap, sites_layer(data, lang), legend)
+        fmap, legend = _start(data, [], lang, basemap)
         return finish(fmap, legend, lang)
-    fmap = new_map(
-        _bounds(data.sites, data.clearance, data.restoration), lang=lang, basemap=basemap
-    )
-    legend = []
-    _add(fmap, sites_layer(data.sites, lang), legend)
-    _add(
-        fmap,
-        clearance_layer(
-            data.clearance, data.ledger, lang, site_names(data.sites, lang), data.patrol_counts
-        ),
-        legend,
-    )
-    restoration, entries = restoration_layer(
-        data.restoration, data.survival, lang, site_names(data.sites, lang)
-    )
+    fmap, legend = _start(data.sites, [data.clearance, data.restoration], lang, basemap)
+    _add(fmap, _clearance_plots(data, lang), legend)
+    restoration, entries = _restoration_plots(data, lang)
     restoration.show = False
     restoration.add_to(fmap)
     legend.extend(entries)

@@ -6,53 +6,28 @@ first, and a header is compared without case, spaces, units or brackets.
 """
 
 import re
+import tomllib
+from importlib import resources
 
-# Header names by canonical field (space-separated), most specific first;
-# compared after header_key().
-HEADERS = {
-    field: tuple(names.split())
-    for field, names in {
-        "lon": "经度 东经 lon lng long longitude x x坐标 横坐标 easting",
-        "lat": "纬度 北纬 lat latitude y y坐标 纵坐标 northing",
-        "wkt": "wkt geometry geom the_geom 几何 shape 图形",
-        "datetime": "日期时间 巡查时间 巡护时间 监测时间 发现时间 记录时间 观测时间 "
-        "observed_at datetime timestamp date_time",
-        "date": "日期 巡查日期 巡护日期 date day",
-        "time": "时间 时刻 time when",
-        "patrol_type": "巡查类型 巡护类型 巡查方式 巡护方式 类型 patrol_type patrol patroltype type",
-        "team": "队伍 巡查队伍 巡护队伍 单位 巡查单位 巡护单位 team unit",
-        "observer": "巡查人 巡护人 巡护员 记录人 调查人 observer recorder patroller",
-        "finding": "发现 问题类型 发现情况 巡查结果 巡护结果 情况 finding result status",
-        "cover_pct": "盖度 覆盖度 cover cover_pct coverage",
-        "patch_area_m2": "斑块面积 面积 patch_area patch_area_m2 area_m2 area",
-        "survival_pct": "成活率 survival survival_pct",
-        "action": "处理 处置 处理措施 处置情况 处理情况 action",
-        "notes": "备注 说明 描述 notes note remark remarks comment comments description desc",
-        "name": "名称 name 标注 点名",
-        "category": "category 类别 分类",
-    }.items()
-}
+HEADERS_FILE = "data/headers.toml"
 
-# Plot files: 面积 is the declared plot area there, not a patch's.
-PLOT_HEADERS = {
-    **{key: HEADERS[key] for key in ("lon", "lat", "wkt")},
-    **{
-        field: tuple(names.split())
-        for field, names in {
-            "plot_id": "图斑编号 地块编号 小班号 编号 图斑号 plot_id plot id code",
-            "site": "保护区 保护小区 site site_id reserve",
-            "township": "乡镇 所在乡镇 township town",
-            "date": "除治日期 清除日期 除治时间 完成日期 种植日期 造林日期 种植时间 "
-            "cleared_on planted_on date",
-            "method": "除治方式 治理方式 除治方法 method",
-            "contractor": "施工单位 承包单位 contractor",
-            "species": "树种 物种 品种 species",
-            "declared_area": "面积 图斑面积 种植面积 造林面积 planted_area area_mu area declared_area",
-            "funding": "资金来源 经费来源 funding funding_source",
-        }.items()
-    },
-    "notes": HEADERS["notes"],
-}
+
+def _load_headers():
+    """(survey headers, plot headers): {field: names, most specific first}."""
+    data = tomllib.loads(resources.files("surveys").joinpath(HEADERS_FILE).read_text("utf-8"))
+    survey = {field: tuple(names) for field, names in data["survey"].items()}
+    plots = {
+        **{key: survey[key] for key in ("lon", "lat", "wkt")},
+        **{field: tuple(names) for field, names in data["plots"].items()},
+        "notes": survey["notes"],
+    }
+    return survey, plots
+
+
+# Header names by canonical field, most specific first (surveys/data/headers.toml);
+# compared after header_key(). Plot files take the survey files' place and notes
+# columns; 面积 is the declared plot area there, not a patch's.
+HEADERS, PLOT_HEADERS = _load_headers()
 
 
 def header_key(header) -> str:

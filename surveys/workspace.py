@@ -68,26 +68,12 @@ class Workspace:
             data = handle.read(MAX_SETTINGS_BYTES + 1)
         self.settings = parse_settings(data, source=self.settings_path)
 
-    @property
-    def settings_path(self):
-        return self.paths.settings
-
-    @property
-    def store_path(self):
-        return self.paths.store
-
-    @property
-    def uploads_dir(self):
-        return self.paths.uploads
-
-    @property
-    def out_dir(self):
-        return self.paths.out
-
-    @property
-    def log_path(self):
-        """logs/hailin.log: where tracebacks of hailin bugs go."""
-        return self.paths.log
+    # The workspace's files and folders (see surveys.paths.WorkspacePaths).
+    settings_path = property(lambda self: self.paths.settings, doc="hailin.toml")
+    store_path = property(lambda self: self.paths.store, doc="hailin.gpkg: the store")
+    uploads_dir = property(lambda self: self.paths.uploads, doc="uploads/: the raw files")
+    out_dir = property(lambda self: self.paths.out, doc="out/: maps and exports")
+    log_path = property(lambda self: self.paths.log, doc="logs/hailin.log: hailin's bugs")
 
     @classmethod
     def create(cls, root, /, *, language="zh"):

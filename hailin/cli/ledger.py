@@ -5,19 +5,15 @@ import os
 import click
 import pandas as pd
 
-from hailin.cli.common import emit_json, json_option, reports_errors, workspace
+from hailin.cli.common import emit_json, reports_errors, workspace, workspace_command
 from surveys.io.exports import FORMATS
 from surveys.ledger.cases import STATUSES
 from surveys.schema import word
 
 
-@click.command("flag")
-@json_option
-@click.pass_context
-@reports_errors
-def flag_command(ctx, as_json):
+@workspace_command(click.command("flag"))
+def flag_command(ws, as_json):
     """Recompute recurrence detections, the ledger and new-infestation patches."""
-    ws = workspace(ctx)
     detections, ledger, patches = ws.flag()
     counts = ledger.groupby(["kind", "status"]).size()
     payload = {
@@ -64,13 +60,10 @@ def ledger_command(ctx, output, lang):
     click.echo(f"{len(ledger)} case(s) written to {output}")
 
 
-@click.command("progress")
-@json_option
-@click.pass_context
-@reports_errors
-def progress_command(ctx, as_json):
+@workspace_command(click.command("progress"))
+def progress_command(ws, as_json):
     """Cleared and planted mu against the targets, recurrence and survival."""
-    clearance, restoration = workspace(ctx).progress()
+    clearance, restoration = ws.progress()
     if as_json:
         emit_json({"clearance": clearance.to_dict(), "restoration": restoration.to_dict()})
         return

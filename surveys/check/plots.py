@@ -21,13 +21,12 @@ from surveys.check.parsing import parse_numbers
 from surveys.check.problems import (
     Normalized,
     Problems,
+    checked,
     describe,
     extra_json,
     missing_columns,
     only_read_rejects,
     optional_text,
-    rejects_frame,
-    with_read_rejects,
 )
 from surveys.check.times import observed_times, time_column
 from surveys.errors import VocabularyError
@@ -131,8 +130,7 @@ def _normalize_plots(table, kind, options, *, file, sites=None):
             warnings.append(
                 note(f"clearance plots {first} and {second} overlap by {overlap:,.0f} m²")
             )
-    rejects = with_read_rejects(rejects_frame(frame, table.source_rows, problems), table)
-    return Normalized(plots, rejects, warnings, n + len(table.ragged))
+    return checked(table, frame, problems, plots, warnings)
 
 
 def _refuse_other_shapes(geometries, problems, column):

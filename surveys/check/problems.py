@@ -202,6 +202,14 @@ def rejects_frame(frame, source_rows, problems):
     )
 
 
+def checked(table: RawTable, frame, problems, kept, warnings) -> Normalized:
+    """The outcome of checking ``table`` (whose rows are ``frame``): the rows
+    ``kept``, the rejects of the rows ``problems`` refused and of those the
+    reader refused, in file order, the file's notes, and the rows read."""
+    rejects = with_read_rejects(rejects_frame(frame, table.source_rows, problems), table)
+    return Normalized(kept, rejects, warnings, len(frame) + len(table.ragged))
+
+
 def read_rejects(table: RawTable) -> pd.DataFrame:
     """The rows the reader itself refused (lines of the wrong width, lines in
     another encoding) as rejects."""

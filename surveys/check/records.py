@@ -19,14 +19,13 @@ from surveys.check.parsing import parse_numbers
 from surveys.check.problems import (
     Normalized,
     Problems,
+    checked,
     clean_text,
     describe,
     extra_json,
     missing_columns,
     only_read_rejects,
     optional_text,
-    rejects_frame,
-    with_read_rejects,
 )
 from surveys.check.times import observed_times, time_column
 from surveys.check.words import code_for, combine_actions, map_vocabulary, read_column
@@ -121,8 +120,7 @@ def _normalize_table(table, options, *, file, sites=None):
         crs=WGS84,
     )
     records.insert(0, "record_key", record_keys(records))
-    rejects = with_read_rejects(rejects_frame(frame, table.source_rows, problems), table)
-    return Normalized(records, rejects, warnings, n + len(table.ragged))
+    return checked(table, frame, problems, records, warnings)
 
 
 def _who(frame, headers, options, problems, warnings, file):

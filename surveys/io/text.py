@@ -141,6 +141,16 @@ def _sniff_delimiter(lines):
 
 
 _PROBE_CHARS = 65_536
+# Every cell as the text it is: no header guessing, no NaN for "NA", blank lines kept
+# (they count in the line numbers).
+_AS_TEXT = {
+    "header": None,
+    "dtype": str,
+    "keep_default_na": False,
+    "skip_blank_lines": False,
+    "engine": "c",
+    "encoding": "utf-8",
+}
 
 
 def _first_lines(data, count, limits):
@@ -230,16 +240,7 @@ def _read_quickly(data, delimiter, header, header_line, file):
     try:
         # Our own unique names: pandas' renaming of repeated headers is quadratic.
         frame = pd.read_csv(
-            io.BytesIO(data),
-            sep=delimiter,
-            header=None,
-            skiprows=header_line,
-            names=header,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="c",
-            encoding="utf-8",
+            io.BytesIO(data), sep=delimiter, skiprows=header_line, names=header, **_AS_TEXT
         )
     except pd.errors.ParserError:
         return None

@@ -14,7 +14,7 @@ from surveys.io.archive import read_bytes
 from surveys.io.raw import HEADER_SEARCH_ROWS, RawTable, dedupe_headers, find_header_row
 from surveys.io.xml import parse_xml
 from surveys.io.zips import member_chunks, open_zip
-from surveys.limits import LIMITS, Deadline, over_limit
+from surveys.limits import LIMITS, Deadline, over_limit, refuse_past
 
 
 def _worksheet(workbook, sheet, file):
@@ -35,18 +35,13 @@ def _sheet_rows(worksheet, file, limits, deadline):
     worksheet.reset_dimensions()
     for rows, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
         cells += len(row)
-        if rows > limits.xlsx_rows:
-            raise SurveyFileError(
-                f"sheet {worksheet.title!r} has more than {limits.xlsx_rows:,} rows "
-                f"(limit {limits.xlsx_rows:,})",
-                file=file,
+        if rows > limits.xlsx_rows or cells > limits.xlsx_cells:  # formatted only when past
+            sheet = f"sheet {worksheet.title!r}"
+            refuse_past(
+                rows, limits.xlsx_rows, f"{sheet} has more than {limits.xlsx_rows:,} rows", file
             )
-        if cells > limits.xlsx_cells:
-            raise SurveyFileError(
-                f"sheet {worksheet.title!r} reads as more than {limits.xlsx_cells:,} cells "
-                f"by row {rows:,} (limit {limits.xlsx_cells:,})",
-                file=file,
-            )
+            reads = f"{sheet} reads as more than {limits.xlsx_cells:,} cells by row {rows:,}"
+            refuse_past(cells, limits.xlsx_cells, reads, file)
         if not rows % 1024:
             deadline.check(f"row {rows:,}")
         yield row
@@ -227,29 +222,14 @@ def check_xlsx_parts(archive, file, limits=LIMITS):
                 f"workbook parts unpack to more than {over_limit(total, limits.xlsx_total_bytes)}",
                 file=file,
             )
-        if counts.get(_STRING_TAG, 0) > limits.xlsx_shared_strings:
-            raise SurveyFileError(
-                f"{what} {member.filename!r} holds {counts[_STRING_TAG]:,} strings "
-                f"(limit {limits.xlsx_shared_strings:,})",
-                file=file,
-            )
+        part = f"{what} {member.filename!r}"
+        strings = counts.get(_STRING_TAG, 0)
+        refuse_past(strings, limits.xlsx_shared_strings, f"{part} holds {strings:,} strings", file)
         if _CELL_TAG in counts:
-            if counts[_CELL_TAG] > limits.xlsx_cells:
-                raise SurveyFileError(
-                    f"{what} {member.filename!r} holds {counts[_CELL_TAG]:,} cells "
-                    f"(limit {limits.xlsx_cells:,})",
-                    file=file,
-                )
-            cells += counts[_CELL_TAG]
-            if cells > limits.xlsx_workbook_cells:
-                raise SurveyFileError(
-                    f"worksheets hold {cells:,} cells together "
-                    f"(limit {limits.xlsx_workbook_cells:,})",
-                    file=file,
-                )
-        if last_row > limits.xlsx_rows:
-            raise SurveyFileError(
-                f"{what} {member.filename!r} numbers a row {last_row:,} "
-                f"(limit {limits.xlsx_rows:,} rows)",
-                file=file,
-            )
+            found = counts[_CELL_TAG]
+            refuse_past(found, limits.xlsx_cells, f"{part} holds {found:,} cells", file)
+            cells += found
+            together = f"worksheets hold {cells:,} cells together"
+            refuse_past(cells, limits.xlsx_workbook_cells, together, file)
+        numbers = f"{part} numbers a row {last_row:,}"
+        refuse_past(last_row, limits.xlsx_rows, numbers, file, unit=" rows")
