@@ -101,7 +101,7 @@ def records_per_plot(records, plots) -> dict:
     return dict(zip(plots["plot_id"], counts.tolist(), strict=True))
 
 
-def site_distance_km(geometries, sites):
+def site_distance_km(geometries: np.ndarray, sites: geopandas.GeoDataFrame) -> np.ndarray:
     """Approximate distance (km) from each geometry to the nearest site (0 inside).
 
     Examples
@@ -122,7 +122,7 @@ def site_distance_km(geometries, sites):
     return shapely.distance(shapely.transform(geometries, to_km), target)
 
 
-def inside_sites(geometries, sites):
+def inside_sites(geometries: np.ndarray, sites: geopandas.GeoDataFrame) -> np.ndarray:
     """Mask of the geometries lying within a site."""
     tree = shapely.STRtree(_geometries(sites))
     inside = np.zeros(len(geometries), dtype=bool)

@@ -60,7 +60,14 @@ def feature_layer(frame, name, styles, popups, tooltips, *, show=True, propertie
     )
 
 
-def timed_plots_layer(plots, name, styles, popups, tooltips, timelines):
+def timed_plots_layer(
+    plots: geopandas.GeoDataFrame,
+    name: str,
+    styles: list[dict],
+    popups: list,
+    tooltips: list[str],
+    timelines: list,
+) -> DataLayer:
     """A :func:`feature_layer` of plots the time control drives: each feature
     carries its ``plot_id`` and its ``timeline`` of [period, state] steps (see
     :class:`maps.controls.TimeControl`)."""

@@ -121,7 +121,7 @@ def size_text(size):
     return f"{size} bytes"
 
 
-def refuse_past(found, limit, message, file, *, unit=""):
+def refuse_past(found: int, limit: int, message: str, file: str, *, unit: str = "") -> None:
     """Refuse the file when ``found`` passes ``limit``: '{message} (limit {limit}{unit})'.
 
     Examples

@@ -236,7 +236,15 @@ def _choose_strategy(dataset, band, window, bounds):
     return "feature-sequential" if feature_cost < window_blocks else "raster-sequential"
 
 
-def extract(dataset, band, plots, ops, *, scaled=False, above=None):
+def extract(
+    dataset,
+    band: int,
+    plots: geopandas.GeoDataFrame,
+    ops: list[tuple[str, str, int]],
+    *,
+    scaled: bool = False,
+    above: float | None = None,
+) -> tuple[np.ndarray, list[dict], pd.DataFrame]:
     """Run exactextract over the plots that touch the raster; ``ops`` are
     (exactextract statistic, result name, source index) with source 0 the
     band's values and 1 (with ``above``) whether each value is above it.
@@ -305,6 +313,6 @@ def extract(dataset, band, plots, ops, *, scaled=False, above=None):
     return rows, [results[row] for row in rows], base
 
 
-def cell_area(dataset):
+def cell_area(dataset) -> float:
     """A pixel's area in square CRS units."""
     return abs(dataset.transform.a * dataset.transform.e)

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import sys
 import tempfile
+from collections.abc import Callable
 
 import click
 
@@ -120,7 +121,9 @@ def reports_errors(command=None, *, internal=EXIT_INTERNAL):
     return wrapper
 
 
-def workspace_command(register, *, with_json=True, internal=EXIT_INTERNAL):
+def workspace_command(
+    register: Callable, *, with_json: bool = True, internal: int = EXIT_INTERNAL
+) -> Callable:
     """A subcommand on the workspace: ``register`` (``click.command("name")`` or a
     group's ``.command("name")``) over ``--json`` (unless ``with_json`` is
     false) and :func:`reports_errors`; the function receives the
@@ -152,7 +155,7 @@ def workspace_command(register, *, with_json=True, internal=EXIT_INTERNAL):
     return decorate
 
 
-def file_options(function):
+def file_options(function: Callable) -> Callable:
     """The options every import of files takes: --crs, --sheet, --dry-run,
     --strict and --json."""
     for option in (json_option, strict_option, dry_run_option, sheet_option, crs_option):

@@ -8,7 +8,8 @@ import shapely
 
 from geo.validity import coordinate_problems
 from surveys.check.locate import invalid_mask
-from surveys.check.problems import describe
+from surveys.check.problems import Problems, describe
+from surveys.io.raw import RawTable
 from surveys.schema import ACTIONS, FINDINGS, PATROL_TYPES
 
 # Stored codes must be one of these.
@@ -19,7 +20,7 @@ KNOWN_CODES = {
 }
 
 
-def geometry_column(headers, table):
+def geometry_column(headers: dict, table: RawTable) -> str:
     """The column a geometry problem is reported under."""
     if table.geometry is not None:
         return "geometry"
@@ -28,7 +29,15 @@ def geometry_column(headers, table):
     return headers.get("wkt", "geometry")
 
 
-def enforce_invariants(problems, geometries, observed, window, codes, columns, numbers=None):
+def enforce_invariants(
+    problems: Problems,
+    geometries: np.ndarray,
+    observed: pd.Series,
+    window: tuple,
+    codes: dict,
+    columns: dict,
+    numbers: dict | None = None,
+) -> None:
     """Refuse any row still kept that breaks what the store promises: a
     present, non-empty, valid geometry with finite coordinates in range; a
     time in the plausible window; known vocabulary codes.

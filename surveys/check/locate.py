@@ -17,7 +17,7 @@ from geo.gcj02 import gcj02_to_wgs84
 from geo.overlay import inside_sites, site_distance_km
 from geo.validity import OUT_OF_RANGE, coordinate_problems, repair_polygons
 from surveys.check.parsing import parse_coordinates
-from surveys.check.problems import clean_text, describe, missing_columns
+from surveys.check.problems import Problems, clean_text, describe, missing_columns
 from surveys.errors import SurveyFileError
 from surveys.io.raw import note
 
@@ -66,7 +66,7 @@ def locate(table, frame, headers, options, problems, warnings, file, sites=None)
     return geometries
 
 
-def resolve_crs(declared, x_values, file):
+def resolve_crs(declared, x_values: np.ndarray, file: str):
     """The CRS of the coordinates: ``declared`` (an option, the file's own or
     WGS84) fitted to what the eastings show; see :func:`geo.crs.fit_crs_to_coordinates`."""
     try:
@@ -78,7 +78,9 @@ def resolve_crs(declared, x_values, file):
         raise SurveyFileError(str(error), file=file) from error
 
 
-def refuse_coordinates(geometries, problems, column, *, lonlat, prefix=""):
+def refuse_coordinates(
+    geometries: np.ndarray, problems: Problems, column: str, *, lonlat: bool, prefix: str = ""
+) -> np.ndarray:
     """Refuse (and drop) geometries that are empty, not finite or, when
     ``lonlat``, out of range; see :func:`geo.validity.coordinate_problems`."""
     found = coordinate_problems(geometries, lonlat=lonlat)
@@ -91,7 +93,7 @@ def refuse_coordinates(geometries, problems, column, *, lonlat, prefix=""):
     return geometries
 
 
-def invalid_mask(geometries):
+def invalid_mask(geometries: np.ndarray) -> np.ndarray:
     """Mask of the invalid geometries; points (their coordinates checked
     finite already) are valid, which saves testing a million of them."""
     check = ~shapely.is_missing(geometries) & (shapely.get_type_id(geometries) != 0)

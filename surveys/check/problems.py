@@ -7,6 +7,7 @@ become rejects with the raw row, so nothing is lost.
 
 import dataclasses
 import json
+from typing import NoReturn
 
 import geopandas
 import numpy as np
@@ -84,7 +85,7 @@ class Problems:
         return mask
 
 
-def clean_text(series):
+def clean_text(series: pd.Series) -> pd.Series:
     """Object Series of stripped strings, missing (None or NaN) for blanks.
 
     Works on the distinct values only: patrol columns repeat a few words a
@@ -104,7 +105,7 @@ def clean_text(series):
     return pd.Series(values, index=series.index, dtype="object")
 
 
-def optional_text(frame, headers, field):
+def optional_text(frame: pd.DataFrame, headers: dict, field: str) -> np.ndarray:
     """The cleaned text of ``field``'s column, or None for every row when the
     file has no such column."""
     if field not in headers:
@@ -112,7 +113,7 @@ def optional_text(frame, headers, field):
     return clean_text(frame[headers[field]]).to_numpy(dtype=object)
 
 
-def describe(values, mask, template):
+def describe(values, mask, template: str) -> np.ndarray:
     """Per-row messages: ``template.format(value=...)`` for the masked rows
     (values cut to 60 characters), None elsewhere.
 
@@ -129,7 +130,7 @@ def describe(values, mask, template):
     return out
 
 
-def missing_columns(file, frame, expected):
+def missing_columns(file: str, frame: pd.DataFrame, expected: str) -> NoReturn:
     """Refuse the file: it lacks the ``expected`` column(s); the columns it
     has are listed (the first twenty)."""
     names = [str(c)[:60] for c in frame.columns[:_LISTED_COLUMNS]]
@@ -139,7 +140,7 @@ def missing_columns(file, frame, expected):
     raise SurveyFileError(f"missing required column(s): {expected}; found: {found}", file=file)
 
 
-def extra_json(frame, columns):
+def extra_json(frame: pd.DataFrame, columns: list) -> np.ndarray:
     """Per row, the values of ``columns`` (those hailin has no field for) as a
     JSON object, or None when all are blank."""
     n = len(frame)
@@ -173,7 +174,7 @@ def raw_json(columns, values) -> str:
     )
 
 
-def rejects_frame(frame, source_rows, problems):
+def rejects_frame(frame: pd.DataFrame, source_rows: np.ndarray, problems: Problems) -> pd.DataFrame:
     """The rejects of the refused rows: their row, first column, every reason
     (labelled with its column when the row has problems in several), raw row."""
     found = problems.frame()
@@ -202,7 +203,13 @@ def rejects_frame(frame, source_rows, problems):
     )
 
 
-def checked(table: RawTable, frame, problems, kept, warnings) -> Normalized:
+def checked(
+    table: RawTable,
+    frame: pd.DataFrame,
+    problems: Problems,
+    kept: geopandas.GeoDataFrame,
+    warnings: list,
+) -> Normalized:
     """The outcome of checking ``table`` (whose rows are ``frame``): the rows
     ``kept``, the rejects of the rows ``problems`` refused and of those the
     reader refused, in file order, the file's notes, and the rows read."""

@@ -12,7 +12,7 @@ from surveys.check.problems import describe, missing_columns
 TIME_FIELDS = ("datetime", "date", "time")
 
 
-def time_column(headers):
+def time_column(headers: dict) -> str | None:
     """The file's column the times are read from (None when it has none)."""
     return next((headers[field] for field in TIME_FIELDS if field in headers), None)
 

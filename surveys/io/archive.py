@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import time
 import unicodedata
+from collections.abc import Iterator
 
 from surveys.errors import StoreError, SurveyFileError
 from surveys.limits import LIMITS, over_limit
@@ -141,7 +142,7 @@ def place_archive(staged, uploads_dir, name):
 
 
 @contextlib.contextmanager
-def utf8_path(path):
+def utf8_path(path) -> Iterator[str]:
     """``path``, or when its name is not UTF-8 (GDAL takes only UTF-8 paths),
     a temporary link with a plain name to it and to its same-stem siblings
     (a shapefile's .dbf, .prj, …)."""

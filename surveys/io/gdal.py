@@ -16,7 +16,7 @@ from surveys.errors import SurveyFileError
 from surveys.io.archive import check_file_size
 from surveys.io.raw import RawTable, note
 from surveys.io.zips import extract_zip
-from surveys.limits import LIMITS
+from surveys.limits import LIMITS, Limits
 
 _LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile"}
 _GDAL_ERRORS = (
@@ -27,7 +27,14 @@ _GDAL_ERRORS = (
 )
 
 
-def read_with_gdal(path, file, format_name, layer=None, encoding=None, limits=LIMITS):
+def read_with_gdal(
+    path,
+    file: str,
+    format_name: str,
+    layer: str | None = None,
+    encoding: str | None = None,
+    limits: Limits = LIMITS,
+) -> RawTable:
     """One layer of a GDAL format as a :class:`RawTable` (a table without
     geometry when the layer has none)."""
     try:
@@ -81,7 +88,7 @@ def read_with_gdal(path, file, format_name, layer=None, encoding=None, limits=LI
     )
 
 
-def dbf_encoding(shp_path, file, limits=LIMITS):
+def dbf_encoding(shp_path, file: str, limits: Limits = LIMITS) -> str | None:
     """The DBF's encoding when no .cpg names it: UTF-8 if it decodes, else GBK;
     refused when some records are UTF-8 and others GBK (never read as mojibake)."""
     base = os.path.splitext(shp_path)[0]
@@ -187,7 +194,7 @@ def read_gpkg(path, file, layer=None, limits=LIMITS):
     return table
 
 
-def read_shapefile(path, file, limits=LIMITS):
+def read_shapefile(path, file: str, limits: Limits = LIMITS) -> RawTable:
     """A Shapefile beside its .shx and .dbf."""
     return read_with_gdal(
         path, file, "shapefile", encoding=dbf_encoding(path, file, limits), limits=limits

@@ -93,7 +93,7 @@ def encode_geometries(geometries):
     ]
 
 
-def kind_of(series):
+def kind_of(series: pd.Series) -> str:
     """The store kind (:data:`SQL_TYPES`) a column of this dtype is written as."""
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
@@ -107,7 +107,7 @@ def kind_of(series):
     return "text"
 
 
-def to_sql_values(series, kind):
+def to_sql_values(series: pd.Series, kind: str) -> list:
     """A list of Python values SQLite stores for one column (vectorised)."""
     if kind in ("datetime", "date"):
         values = pd.to_datetime(series, utc=True) if kind == "datetime" else pd.to_datetime(series)
@@ -132,7 +132,8 @@ def to_sql_values(series, kind):
     return values.tolist()
 
 
-def from_sql_values(values, sql_type):
+def from_sql_values(values: list, sql_type: str | None) -> pd.Series:
+    """A column's stored values as a Series of the declared SQL type."""
     sql_type = (sql_type or "").upper()
     if sql_type == "DATETIME":
         return pd.to_datetime(pd.Series(values, dtype="object"), utc=True, format="ISO8601")
@@ -148,7 +149,7 @@ def from_sql_values(values, sql_type):
     return pd.Series(values, dtype="object")
 
 
-def quote(name):
+def quote(name: str) -> str:
     """An SQL identifier, quoted."""
     return '"' + str(name).replace('"', '""') + '"'
 
@@ -170,7 +171,7 @@ CHECKED_TABLES = (
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 
 
-def read_only_uri(path):
+def read_only_uri(path) -> str:
     """An SQLite URI opening ``path`` read-only (any bytes in the name survive)."""
     absolute = os.fsencode(os.path.abspath(path))
     return "file:" + urllib.parse.quote(absolute, safe="/") + "?mode=ro"
@@ -199,7 +200,7 @@ def header_problem(header):
     return None
 
 
-def initialise(connection, path):
+def initialise(connection: sqlite3.Connection, path) -> None:
     """Make an empty SQLite file a GeoPackage (refused when it holds tables)."""
     existing = connection.execute(
         "SELECT count(*) FROM sqlite_master WHERE type='table'"
@@ -216,7 +217,7 @@ def initialise(connection, path):
     )
 
 
-def store_error(path, error, wait):
+def store_error(path, error: Exception, wait: float) -> StoreError:
     """A :class:`StoreError` with a clear message for an ``sqlite3`` error on the
     store at ``path`` (a writer that waited ``wait`` seconds for the lock)."""
     if isinstance(error, StoreError):
@@ -250,7 +251,7 @@ def store_error(path, error, wait):
     return StoreError(f"{where}: {error}")
 
 
-def check_intact(connection, path):
+def check_intact(connection: sqlite3.Connection, path) -> None:
     """Refuse to write to a damaged store: the file header, then a
     quick_check of the schema, GeoPackage tables and the upload log."""
     try:
@@ -281,18 +282,27 @@ def check_intact(connection, path):
         )
 
 
-def table_names(connection):
+def table_names(connection: sqlite3.Connection) -> list[str]:
     """The layers a GeoPackage lists in its contents."""
     return [r[0] for r in connection.execute("SELECT table_name FROM gpkg_contents").fetchall()]
 
 
-def column_types(connection, name):
+def column_types(connection: sqlite3.Connection, name: str) -> dict[str, str]:
     """{column: declared SQL type} of table ``name``."""
     rows = connection.execute(f"PRAGMA table_info({quote(name)})").fetchall()
     return {row[1]: row[2] for row in rows}
 
 
-def read_layer(connection, path, name, columns, where, parameters, schema, spatial):
+def read_layer(
+    connection: sqlite3.Connection,
+    path,
+    name: str,
+    columns: list | None,
+    where: str | None,
+    parameters: tuple,
+    schema: dict | None,
+    spatial: bool,
+) -> pd.DataFrame:
     """Layer ``name`` as a (Geo)DataFrame; see :meth:`surveys.io.store.Store.read`."""
     if name not in table_names(connection):
         if schema is None:

@@ -13,7 +13,7 @@ from surveys.io.archive import check_file_size, read_bytes
 from surveys.io.raw import RawTable
 from surveys.io.xml import AttributeColumns, child, child_text, local_name, parse_document
 from surveys.io.zips import open_zip, read_member
-from surveys.limits import LIMITS, Deadline
+from surveys.limits import LIMITS, Deadline, Limits
 
 _COORDINATE_SPLIT = re.compile(r"\s+")
 
@@ -198,7 +198,7 @@ def read_kmz(path, file, limits=LIMITS):
     return read_kml_bytes(data, file, "kmz", limits)
 
 
-def read_kml(path, file, limits=LIMITS):
+def read_kml(path, file: str, limits: Limits = LIMITS) -> RawTable:
     """A KML file as a :class:`RawTable`: one row per placemark."""
     check_file_size(path, file, limits.xml_bytes, "the KML document")
     return read_kml_bytes(read_bytes(path), file, "kml", limits)

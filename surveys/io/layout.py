@@ -5,6 +5,7 @@ written reads as an empty frame of its columns, so every command works on a
 fresh store.
 """
 
+import geopandas
 import pandas as pd
 
 from surveys.errors import VocabularyError
@@ -103,19 +104,21 @@ def ensure_layers(store) -> None:
             )
 
 
-def read_sites(store):
+def read_sites(store) -> geopandas.GeoDataFrame:
     """The site registry (reserve polygons)."""
     return store.read(SITES_LAYER)
 
 
-def read_plots(store, kind: str):
+def read_plots(store, kind: str) -> geopandas.GeoDataFrame:
     """The clearance or restoration plots (an empty frame when none yet)."""
     if kind not in PLOT_KINDS:
         raise VocabularyError(f"kind should be one of {PLOT_KINDS}, got {kind!r}")
     return store.read(plots_layer(kind), schema=PLOT_COLUMNS[kind], spatial=True)
 
 
-def read_surveys(store, columns=None, where=None, parameters=()):
+def read_surveys(
+    store, columns: list | None = None, where: str | None = None, parameters: tuple = ()
+) -> geopandas.GeoDataFrame:
     """The accepted survey records (optionally some columns, or an SQL filter)."""
     return store.read(
         SURVEYS_LAYER,
@@ -127,11 +130,11 @@ def read_surveys(store, columns=None, where=None, parameters=()):
     )
 
 
-def read_rejects(store):
+def read_rejects(store) -> pd.DataFrame:
     """Rejected rows with their reasons."""
     return store.read(REJECTS_LAYER, schema=REJECT_KINDS, spatial=False)
 
 
-def read_uploads(store):
+def read_uploads(store) -> pd.DataFrame:
     """The upload log as stored (see :func:`surveys.io.uploads.list_uploads`)."""
     return store.read(UPLOADS_LAYER, schema=UPLOAD_KINDS, spatial=False)

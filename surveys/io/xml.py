@@ -12,7 +12,7 @@ import defusedxml.ElementTree
 import pandas as pd
 
 from surveys.errors import SurveyFileError
-from surveys.limits import LIMITS, over_limit
+from surveys.limits import LIMITS, Deadline, Limits, over_limit
 
 
 def parse_xml(data, file, limits=LIMITS, deadline=None):
@@ -115,7 +115,13 @@ class AttributeColumns:
         return pd.DataFrame(records, dtype=object)
 
 
-def parse_document(data, file, root_name, limits=LIMITS, deadline=None):
+def parse_document(
+    data: bytes,
+    file: str,
+    root_name: str,
+    limits: Limits = LIMITS,
+    deadline: Deadline | None = None,
+):
     """:func:`parse_xml`, refused unless the root element is ``root_name``
     (``gpx``, ``kml``) in any namespace.
 

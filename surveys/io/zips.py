@@ -10,6 +10,7 @@ import posixpath
 import stat
 import struct
 import zipfile
+from collections.abc import Iterator
 
 from surveys.errors import SurveyFileError
 from surveys.limits import LIMITS, over_limit, size_text
@@ -160,7 +161,13 @@ def _check_members(members, file, limits):
 _ARCHIVE_BOUND = "the limit for a whole archive; a zip bomb?"
 
 
-def member_chunks(archive, member, file, budget, bound=_ARCHIVE_BOUND):
+def member_chunks(
+    archive: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    file: str,
+    budget: int,
+    bound: str = _ARCHIVE_BOUND,
+) -> Iterator[bytes]:
     """The member's bytes in chunks, refused past ``budget`` whatever its header claims
     (``bound`` names the limit in the refusal)."""
     size = 0

@@ -5,6 +5,7 @@ projection centred on the data (metres true to ~1e-4 within 50 km), so the
 GPS tolerance means the same in every reserve.
 """
 
+import geopandas
 import numpy as np
 import pandas as pd
 import pyproj
@@ -26,7 +27,7 @@ def local_metric_crs(*frames):
     )
 
 
-def metric_geometries(geoseries, crs):
+def metric_geometries(geoseries: geopandas.GeoSeries, crs: pyproj.CRS) -> np.ndarray:
     """The geometries of a GeoSeries in ``crs``, as an array."""
     return np.asarray(geoseries.to_crs(crs).values, dtype=object)
 
