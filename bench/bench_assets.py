@@ -29,7 +29,7 @@ from bench.common import median_seconds
 from hailin.demo import build_demo
 from layers.features import feature_layer
 from layers.page import check_page
-from maps import MAPS, MapData, new_map, save_map
+from maps import MAPS, new_map, save_map
 from maps.assets import all_assets
 from maps.fetch import fetch_from
 
@@ -151,7 +151,7 @@ def main():
         cache = tmp / "cache"
         assert fetch_from(NODE_MODULES, cache=cache).complete
         ws, _ = build_demo(tmp / "demo")
-        data = MapData.from_workspace(ws)
+        data = ws.map_data()
         pinned = sum(len((cache / a.relpath).read_bytes()) for a in all_assets())
         old = sum(
             (NODE_MODULES / p).stat().st_size for p in OLD_EXTRA if (NODE_MODULES / p).exists()

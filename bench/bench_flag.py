@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.ingest import SURVEYS_LAYER, ensure_layers, plots_layer
-from surveys.ledger import LedgerRules, build_ledger
-from surveys.plots import PLOT_COLUMNS
-from surveys.recurrence import detect
-from surveys.schema import KINDS
+from surveys.io.layout import SURVEYS_LAYER, ensure_layers, plots_layer
+from surveys.ledger.cases import LedgerRules, build_ledger
+from surveys.ledger.detections import detect
+from surveys.schema import KINDS, PLOT_COLUMNS
 from surveys.workspace import Workspace
 
 # A 30 km square around Shacheng Bay.
@@ -102,7 +101,7 @@ def main(records=1_000_000, plots=10_000):
         lambda: geopandas.sjoin(surveys, clearance, predicate="intersects")
     )
     found, found_runs, (detections, _outside) = median_time(lambda: detect(surveys, clearance))
-    flag, flag_runs, (ledger, _patches) = median_time(
+    flag, flag_runs, (ledger, _patches, _detections) = median_time(
         lambda: build_ledger(surveys, clearance, LedgerRules())
     )
     print(f"records: {records:,}, plots: {plots:,}; bare sjoin pairs: {len(joined):,}")

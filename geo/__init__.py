@@ -18,7 +18,16 @@ from geo.crs import (
     to_wgs84_geometries,
     wgs84_to_gcj02_geometries,
 )
-from geo.errors import CRSError, GeometryError, HailinError, RasterError, SiteError
+from geo.errors import (
+    ArgumentTypeError,
+    CRSError,
+    GeometryError,
+    HailinError,
+    PlotsError,
+    RasterError,
+    SiteError,
+    UnitError,
+)
 from geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
 from geo.sites import KNOWN_SITES, load_sites, normalize_sites
 
@@ -29,12 +38,15 @@ __all__ = [
     "M2_PER_HA",
     "M2_PER_MU",
     "WGS84",
+    "ArgumentTypeError",
     "CRSError",
     "GeometryError",
     "HailinError",
     "InvalidGeometryWarning",
+    "PlotsError",
     "RasterError",
     "SiteError",
+    "UnitError",
     "area",
     "area_m2",
     "convert_area",

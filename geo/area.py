@@ -17,7 +17,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geo.errors import CRSError, GeometryError
+from geo.errors import ArgumentTypeError, CRSError, GeometryError, UnitError
 
 M2_PER_MU = 10000.0 / 15.0
 M2_PER_HA = 10000.0
@@ -59,7 +59,7 @@ def convert_area(m2, unit):
     try:
         return m2 / UNITS[unit]
     except KeyError:
-        raise ValueError(f"unit must be one of {sorted(UNITS)}, got {unit!r}") from None
+        raise UnitError(f"unit must be one of {sorted(UNITS)}, got {unit!r}") from None
 
 
 def _as_geometry_array(obj, crs):
@@ -74,7 +74,7 @@ def _as_geometry_array(obj, crs):
     if isinstance(obj, shapely.Geometry):
         source_crs = pyproj.CRS.from_user_input(4326 if crs is None else crs)
         return np.asarray([obj], dtype=object), None, source_crs
-    raise TypeError(
+    raise ArgumentTypeError(
         f"'obj' should be a GeoDataFrame, GeoSeries or shapely geometry, got {type(obj)}"
     )
 
@@ -212,7 +212,7 @@ def area(obj, unit="mu", crs=None):
     1646.7
     """
     if unit not in UNITS:
-        raise ValueError(f"unit must be one of {sorted(UNITS)}, got {unit!r}")
+        raise UnitError(f"unit must be one of {sorted(UNITS)}, got {unit!r}")
     result = area_m2(obj, crs=crs)
     if isinstance(result, pd.Series):
         return result.rename(f"area_{unit}") / UNITS[unit]

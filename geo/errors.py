@@ -23,3 +23,15 @@ class SiteError(HailinError, ValueError):
 
 class RasterError(HailinError, ValueError):
     """A raster that cannot be read or whose georeferencing cannot be right."""
+
+
+class ArgumentTypeError(HailinError, TypeError):
+    """An argument of the wrong type (a DataFrame where a GeoDataFrame is needed)."""
+
+
+class UnitError(HailinError, ValueError):
+    """An area unit hailin does not know."""
+
+
+class PlotsError(HailinError, ValueError):
+    """Plots that cannot be measured as given (no plot_id column, repeated ids)."""

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84, to_wgs84
-from geo.errors import SiteError
+from geo.errors import ArgumentTypeError, SiteError
 
 SITE_COLUMNS = ["site_id", "name_zh", "name_en", "township", "geometry"]
 
@@ -24,6 +24,8 @@ KNOWN_SITES = {
     "xuncheng": ("巽城", "Xuncheng", "店下镇"),
     "luochun": ("罗唇", "Luochun", "佳阳畲族乡"),
 }
+# English names of the townships the known sites lie in (the registry holds them in Chinese).
+KNOWN_TOWNSHIPS = {"前岐镇": "Qianqi", "店下镇": "Dianxia", "佳阳畲族乡": "Jiayang"}
 
 # Header variants seen in boundary files, lower-cased.
 _HEADERS = {
@@ -76,7 +78,7 @@ def normalize_sites(frame, *, source="sites"):
     when invalid, and every row must be a polygon with a unique id.
     """
     if not isinstance(frame, geopandas.GeoDataFrame):
-        raise TypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
+        raise ArgumentTypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
     if len(frame) == 0:
         raise SiteError(f"{source}: no features")
     frame = to_wgs84(frame)
@@ -129,3 +131,29 @@ def normalize_sites(frame, *, source="sites"):
         geometries = geometries.copy()
         geometries[invalid] = polygons
     return geopandas.GeoDataFrame(out, geometry=geometries, crs=WGS84).reset_index(drop=True)
+
+
+def site_names(sites, lang: str) -> dict:
+    """{site_id: the site's name in ``lang``} ("zh": name_zh, "en": name_en).
+
+    Examples
+    --------
+    >>> site_names(load_sites(), "zh")["kewan"], site_names(load_sites(), "en")["kewan"]
+    ('柯湾红树林保护小区', 'Kewan mangrove reserve')
+    """
+    column = "name_zh" if lang == "zh" else "name_en"
+    return dict(zip(sites["site_id"], sites[column], strict=True))
+
+
+def township_name(township, lang: str):
+    """A township (as the registry and plot files hold it, in Chinese) in
+    ``lang``: the English name of a known township, else as it is.
+
+    Examples
+    --------
+    >>> township_name("前岐镇", "en"), township_name("前岐镇", "zh"), township_name("沙埕镇", "en")
+    ('Qianqi', '前岐镇', '沙埕镇')
+    """
+    if lang == "en" and isinstance(township, str):
+        return KNOWN_TOWNSHIPS.get(township.strip(), township)
+    return township

@@ -3,13 +3,15 @@
 import os
 import shutil
 
-from hailin.demo_data import demo_plots, write_demo_patrols, write_demo_plots
-from maps import MAPS, MapData, save_map
+from hailin.demo_data import demo_plots
+from hailin.demo_files import write_demo_patrols, write_demo_plots
+from maps import MAPS, save_map
 from maps.assets import cache_dir, fill_hint, missing_assets
 from maps.basemaps import tianditu_key
-from surveys.errors import WorkspaceError
+from surveys.errors import WorkspaceExistsError
+from surveys.paths import STORE_FILE
 from surveys.settings import SETTINGS_FILE
-from surveys.workspace import STORE_FILE, Workspace
+from surveys.workspace import Workspace
 
 _DEMO_ENTRIES = (SETTINGS_FILE, STORE_FILE, "uploads", "out", "patrol-files", "plot-files")
 
@@ -18,9 +20,9 @@ def _clear(directory, force):
     if not os.path.isdir(directory) or not os.listdir(directory):
         return
     if not os.path.exists(os.path.join(directory, SETTINGS_FILE)):
-        raise WorkspaceError(f"{directory} is not empty; give `hailin demo` a new folder")
+        raise WorkspaceExistsError(f"{directory} is not empty; give `hailin demo` a new folder")
     if not force:
-        raise WorkspaceError(
+        raise WorkspaceExistsError(
             f"{directory} already holds a workspace; use --force to rebuild the demo there"
         )
     for entry in _DEMO_ENTRIES:
@@ -51,7 +53,10 @@ def build_demo(directory, lang="zh", force=False):
     patrol_folder = os.path.join(directory, "patrol-files")
     for path, flags in write_demo_patrols(patrol_folder, ws.sites(), clearance, restoration):
         outputs[f"import {os.path.basename(path)}"] = _imported(ws.import_file(path, **flags))
-    _detections, ledger, patches = ws.flag()
+    # One read and one ledger for flag, the exports and the maps: nothing changes
+    # the records between them.
+    frames = ws.map_data()
+    _detections, ledger, patches = ws.flag(frames)
     outputs["recurrence"] = (
         f"{(ledger['kind'] == 'recurrence').sum()} case(s) in "
         f"{ledger.loc[ledger['kind'] == 'recurrence', 'plot_id'].nunique()} plot(s), "
@@ -59,15 +64,14 @@ def build_demo(directory, lang="zh", force=False):
     )
     for suffix in ("xlsx", "csv"):
         path = os.path.join(ws.out_dir, f"ledger.{suffix}")
-        ws.export_ledger(path, lang)
+        ws.export_ledger(path, lang, frames=frames)
         outputs[f"ledger ({suffix})"] = path
-    data = MapData.from_workspace(ws)
     # Offline (self-contained) maps when the asset cache is filled, else online ones.
     offline = not missing_assets()
     key = tianditu_key(ws.settings)
     for name, draw in MAPS.items():
         path = os.path.join(ws.out_dir, f"{name}.html")
-        save_map(draw(data, lang=lang, tianditu_key=key), path, offline=offline)
+        save_map(draw(frames, lang=lang, tianditu_key=key), path, offline=offline)
         outputs[f"{name} map"] = path
     outputs["maps"] = (
         f"offline: scripts inlined from {cache_dir()}"

@@ -2,36 +2,19 @@
 
 Clearance in spring 2023, then four kinds of patrol through 2023-2024: many
 clear inspections and 35 plots' worth of Spartina regrowth (复萌) that are
-cleared again and re-inspected, a few regrowing once more in 2024. Files are
-written in the formats patrol teams really hand in.
+cleared again and re-inspected, a few regrowing once more in 2024. The files are
+written in the formats patrol teams really hand in by :mod:`hailin.demo_files`.
 """
 
-import io
-import os
-import zipfile
-
 import numpy as np
-import openpyxl
 import pandas as pd
 import shapely
 
 from geo.area import area_m2
+from surveys.localtime import DEFAULT_TIMEZONE
+from surveys.schema import codes, word
 
 RECURRENCE_SPOTS = 35
-TIMEZONE = "Asia/Shanghai"
-_PATROL_NAMES = {
-    "contractor_daily": "施工单位日常巡护",
-    "township_patrol": "乡镇巡查队伍踏查",
-    "city_joint": "市级专班联合巡护",
-    "digital_monitoring": "数字化监测预警",
-}
-_FINDING_NAMES = {
-    "spartina_regrowth": "复萌",
-    "spartina_new": "新发",
-    "spartina_removed": "已清除",
-    "clear": "未见异常",
-    "planting_check": "种植成活检查",
-}
 _TEAMS = {"kewan": "前岐镇", "xuncheng": "店下镇", "luochun": "佳阳畲族乡"}
 
 
@@ -153,14 +136,31 @@ def _point_inside(polygon, rng):
 
 
 def _local(day, hour, minute=0):
-    return pd.Timestamp(day).tz_localize(TIMEZONE) + pd.Timedelta(hours=hour, minutes=minute)
+    return pd.Timestamp(day).tz_localize(DEFAULT_TIMEZONE) + pd.Timedelta(
+        hours=hour, minutes=minute
+    )
 
 
 def patrol_records(sites, clearance, restoration, seed=2023):
     """All demo patrol records as one table (canonical codes, local times)."""
     rng = np.random.default_rng(seed)
     rows = []
-    # Routine inspections: contractor every 3 days, township weekly, city monthly.
+    _routine_inspections(rows, rng, sites)
+    spots = recurrence_spots(clearance, seed)
+    _recurrences(rows, rng, spots)
+    _planting_checks(rows, rng, restoration)
+    _new_patches(rows)
+    frame = pd.DataFrame(rows).sort_values("observed_at", kind="stable").reset_index(drop=True)
+    frame["team"] = frame["site_id"].map(_TEAMS).fillna("福鼎市林业局")
+    for column in ("survival_pct", "patch_area_m2"):
+        if column not in frame:
+            frame[column] = np.nan
+    return frame
+
+
+def _routine_inspections(rows, rng, sites):
+    """Clear inspections: contractor every 3 days, township weekly, city monthly,
+    digital monitoring monthly."""
     schedule = [
         ("contractor_daily", pd.date_range("2023-05-15", "2024-12-28", freq="3D"), 3),
         ("township_patrol", pd.date_range("2023-05-20", "2024-12-28", freq="7D"), 2),
@@ -190,8 +190,10 @@ def patrol_records(sites, clearance, restoration, seed=2023):
                         "notes": "",
                     }
                 )
-    # 35 recurrence spots: found in 2023, cleared again, re-inspected; 5 regrow in 2024.
-    spots = recurrence_spots(clearance, seed)
+
+
+def _recurrences(rows, rng, spots):
+    """35 recurrence spots: found in 2023, cleared again, re-inspected; 5 regrow in 2024."""
     finders = (
         ["contractor_daily"] * 15
         + ["township_patrol"] * 10
@@ -258,7 +260,10 @@ def patrol_records(sites, clearance, restoration, seed=2023):
                 "notes": "二次复萌",
             }
         )
-    # Planting checks: survival counted twice in 2024 in every restoration plot.
+
+
+def _planting_checks(rows, rng, restoration):
+    """Survival counted twice in 2024 in every restoration plot."""
     for plot in restoration.itertuples():
         for day in ("2024-04-15", "2024-10-15"):
             point = _point_inside(plot.geometry, rng)
@@ -278,7 +283,10 @@ def patrol_records(sites, clearance, restoration, seed=2023):
                     "notes": "秋茄成活检查",
                 }
             )
-    # Two new patches outside every cleared plot: one reported three times then removed.
+
+
+def _new_patches(rows):
+    """Two new patches outside every cleared plot: one reported three times then removed."""
     for day, patrol_type, finding, action, dx in (
         ("2023-08-05", "digital_monitoring", "spartina_new", "reported", 0.0),
         ("2023-08-07", "city_joint", "spartina_new", "reported", 0.00005),
@@ -310,12 +318,6 @@ def patrol_records(sites, clearance, restoration, seed=2023):
             "notes": "新发斑块",
         }
     )
-    frame = pd.DataFrame(rows).sort_values("observed_at", kind="stable").reset_index(drop=True)
-    frame["team"] = frame["site_id"].map(_TEAMS).fillna("福鼎市林业局")
-    for column in ("survival_pct", "patch_area_m2"):
-        if column not in frame:
-            frame[column] = np.nan
-    return frame
 
 
 def _spot_record(rows, rng, spot, day, finding, action, patrol_type, cover=np.nan, note=""):
@@ -339,168 +341,6 @@ def _spot_record(rows, rng, spot, day, finding, action, patrol_type, cover=np.na
     )
 
 
-def _chinese_table(frame):
-    local = frame["observed_at"].dt.tz_convert(TIMEZONE)
-    return pd.DataFrame(
-        {
-            "巡查日期": local.dt.strftime("%Y-%m-%d"),
-            "时间": local.dt.strftime("%H:%M"),
-            "经度": frame["lon"].map(lambda v: f"{v:.6f}"),
-            "纬度": frame["lat"].map(lambda v: f"{v:.6f}"),
-            "巡查类型": frame["patrol_type"].map(_PATROL_NAMES),
-            "巡查单位": frame["team"],
-            "发现情况": frame["finding"].map(_FINDING_NAMES),
-            "盖度(%)": frame["cover_pct"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
-            "斑块面积(㎡)": frame["patch_area_m2"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
-            "成活率(%)": frame["survival_pct"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
-            "处理情况": frame["action"].map(
-                {"none": "", "reported": "已上报", "removed": "已清除"}
-            ),
-            "备注": frame["notes"],
-        }
-    )
-
-
-def write_demo_patrols(folder, sites, clearance, restoration, seed=2023):
-    """Write the demo patrol files; returns [(path, import options)]."""
-    os.makedirs(folder, exist_ok=True)
-    records = patrol_records(sites, clearance, restoration, seed)
-    written = []
-    by_type = {t: records[records["patrol_type"] == t] for t in _PATROL_NAMES}
-
-    # Contractor daily patrols: a GBK CSV as their office PC exports it.
-    path = os.path.join(folder, "施工单位日常巡护记录_2023-2024.csv")
-    _chinese_table(by_type["contractor_daily"]).to_csv(path, index=False, encoding="gbk")
-    written.append((path, {}))
-
-    # Township patrol teams: an Excel sheet with a title above the header.
-    path = os.path.join(folder, "乡镇巡查队伍踏查台账.xlsx")
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "踏查记录"
-    sheet.append(["福鼎市互花米草除治乡镇巡查记录（示例数据）"])
-    sheet.merge_cells("A1:J1")
-    table = _chinese_table(by_type["township_patrol"])
-    sheet.append(list(table.columns))
-    for row in table.itertuples(index=False):
-        sheet.append(list(row))
-    book.save(path)
-    written.append((path, {}))
-
-    # City joint patrols: a GPX from a handheld unit, waypoints and the route walked.
-    path = os.path.join(folder, "市级专班联合巡护.gpx")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(_gpx(by_type["city_joint"]))
-    written.append((path, {"patrol_type": "city_joint", "team": "福鼎市互花米草除治专班"}))
-
-    # Digital monitoring: a KMZ of UAV-checked points, grouped by month.
-    path = os.path.join(folder, "数字化监测预警.kmz")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("doc.kml", _kml(by_type["digital_monitoring"]))
-    with open(path, "wb") as handle:
-        handle.write(buffer.getvalue())
-    written.append((path, {}))
-    return written
-
-
-def write_demo_plots(folder, clearance, restoration):
-    """Clearance plots as GeoJSON with Chinese headers, restoration plots as a
-    zipped Shapefile in CGCS2000 Gauss-Kruger metres; returns their paths."""
-    import tempfile
-
-    os.makedirs(folder, exist_ok=True)
-    cleared = clearance.assign(面积=clearance["area_mu"].round(2))
-    cleared.loc[cleared.index[:2], "面积"] = (cleared["area_mu"].iloc[:2] * 1.2).round(
-        2
-    )  # typing slips
-    cleared = cleared.rename(
-        columns={
-            "plot_id": "图斑编号",
-            "township": "乡镇",
-            "cleared_on": "除治日期",
-            "method": "除治方式",
-            "contractor": "施工单位",
-        }
-    )
-    cleared["除治日期"] = cleared["除治日期"].astype(str)
-    clearance_path = os.path.join(folder, "互花米草除治图斑_2023.geojson")
-    cleared[["图斑编号", "乡镇", "除治日期", "除治方式", "施工单位", "面积", "geometry"]].to_file(
-        clearance_path, driver="GeoJSON"
-    )
-    planted = restoration.assign(area=restoration["area_mu"].round(2))
-    planted = planted.rename(columns={"plot_id": "plot_id", "planted_on": "planted_on"})
-    planted["planted_on"] = planted["planted_on"].astype(str)
-    planted = planted[
-        ["plot_id", "township", "planted_on", "species", "funding", "area", "geometry"]
-    ]
-    restoration_path = os.path.join(folder, "红树林种植地块_2023.zip")
-    with tempfile.TemporaryDirectory() as scratch:
-        planted.to_crs(4549).to_file(os.path.join(scratch, "plots.shp"), encoding="utf-8")
-        with zipfile.ZipFile(restoration_path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in sorted(os.listdir(scratch)):
-                archive.write(os.path.join(scratch, name), name)
-    return clearance_path, restoration_path
-
-
-def _gpx(frame):
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<gpx version="1.1" creator="hailin demo" xmlns="http://www.topografix.com/GPX/1/1">',
-    ]
-    for row in frame.itertuples():
-        when = row.observed_at.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-        desc = f"<desc>{row.notes}</desc>" if row.notes else ""
-        parts.append(
-            f'<wpt lat="{row.lat:.6f}" lon="{row.lon:.6f}"><time>{when}</time>'
-            f"<name>{_FINDING_NAMES[row.finding]}</name>{desc}</wpt>"
-        )
-    for day, group in frame.groupby(frame["observed_at"].dt.tz_convert(TIMEZONE).dt.date):
-        if len(group) < 2:
-            continue
-        ordered = group.sort_values("observed_at")
-        points = "".join(
-            f'<trkpt lat="{r.lat:.6f}" lon="{r.lon:.6f}"><time>'
-            f"{r.observed_at.tz_convert('UTC').strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
-            for r in ordered.itertuples()
-        )
-        parts.append(f"<trk><name>{day} 联合巡护路线</name><trkseg>{points}</trkseg></trk>")
-    parts.append("</gpx>")
-    return "\n".join(parts)
-
-
-def _kml(frame):
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>数字化监测预警</name>',
-    ]
-    months = frame["observed_at"].dt.tz_convert(TIMEZONE).dt.strftime("%Y-%m")
-    for month, group in frame.groupby(months):
-        parts.append(f"<Folder><name>{month}</name>")
-        for row in group.itertuples():
-            data = {
-                "巡查类型": _PATROL_NAMES[row.patrol_type],
-                "发现": _FINDING_NAMES[row.finding],
-                "巡查单位": "福鼎市数字化监测中心",
-            }
-            if not pd.isna(row.cover_pct):
-                data["盖度"] = f"{row.cover_pct:g}"
-            if not pd.isna(row.patch_area_m2):
-                data["斑块面积"] = f"{row.patch_area_m2:g}"
-            extended = "".join(
-                f'<Data name="{k}"><value>{v}</value></Data>' for k, v in data.items()
-            )
-            parts.append(
-                f"<Placemark><name>{_FINDING_NAMES[row.finding]}</name>"
-                f"<TimeStamp><when>{row.observed_at.isoformat()}</when></TimeStamp>"
-                f"<ExtendedData>{extended}</ExtendedData>"
-                f"<Point><coordinates>{row.lon:.6f},{row.lat:.6f},0</coordinates></Point></Placemark>"
-            )
-        parts.append("</Folder>")
-    parts.append("</Document></kml>")
-    return "\n".join(parts)
-
-
 def survey_csv_frame(count, sites, seed=7):
     """A large realistic survey table with Chinese headers (for benchmarks and tests)."""
     rng = np.random.default_rng(seed)
@@ -510,9 +350,13 @@ def survey_csv_frame(count, sites, seed=7):
     start = pd.Timestamp("2023-05-01").value // 10**9
     seconds = start + rng.integers(0, 600 * 86400, count)
     stamps = pd.to_datetime(seconds, unit="s")
-    patrol = np.array(list(_PATROL_NAMES.values()))[rng.integers(0, 4, count)]
-    finding = np.where(rng.random(count) < 0.03, "复萌", "未见异常")
-    cover = np.where(finding == "复萌", rng.integers(1, 60, count).astype(str), "")
+    patrol = np.array([word("patrol_type", c, "zh") for c in codes("patrol_type")])
+    patrol = patrol[rng.integers(0, 4, count)]
+    regrowth = rng.random(count) < 0.03
+    finding = np.where(
+        regrowth, word("finding", "spartina_regrowth", "zh"), word("finding", "clear", "zh")
+    )
+    cover = np.where(regrowth, rng.integers(1, 60, count).astype(str), "")
     return pd.DataFrame(
         {
             "巡查时间": stamps.strftime("%Y-%m-%d %H:%M:%S"),
@@ -523,6 +367,6 @@ def survey_csv_frame(count, sites, seed=7):
             "巡查人": np.array(["林", "陈", "吴", "郑", "黄"])[rng.integers(0, 5, count)],
             "发现情况": finding,
             "盖度(%)": cover,
-            "备注": np.where(finding == "复萌", "刈割后复萌", ""),
+            "备注": np.where(regrowth, "刈割后复萌", ""),
         }
     )

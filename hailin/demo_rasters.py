@@ -29,6 +29,8 @@ import shapely
 from affine import Affine
 from rasterio.features import rasterize
 
+from hailin.errors import DemoError
+
 CLASSES = "1=mangrove,2=spartina,3=mudflat,4=water"
 CLASS_DATE = "2024-08-15"
 INDEX_DATES = ("2023-11-15", "2024-09-15")
@@ -152,7 +154,7 @@ def write_demo_rasters(
     rng = np.random.default_rng(seed)
     site = sites.loc[sites["site_id"] == site_id]
     if site.empty:
-        raise ValueError(f"no site {site_id!r} among {', '.join(sites['site_id'])}")
+        raise DemoError(f"no site {site_id!r} among {', '.join(sites['site_id'])}")
     spartina, specks = _pick_plots(clearance, site_id, rng)
     metric = {
         "site": site.to_crs(_CLASS_CRS).geometry.iloc[0],

@@ -2,15 +2,12 @@
 
 import pandas as pd
 
-from layers.features import feature_layer, plot_rows
-from layers.text import STATUS_WORDS, text, word
+from layers.features import plot_rows, timed_plots_layer
+from layers.text import text
+from surveys.schema import colours, word
 
-STATUS_COLOURS = {
-    "clean": "#1a9850",
-    "open": "#d73027",
-    "re_cleared": "#fdae61",
-    "verified_clear": "#4575b4",
-}
+# A plot's colour by its status, in legend order (the vocabulary's).
+STATUS_COLOURS = colours("status")
 
 
 def plot_statuses(clearance, ledger):
@@ -45,7 +42,7 @@ def _history(cases, lang):
         rows.append(
             (
                 f"{case.first_detected:%Y-%m-%d} {text('first_found', lang)}",
-                f"{word(STATUS_WORDS, case.status, lang)} ({since}), "
+                f"{word('status', case.status, lang)} ({since}), "
                 f"{text('detections', lang)} {case.detections}",
             )
         )
@@ -65,7 +62,7 @@ def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts
             (text("cleared_on", lang), str(plot.cleared_on)),
             (text("method", lang), plot.method),
             (text("contractor", lang), plot.contractor),
-            (text("status", lang), word(STATUS_WORDS, status, lang)),
+            (text("status", lang), word("status", status, lang)),
             (text("patrol_count", lang), str((patrol_counts or {}).get(plot.plot_id, 0))),
         ]
         cases = by_plot.get(plot.plot_id)
@@ -75,23 +72,15 @@ def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts
             else [(text("history", lang), text("no_recurrence", lang))]
         )
         popups.append((f"{text('plot', lang)} {plot.plot_id}", rows))
-        tooltips.append(f"{plot.plot_id} · {word(STATUS_WORDS, status, lang)}")
+        tooltips.append(f"{plot.plot_id} · {word('status', status, lang)}")
         colour = STATUS_COLOURS[status]
         styles.append({"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.55})
     timeline = status_timeline(clearance, ledger)
-    layer = feature_layer(
-        clearance,
-        text("clearance_plots", lang),
-        styles,
-        popups,
-        tooltips,
-        properties={
-            "plot_id": clearance["plot_id"].astype(str).tolist(),
-            "timeline": [timeline.get(p, []) for p in clearance["plot_id"]],
-        },
+    timelines = [timeline.get(p, []) for p in clearance["plot_id"]]
+    layer = timed_plots_layer(
+        clearance, text("clearance_plots", lang), styles, popups, tooltips, timelines
     )
     legend = [
-        {"label": word(STATUS_WORDS, s, lang), "color": c, "fill": c}
-        for s, c in STATUS_COLOURS.items()
+        {"label": word("status", s, lang), "color": c, "fill": c} for s, c in STATUS_COLOURS.items()
     ]
     return layer, legend

@@ -9,6 +9,8 @@ import geopandas
 import numpy as np
 import shapely.geometry
 
+from geo.errors import ArgumentTypeError
+from geo.sites import township_name
 from layers.page import DataLayer, html_text
 
 
@@ -35,7 +37,7 @@ def feature_layer(frame, name, styles, popups, tooltips, *, show=True, propertie
     here), plus extra ``properties`` (for the time control); points are circle
     markers of ``radius`` pixels."""
     if not isinstance(frame, geopandas.GeoDataFrame):
-        raise TypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
+        raise ArgumentTypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
     geometries = geopandas.GeoSeries(
         np.asarray(frame.geometry.values, dtype=object), crs=frame.crs
     ).to_crs(4326)
@@ -58,13 +60,35 @@ def feature_layer(frame, name, styles, popups, tooltips, *, show=True, propertie
     )
 
 
+def timed_plots_layer(
+    plots: geopandas.GeoDataFrame,
+    name: str,
+    styles: list[dict],
+    popups: list,
+    tooltips: list[str],
+    timelines: list,
+) -> DataLayer:
+    """A :func:`feature_layer` of plots the time control drives: each feature
+    carries its ``plot_id`` and its ``timeline`` of [period, state] steps (see
+    :class:`maps.controls.TimeControl`)."""
+    return feature_layer(
+        plots,
+        name,
+        styles,
+        popups,
+        tooltips,
+        properties={"plot_id": plots["plot_id"].astype(str).tolist(), "timeline": timelines},
+    )
+
+
 def plot_rows(plot, lang, site_names=None):
-    """The rows every plot popup starts with: site, township, area in mu and ha."""
+    """The rows every plot popup starts with: site (by its name in ``lang``,
+    from ``site_names``), township, area in mu and ha."""
     from layers.text import text
 
     return [
         (text("site", lang), (site_names or {}).get(plot.site, plot.site)),
-        (text("township", lang), plot.township),
+        (text("township", lang), township_name(plot.township, lang)),
         (
             text("area", lang),
             f"{plot.area_mu:,.2f} {text('mu', lang)} ({plot.area_ha:,.3f} {text('ha', lang)})",

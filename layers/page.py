@@ -22,6 +22,8 @@ import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from layers.errors import PageError
+
 # Characters that could end a <script> or start markup; everything beyond ASCII
 # (the line separators U+2028 and U+2029 included) is escaped by json.dumps.
 _SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -99,7 +101,7 @@ class PageParts:
     def render(self, **kwargs):
         figure = self.get_root()
         if not isinstance(figure, Figure):
-            raise TypeError(f"{type(self).__name__} renders only inside a Figure, got {figure!r}")
+            raise PageError(f"{type(self).__name__} renders only inside a Figure, got {figure!r}")
         for part, text in (
             (figure.header, self.page_header()),
             (figure.html, self.page_html()),
@@ -184,7 +186,7 @@ def check_page(fmap):
     while elements:
         element = elements.pop()
         if not isinstance(element, (PageParts, *FRAME)):
-            raise TypeError(
+            raise PageError(
                 f"{type(element).__module__}.{type(element).__name__} would put its text "
                 "through Jinja2; draw map data with layers.page (DataLayer, PageElement)"
             )

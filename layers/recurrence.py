@@ -1,30 +1,33 @@
 """Layers: regrowth findings (points) and new-infestation patches."""
 
 from layers.features import feature_layer
-from layers.text import FINDING_WORDS, PATROL_WORDS, STATUS_WORDS, text, word
+from layers.text import text
+from surveys.localtime import DEFAULT_TIMEZONE, local_text
+from surveys.schema import word
 
 FINDING_COLOUR = "#b2182b"
 PATCH_COLOUR = "#762a83"
 
 
-def detections_layer(detections, lang="zh", show=True):
-    """(layer, legend entries): Spartina findings after clearance, as points."""
+def detections_layer(detections, lang="zh", show=True, timezone=DEFAULT_TIMEZONE):
+    """(layer, legend entries): Spartina findings after clearance, as points;
+    days and times are shown in ``timezone``."""
     popups = [
         (
             f"{text('plot', lang)} {d.plot_id}",
             [
-                (
-                    text("time", lang),
-                    d.observed_at.tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M"),
-                ),
-                (text("finding", lang), word(FINDING_WORDS, d.finding, lang)),
-                (text("patrol_type", lang), word(PATROL_WORDS, d.patrol_type, lang)),
+                (text("time", lang), local_text(d.observed_at, timezone)),
+                (text("finding", lang), word("finding", d.finding, lang)),
+                (text("patrol_type", lang), word("patrol_type", d.patrol_type, lang)),
                 (text("notes", lang), d.notes),
             ],
         )
         for d in detections.itertuples()
     ]
-    tooltips = [f"{d.plot_id} · {d.observed_at:%Y-%m-%d}" for d in detections.itertuples()]
+    tooltips = [
+        f"{d.plot_id} · {local_text(d.observed_at, timezone, '%Y-%m-%d')}"
+        for d in detections.itertuples()
+    ]
     styles = [
         {"color": FINDING_COLOUR, "fillColor": FINDING_COLOUR, "fillOpacity": 0.9, "weight": 1}
     ] * len(detections)
@@ -55,7 +58,7 @@ def patches_layer(patches, ledger, lang="zh"):
             case = latest.loc[patch.patch_id]
             rows = [
                 (text("first_found", lang), case["first_detected"].strftime("%Y-%m-%d")),
-                (text("status", lang), word(STATUS_WORDS, case["status"], lang)),
+                (text("status", lang), word("status", case["status"], lang)),
                 (text("detections", lang), str(case["detections"])),
                 (text("cases", lang), str(counts[patch.patch_id])),
             ]

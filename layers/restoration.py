@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from layers.features import feature_layer, plot_rows
+from layers.features import plot_rows, timed_plots_layer
 from layers.text import text
 
 YEAR_COLOURS = ["#66c2a5", "#1b9e77", "#7570b3", "#e7298a", "#a6761d", "#666666"]
@@ -37,17 +37,9 @@ def restoration_layer(restoration, survival, lang="zh", site_names=None):
         styles.append(
             {"color": colours[year], "weight": 1, "fillColor": colours[year], "fillOpacity": 0.6}
         )
-    layer = feature_layer(
-        restoration,
-        text("restoration_plots", lang),
-        styles,
-        popups,
-        tooltips,
-        properties={
-            "plot_id": restoration["plot_id"].astype(str).tolist(),
-            "timeline": [[[y, "planted"]] for y in years],
-        },
-    )
+    timelines = [[[y, "planted"]] for y in years]
+    name = text("restoration_plots", lang)
+    layer = timed_plots_layer(restoration, name, styles, popups, tooltips, timelines)
     legend = [
         {"label": f"{text('planted', lang)} {y}", "color": c, "fill": c} for y, c in colours.items()
     ]

@@ -1,6 +1,7 @@
 """Layer: reserve boundaries."""
 
 from geo.area import area
+from geo.sites import township_name
 from layers.features import feature_layer
 from layers.text import text
 
@@ -15,7 +16,7 @@ def sites_layer(sites, lang="zh"):
         (
             name,
             [
-                (text("township", lang), township),
+                (text("township", lang), township_name(township, lang)),
                 (
                     text("area", lang),
                     f"{mu:,.1f} {text('mu', lang)} ({mu / 15:,.2f} {text('ha', lang)})",

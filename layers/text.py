@@ -1,4 +1,12 @@
-"""Words on maps and exports, in Chinese and English."""
+"""The labels of maps, in Chinese and English.
+
+The words of codes (patrol types, findings, statuses, case kinds) are not here:
+they come from the one vocabulary, :data:`surveys.schema.VOCABULARY`
+(:func:`surveys.schema.word`).
+"""
+
+from layers.errors import LayerError
+from surveys.schema import word
 
 TEXT = {
     "sites": {"zh": "保护区范围", "en": "Reserve boundaries"},
@@ -24,7 +32,6 @@ TEXT = {
     "survival": {"zh": "成活率", "en": "Survival"},
     "not_checked": {"zh": "未检查", "en": "not checked"},
     "detections_layer": {"zh": "复萌发现点", "en": "Regrowth findings"},
-    "new_patches": {"zh": "新发图斑", "en": "New infestations"},
     "patrol_records": {"zh": "巡查记录", "en": "Patrol records"},
     "patrol_count": {"zh": "巡查记录数", "en": "Patrol records"},
     "patrol_tracks": {"zh": "巡护轨迹", "en": "Patrol tracks"},
@@ -52,36 +59,20 @@ TEXT = {
     "illustrative": {"zh": "示意范围，非官方边界", "en": "illustrative boundary, not official"},
 }
 
-STATUS_WORDS = {
-    "clean": {"zh": "已除治，未见复萌", "en": "cleared, clean"},
-    "open": {"zh": "复萌未处置", "en": "recurrence open"},
-    "re_cleared": {"zh": "已再次清除", "en": "re-cleared"},
-    "verified_clear": {"zh": "已核验清除", "en": "verified clear"},
-}
-PATROL_WORDS = {
-    "contractor_daily": {"zh": "施工单位日常巡护", "en": "contractor daily patrol"},
-    "township_patrol": {"zh": "乡镇巡查队伍踏查", "en": "township patrol team"},
-    "city_joint": {"zh": "市级专班联合巡护", "en": "city joint patrol"},
-    "digital_monitoring": {"zh": "数字化监测预警", "en": "digital monitoring"},
-}
-FINDING_WORDS = {
-    "spartina_regrowth": {"zh": "复萌", "en": "Spartina regrowth"},
-    "spartina_new": {"zh": "新发", "en": "new Spartina"},
-    "spartina_removed": {"zh": "已清除", "en": "Spartina removed"},
-    "mangrove_damage": {"zh": "红树林破坏", "en": "mangrove damage"},
-    "seedling_harvest": {"zh": "采摘秋茄苗", "en": "seedling harvest"},
-    "planting_check": {"zh": "种植成活检查", "en": "planting check"},
-    "clear": {"zh": "未见异常", "en": "nothing found"},
-}
+# Labels that name a code: their words are the vocabulary's (surveys.schema).
+_CODE_LABELS = {"new_patches": ("case_kind", "new_infestation")}
 
 
 def text(key, lang):
-    """The label ``key`` in ``lang`` ("zh" or "en")."""
+    """The label ``key`` in ``lang`` ("zh" or "en").
+
+    Examples
+    --------
+    >>> text("legend", "zh"), text("new_patches", "en")
+    ('图例', 'New infestations')
+    """
     if lang not in ("zh", "en"):
-        raise ValueError(f"lang should be 'zh' or 'en', got {lang!r}")
+        raise LayerError(f"lang should be 'zh' or 'en', got {lang!r}")
+    if key in _CODE_LABELS:
+        return word(*_CODE_LABELS[key], lang)
     return TEXT[key][lang]
-
-
-def word(table, code, lang):
-    """A code (status, patrol type, finding) in words; unknown codes as they are."""
-    return table.get(code, {}).get(lang, code)

@@ -7,6 +7,7 @@ from layers.page import LayerControl, PageElement, check_page, html_text
 from layers.text import text
 from maps.assets import pin_assets
 from maps.basemaps import FILE, BasemapLayer, basemap_layer, checked_key, offered, resolve
+from maps.errors import MapError
 from maps.frame import MEASURE_LOCALE, Frame, words
 from maps.tilefiles import open_tile_file, select_tiles
 
@@ -69,7 +70,7 @@ def new_map(
     Tianditu among them given ``tianditu_key``, and the tiles of
     ``basemap_file`` (MBTiles or PMTiles) at ``zooms`` ("10-16") carried along."""
     if lang not in ("zh", "en"):
-        raise ValueError(f"lang should be 'zh' or 'en', got {lang!r}")
+        raise MapError(f"lang should be 'zh' or 'en', got {lang!r}")
     tianditu_key = checked_key(tianditu_key)
     shown = resolve(basemap, lang, tianditu_key, basemap_file is not None)
     fmap = pin_assets(folium.Map(tiles=None, control_scale=True, prefer_canvas=False))

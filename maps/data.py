@@ -1,20 +1,26 @@
-"""Everything the maps draw, gathered once from a workspace."""
+"""What the maps are drawn from: frames given to them, never read here.
 
-import dataclasses
+A workspace gathers them once per command (``Workspace.map_data()`` in
+:mod:`surveys.workspace`, a :class:`surveys.frames.Frames`) and the front
+(``hailin map``, the demo, a notebook) hands them to the map functions; any
+object with these attributes will do.
+"""
+
+from typing import Protocol
 
 import geopandas
-import numpy as np
 import pandas as pd
-import shapely
-
-from surveys.ledger import LedgerRules, build_ledger
-from surveys.progress import Progress, restoration_progress
-from surveys.recurrence import detect
 
 
-@dataclasses.dataclass
-class MapData:
-    """The frames the maps are drawn from (all EPSG:4326)."""
+class Figures(Protocol):
+    """Progress figures of one kind of work (see ``surveys.ledger.progress.Progress``)."""
+
+    totals: dict
+    by_period: pd.DataFrame
+
+
+class MapData(Protocol):
+    """The frames a map is drawn from (all EPSG:4326)."""
 
     sites: geopandas.GeoDataFrame
     clearance: geopandas.GeoDataFrame
@@ -22,86 +28,9 @@ class MapData:
     ledger: pd.DataFrame
     patches: geopandas.GeoDataFrame
     detections: geopandas.GeoDataFrame
-    surveys: geopandas.GeoDataFrame
-    clearance_target_mu: float
-    restoration_progress: Progress
-    survival: dict
-    patrol_counts: dict = dataclasses.field(default_factory=dict)
-
-    @classmethod
-    def from_workspace(cls, workspace):
-        surveys = workspace.surveys(
-            [
-                "record_key",
-                "observed_at",
-                "patrol_type",
-                "team",
-                "observer",
-                "finding",
-                "action",
-                "patch_area_m2",
-                "survival_pct",
-                "notes",
-            ]
-        )
-        clearance, restoration = workspace.plots("clearance"), workspace.plots("restoration")
-        settings = workspace.settings
-        rules = LedgerRules.from_settings(settings)
-        sites = workspace.sites()
-        # One read of the records serves the ledger, the findings and the patrol layers.
-        ledger, patches = build_ledger(surveys, clearance, rules, sites)
-        detections, _outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
-        # Of the clearance progress the maps draw only the cleared area by month
-        # (cleared_by_month) and the open cases (from the ledger), so
-        # surveys.progress.clearance_progress is not called.
-        planted = restoration_progress(
-            restoration, surveys, settings.restoration_target_mu, settings.timezone
-        )
-        survival = planted.extra["plot_survival"]
-        return cls(
-            sites,
-            clearance,
-            restoration,
-            ledger,
-            patches,
-            detections,
-            surveys,
-            float(settings.clearance_target_mu),
-            planted,
-            dict(zip(survival["plot_id"], survival["survival_pct"], strict=True)),
-            records_per_plot(surveys, clearance),
-        )
-
-
-def cleared_by_month(clearance):
-    """Cleared mu per month of ``cleared_on`` (YYYY-MM) and cumulated, as
-    ``hailin progress`` counts it.
-
-    Examples
-    --------
-    >>> import datetime, geopandas
-    >>> plots = geopandas.GeoDataFrame({"cleared_on": [datetime.date(2023, 4, 2),
-    ...     datetime.date(2023, 6, 9), datetime.date(2023, 4, 20)], "area_mu": [1.0, 2.0, 3.0]})
-    >>> cleared_by_month(plots).values.tolist()
-    [['2023-04', 4.0, 4.0], ['2023-06', 2.0, 6.0]]
-    """
-    months = pd.to_datetime(pd.Series(clearance["cleared_on"].to_numpy())).dt.strftime("%Y-%m")
-    frame = (
-        pd.DataFrame({"month": months.to_numpy(), "area_mu": clearance["area_mu"].to_numpy()})
-        .groupby("month", sort=True, as_index=False)["area_mu"]
-        .sum()
-    )
-    frame["cumulative_mu"] = frame["area_mu"].cumsum()
-    return frame
-
-
-def records_per_plot(surveys, plots):
-    """{plot_id: number of patrol records inside the plot}."""
-    if len(surveys) == 0 or len(plots) == 0:
-        return {}
-    tree = shapely.STRtree(np.asarray(plots.geometry.values, dtype=object))
-    _record, plot = tree.query(
-        np.asarray(surveys.geometry.values, dtype=object), predicate="intersects"
-    )
-    counts = np.bincount(plot, minlength=len(plots))
-    return dict(zip(plots["plot_id"], counts.tolist(), strict=True))
+    surveys: geopandas.GeoDataFrame  # every patrol record
+    clearance_progress: Figures  # by_period: month, area_mu, cumulative_mu
+    restoration_progress: Figures  # by_period: year, area_mu, cumulative_mu
+    survival: dict  # restoration plot_id -> survival %
+    patrol_counts: dict  # clearance plot_id -> records inside
+    timezone: str  # the days and times shown are local to it

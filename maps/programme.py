@@ -3,6 +3,7 @@
 import geopandas
 import pandas as pd
 
+from geo.sites import site_names
 from layers.clearance import STATUS_COLOURS, clearance_layer
 from layers.patrols import patrol_layers
 from layers.recurrence import detections_layer, patches_layer
@@ -12,7 +13,6 @@ from layers.text import text
 from maps.assets import pin_assets
 from maps.base import finish, new_map
 from maps.controls import SummaryPanel, TimeControl, svg_chart
-from maps.data import cleared_by_month
 
 
 def _bounds(*frames):
@@ -23,11 +23,6 @@ def _bounds(*frames):
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     ]
-
-
-def _site_names(data, lang):
-    column = "name_zh" if lang == "zh" else "name_en"
-    return dict(zip(data.sites["site_id"], data.sites[column], strict=True))
 
 
 def _months(first, last):
@@ -50,22 +45,21 @@ def _add(fmap, built, legend):
 def _patrols(fmap, data, lang, legend):
     if data.surveys is None or len(data.surveys) == 0:
         return
-    layers, entries = patrol_layers(data.surveys, lang=lang, pin=pin_assets)
+    layers, entries = patrol_layers(data.surveys, lang=lang, pin=pin_assets, timezone=data.timezone)
     for layer in layers:
         layer.add_to(fmap)
     legend.extend(entries)
 
 
 def _clearance_panel(data, lang):
-    months = cleared_by_month(data.clearance)
-    cleared = float(data.clearance["area_mu"].sum())
-    recurrence = data.ledger[data.ledger["kind"] == "recurrence"]
+    totals = data.clearance_progress.totals
+    months = data.clearance_progress.by_period
     return [
         (
             text("cleared", lang),
-            f"{_pct(cleared, data.clearance_target_mu)} {text('mu', lang)}",
+            f"{_pct(totals['cleared_mu'], totals['target_mu'])} {text('mu', lang)}",
         ),
-        (text("open_cases", lang), str(int((recurrence["status"] == "open").sum()))),
+        (text("open_cases", lang), str(totals["cases_by_status"]["open"])),
     ], svg_chart(
         months["month"].tolist(), months["cumulative_mu"].tolist(), text("cumulative_cleared", lang)
     )
@@ -89,22 +83,31 @@ def _restoration_panel(data, lang):
     )
 
 
-def clearance_map(data, lang="zh", basemap=None, **frame):
-    """Clearance plots by ledger status over time, regrowth findings, new patches.
-
+def _start(sites, frames, lang, basemap, frame):
+    """(map, legend): a map fitted to the sites and ``frames``, the reserves drawn;
     ``basemap`` and ``frame`` (tianditu_key, basemap_file, zooms) go to
-    :func:`maps.base.new_map`; the restoration and overview maps take them too."""
-    fmap = new_map(_bounds(data.sites, data.clearance), lang=lang, basemap=basemap, **frame)
+    :func:`maps.base.new_map`."""
+    fmap = new_map(_bounds(sites, *frames), lang=lang, basemap=basemap, **frame)
     legend = []
-    _add(fmap, sites_layer(data.sites, lang), legend)
-    plots = _add(
-        fmap,
-        clearance_layer(
-            data.clearance, data.ledger, lang, _site_names(data, lang), data.patrol_counts
-        ),
-        legend,
+    _add(fmap, sites_layer(sites, lang), legend)
+    return fmap, legend
+
+
+def _clearance_plots(data, lang):
+    return clearance_layer(
+        data.clearance, data.ledger, lang, site_names(data.sites, lang), data.patrol_counts
     )
-    _add(fmap, detections_layer(data.detections, lang), legend)
+
+
+def _restoration_plots(data, lang):
+    return restoration_layer(data.restoration, data.survival, lang, site_names(data.sites, lang))
+
+
+def clearance_map(data, lang="zh", basemap=None, **frame):
+    """Clearance plots by ledger status over time, regrowth findings, new patches."""
+    fmap, legend = _start(data.sites, [data.clearance], lang, basemap, frame)
+    plots = _add(fmap, _clearance_plots(data, lang), legend)
+    _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
     if len(data.patches):
         _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
     _patrols(fmap, data, lang, legend)
@@ -122,14 +125,8 @@ def clearance_map(data, lang="zh", basemap=None, **frame):
 
 def restoration_map(data, lang="zh", basemap=None, **frame):
     """Restoration plots by planting year, with survival."""
-    fmap = new_map(_bounds(data.sites, data.restoration), lang=lang, basemap=basemap, **frame)
-    legend = []
-    _add(fmap, sites_layer(data.sites, lang), legend)
-    plots = _add(
-        fmap,
-        restoration_layer(data.restoration, data.survival, lang, _site_names(data, lang)),
-        legend,
-    )
+    fmap, legend = _start(data.sites, [data.restoration], lang, basemap, frame)
+    plots = _add(fmap, _restoration_plots(data, lang), legend)
     _patrols(fmap, data, lang, legend)
     if len(data.restoration):
         years = [
@@ -148,25 +145,11 @@ def restoration_map(data, lang="zh", basemap=None, **frame):
 def overview_map(data, lang="zh", basemap=None, **frame):
     """The reserves with everything on them; given only a sites frame, the reserves."""
     if isinstance(data, geopandas.GeoDataFrame):
-        fmap = new_map(data.total_bounds, lang=lang, basemap=basemap, **frame)
-        legend = []
-        _add(fmap, sites_layer(data, lang), legend)
+        fmap, legend = _start(data, [], lang, basemap, frame)
         return finish(fmap, legend, lang)
-    fmap = new_map(
-        _bounds(data.sites, data.clearance, data.restoration), lang=lang, basemap=basemap, **frame
-    )
-    legend = []
-    _add(fmap, sites_layer(data.sites, lang), legend)
-    _add(
-        fmap,
-        clearance_layer(
-            data.clearance, data.ledger, lang, _site_names(data, lang), data.patrol_counts
-        ),
-        legend,
-    )
-    restoration, entries = restoration_layer(
-        data.restoration, data.survival, lang, _site_names(data, lang)
-    )
+    fmap, legend = _start(data.sites, [data.clearance, data.restoration], lang, basemap, frame)
+    _add(fmap, _clearance_plots(data, lang), legend)
+    restoration, entries = _restoration_plots(data, lang)
     restoration.show = False
     restoration.add_to(fmap)
     legend.extend(entries)

@@ -3,8 +3,16 @@
 from geo.errors import HailinError
 
 
-class WorkspaceError(HailinError, FileNotFoundError):
-    """A folder that is not a hailin workspace, or a broken one."""
+class WorkspaceError(HailinError):
+    """A folder that cannot serve as a hailin workspace."""
+
+
+class NotAWorkspaceError(WorkspaceError, FileNotFoundError):
+    """A folder without a workspace (no hailin.toml)."""
+
+
+class WorkspaceExistsError(WorkspaceError, FileExistsError):
+    """A folder that holds a workspace (or other files) already."""
 
 
 class SettingsError(HailinError, ValueError):
@@ -38,3 +46,11 @@ class ExportError(HailinError, ValueError):
 
 class UploadError(HailinError, LookupError):
     """An upload id that matches no upload, several, or one withdrawn already."""
+
+
+class VocabularyError(HailinError, ValueError):
+    """A vocabulary, or a code of one, that hailin does not have."""
+
+
+class FramesError(HailinError, LookupError):
+    """Frames asked for a layer they were not read with."""

@@ -2,8 +2,9 @@
 
 import os
 
-from surveys.normalize import ImportOptions, normalize
-from surveys.readers import read_raw
+from surveys.check.options import ImportOptions
+from surveys.check.records import normalize
+from surveys.io.sniff import read_raw
 
 
 def read_file(path, /, *, sites=None, **options):

@@ -6,6 +6,9 @@ with modest memory, while the largest real patrol and plot files pass.
 """
 
 import dataclasses
+import time
+
+from surveys.errors import SurveyFileError
 
 _MIB = 1024 * 1024
 
@@ -46,6 +49,8 @@ class Limits:
         MultiGeometry levels nested in one KML placemark.
     xlsx_sheet_bytes : int
         Unpacked size of each worksheet part of an XLSX workbook.
+    xlsx_cells : int
+        Cells of one worksheet (as written in the part, and as read with padding).
     xlsx_shared_strings_bytes : int
         Unpacked size of an XLSX workbook's shared-strings part.
     xlsx_shared_strings : int
@@ -54,8 +59,6 @@ class Limits:
         Unpacked size of any other XLSX part (styles, workbook, theme, ...).
     xlsx_total_bytes : int
         Unpacked size of all parts of an XLSX workbook together.
-    xlsx_cells : int
-        Cells of one worksheet (as written in the part, and as read with padding).
     xlsx_workbook_cells : int
         Cells of all worksheets of a workbook together (openpyxl scans each on opening).
     xlsx_rows : int
@@ -70,28 +73,33 @@ class Limits:
     (1000, 256)
     """
 
+    # Any file, and text tables.
     file_bytes: int = 512 * _MIB
     text_bytes: int = 256 * _MIB
     line_bytes: int = 1 * _MIB
     columns: int = 1000
     cells: int = 12_000_000
+    # ZIP archives.
     zip_members: int = 1000
     zip_directory_bytes: int = 4 * _MIB
     zip_total_bytes: int = 512 * _MIB
     zip_ratio: int = 200
+    # XML: KML and GPX.
     xml_bytes: int = 128 * _MIB
     xml_depth: int = 256
     xml_elements: int = 2_000_000
     kml_folder_depth: int = 64
     kml_geometry_depth: int = 16
+    # XLSX workbooks.
     xlsx_sheet_bytes: int = 64 * _MIB
+    xlsx_cells: int = 500_000
     xlsx_shared_strings_bytes: int = 64 * _MIB
     xlsx_shared_strings: int = 200_000
     xlsx_part_bytes: int = 4 * _MIB
     xlsx_total_bytes: int = 256 * _MIB
-    xlsx_cells: int = 500_000
     xlsx_workbook_cells: int = 2_000_000
     xlsx_rows: int = 1_048_576
+    # Time.
     read_seconds: float = 30.0
 
 
@@ -113,6 +121,20 @@ def size_text(size):
     return f"{size} bytes"
 
 
+def refuse_past(found: int, limit: int, message: str, file: str, *, unit: str = "") -> None:
+    """Refuse the file when ``found`` passes ``limit``: '{message} (limit {limit}{unit})'.
+
+    Examples
+    --------
+    >>> refuse_past(3, 2, "sheet 'a' holds 3 cells", "a.xlsx")
+    Traceback (most recent call last):
+    ...
+    surveys.errors.SurveyFileError: a.xlsx: sheet 'a' holds 3 cells (limit 2)
+    """
+    if found > limit:
+        raise SurveyFileError(f"{message} (limit {limit:,}{unit})", file=file)
+
+
 def over_limit(found, limit):
     """'67.3 MiB (limit 64 MiB)': a size past its bound, in exact bytes where the
     rounded figures would read the same.
@@ -126,3 +148,29 @@ def over_limit(found, limit):
     if found_text == limit_text:
         found_text, limit_text = f"{found:,} bytes", f"{limit:,} bytes"
     return f"{found_text} (limit {limit_text})"
+
+
+class Deadline:
+    """The time bound of one reader: ``check`` refuses the file once it has passed.
+
+    The time counted is the reading thread's processor time, so that one file
+    gets the same answer on a busy machine as on an idle one.
+
+    Examples
+    --------
+    >>> deadline = Deadline("patrol.csv", 30)
+    >>> deadline.check("row 2")  # well within the bound: nothing happens
+    """
+
+    def __init__(self, file, seconds):
+        self.file, self.seconds = file, seconds
+        self.started = time.thread_time()
+
+    def check(self, where):
+        spent = time.thread_time() - self.started
+        if spent > self.seconds:
+            raise SurveyFileError(
+                f"reading took {spent:.1f} s of processor time and had only reached "
+                f"{where} (limit {self.seconds:g} s)",
+                file=self.file,
+            )

@@ -16,19 +16,20 @@ import tomllib
 import zoneinfo
 
 from surveys.errors import SettingsError
+from surveys.localtime import DEFAULT_TIMEZONE
 
 SETTINGS_FILE = "hailin.toml"
 LANGUAGES = ("zh", "en")
 MAX_SETTINGS_BYTES = 1 << 20
 
-TEMPLATE = """\
+TEMPLATE = f"""\
 # hailin workspace settings. hailin reads this file on every run; edit freely.
 
 # Language of maps, legends and exported headers: "zh" (中文) or "en" (English).
-language = "{language}"
+language = "{{language}}"
 
 # Time zone in which times without an offset are read and in which days are counted.
-timezone = "Asia/Shanghai"
+timezone = "{DEFAULT_TIMEZONE}"
 
 [recurrence]
 # A Spartina finding within this many metres of a cleared plot counts for that plot
@@ -90,7 +91,7 @@ class Settings:
     """The values of hailin.toml, checked."""
 
     language: str = "zh"
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     tolerance_m: float = 10.0
     verify_inspections: int = 2
     verify_days: int = 30

@@ -1,4 +1,10 @@
-"""A workspace folder: hailin.toml, the hailin.gpkg store, uploads/ and out/."""
+"""A workspace folder, and the one orchestrator of what hailin does with it.
+
+A workspace is hailin.toml (settings), hailin.gpkg (the store), uploads/ (raw
+files by content hash) and out/ (maps and exports). :class:`Workspace` runs
+every command: it calls the readers, checks, store and ledger functions with
+explicit arguments; nothing below it receives the workspace.
+"""
 
 import contextlib
 import os
@@ -6,44 +12,32 @@ import os
 import geopandas
 
 from geo.sites import load_sites, normalize_sites
-from surveys.errors import WorkspaceError
-from surveys.exports import export_ledger
-from surveys.ingest import (
-    REJECT_KINDS,
-    REJECTS_LAYER,
-    SURVEYS_LAYER,
-    UPLOAD_KINDS,
-    UPLOADS_LAYER,
+from surveys import ingest
+from surveys.check.options import ImportOptions
+from surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceExistsError
+from surveys.frames import read_frames
+from surveys.io.exports import export_ledger
+from surveys.io.layout import (
+    CASES_LAYER,
+    DERIVED_LAYERS,
+    DETECTIONS_LAYER,
+    PATCHES_LAYER,
+    SITES_LAYER,
     ensure_layers,
-    import_file,
-    plots_layer,
+    read_plots,
+    read_rejects,
+    read_sites,
+    read_surveys,
+    read_uploads,
 )
-from surveys.ledger import LEDGER_INPUT, LedgerRules, build_ledger, case_areas
-from surveys.logs import LOG_FILE
-from surveys.normalize import ImportOptions
-from surveys.plots import PLOT_COLUMNS
-from surveys.progress import clearance_progress, restoration_progress
-from surveys.readers import read_vector
-from surveys.recurrence import detect
-from surveys.schema import KINDS
-from surveys.settings import (
-    LANGUAGES,
-    MAX_SETTINGS_BYTES,
-    SETTINGS_FILE,
-    TEMPLATE,
-    parse_settings,
-)
-from surveys.store import WRITE_WAIT_S, Store
-from surveys.uploads import list_uploads, withdraw
+from surveys.io.sniff import read_vector
+from surveys.io.store import WRITE_WAIT_S, Store
+from surveys.io.uploads import list_uploads, withdraw
+from surveys.ledger.progress import clearance_progress
+from surveys.paths import STORE_FILE, WorkspacePaths
+from surveys.settings import LANGUAGES, MAX_SETTINGS_BYTES, SETTINGS_FILE, TEMPLATE, parse_settings
 
-STORE_FILE = "hailin.gpkg"
 ENVIRONMENT_VARIABLE = "HAILIN_WORKSPACE"
-SITES_LAYER = "sites"
-DETECTIONS_LAYER = "detections"
-CASES_LAYER = "recurrence_cases"
-PATCHES_LAYER = "new_infestations"
-# Layers `flag` derives from the records; recomputed when an upload is withdrawn.
-DERIVED_LAYERS = (DETECTIONS_LAYER, CASES_LAYER, PATCHES_LAYER)
 
 
 class Workspace:
@@ -62,8 +56,9 @@ class Workspace:
 
     def __init__(self, root, /):
         self.root = os.path.abspath(root)
+        self.paths = WorkspacePaths(self.root)
         if not os.path.isfile(self.settings_path):
-            raise WorkspaceError(
+            raise NotAWorkspaceError(
                 f"{self.root} is not a hailin workspace (no {SETTINGS_FILE}); "
                 f"create one with `hailin init {root}` or point to one with -w DIR "
                 f"or ${ENVIRONMENT_VARIABLE}"
@@ -73,36 +68,22 @@ class Workspace:
             data = handle.read(MAX_SETTINGS_BYTES + 1)
         self.settings = parse_settings(data, source=self.settings_path)
 
-    @property
-    def settings_path(self):
-        return os.path.join(self.root, SETTINGS_FILE)
-
-    @property
-    def store_path(self):
-        return os.path.join(self.root, STORE_FILE)
-
-    @property
-    def uploads_dir(self):
-        return os.path.join(self.root, "uploads")
-
-    @property
-    def out_dir(self):
-        return os.path.join(self.root, "out")
-
-    @property
-    def log_path(self):
-        """logs/hailin.log: where tracebacks of hailin bugs go."""
-        return os.path.join(self.root, LOG_FILE)
+    # The workspace's files and folders (see surveys.paths.WorkspacePaths).
+    settings_path = property(lambda self: self.paths.settings, doc="hailin.toml")
+    store_path = property(lambda self: self.paths.store, doc="hailin.gpkg: the store")
+    uploads_dir = property(lambda self: self.paths.uploads, doc="uploads/: the raw files")
+    out_dir = property(lambda self: self.paths.out, doc="out/: maps and exports")
+    log_path = property(lambda self: self.paths.log, doc="logs/hailin.log: hailin's bugs")
 
     @classmethod
     def create(cls, root, /, *, language="zh"):
         """Make a new workspace in ``root`` (created if missing, must not hold one)."""
         if language not in LANGUAGES:
-            raise WorkspaceError(f"language should be one of {LANGUAGES}, got {language!r}")
+            raise SettingsError(f"language should be one of {LANGUAGES}, got {language!r}")
         os.makedirs(root, exist_ok=True)
         settings_path = os.path.join(root, SETTINGS_FILE)
         if os.path.exists(settings_path):
-            raise WorkspaceError(f"{os.path.abspath(root)} already holds a hailin workspace")
+            raise WorkspaceExistsError(f"{os.path.abspath(root)} already holds a hailin workspace")
         for folder in ("uploads", "out"):
             os.makedirs(os.path.join(root, folder), exist_ok=True)
         with (
@@ -129,14 +110,14 @@ class Workspace:
         with Store.open(self.store_path, write=write, wait=self.write_wait_s) as store:
             yield store
 
-    def _read(self, name, schema, spatial=False, **query):
-        """Layer ``name`` read-only; an empty frame of ``schema`` when not yet written."""
+    def _read(self, reader, *args, **kwargs):
+        """One layer read-only: ``reader(store, ...)`` of :mod:`surveys.io.layout`."""
         with self.store(write=False) as store:
-            return store.read(name, schema=schema, spatial=spatial, **query)
+            return reader(store, *args, **kwargs)
 
     def sites(self):
-        with self.store(write=False) as store:
-            return store.read(SITES_LAYER)
+        """The site registry (reserve polygons)."""
+        return self._read(read_sites)
 
     def import_sites(self, path, /):
         """Replace the site registry with the boundaries in ``path``."""
@@ -161,25 +142,29 @@ class Workspace:
         """Import one patrol file, or a plots file with kind="clearance" or
         "restoration" (flags: patrol_type, team, crs, sheet); see
         :func:`surveys.ingest.import_file`."""
-        options = self.import_options(**flags)
-        return import_file(
-            self, path, options, kind=kind, dry_run=dry_run, strict=strict, progress=progress
+        return ingest.import_file(
+            path,
+            self.import_options(**flags),
+            self.paths,
+            kind=kind,
+            dry_run=dry_run,
+            strict=strict,
+            progress=progress,
+            wait=self.write_wait_s,
         )
 
     def surveys(self, columns=None, where=None, parameters=()):
         """The accepted survey records (optionally some columns, or an SQL filter)."""
-        return self._read(
-            SURVEYS_LAYER, KINDS, True, columns=columns, where=where, parameters=parameters
-        )
+        return self._read(read_surveys, columns, where, parameters)
 
     def rejects(self):
         """Rejected rows with their reasons."""
-        return self._read(REJECTS_LAYER, REJECT_KINDS)
+        return self._read(read_rejects)
 
     def uploads(self):
         """One row per upload: file, when, by whom, status, counts, and for a
         withdrawn upload when, by whom and why (status ``withdrawn``)."""
-        return list_uploads(self._read(UPLOADS_LAYER, UPLOAD_KINDS))
+        return list_uploads(self._read(read_uploads))
 
     def withdraw_upload(self, upload_id, /, reason):
         """Take an upload out of the store: its records, rejects and (for a
@@ -188,7 +173,7 @@ class Workspace:
         user and ``reason``. ``upload_id`` is the sha256 or a unique prefix of
         at least 8 hex digits. The same file can then be imported again.
         Layers written by :meth:`flag` are recomputed. Returns a
-        :class:`surveys.uploads.Withdrawal`."""
+        :class:`surveys.io.uploads.Withdrawal`."""
         with self.store() as store:
             withdrawal = withdraw(store, upload_id, reason)
         with self.store(write=False) as store:
@@ -200,40 +185,35 @@ class Workspace:
 
     def plots(self, kind):
         """The clearance or restoration plots (an empty frame when none yet)."""
-        return self._read(plots_layer(kind), PLOT_COLUMNS[kind], True)
+        return self._read(read_plots, kind)
 
-    def _ledger_inputs(self):
-        """(findings, inspections): the clear inspections are most of the records,
-        so only their time and place are read."""
-        findings = self.surveys(
-            [*LEDGER_INPUT, "record_id", "team", "notes"], where="finding != 'clear'"
-        )
-        inspections = self.surveys(["observed_at"], where="finding = 'clear'")
-        return findings, inspections
+    def frames(self, *, every_record=False, as_of=None):
+        """One consistent read of the store (one read-only connection, one read
+        transaction): a :class:`surveys.frames.Frames` that builds the ledger
+        once, on first use. Pass it to :meth:`flag`, :meth:`export_ledger` and
+        :meth:`progress` (and to the maps) so that a command reads and builds
+        each thing once. ``every_record`` reads every record in full (the maps
+        draw them all); ``as_of`` is the day open cases are counted to."""
+        with self.store(write=False) as store:
+            return read_frames(store, self.settings, every_record=every_record, as_of=as_of)
+
+    def map_data(self):
+        """The frames the maps are drawn from (:class:`surveys.frames.Frames`
+        with every record): pass it to :func:`maps.clearance_map` and the others."""
+        return self.frames(every_record=True)
 
     def ledger(self, as_of=None):
         """(ledger, new-infestation patches), recomputed from the store."""
-        findings, inspections = self._ledger_inputs()
-        return build_ledger(
-            findings,
-            self.plots("clearance"),
-            LedgerRules.from_settings(self.settings),
-            self.sites(),
-            as_of,
-            inspections=inspections,
-        )
+        built = self.frames(as_of=as_of).built
+        return built.ledger, built.patches
 
-    def flag(self):
+    def flag(self, frames=None):
         """Recompute detections, the ledger and new patches and keep them in the
-        store as layers a GIS can show (derived data, replaced every time)."""
-        clearance = self.plots("clearance")
-        rules = LedgerRules.from_settings(self.settings)
-        findings, inspections = self._ledger_inputs()
-        detections, _outside = detect(findings, clearance, rules.tolerance_m, rules.timezone)
-        ledger, patches = build_ledger(
-            findings, clearance, rules, self.sites(), inspections=inspections
-        )
-        areas = case_areas(clearance, patches).set_index("plot_id")
+        store as layers a GIS can show (derived data, replaced every time);
+        returns (detections, ledger, patches)."""
+        frames = frames or self.frames()
+        ledger, patches, detections = frames.built
+        areas = frames.case_areas().set_index("plot_id")
         geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
         flagged = geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)
         with self.store() as store, store.transaction(holder="hailin flag"):
@@ -242,29 +222,26 @@ class Workspace:
             store.replace(PATCHES_LAYER, patches)
         return detections, ledger, patches
 
-    def export_ledger(self, path, language=None):
-        """Write the ledger, recomputed, to CSV, XLSX, GeoPackage or GeoJSON."""
-        ledger, patches = self.ledger()
-        areas = case_areas(self.plots("clearance"), patches)
-        export_ledger(ledger, areas, path, language or self.settings.language)
-        return ledger
+    def export_ledger(self, path, language=None, frames=None):
+        """Write the ledger, recomputed (or of ``frames``), to CSV, XLSX,
+        GeoPackage or GeoJSON; returns the ledger."""
+        frames = frames or self.frames()
+        language = language or self.settings.language
+        export_ledger(frames.ledger, frames.case_areas(), path, language, frames.sites)
+        return frames.ledger
 
-    def progress(self, ledger=None):
-        """(clearance progress, restoration progress) against the targets; pass
-        a ``ledger`` already computed to save recomputing it."""
+    def progress(self, ledger=None, frames=None):
+        """(clearance progress, restoration progress) against the targets, of
+        ``frames`` (read when not given); a ``ledger`` already computed is used
+        instead of building it."""
+        frames = frames or self.frames()
         if ledger is None:
-            ledger, _patches = self.ledger()
-        clearance = clearance_progress(
-            self.plots("clearance"), ledger, self.settings.clearance_target_mu
-        )
-        checks = self.surveys(LEDGER_INPUT, where="finding = 'planting_check'")
-        restoration = restoration_progress(
-            self.plots("restoration"),
-            checks,
-            self.settings.restoration_target_mu,
-            self.settings.timezone,
-        )
-        return clearance, restoration
+            clearance = frames.clearance_progress
+        else:
+            clearance = clearance_progress(
+                frames.clearance, ledger, self.settings.clearance_target_mu
+            )
+        return clearance, frames.restoration_progress
 
     def __repr__(self):
         return f"Workspace({self.root!r})"

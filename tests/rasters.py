@@ -5,6 +5,8 @@ import pyproj
 import rasterio
 from affine import Affine
 
+from geo.raster.examples import geotiff_profile
+
 # An equal-area CRS on the CGCS2000 ellipsoid (China Albers): planar m² are
 # ellipsoidal m², so hand-computed pixel areas are exact.
 ALBERS = (
@@ -29,16 +31,9 @@ def write_raster(
 ):
     """Write ``values`` (2-D) as a GeoTIFF; ``mask`` (True = no data) as an internal mask."""
     values = np.asarray(values)
-    profile = {
-        "driver": "GTiff",
-        "width": values.shape[1],
-        "height": values.shape[0],
-        "count": 1,
-        "dtype": values.dtype,
-        "crs": crs,
-        "transform": transform or Affine(10.0, 0.0, X0, 0.0, -10.0, TOP),
-        "nodata": nodata,
-    }
+    profile = geotiff_profile(
+        values, crs, transform or Affine(10.0, 0.0, X0, 0.0, -10.0, TOP), nodata
+    )
     if tiled:
         profile.update(tiled=True, blockxsize=block, blockysize=block, compress="deflate")
     with (

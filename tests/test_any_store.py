@@ -11,7 +11,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maps import MAPS, MapData
+from maps import MAPS
 from surveys.workspace import Workspace
 from tests.conftest import DATA
 from tests.hostile import CASES, write_corpus
@@ -105,7 +105,7 @@ def _report(ws, folder):
         ws.export_ledger(folder / f"ledger.{suffix}")
     clearance, restoration = ws.progress()
     json.dumps({"c": clearance.to_dict(), "r": restoration.to_dict()}, default=str)
-    data = MapData.from_workspace(ws)
+    data = ws.map_data()
     for draw in MAPS.values():
         for lang in ("zh", "en"):
             assert "</html>" in draw(data, lang=lang).get_root().render()

@@ -13,7 +13,7 @@ import shapely
 from geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
 from geo.sites import load_sites
 from hailin.demo import build_demo
-from maps import MAPS, MapData, save_map
+from maps import MAPS, save_map
 from maps.frame import mainland_outline
 from maps.programme import overview_map
 from maps.tilefiles import padded
@@ -37,7 +37,7 @@ WORDS = {
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     ws, _outputs = build_demo(tmp_path_factory.mktemp("demo") / "demo")
-    return MapData.from_workspace(ws)
+    return ws.map_data()
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from hailin.cli import main
-from surveys.exports import HEADERS_ZH
-from surveys.ingest import REJECTS_LAYER, SURVEYS_LAYER, UPLOADS_LAYER
-from surveys.ledger import LEDGER_COLUMNS
+from surveys.io.exports import HEADERS_ZH
+from surveys.io.layout import REJECTS_LAYER, SURVEYS_LAYER, UPLOADS_LAYER
+from surveys.ledger.cases import LEDGER_COLUMNS
 from surveys.workspace import Workspace
 from tests.conftest import DATA
 

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 import surveys.ingest
 from hailin.cli import main
-from surveys.exports import neutralise, write_error_report
-from surveys.ingest import printable_name
+from surveys.io.archive import printable_name
+from surveys.io.exports import neutralise, write_error_report
 from surveys.workspace import Workspace
 from tests.conftest import DATA
 
@@ -66,7 +66,7 @@ def test_a_bug_while_reading_rejects_that_file_and_logs_the_traceback(workspace,
 
 
 def test_a_bug_while_storing_fails_that_file_only_and_archives_nothing(workspace, monkeypatch):
-    monkeypatch.setattr(surveys.ingest, "_store_surveys", _bug)
+    monkeypatch.setattr(surveys.ingest, "store_surveys", _bug)
     result = run(workspace, "import", FORMATS / "patrol_en.csv", "--json")
     assert result.exit_code == 4
     assert "Traceback" not in result.output
@@ -157,8 +157,8 @@ def test_one_formula_guard_in_one_place():
             if any(w in text for w in ("to_csv(", "csv.writer(", "Workbook(", "to_excel(")):
                 writers.append(path.relative_to(ROOT).as_posix())
             assert "def _neutralise" not in text
-    # demo_data writes the demo's input files (patrol exports), not hailin's output.
-    assert sorted(writers) == ["hailin/demo_data.py", "surveys/exports.py"]
+    # demo_files writes the demo's input files (patrol exports), not hailin's output.
+    assert sorted(writers) == ["hailin/demo_files.py", "surveys/io/exports.py"]
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,11 @@ from geo.area import area
 from geo.gcj02 import wgs84_to_gcj02
 from geo.sites import load_sites
 from hailin.cli import main
-from surveys.normalize import ImportOptions, _enforce_invariants, _Problems, normalize
-from surveys.readers import RawTable
+from surveys.check.invariants import enforce_invariants
+from surveys.check.options import ImportOptions
+from surveys.check.problems import Problems
+from surveys.check.records import normalize
+from surveys.io.raw import RawTable
 from tests.conftest import DATA
 
 HEADER = "observed_at,lon,lat,patrol_type,finding,cover_pct,patch_area_m2"
@@ -158,7 +161,7 @@ def test_deeply_nested_wkt_is_refused_before_geos_parses_it():
 def test_a_coordinate_with_a_long_run_of_spaces_is_refused_at_once():
     import time
 
-    from surveys.parsing import parse_coordinates
+    from surveys.check.parsing import parse_coordinates
 
     # The DMS pattern took 60 s on 2,000 spaces; a generous bound catches a hang.
     started = time.monotonic()
@@ -334,16 +337,16 @@ POISONED = "27°15'40.3\"N"
 @pytest.fixture
 def poisoned_parser(monkeypatch):
     """parse_dms meets a value it was never meant to see: a hailin bug for one value."""
-    import surveys.parsing
+    import surveys.check.parsing
 
-    real = surveys.parsing.parse_dms
+    real = surveys.check.parsing.parse_dms
 
     def parse_dms(text):
         if text == POISONED:
             raise TypeError("a value the parser was never meant to see")
         return real(text)
 
-    monkeypatch.setattr(surveys.parsing, "parse_dms", parse_dms)
+    monkeypatch.setattr(surveys.check.parsing, "parse_dms", parse_dms)
 
 
 def test_an_unexpected_error_rejects_only_its_row(
@@ -402,16 +405,16 @@ def test_an_error_every_row_raises_is_the_files(tmp_path, poisoned_parser):
 
 
 def test_an_unexpected_error_in_a_plots_file_rejects_only_its_row(seeded, tmp_path, monkeypatch):
-    import surveys.plots
+    import surveys.check.plots
 
-    real = surveys.plots._match_site
+    real = surveys.check.plots._match_site
 
     def match_site(value, lookup):
         if value == "坏名字":
             raise KeyError(value)
         return real(value, lookup)
 
-    monkeypatch.setattr(surveys.plots, "_match_site", match_site)
+    monkeypatch.setattr(surveys.check.plots, "_match_site", match_site)
     path = write_plots(
         tmp_path / "plots.geojson",
         [
@@ -427,10 +430,10 @@ def test_an_unexpected_error_in_a_plots_file_rejects_only_its_row(seeded, tmp_pa
 
 
 def test_the_last_guard_refuses_unknown_codes_and_missing_geometry():
-    problems = _Problems(3)
+    problems = Problems(3)
     geometries = np.array([shapely.Point(120.33, 27.26), None, shapely.Point(120.33, 27.26)])
     observed = pd.Series(pd.to_datetime(["2023-06-01"] * 3, utc=True))
-    _enforce_invariants(
+    enforce_invariants(
         problems,
         geometries,
         observed,

@@ -6,15 +6,16 @@ import itertools
 import pandas as pd
 import pytest
 
-from surveys.ledger import LedgerRules, build_ledger
-from surveys.recurrence import cluster_new_infestations, detect
+from surveys.ledger.cases import LedgerRules, build_ledger
+from surveys.ledger.detections import detect
+from surveys.ledger.patches import cluster_new_infestations
 from tests.scenario import EAST_EDGE, east_of_edge, plots, records
 
 RULES = LedgerRules(tolerance_m=10, verify_inspections=2, verify_days=30)
 
 
 def ledger_of(*rows, rules=RULES, **plot_options):
-    ledger, patches = build_ledger(records(*rows), plots(**plot_options), rules)
+    ledger, patches, _detections = build_ledger(records(*rows), plots(**plot_options), rules)
     return ledger, patches
 
 
@@ -184,7 +185,7 @@ def test_new_infestation_reports_are_clustered_into_patches():
         "NEW-20230801-01",
         "NEW-20230802-01",
     ]
-    ledger, _ = build_ledger(findings, plots(), RULES)
+    ledger, _patches, _detections = build_ledger(findings, plots(), RULES)
     assert ledger[["case_id", "detections"]].values.tolist() == [
         ["NEW-20230801-01#1", 3],
         ["NEW-20230802-01#1", 1],
@@ -201,5 +202,5 @@ def test_same_records_in_any_order_give_the_same_ledger():
     expected, _ = ledger_of(*rows)
     for order in itertools.permutations(range(len(rows))):
         frame = records(*rows).iloc[list(order)].reset_index(drop=True)
-        shuffled, _ = build_ledger(frame, plots(), RULES)
+        shuffled, _patches, _detections = build_ledger(frame, plots(), RULES)
         pd.testing.assert_frame_equal(shuffled, expected)

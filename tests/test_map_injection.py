@@ -21,7 +21,7 @@ from geo.sites import load_sites
 from hailin.cli import main
 from layers.page import check_page, html_text, js_value
 from layers.text import text as label
-from maps import MAPS, MapData
+from maps import MAPS
 from maps.programme import overview_map
 from tests.map_workspace import build, shown
 
@@ -57,7 +57,7 @@ def planted(request, tmp_path_factory):
         return f"{field}{'' if index is None else f' {index}'}: {payload}"
 
     ws = build(root, text, sites=True)
-    data = MapData.from_workspace(ws)
+    data = ws.map_data()
     ids = {old: text("patch", i) for i, old in enumerate(data.patches["patch_id"])}
     assert len(ids) == 1 and (data.ledger["kind"] == "new_infestation").sum() == 2
     data.patches["patch_id"] = data.patches["patch_id"].map(ids)

@@ -6,7 +6,7 @@ import shapely
 from geo.sites import load_sites
 from hailin.demo import build_demo
 from layers.clearance import STATUS_COLOURS
-from maps import MAPS, MapData
+from maps import MAPS
 from maps.programme import overview_map
 from tests.browser import open_map
 
@@ -46,7 +46,7 @@ MAP_OBJECT = "Object.keys(window).filter(k => k.startsWith('map_')).map(k => win
 def data(tmp_path_factory):
     """The demo's data, with hostile text planted where files could put it."""
     ws, _outputs = build_demo(tmp_path_factory.mktemp("demo") / "demo")
-    data = MapData.from_workspace(ws)
+    data = ws.map_data()
     data.clearance.loc[0, "contractor"] = HOSTILE
     data.restoration.loc[0, "species"] = HOSTILE
     first = data.detections.index[0]
@@ -279,7 +279,7 @@ def test_template_text_in_every_popup_stays_text(tmp_path):
     def planted(field, index=None):
         return f"{field}{'' if index is None else f' {index}'}: {TEMPLATE_TEXT}"
 
-    data = MapData.from_workspace(build(tmp_path, planted, sites=True))
+    data = build(tmp_path, planted, sites=True).map_data()
     path = tmp_path / "clearance.html"
     MAPS["clearance"](data, lang="zh").save(path)
     with open_map(path) as session:
@@ -299,7 +299,7 @@ def test_template_text_in_every_popup_stays_text(tmp_path):
 def test_a_fresh_workspace_map_opens_with_the_reserves(tmp_path):
     from surveys.workspace import Workspace
 
-    data = MapData.from_workspace(Workspace.create(tmp_path / "ws"))
+    data = Workspace.create(tmp_path / "ws").map_data()
     for kind in MAPS:
         path = tmp_path / f"{kind}.html"
         MAPS[kind](data, lang="en").save(path)

@@ -9,7 +9,7 @@ import pytest
 from geo.sites import load_sites
 from layers.page import DataLayer
 from layers.text import text
-from maps import MAPS, MapData
+from maps import MAPS
 from maps.controls import SummaryPanel
 from surveys.workspace import Workspace
 from tests.conftest import DATA
@@ -102,7 +102,7 @@ LAYERS = {
 @pytest.fixture(scope="module", params=sorted(STORES))
 def store(request, tmp_path_factory):
     ws = STORES[request.param](tmp_path_factory.mktemp(request.param))
-    return request.param, ws, MapData.from_workspace(ws)
+    return request.param, ws, ws.map_data()
 
 
 def _layers(fmap):
@@ -152,7 +152,7 @@ def test_every_map_draws_the_reserves_on_every_store(store, kind, tmp_path):
 
 @pytest.mark.parametrize("kind", sorted(MAPS))
 def test_the_zh_maps_draw_on_a_fresh_store(tmp_path, kind):
-    data = MapData.from_workspace(Workspace.create(tmp_path / "ws"))
+    data = Workspace.create(tmp_path / "ws").map_data()
     fmap = MAPS[kind](data, lang="zh")
     page = fmap.get_root().render()
     reserves = data_layers(page)[0]["features"]
@@ -165,7 +165,7 @@ def test_the_zh_maps_draw_on_a_fresh_store(tmp_path, kind):
 
 
 def test_a_patch_found_again_shows_its_latest_case_and_how_many(tmp_path):
-    data = MapData.from_workspace(build(tmp_path))
+    data = build(tmp_path).map_data()
     assert data.ledger.loc[data.ledger["kind"] == "new_infestation", "case_id"].tolist() == [
         "NEW-20230603-01#1",
         "NEW-20230603-01#2",

@@ -12,9 +12,9 @@ import shapely
 from click.testing import CliRunner
 
 from hailin.cli import main
-from surveys.exports import export_ledger
-from surveys.ledger import LedgerRules, build_ledger, case_areas
-from surveys.progress import clearance_progress, restoration_progress
+from surveys.io.exports import export_ledger
+from surveys.ledger.cases import LedgerRules, build_ledger, case_areas
+from surveys.ledger.progress import clearance_progress, restoration_progress
 from tests.scenario import PLOT, records
 
 
@@ -52,7 +52,7 @@ def test_clearance_progress_by_month_township_and_open_area():
         ],
         "cleared_on",
     )
-    ledger, _ = build_ledger(
+    ledger, _patches, _detections = build_ledger(
         records(("2023-06-01T09:00+08:00", "spartina_regrowth")), clearance, LedgerRules()
     )
     progress = clearance_progress(clearance, ledger, target_mu=120)
@@ -158,7 +158,7 @@ def test_exports_neutralise_formulas_and_carry_geometry(tmp_path):
         geometry=[PLOT],
         crs=4326,
     )
-    ledger, patches = build_ledger(
+    ledger, patches, _detections = build_ledger(
         records(("2023-06-01T09:00+08:00", "spartina_regrowth")), clearance, LedgerRules()
     )
     areas = case_areas(clearance, patches)

@@ -18,8 +18,8 @@ import pytest
 import shapely
 
 from surveys import SurveyFileError, read_file, read_raw
+from surveys.io.raw import dedupe_headers
 from surveys.limits import LIMITS, over_limit
-from surveys.readers import _dedupe_headers
 from tests.conftest import DATA
 from tests.data.make_data import P
 
@@ -247,7 +247,7 @@ def test_a_header_repeating_one_name_900_times_is_read_quickly(workspace, tmp_pa
 
 
 def test_dedupe_headers_is_unique_even_against_the_files_own_names():
-    assert _dedupe_headers(["a", "a", "a_2", None, "", "a"]) == [
+    assert dedupe_headers(["a", "a", "a_2", None, "", "a"]) == [
         "a",
         "a_3",
         "a_2",
@@ -255,7 +255,7 @@ def test_dedupe_headers_is_unique_even_against_the_files_own_names():
         "column_5",
         "a_4",
     ]
-    names = _dedupe_headers(["x"] * 50_000 + [f"x_{i}" for i in range(2, 50_000)])
+    names = dedupe_headers(["x"] * 50_000 + [f"x_{i}" for i in range(2, 50_000)])
     assert len(set(names)) == len(names) == 99_998
 
 

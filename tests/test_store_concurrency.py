@@ -15,9 +15,10 @@ from click.testing import CliRunner
 
 from hailin.cli import main
 from hailin.demo_data import survey_csv_frame
-from surveys import storelock
 from surveys.errors import StoreError
-from surveys.store import WRITE_WAIT_S, Store, header_problem
+from surveys.io import storelock
+from surveys.io.geopackage import header_problem
+from surveys.io.store import WRITE_WAIT_S, Store
 from surveys.workspace import Workspace
 from tests.conftest import DATA
 

@@ -83,7 +83,8 @@ def test_withdraw_takes_records_and_rejects_out_and_keeps_the_raw_file(workspace
 
 
 def test_the_ledger_follows_a_withdrawal_and_flag_layers_are_recomputed(tmp_path):
-    from surveys.workspace import CASES_LAYER, Workspace
+    from surveys.io.layout import CASES_LAYER
+    from surveys.workspace import Workspace
 
     paths, plots = _write(tmp_path)
     ws = Workspace.create(tmp_path / "ws")

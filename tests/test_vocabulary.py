@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from surveys.schema import WORDS, code_for, read_column, read_phrase
+from surveys.check.words import code_for, read_column, read_phrase
+from surveys.schema import WORDS
 from surveys.workspace import Workspace
 from tests.scenario import PLOT
 

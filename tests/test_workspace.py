@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from surveys.errors import SettingsError, StoreError, WorkspaceError
+from surveys.io.store import Store
 from surveys.settings import TEMPLATE, parse_settings
-from surveys.store import Store
 from surveys.workspace import Workspace
 
 

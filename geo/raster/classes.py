@@ -9,7 +9,7 @@ are lower-cased, and may not take the names of the columns every table has.
 import re
 from collections.abc import Mapping
 
-from geo.errors import RasterError
+from geo.errors import ArgumentTypeError, RasterError
 
 #: Names that would collide with the fixed columns of the statistics tables
 #: (``plot_m2``, ``covered_fraction``, ``valid_m2``, ``other_m2``).
@@ -102,7 +102,7 @@ def parse_classes(spec: str | Mapping) -> dict[int, str]:
                 )
             pairs.append((value, name))
     else:
-        raise TypeError(f"'spec' should be a str or a mapping, got {type(spec)}")
+        raise ArgumentTypeError(f"'spec' should be a str or a mapping, got {type(spec)}")
     if not pairs:
         raise RasterError(f"class spec {shown!r} names no class; expected e.g. '1=mangrove'")
     classes = {}

@@ -56,15 +56,11 @@ def raster_date(dataset: "rasterio.io.DatasetReader") -> datetime.date | None:
 
     Examples
     --------
-    >>> from rasterio.io import MemoryFile
-    >>> from rasterio.transform import from_origin
-    >>> profile = dict(driver="GTiff", width=1, height=1, count=1, dtype="uint8",
-    ...                crs="EPSG:32651", transform=from_origin(220000, 3030000, 10, 10))
-    >>> with MemoryFile(filename="ndvi_2024-06-02.tif") as memory:
-    ...     with memory.open(**profile) as ds:
-    ...         ds.update_tags(TIFFTAG_DATETIME="2024:07:01 09:00:00")
-    ...     with memory.open() as ds:
-    ...         raster_date(ds)
+    >>> import numpy as np
+    >>> from geo.raster.examples import memory_raster
+    >>> tags = {"TIFFTAG_DATETIME": "2024:07:01 09:00:00"}
+    >>> with memory_raster(np.zeros((1, 1), "uint8"), tags=tags, filename="ndvi_2024-06-02.tif") as ds:
+    ...     raster_date(ds)
     datetime.date(2024, 6, 2)
     """
     for domain in ("IMAGERY", None):

@@ -19,7 +19,7 @@ import rasterio.errors
 from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
-from geo.errors import RasterError
+from geo.errors import ArgumentTypeError, RasterError
 from geo.raster.dates import raster_date
 
 #: What the raster functions accept: a path (opened and closed by them) or an open dataset.
@@ -116,7 +116,7 @@ def opened(raster, *, band: int = 1):
         yield raster
         return
     if not isinstance(raster, (str, os.PathLike)):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"'raster' should be a path or an open rasterio dataset, got {type(raster)}"
         )
     with open_raster(raster, band=band) as dataset:
@@ -145,13 +145,11 @@ def check_raster(dataset, *, band: int = 1) -> None:
 
     Examples
     --------
-    >>> from rasterio.io import MemoryFile
-    >>> from rasterio.transform import from_origin
-    >>> metres_as_wgs84 = dict(driver="GTiff", width=4, height=4, count=1, dtype="uint8",
-    ...                        crs="EPSG:4326", transform=from_origin(220000, 3030000, 10, 10))
-    >>> with MemoryFile(filename="prj-says-wgs84.tif") as memory:
-    ...     with memory.open(**metres_as_wgs84) as ds:
-    ...         check_raster(ds)
+    >>> import numpy as np
+    >>> from geo.raster.examples import memory_raster
+    >>> metres = np.zeros((4, 4), "uint8")
+    >>> with memory_raster(metres, crs="EPSG:4326", filename="prj-says-wgs84.tif") as ds:
+    ...     check_raster(ds)
     Traceback (most recent call last):
     ...
     geo.errors.RasterError: prj-says-wgs84.tif: x 220000 to 220040, y 3029960 to 3030000 cannot be degrees, but the raster declares the geographic CRS 'WGS 84'; metre coordinates need their projected CRS (e.g. EPSG:32651 for UTM 51N, EPSG:4549 for CGCS2000 / 3-degree Gauss-Kruger CM 120E)
@@ -257,13 +255,11 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
 
     Examples
     --------
-    >>> from rasterio.io import MemoryFile
-    >>> from rasterio.transform import from_origin
-    >>> profile = dict(driver="GTiff", width=30, height=20, count=1, dtype="uint8", nodata=255,
-    ...                crs="EPSG:32651", transform=from_origin(220000, 3030000, 10, 10))
-    >>> with MemoryFile(filename="classes_20240815.tif") as memory:
-    ...     with memory.open(**profile) as ds:
-    ...         info = raster_info(ds)
+    >>> import numpy as np
+    >>> from geo.raster.examples import memory_raster
+    >>> classes = np.zeros((20, 30), "uint8")
+    >>> with memory_raster(classes, nodata=255, filename="classes_20240815.tif") as ds:
+    ...     info = raster_info(ds)
     >>> info.crs, info.resolution, info.nodata, info.bounds
     ('EPSG:32651', (10.0, 10.0), 255.0, (220000.0, 3029800.0, 220300.0, 3030000.0))
     >>> info.date
@@ -298,13 +294,10 @@ def pixel_window(dataset, bounds, *, align_to_blocks: bool = False, band: int = 
 
     Examples
     --------
-    >>> from rasterio.io import MemoryFile
-    >>> from rasterio.transform import from_origin
-    >>> profile = dict(driver="GTiff", width=30, height=20, count=1, dtype="uint8",
-    ...                crs="EPSG:32651", transform=from_origin(220000, 3030000, 10, 10))
-    >>> with MemoryFile() as memory:
-    ...     with memory.open(**profile) as ds:
-    ...         pixel_window(ds, (220015, 3029900, 220031, 3029990))
+    >>> import numpy as np
+    >>> from geo.raster.examples import memory_raster
+    >>> with memory_raster(np.zeros((20, 30), "uint8")) as ds:
+    ...     pixel_window(ds, (220015, 3029900, 220031, 3029990))
     Window(col_off=1, row_off=1, width=3, height=9)
     """
     t = dataset.transform
@@ -352,16 +345,10 @@ def read_window(
     Examples
     --------
     >>> import numpy as np
-    >>> from rasterio.io import MemoryFile
-    >>> from rasterio.transform import from_origin
-    >>> profile = dict(driver="GTiff", width=3, height=1, count=1, dtype="int16", nodata=-1,
-    ...                crs="EPSG:32651", transform=from_origin(220000, 3030000, 10, 10))
-    >>> with MemoryFile() as memory:
-    ...     with memory.open(**profile) as ds:
-    ...         ds.write(np.array([[5000, -1, 7000]], dtype="int16"), 1)
-    ...         ds.scales = (0.0001,)
-    ...     with memory.open() as ds:
-    ...         pixels = read_window(ds, Window(0, 0, 3, 1), scaled=True)
+    >>> from geo.raster.examples import memory_raster
+    >>> values = np.array([[5000, -1, 7000]], dtype="int16")
+    >>> with memory_raster(values, nodata=-1, scales=(0.0001,)) as ds:
+    ...     pixels = read_window(ds, Window(0, 0, 3, 1), scaled=True)
     >>> pixels.round(4).tolist()
     [[0.5, None, 0.7]]
     """

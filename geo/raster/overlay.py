@@ -148,15 +148,10 @@ def overlay_image(
     Examples
     --------
     >>> import numpy as np
-    >>> from rasterio.io import MemoryFile
-    >>> from rasterio.transform import from_origin
-    >>> profile = dict(driver="GTiff", width=400, height=300, count=1, dtype="uint8",
-    ...                crs="EPSG:32651", transform=from_origin(220000, 3030000, 10, 10))
-    >>> with MemoryFile() as memory:
-    ...     with memory.open(**profile) as ds:
-    ...         ds.write(np.repeat(np.arange(1, 5, dtype="uint8"), 100)[None, :].repeat(300, 0), 1)
-    ...     with memory.open() as ds:
-    ...         image = overlay_image(ds, classes="1=mangrove,2=spartina", max_size=256)
+    >>> from geo.raster.examples import memory_raster
+    >>> stripes = np.repeat(np.arange(1, 5, dtype="uint8"), 100)[None, :].repeat(300, 0)
+    >>> with memory_raster(stripes) as ds:
+    ...     image = overlay_image(ds, classes="1=mangrove,2=spartina", max_size=256)
     >>> image.png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", max(image.width, image.height) <= 256
     (True, True)
     >>> image.legend
@@ -165,10 +160,39 @@ def overlay_image(
     [120.169, 27.338, 120.21, 27.365]
     """
     if crs not in _DISPLAY_CRS:
-        raise ValueError(f"crs must be one of {sorted(_DISPLAY_CRS)}, got {crs!r}")
+        raise RasterError(f"crs must be one of {sorted(_DISPLAY_CRS)}, got {crs!r}")
     if not isinstance(max_size, int) or max_size < 16:
-        raise ValueError(f"max_size must be a whole number of pixels >= 16, got {max_size!r}")
+        raise RasterError(f"max_size must be a whole number of pixels >= 16, got {max_size!r}")
     named = None if classes is None else parse_classes(classes)
+    source, fill, grid = _read_for_display(raster, band, max_size, classified=named is not None)
+    target, transform = _reproject_for_display(source, fill, grid, _DISPLAY_CRS[crs], max_size)
+    if named is not None:
+        colours_by_value = class_colours(named, colours)
+        rgba = _colour_classes(target, colours_by_value)
+        legend = tuple((named[v], colours_by_value[v]) for v in named)
+    else:
+        stops = _ramp_stops(ramp, target)
+        rgba = _colour_ramp(target, stops)
+        legend = tuple((f"{value:.3g}", colour) for value, colour in stops)
+    height, width = target.shape
+    left, top = transform.c, transform.f
+    right, bottom = left + width * transform.a, top + height * transform.e
+    to_wgs84 = pyproj.Transformer.from_crs(_DISPLAY_CRS[crs], 4326, always_xy=True)
+    (west, east), (north, south) = to_wgs84.transform([left, right], [top, bottom])
+    return Overlay(
+        png=_png(rgba),
+        bounds=(float(west), float(south), float(east), float(north)),
+        crs=crs,
+        width=width,
+        height=height,
+        legend=legend,
+    )
+
+
+def _read_for_display(raster, band, max_size, *, classified):
+    """(values, fill, (transform, crs, shape, bounds)): the band read at about
+    ``max_size`` pixels (GDAL picks the best overview), missing pixels as
+    ``fill`` (-1 for classes, NaN for values, which are scaled)."""
     with opened(raster, band=band) as dataset, bounded_env():
         factor = max(1.0, max(dataset.width, dataset.height) / max_size)
         shape = (
@@ -186,18 +210,20 @@ def overlay_image(
         if values.dtype.kind == "f":
             missing = missing | np.isnan(values)
         scale, offset = dataset.scales[band - 1], dataset.offsets[band - 1]
-        source_transform = dataset.transform @ Affine.scale(
+        transform = dataset.transform @ Affine.scale(
             dataset.width / shape[1], dataset.height / shape[0]
         )
-        source_crs = dataset.crs
-        bounds = dataset.bounds
-    if named is not None:
-        source = np.where(missing, -1, values.astype(np.int64))
-        fill = -1
-    else:
-        source = np.where(missing, np.nan, values.astype(np.float64) * scale + offset)
-        fill = np.nan
-    target_crs = rasterio.crs.CRS.from_epsg(_DISPLAY_CRS[crs])
+        grid = (transform, dataset.crs, shape, dataset.bounds)
+    if classified:
+        return np.where(missing, -1, values.astype(np.int64)), -1, grid
+    return np.where(missing, np.nan, values.astype(np.float64) * scale + offset), np.nan, grid
+
+
+def _reproject_for_display(source, fill, grid, epsg, max_size):
+    """(image, its transform): ``source`` on the display CRS's grid, at most
+    ``max_size`` pixels a side, by nearest neighbour."""
+    source_transform, source_crs, shape, bounds = grid
+    target_crs = rasterio.crs.CRS.from_epsg(epsg)
     transform, width, height = calculate_default_transform(
         source_crs, target_crs, shape[1], shape[0], *bounds
     )
@@ -209,31 +235,13 @@ def overlay_image(
     reproject(
         source,
         target,
-        src_transform=source_transform,
-        src_crs=source_crs,
-        src_nodata=fill,
-        dst_transform=transform,
-        dst_crs=target_crs,
-        dst_nodata=fill,
         resampling=Resampling.nearest,
+        **_warp_side("src", source_transform, source_crs, fill),
+        **_warp_side("dst", transform, target_crs, fill),
     )
-    if named is not None:
-        colours_by_value = class_colours(named, colours)
-        rgba = _colour_classes(target, colours_by_value)
-        legend = tuple((named[v], colours_by_value[v]) for v in named)
-    else:
-        stops = _ramp_stops(ramp, target)
-        rgba = _colour_ramp(target, stops)
-        legend = tuple((f"{value:.3g}", colour) for value, colour in stops)
-    left, top = transform.c, transform.f
-    right, bottom = left + width * transform.a, top + height * transform.e
-    to_wgs84 = pyproj.Transformer.from_crs(_DISPLAY_CRS[crs], 4326, always_xy=True)
-    (west, east), (north, south) = to_wgs84.transform([left, right], [top, bottom])
-    return Overlay(
-        png=_png(rgba),
-        bounds=(float(west), float(south), float(east), float(north)),
-        crs=crs,
-        width=width,
-        height=height,
-        legend=legend,
-    )
+    return target, transform
+
+
+def _warp_side(side, transform, crs, nodata):
+    """reproject's keywords for one side of a warp ("src" or "dst")."""
+    return {f"{side}_transform": transform, f"{side}_crs": crs, f"{side}_nodata": nodata}

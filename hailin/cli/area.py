@@ -14,7 +14,7 @@ from geo.errors import CRSError, GeometryError
 from geo.validity import coordinate_problems
 from hailin.cli.common import crs_option, emit_json, json_option, reports_errors
 from surveys.errors import SurveyFileError
-from surveys.readers import read_raw
+from surveys.io.sniff import read_raw
 
 _LISTED = 5  # features named in a refusal; the rest are counted
 

@@ -7,12 +7,13 @@ import os
 import sqlite3
 import sys
 import tempfile
+from collections.abc import Callable
 
 import click
 
 from geo.errors import HailinError
 from surveys.errors import SettingsError, WorkspaceError
-from surveys.logs import logging_to
+from surveys.io.logs import logging_to
 from surveys.workspace import Workspace
 
 EXIT_OK = 0
@@ -118,3 +119,45 @@ def reports_errors(command=None, *, internal=EXIT_INTERNAL):
             sys.exit(internal)
 
     return wrapper
+
+
+def workspace_command(
+    register: Callable, *, with_json: bool = True, internal: int = EXIT_INTERNAL
+) -> Callable:
+    """A subcommand on the workspace: ``register`` (``click.command("name")`` or a
+    group's ``.command("name")``) over ``--json`` (unless ``with_json`` is
+    false) and :func:`reports_errors`; the function receives the
+    :class:`~surveys.workspace.Workspace` first, then its parameters.
+
+    Examples
+    --------
+    >>> @workspace_command(click.command("where"))
+    ... def where_command(ws, as_json):
+    ...     '''Print the workspace folder.'''
+    ...     click.echo(ws.root)
+    >>> [p.name for p in where_command.params]
+    ['as_json']
+    """
+
+    def decorate(function):
+        if with_json:
+            function = json_option(function)
+            # click lists options in the reverse order of decoration: --json last.
+            params = function.__click_params__
+            params.insert(0, params.pop())
+
+        @functools.wraps(function)
+        def command(ctx, *args, **kwargs):
+            return function(workspace(ctx), *args, **kwargs)
+
+        return register(click.pass_context(reports_errors(command, internal=internal)))
+
+    return decorate
+
+
+def file_options(function: Callable) -> Callable:
+    """The options every import of files takes: --crs, --sheet, --dry-run,
+    --strict and --json."""
+    for option in (json_option, strict_option, dry_run_option, sheet_option, crs_option):
+        function = option(function)
+    return function

@@ -11,18 +11,15 @@ from hailin.cli.common import (
     EXIT_NOTHING_STORED,
     EXIT_OK,
     EXIT_PARTIAL,
-    crs_option,
-    dry_run_option,
     emit_json,
+    file_options,
     internal_error,
-    json_option,
     reports_errors,
-    sheet_option,
-    strict_option,
     workspace,
 )
 from surveys.errors import SurveyFileError
-from surveys.ingest import ImportSummary, printable_name
+from surveys.ingest import ImportSummary
+from surveys.io.archive import printable_name
 from surveys.schema import PATROL_TYPES
 
 PROGRESS_FROM_ROWS = 5000
@@ -88,32 +85,17 @@ def _print_summary(summary):
     help=f"Patrol type for rows that do not say: {', '.join(PATROL_TYPES)} (or the Chinese).",
 )
 @click.option("--team", metavar="NAME", help="Team for rows that do not say.")
-@crs_option
-@sheet_option
-@dry_run_option
-@strict_option
-@json_option
+@file_options
 @click.pass_context
 @reports_errors(internal=EXIT_NOTHING_STORED)
-def import_command(ctx, files, patrol_type, team, crs, sheet, dry_run, strict, as_json):
+def import_command(ctx, files, as_json, **flags):
     """Import patrol survey FILES (CSV/TXT, XLSX, GPX, KML/KMZ, GeoJSON, zipped
     Shapefile, GeoPackage) into the workspace.
 
     Exit status: 0 stored (or an identical file already was), 3 some rows
     rejected, 4 nothing stored.
     """
-    run_imports(
-        ctx,
-        files,
-        "surveys",
-        as_json,
-        dry_run=dry_run,
-        strict=strict,
-        patrol_type=patrol_type,
-        team=team,
-        crs=crs,
-        sheet=sheet,
-    )
+    run_imports(ctx, files, "surveys", as_json, **flags)
 
 
 def run_imports(ctx, files, kind, as_json, *, dry_run, strict, **flags):

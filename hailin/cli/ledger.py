@@ -5,18 +5,15 @@ import os
 import click
 import pandas as pd
 
-from hailin.cli.common import emit_json, json_option, reports_errors, workspace
-from surveys.exports import FORMATS
-from surveys.ledger import STATUSES
+from hailin.cli.common import emit_json, reports_errors, workspace, workspace_command
+from surveys.io.exports import FORMATS
+from surveys.ledger.cases import STATUSES
+from surveys.schema import word
 
 
-@click.command("flag")
-@json_option
-@click.pass_context
-@reports_errors
-def flag_command(ctx, as_json):
+@workspace_command(click.command("flag"))
+def flag_command(ws, as_json):
     """Recompute recurrence detections, the ledger and new-infestation patches."""
-    ws = workspace(ctx)
     detections, ledger, patches = ws.flag()
     counts = ledger.groupby(["kind", "status"]).size()
     payload = {
@@ -35,7 +32,7 @@ def flag_command(ctx, as_json):
     )
     click.echo(
         f"{payload['cases']} recurrence case(s): "
-        + ", ".join(f"{n} {s}" for s, n in payload["cases_by_status"].items())
+        + ", ".join(f"{n} {word('status', s, 'en')}" for s, n in payload["cases_by_status"].items())
     )
     click.echo(f"{payload['new_infestations']} new infestation patch(es) outside the cleared plots")
 
@@ -63,13 +60,10 @@ def ledger_command(ctx, output, lang):
     click.echo(f"{len(ledger)} case(s) written to {output}")
 
 
-@click.command("progress")
-@json_option
-@click.pass_context
-@reports_errors
-def progress_command(ctx, as_json):
+@workspace_command(click.command("progress"))
+def progress_command(ws, as_json):
     """Cleared and planted mu against the targets, recurrence and survival."""
-    clearance, restoration = workspace(ctx).progress()
+    clearance, restoration = ws.progress()
     if as_json:
         emit_json({"clearance": clearance.to_dict(), "restoration": restoration.to_dict()})
         return
@@ -78,11 +72,11 @@ def progress_command(ctx, as_json):
         f"Clearance:   {c['cleared_mu']:,.1f} mu of {c['target_mu']:,.0f} mu target "
         f"({c['pct_of_target'] or 0:.1f}%), {c['plots']} plots"
     )
+    by_status = {s: f"{word('status', s, 'en')} {n}" for s, n in c["cases_by_status"].items()}
     click.echo(
         f"  recurrence: {c['recurrence_cases']} case(s) in {c['recurrence_plots']} plot(s); "
-        f"open {c['cases_by_status']['open']} ({c['open_recurrence_mu']:,.1f} mu), "
-        f"re-cleared {c['cases_by_status']['re_cleared']}, "
-        f"verified {c['cases_by_status']['verified_clear']}; "
+        f"{by_status['open']} ({c['open_recurrence_mu']:,.1f} mu), "
+        f"{by_status['re_cleared']}, {by_status['verified_clear']}; "
         f"{c['new_infestations']} new patch(es)"
     )
     for row in clearance.extra["recurrence_plots_by_year"].itertuples():

@@ -5,7 +5,7 @@ import os
 import click
 
 from hailin.cli.common import EXIT_USAGE, fail, reports_errors, workspace
-from maps import MAPS, MapData, save_map
+from maps import MAPS, save_map
 from maps.assets import require_assets
 from maps.basemaps import basemap_names, resolve, tianditu_key
 from maps.errors import MapError
@@ -68,7 +68,7 @@ def map_command(ctx, kind, output, lang, basemap, offline, assets_dir, basemap_f
         require_assets()  # before the data is read: the one-line message at once
     path = output or os.path.join(ws.out_dir, f"{kind}.html")
     fmap = MAPS[kind](
-        MapData.from_workspace(ws),
+        ws.map_data(),
         lang=lang,
         basemap=basemap,
         tianditu_key=key,

@@ -2,14 +2,7 @@
 
 import click
 
-from hailin.cli.common import (
-    crs_option,
-    dry_run_option,
-    json_option,
-    reports_errors,
-    sheet_option,
-    strict_option,
-)
+from hailin.cli.common import file_options, reports_errors
 from hailin.cli.imports import run_imports
 
 
@@ -26,18 +19,14 @@ def plots_group():
     required=True,
     help="Clearance plots or restoration (planting) plots.",
 )
-@crs_option
-@sheet_option
-@dry_run_option
-@strict_option
-@json_option
+@file_options
 @click.pass_context
 @reports_errors
-def import_plots(ctx, files, kind, crs, sheet, dry_run, strict, as_json):
+def import_plots(ctx, files, kind, as_json, **flags):
     """Import plot polygons from FILES (same formats as `hailin import`).
 
     Areas are computed (mu, ha); a declared area more than 5% off, plots
     outside every site and overlapping clearance plots are reported. A plot id
     imported again replaces the stored plot. Exit status as for `hailin import`.
     """
-    run_imports(ctx, files, kind, as_json, dry_run=dry_run, strict=strict, crs=crs, sheet=sheet)
+    run_imports(ctx, files, kind, as_json, **flags)

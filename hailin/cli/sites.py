@@ -3,7 +3,7 @@
 import click
 
 from geo.area import area
-from hailin.cli.common import emit_json, json_option, reports_errors, workspace
+from hailin.cli.common import emit_json, workspace_command
 
 
 @click.group("sites")
@@ -11,14 +11,11 @@ def sites_group():
     """The reserve boundaries of the workspace."""
 
 
-@sites_group.command("import")
+@workspace_command(sites_group.command("import"))
 @click.argument("file", type=click.Path(dir_okay=False))
-@json_option
-@click.pass_context
-@reports_errors
-def import_sites(ctx, file, as_json):
+def import_sites(ws, file, as_json):
     """Replace the reserve polygons with official boundaries from FILE."""
-    sites = workspace(ctx).import_sites(file)
+    sites = ws.import_sites(file)
     sizes = area(sites, unit="mu")
     rows = [
         {

@@ -3,29 +3,14 @@
 import click
 import pandas as pd
 
-from hailin.cli.common import emit_json, json_option, reports_errors, workspace
+from hailin.cli.common import emit_json, workspace_command
 from surveys.errors import UploadError
 
+# The fields of `uploads list --json`, in this order.
 LIST_FIELDS = [
-    "upload_id",
-    "file",
-    "kind",
-    "sheet",
-    "format",
-    "uploaded_at",
-    "uploaded_by",
-    "team",
-    "patrol_type",
-    "crs",
-    "status",
-    "rows_read",
-    "rows_accepted",
-    "rows_rejected",
-    "rows_duplicate",
-    "archived_as",
-    "withdrawn_at",
-    "withdrawn_by",
-    "withdrawn_reason",
+    *("upload_id", "file", "kind", "sheet", "format", "uploaded_at", "uploaded_by", "team"),
+    *("patrol_type", "crs", "status", "rows_read", "rows_accepted", "rows_rejected"),
+    *("rows_duplicate", "archived_as", "withdrawn_at", "withdrawn_by", "withdrawn_reason"),
 ]
 
 
@@ -48,13 +33,9 @@ def _local(text, timezone):
     return pd.Timestamp(text).tz_convert(timezone).strftime("%Y-%m-%d %H:%M")
 
 
-@uploads_group.command("list")
-@json_option
-@click.pass_context
-@reports_errors
-def list_command(ctx, as_json):
+@workspace_command(uploads_group.command("list"))
+def list_command(ws, as_json):
     """What was uploaded, when, by whom, with what result; withdrawn uploads too."""
-    ws = workspace(ctx)
     uploads = ws.uploads()
     if as_json:
         emit_json(
@@ -90,13 +71,10 @@ def list_command(ctx, as_json):
             )
 
 
-@uploads_group.command("withdraw")
+@workspace_command(uploads_group.command("withdraw"))
 @click.argument("upload_id", metavar="ID")
 @click.option("--reason", required=True, metavar="TEXT", help="Why (kept in the store).")
-@json_option
-@click.pass_context
-@reports_errors
-def withdraw_command(ctx, upload_id, reason, as_json):
+def withdraw_command(ws, upload_id, reason, as_json):
     """Take upload ID (its sha256, or the first 8+ hex digits) out of the store.
 
     Its records, rejected rows and plots leave the store together; the raw file
@@ -104,7 +82,6 @@ def withdraw_command(ctx, upload_id, reason, as_json):
     user and reason. The same file can then be imported again (with other
     options, such as --crs gcj02).
     """
-    ws = workspace(ctx)
     try:
         withdrawal = ws.withdraw_upload(upload_id, reason=reason)
     except UploadError as error:

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.ledger import STATUSES
-from surveys.recurrence import local_dates
+from surveys.ledger.cases import STATUSES
+from surveys.localtime import DEFAULT_TIMEZONE, local_dates
 
 
 @dataclasses.dataclass
@@ -49,6 +49,19 @@ def _plain(value):
     if isinstance(value, np.floating | float):
         return None if np.isnan(value) else round(float(value), 4)
     return value
+
+
+def _area_totals(done, plots, target_mu):
+    """The figures every kind of work opens with: {done}_mu and _ha, the target,
+    the share of it done, and the number of plots."""
+    area = float(plots["area_mu"].sum())
+    return {
+        f"{done}_mu": area,
+        f"{done}_ha": area / 15.0,
+        "target_mu": float(target_mu),
+        "pct_of_target": 100.0 * area / target_mu if target_mu else None,
+        "plots": len(plots),
+    }
 
 
 def _grouped(plots, column, label):
@@ -93,14 +106,9 @@ def clearance_progress(clearance, ledger, target_mu):
         .reset_index()
     )
     per_year["year"] = per_year["year"].astype(str)
-    cleared = float(clearance["area_mu"].sum())
     status_counts = ledger.groupby(["kind", "status"]).size()
     totals = {
-        "cleared_mu": cleared,
-        "cleared_ha": cleared / 15.0,
-        "target_mu": float(target_mu),
-        "pct_of_target": 100.0 * cleared / target_mu if target_mu else None,
-        "plots": len(clearance),
+        **_area_totals("cleared", clearance, target_mu),
         "first_cleared": str(min(clearance["cleared_on"])) if len(clearance) else None,
         "last_cleared": str(max(clearance["cleared_on"])) if len(clearance) else None,
         "open_recurrence_mu": open_mu,
@@ -120,7 +128,7 @@ def clearance_progress(clearance, ledger, target_mu):
     )
 
 
-def plot_survival(restoration, surveys, timezone="Asia/Shanghai"):
+def plot_survival(restoration, surveys, timezone=DEFAULT_TIMEZONE):
     """Survival per restoration plot: the mean of its latest day of
     ``planting_check`` records (points inside the plot)."""
     checks = surveys[(surveys["finding"] == "planting_check") & surveys["survival_pct"].notna()]
@@ -160,12 +168,11 @@ def _weighted(frame):
     return float((checked["survival_pct"] * checked["area_mu"]).sum() / checked["area_mu"].sum())
 
 
-def restoration_progress(restoration, surveys, target_mu, timezone="Asia/Shanghai"):
+def restoration_progress(restoration, surveys, target_mu, timezone=DEFAULT_TIMEZONE):
     """Planted area by year, site and township against ``target_mu``; survival
     weighted by plot area over the plots that were checked."""
     survival = plot_survival(restoration, surveys, timezone)
     plots = restoration.merge(survival, on="plot_id", how="left")
-    planted = float(restoration["area_mu"].sum())
     by_site = _grouped(plots, "site", "site")
     by_site["survival_pct"] = [
         _weighted(plots[plots["site"].fillna("(none)") == s]) for s in by_site["site"]
@@ -175,11 +182,7 @@ def restoration_progress(restoration, surveys, target_mu, timezone="Asia/Shangha
         _weighted(plots[plots["township"].fillna("(none)") == t]) for t in by_township["township"]
     ]
     totals = {
-        "planted_mu": planted,
-        "planted_ha": planted / 15.0,
-        "target_mu": float(target_mu),
-        "pct_of_target": 100.0 * planted / target_mu if target_mu else None,
-        "plots": len(restoration),
+        **_area_totals("planted", restoration, target_mu),
         "plots_checked": int(plots["survival_pct"].notna().sum()),
         "survival_pct": _weighted(plots),
     }

@@ -20,19 +20,17 @@ clustered into patches and followed the same way (kind ``new_infestation``).
 """
 
 import dataclasses
+from typing import NamedTuple
 
+import geopandas
 import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.plots import place_in_sites
-from surveys.recurrence import (
-    SPARTINA_FINDINGS,
-    cluster_new_infestations,
-    detect,
-    local_dates,
-    within_tolerance,
-)
+from geo.overlay import place_in_sites
+from surveys.ledger.detections import SPARTINA_FINDINGS, detect, within_tolerance
+from surveys.ledger.patches import cluster_new_infestations
+from surveys.localtime import DEFAULT_TIMEZONE, local_dates, local_day_numbers
 
 LEDGER_COLUMNS = [
     "case_id",
@@ -74,7 +72,7 @@ class LedgerRules:
     tolerance_m: float = 10.0
     verify_inspections: int = 2
     verify_days: int = 30
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     cluster_m: float = 30.0
 
     @classmethod
@@ -85,14 +83,6 @@ class LedgerRules:
             settings.verify_days,
             settings.timezone,
         )
-
-
-def _days(timestamps, timezone):
-    """Local calendar day numbers (days since 1970-01-01 in ``timezone``)."""
-    local = (
-        pd.to_datetime(pd.Series(timestamps), utc=True).dt.tz_convert(timezone).dt.tz_localize(None)
-    )
-    return local.to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
 def _sources(spotted, cases):
@@ -154,7 +144,7 @@ def _verify(cases, inspections, rules):
     joined = joined[later & before_next].sort_values(["case", "time"])
     joined = joined.drop_duplicates(["case", "day"])  # inspections on one day count once
     joined["count"] = joined.groupby("case").cumcount() + 1
-    joined["waited"] = joined["day"] - _days(joined["re_cleared"], rules.timezone)
+    joined["waited"] = joined["day"] - local_day_numbers(joined["re_cleared"], rules.timezone)
     done = joined[
         (joined["count"] >= rules.verify_inspections) & (joined["waited"] >= rules.verify_days)
     ]
@@ -187,7 +177,7 @@ def _near_after_clearance(records, areas, rules):
     )
     events = pd.DataFrame({"area": area, "time": pd.to_datetime(times, utc=True), "key": keys})
     events["time"] = events["time"].astype("datetime64[ns, UTC]")
-    events["day"] = _days(events["time"], rules.timezone)
+    events["day"] = local_day_numbers(events["time"], rules.timezone)
     cleared = pd.to_datetime(
         pd.Series(areas["cleared_on"].to_numpy(), dtype=object), errors="coerce"
     )
@@ -198,14 +188,27 @@ def _near_after_clearance(records, areas, rules):
     return events[events["day"].to_numpy() > cleared_day[events["area"].to_numpy()]]
 
 
-def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None, inspections=None):
-    """The ledger and the new-infestation patches, from survey records and plots.
+class LedgerBuild(NamedTuple):
+    """What building the ledger gives: the ledger, the new-infestation patches,
+    and the detections (Spartina findings after clearance, per plot) it found."""
 
-    Returns ``(ledger, patches)``. ``as_of`` (a date) is the day open cases are
-    counted to; by default the latest local day in the records, so that the
-    same store always gives the same ledger. ``inspections`` (observed_at and
-    geometry of the ``clear`` records) may come separately, when ``surveys``
-    holds only the other findings: a store reads far less that way.
+    ledger: pd.DataFrame
+    patches: geopandas.GeoDataFrame
+    detections: geopandas.GeoDataFrame
+
+
+def build_ledger(
+    surveys, clearance, rules=LedgerRules(), sites=None, as_of=None, inspections=None
+) -> LedgerBuild:
+    """The ledger, the new-infestation patches and the detections, from survey
+    records and plots; detection runs once, here.
+
+    Returns a :class:`LedgerBuild` ``(ledger, patches, detections)``. ``as_of``
+    (a date) is the day open cases are counted to; by default the latest local
+    day in the records, so that the same store always gives the same ledger.
+    ``inspections`` (observed_at and geometry of the ``clear`` records) may
+    come separately, when ``surveys`` holds only the other findings: a store
+    reads far less that way.
     """
     if inspections is None:
         clear = surveys["finding"].eq("clear").to_numpy()
@@ -218,6 +221,37 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
     ]
     detections, outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
     patches, membership = cluster_new_infestations(outside, rules.cluster_m, rules.timezone)
+    areas = _areas(clearance, detections, patches, sites)
+    if as_of is None and (len(surveys) or len(inspections)):
+        latest = max(
+            t
+            for t in (surveys["observed_at"].max(), inspections["observed_at"].max())
+            if pd.notna(t)
+        )
+        as_of = local_dates(pd.Series([latest]), rules.timezone).iloc[0]
+    found = _found(detections, outside, membership, areas)
+    # Removals and inspections in or near the case areas, after their clearance.
+    removal = (
+        surveys["finding"].eq("spartina_removed") | surveys["action"].eq("removed")
+    ) & ~surveys["finding"].isin(SPARTINA_FINDINGS)
+    removals = _near_after_clearance(surveys[removal.to_numpy()], areas, rules)
+    removals = removals[["area", "time", "key"]].assign(patrol_type=None, patch_area_m2=np.nan)
+    cases = _cases(found.drop(columns=["action"]), removals)
+    # Inspections matter only where a case was re-cleared, and only after that:
+    # joining just those areas keeps the largest join small.
+    waiting = cases[cases["status"] == "re_cleared"]
+    if len(waiting) and len(inspections):
+        targets = np.sort(waiting["area"].unique().astype(np.int64))
+        later = inspections[inspections["observed_at"] > waiting["re_cleared"].min()]
+        checks = _near_after_clearance(later, areas.iloc[targets], rules)[["area", "time", "day"]]
+        checks["area"] = targets[checks["area"].to_numpy()]
+        cases = _verify(cases, checks, rules)
+    return LedgerBuild(_ledger_rows(cases, areas, rules, as_of), patches, detections)
+
+
+def _areas(clearance, detections, patches, sites):
+    """What cases can be about: the clearance plots with detections and the new
+    patches (placed in the sites), with plot_id, site, township, cleared_on, kind."""
     case_plots = clearance[clearance["plot_id"].isin(detections["plot_id"].unique())]
     areas = pd.concat(
         [
@@ -236,13 +270,12 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
         new = areas["kind"].eq("new_infestation").to_numpy()
         areas.loc[new, "site"] = in_site[new]
         areas.loc[new, "township"] = township[new]
-    if as_of is None and (len(surveys) or len(inspections)):
-        latest = max(
-            t
-            for t in (surveys["observed_at"].max(), inspections["observed_at"].max())
-            if pd.notna(t)
-        )
-        as_of = local_dates(pd.Series([latest]), rules.timezone).iloc[0]
+    return areas
+
+
+def _found(detections, outside, membership, areas):
+    """The Spartina findings as case tokens: area, time, key, patrol type,
+    patch area, action and whether it was removed on the spot."""
     area_of = pd.Series(np.arange(len(areas)), index=areas["plot_id"].to_numpy())
     columns = ["record_key", "observed_at", "patrol_type", "patch_area_m2", "action"]
     found = pd.concat(
@@ -255,33 +288,16 @@ def build_ledger(surveys, clearance, rules=LedgerRules(), sites=None, as_of=None
     found = found.rename(columns={"observed_at": "time", "record_key": "key"})
     found["time"] = pd.to_datetime(found["time"], utc=True).astype("datetime64[ns, UTC]")
     found["removed"] = found["action"].eq("removed")
-
-    # Removals and inspections in or near the case areas, after their clearance.
-    removal = (
-        surveys["finding"].eq("spartina_removed") | surveys["action"].eq("removed")
-    ) & ~surveys["finding"].isin(SPARTINA_FINDINGS)
-    removals = _near_after_clearance(surveys[removal.to_numpy()], areas, rules)
-    removals = removals[["area", "time", "key"]].assign(patrol_type=None, patch_area_m2=np.nan)
-    cases = _cases(found.drop(columns=["action"]), removals)
-    # Inspections matter only where a case was re-cleared, and only after that:
-    # joining just those areas keeps the largest join small.
-    waiting = cases[cases["status"] == "re_cleared"]
-    if len(waiting) and len(inspections):
-        targets = np.sort(waiting["area"].unique().astype(np.int64))
-        later = inspections[inspections["observed_at"] > waiting["re_cleared"].min()]
-        checks = _near_after_clearance(later, areas.iloc[targets], rules)[["area", "time", "day"]]
-        checks["area"] = targets[checks["area"].to_numpy()]
-        cases = _verify(cases, checks, rules)
-    return _ledger_rows(cases, areas, rules, as_of), patches
+    return found
 
 
-def empty_ledger(timezone="Asia/Shanghai"):
+def empty_ledger(timezone=DEFAULT_TIMEZONE):
     """A ledger without cases: the columns, typed as a ledger with cases.
 
     Examples
     --------
-    >>> empty_ledger()["first_detected"].dtype
-    datetime64[ns, Asia/Shanghai]
+    >>> str(empty_ledger("Asia/Tokyo")["first_detected"].dtype)
+    'datetime64[ns, Asia/Tokyo]'
     """
     types = {
         **{c: object for c in LEDGER_COLUMNS},
@@ -299,12 +315,12 @@ def _ledger_rows(cases, areas, rules, as_of):
     cases = cases.sort_values(["area", "first"], kind="stable")
     number = cases.groupby("area").cumcount() + 1
     area = areas.iloc[cases["area"].to_numpy().astype(int)]
-    first_day = _days(cases["first"], rules.timezone)
+    first_day = local_day_numbers(cases["first"], rules.timezone)
     end = cases["re_cleared"].where(cases["re_cleared"].notna())
     end_day = np.where(
         end.isna(),
         (pd.Timestamp(as_of) - pd.Timestamp("1970-01-01")).days if as_of else np.nan,
-        _days(end.fillna(cases["first"]), rules.timezone),
+        local_day_numbers(end.fillna(cases["first"]), rules.timezone),
     )
     ledger = pd.DataFrame(
         {
@@ -339,8 +355,6 @@ def _ledger_rows(cases, areas, rules, as_of):
 def case_areas(clearance, patches):
     """plot_id and geometry of everything a ledger row can be about: the
     clearance plots and the new-infestation patches."""
-    import geopandas
-
     both = pd.concat(
         [
             clearance[["plot_id", "geometry"]],

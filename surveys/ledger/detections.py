@@ -1,4 +1,4 @@
-"""Recurrence detection: Spartina found again in cleared plots, and new patches.
+"""Recurrence detection: Spartina found again in or near cleared plots.
 
 Pure functions on GeoDataFrames. Distances are taken in a transverse Mercator
 projection centred on the data (metres true to ~1e-4 within 50 km), so the
@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+
+from surveys.localtime import DEFAULT_TIMEZONE, local_dates
 
 SPARTINA_FINDINGS = ("spartina_regrowth", "spartina_new")
 
@@ -25,7 +27,8 @@ def local_metric_crs(*frames):
     )
 
 
-def _metric(geoseries, crs):
+def metric_geometries(geoseries: geopandas.GeoSeries, crs: pyproj.CRS) -> np.ndarray:
+    """The geometries of a GeoSeries in ``crs``, as an array."""
     return np.asarray(geoseries.to_crs(crs).values, dtype=object)
 
 
@@ -49,8 +52,8 @@ def within_tolerance(records, areas, tolerance_m):
     if outside.any():
         crs = local_metric_crs(areas)
         distance[outside] = shapely.distance(
-            _metric(records.iloc[left[outside]].geometry, crs),
-            _metric(areas.iloc[right[outside]].geometry, crs),
+            metric_geometries(records.iloc[left[outside]].geometry, crs),
+            metric_geometries(areas.iloc[right[outside]].geometry, crs),
         )
     keep = distance <= tolerance_m
     return left[keep], right[keep], distance[keep]
@@ -66,12 +69,7 @@ def nearest_within(records, areas, tolerance_m):
     return pairs[pairs["distance_m"] <= nearest + 1e-9].reset_index(drop=True)
 
 
-def local_dates(timestamps, timezone):
-    """Calendar dates in ``timezone`` (a patrol day is a Fuding day)."""
-    return pd.to_datetime(timestamps, utc=True).dt.tz_convert(timezone).dt.date
-
-
-def detect(surveys, plots, tolerance_m=10.0, timezone="Asia/Shanghai"):
+def detect(surveys, plots, tolerance_m=10.0, timezone=DEFAULT_TIMEZONE):
     """Spartina findings after clearance in or near clearance plots.
 
     Returns ``(detections, outside)``: detections is one row per (record, plot)
@@ -111,54 +109,3 @@ def detect(surveys, plots, tolerance_m=10.0, timezone="Asia/Shanghai"):
     after = np.array([d > c for d, c in zip(day, matched["cleared_on"], strict=True)], dtype=bool)
     outside = spartina[~np.isin(np.arange(len(spartina)), pairs["record"].to_numpy())]
     return matched[after].reset_index(drop=True), outside.reset_index(drop=True)
-
-
-def cluster_new_infestations(findings, cluster_m=30.0, timezone="Asia/Shanghai"):
-    """Group Spartina findings outside clearance plots into new-infestation
-    patches (新发图斑): reports within ``cluster_m`` of each other are one patch.
-
-    Returns ``(patches, membership)``: patches is a GeoDataFrame (patch_id,
-    geometry = the reports' convex hull buffered by half the distance) and
-    membership maps each finding's position to its patch_id. Ids are derived
-    from the first report's local date and position, so they do not depend on
-    the order records were imported in.
-    """
-    if len(findings) == 0:
-        patches = geopandas.GeoDataFrame({"patch_id": []}, geometry=[], crs=4326)
-        return patches, pd.Series(dtype=object)
-    crs = local_metric_crs(findings)
-    points = _metric(findings.geometry, crs)
-    blobs = shapely.get_parts(shapely.union_all(shapely.buffer(points, cluster_m / 2.0)))
-    tree = shapely.STRtree(blobs)
-    record, blob = tree.query(points, predicate="intersects")
-    first = pd.Series(blob, index=record).groupby(level=0).min()
-    group = first.reindex(range(len(points))).to_numpy()
-    frame = pd.DataFrame(
-        {
-            "group": group,
-            "time": findings["observed_at"].to_numpy(),
-            "x": shapely.get_x(shapely.centroid(points)),
-            "y": shapely.get_y(shapely.centroid(points)),
-        }
-    )
-    firsts = frame.sort_values(["time", "x", "y"]).groupby("group").first()
-    firsts["date"] = local_dates(firsts["time"], timezone).map(lambda d: d.strftime("%Y%m%d"))
-    firsts = firsts.sort_values(["date", "x", "y"])
-    number = firsts.groupby("date").cumcount() + 1
-    firsts["patch_id"] = "NEW-" + firsts["date"] + "-" + number.map("{:02d}".format)
-    # One convex hull per patch, all at once: points grouped by their patch's position.
-    position = pd.Series(np.arange(len(firsts)), index=firsts.index).reindex(group).to_numpy()
-    order = np.argsort(position, kind="stable")
-    # Findings may be polygons or tracks: every vertex goes into its patch's hull.
-    vertices, owner = shapely.get_coordinates(points[order], return_index=True)
-    hulls = shapely.buffer(
-        shapely.convex_hull(shapely.multipoints(vertices, indices=position[order][owner])),
-        cluster_m / 2.0,
-    )
-    patches = geopandas.GeoDataFrame(
-        {"patch_id": firsts["patch_id"].to_numpy()},
-        geometry=geopandas.GeoSeries(hulls, crs=crs).to_crs(4326).values,
-        crs=4326,
-    )
-    membership = pd.Series(firsts["patch_id"].reindex(group).to_numpy(), index=findings.index)
-    return patches.reset_index(drop=True), membership

@@ -8,8 +8,10 @@ import geopandas
 import pandas as pd
 import pyogrio
 
+from geo.sites import site_names, township_name
 from surveys.errors import ExportError
-from surveys.ledger import LEDGER_TIMES
+from surveys.ledger.cases import LEDGER_TIMES
+from surveys.schema import word
 
 HEADERS_ZH = {
     "case_id": "案件编号",
@@ -29,16 +31,8 @@ HEADERS_ZH = {
     "re_cleared_at": "再次清除时间",
     "verified_at": "核验清除时间",
 }
-VALUES_ZH = {
-    "status": {"open": "复萌未处置", "re_cleared": "已再次清除", "verified_clear": "已核验清除"},
-    "kind": {"recurrence": "复萌", "new_infestation": "新发图斑"},
-}
-SOURCES_ZH = {
-    "contractor_daily": "施工单位日常巡护",
-    "township_patrol": "乡镇巡查",
-    "city_joint": "市级联合巡护",
-    "digital_monitoring": "数字化监测",
-}
+# Ledger columns holding codes, shown in words in a Chinese ledger, and their vocabularies.
+CODED_COLUMNS = {"status": "status", "kind": "case_kind"}
 FORMATS = (".csv", ".xlsx", ".gpkg", ".geojson")
 
 
@@ -61,29 +55,39 @@ def neutralise(value):
     return value
 
 
-def ledger_table(ledger, language="zh"):
-    """The ledger as people read it: local times as text, words in ``language``."""
+def ledger_table(ledger, language="zh", sites=None, *, words=True):
+    """The ledger as people read it: local times as text, sites by their names
+    and townships in ``language`` (names from ``sites``, the site registry,
+    when given); with ``words`` and ``language`` "zh", codes in words and
+    headers in Chinese (the vocabulary's, :func:`surveys.schema.word`)."""
     table = ledger.copy()
     for column in LEDGER_TIMES:
         table[column] = table[column].dt.strftime("%Y-%m-%d %H:%M")
     table["cleared_on"] = table["cleared_on"].map(
         lambda d: "" if d is None or pd.isna(d) else str(d)
     )
-    if language == "zh":
-        for column, words in VALUES_ZH.items():
-            table[column] = table[column].map(words).fillna(table[column])
+    if sites is not None:
+        names = site_names(sites, language)
+        table["site"] = table["site"].map(lambda s: names.get(s, s))
+    table["township"] = table["township"].map(lambda t: township_name(t, language))
+    if words and language == "zh":
+        for column, vocabulary in CODED_COLUMNS.items():
+            table[column] = table[column].map(lambda code, v=vocabulary: word(v, code, "zh"))
         table["sources"] = table["sources"].map(
-            lambda s: "、".join(SOURCES_ZH.get(p, p) for p in s.split(",")) if s else s
+            lambda s: "、".join(word("patrol_type", p, "zh") for p in s.split(",")) if s else s
         )
         table = table.rename(columns=HEADERS_ZH)
     return table.map(neutralise)
 
 
-def export_ledger(ledger, areas, path, language="zh"):
+def export_ledger(ledger, areas, path, language="zh", sites=None):
     """Write the ledger to ``path``; the format follows the extension.
 
     ``areas`` (plot_id, geometry) gives the spatial formats their geometry:
-    the clearance plots and new-infestation patches the cases are about.
+    the clearance plots and new-infestation patches the cases are about;
+    ``sites`` (the site registry) the names the sites are shown by. CSV and
+    XLSX are in ``language``; GeoPackage and GeoJSON keep codes and English
+    field names, for GIS.
     """
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in FORMATS:
@@ -93,13 +97,14 @@ def export_ledger(ledger, areas, path, language="zh"):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     if suffix == ".csv":
-        ledger_table(ledger, language).to_csv(path, index=False, encoding="utf-8-sig")
+        ledger_table(ledger, language, sites).to_csv(path, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        _write_xlsx(ledger_table(ledger, language), path, "台账" if language == "zh" else "ledger")
+        title = "台账" if language == "zh" else "ledger"
+        _write_xlsx(ledger_table(ledger, language, sites), path, title)
     else:
         geometry = areas.drop_duplicates("plot_id").set_index("plot_id").geometry
         spatial = geopandas.GeoDataFrame(
-            ledger_table(ledger, "en"),
+            ledger_table(ledger, language, sites, words=False),
             geometry=geometry.reindex(ledger["plot_id"]).to_numpy(),
             crs=4326,
         )

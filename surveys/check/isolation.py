@@ -10,13 +10,13 @@ other row.
 """
 
 import dataclasses
-import json
 import logging
 
 import numpy as np
 import pandas as pd
 
 from geo.errors import HailinError
+from surveys.check.problems import raw_json
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def table_rows(table, positions, *, keep_ragged=False):
 
     Examples
     --------
-    >>> from surveys.readers import RawTable
+    >>> from surveys.io.raw import RawTable
     >>> frame = pd.DataFrame({"a": ["x", "y", "z"]})
     >>> part = table_rows(RawTable(frame, np.array([2, 3, 4])), np.array([0, 2]))
     >>> part.frame["a"].tolist(), part.source_rows.tolist()
@@ -45,18 +45,16 @@ def table_rows(table, positions, *, keep_ragged=False):
     """
     positions = np.asarray(positions, dtype=np.int64)
     frame = table.frame.reset_index(drop=True)
-    part = dataclasses.replace(
+    problems = table.geometry_problems
+    return dataclasses.replace(
         table,
         frame=frame.iloc[positions].reset_index(drop=True),
         source_rows=np.asarray(table.source_rows)[positions],
         geometry=None if table.geometry is None else np.asarray(table.geometry)[positions],
         warnings=list(table.warnings),
+        ragged=list(table.ragged) if keep_ragged else [],
+        geometry_problems=None if problems is None else [problems[p] for p in positions],
     )
-    problems = getattr(table, "geometry_problems", None)
-    if problems is not None:
-        part.geometry_problems = [problems[p] for p in positions]
-    part.ragged = list(getattr(table, "ragged", [])) if keep_ragged else []
-    return part
 
 
 class _Search:
@@ -98,19 +96,12 @@ class _GiveUp(Exception):
     """The search used up its checks."""
 
 
-def _raw(frame, position):
-    row = frame.iloc[position]
-    return json.dumps(
-        {str(c): (None if pd.isna(v) else str(v)) for c, v in row.items()}, ensure_ascii=False
-    )
-
-
 def check_isolating_rows(check, table, *, file):
     """``check(table)``, with rows whose check raises an unexpected error
     turned into rejects (see the module docstring).
 
     ``check`` takes a :class:`RawTable` and returns a
-    :class:`~surveys.normalize.Normalized`. hailin's own errors
+    :class:`~surveys.check.problems.Normalized`. hailin's own errors
     (:class:`~geo.errors.HailinError`, e.g. a missing column) and errors that
     no row alone explains are raised unchanged.
     """
@@ -151,7 +142,7 @@ def check_isolating_rows(check, table, *, file):
             "source_row": np.asarray(table.source_rows)[bad].astype(np.int64),
             "column": None,
             "reason": [INTERNAL_ERROR.format(kind=type(search.failing[p]).__name__) for p in bad],
-            "raw": [_raw(frame, p) for p in bad],
+            "raw": [raw_json(frame.columns, frame.iloc[p]) for p in bad],
         }
     )
     if rest.size == 0:

@@ -1,0 +1,89 @@
+"""What the uploader says about a file (the CLI flags of ``hailin import``),
+checked when given, with the window of plausible times it implies.
+"""
+
+import dataclasses
+import datetime
+import math
+
+import pandas as pd
+
+from geo.crs import normalize_crs
+from surveys.check.words import code_for
+from surveys.errors import SettingsError, SurveyFileError
+from surveys.localtime import DEFAULT_TIMEZONE
+from surveys.schema import allowed_words
+
+EARLIEST_DATE = datetime.date(1990, 1, 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportOptions:
+    """What the uploader says about a file (the CLI flags)."""
+
+    patrol_type: str | None = None
+    team: str | None = None
+    crs: object = None
+    sheet: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    max_distance_km: float | None = 30.0
+    earliest_date: datetime.date = EARLIEST_DATE  # rows dated before it are refused
+    latest_date: datetime.date | None = None  # ... and after it; None: after tomorrow
+
+    def __post_init__(self):
+        if self.patrol_type is not None and code_for(self.patrol_type, "patrol_type") is None:
+            raise SurveyFileError(
+                f"unknown patrol type {self.patrol_type!r}; expected one of "
+                f"{allowed_words('patrol_type')}"
+            )
+        if self.crs is not None:
+            normalize_crs(self.crs)
+        limit = self.max_distance_km
+        if limit is not None and (
+            isinstance(limit, bool)
+            or not isinstance(limit, int | float)
+            or not math.isfinite(limit)
+            or limit <= 0
+        ):
+            raise SettingsError(
+                f"max_distance_km should be a number more than 0 (or None), got {limit!r}"
+            )
+        for name in ("earliest_date", "latest_date"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                try:
+                    value = datetime.date.fromisoformat(value.strip())
+                except ValueError:
+                    raise SettingsError(f"{name} should be a date, got {value!r}") from None
+                object.__setattr__(self, name, value)
+            if value is None and name == "latest_date":
+                continue
+            if (
+                isinstance(value, datetime.datetime)
+                or not isinstance(value, datetime.date)
+                or not 1900 <= value.year <= 2200
+            ):
+                raise SettingsError(
+                    f"{name} should be a date from 1900-01-01 to 2200-12-31, got {value!r}"
+                )
+        if self.latest_date is not None and self.earliest_date > self.latest_date:
+            raise SettingsError(
+                f"earliest_date {self.earliest_date} comes after latest_date {self.latest_date}"
+            )
+
+    def time_window(self):
+        """(earliest, latest, message if later) of plausible times, in UTC.
+
+        The earliest is the start of ``earliest_date`` and the latest the end
+        of ``latest_date`` in the options' time zone; without a latest date,
+        a day from now (a patrol phone's clock may run ahead)."""
+        earliest = pd.Timestamp(self.earliest_date).tz_localize(self.timezone).tz_convert("UTC")
+        if self.latest_date is None:
+            latest = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+            return earliest, latest, "date/time is in the future"
+        latest = (
+            pd.Timestamp(self.latest_date + datetime.timedelta(days=1))
+            .tz_localize(self.timezone)
+            .tz_convert("UTC")
+        ) - pd.Timedelta(microseconds=1)
+        return earliest, latest, f"date/time is after {self.latest_date}"

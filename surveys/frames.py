@@ -1,0 +1,141 @@
+"""What one command reads from the store, and what it computes from that, once.
+
+:func:`read_frames` reads every layer a command needs through one read-only
+connection in one read transaction, so the frames agree with each other even
+when an import commits meanwhile. :class:`Frames` then builds the ledger once
+(detection included) and the figures drawn from it, on first use, and hands
+the same frames to exports, progress and maps.
+"""
+
+import dataclasses
+import datetime
+import functools
+
+import geopandas
+import pandas as pd
+
+from geo.overlay import records_per_plot
+from surveys.errors import FramesError
+from surveys.io.layout import read_plots, read_sites, read_surveys
+from surveys.ledger.cases import LEDGER_INPUT, LedgerBuild, LedgerRules, build_ledger, case_areas
+from surveys.ledger.progress import Progress, clearance_progress, restoration_progress
+from surveys.settings import Settings
+
+# The survey columns a command reads of the records it shows or keeps (detections).
+RECORD_DETAIL = [*LEDGER_INPUT, "record_id", "team", "observer", "notes"]
+
+
+@dataclasses.dataclass
+class Frames:
+    """The frames of one consistent read of a workspace store (EPSG:4326), and
+    what is computed from them, each once (on first use).
+
+    ``findings`` are the records other than ``clear`` inspections; the
+    inspections carry only time and place unless every record was read
+    (``records`` then holds them all, in the store's order, for the maps).
+    """
+
+    settings: Settings
+    sites: geopandas.GeoDataFrame
+    clearance: geopandas.GeoDataFrame
+    restoration: geopandas.GeoDataFrame
+    findings: geopandas.GeoDataFrame
+    inspections: geopandas.GeoDataFrame
+    records: geopandas.GeoDataFrame | None = None
+    as_of: datetime.date | None = None
+
+    @functools.cached_property
+    def built(self) -> LedgerBuild:
+        """The ledger, new-infestation patches and detections (built once)."""
+        return build_ledger(
+            self.findings,
+            self.clearance,
+            LedgerRules.from_settings(self.settings),
+            self.sites,
+            self.as_of,
+            inspections=self.inspections,
+        )
+
+    @property
+    def ledger(self) -> pd.DataFrame:
+        """One row per recurrence case (see :mod:`surveys.ledger.cases`)."""
+        return self.built.ledger
+
+    @property
+    def patches(self) -> geopandas.GeoDataFrame:
+        """The new-infestation patches."""
+        return self.built.patches
+
+    @property
+    def detections(self) -> geopandas.GeoDataFrame:
+        """Spartina findings after clearance, one row per (record, plot)."""
+        return self.built.detections
+
+    @property
+    def surveys(self) -> geopandas.GeoDataFrame:
+        """Every record (the maps' patrol layers); read only with ``every_record``."""
+        if self.records is None:
+            raise FramesError("these frames hold no records; read them with every_record=True")
+        return self.records
+
+    @property
+    def timezone(self) -> str:
+        """The workspace's time zone: every day and time shown is local to it."""
+        return self.settings.timezone
+
+    @property
+    def language(self) -> str:
+        """The workspace's language ("zh" or "en")."""
+        return self.settings.language
+
+    def case_areas(self) -> geopandas.GeoDataFrame:
+        """plot_id and geometry of everything a ledger row can be about."""
+        return case_areas(self.clearance, self.patches)
+
+    @functools.cached_property
+    def clearance_progress(self) -> Progress:
+        """Cleared area by month, site and township against the target; open cases."""
+        return clearance_progress(self.clearance, self.ledger, self.settings.clearance_target_mu)
+
+    @functools.cached_property
+    def restoration_progress(self) -> Progress:
+        """Planted area by year, site and township against the target; survival."""
+        checks = self.findings[self.findings["finding"] == "planting_check"]
+        return restoration_progress(
+            self.restoration, checks, self.settings.restoration_target_mu, self.timezone
+        )
+
+    @property
+    def survival(self) -> dict:
+        """{restoration plot_id: survival %} of the plots checked."""
+        survival = self.restoration_progress.extra["plot_survival"]
+        return dict(zip(survival["plot_id"], survival["survival_pct"], strict=True))
+
+    @functools.cached_property
+    def patrol_counts(self) -> dict:
+        """{clearance plot_id: number of patrol records inside it}."""
+        return records_per_plot(self.surveys, self.clearance)
+
+
+def read_frames(
+    store, settings: Settings, *, every_record: bool = False, as_of: datetime.date | None = None
+) -> Frames:
+    """The layers a command needs, from ``store`` (a reader) in one read transaction.
+
+    With ``every_record`` every record is read with :data:`RECORD_DETAIL`
+    (the maps draw them all); otherwise the ``clear`` inspections, most of the
+    records, are read as time and place only.
+    """
+    with store.snapshot():
+        sites = read_sites(store)
+        clearance = read_plots(store, "clearance")
+        restoration = read_plots(store, "restoration")
+        if every_record:
+            records = read_surveys(store, RECORD_DETAIL)
+            clear = records["finding"].eq("clear").to_numpy()
+            findings, inspections = records[~clear], records[clear]
+        else:
+            records = None
+            findings = read_surveys(store, RECORD_DETAIL, where="finding != 'clear'")
+            inspections = read_surveys(store, ["observed_at"], where="finding = 'clear'")
+    return Frames(settings, sites, clearance, restoration, findings, inspections, records, as_of)

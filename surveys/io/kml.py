@@ -1,0 +1,204 @@
+"""KML and KMZ files (Google Earth, Ovi/2bulu exports): placemarks in document
+order, folders walked with an explicit stack, nested MultiGeometry flattened.
+"""
+
+import os
+import re
+
+import numpy as np
+import shapely
+
+from surveys.errors import SurveyFileError
+from surveys.io.archive import check_file_size, read_bytes
+from surveys.io.raw import RawTable
+from surveys.io.xml import AttributeColumns, child, child_text, local_name, parse_document
+from surveys.io.zips import open_zip, read_member
+from surveys.limits import LIMITS, Deadline, Limits
+
+_COORDINATE_SPLIT = re.compile(r"\s+")
+
+
+class _Unreadable(Exception):
+    """Coordinates a placemark's geometry cannot be made of (the row is refused)."""
+
+
+def _kml_coordinates(element):
+    text = child_text(element, "coordinates")
+    if not text:
+        raise _Unreadable("no coordinates")
+    coords = []
+    for token in _COORDINATE_SPLIT.split(text.strip()):
+        if not token:
+            continue
+        parts = token.split(",")
+        coords.append(tuple(float(v) for v in parts[:3]))
+    return coords
+
+
+def _kml_simple_geometry(element):
+    kind = local_name(element.tag)
+    if kind == "Point":
+        return shapely.Point(_kml_coordinates(element)[0])
+    if kind == "LineString":
+        return shapely.LineString(_kml_coordinates(element))
+    if kind == "LinearRing":
+        return shapely.Polygon(_kml_coordinates(element))
+    if kind == "Polygon":
+        outer = child(element, "outerBoundaryIs")
+        ring = child(outer, "LinearRing") if outer is not None else None
+        if ring is None:
+            raise _Unreadable("polygon without an outer boundary")
+        holes = []
+        for inner in element:
+            if local_name(inner.tag) == "innerBoundaryIs":
+                inner_ring = child(inner, "LinearRing")
+                if inner_ring is not None:
+                    holes.append(_kml_coordinates(inner_ring))
+        return shapely.Polygon(_kml_coordinates(ring), holes)
+    return None
+
+
+class _TooDeep(Exception):
+    """A MultiGeometry nested past the bound (the file is refused, not the row)."""
+
+
+def _kml_geometry(element, limits):
+    """The geometry of a KML geometry element; nested MultiGeometry is walked with
+    an explicit stack (no recursion) and its parts flattened into one collection."""
+    if local_name(element.tag) != "MultiGeometry":
+        return _kml_simple_geometry(element)
+    parts = []
+    stack = [iter(element)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif local_name(child.tag) == "MultiGeometry":
+            if len(stack) + 1 > limits.kml_geometry_depth:
+                raise _TooDeep(len(stack) + 1)
+            stack.append(iter(child))
+        elif local_name(child.tag) in _KML_GEOMETRIES:
+            part = _kml_simple_geometry(child)
+            if part is not None:
+                parts.append(part)
+    types = {p.geom_type for p in parts}
+    if types == {"Polygon"}:
+        return shapely.MultiPolygon(parts)
+    if types == {"LineString"}:
+        return shapely.MultiLineString(parts)
+    if types == {"Point"}:
+        return shapely.MultiPoint(parts)
+    return shapely.GeometryCollection(parts)
+
+
+_KML_GEOMETRIES = {"Point", "LineString", "LinearRing", "Polygon", "MultiGeometry"}
+
+
+def _kml_placemark(placemark, folders, limits):
+    values = {
+        "name": child_text(placemark, "name"),
+        "description": child_text(placemark, "description"),
+        "folder": "/".join(folders) or None,
+    }
+    stamp = child(placemark, "TimeStamp")
+    span = child(placemark, "TimeSpan")
+    if stamp is not None:
+        values["time"] = child_text(stamp, "when")
+    elif span is not None:
+        values["time"] = child_text(span, "begin")
+        values["ended_at"] = child_text(span, "end")
+    extended = child(placemark, "ExtendedData")
+    if extended is not None:
+        for data in extended.iter():
+            tag = local_name(data.tag)
+            if tag == "Data" and data.get("name"):
+                values[data.get("name")] = child_text(data, "value")
+            elif tag == "SimpleData" and data.get("name"):
+                values[data.get("name")] = data.text.strip() if data.text else None
+    geometry, problem = None, None
+    for candidate in placemark:
+        if local_name(candidate.tag) in _KML_GEOMETRIES:
+            try:
+                geometry = _kml_geometry(candidate, limits)
+            except (
+                _Unreadable,
+                ValueError,
+                IndexError,
+                TypeError,
+                shapely.errors.GEOSException,
+            ) as error:
+                problem = f"unreadable {local_name(candidate.tag)} coordinates ({error})"
+            break
+    return values, geometry, problem
+
+
+def _kml_rows(root, file, limits, deadline):
+    """Placemarks in document order, walked with an explicit stack of folders."""
+    rows, geometries, problems = [], [], []
+    columns = AttributeColumns(file, limits)
+    stack = [(iter(root), ())]  # (children still to visit, folder names above them)
+    while stack:
+        child = next(stack[-1][0], None)
+        if child is None:
+            stack.pop()
+            continue
+        folders = stack[-1][1]
+        kind = local_name(child.tag)
+        if kind in ("Folder", "Document"):
+            if len(stack) > limits.kml_folder_depth:
+                raise SurveyFileError(
+                    f"KML folders nested {len(stack)} deep (limit {limits.kml_folder_depth})",
+                    file=file,
+                )
+            name = child_text(child, "name")
+            stack.append((iter(child), (*folders, name) if kind == "Folder" and name else folders))
+        elif kind == "Placemark":
+            if not (len(rows) + 1) % 1024:
+                deadline.check(f"placemark {len(rows) + 1:,}")
+            try:
+                values, geometry, problem = _kml_placemark(child, folders, limits)
+            except _TooDeep as error:
+                raise SurveyFileError(
+                    f"placemark {len(rows) + 1} nests MultiGeometry {error.args[0]} deep "
+                    f"(limit {limits.kml_geometry_depth})",
+                    file=file,
+                    row=len(rows) + 1,
+                ) from None
+            rows.append(columns.add(values))
+            geometries.append(geometry)
+            problems.append(problem)
+    return columns.frame(rows) if rows else None, geometries, problems
+
+
+def read_kml_bytes(data, file, format_name="kml", limits=LIMITS):
+    """KML bytes as a :class:`RawTable`: one row per placemark."""
+    deadline = Deadline(file, limits.read_seconds)
+    root = parse_document(data, file, "kml", limits, deadline)
+    frame, geometries, problems = _kml_rows(root, file, limits, deadline)
+    if frame is None:
+        raise SurveyFileError("KML holds no placemarks", file=file)
+    return RawTable(
+        frame,
+        np.arange(1, len(frame) + 1),
+        np.asarray(geometries, dtype=object),
+        crs="EPSG:4326",
+        format=format_name,
+        geometry_problems=problems,
+    )
+
+
+def read_kmz(path, file, limits=LIMITS):
+    """A KMZ: its doc.kml (else its first KML) read as KML."""
+    with open_zip(path, file, limits) as archive:
+        members = [m for m in archive.infolist() if m.filename.lower().endswith(".kml")]
+        members.sort(key=lambda m: (os.path.basename(m.filename).lower() != "doc.kml", m.filename))
+        data = read_member(
+            archive, members[0], file, limits.xml_bytes, "the limit for a KML document"
+        )
+    return read_kml_bytes(data, file, "kmz", limits)
+
+
+def read_kml(path, file: str, limits: Limits = LIMITS) -> RawTable:
+    """A KML file as a :class:`RawTable`: one row per placemark."""
+    check_file_size(path, file, limits.xml_bytes, "the KML document")
+    return read_kml_bytes(read_bytes(path), file, "kml", limits)

@@ -1,0 +1,160 @@
+"""Reading any supported file: its format judged by its bytes (extensions lie),
+then the reader for that format. The readers and the store are the only code
+that opens patrol and boundary files.
+
+Every reader returns a :class:`surveys.io.raw.RawTable`; turning that into
+survey records is :mod:`surveys.check`'s job.
+"""
+
+import os
+
+from surveys.errors import SurveyFileError
+from surveys.io.archive import check_file_size
+from surveys.io.gdal import read_gpkg, read_shapefile, read_shapezip, read_with_gdal
+from surveys.io.gpx import read_gpx
+from surveys.io.kml import read_kml, read_kmz
+from surveys.io.raw import RawTable, note
+from surveys.io.text import UTF16_BOMS, read_delimited
+from surveys.io.xlsx import read_xlsx
+from surveys.io.zips import open_zip
+from surveys.limits import LIMITS
+
+
+def sniff_format(path, file, limits=LIMITS):
+    """The format of ``path`` judged by its bytes (extensions lie)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if not head:
+        raise SurveyFileError("the file is empty", file=file)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        with open_zip(path, file, limits) as archive:
+            names = [n.lower() for n in archive.namelist()]
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if any(n.endswith(".kml") for n in names):
+            return "kmz"
+        if any(n.endswith(".shp") for n in names):
+            return "shapezip"
+        raise SurveyFileError(
+            "a ZIP archive without a Shapefile (.shp), KML or Excel workbook inside", file=file
+        )
+    if head.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if head[:4] == b"\x00\x00\x27\x0a":
+        base = os.path.splitext(path)[0]
+        if all(
+            os.path.exists(base + s) or os.path.exists(base + s.upper()) for s in (".shx", ".dbf")
+        ):
+            return "shapefile"
+        raise SurveyFileError(
+            "a bare .shp cannot be read alone; upload the .shp, .shx, .dbf, .prj and .cpg "
+            "zipped together",
+            file=file,
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise SurveyFileError(
+            "an old Excel .xls workbook; save it as .xlsx and upload again", file=file
+        )
+    if head.startswith(UTF16_BOMS):
+        # Excel's "Unicode text" (UTF-16 with a byte-order mark, tab-separated), or
+        # now and then a KML or GPX saved as UTF-16.
+        head = head[: len(head) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8")
+        if not head.lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
+            return "csv"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<"):
+        lowered = head.lower()
+        if b"<gpx" in lowered:
+            return "gpx"
+        if b"<kml" in lowered or b"opengis.net/kml" in lowered:
+            return "kml"
+        # The root may lie past the first 4 KiB behind a long DTD; decide on the whole file.
+        with open(path, "rb") as handle:
+            whole = handle.read(1024 * 1024).lower()
+        if b"<gpx" in whole:
+            return "gpx"
+        if b"<kml" in whole:
+            return "kml"
+        raise SurveyFileError("an XML file that is neither GPX nor KML", file=file)
+    if text.startswith((b"{", b"[")):
+        return "geojson"
+    if b"\x00" in head:
+        raise SurveyFileError("a binary file of a kind hailin does not read", file=file)
+    return "csv"
+
+
+# The suffixes each format's files are expected to carry (others get a warning).
+EXPECTED_SUFFIX = {
+    "xlsx": (".xlsx", ".xlsm"),
+    "kmz": (".kmz",),
+    "shapezip": (".zip",),
+    "shapefile": (".shp",),
+    "gpkg": (".gpkg",),
+    "gpx": (".gpx",),
+    "kml": (".kml",),
+    "geojson": (".geojson", ".json"),
+    "csv": (".csv", ".txt", ".tsv"),
+}
+
+
+def read_raw(path, /, *, sheet=None, layer=None, name=None, limits=None) -> RawTable:
+    """Read any supported file into a :class:`RawTable` (format judged by content).
+
+    Every reader holds to ``limits`` (default :data:`surveys.limits.LIMITS`) and
+    refuses a file past any of them with a :class:`SurveyFileError`.
+
+    Examples
+    --------
+    >>> import pathlib
+    >>> path = pathlib.Path(__file__).parents[2] / "tests/data/formats/patrol_en.csv"
+    >>> table = read_raw(path)
+    >>> table.format, len(table.frame), table.source_rows.tolist()
+    ('csv', 4, [2, 3, 4, 5])
+    """
+    limits = limits or LIMITS
+    file = name or os.path.basename(path)
+    if not os.path.exists(path):
+        raise SurveyFileError("no such file", file=file)
+    if os.path.isdir(path):
+        raise SurveyFileError("is a folder, not a file", file=file)
+    check_file_size(path, file, limits.file_bytes)
+    kind = sniff_format(path, file, limits)
+    readers = {
+        "csv": lambda: read_delimited(path, file, limits),
+        "xlsx": lambda: read_xlsx(path, file, sheet, limits),
+        "gpx": lambda: read_gpx(path, file, limits),
+        "kml": lambda: read_kml(path, file, limits),
+        "kmz": lambda: read_kmz(path, file, limits),
+        "shapezip": lambda: read_shapezip(path, file, limits),
+        "shapefile": lambda: read_shapefile(path, file, limits),
+        "gpkg": lambda: read_gpkg(path, file, layer, limits),
+        "geojson": lambda: read_with_gdal(path, file, "geojson", limits=limits),
+    }
+    table = readers[kind]()
+    suffix = os.path.splitext(file)[1].lower()
+    if suffix not in EXPECTED_SUFFIX[kind]:
+        table.warnings.append(
+            note(
+                f"the name ends in {suffix or '(nothing)'!r} but the content is "
+                f"{kind.upper()}; read as {kind.upper()}"
+            )
+        )
+    return table
+
+
+def read_vector(path, /, *, layer=None):
+    """A spatial file (GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, GPX) as a
+    GeoDataFrame in the file's own CRS (EPSG:4326 when it declares none)."""
+    import geopandas
+
+    file = os.path.basename(path)
+    table = read_raw(path, layer=layer)
+    if table.geometry is None:
+        raise SurveyFileError(
+            "has no geometry (a table; expected a spatial vector file)", file=file
+        )
+    return geopandas.GeoDataFrame(
+        table.frame.reset_index(drop=True),
+        geometry=list(table.geometry),
+        crs=table.crs if table.crs is not None else "EPSG:4326",
+    )

@@ -1,0 +1,352 @@
+"""The workspace store: a GeoPackage written and read through SQLite directly.
+
+GDAL writes one layer per call, each in its own transaction; an import must put
+its upload, accepted rows and rejects in place together or not at all, so the
+store speaks SQLite itself. The files it writes are plain GeoPackage 1.4 (any
+GIS, QGIS included, opens them); geometry is EPSG:4326 without envelopes.
+
+The journal is WAL, so a reader (opened read-only) sees the last commit and never
+waits for a writer; writers queue for one write lock, each for a bounded time.
+"""
+
+import contextlib
+import os
+import sqlite3
+
+import geopandas
+import numpy as np
+import shapely
+
+from surveys.errors import StoreError
+from surveys.io import storelock
+from surveys.io.geopackage import (
+    APPLICATION_ID,
+    GEOMETRY_COLUMN,
+    SQL_TYPES,
+    SRS_ID,
+    check_intact,
+    column_types,
+    encode_geometries,
+    initialise,
+    kind_of,
+    quote,
+    read_layer,
+    read_only_uri,
+    store_error,
+    table_names,
+    to_sql_values,
+)
+
+# How long a writer waits for another writer's transaction before it gives up
+# (seconds). Readers never wait for writers: WAL lets them read the last commit.
+WRITE_WAIT_S = 30.0
+# Readers wait only while SQLite recovers the WAL after a crash (milliseconds).
+READ_WAIT_S = 30.0
+
+
+class Store:
+    """A GeoPackage holding the workspace's layers.
+
+    Open with :meth:`open`: a writer (the default; creates the GeoPackage
+    tables when new) or a reader (``write=False``: read-only, never waits for
+    an import and sees the last commit). Write several layers atomically
+    inside ``with store.transaction():``.
+
+    The journal is WAL. A writer waits ``wait`` seconds (default
+    :data:`WRITE_WAIT_S`) for another writer, then fails with a
+    :class:`StoreError` naming the import that holds the store. Locked, full
+    disk and corrupt store each have their own message; the store is checked
+    (header and :data:`CHECKED_TABLES`) before every write transaction.
+    """
+
+    # A ceiling on the store's size in pages (SQLite's max_page_count), for a
+    # quota; None leaves SQLite's own limit.
+    max_page_count = None
+
+    def __init__(self, path, /, *, write=True, wait=WRITE_WAIT_S):
+        self.path = path
+        self.write = write
+        self.wait = float(wait)
+        self._connection = None
+        self._depth = 0
+        self._token = None
+        self._checked = False
+
+    @classmethod
+    def open(cls, path, /, *, create=False, write=True, wait=WRITE_WAIT_S):
+        """Open the store at ``path`` (``create`` it when missing; writers only)."""
+        if create and not write:
+            raise StoreError("a store can only be created by a writer (write=True)")
+        store = cls(path, write=write, wait=wait)
+        store._connect(create=create)
+        return store
+
+    def _connect(self, create):
+        if not create and not os.path.exists(self.path):
+            raise StoreError(f"{self.path}: no store here")
+        try:
+            if self.write:
+                self._connection = sqlite3.connect(
+                    self.path, timeout=self.wait, isolation_level=None
+                )
+            else:
+                self._connection = sqlite3.connect(
+                    read_only_uri(self.path), uri=True, timeout=READ_WAIT_S, isolation_level=None
+                )
+                self._connection.execute("PRAGMA query_only = ON")
+            app_id = self._connection.execute("PRAGMA application_id").fetchone()[0]
+            if not self.write:
+                if app_id != APPLICATION_ID:
+                    raise StoreError(f"{self.path}: not a GeoPackage store")
+                return
+            self._connection.execute("PRAGMA foreign_keys = OFF")
+            self._connection.execute("PRAGMA synchronous = FULL")  # one fsync per commit
+            self._connection.execute("PRAGMA cache_size = -262144")  # 256 MiB for index builds
+            self._connection.execute(f"PRAGMA journal_size_limit = {64 << 20}")
+            if self.max_page_count is not None:
+                self._connection.execute(f"PRAGMA max_page_count = {int(self.max_page_count)}")
+            if self._connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self._connection.execute("PRAGMA journal_mode = WAL")
+            if app_id != APPLICATION_ID:
+                with self.transaction(holder="creating the store"):
+                    initialise(self._connection, self.path)
+        except sqlite3.Error as error:
+            self.close()
+            raise self.error(error) from error
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- errors -----------------------------------------------------------------
+    def error(self, error):
+        """A :class:`StoreError` with a clear message for an ``sqlite3`` error."""
+        return store_error(self.path, error, self.wait)
+
+    # -- transactions -----------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self, *, holder=None):
+        """All writes inside land together or not at all (nested calls join).
+
+        ``holder`` says what this writer does ("import of a.csv"), for the
+        message a waiting writer gets; by default the command line.
+        """
+        if not self.write:
+            raise StoreError(f"{os.fspath(self.path)}: opened read-only; cannot write")
+        connection = self._connection
+        if self._depth == 0:
+            self._begin(holder)
+        self._depth += 1
+        try:
+            yield connection
+        except BaseException as error:
+            self._depth -= 1
+            if self._depth == 0:
+                self._end("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise self.error(error) from error
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            try:
+                self._end("COMMIT")
+            except sqlite3.Error as error:
+                self._end("ROLLBACK")
+                raise self.error(error) from error
+
+    @contextlib.contextmanager
+    def snapshot(self):
+        """Reads inside see one state of the store: one read transaction, so the
+        layers a command reads agree with each other even when an import
+        commits meanwhile (WAL keeps the reader's snapshot; it never waits for
+        the writer). Inside another transaction it joins that one."""
+        if self._connection.in_transaction:
+            yield self
+            return
+        try:
+            self._connection.execute("BEGIN")
+        except sqlite3.Error as error:
+            raise self.error(error) from error
+        try:
+            yield self
+        finally:
+            if self._connection is not None and self._connection.in_transaction:
+                self._connection.execute("ROLLBACK" if self.write else "COMMIT")
+
+    def _begin(self, holder):
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise self.error(error) from error
+        try:
+            if not self._checked:
+                check_intact(self._connection, self.path)
+                self._checked = True
+            self._token = storelock.write_record(self.path, holder)
+        except BaseException as error:
+            self._end("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise self.error(error) from error
+            raise
+
+    def _end(self, statement):
+        """COMMIT or ROLLBACK, clearing the holder record first, while the
+        lock is still held (so it never clears another writer's record)."""
+        if self._token is not None:
+            storelock.clear_record(self.path, self._token)
+            self._token = None
+        if statement == "COMMIT" or self._connection.in_transaction:
+            self._connection.execute(statement)
+
+    # -- layers -----------------------------------------------------------------
+    def layers(self):
+        """The names of the store's layers."""
+        try:
+            return table_names(self._connection)
+        except sqlite3.Error as error:
+            raise self.error(error) from error
+
+    def has_layer(self, name):
+        return name in self.layers()
+
+    def create_layer(self, name, columns, *, geometry_type="GEOMETRY", spatial=True):
+        """Create a layer with ``columns`` = {name: kind} (kinds of :data:`SQL_TYPES`)."""
+        definitions = ["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"]
+        if spatial:
+            definitions.append(f"{GEOMETRY_COLUMN} {geometry_type}")
+        for column, kind in columns.items():
+            definitions.append(f"{quote(column)} {SQL_TYPES[kind]}")
+        with self.transaction() as connection:
+            connection.execute(f"CREATE TABLE {quote(name)} ({', '.join(definitions)})")
+            connection.execute(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+                "VALUES (?, ?, ?, ?)",
+                (name, "features" if spatial else "attributes", name, SRS_ID if spatial else None),
+            )
+            if spatial:
+                connection.execute(
+                    "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 2, 0)",
+                    (name, GEOMETRY_COLUMN, geometry_type, SRS_ID),
+                )
+
+    def drop_layer(self, name):
+        with self.transaction() as connection:
+            connection.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+            connection.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (name,))
+            connection.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (name,))
+
+    def column_types(self, name):
+        """{column: declared SQL type} of layer ``name``."""
+        try:
+            return column_types(self._connection, name)
+        except sqlite3.Error as error:
+            raise self.error(error) from error
+
+    def append(self, name, frame, *, kinds=None, progress=None, chunk_rows=50_000):
+        """Append rows of ``frame`` to layer ``name``, creating it when missing.
+
+        ``progress(n)`` is called after each chunk of ``n`` rows is written.
+        """
+        kinds = dict(kinds or {})
+        spatial = isinstance(frame, geopandas.GeoDataFrame)
+        columns = [c for c in frame.columns if not (spatial and c == frame.geometry.name)]
+        for column in columns:
+            kinds.setdefault(column, kind_of(frame[column]))
+        with self.transaction() as connection:
+            if not self.has_layer(name):
+                self.create_layer(name, {c: kinds[c] for c in columns}, spatial=spatial)
+            else:
+                known = self.column_types(name)
+                for column in columns:
+                    if column not in known:
+                        connection.execute(
+                            f"ALTER TABLE {quote(name)} ADD COLUMN {quote(column)} "
+                            f"{SQL_TYPES[kinds[column]]}"
+                        )
+            if len(frame) == 0:
+                return
+            names = [quote(c) for c in columns] + ([GEOMETRY_COLUMN] if spatial else [])
+            placeholders = ", ".join("?" * len(names))
+            statement = f"INSERT INTO {quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
+            for start in range(0, len(frame), chunk_rows):
+                chunk = frame.iloc[start : start + chunk_rows]
+                values = [to_sql_values(chunk[c], kinds[c]) for c in columns]
+                if spatial:
+                    values.append(encode_geometries(chunk.geometry.values))
+                connection.executemany(statement, zip(*values, strict=True))
+                if progress is not None:
+                    progress(len(chunk))
+            if spatial:
+                self._update_extent(name, frame.geometry.values)
+            connection.execute(
+                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                "WHERE table_name = ?",
+                (name,),
+            )
+
+    def _update_extent(self, name, geometries):
+        bounds = shapely.total_bounds(np.asarray(geometries, dtype=object))
+        if not np.isfinite(bounds).all():
+            return
+        self._connection.execute(
+            "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), "
+            "min_y = min(coalesce(min_y, ?2), ?2), max_x = max(coalesce(max_x, ?3), ?3), "
+            "max_y = max(coalesce(max_y, ?4), ?4) WHERE table_name = ?5",
+            (*map(float, bounds), name),
+        )
+
+    def replace(self, name, frame, *, kinds=None):
+        """Replace layer ``name`` by ``frame`` in one transaction."""
+        with self.transaction():
+            self.drop_layer(name)
+            self.append(name, frame, kinds=kinds)
+
+    def read(self, name, *, columns=None, where=None, parameters=(), schema=None, spatial=True):
+        """Layer ``name`` as a (Geo)DataFrame: all ``columns`` or the ones named
+        (the geometry comes whenever the layer has one), optionally filtered by
+        an SQL ``where``.
+
+        With ``schema`` ({column: kind}, and ``spatial``), a layer not yet
+        written reads as an empty frame of those columns, and columns the
+        stored layer lacks (an older store) read as empty; without it, a
+        missing layer or column is a :class:`StoreError`.
+        """
+        try:
+            return read_layer(
+                self._connection, self.path, name, columns, where, parameters, schema, spatial
+            )
+        except sqlite3.Error as error:
+            raise self.error(error) from error
+
+    def ensure_columns(self, name, kinds):
+        """Add the columns of ``kinds`` that layer ``name`` lacks (an older store)."""
+        with self.transaction() as connection:
+            known = self.column_types(name)
+            for column, kind in kinds.items():
+                if column not in known:
+                    connection.execute(
+                        f"ALTER TABLE {quote(name)} ADD COLUMN {quote(column)} {SQL_TYPES[kind]}"
+                    )
+
+    def execute(self, sql, parameters=()):
+        """Run one SQL statement on the store (for indexes and small queries)."""
+        try:
+            return self._connection.execute(sql, parameters)
+        except sqlite3.Error as error:
+            raise self.error(error) from error
+
+    def count(self, name):
+        return self.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0]
+
+    def integrity_check(self):
+        return self._connection.execute("PRAGMA integrity_check").fetchone()[0]

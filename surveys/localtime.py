@@ -1,0 +1,53 @@
+"""Local time: the one place a UTC timestamp becomes a day or a clock time.
+
+Timestamps are stored in UTC; a patrol day is a day where the patrol walked,
+so every day, date and time hailin shows or counts is taken in the
+workspace's time zone (``timezone`` in hailin.toml, by default
+:data:`DEFAULT_TIMEZONE`).
+"""
+
+import numpy as np
+import pandas as pd
+
+# The time zone of Fuding, for workspaces that do not name one.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def _local(timestamps, timezone):
+    return pd.to_datetime(pd.Series(timestamps), utc=True).dt.tz_convert(timezone)
+
+
+def local_dates(timestamps, timezone: str = DEFAULT_TIMEZONE) -> pd.Series:
+    """Calendar dates (``datetime.date``) in ``timezone`` of UTC-aware timestamps.
+
+    Examples
+    --------
+    >>> local_dates(pd.Series(pd.to_datetime(["2023-05-01T23:30Z"])), DEFAULT_TIMEZONE).tolist()
+    [datetime.date(2023, 5, 2)]
+    """
+    return _local(timestamps, timezone).dt.date
+
+
+def local_day_numbers(timestamps, timezone: str = DEFAULT_TIMEZONE) -> np.ndarray:
+    """Local calendar day numbers (days since 1970-01-01 in ``timezone``).
+
+    Examples
+    --------
+    >>> local_day_numbers(pd.to_datetime(["1970-01-01T23:00Z"]), "Asia/Tokyo").tolist()
+    [1]
+    """
+    local = _local(timestamps, timezone).dt.tz_localize(None)
+    return local.to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+
+def local_text(timestamp, timezone: str = DEFAULT_TIMEZONE, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """One timestamp as local text (``fmt`` of :meth:`datetime.strftime`).
+
+    Examples
+    --------
+    >>> local_text(pd.Timestamp("2023-05-01T23:00Z"), DEFAULT_TIMEZONE)
+    '2023-05-02 07:00'
+    >>> local_text(pd.Timestamp("2023-05-01T23:00Z"), DEFAULT_TIMEZONE, "%Y-%m-%d")
+    '2023-05-02'
+    """
+    return pd.Timestamp(timestamp).tz_convert(timezone).strftime(fmt)

@@ -1,0 +1,99 @@
+"""Each command reads the store once and builds the ledger once (detection
+included), then hands the frames on: counted by wrapping Store.open and
+build_ledger where the code calls them."""
+
+import collections
+
+import pytest
+from click.testing import CliRunner
+
+import surveys.frames
+import surveys.ledger.cases
+from hailin.cli import main
+from hailin.demo import build_demo
+from surveys.io.store import Store
+
+
+@pytest.fixture
+def counts(monkeypatch):
+    """Store opens (read / write), ledger builds and detection runs, as they happen."""
+    counted = collections.Counter()
+    real_open = Store.open.__func__
+
+    def counting_open(cls, path, /, **options):
+        counted["write" if options.get("write", True) else "read"] += 1
+        return real_open(cls, path, **options)
+
+    def counting(name, function):
+        def wrapped(*args, **kwargs):
+            counted[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(Store, "open", classmethod(counting_open))
+    monkeypatch.setattr(
+        surveys.frames, "build_ledger", counting("ledger", surveys.frames.build_ledger)
+    )
+    monkeypatch.setattr(
+        surveys.ledger.cases, "detect", counting("detect", surveys.ledger.cases.detect)
+    )
+    return counted
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    ws, _outputs = build_demo(tmp_path_factory.mktemp("demo") / "demo")
+    return ws
+
+
+def run(ws, *args):
+    result = CliRunner().invoke(main, ["-w", ws.root, *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (["flag"], {"read": 1, "write": 1, "ledger": 1, "detect": 1}),
+        (["ledger", "-o", "{out}/ledger.csv"], {"read": 1, "ledger": 1, "detect": 1}),
+        (["ledger", "-o", "{out}/ledger.gpkg"], {"read": 1, "ledger": 1, "detect": 1}),
+        (["progress", "--json"], {"read": 1, "ledger": 1, "detect": 1}),
+        (["map", "clearance", "-o", "{out}/c.html"], {"read": 1, "ledger": 1, "detect": 1}),
+        (["map", "overview", "-o", "{out}/o.html"], {"read": 1, "ledger": 1, "detect": 1}),
+        # The restoration map shows no case: its ledger is never built.
+        (["map", "restoration", "-o", "{out}/r.html"], {"read": 1}),
+    ],
+)
+def test_a_command_reads_once_and_builds_the_ledger_once(demo, counts, tmp_path, command, expected):
+    run(demo, *(part.format(out=tmp_path) for part in command))
+    assert dict(counts) == expected
+
+
+def test_the_demo_builds_the_ledger_once_after_its_imports(counts, tmp_path):
+    _ws, outputs = build_demo(tmp_path / "demo")
+    # flag, two ledger exports and three maps share one read and one ledger.
+    assert (counts["ledger"], counts["detect"]) == (1, 1)
+    assert outputs["recurrence"] == "40 case(s) in 35 plot(s), 2 new patch(es)"
+    assert {"clearance map", "restoration map", "overview map"} <= set(outputs)
+
+
+def test_a_read_sees_one_state_of_the_store(workspace, tmp_path):
+    """Frames come from one read transaction: an import committing meanwhile
+    is not half seen."""
+    path = tmp_path / "one.csv"
+    path.write_text(
+        "时间,经度,纬度,发现\n2024-06-01 09:00,120.3301,27.2612,未见异常\n", encoding="utf-8"
+    )
+    store = Store.open(workspace.store_path, write=False)
+    try:
+        with store.snapshot():
+            before = store.count("surveys")
+            summary = workspace.import_file(path, patrol_type="township_patrol")
+            during = store.count("surveys")
+        after = store.count("surveys")
+    finally:
+        store.close()
+    assert summary.status == "accepted"
+    assert (before, during, after) == (0, 0, 1)
