@@ -17,6 +17,7 @@ import re
 from geo import gcj02
 from layers.page import PageElement, html_text, js_value
 from maps.assets import ASSETS, BY_PATH, assets_for, read_asset
+from maps.errors import AssetError
 
 WORDS = {
     "zoom_in": {"zh": "放大", "en": "Zoom in"},
@@ -106,7 +107,7 @@ def inline_css(asset, cache) -> str:
                 resolved.append(part)
         found = BY_PATH.get((asset.package.name, "/".join(resolved)))
         if found is None:
-            raise KeyError(f"{asset.relpath} refers to {target!r}, which is not a pinned asset")
+            raise AssetError(f"{asset.relpath} refers to {target!r}, which is not a pinned asset")
         return f'url("{_data_uri(found, cache)}")'
 
     return re.sub(r"</(style)", r"<\\/\1", _CSS_URL.sub(replace, text), flags=re.IGNORECASE)
