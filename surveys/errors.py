@@ -54,3 +54,15 @@ class VocabularyError(HailinError, ValueError):
 
 class FramesError(HailinError, LookupError):
     """Frames asked for a layer they were not read with."""
+
+
+class PartitionError(HailinError, ValueError):
+    """Partitions that cannot be made as asked (a count below one)."""
+
+
+class SchedulerError(HailinError, ValueError):
+    """A Dask scheduler that cannot be named, reached or started (``--scheduler``)."""
+
+
+class DatasetError(HailinError, OSError):
+    """A partitioned dataset (GeoParquet) that cannot be read or written."""

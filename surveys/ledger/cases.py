@@ -29,6 +29,7 @@ import shapely
 
 from geo.overlay import place_in_sites
 from surveys.ledger.detections import SPARTINA_FINDINGS, detect, within_tolerance
+from surveys.ledger.machine import case_rows, verify_cases
 from surveys.ledger.patches import cluster_new_infestations
 from surveys.localtime import DEFAULT_TIMEZONE, local_dates, local_day_numbers
 
@@ -85,79 +86,11 @@ class LedgerRules:
         )
 
 
-def _sources(spotted, cases):
-    """Per case, the sorted patrol types that saw it, comma-joined."""
-    text = np.full(len(cases), "", dtype=object)
-    for kind in sorted(spotted["patrol_type"].dropna().unique()):  # a handful, each vectorised
-        seen = np.isin(cases, spotted.loc[spotted["patrol_type"] == kind, "case"].unique())
-        text = np.where(seen, np.where(text == "", kind, text + "," + kind), text)
-    return text
-
-
-def _cases(detections, removals):
-    """Vectorised case machine over the Spartina findings and removals of all
-    areas at once. Returns one row per case (status open or re_cleared); see
-    :func:`_verify` for the inspections."""
-    tokens = pd.concat(
-        [detections.assign(spartina=True), removals.assign(spartina=False, removed=True)],
-        ignore_index=True,
-    ).sort_values(
-        ["area", "time", "key", "spartina"], ascending=[True, True, True, False], kind="stable"
-    )
-    # Removals before an area's first Spartina finding belong to no case.
-    seen = tokens.groupby("area")["spartina"].cummax()
-    tokens = tokens[seen.to_numpy()].reset_index(drop=True)
-    previous_removed = tokens.groupby("area")["removed"].shift(1, fill_value=True).astype(bool)
-    first_in_area = ~tokens["area"].duplicated()
-    starts = tokens["spartina"] & (first_in_area | previous_removed)
-    tokens["case"] = starts.cumsum() - 1
-    spotted = tokens[tokens["spartina"]]
-    cases = spotted.groupby("case").agg(
-        area=("area", "first"),
-        first=("time", "min"),
-        last=("time", "max"),
-        detections=("time", "size"),
-        largest=("patch_area_m2", "max"),
-    )
-    cases["sources"] = _sources(spotted, cases.index.to_numpy())
-    cleared = tokens[tokens["removed"]].groupby("case")["time"].min()
-    cases["re_cleared"] = cleared.reindex(cases.index)
-    cases["next_start"] = cases.groupby("area")["first"].shift(-1)
-    cases["status"] = np.where(cases["re_cleared"].isna(), "open", "re_cleared")
-    cases["since"] = cases["re_cleared"].where(cases["re_cleared"].notna(), cases["first"])
-    cases["verified"] = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns, UTC]")
-    return cases
-
-
-def _verify(cases, inspections, rules):
-    """Mark re-cleared cases verified once enough clear inspections on
-    different days, the last long enough after the re-clearing, were made
-    before the area's next case began."""
-    waiting = cases[cases["status"] == "re_cleared"]
-    if len(waiting) == 0 or len(inspections) == 0:
-        return cases
-    joined = inspections.merge(
-        waiting[["area", "re_cleared", "next_start"]].reset_index(), on="area"
-    )
-    later = joined["time"] > joined["re_cleared"]
-    before_next = joined["next_start"].isna() | (joined["time"] < joined["next_start"])
-    joined = joined[later & before_next].sort_values(["case", "time"])
-    joined = joined.drop_duplicates(["case", "day"])  # inspections on one day count once
-    joined["count"] = joined.groupby("case").cumcount() + 1
-    joined["waited"] = joined["day"] - local_day_numbers(joined["re_cleared"], rules.timezone)
-    done = joined[
-        (joined["count"] >= rules.verify_inspections) & (joined["waited"] >= rules.verify_days)
-    ]
-    verified = done.groupby("case")["time"].min()
-    cases.loc[verified.index, "verified"] = verified
-    cases.loc[verified.index, "status"] = "verified_clear"
-    cases.loc[verified.index, "since"] = verified
-    return cases
-
-
-def _near_after_clearance(records, areas, rules):
+def near_after_clearance(records, areas, rules, crs=None) -> pd.DataFrame:
     """(area, time, day, key) of records within the tolerance of an area, on a
-    local day after the area's clearance (new patches have none)."""
+    local day after the area's clearance (new patches have none); ``area`` is
+    the position in ``areas``, distances in ``crs`` (see
+    :func:`surveys.ledger.detections.within_tolerance`)."""
     empty = pd.DataFrame(
         {
             "area": pd.Series(dtype=np.int64),
@@ -168,7 +101,7 @@ def _near_after_clearance(records, areas, rules):
     )
     if len(records) == 0 or len(areas) == 0:
         return empty
-    record, area, _distance = within_tolerance(records, areas, rules.tolerance_m)
+    record, area, _distance = within_tolerance(records, areas, rules.tolerance_m, crs)
     times = records["observed_at"].to_numpy(dtype="datetime64[ns]")[record]
     keys = (
         records["record_key"].to_numpy()[record]
@@ -186,6 +119,36 @@ def _near_after_clearance(records, areas, rules):
         cleared.isna().to_numpy(), -(10**9), cleared_day
     )  # patches: no clearance day
     return events[events["day"].to_numpy() > cleared_day[events["area"].to_numpy()]]
+
+
+def point_inspections(inspections):
+    """The inspections that can clear a plot: tracks are routes walked, not
+    inspections of a plot."""
+    types = shapely.get_type_id(np.asarray(inspections.geometry.values, dtype=object))
+    return inspections[~np.isin(types, (1, 2, 5))]
+
+
+def removal_mask(surveys) -> np.ndarray:
+    """Records that report Spartina removed (finding or action), other than
+    Spartina findings (a finding removed on the spot is a token of its own)."""
+    removal = (
+        surveys["finding"].eq("spartina_removed") | surveys["action"].eq("removed")
+    ) & ~surveys["finding"].isin(SPARTINA_FINDINGS)
+    return removal.to_numpy()
+
+
+def removal_tokens(removals) -> pd.DataFrame:
+    """Removal events (of :func:`near_after_clearance`) as case-machine tokens."""
+    return removals[["area", "time", "key"]].assign(patrol_type=None, patch_area_m2=np.nan)
+
+
+def latest_local_day(times, timezone):
+    """The local date of the latest of ``times`` (None when all are missing):
+    the day open cases are counted to by default."""
+    present = [t for t in times if pd.notna(t)]
+    if not present:
+        return None
+    return local_dates(pd.Series([max(present)]), timezone).iloc[0]
 
 
 class LedgerBuild(NamedTuple):
@@ -213,43 +176,32 @@ def build_ledger(
     if inspections is None:
         clear = surveys["finding"].eq("clear").to_numpy()
         inspections, surveys = surveys[clear], surveys[~clear]
-    # Tracks are routes walked, not inspections of a plot.
-    inspections = inspections[
-        ~np.isin(
-            shapely.get_type_id(np.asarray(inspections.geometry.values, dtype=object)), (1, 2, 5)
-        )
-    ]
+    inspections = point_inspections(inspections)
     detections, outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
     patches, membership = cluster_new_infestations(outside, rules.cluster_m, rules.timezone)
-    areas = _areas(clearance, detections, patches, sites)
-    if as_of is None and (len(surveys) or len(inspections)):
-        latest = max(
-            t
-            for t in (surveys["observed_at"].max(), inspections["observed_at"].max())
-            if pd.notna(t)
+    areas = case_area_frame(clearance, detections, patches, sites)
+    if as_of is None:
+        as_of = latest_local_day(
+            [surveys["observed_at"].max(), inspections["observed_at"].max()], rules.timezone
         )
-        as_of = local_dates(pd.Series([latest]), rules.timezone).iloc[0]
-    found = _found(detections, outside, membership, areas)
+    found = finding_tokens(detections, outside, membership, areas)
     # Removals and inspections in or near the case areas, after their clearance.
-    removal = (
-        surveys["finding"].eq("spartina_removed") | surveys["action"].eq("removed")
-    ) & ~surveys["finding"].isin(SPARTINA_FINDINGS)
-    removals = _near_after_clearance(surveys[removal.to_numpy()], areas, rules)
-    removals = removals[["area", "time", "key"]].assign(patrol_type=None, patch_area_m2=np.nan)
-    cases = _cases(found.drop(columns=["action"]), removals)
+    removals = near_after_clearance(surveys[removal_mask(surveys)], areas, rules)
+    removals = removal_tokens(removals)
+    cases = case_rows(found.drop(columns=["action"]), removals)
     # Inspections matter only where a case was re-cleared, and only after that:
     # joining just those areas keeps the largest join small.
     waiting = cases[cases["status"] == "re_cleared"]
     if len(waiting) and len(inspections):
         targets = np.sort(waiting["area"].unique().astype(np.int64))
         later = inspections[inspections["observed_at"] > waiting["re_cleared"].min()]
-        checks = _near_after_clearance(later, areas.iloc[targets], rules)[["area", "time", "day"]]
+        checks = near_after_clearance(later, areas.iloc[targets], rules)[["area", "time", "day"]]
         checks["area"] = targets[checks["area"].to_numpy()]
-        cases = _verify(cases, checks, rules)
-    return LedgerBuild(_ledger_rows(cases, areas, rules, as_of), patches, detections)
+        cases = verify_cases(cases, checks, rules)
+    return LedgerBuild(ledger_rows(cases, areas, rules, as_of), patches, detections)
 
 
-def _areas(clearance, detections, patches, sites):
+def case_area_frame(clearance, detections, patches, sites) -> geopandas.GeoDataFrame:
     """What cases can be about: the clearance plots with detections and the new
     patches (placed in the sites), with plot_id, site, township, cleared_on, kind."""
     case_plots = clearance[clearance["plot_id"].isin(detections["plot_id"].unique())]
@@ -273,7 +225,7 @@ def _areas(clearance, detections, patches, sites):
     return areas
 
 
-def _found(detections, outside, membership, areas):
+def finding_tokens(detections, outside, membership, areas) -> pd.DataFrame:
     """The Spartina findings as case tokens: area, time, key, patrol type,
     patch area, action and whether it was removed on the spot."""
     area_of = pd.Series(np.arange(len(areas)), index=areas["plot_id"].to_numpy())
@@ -309,7 +261,10 @@ def empty_ledger(timezone=DEFAULT_TIMEZONE):
     return pd.DataFrame({c: pd.Series(dtype=types[c]) for c in LEDGER_COLUMNS})
 
 
-def _ledger_rows(cases, areas, rules, as_of):
+def ledger_rows(cases, areas, rules, as_of) -> pd.DataFrame:
+    """The ledger's rows (see :data:`LEDGER_COLUMNS`) of the ``cases`` of
+    :func:`surveys.ledger.machine.case_rows` about ``areas``, sorted by kind,
+    plot and first detection."""
     if len(cases) == 0:
         return empty_ledger(rules.timezone)
     cases = cases.sort_values(["area", "first"], kind="stable")

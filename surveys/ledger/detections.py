@@ -32,12 +32,14 @@ def metric_geometries(geoseries: geopandas.GeoSeries, crs: pyproj.CRS) -> np.nda
     return np.asarray(geoseries.to_crs(crs).values, dtype=object)
 
 
-def within_tolerance(records, areas, tolerance_m):
+def within_tolerance(records, areas, tolerance_m, crs=None):
     """All (record position, area position, distance m) within ``tolerance_m``.
 
     Candidates come from a box query in degrees with the boxes grown by at
     least the tolerance; records inside an area are in at distance 0 and only
-    the others are measured, in a local transverse Mercator.
+    the others are measured, in ``crs`` (by default the local transverse
+    Mercator of ``areas``; the distributed ledger passes the one of all areas,
+    so that a part of the areas measures as the whole does).
     """
     points = np.asarray(records.geometry.values, dtype=object)
     shapes = np.asarray(areas.geometry.values, dtype=object)
@@ -50,7 +52,7 @@ def within_tolerance(records, areas, tolerance_m):
     distance = np.zeros(left.size)
     outside = ~shapely.intersects(points[left], shapes[right])
     if outside.any():
-        crs = local_metric_crs(areas)
+        crs = crs or local_metric_crs(areas)
         distance[outside] = shapely.distance(
             metric_geometries(records.iloc[left[outside]].geometry, crs),
             metric_geometries(areas.iloc[right[outside]].geometry, crs),
@@ -59,24 +61,25 @@ def within_tolerance(records, areas, tolerance_m):
     return left[keep], right[keep], distance[keep]
 
 
-def nearest_within(records, areas, tolerance_m):
+def nearest_within(records, areas, tolerance_m, crs=None):
     """Pairs (record, area, distance_m) within ``tolerance_m``, keeping each
     record's nearest area(s) only (a record inside two overlapping areas
-    counts for both)."""
-    left, right, distance = within_tolerance(records, areas, tolerance_m)
+    counts for both); distances in ``crs`` (see :func:`within_tolerance`)."""
+    left, right, distance = within_tolerance(records, areas, tolerance_m, crs)
     pairs = pd.DataFrame({"record": left, "area": right, "distance_m": distance})
     nearest = pairs.groupby("record")["distance_m"].transform("min")
     return pairs[pairs["distance_m"] <= nearest + 1e-9].reset_index(drop=True)
 
 
-def detect(surveys, plots, tolerance_m=10.0, timezone=DEFAULT_TIMEZONE):
+def detect(surveys, plots, tolerance_m=10.0, timezone=DEFAULT_TIMEZONE, crs=None):
     """Spartina findings after clearance in or near clearance plots.
 
     Returns ``(detections, outside)``: detections is one row per (record, plot)
     with the record's columns plus plot_id, cleared_on and distance_m, for
     findings observed on a local day strictly after the plot's cleared_on;
     ``outside`` holds the Spartina findings near no clearance plot at all (the
-    candidates for new infestations).
+    candidates for new infestations). Distances are taken in ``crs``, by
+    default the local transverse Mercator of ``plots``.
 
     Examples
     --------
@@ -100,7 +103,7 @@ def detect(surveys, plots, tolerance_m=10.0, timezone=DEFAULT_TIMEZONE):
         return empty, spartina
     if len(plots) == 0:
         return empty, spartina
-    pairs = nearest_within(spartina, plots, tolerance_m)
+    pairs = nearest_within(spartina, plots, tolerance_m, crs)
     matched = spartina.iloc[pairs["record"].to_numpy()].reset_index(drop=True)
     matched["plot_id"] = plots["plot_id"].to_numpy()[pairs["area"].to_numpy()]
     matched["cleared_on"] = plots["cleared_on"].to_numpy()[pairs["area"].to_numpy()]

@@ -2,7 +2,10 @@
 into patches by distance.
 
 Pure functions on GeoDataFrames; distances are taken in a local transverse
-Mercator (:func:`surveys.ledger.detections.local_metric_crs`).
+Mercator (:func:`surveys.ledger.detections.local_metric_crs`). The steps
+(:func:`patch_groups`, :func:`first_reports`, :func:`name_patches`,
+:func:`convex_hulls`) are public so that the distributed ledger
+(:mod:`surveys.dist.clusters`) runs the same ones on parts of the findings.
 """
 
 import geopandas
@@ -14,7 +17,53 @@ from surveys.ledger.detections import local_metric_crs, metric_geometries
 from surveys.localtime import DEFAULT_TIMEZONE, local_dates
 
 
-def cluster_new_infestations(findings, cluster_m=30.0, timezone=DEFAULT_TIMEZONE):
+def patch_groups(points: np.ndarray, cluster_m: float) -> np.ndarray:
+    """Per geometry (metric), the number of its group: geometries whose
+    buffers of half ``cluster_m`` touch, directly or through others, share one.
+
+    Examples
+    --------
+    >>> patch_groups(shapely.points([0, 29, 100], [0, 0, 0]), 30.0).tolist()
+    [0, 0, 1]
+    """
+    blobs = shapely.get_parts(shapely.union_all(shapely.buffer(points, cluster_m / 2.0)))
+    tree = shapely.STRtree(blobs)
+    record, blob = tree.query(points, predicate="intersects")
+    first = pd.Series(blob, index=record).groupby(level=0).min()
+    return first.reindex(range(len(points))).to_numpy()
+
+
+def first_reports(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per ``group`` of ``frame`` (columns group, time, x, y), its first report:
+    the earliest, then westmost, then southmost. The first of firsts taken
+    over parts of a group is the first of the whole group."""
+    return frame.sort_values(["time", "x", "y"]).groupby("group").first()
+
+
+def name_patches(firsts: pd.DataFrame, timezone: str = DEFAULT_TIMEZONE) -> pd.DataFrame:
+    """``firsts`` (indexed by group: time, x, y) with a ``patch_id`` each,
+    ``NEW-<local date of the first report>-<nn>`` numbered west to east (then
+    south to north) within a date; sorted that way."""
+    firsts = firsts.copy()
+    firsts["date"] = local_dates(firsts["time"], timezone).map(lambda d: d.strftime("%Y%m%d"))
+    firsts = firsts.sort_values(["date", "x", "y"])
+    number = firsts.groupby("date").cumcount() + 1
+    firsts["patch_id"] = "NEW-" + firsts["date"] + "-" + number.map("{:02d}".format)
+    return firsts
+
+
+def convex_hulls(geometries: np.ndarray, position: np.ndarray, buffer_m=None) -> np.ndarray:
+    """The convex hull of every vertex of the geometries of each ``position``
+    (0..n-1), buffered by ``buffer_m`` when given. The hull of parts' hulls is
+    the hull of the whole, so parts of a patch can be hulled apart first."""
+    order = np.argsort(position, kind="stable")
+    # Findings may be polygons or tracks: every vertex goes into its patch's hull.
+    vertices, owner = shapely.get_coordinates(geometries[order], return_index=True)
+    hulls = shapely.convex_hull(shapely.multipoints(vertices, indices=position[order][owner]))
+    return hulls if buffer_m is None else shapely.buffer(hulls, buffer_m)
+
+
+def cluster_new_infestations(findings, cluster_m=30.0, timezone=DEFAULT_TIMEZONE, crs=None):
     """Group Spartina findings outside clearance plots into new-infestation
     patches (新发图斑): reports within ``cluster_m`` of each other are one patch.
 
@@ -22,40 +71,27 @@ def cluster_new_infestations(findings, cluster_m=30.0, timezone=DEFAULT_TIMEZONE
     geometry = the reports' convex hull buffered by half the distance) and
     membership maps each finding's position to its patch_id. Ids are derived
     from the first report's local date and position, so they do not depend on
-    the order records were imported in.
+    the order records were imported in. Distances are taken in ``crs``, by
+    default the local transverse Mercator of ``findings``.
     """
     if len(findings) == 0:
         patches = geopandas.GeoDataFrame({"patch_id": []}, geometry=[], crs=4326)
         return patches, pd.Series(dtype=object)
-    crs = local_metric_crs(findings)
+    crs = crs or local_metric_crs(findings)
     points = metric_geometries(findings.geometry, crs)
-    blobs = shapely.get_parts(shapely.union_all(shapely.buffer(points, cluster_m / 2.0)))
-    tree = shapely.STRtree(blobs)
-    record, blob = tree.query(points, predicate="intersects")
-    first = pd.Series(blob, index=record).groupby(level=0).min()
-    group = first.reindex(range(len(points))).to_numpy()
+    group = patch_groups(points, cluster_m)
+    centres = shapely.centroid(points)
     frame = pd.DataFrame(
         {
             "group": group,
             "time": findings["observed_at"].to_numpy(),
-            "x": shapely.get_x(shapely.centroid(points)),
-            "y": shapely.get_y(shapely.centroid(points)),
+            "x": shapely.get_x(centres),
+            "y": shapely.get_y(centres),
         }
     )
-    firsts = frame.sort_values(["time", "x", "y"]).groupby("group").first()
-    firsts["date"] = local_dates(firsts["time"], timezone).map(lambda d: d.strftime("%Y%m%d"))
-    firsts = firsts.sort_values(["date", "x", "y"])
-    number = firsts.groupby("date").cumcount() + 1
-    firsts["patch_id"] = "NEW-" + firsts["date"] + "-" + number.map("{:02d}".format)
-    # One convex hull per patch, all at once: points grouped by their patch's position.
+    firsts = name_patches(first_reports(frame), timezone)
     position = pd.Series(np.arange(len(firsts)), index=firsts.index).reindex(group).to_numpy()
-    order = np.argsort(position, kind="stable")
-    # Findings may be polygons or tracks: every vertex goes into its patch's hull.
-    vertices, owner = shapely.get_coordinates(points[order], return_index=True)
-    hulls = shapely.buffer(
-        shapely.convex_hull(shapely.multipoints(vertices, indices=position[order][owner])),
-        cluster_m / 2.0,
-    )
+    hulls = convex_hulls(points, position, cluster_m / 2.0)
     patches = geopandas.GeoDataFrame(
         {"patch_id": firsts["patch_id"].to_numpy()},
         geometry=geopandas.GeoSeries(hulls, crs=crs).to_crs(4326).values,

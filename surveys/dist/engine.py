@@ -1,0 +1,114 @@
+"""The records of a command as partitions on a Dask cluster, and the few moves
+every distributed step makes: run a function on each partition, send a
+frame to the partitions with a halo, regroup results by a key, gather.
+
+The partitions stay in the workers' memory (futures) for the whole command:
+each is read once (from the client's frames or from a GeoParquet dataset,
+see :mod:`surveys.dist.sources`), and only small results (bounds, plot ids,
+case rows) come back to the client.
+"""
+
+import dataclasses
+import operator
+
+import geopandas
+import numpy as np
+import pandas as pd
+
+from surveys.dist.partition import Divisions, split_with_halo
+
+
+@dataclasses.dataclass
+class Part:
+    """One spatial partition of the records: ``findings`` (every record but the
+    ``clear`` inspections, in full) and ``inspections`` (``clear`` records that
+    are not tracks: time and place)."""
+
+    findings: geopandas.GeoDataFrame
+    inspections: geopandas.GeoDataFrame
+
+
+def concat(pieces):
+    """Frames (or GeoDataFrames) one after the other, with a fresh index;
+    None for no piece. Empty pieces are left out (their columns may be
+    typed more loosely) unless all are empty."""
+    pieces = [piece for piece in pieces if piece is not None]
+    if not pieces:
+        return None
+    pieces = [piece for piece in pieces if len(piece)] or pieces[:1]
+    if len(pieces) == 1:
+        return pieces[0].reset_index(drop=True)
+    return pd.concat(pieces, ignore_index=True)
+
+
+def home_of(items: np.ndarray, total: int, count: int) -> np.ndarray:
+    """The home (0..count-1) of each of ``total`` items numbered 0..total-1:
+    contiguous runs of about equal length, in order.
+
+    Examples
+    --------
+    >>> home_of(np.arange(5), 5, 2).tolist()
+    [0, 0, 0, 1, 1]
+    """
+    return np.asarray(items, dtype=np.int64) * count // max(total, 1)
+
+
+def _split_by(frame, column, total, count):
+    """``frame`` cut into ``count`` frames by the home of ``frame[column]``."""
+    home = home_of(frame[column].to_numpy(), total, count)
+    return [frame[home == h] for h in range(count)]
+
+
+@dataclasses.dataclass
+class Engine:
+    """A Dask client and the record partitions of one command on it.
+
+    ``reaches`` are the (partition, coarse cell) pairs where the records of a
+    partition stretch past their own cells (:func:`surveys.dist.partition.reach`).
+    """
+
+    client: object
+    parts: list
+    divisions: Divisions
+    reaches: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame({"partition": [], "cell": []}, dtype=np.int64)
+    )
+
+    @property
+    def count(self) -> int:
+        """The number of partitions."""
+        return self.divisions.count
+
+    def each(self, function, *columns, **common) -> list:
+        """Futures of ``function(column_0[i], column_1[i], ..., **common)`` for
+        each partition i (columns are lists of futures or values, one per
+        partition; ``common`` goes to every call)."""
+        return [
+            self.client.submit(function, *(column[i] for column in columns), pure=False, **common)
+            for i in range(self.count)
+        ]
+
+    def pick(self, futures, index) -> list:
+        """Futures of ``result[index]`` of each future."""
+        return [self.client.submit(operator.getitem, f, index, pure=False) for f in futures]
+
+    def gather(self, futures) -> list:
+        """The results of ``futures``, on the client."""
+        return self.client.gather(futures)
+
+    def share(self, value):
+        """``value`` on every worker once (a future to pass to :meth:`each`)."""
+        return self.client.scatter(value, broadcast=True, hash=False)
+
+    def send(self, frame, halo_m: float) -> list:
+        """Futures of ``frame`` cut per partition with a halo of ``halo_m``
+        (:func:`surveys.dist.partition.split_with_halo`)."""
+        pieces = split_with_halo(frame, halo_m, self.divisions, self.reaches)
+        return self.client.scatter(pieces, hash=False)
+
+    def regroup(self, futures, column: str, total: int, count: int) -> list:
+        """Futures of the rows of every partition's frame whose ``column``
+        (a number 0..total-1) has home h (:func:`home_of`), for h in
+        0..count-1: a shuffle by key."""
+        cut = [self.client.submit(_split_by, f, column, total, count, pure=False) for f in futures]
+        return [self.client.submit(concat, self.pick(cut, h), pure=False) for h in range(count)]
