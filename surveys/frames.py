@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo.overlay import records_per_plot
 from surveys.errors import FramesError
+from surveys.io.dataset import read_dataset_layers
 from surveys.io.layout import read_plots, read_sites, read_surveys
 from surveys.ledger.cases import LEDGER_INPUT, LedgerBuild, LedgerRules, build_ledger, case_areas
 from surveys.ledger.progress import Progress, clearance_progress, restoration_progress
@@ -139,3 +140,21 @@ def read_frames(
             findings = read_surveys(store, RECORD_DETAIL, where="finding != 'clear'")
             inspections = read_surveys(store, ["observed_at"], where="finding = 'clear'")
     return Frames(settings, sites, clearance, restoration, findings, inspections, records, as_of)
+
+
+def read_dataset_frames(
+    root, settings: Settings, *, every_record: bool = False, as_of: datetime.date | None = None
+) -> Frames:
+    """The frames of :func:`read_frames`, from the partitioned dataset (GeoParquet)
+    at ``root`` (:mod:`surveys.io.dataset`), on this machine."""
+    layers = read_dataset_layers(root, RECORD_DETAIL, every_record=every_record)
+    return Frames(
+        settings,
+        layers["sites"],
+        layers["clearance"],
+        layers["restoration"],
+        layers["findings"],
+        layers["inspections"],
+        layers["records"],
+        as_of,
+    )

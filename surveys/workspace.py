@@ -8,14 +8,19 @@ explicit arguments; nothing below it receives the workspace.
 
 import contextlib
 import os
+import shutil
 
 import geopandas
+import numpy as np
+import pandas as pd
 
+from geo.overlay import place_in_sites
 from geo.sites import load_sites, normalize_sites
 from surveys import ingest
 from surveys.check.options import ImportOptions
-from surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceExistsError
-from surveys.frames import read_frames
+from surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceError, WorkspaceExistsError
+from surveys.frames import read_dataset_frames, read_frames
+from surveys.io import dataset
 from surveys.io.exports import export_ledger
 from surveys.io.layout import (
     CASES_LAYER,
@@ -67,6 +72,8 @@ class Workspace:
         with open(self.settings_path, "rb") as handle:
             data = handle.read(MAX_SETTINGS_BYTES + 1)
         self.settings = parse_settings(data, source=self.settings_path)
+        # A folder with a dataset manifest is a workspace whose store is the dataset.
+        self.is_dataset = dataset.is_dataset(self.root)
 
     # The workspace's files and folders (see surveys.paths.WorkspacePaths).
     settings_path = property(lambda self: self.paths.settings, doc="hailin.toml")
@@ -107,6 +114,12 @@ class Workspace:
         """The store, for writing (waits up to :attr:`write_wait_s` for another
         writer when a transaction begins) or, with ``write=False``, read-only:
         a reader never waits for an import and sees the last commit."""
+        if self.is_dataset:
+            raise WorkspaceError(
+                f"{self.root} is a partitioned dataset ({dataset.MANIFEST_FILE}): flag, ledger "
+                "and progress read it; import into a workspace and add it with "
+                "`hailin -w WORKSPACE dataset export DIR --append`"
+            )
         with Store.open(self.store_path, write=write, wait=self.write_wait_s) as store:
             yield store
 
@@ -187,13 +200,32 @@ class Workspace:
         """The clearance or restoration plots (an empty frame when none yet)."""
         return self._read(read_plots, kind)
 
-    def frames(self, *, every_record=False, as_of=None):
+    def frames(self, *, every_record=False, as_of=None, client=None, partitions=None):
         """One consistent read of the store (one read-only connection, one read
         transaction): a :class:`surveys.frames.Frames` that builds the ledger
         once, on first use. Pass it to :meth:`flag`, :meth:`export_ledger` and
         :meth:`progress` (and to the maps) so that a command reads and builds
         each thing once. ``every_record`` reads every record in full (the maps
-        draw them all); ``as_of`` is the day open cases are counted to."""
+        draw them all); ``as_of`` is the day open cases are counted to.
+
+        With a Dask ``client`` (see :mod:`surveys.dist`), the records are cut
+        into ``partitions`` on its cluster and the ledger and survival are
+        computed there, with the same results."""
+        if client is not None:
+            from surveys.dist.frames import distributed_frames  # needs the dask extra
+
+            if self.is_dataset:
+                return distributed_frames(
+                    client, self.settings, dataset=self.root, as_of=as_of, partitions=partitions
+                )
+            with self.store(write=False) as store:
+                return distributed_frames(
+                    client, self.settings, store=store, as_of=as_of, partitions=partitions
+                )
+        if self.is_dataset:
+            return read_dataset_frames(
+                self.root, self.settings, every_record=every_record, as_of=as_of
+            )
         with self.store(write=False) as store:
             return read_frames(store, self.settings, every_record=every_record, as_of=as_of)
 
@@ -216,6 +248,12 @@ class Workspace:
         areas = frames.case_areas().set_index("plot_id")
         geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
         flagged = geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)
+        if self.is_dataset:
+            dataset.write_derived(
+                self.root,
+                {DETECTIONS_LAYER: detections, CASES_LAYER: flagged, PATCHES_LAYER: patches},
+            )
+            return detections, ledger, patches
         with self.store() as store, store.transaction(holder="hailin flag"):
             store.replace(DETECTIONS_LAYER, detections)
             store.replace(CASES_LAYER, flagged)
@@ -243,5 +281,45 @@ class Workspace:
             )
         return clearance, frames.restoration_progress
 
+    def export_dataset(self, root, /, *, county=None, append=False):
+        """Write the store as a partitioned dataset (GeoParquet by county and
+        year, :mod:`surveys.io.dataset`) in ``root``, with this workspace's
+        hailin.toml. ``county`` names the county of every row; by default a
+        record's county is the site holding it (``none`` outside the sites)
+        and a plot's its site. With ``append`` the dataset at ``root`` gains
+        these counties' partitions (replacing its own earlier ones). Returns
+        the manifest."""
+        with self.store(write=False) as store, store.snapshot():
+            sites = read_sites(store)
+            layers = {
+                dataset.SITES: sites,
+                dataset.RECORDS: read_surveys(store),
+                **{dataset.PLOT_LAYERS[k]: read_plots(store, k) for k in dataset.PLOT_LAYERS},
+            }
+        counties = {
+            name: _counties(frame, county, sites, name == dataset.RECORDS)
+            for name, frame in layers.items()
+            if name != dataset.SITES
+        }
+        manifest = dataset.write_dataset(
+            root, layers, counties, timezone=self.settings.timezone, append=append
+        )
+        if not os.path.exists(os.path.join(root, SETTINGS_FILE)):
+            shutil.copyfile(self.settings_path, os.path.join(root, SETTINGS_FILE))
+        return manifest
+
     def __repr__(self):
         return f"Workspace({self.root!r})"
+
+
+def _counties(frame, county, sites, records):
+    """The county of each row: ``county``, else its ``county`` column, else the
+    site holding a record or a plot's site (``none`` when none)."""
+    if county:
+        return np.full(len(frame), str(county), dtype=object)
+    if "county" in frame:
+        return frame["county"].fillna("none").astype(str).to_numpy()
+    if records:
+        site, _township = place_in_sites(np.asarray(frame.geometry.values, dtype=object), sites)
+        return np.where(pd.isna(site), "none", site).astype(object)
+    return frame["site"].fillna("none").astype(str).to_numpy()

@@ -6,8 +6,9 @@ reading its own key range (:mod:`surveys.io.dataset`).
 import numpy as np
 import pandas as pd
 
-from surveys.dist.engine import Engine, Part
-from surveys.dist.partition import Divisions, coarse_keys, hilbert_keys, reach
+from surveys.dist.engine import Engine, Part, concat
+from surveys.dist.partition import COARSE_SHIFT, Divisions, coarse_keys, hilbert_keys, reach
+from surveys.io.dataset import RECORDS, files_of, read_file, read_manifest, typed_records
 from surveys.ledger.cases import point_inspections
 
 # Records per partition the default count aims at: a partition's frames and
@@ -55,3 +56,65 @@ def engine_from_frames(client, findings, inspections, partitions: int | None = N
         [reach(findings, divisions), reach(inspections, divisions)], ignore_index=True
     ).drop_duplicates()
     return Engine(client, client.scatter(pieces, hash=False), divisions, reaches)
+
+
+def _read_part(root, entries, low, high, columns):
+    """A partition of a dataset's records: the rows of ``entries`` with a key
+    from ``low`` up to ``high`` (excluded; None: no end)."""
+    span = [("hilbert", ">=", low)] + ([("hilbert", "<", high)] if high is not None else [])
+    findings = [
+        read_file(root, e, [*columns, "geometry"], [*span, ("finding", "!=", "clear")])
+        for e in entries
+    ]
+    inspections = [
+        read_file(root, e, ["observed_at", "geometry"], [*span, ("finding", "==", "clear")])
+        for e in entries
+    ]
+    findings = typed_records(concat(findings), columns)
+    inspections = typed_records(concat(inspections), ["observed_at"])
+    return Part(findings, point_inspections(inspections))
+
+
+def _reach(part, divisions):
+    return pd.concat([reach(part.findings, divisions), reach(part.inspections, divisions)])
+
+
+def engine_from_dataset(client, root, partitions: int | None = None) -> Engine:
+    """An :class:`Engine` whose partitions each worker reads from the dataset
+    at ``root`` (its key range, from the files whose row groups reach it):
+    the records never pass through the client. ``root`` must be in reach of
+    every worker (a shared folder)."""
+    from surveys.frames import RECORD_DETAIL
+
+    entries = files_of(read_manifest(root), RECORDS)
+    groups = np.array([g for e in entries for g in e["row_groups"]], dtype=np.int64).reshape(-1, 3)
+    cells = np.concatenate([coarse_keys(groups[:, 0]), coarse_keys(groups[:, 1])])
+    weights = np.concatenate([groups[:, 2], groups[:, 2]]) / 2.0
+    partitions = partitions or partition_count(client, int(groups[:, 2].sum()))
+    divisions = Divisions.balanced(cells, weights, partitions)
+    bounds = [0, *divisions.starts, None]
+    parts = []
+    for low, high in zip(bounds[:-1], bounds[1:], strict=True):
+        chosen = [e for e in entries if _overlaps(e, low, high)]
+        shift = 2 * COARSE_SHIFT
+        parts.append(
+            client.submit(
+                _read_part,
+                root,
+                chosen,
+                low << shift,
+                None if high is None else high << shift,
+                RECORD_DETAIL,
+                pure=False,
+            )
+        )
+    engine = Engine(client, parts, divisions)
+    engine.reaches = concat(engine.gather(engine.each(_reach, parts, divisions=divisions)))
+    return engine
+
+
+def _overlaps(entry, low, high):
+    """Whether a file's row groups hold keys of coarse cells ``low``..``high``."""
+    groups = np.asarray(entry["row_groups"], dtype=np.int64).reshape(-1, 3)
+    first, last = coarse_keys(groups[:, 0]), coarse_keys(groups[:, 1])
+    return bool(((last >= low) & ((first < high) if high is not None else True)).any())

@@ -1,0 +1,95 @@
+"""What a command reads, when its heavy work runs on a Dask cluster: the
+frames of :class:`surveys.frames.Frames` with the records held in partitions
+on the workers, and the ledger and survival computed there.
+
+Sites and plots (a million plots at most) are read on the client, as the
+single machine reads them; the records stay in the partitions.
+"""
+
+import dataclasses
+import datetime
+import functools
+
+from surveys.dist.engine import Engine
+from surveys.dist.flag import distributed_ledger
+from surveys.dist.progress import distributed_restoration_progress
+from surveys.dist.sources import engine_from_dataset, engine_from_frames
+from surveys.frames import RECORD_DETAIL, Frames, read_frames
+from surveys.io.dataset import read_dataset_layers, typed_records
+from surveys.ledger.cases import LedgerBuild, LedgerRules
+from surveys.ledger.progress import Progress
+from surveys.settings import Settings
+
+
+@dataclasses.dataclass
+class DistributedFrames(Frames):
+    """:class:`surveys.frames.Frames` whose records are partitions on a Dask
+    cluster (``engine``): ``findings`` and ``inspections`` are empty here,
+    the ledger and the survival figures are computed on the cluster."""
+
+    engine: Engine | None = None
+
+    @functools.cached_property
+    def built(self) -> LedgerBuild:
+        """The ledger, new-infestation patches and detections (built once, on the cluster)."""
+        return distributed_ledger(
+            self.engine,
+            self.clearance,
+            LedgerRules.from_settings(self.settings),
+            self.sites,
+            self.as_of,
+        )
+
+    @functools.cached_property
+    def restoration_progress(self) -> Progress:
+        """Planted area against the target; survival from the partitions' checks."""
+        return distributed_restoration_progress(
+            self.engine,
+            self.restoration,
+            self.settings.restoration_target_mu,
+            self.timezone,
+        )
+
+
+def distributed_frames(
+    client,
+    settings: Settings,
+    *,
+    store=None,
+    dataset=None,
+    as_of: datetime.date | None = None,
+    partitions: int | None = None,
+) -> DistributedFrames:
+    """The frames of a command run on ``client``'s cluster: from a workspace
+    ``store`` (a reader: read here, then cut into partitions and sent) or a
+    ``dataset`` folder (each worker reads its own partition).
+
+    Examples
+    --------
+    >>> import distributed, tempfile
+    >>> from surveys.workspace import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp())
+    >>> with distributed.Client(processes=False, n_workers=1, dashboard_address=None) as client:
+    ...     with ws.store(write=False) as store:
+    ...         frames = distributed_frames(client, ws.settings, store=store, partitions=2)
+    ...     len(frames.ledger), frames.engine.count
+    (0, 1)
+    """
+    if dataset is not None:
+        layers = read_dataset_layers(dataset, RECORD_DETAIL, with_records=False)
+        engine = engine_from_dataset(client, dataset, partitions)
+    else:
+        read = read_frames(store, settings)
+        layers = {"sites": read.sites, "clearance": read.clearance, "restoration": read.restoration}
+        engine = engine_from_frames(client, read.findings, read.inspections, partitions)
+    return DistributedFrames(
+        settings,
+        layers["sites"],
+        layers["clearance"],
+        layers["restoration"],
+        typed_records(None, RECORD_DETAIL),
+        typed_records(None, ["observed_at"]),
+        None,
+        as_of,
+        engine,
+    )
