@@ -2,11 +2,15 @@
 
 import contextlib
 import os
+import shutil
 
 import geopandas
+import pandas as pd
+import shapely
 
 from geo.sites import load_sites, normalize_sites
-from surveys.errors import WorkspaceError
+from surveys import photos
+from surveys.errors import SurveyFileError, UploadError, WorkspaceError
 from surveys.exports import export_ledger
 from surveys.ingest import (
     REJECT_KINDS,
@@ -44,6 +48,15 @@ CASES_LAYER = "recurrence_cases"
 PATCHES_LAYER = "new_infestations"
 # Layers `flag` derives from the records; recomputed when an upload is withdrawn.
 DERIVED_LAYERS = (DETECTIONS_LAYER, CASES_LAYER, PATCHES_LAYER)
+PHOTOS_LAYER = "photos"
+PHOTO_KINDS = {
+    "photo_id": "text", "file": "text", "format": "text", "taken_at": "datetime",
+    "time_source": "text", "width": "integer", "height": "integer", "team": "text",
+    "uploaded_by": "text", "uploaded_at": "datetime", "record_id": "text",
+    "distance_m": "real", "gap_s": "real", "archived_as": "text", "thumbnail": "text",
+    "status": "text", "withdrawn_at": "datetime", "withdrawn_by": "text",
+    "withdrawn_reason": "text",
+}  # fmt: skip
 
 
 class Workspace:
@@ -268,3 +281,102 @@ class Workspace:
 
     def __repr__(self):
         return f"Workspace({self.root!r})"
+
+    # -- photos: patrol evidence (read by surveys.photos, kept in the photos layer) --
+    def import_photo(self, path, /, *, file=None, team=None, uploader=None):
+        """Store a geotagged JPEG/HEIC photo as evidence; returns a
+        :class:`surveys.photos.PhotoSummary`. It is attached to the record
+        nearest in time and place (within :data:`surveys.photos.ATTACH_DISTANCE_M`
+        and :data:`~surveys.photos.ATTACH_GAP_S`), else kept as a record of its
+        own; one without GPS or time, or far from every site, is rejected with
+        the reason. The raw photo goes to uploads/, a thumbnail to out/photos/."""
+        file = file or os.path.basename(path)
+        summary = photos.PhotoSummary(upload_id="", file=file, status="rejected")
+        try:
+            photo = photos.read_photo(path, file=file, timezone=self.settings.timezone)
+            far = photos.distances_m(photo.lon, photo.lat, self.sites().geometry.values).min()
+            if far > self.settings.max_distance_km * 1000:
+                raise SurveyFileError(
+                    f"the photo was taken {far / 1000:,.1f} km from the nearest site "
+                    f"(at most {self.settings.max_distance_km:g} km)",
+                    file=file,
+                )
+        except SurveyFileError as error:
+            summary.errors.append({"row": None, "column": None, "message": error.reason})
+            return summary
+        summary.upload_id = photo_id = photos.sha256_bytes(path)
+        summary.lon, summary.lat, summary.taken_at = (
+            photo.lon,
+            photo.lat,
+            photo.taken_at.isoformat(),
+        )
+        window = [
+            (photo.taken_at + pd.Timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            for s in (-photos.ATTACH_GAP_S, photos.ATTACH_GAP_S + 1)
+        ]
+        near = self.surveys(["record_id", "observed_at"], "observed_at BETWEEN ? AND ?", window)
+        record, metres, gap = photos.nearest_record(photo, near)
+        suffix = ".heic" if photo.format == "heic" else ".jpg"
+        archived = os.path.join(self.uploads_dir, photo_id + suffix)
+        thumb = os.path.join(self.out_dir, "photos", photo_id + ".jpg")
+        for target, data in ((archived, None), (thumb, photos.thumbnail(path))):
+            if not os.path.exists(target):
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                staged = f"{target}.{os.getpid()}.part"
+                if data is None:
+                    shutil.copyfile(path, staged)
+                else:
+                    with open(staged, "wb") as handle:
+                        handle.write(data)
+                os.replace(staged, target)
+        row = {
+            "photo_id": photo_id, "file": file, "format": photo.format,
+            "taken_at": photo.taken_at, "time_source": photo.time_source,
+            "width": photo.width, "height": photo.height, "team": team,
+            "uploaded_by": uploader, "uploaded_at": pd.Timestamp.now(tz="UTC"),
+            "record_id": record, "distance_m": metres, "gap_s": gap,
+            "archived_as": os.path.relpath(archived, self.root),
+            "thumbnail": os.path.relpath(thumb, self.root), "status": "accepted",
+        }  # fmt: skip
+        frame = geopandas.GeoDataFrame(
+            pd.DataFrame([row]), geometry=[shapely.Point(photo.lon, photo.lat)], crs=4326
+        )
+        with self.store() as store, store.transaction(holder=f"hailin photo {file}"):
+            if (
+                store.has_layer(PHOTOS_LAYER)
+                and store.execute(
+                    f"SELECT 1 FROM {PHOTOS_LAYER} WHERE photo_id = ? AND status = 'accepted'",
+                    (photo_id,),
+                ).fetchone()
+            ):
+                summary.status = "duplicate"
+                summary.warnings.append(
+                    {"row": None, "column": None, "message": "this photo is stored already"}
+                )
+                return summary
+            store.append(PHOTOS_LAYER, frame, kinds=PHOTO_KINDS)
+        summary.status, summary.record_id = "accepted", record
+        summary.distance_m, summary.gap_s = metres, gap
+        summary.thumbnail = row["thumbnail"]
+        return summary
+
+    def photos(self):
+        """The stored photos (withdrawn ones too, with status ``withdrawn``)."""
+        return self._read(PHOTOS_LAYER, PHOTO_KINDS, True)
+
+    def withdraw_photo(self, photo_id, /, reason, by=None):
+        """Take a photo out of the evidence (status ``withdrawn`` with time, user
+        and ``reason``); the raw file stays in uploads/."""
+        reason = " ".join(str(reason or "").split())
+        if not reason:
+            raise UploadError("say why the photo is withdrawn")
+        with self.store() as store, store.transaction(holder="hailin photo withdraw"):
+            changed = store.has_layer(PHOTOS_LAYER) and store.execute(
+                f"UPDATE {PHOTOS_LAYER} SET status = 'withdrawn', withdrawn_at = ?, "
+                "withdrawn_by = ?, withdrawn_reason = ? "
+                "WHERE photo_id = ? AND status = 'accepted'",
+                (pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ"), by, reason[:500],
+                 str(photo_id)),
+            ).rowcount  # fmt: skip
+        if not changed:
+            raise UploadError(f"no standing photo {str(photo_id)[:16]!r}")
