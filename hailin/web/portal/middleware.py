@@ -1,0 +1,42 @@
+"""Nothing but the login page without logging in; the API answers 401 in JSON."""
+
+from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import JsonResponse
+from django.shortcuts import render
+
+
+class LoginRequired(LoginRequiredMiddleware):
+    """Django's LoginRequiredMiddleware; API paths get a 401 instead of a redirect,
+    and an account that was disabled is logged out by Django on its next request."""
+
+    def handle_no_permission(self, request, view_func):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "log in first"}, status=401)
+        return super().handle_no_permission(request, view_func)
+
+
+class UploadLimit:
+    """Refuse a request body over UPLOAD_MAX_BYTES before anything reads it
+    (the CSRF check reads form bodies), with 413."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.UPLOAD_MAX_BYTES:
+            mb = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+            message = f"the upload is larger than {mb} MiB"
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413)
+            return render(
+                request,
+                "portal/error.html",
+                {"status": 413, "title": "413", "message": message},
+                status=413,
+            )
+        return self.get_response(request)
