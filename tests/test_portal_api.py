@@ -17,7 +17,7 @@ BAD_ROW = ("2024-06-10 09:10", 999, 27.26, "未见异常", "乡镇巡查", "")
 
 @pytest.fixture(scope="module")
 def portal(portal_template, tmp_path_factory):
-    env = {"HAILIN_UPLOAD_MAX_MB": "2", "HAILIN_UPLOAD_RATE": "12/600"}
+    env = {"HAILIN_UPLOAD_MAX_MB": "2", "HAILIN_UPLOAD_RATE": "12/600", "HAILIN_MAP_LANGS": ""}
     with running(portal_template, tmp_path_factory.mktemp("api") / "ws", env=env) as portal:
         portal.passwords = {
             "qianqi": portal.add_user("qianqi", "patrol", "前岐镇", patrol_type="township_patrol"),

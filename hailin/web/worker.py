@@ -48,7 +48,7 @@ def draw_maps():
     wanted_at = wanted.value.get("at") if wanted else ""
     started = time.monotonic()
     try:
-        write_maps(workspace(), settings.WEB_DIR / "maps")
+        write_maps(workspace(), settings.WEB_DIR / "maps", langs=settings.MAP_LANGS)
     except Exception as error:
         logger.exception("worker: the maps could not be drawn")
         value = {"from": wanted_at or "", "error": f"{type(error).__name__}: {error}"[:300]}
@@ -74,7 +74,8 @@ def run(stop):
                 for s in PortalState.objects.filter(key__in=[MAPS_WANTED, "maps_built"])
             }
             wanted = states.get(MAPS_WANTED, {}).get("at")
-            if maps_due(wanted, states.get("maps_built"), settings.MAP_INTERVAL_S, last_built):
+            due = maps_due(wanted, states.get("maps_built"), settings.MAP_INTERVAL_S, last_built)
+            if due and settings.MAP_LANGS:
                 draw_maps()
                 last_built = time.monotonic()
         except Exception:  # the worker keeps going; the next tick tries again

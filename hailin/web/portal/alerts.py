@@ -149,6 +149,7 @@ def _title(event):
 
 def _lines(event):
     lines = []
+    open_case = _("open the case")
     for case in event.cases[:MAX_CASES_LISTED]:
         place = " · ".join(
             inert(p) for p in (case.get("site_name") or case.get("site"), case.get("township")) if p
@@ -156,7 +157,7 @@ def _lines(event):
         lines.append(
             f"- **{_kind_word(case['kind'])}** {inert(case['plot_id'])}"
             f"{' · ' + place if place else ''} · {case['first_detected'][:10]}"
-            f" [{_('open the case')}]({case['url']})"
+            f" [{open_case}]({case['url']})"
         )
     if len(event.cases) > MAX_CASES_LISTED:
         lines.append(_("… and %(n)d more") % {"n": len(event.cases) - MAX_CASES_LISTED})
@@ -165,9 +166,10 @@ def _lines(event):
 
 def markdown(event):
     """The markdown body (WeCom and DingTalk read the same subset)."""
+    upload = _("upload")
     head = [
         f"### {_title(event)}",
-        f"> {_('upload')}: {inert(event.file)} · {inert(event.team)} · {inert(event.uploaded_by)}",
+        f"> {upload}: {inert(event.file)} · {inert(event.team)} · {inert(event.uploaded_by)}",
         "",
     ]
     text = "\n".join(head + _lines(event))
@@ -200,7 +202,8 @@ def payload(event, channel):
 
 
 def email_text(event):
-    lines = [_title(event), "", f"{_('upload')}: {event.file} ({event.team}, {event.uploaded_by})"]
+    upload = _("upload")
+    lines = [_title(event), "", f"{upload}: {event.file} ({event.team}, {event.uploaded_by})"]
     for case in event.cases:
         lines.append(
             f"- {_kind_word(case['kind'])} {case['plot_id']} "

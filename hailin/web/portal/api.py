@@ -19,7 +19,7 @@ from pydantic import Field
 
 from hailin.web.portal import data, intake
 from hailin.web.portal.audit import record
-from hailin.web.portal.mapfiles import MAP_NAMES, map_file
+from hailin.web.portal.mapfiles import LANGS, MAP_NAMES, map_file
 from hailin.web.portal.models import AlertEvent, AuditEvent, PortalState, Webhook
 from hailin.web.portal.roles import account_of, allowed, role_of
 from layers.text import PATROL_WORDS
@@ -395,7 +395,7 @@ def maps(request):
         {
             "name": name,
             "url": f"/maps/{name}/",
-            "ready": os.path.isfile(map_file(folder, name, "zh")),
+            "ready": any(os.path.isfile(map_file(folder, name, code)) for code in LANGS),
             "built_at": built.value.get("at") if built else None,
         }
         for name in MAP_NAMES

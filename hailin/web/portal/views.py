@@ -245,7 +245,7 @@ def maps(request):
         {
             "name": name,
             "url": reverse("map_page", args=[name]),
-            "ready": os.path.isfile(map_file(folder, name, lang())),
+            "ready": any(os.path.isfile(map_file(folder, name, code)) for code in LANGS),
         }
         for name in MAP_NAMES
     ]
@@ -274,9 +274,11 @@ def map_page(request, name):
     require(request, "maps")
     if name not in MAP_NAMES:
         raise Http404("no such map")
-    language = lang() if lang() in LANGS else "zh"
-    path = map_file(settings.WEB_DIR / "maps", name, language)
-    if not os.path.isfile(path):
+    folder = settings.WEB_DIR / "maps"
+    # The reader's language, else whichever language was drawn.
+    paths = [map_file(folder, name, code) for code in dict.fromkeys([lang(), *LANGS])]
+    path = next((p for p in paths if os.path.isfile(p)), None)
+    if path is None:
         return render(request, "portal/map_missing.html", {"name": name}, status=503)
     response = FileResponse(open(path, "rb"), content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = MAP_CSP
