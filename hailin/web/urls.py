@@ -33,6 +33,8 @@ urlpatterns = [
     path("progress/", views.progress, name="progress"),
     path("photos/<str:photo_id>/thumb.jpg", views.photo_thumb, name="photo_thumb"),
     path("audit/", views.audit, name="audit"),
+    # One login page for everything: the admin's own sends there.
+    path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -451,6 +451,14 @@ def audit(request):
     return render(request, "portal/audit.html", {"events": events})
 
 
+@login_not_required
+def admin_login(request):
+    target = request.GET.get("next") or "/admin/"
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/admin/"
+    return HttpResponseRedirect(reverse("login") + "?" + urllib.parse.urlencode({"next": target}))
+
+
 # -- errors: never a traceback ------------------------------------------------------------
 def _error(request, status, title, message):
     if request.path.startswith("/api/"):
