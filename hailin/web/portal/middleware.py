@@ -40,3 +40,28 @@ class UploadLimit:
                 status=413,
             )
         return self.get_response(request)
+
+
+class Language:
+    """Chinese unless the reader chose English (the language cookie set by the
+    switch in the header): a browser's Accept-Language does not decide, since
+    patrol phones and office machines often say English while their users read
+    Chinese."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.known = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        from django.utils import translation
+        from django.utils.cache import patch_vary_headers
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.known else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response

@@ -261,9 +261,11 @@ def maps(request):
     )
 
 
-# Map pages run folium's inline scripts and load the basemap tiles.
+# Map pages run folium's inline scripts and load the basemap tiles; leaflet-measure
+# builds its templates with `new Function` (lodash), hence 'unsafe-eval' there alone.
 MAP_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: https://*.tile.openstreetmap.org https://tile.openstreetmap.org "
     "https://server.arcgisonline.com; connect-src 'self'; font-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
