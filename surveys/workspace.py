@@ -371,6 +371,8 @@ class Workspace:
         if not reason:
             raise UploadError("say why the photo is withdrawn")
         with self.store() as store, store.transaction(holder="hailin photo withdraw"):
+            if store.has_layer(PHOTOS_LAYER):
+                store.ensure_columns(PHOTOS_LAYER, PHOTO_KINDS)  # the withdrawn_* columns
             changed = store.has_layer(PHOTOS_LAYER) and store.execute(
                 f"UPDATE {PHOTOS_LAYER} SET status = 'withdrawn', withdrawn_at = ?, "
                 "withdrawn_by = ?, withdrawn_reason = ? "

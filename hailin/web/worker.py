@@ -66,7 +66,10 @@ def run(stop):
     from hailin.web.portal.models import PortalState
 
     last_built = 0.0
+    parent = os.getppid()
     while not stop.is_set():
+        if os.getppid() != parent:  # `hailin serve` is gone: so is its worker
+            break
         try:
             deliver_due()
             states = {

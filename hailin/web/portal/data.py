@@ -91,6 +91,16 @@ def uploads_for(ws, user):
     if teams is not None:
         uploads = uploads[uploads["team"].isin(teams)]
     table = rows(uploads, UPLOAD_FIELDS, ws.settings.timezone)
+    # The store names the server's system user; the portal knows the account.
+    from hailin.web.portal.models import PortalUpload
+
+    accounts = dict(
+        PortalUpload.objects.exclude(upload_id="")
+        .order_by("-received_at")  # the first upload of the bytes is the one that stored them
+        .values_list("upload_id", "user__username")
+    )
+    for row in table:
+        row["uploaded_by"] = accounts.get(row["upload_id"], row["uploaded_by"])
     table.reverse()
     return table
 
