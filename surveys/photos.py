@@ -317,10 +317,10 @@ def nearest_record(
     >>> photo = Photo("jpeg", 8, 8, 120.0, 27.0, pd.Timestamp("2024-05-01T02:00Z"), "")
     >>> records = geopandas.GeoDataFrame({"record_id": ["a", "b"],
     ...     "observed_at": pd.to_datetime(["2024-05-01T02:30Z", "2024-05-01T02:05Z"])},
-    ...     geometry=[shapely.Point(120.0, 27.0), shapely.Point(120.0, 27.0001)], crs=4326)
+    ...     geometry=[shapely.Point(120.0, 27.0), shapely.Point(120.0, 27.00005)], crs=4326)
     >>> record, metres, seconds = nearest_record(photo, records)
     >>> record, round(metres, 1), seconds
-    ('b', 11.1, 300.0)
+    ('b', 5.5, 300.0)
     """
     if len(records) == 0:
         return None, None, None

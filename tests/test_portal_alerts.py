@@ -213,3 +213,32 @@ def test_a_failing_receiver_is_retried_and_never_fails_the_import(portal, receiv
     assert receiver.calls["/flaky"] >= 3
     uploads = portal.admin.get(portal.base + "/api/uploads", timeout=30).json()
     assert {u["file"]: u["status"] for u in uploads}["复萌上报.csv"] == "accepted"
+
+
+def test_the_case_page_shows_records_photos_and_escaped_notes(portal):
+    from tests.portal import geotagged_jpeg
+
+    (_first, _second, third) = quiet_plots(portal.workspace, 3)
+    plot, lon, lat = third
+    patrol = portal.login("qianqi", portal.passwords["qianqi"])
+    hostile = "<img src=x onerror=alert(1)>{{7*7}}"
+    finding = ("2025-04-01 10:00", lon, lat, "复萌", "乡镇巡查", hostile)
+    summary = portal.upload(patrol, ("第三处.csv", csv_bytes([finding]))).json()["files"][0]
+    assert summary["new_cases"] == [f"{plot}#1"]
+    photo = geotagged_jpeg(lon, lat, taken="2025:04:01 10:20:00")
+    shot = portal.upload(patrol, ("现场.jpg", photo)).json()["files"][0]
+    assert shot["status"] == "accepted" and shot["record_id"] is not None
+    page = portal.admin.get(
+        f"{portal.base}/ledger/case/{urllib.parse.quote(plot + '#1', safe='')}/", timeout=60
+    )
+    assert page.status_code == 200
+    assert f'data-record="{shot["record_id"]}"' in page.text
+    assert f'src="/photos/{shot["upload_id"]}/thumb.jpg"' in page.text
+    assert "&lt;img src=x onerror=alert(1)&gt;{{7*7}}" in page.text
+    assert "<img src=x" not in page.text
+    detail = portal.admin.get(
+        f"{portal.base}/api/ledger/{urllib.parse.quote(plot + '#1', safe='')}", timeout=60
+    ).json()
+    assert detail["case"]["status"] == "open"
+    assert [r["notes"] for r in detail["records"]] == [hostile]
+    assert [p["photo_id"] for p in detail["photos"]] == [shot["upload_id"]]

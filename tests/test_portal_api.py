@@ -359,3 +359,35 @@ def test_users_on_the_command_line(portal):
         "users", "add", "x", "--role", "patrol", workspace=portal.workspace, env=portal.env
     )
     assert patrol_without_team.returncode == 2
+
+
+def test_english_when_chosen(portal, patrol):
+    page = patrol.get(portal.base + "/upload/", timeout=30)
+    assert "上传巡查文件" in page.text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    patrol.post(
+        portal.base + "/i18n/setlang/",
+        data={"language": "en", "next": "/upload/", "csrfmiddlewaretoken": token},
+        timeout=30,
+    )
+    assert "Upload patrol files" in patrol.get(portal.base + "/upload/", timeout=30).text
+    patrol.cookies.set("hailin_language", "zh-hans", domain="127.0.0.1")
+
+
+def test_ledger_table_sorts_filters_and_downloads(portal):
+    viewer = portal.login("ecologist", portal.passwords["ecologist"])
+    cases = viewer.get(portal.base + "/api/ledger", timeout=60).json()
+    open_cases = sorted((c for c in cases if c["status"] == "open"), key=lambda c: c["days_open"])
+    page = viewer.get(portal.base + "/ledger/?status=open&sort=days_open&dir=asc", timeout=60).text
+    shown = re.findall(r'<tr data-case="([^"]+)">', page)
+    assert shown == [c["case_id"] for c in open_cases]
+    assert len(shown) < len(cases)
+    import openpyxl
+
+    xlsx = viewer.get(portal.base + "/ledger.xlsx", timeout=60)
+    assert xlsx.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    sheet = book.active
+    assert sheet.title == "台账"
+    assert sheet["A1"].value == "案件编号"
+    assert sheet.max_row == len(cases) + 1

@@ -63,10 +63,11 @@ def safe_name(name):
     ('passwd', '记录.csv', 'upload.csv')
     """
     name = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().lstrip(".")
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
     stem, suffix = os.path.splitext(name)
-    if not stem:
-        stem, suffix = "upload", suffix or os.path.splitext(name)[0]
+    if stem.startswith(".") and not suffix:  # ".csv": an extension alone
+        stem, suffix = "", stem
+    stem = stem.lstrip(".") or "upload"
     suffix = suffix[:16]
     return stem[: MAX_NAME - len(suffix)] + suffix
 
