@@ -80,6 +80,8 @@ def serve_command(ctx, host, port, workers, map_assets):
     server = [
         sys.executable, "-m", "gunicorn", "hailin.web.wsgi:application",
         "--bind", bind, "--workers", str(workers or default_workers()),
+        # Threads: a page reader is answered while other threads wait for an import.
+        "--worker-class", "gthread", "--threads", "4",
         "--timeout", "180", "--graceful-timeout", "20", "--max-requests", "2000",
         "--max-requests-jitter", "200", "--access-logfile", os.path.join(logs, "portal-access.log"),
         "--error-logfile", os.path.join(logs, "portal-server.log"), "--capture-output",

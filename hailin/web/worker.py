@@ -92,6 +92,8 @@ def main():
     import django
 
     django.setup()
+    # Maps and deliveries yield the processor to the web workers answering people.
+    os.nice(10)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -109,6 +109,33 @@ def _remember(signature, ids):
     )
 
 
+# Only these rows can open a case or change case numbering (a removal between two
+# findings re-clears a case, so the later finding opens the next one).
+_CASE_ROWS = (
+    "upload_id = ? AND (finding IN ('spartina_regrowth', 'spartina_new', 'spartina_removed') "
+    "OR action = 'removed')"
+)
+
+
+def may_open_cases(ws, upload_id):
+    """Whether the import ``upload_id`` stored a row that can change the case ids."""
+    try:
+        return len(ws.surveys(["record_id"], where=_CASE_ROWS, parameters=(upload_id,))) > 0
+    except Exception:
+        logger.exception("alerts: could not read the rows of upload %s", upload_id)
+        return True
+
+
+def unchanged(ws, before):
+    """Remember that the store changed without changing the case ids."""
+    if before is None:
+        return
+    try:
+        _remember(_signature(ws), before)
+    except Exception:
+        logger.exception("alerts: could not remember the case ids")
+
+
 def opened_cases(ws, before):
     """Rows of the cases in the ledger now and not in ``before`` (case ids)."""
     if before is None:

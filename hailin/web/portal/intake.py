@@ -97,7 +97,12 @@ def _import_survey(ws, path, file, team, patrol_type):
                 summary = ws.import_file(path, **flags).to_dict()
             except HailinError as error:
                 return _failed(file, str(error)), []
-            cases = alerts.opened_cases(ws, before) if summary["rows_accepted"] else []
+            cases = []
+            if summary["rows_accepted"]:
+                if alerts.may_open_cases(ws, summary["upload_id"]):
+                    cases = alerts.opened_cases(ws, before)
+                else:  # only inspections and other findings: the case ids stay
+                    alerts.unchanged(ws, before)
             return summary, cases
     except Busy:
         return _failed(file, "the store is busy with other imports; try again in a minute"), []
