@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from hailin.errors import RoleError
 from hailin.web.portal.models import ROLES, Account
 
 # What each role may do: the one table the pages and the API consult.
@@ -65,7 +66,7 @@ def visible_teams(user):
 def set_role(user, role):
     """Put ``user`` in group ``role`` alone; admins are staff and superusers."""
     if role not in ROLES:
-        raise ValueError(f"role should be one of {', '.join(ROLES)}, got {role!r}")
+        raise RoleError(f"role should be one of {', '.join(ROLES)}, got {role!r}")
     ensure_groups()
     user.groups.set([Group.objects.get(name=role)])
     user.is_staff = user.is_superuser = role == "admin"

@@ -419,9 +419,9 @@ def case(request, case_id):
         record_row["photos"] = by_record.get(record_row["record_id"], [])
     history = [(row["first_detected"], _("case opened: Spartina found"))]
     if row["re_cleared_at"]:
-        history.append((row["re_cleared_at"], _("re-cleared")))
+        history.append((row["re_cleared_at"], words("status", "re_cleared")))
     if row["verified_at"]:
-        history.append((row["verified_at"], _("verified clear")))
+        history.append((row["verified_at"], words("status", "verified_clear")))
     return render(
         request,
         "portal/case.html",
