@@ -12,7 +12,8 @@ from collections.abc import Callable
 import click
 
 from geo.errors import HailinError
-from surveys.errors import SettingsError, WorkspaceError
+from surveys.dist.scheduler import ENVIRONMENT_VARIABLE, parse_scheduler
+from surveys.errors import SchedulerError, SettingsError, WorkspaceError
 from surveys.io.logs import logging_to
 from surveys.workspace import Workspace
 
@@ -42,6 +43,26 @@ json_option = click.option(
     "as_json",
     is_flag=True,
     help="Print one JSON object on stdout and nothing else there.",
+)
+
+
+def _scheduler(ctx, param, value):
+    """The --scheduler text, checked (a bad one is a usage error)."""
+    try:
+        parse_scheduler(value)
+    except SchedulerError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from error
+    return value or None
+
+
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="local[:N]|ADDRESS",
+    envvar=ENVIRONMENT_VARIABLE,
+    show_envvar=True,
+    callback=_scheduler,
+    help="Run on a Dask cluster: local (N workers here) or a scheduler address "
+    "(tcp://host:8786). Without it, on this process as always.",
 )
 
 

@@ -5,16 +5,25 @@ import os
 import click
 import pandas as pd
 
-from hailin.cli.common import emit_json, reports_errors, workspace, workspace_command
+from hailin.cli.common import (
+    emit_json,
+    reports_errors,
+    scheduler_option,
+    workspace,
+    workspace_command,
+)
+from surveys.dist.scheduler import connect
 from surveys.io.exports import FORMATS
 from surveys.ledger.cases import STATUSES
 from surveys.schema import word
 
 
 @workspace_command(click.command("flag"))
-def flag_command(ws, as_json):
+@scheduler_option
+def flag_command(ws, as_json, scheduler):
     """Recompute recurrence detections, the ledger and new-infestation patches."""
-    detections, ledger, patches = ws.flag()
+    with connect(scheduler) as client:
+        detections, ledger, patches = ws.flag(ws.frames(client=client))
     counts = ledger.groupby(["kind", "status"]).size()
     payload = {
         "detections": len(detections),
@@ -48,22 +57,27 @@ def flag_command(ws, as_json):
 @click.option(
     "--lang", type=click.Choice(["zh", "en"]), help="Header language (default: hailin.toml)."
 )
+@scheduler_option
 @click.pass_context
 @reports_errors
-def ledger_command(ctx, output, lang):
+def ledger_command(ctx, output, lang, scheduler):
     """Write the recurrence ledger (台账), recomputed from the store."""
     if os.path.splitext(output)[1].lower() not in FORMATS:
         raise click.BadParameter(
             f"{output!r}: write .csv, .xlsx, .gpkg or .geojson", param_hint="-o"
         )
-    ledger = workspace(ctx).export_ledger(output, lang)
+    ws = workspace(ctx)
+    with connect(scheduler) as client:
+        ledger = ws.export_ledger(output, lang, ws.frames(client=client))
     click.echo(f"{len(ledger)} case(s) written to {output}")
 
 
 @workspace_command(click.command("progress"))
-def progress_command(ws, as_json):
+@scheduler_option
+def progress_command(ws, as_json, scheduler):
     """Cleared and planted mu against the targets, recurrence and survival."""
-    clearance, restoration = ws.progress()
+    with connect(scheduler) as client:
+        clearance, restoration = ws.progress(frames=ws.frames(client=client))
     if as_json:
         emit_json({"clearance": clearance.to_dict(), "restoration": restoration.to_dict()})
         return

@@ -28,6 +28,7 @@ from surveys.ledger.cases import (
     LedgerRules,
     case_area_frame,
     finding_tokens,
+    in_detection_order,
     latest_local_day,
     ledger_rows,
     near_after_clearance,
@@ -159,4 +160,4 @@ def distributed_ledger(
     cases = _case_rows(engine, detections, outside, membership, areas, rules)
     cases = concat(engine.gather(_verified(engine, cases, areas, rules)))
     ledger = ledger_rows(cases, areas, rules, as_of)
-    return LedgerBuild(ledger, patches, concat(engine.gather(detections)))
+    return LedgerBuild(ledger, patches, in_detection_order(concat(engine.gather(detections))))

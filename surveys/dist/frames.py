@@ -66,10 +66,11 @@ def distributed_frames(
 
     Examples
     --------
-    >>> import distributed, tempfile
+    >>> import tempfile
+    >>> from surveys.dist.scheduler import connect
     >>> from surveys.workspace import Workspace
     >>> ws = Workspace.create(tempfile.mkdtemp())
-    >>> with distributed.Client(processes=False, n_workers=1, dashboard_address=None) as client:
+    >>> with connect("local:1", processes=False) as client:
     ...     with ws.store(write=False) as store:
     ...         frames = distributed_frames(client, ws.settings, store=store, partitions=2)
     ...     len(frames.ledger), frames.engine.count

@@ -41,4 +41,6 @@ def distributed_restoration_progress(
 ) -> Progress:
     """:func:`surveys.ledger.progress.restoration_progress` of the records held
     by ``engine``."""
-    return restoration_progress(restoration, planting_checks(engine, restoration), target_mu, timezone)
+    return restoration_progress(
+        restoration, planting_checks(engine, restoration), target_mu, timezone
+    )

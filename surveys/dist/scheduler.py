@@ -52,10 +52,20 @@ def scheduler_from_environment(explicit: str | None = None) -> str | None:
 
 
 @contextlib.contextmanager
-def connect(text: str | None, *, memory_limit: str = "auto", timeout_s: float = 30.0):
+def connect(
+    text: str | None, *, memory_limit: str = "auto", timeout_s: float = 30.0, processes=True
+):
     """A :class:`distributed.Client` on the scheduler ``text`` names (see
     :func:`parse_scheduler`), or None when it names none; a local cluster
-    started here is closed on leaving."""
+    started here (worker processes, or threads of this one without
+    ``processes``; no dashboard) is closed on leaving.
+
+    Examples
+    --------
+    >>> with connect("local:1", processes=False) as client:
+    ...     client.submit(sum, [1, 2]).result()
+    3
+    """
     chosen = parse_scheduler(text)
     if chosen is None:
         yield None
@@ -70,7 +80,7 @@ def connect(text: str | None, *, memory_limit: str = "auto", timeout_s: float = 
             cluster = distributed.LocalCluster(
                 n_workers=value or os.cpu_count() or 1,
                 threads_per_worker=1,
-                processes=True,
+                processes=processes,
                 memory_limit=memory_limit,
                 dashboard_address=None,
             )

@@ -35,15 +35,20 @@ def _sorted_piece(frame, keys, chosen):
     return frame.iloc[rows[np.argsort(keys[rows], kind="stable")]]
 
 
-def engine_from_frames(client, findings, inspections, partitions: int | None = None) -> Engine:
+def engine_from_frames(
+    client, findings, inspections, partitions: int | None = None, divisions: Divisions | None = None
+) -> Engine:
     """An :class:`Engine` holding ``findings`` (records other than ``clear``)
     and ``inspections`` (``clear`` records: time and place at least), cut
     into ``partitions`` spatial partitions (by default
-    :func:`partition_count`) and sent to the workers."""
+    :func:`partition_count`) of about equal records, or along the key ranges
+    ``divisions`` when given, and sent to the workers."""
     inspections = point_inspections(inspections)
     keys = [hilbert_keys(f.geometry) for f in (findings, inspections)]
-    partitions = partitions or partition_count(client, len(findings) + len(inspections))
-    divisions = Divisions.balanced(np.concatenate([coarse_keys(k) for k in keys]), None, partitions)
+    if divisions is None:
+        partitions = partitions or partition_count(client, len(findings) + len(inspections))
+        coarse = np.concatenate([coarse_keys(k) for k in keys])
+        divisions = Divisions.balanced(coarse, None, partitions)
     owner = [divisions.partition_of(coarse_keys(k)) for k in keys]
     pieces = [
         Part(

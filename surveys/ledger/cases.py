@@ -198,7 +198,24 @@ def build_ledger(
         checks = near_after_clearance(later, areas.iloc[targets], rules)[["area", "time", "day"]]
         checks["area"] = targets[checks["area"].to_numpy()]
         cases = verify_cases(cases, checks, rules)
-    return LedgerBuild(ledger_rows(cases, areas, rules, as_of), patches, detections)
+    return LedgerBuild(
+        ledger_rows(cases, areas, rules, as_of), patches, in_detection_order(detections)
+    )
+
+
+def in_detection_order(detections):
+    """Detections by record key, then plot id: one order whatever order the
+    records came in (a store's, a dataset's, a cluster's partitions).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"record_key": [7, 3, 3], "plot_id": ["B", "B", "A"]})
+    >>> in_detection_order(frame).values.tolist()
+    [[3, 'A'], [3, 'B'], [7, 'B']]
+    """
+    if len(detections) == 0:
+        return detections.reset_index(drop=True)
+    return detections.sort_values(["record_key", "plot_id"], kind="stable").reset_index(drop=True)
 
 
 def case_area_frame(clearance, detections, patches, sites) -> geopandas.GeoDataFrame:

@@ -132,6 +132,8 @@ def plot_survival(restoration, surveys, timezone=DEFAULT_TIMEZONE):
     """Survival per restoration plot: the mean of its latest day of
     ``planting_check`` records (points inside the plot)."""
     checks = surveys[(surveys["finding"] == "planting_check") & surveys["survival_pct"].notna()]
+    if "record_key" in checks:  # one order (and so the same means) whatever the records' order
+        checks = checks.sort_values("record_key", kind="stable")
     if len(checks) == 0 or len(restoration) == 0:
         return pd.DataFrame(
             {
