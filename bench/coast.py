@@ -15,6 +15,7 @@ Run: python -m bench.coast RECORDS PLOTS DIR  (writes a workspace at DIR)
 
 import datetime
 import sys
+import zlib
 
 import geopandas
 import numpy as np
@@ -44,11 +45,15 @@ START = pd.Timestamp("2021-01-01", tz="UTC")
 YEARS = 5
 
 
-def _reaches():
-    """Every straight reach: (x0, y0, x1, y1, county index, counties before it)."""
+def _reaches(provinces=None):
+    """Every straight reach (of ``provinces``, by default all): x0, y0, x1,
+    y1, first county, share of the province's shore at both ends, counties,
+    length."""
     rows, county = [], 0
     names = []
     for province, line, counties in PROVINCES:
+        if provinces is not None and province not in provinces:
+            continue
         line = np.asarray(line, dtype=float)
         length = np.hypot(*np.diff(line, axis=0).T)
         share = np.concatenate([[0.0], np.cumsum(length)]) / length.sum()
@@ -61,9 +66,9 @@ def _reaches():
     return np.array(rows), names
 
 
-def _along_shore(rng, count, spread_deg):
+def _along_shore(rng, count, spread_deg, provinces):
     """``count`` places within ``spread_deg`` of the shore, and their counties."""
-    reaches, names = _reaches()
+    reaches, names = _reaches(provinces)
     pick = rng.choice(len(reaches), count, p=reaches[:, 8] / reaches[:, 8].sum())
     t = rng.random(count)
     r = reaches[pick]
@@ -74,13 +79,13 @@ def _along_shore(rng, count, spread_deg):
     return x, y, np.asarray(names, dtype=object)[county.astype(int)]
 
 
-def _plots(rng, count, kind, dates):
-    x, y, county = _along_shore(rng, count, 0.018)
+def _plots(rng, count, kind, dates, provinces, tag):
+    x, y, county = _along_shore(rng, count, 0.018, provinces)
     side = rng.uniform(0.0004, 0.0012, count)
     prefix = "CC" if kind == "clearance" else "RP"
     frame = geopandas.GeoDataFrame(
         {
-            "plot_id": [f"{prefix}-{i:07d}" for i in range(count)],
+            "plot_id": [f"{tag}{prefix}-{i:07d}" for i in range(count)],
             "site": county,
             "township": county,
             dict(clearance="cleared_on", restoration="planted_on")[kind]: dates,
@@ -106,10 +111,12 @@ def _in_boxes(rng, which, boxes, outside_m=0.0):
     return px, py
 
 
-def coast(records=1_000_000, plots=100_000, seed=14):
+def coast(records=1_000_000, plots=100_000, seed=14, provinces=None, tag=""):
     """``{"sites", "clearance", "restoration", "surveys"}``: GeoDataFrames of a
     coast-wide dataset (EPSG:4326) with ``records`` records and ``plots``
-    plots (four in five clearance plots).
+    plots (four in five clearance plots), along the shore of ``provinces``
+    (names of :data:`PROVINCES`; by default all). ``tag`` starts every plot
+    and record id, and sets the record keys apart (datasets to put together).
 
     Examples
     --------
@@ -119,10 +126,10 @@ def coast(records=1_000_000, plots=100_000, seed=14):
     """
     rng = np.random.default_rng(seed)
     n_clear = plots * 4 // 5
-    clearance, cboxes = _plots(rng, n_clear, "clearance", _days(rng, n_clear, "2021-03-01", 900))
-    restoration, rboxes = _plots(
-        rng, plots - n_clear, "restoration", _days(rng, plots - n_clear, "2021-03-01", 1200)
-    )
+    dates = _days(rng, n_clear, "2021-03-01", 900)
+    clearance, cboxes = _plots(rng, n_clear, "clearance", dates, provinces, tag)
+    dates = _days(rng, plots - n_clear, "2021-03-01", 1200)
+    restoration, rboxes = _plots(rng, plots - n_clear, "restoration", dates, provinces, tag)
     roll = rng.random(records)
     finding = np.select(
         [roll < 0.85, roll < 0.93, roll < 0.96],
@@ -130,7 +137,7 @@ def coast(records=1_000_000, plots=100_000, seed=14):
         "planting_check",
     ).astype(object)
     removal = (roll >= 0.93) & (roll < 0.96)
-    x, y, _county = _along_shore(rng, records, 0.02)
+    x, y, _county = _along_shore(rng, records, 0.02, provinces)
     in_plot = (
         ((finding == "clear") & (rng.random(records) < 0.5))
         | ((finding == "spartina_regrowth") & (rng.random(records) < 0.95))
@@ -146,8 +153,9 @@ def coast(records=1_000_000, plots=100_000, seed=14):
     seconds = rng.integers(0, YEARS * 365 * 86400, records)
     surveys = geopandas.GeoDataFrame(
         {
-            "record_key": rng.permutation(np.arange(records, dtype=np.int64) * 7 + 1),
-            "record_id": [f"c{i}" for i in range(records)],
+            "record_key": rng.permutation(np.arange(records, dtype=np.int64) * 7 + 1)
+            + (zlib.crc32(tag.encode()) << 30 if tag else 0),
+            "record_id": [f"{tag}c{i}" for i in range(records)],
             "observed_at": START + pd.to_timedelta(seconds, unit="s"),
             "patrol_type": np.array(
                 ["contractor_daily", "township_patrol", "city_joint", "digital_monitoring"]

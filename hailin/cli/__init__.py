@@ -4,6 +4,7 @@ import click
 
 from hailin.cli.area import area_command
 from hailin.cli.assets import assets_group
+from hailin.cli.dataset import dataset_group
 from hailin.cli.demo import demo_command
 from hailin.cli.imports import import_command
 from hailin.cli.init import init_command
@@ -41,6 +42,7 @@ for command in (
     flag_command,
     ledger_command,
     progress_command,
+    dataset_group,
     map_command,
     area_command,
     assets_group,

@@ -8,7 +8,7 @@ import pandas as pd
 
 from surveys.dist.engine import Engine, Part, concat
 from surveys.dist.partition import COARSE_SHIFT, Divisions, coarse_keys, hilbert_keys, reach
-from surveys.io.dataset import RECORDS, files_of, read_file, read_manifest, typed_records
+from surveys.io.dataset import CLEAR, RECORDS, files_of, read_files, read_manifest, typed_records
 from surveys.ledger.cases import point_inspections
 
 # Records per partition the default count aims at: a partition's frames and
@@ -67,16 +67,10 @@ def _read_part(root, entries, low, high, columns):
     """A partition of a dataset's records: the rows of ``entries`` with a key
     from ``low`` up to ``high`` (excluded; None: no end)."""
     span = [("hilbert", ">=", low)] + ([("hilbert", "<", high)] if high is not None else [])
-    findings = [
-        read_file(root, e, [*columns, "geometry"], [*span, ("finding", "!=", "clear")])
-        for e in entries
-    ]
-    inspections = [
-        read_file(root, e, ["observed_at", "geometry"], [*span, ("finding", "==", "clear")])
-        for e in entries
-    ]
-    findings = typed_records(concat(findings), columns)
-    inspections = typed_records(concat(inspections), ["observed_at"])
+    findings = read_files(root, entries, [*columns, "geometry"], [*span, CLEAR[False]])
+    inspections = read_files(root, entries, ["observed_at", "geometry"], [*span, CLEAR[True]])
+    findings = typed_records(findings, columns)
+    inspections = typed_records(inspections, ["observed_at"])
     return Part(findings, point_inspections(inspections))
 
 

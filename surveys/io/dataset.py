@@ -26,7 +26,9 @@ import uuid
 import geopandas
 import numpy as np
 import pandas as pd
+import pyarrow
 import pyarrow.parquet
+import shapely
 
 from surveys.dist.partition import COAST_BOUNDS, LEVEL, hilbert_keys
 from surveys.errors import DatasetError
@@ -41,6 +43,8 @@ RECORDS = "surveys"
 SITES = "sites"
 PLOT_LAYERS = {"clearance": "clearance_plots", "restoration": "restoration_plots"}
 DATE_OF = {"clearance_plots": "cleared_on", "restoration_plots": "planted_on"}
+# The filters of the clear inspections (True) and of the other records (False).
+CLEAR = {True: ("finding", "==", "clear"), False: ("finding", "!=", "clear")}
 # Rows per row group: small enough that a key range reads little beyond itself.
 ROW_GROUP = 65_536
 # The manifest is read whole: a bound on its size (a coast of counties x years fits).
@@ -214,24 +218,36 @@ def _write_sites(root, sites) -> dict:
     return {"layer": SITES, "path": relative, "county": "", "year": 0, "rows": len(sites)}
 
 
-def read_file(root, entry, columns=None, filters=None) -> geopandas.GeoDataFrame:
-    """One file of the dataset (optionally some columns and a pyarrow filter)."""
+def _table(root, entry, columns, filters):
+    """One file of the dataset as an Arrow table (some columns, a pyarrow filter)."""
     path = os.path.join(root, entry["path"])
     try:
-        return geopandas.read_parquet(path, columns=columns, filters=filters)
+        return pyarrow.parquet.read_table(path, columns=columns, filters=filters)
     except (OSError, ValueError, pyarrow.ArrowException) as error:
         raise DatasetError(f"{path}: cannot be read as GeoParquet ({error})") from error
 
 
+def read_files(root, entries, columns=None, filters=None) -> geopandas.GeoDataFrame:
+    """The files ``entries`` of the dataset, one after the other, as one frame
+    (EPSG:4326, as hailin writes them; without the key and bounding boxes);
+    an empty frame when none. Tables are joined before the one conversion:
+    a frame per file would parse the CRS and the geometries file by file."""
+    tables = [_table(root, entry, columns, filters) for entry in entries]
+    if not tables:
+        return geopandas.GeoDataFrame(geometry=[], crs=4326)
+    try:
+        table = pyarrow.concat_tables(tables, promote_options="permissive")
+    except pyarrow.ArrowException as error:
+        raise DatasetError(f"{root}: files of one layer disagree ({error})") from error
+    table = table.drop_columns([c for c in ("bbox", "hilbert") if c in table.column_names])
+    wkb = table.column("geometry").to_numpy(zero_copy_only=False)
+    frame = table.drop_columns(["geometry"]).to_pandas()
+    return geopandas.GeoDataFrame(frame, geometry=shapely.from_wkb(wkb), crs=4326)
+
+
 def read_layer(root, manifest, layer, columns=None, filters=None) -> geopandas.GeoDataFrame:
     """Every file of ``layer``, one after the other (an empty frame when none)."""
-    frames = [read_file(root, e, columns, filters) for e in files_of(manifest, layer)]
-    frames = [f.drop(columns=["bbox", "hilbert"], errors="ignore") for f in frames]
-    if not frames:
-        return geopandas.GeoDataFrame(geometry=[], crs=4326)
-    if len(frames) == 1:
-        return frames[0]
-    return pd.concat(frames, ignore_index=True)
+    return read_files(root, files_of(manifest, layer), columns, filters)
 
 
 def _typed(frame, kinds, columns):
@@ -276,12 +292,8 @@ def read_dataset_layers(
         clear = records["finding"].eq("clear").to_numpy()
         layers.update(records=records, findings=records[~clear], inspections=records[clear])
         return layers
-    findings = read_layer(
-        root, manifest, RECORDS, [*record_columns, "geometry"], [("finding", "!=", "clear")]
-    )
-    inspections = read_layer(
-        root, manifest, RECORDS, ["observed_at", "geometry"], [("finding", "==", "clear")]
-    )
+    findings = read_layer(root, manifest, RECORDS, [*record_columns, "geometry"], [CLEAR[False]])
+    inspections = read_layer(root, manifest, RECORDS, ["observed_at", "geometry"], [CLEAR[True]])
     layers["findings"] = _typed(findings, KINDS, record_columns)
     layers["inspections"] = _typed(inspections, KINDS, ["observed_at"])
     return layers
