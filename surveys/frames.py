@@ -48,10 +48,14 @@ class Frames:
     @functools.cached_property
     def built(self) -> LedgerBuild:
         """The ledger, new-infestation patches and detections (built once)."""
+        return self.build_ledger(LedgerRules.from_settings(self.settings))
+
+    def build_ledger(self, rules: LedgerRules) -> LedgerBuild:
+        """The ledger of these frames under ``rules`` (use :attr:`built`: once)."""
         return build_ledger(
             self.findings,
             self.clearance,
-            LedgerRules.from_settings(self.settings),
+            rules,
             self.sites,
             self.as_of,
             inspections=self.inspections,

@@ -26,7 +26,13 @@ import shapely
 from surveys.dist.engine import concat
 from surveys.dist.partition import split_with_halo
 from surveys.ledger.detections import local_metric_crs, metric_geometries
-from surveys.ledger.patches import convex_hulls, first_reports, name_patches, patch_groups
+from surveys.ledger.patches import (
+    convex_hulls,
+    first_reports,
+    name_patches,
+    patch_groups,
+    report_frame,
+)
 
 
 def bounds_frame(bounds: list) -> geopandas.GeoDataFrame:
@@ -89,15 +95,7 @@ def _firsts_and_hulls(outside, patch_of, crs):
         return None, None
     points = metric_geometries(outside.geometry, crs)
     group = patch_of.reindex(outside["record_key"].to_numpy()).to_numpy()
-    centres = shapely.centroid(points)
-    frame = pd.DataFrame(
-        {
-            "group": group,
-            "time": outside["observed_at"].to_numpy(),
-            "x": shapely.get_x(centres),
-            "y": shapely.get_y(centres),
-        }
-    )
+    frame = report_frame(outside, points, group)
     numbers, position = np.unique(group, return_inverse=True)
     hulls = pd.Series(convex_hulls(points, position), index=numbers)
     return first_reports(frame), hulls

@@ -29,16 +29,9 @@ class DistributedFrames(Frames):
 
     engine: Engine | None = None
 
-    @functools.cached_property
-    def built(self) -> LedgerBuild:
-        """The ledger, new-infestation patches and detections (built once, on the cluster)."""
-        return distributed_ledger(
-            self.engine,
-            self.clearance,
-            LedgerRules.from_settings(self.settings),
-            self.sites,
-            self.as_of,
-        )
+    def build_ledger(self, rules: LedgerRules) -> LedgerBuild:
+        """The ledger, new-infestation patches and detections, built on the cluster."""
+        return distributed_ledger(self.engine, self.clearance, rules, self.sites, self.as_of)
 
     @functools.cached_property
     def restoration_progress(self) -> Progress:

@@ -80,16 +80,7 @@ def cluster_new_infestations(findings, cluster_m=30.0, timezone=DEFAULT_TIMEZONE
     crs = crs or local_metric_crs(findings)
     points = metric_geometries(findings.geometry, crs)
     group = patch_groups(points, cluster_m)
-    centres = shapely.centroid(points)
-    frame = pd.DataFrame(
-        {
-            "group": group,
-            "time": findings["observed_at"].to_numpy(),
-            "x": shapely.get_x(centres),
-            "y": shapely.get_y(centres),
-        }
-    )
-    firsts = name_patches(first_reports(frame), timezone)
+    firsts = name_patches(first_reports(report_frame(findings, points, group)), timezone)
     position = pd.Series(np.arange(len(firsts)), index=firsts.index).reindex(group).to_numpy()
     hulls = convex_hulls(points, position, cluster_m / 2.0)
     patches = geopandas.GeoDataFrame(
@@ -99,3 +90,17 @@ def cluster_new_infestations(findings, cluster_m=30.0, timezone=DEFAULT_TIMEZONE
     )
     membership = pd.Series(firsts["patch_id"].reindex(group).to_numpy(), index=findings.index)
     return patches.reset_index(drop=True), membership
+
+
+def report_frame(findings, points, group) -> pd.DataFrame:
+    """(group, time, x, y) of each finding: its patch group, time and the
+    centre of its metric geometry ``points`` (what :func:`first_reports` takes)."""
+    centres = shapely.centroid(points)
+    return pd.DataFrame(
+        {
+            "group": group,
+            "time": findings["observed_at"].to_numpy(),
+            "x": shapely.get_x(centres),
+            "y": shapely.get_y(centres),
+        }
+    )

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from hailin.web.portal.roles import visible_teams
 from surveys import Workspace
+from surveys.ledger.cases import LEDGER_COLUMNS
 
 UPLOAD_FIELDS = [
     "upload_id",
@@ -30,24 +31,8 @@ UPLOAD_FIELDS = [
     "withdrawn_by",
     "withdrawn_reason",
 ]
-LEDGER_FIELDS = [
-    "case_id",
-    "kind",
-    "plot_id",
-    "site",
-    "township",
-    "cleared_on",
-    "first_detected",
-    "last_detected",
-    "detections",
-    "sources",
-    "largest_patch_m2",
-    "status",
-    "status_since",
-    "days_open",
-    "re_cleared_at",
-    "verified_at",
-]
+# The ledger's columns, as the portal's API and pages give them.
+LEDGER_FIELDS = list(LEDGER_COLUMNS)
 
 
 def workspace():
