@@ -11,6 +11,7 @@ record partitions sent and of the case tokens regrouped (the shuffle).
 Run: python -m bench.bench_dask [RECORDS] [PLOTS] [PARTITIONS]
 """
 
+import os
 import sys
 import threading
 import time
@@ -68,6 +69,7 @@ def single(frames, rules):
         clearance_progress(frames["clearance"], built.ledger, 60_000)
         restoration_progress(frames["restoration"], surveys[~clear], 10_000, rules.timezone)
         seconds = time.perf_counter() - started
+    print(f"  detections {len(built.detections):,}, new-infestation patches {len(built.patches):,}")
     return seconds, built.ledger, max(peak.peaks.values())
 
 
@@ -106,6 +108,7 @@ def on_cluster(frames, rules, workers, partitions):
 
 def main(records=1_000_000, plots=100_000, partitions=8):
     rules = LedgerRules()
+    print(f"load average at the start: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     started = time.perf_counter()
     frames = coast(records, plots)
     print(f"coast: {records:,} records, {plots:,} plots in {time.perf_counter() - started:.1f} s")
@@ -126,6 +129,7 @@ def main(records=1_000_000, plots=100_000, partitions=8):
             f"peak per worker [{shown}] GiB; ledger identical"
         )
     print(f"scaling efficiency 1 -> 2 workers: {timings[1] / (2 * timings[2]):.2f}")
+    print(f"load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Heavy commands on a Dask cluster: flag, ledger, progress and raster
 statistics on spatial partitions, with the single-machine results.
 
-Needs the ``dask`` extra (dask, distributed, dask-geopandas). The modules:
+Needs the ``dask`` extra (dask, distributed). The modules:
 ``scheduler`` (``--scheduler local[:N]|ADDRESS``), ``partition`` (Hilbert keys,
 key ranges, halos), ``sources`` (records in partitions, from frames or a
 GeoParquet dataset), ``clusters`` (new-infestation patches across partition
