@@ -114,6 +114,10 @@ def test_append_adds_counties_and_replaces_their_own_files(tmp_path):
     assert counts() == {"north": 1_500, "south": 900}
     for path in before:  # the replaced files are gone
         assert not os.path.exists(os.path.join(root, path))
+    clash = run("-w", first.root, "dataset", "export", root, "--county", "east", "--append")
+    assert clash.exit_code == 4
+    assert "96 plot id(s) already in other counties of the dataset (CC-0000000" in clash.stderr
+    assert counts() == {"north": 1_500, "south": 900}
     flagged = run("-w", root, "flag", "--json")
     assert flagged.exit_code == 0, flagged.output
 

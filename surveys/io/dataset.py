@@ -175,6 +175,9 @@ def write_dataset(root, layers: dict, counties: dict, *, timezone: str, append: 
     written = {str(c) for layer in counties for c in np.unique(np.asarray(counties[layer], object))}
     replaced = [e for e in manifest["files"] if e["layer"] != SITES and e["county"] in written]
     kept = [e for e in manifest["files"] if e not in replaced and e["layer"] != SITES]
+    for layer in PLOT_LAYERS.values():
+        if layer in layers:
+            _check_new_plot_ids(root, [e for e in kept if e["layer"] == layer], layers[layer])
     entries = []
     for layer, frame in layers.items():
         if layer == SITES:
@@ -188,6 +191,26 @@ def write_dataset(root, layers: dict, counties: dict, *, timezone: str, append: 
         with _quiet():
             os.remove(os.path.join(root, entry["path"]))
     return manifest
+
+
+def _check_new_plot_ids(root, kept, frame):
+    """Refuse plots whose ids other counties of the dataset hold: the ledger
+    knows a plot by its id, across the whole dataset."""
+    if len(frame) == 0 or not kept:
+        return
+    held = pyarrow.concat_arrays(
+        [
+            _table(root, entry, ["plot_id"], None).column("plot_id").combine_chunks()
+            for entry in kept
+        ]
+    )
+    twice = np.intersect1d(np.asarray(held.to_pylist(), dtype=object), frame["plot_id"].to_numpy())
+    if twice.size:
+        shown = ", ".join(map(str, twice[:5]))
+        raise DatasetError(
+            f"{twice.size} plot id(s) already in other counties of the dataset ({shown}); "
+            "plot ids must be unique across a dataset"
+        )
 
 
 class _quiet:
