@@ -182,7 +182,7 @@ def receive(ws, uploaded, *, user, team, patrol_type, request=None):
     )
     if cases:
         try:
-            alerts.announce(upload, cases)
+            alerts.announce(cases, upload=upload)
         except Exception:  # alerts never fail an import
             logger.exception("alerts: could not queue the messages of %s", file)
     if upload.rows_accepted:
