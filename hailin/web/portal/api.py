@@ -171,7 +171,9 @@ def withdraw(request, upload_id: str, body: WithdrawIn):
         return 400, {"detail": "say why the upload is withdrawn"}
     try:
         done = ws.withdraw_upload(
-            upload_id, reason=f"{reason} [{request.user.get_username()}, portal]"
+            upload_id,
+            reason=f"{reason} [{request.user.get_username()}, portal]",
+            by=request.user.get_username(),
         )
     except UploadError as error:
         return 400, {"detail": str(error)}

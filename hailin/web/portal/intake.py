@@ -87,9 +87,9 @@ def _failed(file, message):
     }
 
 
-def _import_survey(ws, path, file, team, patrol_type):
+def _import_survey(ws, path, file, team, patrol_type, uploader):
     """(summary dict, cases the import opened)."""
-    flags = {"team": team or None, "patrol_type": patrol_type or None}
+    flags = {"team": team or None, "patrol_type": patrol_type or None, "uploader": uploader}
     try:
         with import_lock():
             before = alerts.known_cases(ws)
@@ -147,7 +147,7 @@ def receive(ws, uploaded, *, user, team, patrol_type, request=None):
         if photo_format(head):
             summary, cases = _import_photo(ws, path, file, team, user.get_username()), []
         else:
-            summary, cases = _import_survey(ws, path, file, team, patrol_type)
+            summary, cases = _import_survey(ws, path, file, team, patrol_type, user.get_username())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report = summary.get("report")

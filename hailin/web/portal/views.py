@@ -196,7 +196,9 @@ def upload_withdraw(request, upload_id):
         return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
     stored_reason = f"{reason} [{request.user.get_username()}, portal]"
     try:
-        withdrawal = ws.withdraw_upload(upload_id, reason=stored_reason)
+        withdrawal = ws.withdraw_upload(
+            upload_id, reason=stored_reason, by=request.user.get_username()
+        )
     except UploadError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
