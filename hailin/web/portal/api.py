@@ -170,23 +170,9 @@ def withdraw(request, upload_id: str, body: WithdrawIn):
     if not reason:
         return 400, {"detail": "say why the upload is withdrawn"}
     try:
-        done = ws.withdraw_upload(
-            upload_id,
-            reason=f"{reason} [{request.user.get_username()}, portal]",
-            by=request.user.get_username(),
-        )
+        done = intake.withdraw(ws, request, upload_id, reason)
     except UploadError as error:
         return 400, {"detail": str(error)}
-    record(
-        "withdraw",
-        user=request.user,
-        request=request,
-        upload_id=done.upload_id,
-        files=done.files,
-        reason=reason,
-        records_removed=done.records_removed,
-    )
-    intake.want_maps()
     return {
         "upload_id": done.upload_id,
         "files": done.files,

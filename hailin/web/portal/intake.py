@@ -190,6 +190,25 @@ def receive(ws, uploaded, *, user, team, patrol_type, request=None):
     return upload
 
 
+def withdraw(ws, request, upload_id, reason):
+    """Withdraw ``upload_id`` for the request's account through the workspace
+    (exactly what `hailin uploads withdraw` does), audited; the maps follow.
+    Returns the :class:`surveys.io.uploads.Withdrawal`; UploadError as the store says."""
+    name = request.user.get_username()
+    done = ws.withdraw_upload(upload_id, reason=f"{reason} [{name}, portal]", by=name)
+    record(
+        "withdraw",
+        user=request.user,
+        request=request,
+        upload_id=done.upload_id,
+        files=done.files,
+        reason=reason,
+        records_removed=done.records_removed,
+    )
+    want_maps()
+    return done
+
+
 def public_summary(summary):
     """The import summary without server paths (the report is offered as a download)."""
     return {

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hailin.web.portal import data, intake
-from hailin.web.portal.audit import record
 from hailin.web.portal.models import AuditEvent, PortalUpload
 from hailin.web.portal.roles import account_of, allowed, require, role_of, visible_teams
 from surveys.errors import UploadError
@@ -194,24 +193,11 @@ def upload_withdraw(request, upload_id):
     if not reason:
         messages.error(request, _("Say why the upload is withdrawn."))
         return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
-    stored_reason = f"{reason} [{request.user.get_username()}, portal]"
     try:
-        withdrawal = ws.withdraw_upload(
-            upload_id, reason=stored_reason, by=request.user.get_username()
-        )
+        withdrawal = intake.withdraw(ws, request, upload_id, reason)
     except UploadError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
-    record(
-        "withdraw",
-        user=request.user,
-        request=request,
-        upload_id=withdrawal.upload_id,
-        files=withdrawal.files,
-        reason=reason,
-        records_removed=withdrawal.records_removed,
-    )
-    intake.want_maps()
     messages.success(
         request,
         _("Withdrawn: %(n)d record(s) taken out; the raw file is kept.")
