@@ -11,8 +11,10 @@ from hailin.cli.ledger import flag_command, ledger_command, progress_command
 from hailin.cli.maps import map_command
 from hailin.cli.plots import plots_group
 from hailin.cli.raster import raster_group
+from hailin.cli.serve import serve_command
 from hailin.cli.sites import sites_group
 from hailin.cli.uploads import uploads_group
+from hailin.cli.users import users_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -44,6 +46,8 @@ for command in (
     area_command,
     raster_group,
     assets_group,
+    serve_command,
+    users_group,
 ):
     main.add_command(command)
 
