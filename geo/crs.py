@@ -240,7 +240,7 @@ def transformer(source, target) -> pyproj.Transformer:
     --------
     >>> to_utm = transformer(4326, "EPSG:32651")
     >>> [round(v) for v in to_utm.transform(120.3, 27.3)]
-    [229728, 3023334]
+    [232776, 3022553]
     >>> transformer(4326, 32651) is to_utm
     True
     """

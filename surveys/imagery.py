@@ -24,6 +24,8 @@ import geopandas
 import numpy as np
 import pandas as pd
 
+from surveys.check.invariants import enforce_invariants
+from surveys.check.problems import Problems
 from surveys.check.records import record_keys
 from surveys.errors import ImageryError
 from surveys.localtime import local_noon
@@ -232,6 +234,41 @@ def detection_records(
     )
     records.insert(0, "record_key", record_keys(records))
     return records
+
+
+def keep_invariants(records: geopandas.GeoDataFrame, window: tuple) -> geopandas.GeoDataFrame:
+    """The records that keep the store's invariants (the last guard an import's
+    rows pass, :func:`surveys.check.invariants.enforce_invariants`): a valid
+    point, a time inside ``window`` ((earliest, latest, message) in UTC), known
+    codes, finite measures. A raster's records are built to keep them; one that
+    does not is refused here rather than stored.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> records = geopandas.GeoDataFrame({"observed_at": pd.to_datetime(
+    ...     ["2024-08-15T04:00Z", "2024-08-15T04:00Z"]), "patrol_type": "digital_monitoring",
+    ...     "finding": "spartina_regrowth", "action": "none", "cover_pct": [1.0, 2.0],
+    ...     "patch_area_m2": [60.0, float("inf")], "survival_pct": np.nan},
+    ...     geometry=[shapely.Point(120.3, 27.3), shapely.Point(120.3, 27.3)], crs=4326)
+    >>> window = (pd.Timestamp("1990-01-01", tz="UTC"), pd.Timestamp("2030-01-01", tz="UTC"), "")
+    >>> keep_invariants(records, window)["patch_area_m2"].tolist()
+    [60.0]
+    """
+    problems = Problems(len(records))
+    enforce_invariants(
+        problems,
+        np.asarray(records.geometry.values, dtype=object),
+        records["observed_at"].reset_index(drop=True),
+        window,
+        {field: records[field].to_numpy() for field in ("patrol_type", "finding", "action")},
+        {"geometry": "geometry", "time": "observed_at"},
+        numbers={
+            field: records[field].to_numpy(dtype=float)
+            for field in ("cover_pct", "patch_area_m2", "survival_pct")
+        },
+    )
+    return records[~problems.refused()]
 
 
 # The columns of the imagery_cover layer, in order (see surveys.io.layout.COVER_KINDS).

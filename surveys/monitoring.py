@@ -34,6 +34,7 @@ from surveys.imagery import (
     cleared_before,
     cover_rows,
     detection_records,
+    keep_invariants,
     regrown,
 )
 from surveys.io.archive import (
@@ -152,10 +153,13 @@ def plot_statistics(
 
 @dataclasses.dataclass(frozen=True)
 class Recording:
-    """Where and as whom a raster's results are stored."""
+    """Where and as whom a raster's results are stored; ``window`` is the
+    (earliest, latest, message) of plausible times the records must keep
+    (:meth:`surveys.check.options.ImportOptions.time_window`)."""
 
     paths: WorkspacePaths
     timezone: str
+    window: tuple
     team: str | None = None
     uploader: str | None = None
     wait: float = WRITE_WAIT_S
@@ -173,6 +177,7 @@ class RasterRun:
     stored: int = 0
     already_stored: int = 0
     replaced: int = 0
+    refused: int = 0  # detections that broke the store's invariants (none should)
     mean_cover_pct: float | None = None
     archived_as: str | None = None
 
@@ -212,12 +217,18 @@ def detect_regrowth(
     records = detection_records(
         stats[hits], places, image, rules, timezone=recording.timezone, team=team
     )
+    kept = keep_invariants(records, recording.window)
     run = RasterRun(raster.file, image.upload_id, day.isoformat())
+    run.refused = len(records) - len(kept)
+    records = kept
     run.plots_measured = int((stats["covered_fraction"] > 0).sum())
     run.found = [
         {"plot_id": plot_id, "area_m2": area, "fraction": round(share / 100, 4)}
         for plot_id, area, share in zip(
-            stats.loc[hits, "plot_id"], records["patch_area_m2"], records["cover_pct"], strict=True
+            stats.loc[hits, "plot_id"].to_numpy()[records.index],
+            records["patch_area_m2"],
+            records["cover_pct"],
+            strict=True,
         )
     ]
     return _record(raster, image, recording, run, records=records)

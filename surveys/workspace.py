@@ -282,8 +282,14 @@ class Workspace:
     def _recording(self, team):
         from surveys import monitoring
 
+        settings = self.settings
+        options = ImportOptions(
+            timezone=settings.timezone,
+            earliest_date=settings.earliest_date,
+            latest_date=settings.latest_date,
+        )
         return monitoring.Recording(
-            self.paths, self.settings.timezone, team, wait=self.write_wait_s
+            self.paths, settings.timezone, options.time_window(), team, wait=self.write_wait_s
         )
 
     def detect_in_rasters(

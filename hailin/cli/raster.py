@@ -12,7 +12,7 @@ import click
 from geo.area import M2_PER_MU
 from geo.errors import RasterError
 from geo.raster.classes import parse_classes
-from hailin.cli.common import emit_json, workspace_command
+from hailin.cli.common import EXIT_NOTHING_STORED, emit_json, workspace_command
 
 
 def _classes(_ctx, _param, value):
@@ -79,7 +79,7 @@ def _describe(raster):
     }
 
 
-@workspace_command(raster_group.command("stats"))
+@workspace_command(raster_group.command("stats"), internal=EXIT_NOTHING_STORED)
 @click.argument("raster", type=click.Path(dir_okay=False))
 @click.option(
     "--kind",
@@ -175,7 +175,7 @@ def _print_stats(raster, table, mode, kind, counts, output):
     click.echo(f"per-plot table written to {output}" if output else "per plot: -o FILE or --json")
 
 
-@workspace_command(raster_group.command("detect"))
+@workspace_command(raster_group.command("detect"), internal=EXIT_NOTHING_STORED)
 @click.argument("rasters", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @date_option
 @click.option(
@@ -253,7 +253,7 @@ def detect_command(
         )
 
 
-@workspace_command(raster_group.command("cover"))
+@workspace_command(raster_group.command("cover"), internal=EXIT_NOTHING_STORED)
 @click.argument("rasters", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @date_option
 @click.option(

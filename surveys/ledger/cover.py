@@ -7,7 +7,9 @@ Definitions (the README's "Digital monitoring" says the same):
   with data, see :mod:`surveys.imagery`) on each image date, counting only
   images dated on or after its planting day on which at least
   :data:`surveys.imagery.MIN_VALID_FRACTION` of the plot had data (clouds and
-  the raster's edge leave the rest out); images of one date are averaged;
+  the raster's edge leave the rest out), and of one way of measuring it
+  (``method``: the one with the most dates for the plot, of two with as many
+  the one measured last); images of one date are averaged;
 - its **latest cover** is the last value of the series, its **change** the
   latest minus the first (percentage points), its **trend** the least-squares
   slope of cover against time in percentage points per year, given when the
@@ -104,8 +106,21 @@ def cover_series(cover: pd.DataFrame, restoration: pd.DataFrame) -> pd.DataFrame
         day < start
     ).to_numpy()
     rows = rows[counts].assign(cover_pct=rows["cover_fraction"].to_numpy(dtype=float)[counts] * 100)
+    rows = _one_method(rows)
     series = rows.groupby(["plot_id", "image_date"], as_index=False, sort=True)["cover_pct"].mean()
     return series[["plot_id", "image_date", "cover_pct"]]
+
+
+def _one_method(rows):
+    """Per plot, the rows of one way of measuring cover (a class share and an
+    index's share above a threshold are not the same figure): the method with
+    the most image dates, of two with as many the one measured last."""
+    if "method" not in rows or rows["method"].nunique() < 2:
+        return rows
+    per = rows.groupby(["plot_id", "method"])["image_date"].agg(["nunique", "max"])
+    best = per.sort_values(["nunique", "max"]).groupby(level="plot_id").tail(1).index
+    keys = pd.MultiIndex.from_arrays([rows["plot_id"], rows["method"]])
+    return rows[keys.isin(best)]
 
 
 def _trends(series):
