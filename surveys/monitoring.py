@@ -37,16 +37,7 @@ from surveys.imagery import (
     keep_invariants,
     regrown,
 )
-from surveys.io.archive import (
-    archive_name,
-    check_file_size,
-    discard,
-    place_archive,
-    printable_name,
-    sha256_of,
-    stage_upload,
-    utf8_path,
-)
+from surveys.io import archive
 from surveys.io.layout import ensure_layers
 from surveys.io.rasters import (
     count_raster_rows,
@@ -79,7 +70,7 @@ class Raster:
 @contextlib.contextmanager
 def _readable(raster):
     # GDAL takes UTF-8 paths only; a GBK name is read through a link.
-    with utf8_path(raster.path) as path:
+    with archive.utf8_path(raster.path) as path:
         yield path
 
 
@@ -87,11 +78,11 @@ def check_raster_file(path, /, *, band: int = 1) -> Raster:
     """Open a raster file to check it (size, georeferencing, band; see
     :func:`geo.raster.check_raster`) and describe it; refused with
     :class:`SurveyFileError` or :class:`geo.errors.RasterError`."""
-    file = printable_name(os.path.basename(os.fspath(path)))
+    file = archive.printable_name(os.path.basename(os.fspath(path)))
     if not os.path.isfile(path):
-        raise SurveyFileError("no such file", file=printable_name(os.fspath(path)))
-    check_file_size(path, file, LIMITS.raster_bytes, "the raster")
-    with utf8_path(path) as readable, open_raster(readable, band=band) as dataset:
+        raise SurveyFileError("no such file", file=archive.printable_name(os.fspath(path)))
+    archive.check_file_size(path, file, LIMITS.raster_bytes, "the raster")
+    with archive.utf8_path(path) as readable, open_raster(readable, band=band) as dataset:
         info = dataclasses.replace(raster_info(dataset, band=band), name=file)
         scaled = dataset.scales[band - 1] != 1.0 or dataset.offsets[band - 1] != 0.0
     return Raster(os.fspath(path), file, info, scaled)
@@ -212,7 +203,7 @@ def detect_regrowth(
     # A plot whose pixels give no centre (none should) is placed at its own point.
     fallback = plots[hits].set_index("plot_id").geometry.representative_point()
     places = places.where(places.notna(), fallback)
-    image = Image(raster.file, sha256_of(raster.path), day)
+    image = Image(raster.file, archive.sha256_of(raster.path), day)
     team = recording.team or recording.uploader or login()
     records = detection_records(
         stats[hits], places, image, rules, timezone=recording.timezone, team=team
@@ -251,7 +242,7 @@ def measure_cover(
             stats = value_stats(path, restoration, band=band, threshold=measure.threshold)
         else:
             stats = class_stats(path, restoration, class_spec(classes), band=band)
-    image = Image(raster.file, sha256_of(raster.path), day)
+    image = Image(raster.file, archive.sha256_of(raster.path), day)
     rows = cover_rows(stats, image, measure)
     run = RasterRun(raster.file, image.upload_id, day.isoformat(), plots_measured=len(rows))
     if len(rows):
@@ -263,11 +254,11 @@ def _record(raster, image, recording, run, *, records=None, cover=None):
     """Store a raster's detections or cover rows in one write transaction,
     with its upload row and its archived copy (staged first when new)."""
     paths = recording.paths
-    name = archive_name(raster.path, image.upload_id)
+    name = archive.archive_name(raster.path, image.upload_id)
     archived = os.path.join(paths.uploads, name)
     staged = None
     if not os.path.exists(archived):
-        staged = stage_upload(raster.path, paths.uploads, image.upload_id, raster.file)
+        staged = archive.stage_upload(raster.path, paths.uploads, image.upload_id, raster.file)
     placed = None
     try:
         with (
@@ -276,7 +267,7 @@ def _record(raster, image, recording, run, *, records=None, cover=None):
         ):
             ensure_layers(store)
             if staged is not None:
-                target, created = place_archive(staged, paths.uploads, name)
+                target, created = archive.place_archive(staged, paths.uploads, name)
                 placed = target if created else None
             run.archived_as = os.path.relpath(archived, paths.root)
             register_raster(store, _upload_row(raster, image, recording, run.archived_as))
@@ -292,11 +283,11 @@ def _record(raster, image, recording, run, *, records=None, cover=None):
             count_raster_rows(store, image.upload_id, run.plots_measured, duplicates)
     except BaseException:
         if placed is not None:
-            discard(placed)
+            archive.discard(placed)
         raise
     finally:
         if staged is not None:
-            discard(staged)
+            archive.discard(staged)
     return run
 
 

@@ -292,6 +292,14 @@ class Workspace:
             self.paths, settings.timezone, options.time_window(), team, wait=self.write_wait_s
         )
 
+    def _each_raster(self, paths, date, band, kind, classes, team, work):
+        """``work(raster, day, plots, class spec, recording)`` for each raster,
+        every one checked and dated before the first is stored."""
+        dated = self._dated_rasters(paths, date, band)
+        plots, recording = self.plots(kind), self._recording(team)
+        spec = self.raster_classes(classes)
+        return [work(raster, day, plots, spec, recording) for raster, day in dated]
+
     def detect_in_rasters(
         self, paths, /, *, date=None, classes=None, rules=None, team=None, band=1
     ):
@@ -305,15 +313,12 @@ class Workspace:
         from surveys import monitoring
         from surveys.imagery import DetectionRules
 
-        dated = self._dated_rasters(paths, date, band)
-        clearance, recording = self.plots("clearance"), self._recording(team)
-        spec = self.raster_classes(classes)
-        return [
-            monitoring.detect_regrowth(
-                raster, day, clearance, spec, rules or DetectionRules(), recording, band=band
-            )
-            for raster, day in dated
-        ]
+        rules = rules or DetectionRules()
+
+        def detect(raster, day, plots, spec, recording):
+            return monitoring.detect_regrowth(raster, day, plots, spec, rules, recording, band=band)
+
+        return self._each_raster(paths, date, band, "clearance", classes, team, detect)
 
     def cover_from_rasters(
         self, paths, /, *, date=None, classes=None, measure=None, team=None, band=1
@@ -325,15 +330,12 @@ class Workspace:
         from surveys import monitoring
         from surveys.imagery import CoverMeasure
 
-        dated = self._dated_rasters(paths, date, band)
-        restoration, recording = self.plots("restoration"), self._recording(team)
-        spec = self.raster_classes(classes)
-        return [
-            monitoring.measure_cover(
-                raster, day, restoration, spec, measure or CoverMeasure(), recording, band=band
-            )
-            for raster, day in dated
-        ]
+        measure = measure or CoverMeasure()
+
+        def cover(raster, day, plots, spec, recording):
+            return monitoring.measure_cover(raster, day, plots, spec, measure, recording, band=band)
+
+        return self._each_raster(paths, date, band, "restoration", classes, team, cover)
 
     def raster_overlay(self, path, /, *, classes=None, band=1):
         """(file name, :class:`geo.raster.Overlay`): a raster coloured for the maps,

@@ -51,11 +51,10 @@ def class_centroids(
 
     Examples
     --------
-    >>> import geopandas, numpy as np, shapely
+    >>> import numpy as np, shapely
     >>> from geo.raster.examples import memory_raster
-    >>> plots = geopandas.GeoDataFrame(
-    ...     {"plot_id": ["A"]}, geometry=[shapely.box(220000, 3029980, 220030, 3030000)],
-    ...     crs=32651)
+    >>> square = shapely.box(220000, 3029980, 220030, 3030000)  # 3 x 2 pixels in UTM 51N
+    >>> plots = geopandas.GeoDataFrame({"plot_id": ["A"]}, geometry=[square], crs=32651)
     >>> with memory_raster(np.array([[1, 2, 2], [1, 1, 2]], dtype="uint8")) as ds:
     ...     centre = class_centroids(ds, plots, 2)
     >>> point = centre.to_crs(32651).iloc[0]

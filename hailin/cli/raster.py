@@ -39,6 +39,24 @@ date_option = click.option(
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="The image's date (default: from the file's metadata, else its name).",
 )
+
+rasters_argument = click.argument(
+    "rasters", nargs=-1, required=True, type=click.Path(dir_okay=False)
+)
+
+
+def class_option(default, meaning):
+    """``--class NAME``: the class the command looks for."""
+    return click.option(
+        "--class", "class_name", default=default, show_default=True, metavar="NAME", help=meaning
+    )
+
+
+def threshold_option(meaning):
+    """``--threshold X`` with what it means for the command."""
+    return click.option("--threshold", type=float, metavar="X", help=meaning)
+
+
 team_option = click.option(
     "--team", metavar="NAME", help="Team the records are stored under (default: your login)."
 )
@@ -81,21 +99,10 @@ def _describe(raster):
 
 @workspace_command(raster_group.command("stats"), internal=EXIT_NOTHING_STORED)
 @click.argument("raster", type=click.Path(dir_okay=False))
-@click.option(
-    "--kind",
-    type=click.Choice(["clearance", "restoration"]),
-    default="clearance",
-    show_default=True,
-    help="Which plots.",
-)
+@click.option("--kind", type=click.Choice(["clearance", "restoration"]), default="clearance")
 @classes_option
 @band_option
-@click.option(
-    "--threshold",
-    type=float,
-    metavar="X",
-    help="Read the raster as values (an index) and report the area above X.",
-)
+@threshold_option("Read the raster as values (an index) and report the area above X.")
 @click.option(
     "-o",
     "--output",
@@ -103,7 +110,8 @@ def _describe(raster):
     help="Write the per-plot table: .csv or .xlsx (Excel) or .gpkg (QGIS, with the plots).",
 )
 def stats_command(ws, raster, kind, classes, band, threshold, output, as_json):
-    """Per plot, the area (m², mu) and share of each class of a classified RASTER,
+    """Per plot (of --kind: clearance, the default, or restoration), the area
+    (m², mu) and share of each class of a classified RASTER,
     or the mean, min, max, std and area above --threshold of an index; pixels
     count by the share of them a plot covers.
 
@@ -176,16 +184,9 @@ def _print_stats(raster, table, mode, kind, counts, output):
 
 
 @workspace_command(raster_group.command("detect"), internal=EXIT_NOTHING_STORED)
-@click.argument("rasters", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@rasters_argument
 @date_option
-@click.option(
-    "--class",
-    "class_name",
-    default="spartina",
-    show_default=True,
-    metavar="NAME",
-    help="The class that is regrowth.",
-)
+@class_option("spartina", "The class that is regrowth.")
 @classes_option
 @click.option(
     "--min-area",
@@ -254,23 +255,11 @@ def detect_command(
 
 
 @workspace_command(raster_group.command("cover"), internal=EXIT_NOTHING_STORED)
-@click.argument("rasters", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@rasters_argument
 @date_option
-@click.option(
-    "--class",
-    "class_name",
-    default="mangrove",
-    show_default=True,
-    metavar="NAME",
-    help="The class that is mangrove (classified rasters).",
-)
+@class_option("mangrove", "The class that is mangrove (classified rasters).")
 @classes_option
-@click.option(
-    "--threshold",
-    type=float,
-    metavar="X",
-    help="An index raster: cover is the share of the plot with values above X.",
-)
+@threshold_option("An index raster: cover is the share of the plot with values above X.")
 @click.option(
     "--index",
     "index_range",
