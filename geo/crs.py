@@ -6,6 +6,7 @@ number in front of the easting) or GCJ-02, which has no EPSG code and is
 represented here by the string constant :data:`GCJ02`.
 """
 
+import functools
 import re
 
 import geopandas
@@ -223,6 +224,27 @@ def fit_crs_to_coordinates(crs, x):
             )
         return crs if has_prefix else gauss_kruger_crs(zone, width=width, zone_prefix=True)
     return gauss_kruger_crs(zone, width=width, zone_prefix=False) if has_prefix else crs
+
+
+@functools.lru_cache(maxsize=64)
+def _transformer(source, target):
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
+
+
+def transformer(source, target) -> pyproj.Transformer:
+    """An ``always_xy`` transformer from ``source`` to ``target`` (CRSs, EPSG codes
+    or strings), made once per pair: between datums (CGCS2000 and WGS 84) pyproj
+    takes about 0.15 s to build one.
+
+    Examples
+    --------
+    >>> to_utm = transformer(4326, "EPSG:32651")
+    >>> [round(v) for v in to_utm.transform(120.3, 27.3)]
+    [232776, 3022553]
+    >>> transformer(4326, 32651) is to_utm
+    True
+    """
+    return _transformer(pyproj.CRS.from_user_input(source), pyproj.CRS.from_user_input(target))
 
 
 def to_wgs84_geometries(geometries, crs):

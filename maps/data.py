@@ -34,3 +34,7 @@ class MapData(Protocol):
     survival: dict  # restoration plot_id -> survival %
     patrol_counts: dict  # clearance plot_id -> records inside
     timezone: str  # the days and times shown are local to it
+    # Optional (read with getattr): cover from imagery, surveys.ledger.cover.ImageryCover,
+    # and its per-plot survival estimate, plot_id -> (percent, image date).
+    # imagery: ImageryCover
+    # imagery_survival: dict

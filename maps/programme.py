@@ -6,6 +6,7 @@ import pandas as pd
 from geo.sites import site_names
 from layers.clearance import STATUS_COLOURS, clearance_layer
 from layers.patrols import patrol_layers
+from layers.raster import raster_layer
 from layers.recurrence import detections_layer, patches_layer
 from layers.restoration import restoration_layer
 from layers.sites import sites_layer
@@ -51,6 +52,21 @@ def _patrols(fmap, data, lang, legend):
     legend.extend(entries)
 
 
+def _rasters(fmap, rasters, lang, legend):
+    """Raster images under the plots: ``rasters`` are (file name, geo.raster.Overlay)."""
+    for file, overlay in rasters:
+        _add(fmap, raster_layer(file, overlay, lang), legend)
+
+
+def _imagery_rows(data, lang):
+    """The panel's row of the survival estimated from imagery, when rasters measured it."""
+    imagery = getattr(data, "imagery", None)
+    estimate = None if imagery is None else imagery.totals["survival_pct"]
+    if estimate is None:
+        return []
+    return [(text("imagery_survival", lang), f"{estimate:.1f}%")]
+
+
 def _clearance_panel(data, lang):
     totals = data.clearance_progress.totals
     months = data.clearance_progress.by_period
@@ -78,6 +94,7 @@ def _restoration_panel(data, lang):
             text("survival", lang),
             "—" if survival is None or pd.isna(survival) else f"{survival:.1f}%",
         ),
+        *_imagery_rows(data, lang),
     ], svg_chart(
         years["year"].tolist(), years["cumulative_mu"].tolist(), text("cumulative_planted", lang)
     )
@@ -100,12 +117,16 @@ def _clearance_plots(data, lang):
 
 
 def _restoration_plots(data, lang):
-    return restoration_layer(data.restoration, data.survival, lang, site_names(data.sites, lang))
+    imagery = getattr(data, "imagery_survival", None)
+    names = site_names(data.sites, lang)
+    return restoration_layer(data.restoration, data.survival, lang, names, imagery)
 
 
-def clearance_map(data, lang="zh", basemap=None, **frame):
-    """Clearance plots by ledger status over time, regrowth findings, new patches."""
+def clearance_map(data, lang="zh", basemap=None, *, rasters=(), **frame):
+    """Clearance plots by ledger status over time, regrowth findings, new patches;
+    ``rasters`` ((file name, geo.raster.Overlay) pairs) are drawn under the plots."""
     fmap, legend = _start(data.sites, [data.clearance], lang, basemap, frame)
+    _rasters(fmap, rasters, lang, legend)
     plots = _add(fmap, _clearance_plots(data, lang), legend)
     _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
     if len(data.patches):
@@ -123,9 +144,11 @@ def clearance_map(data, lang="zh", basemap=None, **frame):
     return finish(fmap, legend, lang)
 
 
-def restoration_map(data, lang="zh", basemap=None, **frame):
-    """Restoration plots by planting year, with survival."""
+def restoration_map(data, lang="zh", basemap=None, *, rasters=(), **frame):
+    """Restoration plots by planting year, with survival (from planting checks
+    and from imagery); ``rasters`` as for :func:`clearance_map`."""
     fmap, legend = _start(data.sites, [data.restoration], lang, basemap, frame)
+    _rasters(fmap, rasters, lang, legend)
     plots = _add(fmap, _restoration_plots(data, lang), legend)
     _patrols(fmap, data, lang, legend)
     if len(data.restoration):
@@ -142,12 +165,15 @@ def restoration_map(data, lang="zh", basemap=None, **frame):
     return finish(fmap, legend, lang)
 
 
-def overview_map(data, lang="zh", basemap=None, **frame):
-    """The reserves with everything on them; given only a sites frame, the reserves."""
+def overview_map(data, lang="zh", basemap=None, *, rasters=(), **frame):
+    """The reserves with everything on them; given only a sites frame, the reserves;
+    ``rasters`` as for :func:`clearance_map`."""
     if isinstance(data, geopandas.GeoDataFrame):
         fmap, legend = _start(data, [], lang, basemap, frame)
+        _rasters(fmap, rasters, lang, legend)
         return finish(fmap, legend, lang)
     fmap, legend = _start(data.sites, [data.clearance, data.restoration], lang, basemap, frame)
+    _rasters(fmap, rasters, lang, legend)
     _add(fmap, _clearance_plots(data, lang), legend)
     restoration, entries = _restoration_plots(data, lang)
     restoration.show = False

@@ -54,3 +54,7 @@ class VocabularyError(HailinError, ValueError):
 
 class FramesError(HailinError, LookupError):
     """Frames asked for a layer they were not read with."""
+
+
+class ImageryError(HailinError, ValueError):
+    """A raster that cannot be used for monitoring as asked: no date, no class named."""

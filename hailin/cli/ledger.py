@@ -8,6 +8,7 @@ import pandas as pd
 from hailin.cli.common import emit_json, reports_errors, workspace, workspace_command
 from surveys.io.exports import FORMATS
 from surveys.ledger.cases import STATUSES
+from surveys.ledger.cover import MIN_TREND_DAYS
 from surveys.schema import word
 
 
@@ -104,4 +105,24 @@ def progress_command(ws, as_json):
     click.echo(
         "  by year: "
         + ", ".join(f"{row.year} {row.area_mu:,.1f}" for row in restoration.by_period.itertuples())
+    )
+    _imagery_line(restoration.extra.get("imagery"))
+
+
+def _imagery_line(imagery):
+    """The survival estimated from imagery, beside the planting checks' (when
+    `hailin raster cover` has measured any plot)."""
+    if not imagery or imagery["survival_pct"] is None:
+        return
+    trend = imagery["trend_pct_per_year"]
+    trend = (
+        f"no trend yet (dates less than {MIN_TREND_DAYS} days apart)"
+        if trend is None
+        else f"cover trend {trend:+.1f} points/year ({imagery['plots_with_trend']} plots)"
+    )
+    dates = imagery["dates"]
+    click.echo(
+        f"  from imagery: survival {imagery['survival_pct']:.1f}% (latest mangrove cover, "
+        f"area-weighted, {imagery['plots_measured']} plots, {len(dates)} image date(s) "
+        f"{dates[0]} to {dates[-1]}); {trend}"
     )
