@@ -69,7 +69,7 @@ def match_headers(headers, table: dict = HEADERS) -> dict:
     {'plot_id': '图斑编号', 'date': '除治日期'}
     """
     lookup = _LOOKUPS_BY_TABLE[id(table)]
-    best = {}
+    best: dict[str, tuple] = {}
     for position, header in enumerate(headers):
         found = lookup.get(header_key(header))
         if found is None:

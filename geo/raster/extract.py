@@ -283,6 +283,7 @@ def extract(
         align_to_blocks=True,
         band=band,
     )
+    assert window is not None  # the plots measured overlap the raster's footprint
     strategy = _choose_strategy(dataset, band, window, measured)
     # Strips of whole block rows, so each block is decompressed once; a very
     # wide window is cut into boxes of about _STRIP_CELLS instead.

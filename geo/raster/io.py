@@ -241,7 +241,11 @@ def _check_coordinates(dataset, label):
 def bounds_wgs84(dataset) -> tuple[float, float, float, float]:
     """(west, south, east, north) of the raster's footprint in EPSG:4326."""
     transformer = pyproj.Transformer.from_crs(raster_crs(dataset), 4326, always_xy=True)
-    return tuple(float(v) for v in transformer.transform_bounds(*dataset.bounds, densify_pts=21))
+    left, bottom, right, top = dataset.bounds
+    west, south, east, north = transformer.transform_bounds(
+        left, bottom, right, top, densify_pts=21
+    )
+    return float(west), float(south), float(east), float(north)
 
 
 def has_mask(dataset, band: int = 1) -> bool:
@@ -267,6 +271,7 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
     """
     crs = raster_crs(dataset)
     code = crs.to_epsg()
+    left, bottom, right, top = (float(v) for v in dataset.bounds)
     return RasterInfo(
         name=str(dataset.name),
         width=dataset.width,
@@ -275,7 +280,7 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
         dtype=dataset.dtypes[band - 1],
         crs=f"EPSG:{code}" if code else crs.to_string(),
         resolution=(abs(dataset.transform.a), abs(dataset.transform.e)),
-        bounds=tuple(float(v) for v in dataset.bounds),
+        bounds=(left, bottom, right, top),
         bounds_wgs84=bounds_wgs84(dataset),
         nodata=None if dataset.nodata is None else float(dataset.nodata),
         has_mask=has_mask(dataset, band),

@@ -332,7 +332,8 @@ def read_layer(
             geometry = shapely.from_wkb(np.asarray(stored[column], dtype=object))
         elif column in stored:
             data[column] = from_sql_values(list(stored[column]), types[column]).array
-        else:  # a column an older store lacks
+        else:  # a column an older store lacks (refused above unless the schema names it)
+            assert schema is not None
             data[column] = from_sql_values([None] * len(rows), SQL_TYPES[schema[column]]).array
     frame = pd.DataFrame(data)
     if geometry is not None:
