@@ -6,6 +6,8 @@ Bay (沙埕港), sized to about 2,068 mu in all. They are not official boundarie
 a workspace replaces them with ``hailin sites import FILE``.
 """
 
+from __future__ import annotations
+
 import re
 from importlib import resources
 
@@ -36,8 +38,14 @@ _HEADERS = {
 }
 
 
-def load_sites():
+def load_sites() -> geopandas.GeoDataFrame:
     """The bundled (illustrative) reserve polygons, EPSG:4326.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per site: ``site_id``, ``name_zh``, ``name_en``, ``township``
+        and the polygon.
 
     Examples
     --------
@@ -70,12 +78,44 @@ def _known_site_for(name):
     return None
 
 
-def normalize_sites(frame, *, source="sites"):
+def normalize_sites(
+    frame: geopandas.GeoDataFrame, *, source: str = "sites"
+) -> geopandas.GeoDataFrame:
     """Official boundaries (any columns, any CRS) as a site registry frame.
 
     Site ids come from an id column, else from a name of a known reserve, else
     from the English name; polygons are reprojected to EPSG:4326, repaired
     when invalid, and every row must be a polygon with a unique id.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        The boundaries as read from a file.
+    source : str
+        The file's name, for messages.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``site_id``, ``name_zh``, ``name_en``, ``township`` and the polygons,
+        in EPSG:4326.
+
+    Raises
+    ------
+    SiteError
+        For no features, no id or name column, a non-polygon or a repeated id.
+
+    Examples
+    --------
+    >>> import geopandas
+    >>> from shapely import box
+    >>> boundaries = geopandas.GeoDataFrame(
+    ...     {"保护区名称": ["柯湾红树林保护区", "巽城"]},
+    ...     geometry=[box(120.30, 27.20, 120.31, 27.21), box(120.32, 27.20, 120.33, 27.21)],
+    ...     crs=4326,
+    ... )
+    >>> normalize_sites(boundaries)[["site_id", "name_en"]].values.tolist()
+    [['kewan', 'Kewan'], ['xuncheng', 'Xuncheng']]
     """
     if not isinstance(frame, geopandas.GeoDataFrame):
         raise ArgumentTypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
