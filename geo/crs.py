@@ -210,7 +210,8 @@ def fit_crs_to_coordinates(crs: CRSLike, x: Sequence[float] | np.ndarray) -> pyp
     Patrol files often say "CGCS2000" while holding Gauss-Kruger metres, or
     give a zone CRS without the zone number in front of the easting (or the
     reverse). A prefixed easting (e.g. 40 512 345 m) names its zone, so the
-    matching EPSG code is chosen.
+    matching EPSG code is chosen; coordinates that cannot be placed (a plain
+    easting under a geographic CRS, several zones) raise :class:`CRSError`.
 
     Parameters
     ----------
@@ -222,13 +223,7 @@ def fit_crs_to_coordinates(crs: CRSLike, x: Sequence[float] | np.ndarray) -> pyp
     Returns
     -------
     pyproj.CRS or str
-        The CRS that fits, or :data:`GCJ02` unchanged.
-
-    Raises
-    ------
-    CRSError
-        When the coordinates cannot be placed, e.g. a plain easting under a
-        geographic CRS, or eastings of several zones.
+        The CRS that fits (:data:`GCJ02` unchanged).
 
     Examples
     --------

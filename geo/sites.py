@@ -15,6 +15,7 @@ import geopandas
 import numpy as np
 import pandas as pd
 import shapely
+from geopandas import GeoDataFrame
 
 from geo.crs import WGS84, to_wgs84
 from geo.errors import ArgumentTypeError, SiteError
@@ -78,14 +79,11 @@ def _known_site_for(name):
     return None
 
 
-def normalize_sites(
-    frame: geopandas.GeoDataFrame, *, source: str = "sites"
-) -> geopandas.GeoDataFrame:
+def normalize_sites(frame: GeoDataFrame, *, source: str = "sites") -> GeoDataFrame:
     """Official boundaries (any columns, any CRS) as a site registry frame.
 
-    Site ids come from an id column, else from a name of a known reserve, else
-    from the English name; polygons are reprojected to EPSG:4326, repaired
-    when invalid, and every row must be a polygon with a unique id.
+    Ids come from an id column, a known reserve's name or the English name;
+    polygons go to EPSG:4326, repaired; a non-polygon or a repeated id is a SiteError.
 
     Parameters
     ----------
@@ -97,24 +95,14 @@ def normalize_sites(
     Returns
     -------
     GeoDataFrame
-        ``site_id``, ``name_zh``, ``name_en``, ``township`` and the polygons,
-        in EPSG:4326.
-
-    Raises
-    ------
-    SiteError
-        For no features, no id or name column, a non-polygon or a repeated id.
+        ``site_id``, ``name_zh``, ``name_en``, ``township`` and the polygons.
 
     Examples
     --------
-    >>> import geopandas
-    >>> from shapely import box
-    >>> boundaries = geopandas.GeoDataFrame(
-    ...     {"保护区名称": ["柯湾红树林保护区", "巽城"]},
-    ...     geometry=[box(120.30, 27.20, 120.31, 27.21), box(120.32, 27.20, 120.33, 27.21)],
-    ...     crs=4326,
-    ... )
-    >>> normalize_sites(boundaries)[["site_id", "name_en"]].values.tolist()
+    >>> import shapely
+    >>> squares = [shapely.box(120.30, 27.20, 120.31, 27.21), shapely.box(120.32, 27.2, 120.33, 27.21)]
+    >>> found = GeoDataFrame({"保护区名称": ["柯湾保护区", "巽城"]}, geometry=squares, crs=4326)
+    >>> normalize_sites(found)[["site_id", "name_en"]].values.tolist()
     [['kewan', 'Kewan'], ['xuncheng', 'Xuncheng']]
     """
     if not isinstance(frame, geopandas.GeoDataFrame):

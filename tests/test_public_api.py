@@ -53,13 +53,13 @@ def test_numpydoc_with_examples(name, obj):
         return  # errors: one line saying when they are raised
     assert "Examples\n--------\n>>> " in doc, f"{name}: no numpydoc Examples section"
     if inspect.isfunction(obj):
-        parameters = [
-            p for p in inspect.signature(obj).parameters if p not in ("self", "cls")
-        ]
+        parameters = [p for p in inspect.signature(obj).parameters if p not in ("self", "cls")]
         if parameters:
             assert "Parameters\n----------\n" in doc, f"{name}: no Parameters section"
             for parameter in parameters:
-                assert parameter in doc.split("Parameters\n")[1], f"{name}: {parameter} undocumented"
+                assert parameter in doc.split("Parameters\n")[1], (
+                    f"{name}: {parameter} undocumented"
+                )
 
 
 @pytest.mark.parametrize(("name", "function"), FUNCTIONS, ids=[name for name, _ in FUNCTIONS])
