@@ -88,7 +88,18 @@ def tianditu_key_problem(key):
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """The values of hailin.toml, checked."""
+    """The values of hailin.toml, checked (see :func:`parse_settings`).
+
+    Examples
+    --------
+    >>> settings = parse_settings(b"language = 'en'\\nrecurrence = { verify_days = 60 }")
+    >>> settings.language, settings.verify_days, settings.timezone, settings.clearance_target_mu
+    ('en', 60, 'Asia/Shanghai', 1883.0)
+    >>> parse_settings(b"recurrence = { verify_days = -1 }")
+    Traceback (most recent call last):
+    ...
+    surveys.errors.SettingsError: hailin.toml: recurrence.verify_days should not be negative (allowed: a whole number, from 0 to 3650 days; got -1)
+    """
 
     language: str = "zh"
     timezone: str = DEFAULT_TIMEZONE
