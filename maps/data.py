@@ -20,7 +20,17 @@ class Figures(Protocol):
 
 
 class MapData(Protocol):
-    """The frames a map is drawn from (all EPSG:4326)."""
+    """The frames a map is drawn from (all EPSG:4326); :class:`surveys.frames.Frames`
+    (``Workspace.map_data()``) is one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from surveys import Workspace
+    >>> data = Workspace.create(tempfile.mkdtemp()).map_data()
+    >>> len(data.sites), len(data.clearance), len(data.ledger), data.timezone
+    (3, 0, 0, 'Asia/Shanghai')
+    """
 
     sites: geopandas.GeoDataFrame
     clearance: geopandas.GeoDataFrame

@@ -1,5 +1,10 @@
 """The clearance, restoration and overview maps of the programme."""
 
+from __future__ import annotations
+
+from typing import Any
+
+import folium
 import geopandas
 import pandas as pd
 
@@ -13,6 +18,7 @@ from layers.text import text
 from maps.assets import pin_assets
 from maps.base import finish, new_map
 from maps.controls import SummaryPanel, TimeControl, svg_chart
+from maps.data import MapData
 
 
 def _bounds(*frames):
@@ -103,8 +109,41 @@ def _restoration_plots(data, lang):
     return restoration_layer(data.restoration, data.survival, lang, site_names(data.sites, lang))
 
 
-def clearance_map(data, lang="zh", basemap=None, **frame):
-    """Clearance plots by ledger status over time, regrowth findings, new patches."""
+def clearance_map(
+    data: MapData, lang: str = "zh", basemap: str | None = None, **frame: Any
+) -> folium.Map:
+    """Clearance plots by ledger status over time, regrowth findings, new patches.
+
+    Parameters
+    ----------
+    data : MapData
+        The frames, e.g. ``Workspace.map_data()``.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, folium, geopandas, shapely
+    >>> from surveys import Workspace
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ws = Workspace.create(folder / "ws")
+    >>> plots = geopandas.GeoDataFrame({"图斑编号": ["P1"], "除治日期": ["2023-05-01"]},
+    ...     geometry=[shapely.box(120.33, 27.261, 120.331, 27.262)], crs=4326)
+    >>> plots.to_file(folder / "plots.geojson")
+    >>> ws.import_file(folder / "plots.geojson", kind="clearance").status
+    'accepted'
+    >>> fmap = clearance_map(ws.map_data(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries', 'Clearance plots', 'Regrowth findings']
+    """
     fmap, legend = _start(data.sites, [data.clearance], lang, basemap, frame)
     plots = _add(fmap, _clearance_plots(data, lang), legend)
     _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
@@ -123,8 +162,34 @@ def clearance_map(data, lang="zh", basemap=None, **frame):
     return finish(fmap, legend, lang)
 
 
-def restoration_map(data, lang="zh", basemap=None, **frame):
-    """Restoration plots by planting year, with survival."""
+def restoration_map(
+    data: MapData, lang: str = "zh", basemap: str | None = None, **frame: Any
+) -> folium.Map:
+    """Restoration plots by planting year, with survival.
+
+    Parameters
+    ----------
+    data : MapData
+        The frames, e.g. ``Workspace.map_data()``.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import tempfile, folium
+    >>> from surveys import Workspace
+    >>> fmap = restoration_map(Workspace.create(tempfile.mkdtemp()).map_data(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries', 'Restoration plots']
+    """
     fmap, legend = _start(data.sites, [data.restoration], lang, basemap, frame)
     plots = _add(fmap, _restoration_plots(data, lang), legend)
     _patrols(fmap, data, lang, legend)
@@ -142,8 +207,37 @@ def restoration_map(data, lang="zh", basemap=None, **frame):
     return finish(fmap, legend, lang)
 
 
-def overview_map(data, lang="zh", basemap=None, **frame):
-    """The reserves with everything on them; given only a sites frame, the reserves."""
+def overview_map(
+    data: MapData | geopandas.GeoDataFrame,
+    lang: str = "zh",
+    basemap: str | None = None,
+    **frame: Any,
+) -> folium.Map:
+    """The reserves with everything on them; given only a sites frame, the reserves.
+
+    Parameters
+    ----------
+    data : MapData or GeoDataFrame
+        The frames, e.g. ``Workspace.map_data()``, or a site registry.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import folium
+    >>> from geo import load_sites
+    >>> fmap = overview_map(load_sites(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries']
+    """
     if isinstance(data, geopandas.GeoDataFrame):
         fmap, legend = _start(data, [], lang, basemap, frame)
         return finish(fmap, legend, lang)
