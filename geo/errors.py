@@ -4,6 +4,13 @@ The root lives in ``geo`` because ``geo`` is the package every other one
 imports; the other packages subclass it in their own ``errors`` modules.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 
 class HailinError(Exception):
     """Root of every error hailin raises on purpose."""
@@ -15,6 +22,9 @@ class CRSError(HailinError, ValueError):
 
 class GeometryError(HailinError, ValueError):
     """A geometry of the wrong type, or one that cannot be repaired."""
+
+    # The positions (from 0) of the features at fault, when the raiser knows them.
+    positions: np.ndarray | None = None
 
 
 class SiteError(HailinError, ValueError):

@@ -94,7 +94,7 @@ def _start(sites, frames, lang, basemap, frame):
     ``basemap`` and ``frame`` (tianditu_key, basemap_file, zooms) go to
     :func:`maps.base.new_map`."""
     fmap = new_map(_bounds(sites, *frames), lang=lang, basemap=basemap, **frame)
-    legend = []
+    legend: list[dict] = []
     _add(fmap, sites_layer(sites, lang), legend)
     return fmap, legend
 
