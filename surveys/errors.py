@@ -26,7 +26,14 @@ class StoreError(HailinError, OSError):
 class SurveyFileError(HailinError, ValueError):
     """An uploaded file that cannot be read as a whole."""
 
-    def __init__(self, message, *, file=None, row=None, column=None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
         where = ", ".join(
             part
             for part in (

@@ -47,7 +47,7 @@ def header_key(header) -> str:
 def _lookup(table):
     """{header key: (field, rank)}: a name's rank is its place in the field's list,
     most specific first."""
-    lookup = {}
+    lookup: dict[str, tuple[str, int]] = {}
     for field, names in table.items():
         for rank, name in enumerate(names):
             lookup.setdefault(header_key(name), (field, rank))

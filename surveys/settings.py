@@ -180,7 +180,7 @@ def decode_settings(data, *, source=SETTINGS_FILE):
             f"(limit {MAX_SETTINGS_BYTES:,})"
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
+        encodings: tuple[str, ...] = ("utf-16",)
     else:
         encodings = ("utf-8-sig", "gb18030")
     for encoding in encodings:
@@ -196,7 +196,7 @@ def decode_settings(data, *, source=SETTINGS_FILE):
 def _unknown_keys(data, source):
     """Refuse keys hailin does not know, naming the closest known one."""
     known = [".".join(path) for path in _KEYS]
-    found = []
+    found: list[str] = []
     for key, value in data.items():
         if isinstance(value, dict) and key in _TABLES:
             found.extend(f"{key}.{inner}" for inner in value)
@@ -285,7 +285,7 @@ def parse_settings(text, *, source=SETTINGS_FILE):
     _unknown_keys(data, source)
     values = {}
     for path, key in _KEYS.items():
-        node = data
+        node: object = data
         for part in path:
             if not isinstance(node, dict) or part not in node:
                 node = None

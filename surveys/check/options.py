@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from geo.crs import normalize_crs
+from geo.crs import CRSLike, normalize_crs
 from surveys.check.words import code_for
 from surveys.errors import SettingsError, SurveyFileError
 from surveys.localtime import DEFAULT_TIMEZONE
@@ -53,7 +53,7 @@ class ImportOptions:
 
     patrol_type: str | None = None
     team: str | None = None
-    crs: object = None
+    crs: CRSLike | None = None
     sheet: str | None = None
     timezone: str = DEFAULT_TIMEZONE
     max_distance_km: float | None = 30.0
