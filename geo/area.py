@@ -38,7 +38,19 @@ _POLYGONAL = {"Polygon", "MultiPolygon"}
 
 
 class InvalidGeometryWarning(UserWarning):
-    """Some polygons were invalid and were repaired before measuring."""
+    """Some polygons were invalid and were repaired before measuring.
+
+    Examples
+    --------
+    >>> import shapely, warnings
+    >>> bowtie = shapely.Polygon([(120.33, 27.26), (120.331, 27.261), (120.331, 27.26), (120.33, 27.261)])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     round(area(bowtie, unit="m2"))
+    5486
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('InvalidGeometryWarning', '1 invalid polygon(s) repaired before measuring (positions 0)')
+    """
 
 
 def _authalic_q(sin_lat):
