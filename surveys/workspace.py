@@ -100,11 +100,30 @@ class Workspace:
         self.settings = parse_settings(data, source=self.settings_path)
 
     # The workspace's files and folders (see surveys.paths.WorkspacePaths).
-    settings_path = property(lambda self: self.paths.settings, doc="hailin.toml")
-    store_path = property(lambda self: self.paths.store, doc="hailin.gpkg: the store")
-    uploads_dir = property(lambda self: self.paths.uploads, doc="uploads/: the raw files")
-    out_dir = property(lambda self: self.paths.out, doc="out/: maps and exports")
-    log_path = property(lambda self: self.paths.log, doc="logs/hailin.log: hailin's bugs")
+    @property
+    def settings_path(self) -> str:
+        """hailin.toml"""
+        return self.paths.settings
+
+    @property
+    def store_path(self) -> str:
+        """hailin.gpkg: the store"""
+        return self.paths.store
+
+    @property
+    def uploads_dir(self) -> str:
+        """uploads/: the raw files"""
+        return self.paths.uploads
+
+    @property
+    def out_dir(self) -> str:
+        """out/: maps and exports"""
+        return self.paths.out
+
+    @property
+    def log_path(self) -> str:
+        """logs/hailin.log: hailin's bugs"""
+        return self.paths.log
 
     @classmethod
     def create(cls, root: str | os.PathLike[str], /, *, language: str = "zh") -> Workspace:
