@@ -66,8 +66,19 @@ TEXT = {
 _CODE_LABELS = {"new_patches": ("case_kind", "new_infestation")}
 
 
-def text(key, lang):
+def text(key: str, lang: str) -> str:
     """The label ``key`` in ``lang`` ("zh" or "en").
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`TEXT`, or a label that names a vocabulary code.
+    lang : {"zh", "en"}
+        The language.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

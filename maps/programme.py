@@ -1,5 +1,11 @@
 """The clearance, restoration and overview maps of the programme."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import folium
 import geopandas
 import pandas as pd
 
@@ -14,6 +20,10 @@ from layers.text import text
 from maps.assets import pin_assets
 from maps.base import finish, new_map
 from maps.controls import SummaryPanel, TimeControl, svg_chart
+from maps.data import MapData
+
+if TYPE_CHECKING:
+    from geo.raster import Overlay
 
 
 def _bounds(*frames):
@@ -105,7 +115,7 @@ def _start(sites, frames, lang, basemap, frame):
     ``basemap`` and ``frame`` (tianditu_key, basemap_file, zooms) go to
     :func:`maps.base.new_map`."""
     fmap = new_map(_bounds(sites, *frames), lang=lang, basemap=basemap, **frame)
-    legend = []
+    legend: list[dict] = []
     _add(fmap, sites_layer(sites, lang), legend)
     return fmap, legend
 
@@ -122,9 +132,48 @@ def _restoration_plots(data, lang):
     return restoration_layer(data.restoration, data.survival, lang, names, imagery)
 
 
-def clearance_map(data, lang="zh", basemap=None, *, rasters=(), **frame):
-    """Clearance plots by ledger status over time, regrowth findings, new patches;
-    ``rasters`` ((file name, geo.raster.Overlay) pairs) are drawn under the plots."""
+def clearance_map(
+    data: MapData,
+    lang: str = "zh",
+    basemap: str | None = None,
+    *,
+    rasters: Sequence[tuple[str, Overlay]] = (),
+    **frame: Any,
+) -> folium.Map:
+    """Clearance plots by ledger status over time, regrowth findings, new patches.
+
+    Parameters
+    ----------
+    data : MapData
+        The frames, e.g. ``Workspace.map_data()``.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    rasters : sequence of (str, geo.raster.Overlay), optional
+        Raster overlays (file name, display image) drawn under the plots.
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, folium, geopandas, shapely
+    >>> from surveys import Workspace
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ws = Workspace.create(folder / "ws")
+    >>> plots = geopandas.GeoDataFrame({"图斑编号": ["P1"], "除治日期": ["2023-05-01"]},
+    ...     geometry=[shapely.box(120.33, 27.261, 120.331, 27.262)], crs=4326)
+    >>> plots.to_file(folder / "plots.geojson")
+    >>> ws.import_file(folder / "plots.geojson", kind="clearance").status
+    'accepted'
+    >>> fmap = clearance_map(ws.map_data(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries', 'Clearance plots', 'Regrowth findings']
+    """
     fmap, legend = _start(data.sites, [data.clearance], lang, basemap, frame)
     _rasters(fmap, rasters, lang, legend)
     plots = _add(fmap, _clearance_plots(data, lang), legend)
@@ -144,9 +193,41 @@ def clearance_map(data, lang="zh", basemap=None, *, rasters=(), **frame):
     return finish(fmap, legend, lang)
 
 
-def restoration_map(data, lang="zh", basemap=None, *, rasters=(), **frame):
-    """Restoration plots by planting year, with survival (from planting checks
-    and from imagery); ``rasters`` as for :func:`clearance_map`."""
+def restoration_map(
+    data: MapData,
+    lang: str = "zh",
+    basemap: str | None = None,
+    *,
+    rasters: Sequence[tuple[str, Overlay]] = (),
+    **frame: Any,
+) -> folium.Map:
+    """Restoration plots by planting year, with survival.
+
+    Parameters
+    ----------
+    data : MapData
+        The frames, e.g. ``Workspace.map_data()``.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    rasters : sequence of (str, geo.raster.Overlay), optional
+        Raster overlays (file name, display image) drawn under the plots.
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import tempfile, folium
+    >>> from surveys import Workspace
+    >>> fmap = restoration_map(Workspace.create(tempfile.mkdtemp()).map_data(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries', 'Restoration plots']
+    """
     fmap, legend = _start(data.sites, [data.restoration], lang, basemap, frame)
     _rasters(fmap, rasters, lang, legend)
     plots = _add(fmap, _restoration_plots(data, lang), legend)
@@ -165,9 +246,41 @@ def restoration_map(data, lang="zh", basemap=None, *, rasters=(), **frame):
     return finish(fmap, legend, lang)
 
 
-def overview_map(data, lang="zh", basemap=None, *, rasters=(), **frame):
-    """The reserves with everything on them; given only a sites frame, the reserves;
-    ``rasters`` as for :func:`clearance_map`."""
+def overview_map(
+    data: MapData | geopandas.GeoDataFrame,
+    lang: str = "zh",
+    basemap: str | None = None,
+    *,
+    rasters: Sequence[tuple[str, Overlay]] = (),
+    **frame: Any,
+) -> folium.Map:
+    """The reserves with everything on them; given only a sites frame, the reserves.
+
+    Parameters
+    ----------
+    data : MapData or GeoDataFrame
+        The frames, e.g. ``Workspace.map_data()``, or a site registry.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    rasters : sequence of (str, geo.raster.Overlay), optional
+        Raster overlays (file name, display image) drawn under the plots.
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import folium
+    >>> from geo import load_sites
+    >>> fmap = overview_map(load_sites(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries']
+    """
     if isinstance(data, geopandas.GeoDataFrame):
         fmap, legend = _start(data, [], lang, basemap, frame)
         _rasters(fmap, rasters, lang, legend)

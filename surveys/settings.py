@@ -98,7 +98,18 @@ def tianditu_key_problem(key):
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """The values of hailin.toml, checked."""
+    """The values of hailin.toml, checked (see :func:`parse_settings`).
+
+    Examples
+    --------
+    >>> settings = parse_settings(b"language = 'en'\\nrecurrence = { verify_days = 60 }")
+    >>> settings.language, settings.verify_days, settings.timezone, settings.clearance_target_mu
+    ('en', 60, 'Asia/Shanghai', 1883.0)
+    >>> parse_settings(b"recurrence = { verify_days = -1 }")
+    Traceback (most recent call last):
+    ...
+    surveys.errors.SettingsError: hailin.toml: recurrence.verify_days should not be negative (allowed: a whole number, from 0 to 3650 days; got -1)
+    """
 
     language: str = "zh"
     timezone: str = DEFAULT_TIMEZONE
@@ -185,7 +196,7 @@ def decode_settings(data, *, source=SETTINGS_FILE):
             f"(limit {MAX_SETTINGS_BYTES:,})"
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
+        encodings: tuple[str, ...] = ("utf-16",)
     else:
         encodings = ("utf-8-sig", "gb18030")
     for encoding in encodings:
@@ -201,7 +212,7 @@ def decode_settings(data, *, source=SETTINGS_FILE):
 def _unknown_keys(data, source):
     """Refuse keys hailin does not know, naming the closest known one."""
     known = [".".join(path) for path in _KEYS]
-    found = []
+    found: list[str] = []
     for key, value in data.items():
         if isinstance(value, dict) and key in _TABLES:
             found.extend(f"{key}.{inner}" for inner in value)
@@ -316,7 +327,7 @@ def parse_settings(text, *, source=SETTINGS_FILE):
     _unknown_keys(data, source)
     values = {}
     for path, key in _KEYS.items():
-        node = data
+        node: object = data
         for part in path:
             if not isinstance(node, dict) or part not in node:
                 node = None

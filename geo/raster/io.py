@@ -267,6 +267,7 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
     """
     crs = raster_crs(dataset)
     code = crs.to_epsg()
+    left, bottom, right, top = (float(v) for v in dataset.bounds)
     return RasterInfo(
         name=str(dataset.name),
         width=dataset.width,
@@ -275,7 +276,7 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
         dtype=dataset.dtypes[band - 1],
         crs=f"EPSG:{code}" if code else crs.to_string(),
         resolution=(abs(dataset.transform.a), abs(dataset.transform.e)),
-        bounds=tuple(float(v) for v in dataset.bounds),
+        bounds=(left, bottom, right, top),
         bounds_wgs84=bounds_wgs84(dataset),
         nodata=None if dataset.nodata is None else float(dataset.nodata),
         has_mask=has_mask(dataset, band),

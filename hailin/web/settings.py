@@ -103,7 +103,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": WEB_DIR / "portal.sqlite3",
+            "NAME": str(WEB_DIR / "portal.sqlite3"),
             "OPTIONS": {
                 # WAL: readers never wait for the writer; writers queue for 30 s.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

@@ -5,6 +5,8 @@ written reads as an empty frame of its columns, so every command works on a
 fresh store.
 """
 
+from collections.abc import Sequence
+
 import geopandas
 import pandas as pd
 
@@ -156,7 +158,10 @@ def read_plots(store, kind: str) -> geopandas.GeoDataFrame:
 
 
 def read_surveys(
-    store, columns: list | None = None, where: str | None = None, parameters: tuple = ()
+    store,
+    columns: Sequence[str] | None = None,
+    where: str | None = None,
+    parameters: Sequence[object] = (),
 ) -> geopandas.GeoDataFrame:
     """The accepted survey records (optionally some columns, or an SQL filter)."""
     return store.read(
