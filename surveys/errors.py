@@ -54,3 +54,11 @@ class VocabularyError(HailinError, ValueError):
 
 class FramesError(HailinError, LookupError):
     """Frames asked for a layer they were not read with."""
+
+
+class StatisticsError(HailinError, ValueError):
+    """A statistic asked for by a grouping or period it does not have."""
+
+
+class ReportError(HailinError, ValueError):
+    """A report that cannot be written as asked."""
