@@ -13,6 +13,7 @@ from layers.text import text
 from maps.assets import pin_assets
 from maps.base import finish, new_map
 from maps.controls import SummaryPanel, TimeControl, svg_chart
+from surveys.ledger.counts import case_counts, open_cases_text
 
 
 def _bounds(*frames):
@@ -59,7 +60,7 @@ def _clearance_panel(data, lang):
             text("cleared", lang),
             f"{_pct(totals['cleared_mu'], totals['target_mu'])} {text('mu', lang)}",
         ),
-        (text("open_cases", lang), str(totals["cases_by_status"]["open"])),
+        (text("open_cases", lang), open_cases_text(case_counts(data.ledger), lang)),
     ], svg_chart(
         months["month"].tolist(), months["cumulative_mu"].tolist(), text("cumulative_cleared", lang)
     )

@@ -8,6 +8,7 @@ import pandas as pd
 from hailin.cli.common import emit_json, reports_errors, workspace, workspace_command
 from surveys.io.exports import FORMATS
 from surveys.ledger.cases import STATUSES
+from surveys.ledger.counts import CASE_KINDS, case_counts, open_cases_text
 from surveys.schema import word
 
 
@@ -16,12 +17,16 @@ def flag_command(ws, as_json):
     """Recompute recurrence detections, the ledger and new-infestation patches."""
     detections, ledger, patches = ws.flag()
     counts = ledger.groupby(["kind", "status"]).size()
+    one_count = case_counts(ledger)
     payload = {
         "detections": len(detections),
         "plots_with_detections": int(detections["plot_id"].nunique()),
         "cases": int((ledger["kind"] == "recurrence").sum()),
         "cases_by_status": {s: int(counts.get(("recurrence", s), 0)) for s in STATUSES},
         "new_infestations": len(patches),
+        # Open cases of both kinds, counted as every output counts them.
+        "open_cases": one_count["open"],
+        "open_cases_by_kind": {k: one_count["by_kind"][k]["open"] for k in CASE_KINDS},
     }
     if as_json:
         emit_json(payload)
@@ -35,6 +40,7 @@ def flag_command(ws, as_json):
         + ", ".join(f"{n} {word('status', s, 'en')}" for s, n in payload["cases_by_status"].items())
     )
     click.echo(f"{payload['new_infestations']} new infestation patch(es) outside the cleared plots")
+    click.echo(f"open cases: {open_cases_text(one_count, 'en')}")
 
 
 @click.command("ledger")
@@ -79,6 +85,9 @@ def progress_command(ws, as_json):
         f"{by_status['re_cleared']}, {by_status['verified_clear']}; "
         f"{c['new_infestations']} new patch(es)"
     )
+    by_kind = {k: {"open": n} for k, n in c["open_cases_by_kind"].items()}
+    shown = open_cases_text({"open": c["open_cases"], "by_kind": by_kind}, "en")
+    click.echo(f"  open cases: {shown}")
     for row in clearance.extra["recurrence_plots_by_year"].itertuples():
         click.echo(f"  recurrence plots first found in {row.year}: {row.recurrence_plots}")
     click.echo(

@@ -19,6 +19,8 @@ HEADERS_ZH = {
     "plot_id": "图斑编号",
     "site": "保护区",
     "township": "乡镇",
+    "area_mu": "面积(亩)",
+    "area_ha": "面积(公顷)",
     "cleared_on": "除治日期",
     "first_detected": "首次发现",
     "last_detected": "最近发现",
@@ -61,6 +63,9 @@ def ledger_table(ledger, language="zh", sites=None, *, words=True):
     when given); with ``words`` and ``language`` "zh", codes in words and
     headers in Chinese (the vocabulary's, :func:`surveys.schema.word`)."""
     table = ledger.copy()
+    # Areas as they are shown everywhere: mu to 2 decimals, ha to 4.
+    table["area_mu"] = table["area_mu"].round(2)
+    table["area_ha"] = table["area_ha"].round(4)
     for column in LEDGER_TIMES:
         table[column] = table[column].dt.strftime("%Y-%m-%d %H:%M")
     table["cleared_on"] = table["cleared_on"].map(

@@ -12,6 +12,7 @@ shows both kinds beside the total.
 import pandas as pd
 
 from surveys.ledger.cases import STATUSES
+from surveys.schema import word
 
 CASE_KINDS = ("recurrence", "new_infestation")
 OPEN = "open"
@@ -45,16 +46,30 @@ def case_counts(ledger: pd.DataFrame) -> dict:
     }
 
 
-def open_cases_text(counts: dict, words: dict) -> str:
-    """ "6 (5 plot, 1 new patch)": open cases with both kinds, in the words given
-    (``words``: {"recurrence": …, "new_infestation": …}).
+def open_cases_text(counts: dict, lang: str = "en") -> str:
+    """Open cases with both kinds beside the total, in the vocabulary's words.
+
+    Parameters
+    ----------
+    counts : dict
+        As :func:`case_counts` returns.
+    lang : {"zh", "en"}
+        The language of the case kinds' words.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
     >>> counts = {"open": 6, "by_kind": {"recurrence": {"open": 5},
     ...                                  "new_infestation": {"open": 1}}}
-    >>> open_cases_text(counts, {"recurrence": "plot", "new_infestation": "new patch"})
-    '6 (5 plot, 1 new patch)'
+    >>> open_cases_text(counts, "en")
+    '6 (5 Recurrence, 1 New infestations)'
+    >>> open_cases_text(counts, "zh")
+    '6（复萌 5，新发图斑 1）'
     """
-    parts = ", ".join(f"{counts['by_kind'][k]['open']} {words[k]}" for k in CASE_KINDS)
-    return f"{counts['open']} ({parts})"
+    numbers = [(word("case_kind", k, lang), counts["by_kind"][k]["open"]) for k in CASE_KINDS]
+    if lang == "zh":
+        return f"{counts['open']}（" + "，".join(f"{w} {n}" for w, n in numbers) + "）"
+    return f"{counts['open']} (" + ", ".join(f"{n} {w}" for w, n in numbers) + ")"

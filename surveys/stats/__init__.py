@@ -19,7 +19,7 @@ from surveys.stats.areas import GROUPS, area_table, period_target
 from surveys.stats.effort import EFFORT_GROUPS, patrol_effort, people
 from surveys.stats.figures import key_figures
 from surveys.stats.periods import Period, period
-from surveys.stats.recurrence import OPEN_GROUPS, open_cases, recurrence_by_year
+from surveys.stats.recurrence import OPEN_GROUPS, cases_by_kind, open_cases, recurrence_by_year
 from surveys.stats.survival import survival_by_plot
 from surveys.stats.table import TOTAL, StatTable, with_total
 
@@ -31,6 +31,7 @@ __all__ = [
     "Period",
     "StatTable",
     "area_table",
+    "cases_by_kind",
     "key_figures",
     "open_cases",
     "patrol_effort",

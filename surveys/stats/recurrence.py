@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from surveys.errors import StatisticsError
-from surveys.ledger.counts import OPEN
+from surveys.ledger.cases import STATUSES
+from surveys.ledger.counts import CASE_KINDS, OPEN, case_counts
 from surveys.stats.periods import period
 from surveys.stats.table import StatTable, with_total
 
@@ -141,3 +142,36 @@ def open_cases(ledger: pd.DataFrame, by: str | None = None, when=None) -> StatTa
         median_days=float(days.median()) if len(days) else np.nan,
     )
     return with_total(table, total)
+
+
+def cases_by_kind(ledger: pd.DataFrame) -> StatTable:
+    """Cases by kind (plot cases ``recurrence``, new-patch cases
+    ``new_infestation``) and status, with the total: the one count of open
+    cases (:mod:`surveys.ledger.counts`) every output shows.
+
+    Parameters
+    ----------
+    ledger : DataFrame
+        The ledger (kind and status columns).
+
+    Returns
+    -------
+    StatTable
+        Index kind and ``total``; columns ``cases`` and one per status.
+
+    Examples
+    --------
+    >>> ledger = pd.DataFrame({"kind": ["recurrence", "recurrence", "new_infestation"],
+    ...                        "status": ["open", "re_cleared", "open"]})
+    >>> table = cases_by_kind(ledger)
+    >>> table["open"].tolist(), int(table.loc["total", "cases"])
+    ([1, 1, 2], 3)
+    """
+    counts = case_counts(ledger)
+    rows = {
+        kind: {"cases": counts["by_kind"][kind]["cases"], **counts["by_kind"][kind]}
+        for kind in CASE_KINDS
+    }
+    table = pd.DataFrame.from_dict(rows, orient="index")[["cases", *STATUSES]].astype("int64")
+    table.index.name = "kind"
+    return with_total(table, {"cases": counts["cases"], **counts["by_status"]})
