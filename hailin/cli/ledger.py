@@ -10,6 +10,7 @@ from surveys.io.exports import FORMATS
 from surveys.ledger.cases import STATUSES
 from surveys.ledger.counts import CASE_KINDS, case_counts, open_cases_text
 from surveys.schema import word
+from surveys.stats import recurrence_by_year
 
 
 @workspace_command(click.command("flag"))
@@ -69,9 +70,19 @@ def ledger_command(ctx, output, lang):
 @workspace_command(click.command("progress"))
 def progress_command(ws, as_json):
     """Cleared and planted mu against the targets, recurrence and survival."""
-    clearance, restoration = ws.progress()
+    frames = ws.frames()
+    clearance, restoration = ws.progress(frames=frames)
+    # The programme's figure: plots re-cleared in the year (surveys.stats.recurrence).
+    per_year = recurrence_by_year(frames.ledger).body
     if as_json:
-        emit_json({"clearance": clearance.to_dict(), "restoration": restoration.to_dict()})
+        years = [{"year": year, **row} for year, row in per_year.to_dict(orient="index").items()]
+        emit_json(
+            {
+                "clearance": clearance.to_dict(),
+                "restoration": restoration.to_dict(),
+                "recurrence_by_year": years,
+            }
+        )
         return
     c, r = clearance.totals, restoration.totals
     click.echo(
@@ -90,6 +101,11 @@ def progress_command(ws, as_json):
     click.echo(f"  open cases: {shown}")
     for row in clearance.extra["recurrence_plots_by_year"].itertuples():
         click.echo(f"  recurrence plots first found in {row.year}: {row.recurrence_plots}")
+    for year, row in per_year.iterrows():
+        click.echo(
+            f"  plots re-cleared in {year}: {int(row['plots_re_cleared'])} "
+            f"({row['re_cleared_mu']:,.2f} mu), cases opened: {int(row['cases_opened'])}"
+        )
     click.echo(
         "  by month: "
         + ", ".join(f"{row.month} {row.area_mu:,.1f}" for row in clearance.by_period.itertuples())

@@ -11,7 +11,15 @@ import pandas as pd
 
 TOTAL = "total"
 # Decimals shown, by how a column's name ends.
-_DECIMALS = (("_mu", 2), ("_ha", 4), ("_pct", 1), ("pct", 1), ("km", 2), ("_m2", 1))
+_DECIMALS = (
+    ("_mu", 2),
+    ("_ha", 4),
+    ("_pct", 1),
+    ("pct", 1),
+    ("pct_of_target", 1),
+    ("km", 2),
+    ("_m2", 1),
+)
 
 
 def decimals(column) -> int | None:
