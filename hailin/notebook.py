@@ -111,7 +111,7 @@ class NotebookWorkspace:
     @property
     def cases(self) -> geopandas.GeoDataFrame:
         """The ledger with each case's plot or patch as its geometry."""
-        return cases_frame(self.frames())
+        return self.frames().cases()
 
     @property
     def patches(self) -> geopandas.GeoDataFrame:
@@ -139,6 +139,18 @@ class NotebookWorkspace:
         """The headline figures: cleared and planted mu against the targets,
         survival, cases (open ones by kind), plots re-cleared, patrol effort."""
         return stats.key_figures(self.frames(every_record=True))
+
+    def export(self, what: str, path: str | os.PathLike, /, *, crs="4326", kind="clearance"):
+        """Write plots (``what="plots"``, of ``kind``), cases or new patches
+        ("cases", "patches") as GeoPackage, GeoJSON or Shapefile (GBK DBF,
+        .cpg, .prj, a field mapping file) in ``crs``: "4326", "4490", "gk3"
+        (the Gauss-Kruger zone of the data) or "gk3-noprefix"."""
+        return self.workspace.export_layer(what, path, crs=crs, kind=kind)
+
+    def export_ledger(self, path: str | os.PathLike, /, lang: str | None = None) -> pd.DataFrame:
+        """Write the ledger in the 台账 layout (XLSX with a title row, frozen
+        header and print setup); returns the table written."""
+        return self.workspace.export_taizhang(path, lang)
 
     # -- statistics ----------------------------------------------------------------------
     def cases_by_kind(self) -> "stats.StatTable":
@@ -197,19 +209,3 @@ class NotebookWorkspace:
     def overview_map(self, lang: str | None = None, **options) -> folium.Map:
         """Both works on one map."""
         return overview_map(self.frames(every_record=True), lang or self.language, **options)
-
-
-def cases_frame(frames: Frames) -> geopandas.GeoDataFrame:
-    """The ledger of ``frames`` with each case's plot or patch as geometry (EPSG:4326).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> ws = Workspace.create(tempfile.mkdtemp())
-    >>> cases_frame(ws.frames()).crs.to_epsg()
-    4326
-    """
-    ledger = frames.ledger
-    areas = frames.case_areas().drop_duplicates("plot_id").set_index("plot_id")
-    geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
-    return geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)

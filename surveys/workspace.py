@@ -7,16 +7,17 @@ explicit arguments; nothing below it receives the workspace.
 """
 
 import contextlib
+import datetime
 import os
-
-import geopandas
+import zoneinfo
 
 from geo.sites import load_sites, normalize_sites
 from surveys import evidence, ingest
 from surveys.check.options import ImportOptions
-from surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceExistsError
+from surveys.errors import ExportError, NotAWorkspaceError, SettingsError, WorkspaceExistsError
 from surveys.frames import read_frames
-from surveys.io.exports import export_ledger
+from surveys.io.exports import HEADERS_ZH, export_ledger
+from surveys.io.gis import LAYER_HEADERS_ZH, export_layer
 from surveys.io.layout import (
     CASES_LAYER,
     DERIVED_LAYERS,
@@ -33,6 +34,7 @@ from surveys.io.layout import (
 )
 from surveys.io.sniff import read_vector
 from surveys.io.store import WRITE_WAIT_S, Store
+from surveys.io.taizhang import taizhang_table, write_taizhang
 from surveys.io.uploads import list_uploads, withdraw
 from surveys.ledger.progress import clearance_progress
 from surveys.paths import STORE_FILE, WorkspacePaths
@@ -214,9 +216,7 @@ class Workspace:
         returns (detections, ledger, patches)."""
         frames = frames or self.frames()
         ledger, patches, detections = frames.built
-        areas = frames.case_areas().set_index("plot_id")
-        geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
-        flagged = geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)
+        flagged = frames.cases()
         with self.store() as store, store.transaction(holder="hailin flag"):
             store.replace(DETECTIONS_LAYER, detections)
             store.replace(CASES_LAYER, flagged)
@@ -230,6 +230,39 @@ class Workspace:
         language = language or self.settings.language
         export_ledger(frames.ledger, frames.case_areas(), path, language, frames.sites)
         return frames.ledger
+
+    def export_layer(self, what, path, /, *, crs="4326", kind="clearance", frames=None):
+        """Write plots (``what`` "plots", of ``kind`` "clearance" or
+        "restoration"), the ledger's cases ("cases") or the new patches
+        ("patches") to a GeoPackage, GeoJSON or Shapefile ``path`` in the
+        output CRS ``crs`` (see :func:`surveys.io.gis.export_layer`); returns
+        what was written."""
+        frames = frames or self.frames()
+        layers = {
+            "plots": lambda: frames.clearance if kind == "clearance" else frames.restoration,
+            "cases": frames.cases,
+            "patches": frames.new_patches,
+        }
+        if what not in layers:
+            raise ExportError(f"export one of {sorted(layers)}, not {what!r}")
+        if kind not in ("clearance", "restoration"):
+            raise ExportError(f"plots are 'clearance' or 'restoration', not {kind!r}")
+        layer = f"{kind}_plots" if what == "plots" else what
+        headers = {**LAYER_HEADERS_ZH, **HEADERS_ZH}
+        return export_layer(layers[what](), path, crs=crs, layer=layer, headers=headers)
+
+    def export_taizhang(self, path, /, language=None, frames=None):
+        """Write the ledger in the 台账 layout (XLSX with a title row, frozen
+        header and print setup; :mod:`surveys.io.taizhang`); returns the table."""
+        frames = frames or self.frames()
+        language = language or self.settings.language
+        table = taizhang_table(frames.ledger, frames.clearance, frames.sites, language)
+        # The day the office files it, local to the workspace.
+        as_of = (
+            frames.as_of or datetime.datetime.now(zoneinfo.ZoneInfo(self.settings.timezone)).date()
+        )
+        write_taizhang(table, path, language, as_of)
+        return table
 
     def progress(self, ledger=None, frames=None):
         """(clearance progress, restoration progress) against the targets, of

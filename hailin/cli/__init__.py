@@ -5,6 +5,7 @@ import click
 from hailin.cli.area import area_command
 from hailin.cli.assets import assets_group
 from hailin.cli.demo import demo_command
+from hailin.cli.export import export_group
 from hailin.cli.imports import import_command
 from hailin.cli.init import init_command
 from hailin.cli.ledger import flag_command, ledger_command, progress_command
@@ -38,6 +39,7 @@ for command in (
     import_command,
     uploads_group,
     plots_group,
+    export_group,
     flag_command,
     ledger_command,
     progress_command,
