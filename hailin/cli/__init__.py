@@ -11,6 +11,7 @@ from hailin.cli.init import init_command
 from hailin.cli.ledger import flag_command, ledger_command, progress_command
 from hailin.cli.maps import map_command
 from hailin.cli.plots import plots_group
+from hailin.cli.report import report_command
 from hailin.cli.serve import serve_command
 from hailin.cli.sites import sites_group
 from hailin.cli.uploads import uploads_group
@@ -43,6 +44,7 @@ for command in (
     flag_command,
     ledger_command,
     progress_command,
+    report_command,
     map_command,
     area_command,
     assets_group,
