@@ -153,3 +153,16 @@ def test_the_ledger_in_the_taizhang_layout(ws, tmp_path):
     assert sheet.cell(3, 4).number_format == "0.00"
     new_patch = rows["NEW-20240620-01"]
     assert new_patch[1] == "店下镇" and new_patch[5] == "未处理" and new_patch[6] is None
+
+
+def test_the_chinese_ledger_has_areas_and_new_patches_their_township(ws, tmp_path):
+    path = tmp_path / "ledger.csv"
+    result = CliRunner().invoke(main, ["-w", ws.root, "ledger", "--lang", "zh", "-o", path])
+    assert result.exit_code == 0, result.output
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = {row["案件编号"]: row for row in csv.DictReader(handle)}
+    a_mu = geod_area_m2(CLEARANCE["A"][0]) / M2_PER_MU
+    assert rows["A#1"]["面积(亩)"] == f"{a_mu:.2f}"
+    assert rows["A#1"]["面积(公顷)"] == f"{a_mu / 15:.4f}"
+    # Outside every reserve: the township of the nearest one (Xuncheng, 店下镇).
+    assert rows["NEW-20240620-01#1"]["乡镇"] == "店下镇"
