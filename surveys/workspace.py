@@ -140,11 +140,21 @@ class Workspace:
         )
 
     def import_file(
-        self, path, /, *, kind="surveys", dry_run=False, strict=False, progress=None, **flags
+        self,
+        path,
+        /,
+        *,
+        kind="surveys",
+        dry_run=False,
+        strict=False,
+        progress=None,
+        uploader=None,
+        **flags,
     ):
         """Import one patrol file, or a plots file with kind="clearance" or
-        "restoration" (flags: patrol_type, team, crs, sheet); see
-        :func:`surveys.ingest.import_file`."""
+        "restoration" (flags: patrol_type, team, crs, sheet); ``uploader`` is who
+        the upload log names (the portal's account; else this process's user).
+        See :func:`surveys.ingest.import_file`."""
         return ingest.import_file(
             path,
             self.import_options(**flags),
@@ -154,6 +164,7 @@ class Workspace:
             strict=strict,
             progress=progress,
             wait=self.write_wait_s,
+            uploader=uploader,
         )
 
     def surveys(self, columns=None, where=None, parameters=()):
@@ -169,16 +180,17 @@ class Workspace:
         withdrawn upload when, by whom and why (status ``withdrawn``)."""
         return list_uploads(self._read(read_uploads))
 
-    def withdraw_upload(self, upload_id, /, reason):
+    def withdraw_upload(self, upload_id, /, reason, *, by=None):
         """Take an upload out of the store: its records, rejects and (for a
         plots upload) plots leave in one transaction; the raw file stays in
         uploads/ and the upload row stays, status ``withdrawn`` with the time,
         user and ``reason``. ``upload_id`` is the sha256 or a unique prefix of
         at least 8 hex digits. The same file can then be imported again.
         Layers written by :meth:`flag` are recomputed. Returns a
-        :class:`surveys.io.uploads.Withdrawal`."""
+        :class:`surveys.io.uploads.Withdrawal`. ``by`` is who the upload log
+        names (the portal's account; else this process's user)."""
         with self.store() as store:
-            withdrawal = withdraw(store, upload_id, reason)
+            withdrawal = withdraw(store, upload_id, reason, by=by)
         with self.store(write=False) as store:
             derived = [name for name in DERIVED_LAYERS if store.has_layer(name)]
         if derived:
