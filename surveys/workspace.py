@@ -16,7 +16,7 @@ from surveys import evidence, ingest
 from surveys.check.options import ImportOptions
 from surveys.errors import ExportError, NotAWorkspaceError, SettingsError, WorkspaceExistsError
 from surveys.frames import read_frames
-from surveys.io.exports import HEADERS_ZH, export_ledger
+from surveys.io.exports import HEADERS_ZH, export_ledger, write_taizhang
 from surveys.io.gis import LAYER_HEADERS_ZH, export_layer
 from surveys.io.layout import (
     CASES_LAYER,
@@ -34,7 +34,7 @@ from surveys.io.layout import (
 )
 from surveys.io.sniff import read_vector
 from surveys.io.store import WRITE_WAIT_S, Store
-from surveys.io.taizhang import taizhang_table, write_taizhang
+from surveys.io.taizhang import taizhang_table
 from surveys.io.uploads import list_uploads, withdraw
 from surveys.ledger.progress import clearance_progress
 from surveys.paths import STORE_FILE, WorkspacePaths

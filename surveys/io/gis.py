@@ -8,7 +8,6 @@ to the column and its Chinese header. Times are local text (a DBF has no time
 zone), areas are rounded as they are shown (mu to 2 decimals, ha to 4).
 """
 
-import csv
 import os
 
 import geopandas
@@ -17,6 +16,7 @@ import pyogrio
 
 from geo.output_crs import to_output_crs
 from surveys.errors import ExportError
+from surveys.io.exports import write_csv
 
 GIS_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".shp": "ESRI Shapefile"}
 SHAPEFILE_ENCODING = "GBK"
@@ -156,11 +156,8 @@ def _gbk_safe(frame):
 
 
 def _write_mapping(path, names, headers):
-    with open(path, "w", newline="", encoding="utf-8-sig") as out:
-        writer = csv.writer(out)
-        writer.writerow(["field", "column", "header_zh"])
-        for column, field in names.items():
-            writer.writerow([field, column, headers.get(column, "")])
+    rows = [[field, column, headers.get(column, "")] for column, field in names.items()]
+    write_csv(path, ["field", "column", "header_zh"], rows)
 
 
 def _remove_shapefile(path):

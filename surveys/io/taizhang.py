@@ -1,19 +1,15 @@
-"""The ledger in the 台账 layout an office files: one XLSX sheet with a title
-row, a frozen header and a print setup (A4 landscape, one page wide, the
-header repeated on every page, page numbers in the footer).
+"""The ledger in the 台账 layout an office files, as a table; written as one
+XLSX sheet with a title row, a frozen header and a print setup by
+:func:`surveys.io.exports.write_taizhang` (every CSV and XLSX for people is
+written there, through the one formula guard).
 
 Columns: 序号, 乡镇/村/小地名, 图斑号, 面积(亩) (2 decimals), 发现时间, 处置措施,
 处置时间, 责任单位, 核验情况, 备注; in English when the workspace is.
 """
 
-import datetime
-import os
-
 import pandas as pd
 
 from geo.sites import site_names, township_name
-from surveys.errors import ExportError
-from surveys.io.exports import neutralise
 from surveys.schema import word
 
 HEADERS = {
@@ -122,72 +118,3 @@ def taizhang_table(ledger, clearance, sites, lang: str = "zh") -> pd.DataFrame:
             ]
         )
     return pd.DataFrame(rows, columns=HEADERS[lang])
-
-
-def _style_sheet(sheet, columns, rows):
-    from openpyxl.styles import Alignment, Border, Font, Side
-
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
-    sheet.cell(1, 1).font = Font(bold=True, size=14)
-    sheet.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 28
-    for row in sheet.iter_rows(min_row=2, max_row=rows + 2, max_col=columns):
-        for cell in row:
-            cell.border = border
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for row in range(3, rows + 3):
-        sheet.cell(row, AREA_COLUMN).number_format = "0.00"
-    for index, width in enumerate(WIDTHS[:columns], start=1):
-        sheet.column_dimensions[sheet.cell(2, index).column_letter].width = width
-
-
-def _print_setup(sheet):
-    sheet.freeze_panes = "A3"
-    sheet.print_title_rows = "2:2"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_options.horizontalCentered = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.oddFooter.center.text = "&P / &N"
-
-
-def write_taizhang(table: pd.DataFrame, path, lang: str = "zh", as_of=None) -> str:
-    """Write :func:`taizhang_table` to the XLSX ``path`` with the title row
-    (dated ``as_of``, today when not given), frozen header and print setup.
-
-    Examples
-    --------
-    >>> import tempfile, openpyxl
-    >>> table = pd.DataFrame([[1, "前岐镇", "P1", 3.14, "", "", "", "", "", ""]],
-    ...                      columns=HEADERS["zh"])
-    >>> path = write_taizhang(table, os.path.join(tempfile.mkdtemp(), "台账.xlsx"),
-    ...                       as_of=datetime.date(2024, 5, 31))
-    >>> sheet = openpyxl.load_workbook(path).active
-    >>> sheet["A1"].value, sheet.freeze_panes, sheet["D3"].number_format
-    ('互花米草除治台账（截至 2024-05-31）', 'A3', '0.00')
-    """
-    import openpyxl
-
-    if os.path.splitext(os.fspath(path))[1].lower() != ".xlsx":
-        raise ExportError(f"{path}: the 台账 is written as .xlsx")
-    as_of = as_of or datetime.date.today()
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "台账" if lang == "zh" else "ledger"
-    sheet.append([TITLES[lang].format(date=as_of.isoformat())])
-    sheet.append(list(table.columns))
-    for row in table.itertuples(index=False):
-        sheet.append([neutralise(v) for v in row])
-    _style_sheet(sheet, len(table.columns), len(table))
-    _print_setup(sheet)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    book.save(path)
-    return os.fspath(path)
