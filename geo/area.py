@@ -305,3 +305,45 @@ def area(
     if isinstance(result, pd.Series):
         return result.rename(f"area_{unit}") / UNITS[unit]
     return result / UNITS[unit]
+
+
+# Columns that name a feature, kept beside its area (in this order).
+ID_COLUMNS = ("site_id", "plot_id", "case_id", "patch_id", "name_zh", "name_en", "site", "township")
+
+
+def area_with_ids(obj, unit: str = "mu", crs=None):
+    """Areas with the input's index and the columns that name its features.
+
+    Parameters
+    ----------
+    obj : GeoDataFrame, GeoSeries or shapely geometry
+        As for :func:`area`.
+    unit : {"mu", "ha", "m2"}
+        The unit of the area column.
+    crs : optional
+        Overrides or supplies the CRS.
+
+    Returns
+    -------
+    pandas.DataFrame, pandas.Series or float
+        For a GeoDataFrame, a DataFrame with its index, the columns of
+        :data:`ID_COLUMNS` it has (``site_id``, ``plot_id``, ``name_zh`` …) and
+        ``area_<unit>``; for a GeoSeries a Series with its index; for one
+        geometry a float.
+
+    Examples
+    --------
+    >>> from geo.sites import load_sites
+    >>> table = area_with_ids(load_sites(), unit="mu")
+    >>> table.columns.tolist()[:2], table.columns[-1]
+    (['site_id', 'name_zh'], 'area_mu')
+    >>> table["site_id"].tolist()
+    ['kewan', 'xuncheng', 'luochun']
+    """
+    measured = area(obj, unit=unit, crs=crs)
+    if not isinstance(obj, geopandas.GeoDataFrame):
+        return measured
+    ids = [c for c in ID_COLUMNS if c in obj.columns and c != obj.geometry.name]
+    table = pd.DataFrame(obj[ids]).copy()
+    table[f"area_{unit}"] = measured
+    return table

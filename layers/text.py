@@ -47,7 +47,7 @@ TEXT = {
     "cleared": {"zh": "已除治", "en": "Cleared"},
     "planted": {"zh": "已种植", "en": "Planted"},
     "target": {"zh": "目标", "en": "target"},
-    "open_cases": {"zh": "未处置复萌", "en": "Open recurrence cases"},
+    "open_cases": {"zh": "未处置案件", "en": "Open cases"},
     "cumulative_cleared": {"zh": "累计除治面积（亩）", "en": "Cumulative cleared (mu)"},
     "cumulative_planted": {"zh": "累计种植面积（亩）", "en": "Cumulative planted (mu)"},
     "month": {"zh": "月份", "en": "Month"},

@@ -24,6 +24,7 @@ from maps.data import MapData
 
 if TYPE_CHECKING:
     from geo.raster import Overlay
+from surveys.ledger.counts import case_counts, open_cases_text
 
 
 def _bounds(*frames):
@@ -85,7 +86,7 @@ def _clearance_panel(data, lang):
             text("cleared", lang),
             f"{_pct(totals['cleared_mu'], totals['target_mu'])} {text('mu', lang)}",
         ),
-        (text("open_cases", lang), str(totals["cases_by_status"]["open"])),
+        (text("open_cases", lang), open_cases_text(case_counts(data.ledger), lang)),
     ], svg_chart(
         months["month"].tolist(), months["cumulative_mu"].tolist(), text("cumulative_cleared", lang)
     )

@@ -155,3 +155,11 @@ class FramesError(HailinError, LookupError):
 
 class ImageryError(HailinError, ValueError):
     """A raster that cannot be used for monitoring as asked: no date, no class named."""
+
+
+class StatisticsError(HailinError, ValueError):
+    """A statistic asked for by a grouping or period it does not have."""
+
+
+class ReportError(HailinError, ValueError):
+    """A report that cannot be written as asked."""

@@ -99,6 +99,25 @@ class Frames:
         """plot_id and geometry of everything a ledger row can be about."""
         return case_areas(self.clearance, self.patches)
 
+    def cases(self) -> geopandas.GeoDataFrame:
+        """The ledger with each case's plot or patch as its geometry (EPSG:4326)."""
+        areas = self.case_areas().drop_duplicates("plot_id").set_index("plot_id")
+        geometry = areas.geometry.reindex(self.ledger["plot_id"]).to_numpy()
+        return geopandas.GeoDataFrame(self.ledger, geometry=geometry, crs=4326)
+
+    def new_patches(self) -> geopandas.GeoDataFrame:
+        """The new-infestation patches with where they are (site, township),
+        their area, and their latest case (status, first and last finding,
+        findings) and number of cases."""
+        ledger = self.ledger[self.ledger["kind"] == "new_infestation"]
+        latest = ledger.sort_values("first_detected").drop_duplicates("plot_id", keep="last")
+        columns = ["site", "township", "area_mu", "area_ha", "status", "first_detected"]
+        columns += ["last_detected", "detections"]
+        about = latest.set_index("plot_id")[columns]
+        about["cases"] = ledger.groupby("plot_id").size().reindex(about.index).astype("int64")
+        patches = self.patches[["patch_id", "geometry"]]
+        return patches.merge(about, left_on="patch_id", right_index=True, how="left")
+
     @functools.cached_property
     def clearance_progress(self) -> Progress:
         """Cleared area by month, site and township against the target; open cases."""

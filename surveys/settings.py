@@ -17,6 +17,7 @@ import zoneinfo
 
 from surveys.errors import SettingsError
 from surveys.localtime import DEFAULT_TIMEZONE
+from surveys.targets import WORKS, Targets, parse_targets
 
 SETTINGS_FILE = "hailin.toml"
 LANGUAGES = ("zh", "en")
@@ -46,6 +47,16 @@ verify_days = 30
 clearance_mu = 1883
 # Mangrove restoration (replanting) target, in mu.
 restoration_mu = 1070
+# Targets by year, month (YYYY-MM) and township may follow, in mu, for clearance
+# and for restoration; a township's target is one number for the whole programme
+# or one per year. For example:
+# [targets.clearance.by_year]
+# 2023 = 1883
+# [targets.clearance.by_month]
+# 2023-04 = 1883
+# [targets.clearance.by_township]
+# "前岐镇" = 700
+# "店下镇" = {{{{ 2023 = 500, 2024 = 100 }}}}
 
 [import]
 # Survey points further than this many kilometres from every site are refused
@@ -125,6 +136,8 @@ class Settings:
     # [raster]: ((pixel value, class name), ...) and ((class name, "#rrggbb"), ...)
     raster_classes: tuple[tuple[int, str], ...] | None = None
     raster_colours: tuple[tuple[str, str], ...] = ()
+    # Targets by year, month and township (surveys.targets); the totals are the two above.
+    targets: Targets = dataclasses.field(default_factory=Targets)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +190,8 @@ _KEYS = {
     ("raster", "colours"): _Key("raster_colours", dict),
 }
 _TABLES = {path[0] for path in _KEYS if len(path) > 1}
+# Tables read by surveys.targets (their own keys checked there).
+_SUBTABLES = {f"targets.{work}" for work in WORKS}
 
 
 def decode_settings(data, *, source=SETTINGS_FILE):
@@ -211,7 +226,7 @@ def decode_settings(data, *, source=SETTINGS_FILE):
 
 def _unknown_keys(data, source):
     """Refuse keys hailin does not know, naming the closest known one."""
-    known = [".".join(path) for path in _KEYS]
+    known = [".".join(path) for path in _KEYS] + sorted(_SUBTABLES)
     found: list[str] = []
     for key, value in data.items():
         if isinstance(value, dict) and key in _TABLES:
@@ -342,6 +357,11 @@ def parse_settings(text, *, source=SETTINGS_FILE):
         if problem:
             raise SettingsError(f"{source}: maps.tianditu_key {problem}")
     values.update(_raster_section(values, source))
+    totals = {
+        "clearance": values.get("clearance_target_mu", Settings.clearance_target_mu),
+        "restoration": values.get("restoration_target_mu", Settings.restoration_target_mu),
+    }
+    values["targets"] = parse_targets(data.get("targets", {}), totals, source)
     settings = Settings(**values)
     if settings.language not in LANGUAGES:
         raise SettingsError(f"{source}: language should be 'zh' or 'en', got {settings.language!r}")

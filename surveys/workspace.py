@@ -22,7 +22,6 @@ from surveys import evidence, ingest
 from surveys.check.options import ImportOptions
 from surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceExistsError
 from surveys.frames import Frames, read_frames
-from surveys.io.exports import export_ledger
 from surveys.io.layout import (
     CASES_LAYER,
     DERIVED_LAYERS,
@@ -44,12 +43,13 @@ from surveys.io.uploads import Withdrawal, list_uploads, withdraw
 from surveys.ledger.progress import Progress, clearance_progress
 from surveys.paths import STORE_FILE, WorkspacePaths
 from surveys.settings import LANGUAGES, MAX_SETTINGS_BYTES, SETTINGS_FILE, TEMPLATE, parse_settings
+from surveys.workspace_exports import ExportWork
 from surveys.workspace_rasters import RasterWork
 
 ENVIRONMENT_VARIABLE = "HAILIN_WORKSPACE"
 
 
-class Workspace(RasterWork):
+class Workspace(ExportWork, RasterWork):
     """One monitoring workspace on disk: settings, store, uploads and outputs.
 
     Parameters
@@ -291,28 +291,12 @@ class Workspace(RasterWork):
         returns (detections, ledger, patches)."""
         frames = frames or self.frames()
         ledger, patches, detections = frames.built
-        areas = frames.case_areas().set_index("plot_id")
-        geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
-        flagged = geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)
+        flagged = frames.cases()
         with self.store() as store, store.transaction(holder="hailin flag"):
             store.replace(DETECTIONS_LAYER, detections)
             store.replace(CASES_LAYER, flagged)
             store.replace(PATCHES_LAYER, patches)
         return detections, ledger, patches
-
-    def export_ledger(
-        self,
-        path: str | os.PathLike[str],
-        language: str | None = None,
-        frames: Frames | None = None,
-    ) -> pd.DataFrame:
-        """Write the ledger, recomputed (or of ``frames``), to CSV, XLSX,
-        GeoPackage or GeoJSON in ``language`` (default the workspace's);
-        returns the ledger."""
-        frames = frames or self.frames()
-        language = language or self.settings.language
-        export_ledger(frames.ledger, frames.case_areas(), path, language, frames.sites)
-        return frames.ledger
 
     def progress(
         self, ledger: pd.DataFrame | None = None, frames: Frames | None = None

@@ -8,8 +8,10 @@ import pandas as pd
 from hailin.cli.common import emit_json, reports_errors, workspace, workspace_command
 from surveys.io.exports import FORMATS
 from surveys.ledger.cases import STATUSES
+from surveys.ledger.counts import CASE_KINDS, case_counts, open_cases_text
 from surveys.ledger.cover import MIN_TREND_DAYS
 from surveys.schema import word
+from surveys.stats import recurrence_by_year
 
 
 @workspace_command(click.command("flag"))
@@ -17,12 +19,16 @@ def flag_command(ws, as_json):
     """Recompute recurrence detections, the ledger and new-infestation patches."""
     detections, ledger, patches = ws.flag()
     counts = ledger.groupby(["kind", "status"]).size()
+    one_count = case_counts(ledger)
     payload = {
         "detections": len(detections),
         "plots_with_detections": int(detections["plot_id"].nunique()),
         "cases": int((ledger["kind"] == "recurrence").sum()),
         "cases_by_status": {s: int(counts.get(("recurrence", s), 0)) for s in STATUSES},
         "new_infestations": len(patches),
+        # Open cases of both kinds, counted as every output counts them.
+        "open_cases": one_count["open"],
+        "open_cases_by_kind": {k: one_count["by_kind"][k]["open"] for k in CASE_KINDS},
     }
     if as_json:
         emit_json(payload)
@@ -36,6 +42,7 @@ def flag_command(ws, as_json):
         + ", ".join(f"{n} {word('status', s, 'en')}" for s, n in payload["cases_by_status"].items())
     )
     click.echo(f"{payload['new_infestations']} new infestation patch(es) outside the cleared plots")
+    click.echo(f"open cases: {open_cases_text(one_count, 'en')}")
 
 
 @click.command("ledger")
@@ -64,9 +71,19 @@ def ledger_command(ctx, output, lang):
 @workspace_command(click.command("progress"))
 def progress_command(ws, as_json):
     """Cleared and planted mu against the targets, recurrence and survival."""
-    clearance, restoration = ws.progress()
+    frames = ws.frames()
+    clearance, restoration = ws.progress(frames=frames)
+    # The programme's figure: plots re-cleared in the year (surveys.stats.recurrence).
+    per_year = recurrence_by_year(frames.ledger).body
     if as_json:
-        emit_json({"clearance": clearance.to_dict(), "restoration": restoration.to_dict()})
+        years = [{"year": year, **row} for year, row in per_year.to_dict(orient="index").items()]
+        emit_json(
+            {
+                "clearance": clearance.to_dict(),
+                "restoration": restoration.to_dict(),
+                "recurrence_by_year": years,
+            }
+        )
         return
     c, r = clearance.totals, restoration.totals
     click.echo(
@@ -80,8 +97,16 @@ def progress_command(ws, as_json):
         f"{by_status['re_cleared']}, {by_status['verified_clear']}; "
         f"{c['new_infestations']} new patch(es)"
     )
+    by_kind = {k: {"open": n} for k, n in c["open_cases_by_kind"].items()}
+    shown = open_cases_text({"open": c["open_cases"], "by_kind": by_kind}, "en")
+    click.echo(f"  open cases: {shown}")
     for row in clearance.extra["recurrence_plots_by_year"].itertuples():
         click.echo(f"  recurrence plots first found in {row.year}: {row.recurrence_plots}")
+    for year, row in per_year.iterrows():
+        click.echo(
+            f"  plots re-cleared in {year}: {int(row['plots_re_cleared'])} "
+            f"({row['re_cleared_mu']:,.2f} mu), cases opened: {int(row['cases_opened'])}"
+        )
     click.echo(
         "  by month: "
         + ", ".join(f"{row.month} {row.area_mu:,.1f}" for row in clearance.by_period.itertuples())

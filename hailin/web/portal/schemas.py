@@ -97,6 +97,8 @@ class Case(Schema):
     site: str | None
     site_name: str | None
     township: str | None
+    area_mu: float | None
+    area_ha: float | None
     cleared_on: str | None
     first_detected: str | None
     last_detected: str | None
