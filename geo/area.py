@@ -12,7 +12,7 @@ polygons tens of kilometres across.
 from __future__ import annotations
 
 import warnings
-from typing import overload
+from typing import Any, overload
 
 import geopandas
 import numpy as np
@@ -311,7 +311,7 @@ def area(
 ID_COLUMNS = ("site_id", "plot_id", "case_id", "patch_id", "name_zh", "name_en", "site", "township")
 
 
-def area_with_ids(obj, unit: str = "mu", crs=None):
+def area_with_ids(obj: Any, unit: str = "mu", crs: Any = None) -> pd.DataFrame:
     """Areas with the input's index and the columns that name its features.
 
     Parameters

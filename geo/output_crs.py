@@ -74,7 +74,7 @@ def output_crs(name, gdf: geopandas.GeoDataFrame | None = None) -> pyproj.CRS:
             raise CRSError(f"--crs {name}: the zone is chosen by the data, and there is none")
         return gauss_kruger_crs(gauss_kruger_zone(gdf), width=3, zone_prefix=key == "gk3")
     crs = normalize_crs(key if key else name)
-    if isinstance(crs, str) and crs == GCJ02:
+    if isinstance(crs, str):
         raise CRSError("GCJ-02 is for drawing on Chinese web maps, not for GIS exports")
     return crs
 
@@ -97,6 +97,16 @@ def to_gcj02(gdf: geopandas.GeoDataFrame) -> geopandas.GeoDataFrame:
     cannot carry GCJ-02 as a CRS: the copy has none, and ``attrs["crs"]`` is
     ``"gcj02"``.
 
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Features in any CRS (reprojected to WGS84 first).
+
+    Returns
+    -------
+    GeoDataFrame
+        The shifted copy, without a CRS.
+
     Examples
     --------
     >>> frame = geopandas.GeoDataFrame(geometry=[shapely.Point(120.3, 27.2)], crs=4326)
@@ -113,10 +123,25 @@ def to_gcj02(gdf: geopandas.GeoDataFrame) -> geopandas.GeoDataFrame:
     return out
 
 
-def to_cgcs2000(gdf: geopandas.GeoDataFrame, zone=None, *, prefix: bool = True):
+def to_cgcs2000(
+    gdf: geopandas.GeoDataFrame, zone: int | str | None = None, *, prefix: bool = True
+) -> geopandas.GeoDataFrame:
     """``gdf`` in CGCS2000: geographic (EPSG:4490) without ``zone``; with
     ``zone`` a 3-degree Gauss-Kruger zone number, or ``"auto"`` for the zone
     of the data, with or without the zone ``prefix`` on the easting.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Features in any CRS.
+    zone : int or "auto", optional
+        A 3-degree Gauss-Kruger zone (25-45), or ``"auto"`` for the data's.
+    prefix : bool
+        Whether eastings carry the zone number in front.
+
+    Returns
+    -------
+    GeoDataFrame
 
     Examples
     --------

@@ -59,7 +59,9 @@ class HailinAccessor:
         """
         return to_gcj02(self._geo())
 
-    def to_cgcs2000(self, zone=None, *, prefix: bool = True) -> geopandas.GeoDataFrame:
+    def to_cgcs2000(
+        self, zone: int | str | None = None, *, prefix: bool = True
+    ) -> geopandas.GeoDataFrame:
         """A copy in CGCS2000: EPSG:4490 without ``zone``, else the 3-degree
         Gauss-Kruger zone (a number, or "auto" for the data's own), with or
         without the zone ``prefix`` (see :func:`geo.output_crs.to_cgcs2000`).

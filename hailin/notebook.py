@@ -9,6 +9,7 @@ which this wraps.
 """
 
 import os
+from typing import Any
 
 import folium
 import geopandas
@@ -123,7 +124,7 @@ class NotebookWorkspace:
         return self.workspace.frames(every_record=every_record)
 
     # -- commands ------------------------------------------------------------------------
-    def import_file(self, path: str | os.PathLike, /, **options) -> ImportSummary:
+    def import_file(self, path: str | os.PathLike, /, **options: Any) -> ImportSummary:
         """Import one patrol file, or a plots file with ``kind="clearance"`` or
         ``"restoration"`` (options: kind, patrol_type, team, crs, sheet,
         dry_run, strict; see :meth:`surveys.Workspace.import_file`)."""
@@ -140,7 +141,9 @@ class NotebookWorkspace:
         survival, cases (open ones by kind), plots re-cleared, patrol effort."""
         return stats.key_figures(self.frames(every_record=True))
 
-    def export(self, what: str, path: str | os.PathLike, /, *, crs="4326", kind="clearance"):
+    def export(
+        self, what: str, path: str | os.PathLike, /, *, crs: str = "4326", kind: str = "clearance"
+    ) -> dict:
         """Write plots (``what="plots"``, of ``kind``), cases or new patches
         ("cases", "patches") as GeoPackage, GeoJSON or Shapefile (GBK DBF,
         .cpg, .prj, a field mapping file) in ``crs``: "4326", "4490", "gk3"
@@ -157,7 +160,7 @@ class NotebookWorkspace:
         """Cases by kind and status, with totals (the one count of open cases)."""
         return stats.cases_by_kind(self.ledger)
 
-    def cleared_area(self, by: str = "month", when=None) -> "stats.StatTable":
+    def cleared_area(self, by: str = "month", when: Any = None) -> "stats.StatTable":
         """Area cleared by ``by`` ("month", "year", "site", "township",
         "method", "contractor") in the period ``when`` (2024, "2024Q2",
         "2024-05" or two dates), against the targets of hailin.toml."""
@@ -166,7 +169,7 @@ class NotebookWorkspace:
             self.clearance_plots, "clearance", settings.targets.clearance, by, when
         )
 
-    def planted_area(self, by: str = "year", when=None) -> "stats.StatTable":
+    def planted_area(self, by: str = "year", when: Any = None) -> "stats.StatTable":
         """Area planted by ``by`` ("month", "year", "site", "township",
         "species", "funding") in the period ``when``, against the targets,
         with the area-weighted survival."""
@@ -179,12 +182,12 @@ class NotebookWorkspace:
         """Per year: plots re-cleared (the programme's figure) beside cases opened."""
         return stats.recurrence_by_year(self.ledger)
 
-    def open_cases(self, by: str | None = None, when=None) -> "stats.StatTable":
+    def open_cases(self, by: str | None = None, when: Any = None) -> "stats.StatTable":
         """The open cases (both kinds) and their age; ``by`` "kind", "site",
         "township" or "age" groups them."""
         return stats.open_cases(self.ledger, by, when)
 
-    def effort(self, by="mode", when=None) -> "stats.StatTable":
+    def effort(self, by: str = "mode", when: Any = None) -> "stats.StatTable":
         """Patrols, patrol days, person-times, records and km walked by
         ``by`` ("mode", "team", "month", "year" or a list) in ``when``."""
         records = self.workspace.surveys(["observed_at", "team", "patrol_type", "observer"])
@@ -198,14 +201,14 @@ class NotebookWorkspace:
         return stats.survival_by_plot(frames.restoration, survival)
 
     # -- maps ----------------------------------------------------------------------------
-    def clearance_map(self, lang: str | None = None, **options) -> folium.Map:
+    def clearance_map(self, lang: str | None = None, **options: Any) -> folium.Map:
         """The clearance map (plots by status, findings, new patches, patrols)."""
         return clearance_map(self.frames(every_record=True), lang or self.language, **options)
 
-    def restoration_map(self, lang: str | None = None, **options) -> folium.Map:
+    def restoration_map(self, lang: str | None = None, **options: Any) -> folium.Map:
         """The restoration map (plots by survival)."""
         return restoration_map(self.frames(every_record=True), lang or self.language, **options)
 
-    def overview_map(self, lang: str | None = None, **options) -> folium.Map:
+    def overview_map(self, lang: str | None = None, **options: Any) -> folium.Map:
         """Both works on one map."""
         return overview_map(self.frames(every_record=True), lang or self.language, **options)

@@ -174,6 +174,7 @@ def build_report(frames: Frames, month: str):
     lang = frames.language
     numbers = month_figures(frames, month)
     when = stats.period(month)
+    assert when.first is not None  # a month always has its first day
     document = docx.Document()
     document.add_heading(label("title", lang), level=0)
     document.add_paragraph(
@@ -231,6 +232,7 @@ def write_report(frames: Frames, month: str, path: str | os.PathLike) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         source = os.path.join(scratch, os.path.splitext(os.path.basename(path))[0] + ".docx")
         document.save(source)
+        assert converter is not None  # checked above for .pdf
         command = [converter, "--headless", "--convert-to", "pdf", "--outdir", scratch, source]
         done = subprocess.run(command, capture_output=True, timeout=PDF_TIMEOUT_S, check=False)
         made = os.path.splitext(source)[0] + ".pdf"

@@ -40,8 +40,10 @@ def cjk_font() -> str | None:
 
 def _figure(width=6.4, height=3.2):
     font = cjk_font()
-    style = {"font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"]}
-    style["axes.unicode_minus"] = False
+    style: dict = {
+        "font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
+        "axes.unicode_minus": False,
+    }
     with plt.rc_context(style):
         figure, axes = plt.subplots(figsize=(width, height), dpi=DPI)
     return figure, axes, style

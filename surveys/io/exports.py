@@ -241,8 +241,8 @@ def write_taizhang(table: pd.DataFrame, path, lang: str = "zh", as_of=None) -> s
         raise ExportError(f"{path}: the 台账 is written as .xlsx")
     as_of = as_of or datetime.date.today()
     book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "台账" if lang == "zh" else "ledger"
+    sheet = book.create_sheet("台账" if lang == "zh" else "ledger", 0)
+    book.remove(book.worksheets[1])
     sheet.append([TITLES[lang].format(date=as_of.isoformat())])
     sheet.append(list(table.columns))
     for row in table.itertuples(index=False):
