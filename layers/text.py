@@ -57,6 +57,20 @@ TEXT = {
     "restoration_title": {"zh": "红树林种植进展", "en": "Mangrove restoration progress"},
     "overview_title": {"zh": "福鼎红树林保护区概览", "en": "Fuding mangrove reserves: overview"},
     "illustrative": {"zh": "示意范围，非官方边界", "en": "illustrative boundary, not official"},
+    # Field values from files are shown as typed: an English map says so.
+    "as_entered": {"zh": "（原文）", "en": "(as entered)"},
+    "records_in_cell": {"zh": "{n} 条巡查记录", "en": "{n} patrol records"},
+    "click_to_zoom": {"zh": "点击放大查看", "en": "click to zoom in"},
+    "date": {"zh": "日期", "en": "Date"},
+    "play": {"zh": "播放", "en": "Play"},
+    "pause": {"zh": "暂停", "en": "Pause"},
+    "previous": {"zh": "上一月", "en": "Previous month"},
+    "next": {"zh": "下一月", "en": "Next month"},
+    "show": {"zh": "展开", "en": "Show"},
+    "hide": {"zh": "收起", "en": "Hide"},
+    "as_of": {"zh": "截至", "en": "as of"},
+    "planted_by_year": {"zh": "各年种植面积（亩）与成活率", "en": "Planted by year (mu), survival"},
+    "cleared_by_month": {"zh": "各月除治面积（亩）", "en": "Cleared by month (mu)"},
 }
 
 # Labels that name a code: their words are the vocabulary's (surveys.schema).
