@@ -8,7 +8,7 @@ painted); ``heap`` the JS heap in use then (Chrome DevTools Protocol metrics).
 
 import pathlib
 
-from tests.browser import CHROMIUM, _route, Session
+from tests.browser import CHROMIUM, Session, route_requests
 
 # Two animation frames after the call: everything added before is painted.
 _PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
@@ -35,7 +35,7 @@ def page_times(path, timeout_s=180, after=None, viewport=(1280, 800)):
             page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
             session = Session(page)
             page.on("pageerror", lambda e: session.page_errors.append(str(e)))
-            page.route("**/*", _route(session, True))
+            page.route("**/*", route_requests(session, True))
             cdp = page.context.new_cdp_session(page)
             cdp.send("Performance.enable")
             try:

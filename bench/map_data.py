@@ -18,7 +18,13 @@ from surveys.io.layout import SURVEYS_LAYER, ensure_layers, plots_layer
 from surveys.schema import KINDS, PLOT_COLUMNS
 from surveys.workspace import Workspace
 
-TEAMS = ["前岐镇巡查队", "店下镇巡查队", "佳阳畲族乡巡查队", "福鼎市互花米草除治专班", "海岸带施工一队"]
+TEAMS = [
+    "前岐镇巡查队",
+    "店下镇巡查队",
+    "佳阳畲族乡巡查队",
+    "福鼎市互花米草除治专班",
+    "海岸带施工一队",
+]
 OBSERVERS = [f"{s}{g}" for s in "林陈吴郑黄王李张" for g in ("明", "华", "强", "芳")]
 NOTES = ["刈割后复萌", "人工拔除", "秋茄长势良好", "滩涂有垃圾", "潮水未退，未能进入", "新发斑块"]
 CONTRACTORS = ["福鼎市海岸带生态修复有限公司", "宁德市滩涂治理工程队", "福建海林环境工程有限公司"]

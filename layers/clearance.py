@@ -33,7 +33,9 @@ def status_timeline(clearance, ledger):
     in order (a plot is ``clean`` from its clearance day)."""
     timeline = {
         plot: [(int(day), "clean")]
-        for plot, day in zip(clearance["plot_id"], day_numbers(clearance["cleared_on"]), strict=True)
+        for plot, day in zip(
+            clearance["plot_id"], day_numbers(clearance["cleared_on"]), strict=True
+        )
     }
     cases = ledger[ledger["kind"] == "recurrence"].sort_values("first_detected", kind="stable")
     changes = zip(
@@ -69,9 +71,7 @@ def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts
     cases = ledger[ledger["kind"] == "recurrence"]
     by_plot = {pid: group for pid, group in cases.groupby("plot_id")}
     none = [(text("history", lang), text("no_recurrence", lang))]
-    history = [
-        _history(by_plot[p], lang) if p in by_plot else none for p in clearance["plot_id"]
-    ]
+    history = [_history(by_plot[p], lang) if p in by_plot else none for p in clearance["plot_id"]]
     columns, rows = plot_columns(clearance, lang, site_names)
     english = lang == "en"
     columns |= {

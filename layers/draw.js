@@ -151,6 +151,9 @@ var hailinLayer = (function () {
             this._radius = this.options.hailinMinSize / 2;
             this._renderer._updateCircle(this);
         },
+        _empty: function () {
+            return !this._renderer._bounds.intersects(this._pxBounds);
+        },
         _containsPoint: function (p) {
             if (!this._hailinDot) { return L.Polygon.prototype._containsPoint.call(this, p); }
             return p.distanceTo(this._hailinDot) <= this.options.hailinMinSize / 2 + 2;
@@ -235,7 +238,7 @@ var hailinLayer = (function () {
             var options = L.extend({renderer: renderer}, styles.base, colourOf(i));
             var path = pathOf(payload, places ? places[i] : L.latLng(ys[i] / g.scale, xs[i] / g.scale), options);
             path.hailinIndex = i;
-            if (payload.ids) { path.feature = {type: "Feature", properties: {plot_id: columns.value(payload.ids, i)}}; }
+            path.feature = {type: "Feature", properties: payload.ids ? {plot_id: columns.value(payload.ids, i)} : {}};
             paths.push(path);
             group.addLayer(path);
         }
@@ -272,6 +275,7 @@ var hailinLayer = (function () {
             return paths.filter(function (p) { return p.feature && p.feature.properties.plot_id === id; })[0];
         };
         group.hailinDay = function () { return day; };
+        group.hailinPaths = paths;
         return group;
     }
 
@@ -519,6 +523,7 @@ var hailinLayer = (function () {
         var layer = payload.records ? new Records(payload) : pathLayer(map, payload);
         layer.hailinTimed = !!payload.time;
         layer.hailinPayload = payload;
+        layer.hailinName = payload.name;
         map.hailinLayers = map.hailinLayers || [];
         map.hailinLayers.push(layer);
         return layer;

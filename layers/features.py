@@ -66,6 +66,7 @@ def data_layer(
     each feature; ``states``: the words of the states; ``radius``,
     ``min_size`` in pixels; ``records``: drawn aggregated)."""
     payload = {
+        "name": name,
         "geometry": geometry_of(frame),
         "count": len(frame),
         "columns": columns,
@@ -110,9 +111,7 @@ def plot_columns(plots, lang, site_names=None):
     english = lang == "en"
     columns = {
         "plot_id": text_column(plots["plot_id"].astype(str), entered=english),
-        "site": text_column(
-            [(site_names or {}).get(s, s) for s in plots["site"]], entered=english
-        ),
+        "site": text_column([(site_names or {}).get(s, s) for s in plots["site"]], entered=english),
         "township": text_column(
             [township_name(t, lang) for t in plots["township"]], entered=english
         ),

@@ -50,6 +50,7 @@ def detections_layer(detections, lang="zh", show=True, timezone=DEFAULT_TIMEZONE
         time={"since": "day"},
         show=show,
         radius=5,
+        ids="plot_id",
         words=entered(lang),
     )
     return layer, [
@@ -71,7 +72,9 @@ def patches_layer(patches, ledger, lang="zh"):
     def of(frame, column):
         return [frame.at[p, column] if p is not None else None for p in ids]
 
-    found = [t.strftime("%Y-%m-%d") if t is not None else None for t in of(latest, "first_detected")]
+    found = [
+        t.strftime("%Y-%m-%d") if t is not None else None for t in of(latest, "first_detected")
+    ]
     since = [
         t.tz_localize(None).to_datetime64().astype("datetime64[D]").astype(np.int64)
         if t is not None
@@ -81,8 +84,12 @@ def patches_layer(patches, ledger, lang="zh"):
     columns = {
         "patch_id": text_column(patches["patch_id"].astype(str), entered=lang == "en"),
         "first_found": text_column(found),
-        "status": text_column([word("status", s, lang) if s else None for s in of(latest, "status")]),
-        "detections": text_column([None if d is None else str(d) for d in of(latest, "detections")]),
+        "status": text_column(
+            [word("status", s, lang) if s else None for s in of(latest, "status")]
+        ),
+        "detections": text_column(
+            [None if d is None else str(d) for d in of(latest, "detections")]
+        ),
         "cases": text_column([None if p is None else str(counts[p]) for p in ids]),
         "since": day_column(since),
     }

@@ -27,7 +27,10 @@ def restoration_layer(restoration, survival, lang="zh", site_names=None, checks=
     colours = year_colours(years)
     shown = [_shown(survival.get(p), lang) for p in restoration["plot_id"]]
     history = [
-        [(f"{text('survival', lang)} {day}", f"{rate:.0f}%") for day, rate in (checks or {}).get(p, [])]
+        [
+            (f"{text('survival', lang)} {day}", f"{rate:.0f}%")
+            for day, rate in (checks or {}).get(p, [])
+        ]
         for p in restoration["plot_id"]
     ]
     columns, rows = plot_columns(restoration, lang, site_names)

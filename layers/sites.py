@@ -15,6 +15,7 @@ def sites_layer(sites, lang="zh"):
     names = sites["name_zh"] if lang == "zh" else sites["name_en"]
     english = lang == "en"
     columns = {
+        "site_id": text_column(sites["site_id"].astype(str)),
         "name": text_column(names, entered=english),
         "township": text_column(
             [township_name(t, lang) for t in sites["township"]], entered=english
@@ -31,6 +32,7 @@ def sites_layer(sites, lang="zh"):
         popup,
         ["name"],
         {"base": STYLE},
+        ids="site_id",
         words=entered(lang),
     )
     return layer, [

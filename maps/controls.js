@@ -71,7 +71,7 @@ function hailinTime(map, o) {
     slider.setAttribute("aria-label", o.title);
 
     function fromUrl() {
-        var found = /[#&?]date=(\d{4}-\d{2})/.exec(window.location.hash + "&" + window.location.search);
+        var found = /[#&?]date=([0-9]{4}-[0-9]{2})/.exec(window.location.hash + "&" + window.location.search);
         var at = found ? periods.indexOf(found[1]) : -1;
         return at < 0 ? periods.length - 1 : at;
     }

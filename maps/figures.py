@@ -66,7 +66,9 @@ def periods_of(data, *, clearance=True, restoration=True) -> list[str]:
     every = np.concatenate(days)
     if every.size == 0:
         return []
-    first, last = (np.datetime64(int(d), "D").astype(datetime.date) for d in (every.min(), every.max()))
+    first, last = (
+        np.datetime64(int(d), "D").astype(datetime.date) for d in (every.min(), every.max())
+    )
     return months(first, last)
 
 
