@@ -10,7 +10,8 @@ time and peak memory are the child's), then opened in Debian chromium
 JS heap, and for hailin's maps the time to switch on every layer (the patrol
 records and tracks are off at first) and paint them.
 
-Run: python -m bench.bench_maps [RECORDS ...]   (default 10000 100000)
+Run: python -m bench.bench_maps [RECORDS ...] [--hailin-only]   (default 10000 100000;
+--hailin-only leaves the baselines out, as at 1,000,000 records, where they do not open)
 """
 
 import json
@@ -89,12 +90,12 @@ def _child(kind, records, path):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(records):
-    """Rows of figures for every kind of map at ``records`` records."""
+def measure(records, kinds=KINDS):
+    """Rows of figures for each of ``kinds`` of map at ``records`` records."""
     from bench.browser_times import page_times
 
     rows = []
-    for kind in KINDS:
+    for kind in kinds:
         path = OUT / f"{kind}-{records}.html"
         made = _child(kind, records, path)
         hailin = kind in ("overview", "clearance")
@@ -134,10 +135,9 @@ def table(rows):
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        (base,) = [
-            r for r in rows if r["records"] == row["records"] and r["map"] == "folium_geojson"
-        ]
-        size_ratio = base["size_mb"] / row["size_mb"]
+        base = [r for r in rows if r["records"] == row["records"] and r["map"] == "folium_geojson"]
+        base = base[0] if base else {"size_mb": None, "drawn_s": None}
+        size_ratio = f"{base['size_mb'] / row['size_mb']:.1f}x smaller" if base["size_mb"] else "—"
         drawn = (
             f"{base['drawn_s'] / row['drawn_s']:.1f}x faster"
             if base["drawn_s"] and row["drawn_s"]
@@ -148,7 +148,7 @@ def table(rows):
             f"{row['generate_s']:.1f} | {row['peak_mb']:,.0f} | {_cell(row['drawn_s'])} | "
             f"{'—' if row['all_on_s'] is None else _cell(row['all_on_s'])} | "
             f"{'—' if row['heap_mb'] is None else _cell(row['heap_mb'], 0)} | "
-            f"{size_ratio:.1f}x smaller | {drawn} |"
+            f"{size_ratio} | {drawn} |"
         )
     return "\n".join(lines)
 
@@ -160,8 +160,9 @@ def main(argv):
         print(json.dumps({"seconds": seconds, "peak_mb": peak}))
         return
     OUT.mkdir(exist_ok=True)
-    sizes = [int(a) for a in argv] or [10_000, 100_000]
-    rows = [row for records in sizes for row in measure(records)]
+    kinds = KINDS[:2] if "--hailin-only" in argv else KINDS
+    sizes = [int(a) for a in argv if not a.startswith("--")] or [10_000, 100_000]
+    rows = [row for records in sizes for row in measure(records, kinds)]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(table(rows))
 

@@ -51,27 +51,32 @@ def status_timeline(clearance, ledger):
     return {plot: sorted(events, key=lambda e: e[0]) for plot, events in timeline.items()}
 
 
-def _history(cases, lang):
-    rows = []
-    for case in cases.itertuples():
-        since = case.status_since.strftime("%Y-%m-%d")
-        rows.append(
-            (
-                f"{case.first_detected:%Y-%m-%d} {text('first_found', lang)}",
-                f"{word('status', case.status, lang)} ({since}), "
-                f"{text('detections', lang)} {case.detections}",
-            )
+def _histories(cases, lang):
+    """{plot_id: [(label, value), ...]}: each plot's recurrence cases in order."""
+    cases = cases.sort_values("first_detected", kind="stable")
+    labels = cases["first_detected"].dt.strftime("%Y-%m-%d") + f" {text('first_found', lang)}"
+    statuses = [word("status", s, lang) for s in cases["status"]]
+    values = [
+        f"{status} ({since}), {text('detections', lang)} {count}"
+        for status, since, count in zip(
+            statuses,
+            cases["status_since"].dt.strftime("%Y-%m-%d"),
+            cases["detections"],
+            strict=True,
         )
-    return rows
+    ]
+    histories = {}
+    for plot, label, value in zip(cases["plot_id"], labels, values, strict=True):
+        histories.setdefault(plot, []).append((label, value))
+    return histories
 
 
 def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts=None):
     """(layer, legend entries): plots coloured by their status at the time
     control's date; popups with the facts and the recurrence history."""
-    cases = ledger[ledger["kind"] == "recurrence"]
-    by_plot = {pid: group for pid, group in cases.groupby("plot_id")}
+    by_plot = _histories(ledger[ledger["kind"] == "recurrence"], lang)
     none = [(text("history", lang), text("no_recurrence", lang))]
-    history = [_history(by_plot[p], lang) if p in by_plot else none for p in clearance["plot_id"]]
+    history = [by_plot.get(p, none) for p in clearance["plot_id"]]
     columns, rows = plot_columns(clearance, lang, site_names)
     english = lang == "en"
     columns |= {

@@ -144,21 +144,22 @@ def shapes(geometries) -> dict:
     vertex whole and the rest as steps from the one before."""
     geometries = _simplified(np.asarray(geometries, dtype=object))
     polygonal = bool(len(geometries)) and shapely.get_type_id(geometries[0]) in (3, 6)
-    parts, rings, sizes, coords = [], [], [], []
-    for geometry in geometries:
-        pieces = shapely.get_parts(geometry)
-        parts.append(len(pieces))
-        for piece in pieces:
-            loops = [piece.exterior, *piece.interiors] if polygonal else [piece]
-            rings.append(len(loops))
-            for loop in loops:
-                xy = np.asarray(loop.coords)[:, :2]
-                if polygonal:
-                    xy = xy[:-1]
-                sizes.append(len(xy))
-                coords.append(np.round(xy * SCALE).astype(np.int64))
-    flat = np.concatenate(coords) if coords else np.zeros((0, 2), np.int64)
-    starts = np.cumsum([0, *sizes])[:-1].astype(np.int64)
+    pieces, owner = shapely.get_parts(geometries, return_index=True)
+    parts = np.bincount(owner, minlength=len(geometries))
+    if polygonal:
+        loops, owner = shapely.get_rings(pieces, return_index=True)
+        rings = np.bincount(owner, minlength=len(pieces))
+    else:
+        loops, rings = pieces, np.ones(len(pieces), np.int64)
+    counts = shapely.get_num_coordinates(loops).astype(np.int64)
+    xy = shapely.get_coordinates(loops)
+    if polygonal:  # a ring's closing vertex repeats its first: left out
+        keep = np.ones(len(xy), bool)
+        keep[np.cumsum(counts) - 1] = False
+        xy, counts = xy[keep], counts - 1
+    sizes = counts
+    flat = np.round(xy * SCALE).astype(np.int64).reshape(-1, 2)
+    starts = np.concatenate([[0], np.cumsum(sizes)])[:-1].astype(np.int64)
     steps = np.diff(flat, axis=0, prepend=np.zeros((1, 2), np.int64))
     first = np.ones(len(flat), bool)
     first[starts] = False

@@ -188,5 +188,5 @@ def test_map_command_writes_each_map(tmp_path, run):
     assert default.exit_code == 0
     assert (tmp_path / "demo" / "out" / "clearance.html").exists()
     page = (tmp_path / "demo" / "out" / "clearance.html").read_text(encoding="utf-8")
-    assert json.dumps("除治图斑")[1:-1] in page  # the workspace language: zh
+    assert "除治图斑" in page  # the workspace language: zh
     assert run("-w", tmp_path / "demo", "map", "everything").exit_code == 2

