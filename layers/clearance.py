@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from layers.encode import day_numbers, rows_column, text_column
-from layers.features import STATE, Popup, data_layer, entered, plot_columns, steps
+from layers.features import STATE, Popup, data_layer, entered, fields, plot_columns, steps
 from layers.text import text
 from surveys.schema import colours, word
 
@@ -78,11 +78,9 @@ def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts
     none = [(text("history", lang), text("no_recurrence", lang))]
     history = [by_plot.get(p, none) for p in clearance["plot_id"]]
     columns, rows = plot_columns(clearance, lang, site_names)
-    english = lang == "en"
     columns |= {
         "cleared_on": text_column(clearance["cleared_on"].astype(str)),
-        "method": text_column(clearance["method"], entered=english),
-        "contractor": text_column(clearance["contractor"], entered=english),
+        **fields(clearance, ["method", "contractor"], lang),
         "patrol_count": text_column(
             [str((patrol_counts or {}).get(p, 0)) for p in clearance["plot_id"]]
         ),

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from surveys.schema import word
+
 # Display simplification of lines and rings, metres; with the rounding to
 # 1e-6 degree (at most 0.08 m) no drawn boundary is more than 1 m off.
 SIMPLIFY_M = 0.8
@@ -69,7 +71,10 @@ def text_column(values, entered=False) -> dict:
     >>> text_column(["甲", None, "甲", "b"], entered=True)["table"]
     ['', 'b', '甲']
     """
-    series = pd.Series(list(values), dtype=object)
+    if isinstance(values, pd.Series):  # iterating a pandas array value by value is slow
+        series = values.reset_index(drop=True).astype(object)
+    else:
+        series = pd.Series(list(values), dtype=object)
     texts = series.where(series.notna(), "").astype(str)
     codes, table = pd.factorize(texts, sort=True)
     column = {"kind": "text", "table": table.tolist(), "codes": ints(codes)}
@@ -80,6 +85,12 @@ def text_column(values, entered=False) -> dict:
 
 def _has_cjk(value):
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in value)
+
+
+def word_column(codes, kind, lang) -> dict:
+    """Text by lookup table of vocabulary ``codes`` of ``kind`` in ``lang``."""
+    codes = pd.Series(codes).reset_index(drop=True)
+    return text_column(codes.map({c: word(kind, c, lang) for c in codes.dropna().unique()}))
 
 
 def rows_column(rows) -> dict:

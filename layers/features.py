@@ -96,6 +96,23 @@ def steps(per_feature, states) -> dict:
     }
 
 
+def labelled(keys, lang) -> list:
+    """Popup rows (label, column) of columns named by their label's key.
+
+    Examples
+    --------
+    >>> labelled(["time", "notes"], "en")
+    [('Time', 'time'), ('Notes', 'notes')]
+    """
+    return [(text(key, lang), key) for key in keys]
+
+
+def fields(frame, names, lang) -> dict:
+    """Text columns of fields typed into files (an English popup marks
+    Chinese values "as entered")."""
+    return {name: text_column(frame[name], entered=lang == "en") for name in names}
+
+
 def entered(lang) -> dict:
     """The words a layer's popups need in ``lang`` (the "as entered" mark)."""
     return {"as_entered": text("as_entered", lang)}

@@ -4,8 +4,8 @@ patrol tracks, both following the time control."""
 import numpy as np
 import shapely
 
-from layers.encode import day_column, ints, local_minutes, text_column
-from layers.features import Popup, data_layer, entered
+from layers.encode import day_column, ints, local_minutes, text_column, word_column
+from layers.features import Popup, data_layer, entered, labelled
 from layers.text import text
 from surveys.localtime import DEFAULT_TIMEZONE
 from surveys.schema import colours, word
@@ -26,10 +26,10 @@ def _columns(records, lang, timezone):
     columns = {
         "time": {"kind": "minute", "values": ints(minutes)},
         "day": day_column(minutes // 1440),
-        "patrol_type": text_column([word("patrol_type", p, lang) for p in records["patrol_type"]]),
+        "patrol_type": word_column(records["patrol_type"], "patrol_type", lang),
         "team": text_column(records["team"], entered=english),
         "observer": text_column(observer, entered=english),
-        "finding": text_column([word("finding", f, lang) for f in records["finding"]]),
+        "finding": word_column(records["finding"], "finding", lang),
         "notes": text_column(records["notes"], entered=english),
     }
     return columns, minutes
@@ -39,14 +39,7 @@ def _popup(lang):
     return Popup(
         "",
         "finding",
-        [
-            (text("time", lang), "time"),
-            (text("patrol_type", lang), "patrol_type"),
-            (text("team", lang), "team"),
-            (text("observer", lang), "observer"),
-            (text("finding", lang), "finding"),
-            (text("notes", lang), "notes"),
-        ],
+        labelled(["time", "patrol_type", "team", "observer", "finding", "notes"], lang),
     )
 
 
@@ -54,11 +47,12 @@ def records_layer(points, lang="zh", show=False, timezone=DEFAULT_TIMEZONE):
     """The patrol records (points) in time order, coloured by patrol type:
     drawn one by one when few are in view, else as cells of a grid with their
     count and their shares of each patrol type (the legend's colours)."""
-    order = np.argsort(points["observed_at"].to_numpy(), kind="stable")
+    # datetime64 (UTC), not Timestamp objects: sorting objects took seconds at 100k.
+    order = np.argsort(points["observed_at"].to_numpy(dtype="datetime64[ns]"), kind="stable")
     points = points.iloc[order]
     columns, _minutes = _columns(points, lang, timezone)
     types = list(PATROL_COLOURS)
-    patrol = [types.index(p) if p in types else len(types) for p in points["patrol_type"]]
+    patrol = points["patrol_type"].map({p: i for i, p in enumerate(types)}).fillna(len(types))
     return data_layer(
         points,
         text("patrol_records", lang),

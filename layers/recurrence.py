@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from layers.encode import day_column, ints, local_minutes, text_column
-from layers.features import Popup, data_layer, entered
+from layers.encode import day_column, ints, local_minutes, text_column, word_column
+from layers.features import Popup, data_layer, entered, labelled
 from layers.text import text
 from surveys.localtime import DEFAULT_TIMEZONE
 from surveys.schema import word
@@ -23,21 +23,14 @@ def detections_layer(detections, lang="zh", show=True, timezone=DEFAULT_TIMEZONE
         "plot_id": text_column(detections["plot_id"].astype(str), entered=english),
         "time": {"kind": "minute", "values": ints(minutes)},
         "day": day_column(minutes // 1440),
-        "finding": text_column([word("finding", f, lang) for f in detections["finding"]]),
-        "patrol_type": text_column(
-            [word("patrol_type", p, lang) for p in detections["patrol_type"]]
-        ),
+        "finding": word_column(detections["finding"], "finding", lang),
+        "patrol_type": word_column(detections["patrol_type"], "patrol_type", lang),
         "notes": text_column(detections["notes"], entered=english),
     }
     popup = Popup(
         text("plot", lang),
         "plot_id",
-        [
-            (text("time", lang), "time"),
-            (text("finding", lang), "finding"),
-            (text("patrol_type", lang), "patrol_type"),
-            (text("notes", lang), "notes"),
-        ],
+        labelled(["time", "finding", "patrol_type", "notes"], lang),
     )
     style = {"color": FINDING_COLOUR, "fillColor": FINDING_COLOUR, "fillOpacity": 0.9, "weight": 1}
     layer = data_layer(
@@ -96,12 +89,7 @@ def patches_layer(patches, ledger, lang="zh"):
     popup = Popup(
         text("new_patches", lang),
         "patch_id",
-        [
-            (text("first_found", lang), "first_found"),
-            (text("status", lang), "status"),
-            (text("detections", lang), "detections"),
-            (text("cases", lang), "cases"),
-        ],
+        labelled(["first_found", "status", "detections", "cases"], lang),
     )
     style = {"color": PATCH_COLOUR, "weight": 2, "fillColor": PATCH_COLOUR, "fillOpacity": 0.4}
     layer = data_layer(

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from layers.encode import day_numbers, ints, rows_column, text_column
-from layers.features import Popup, data_layer, entered, plot_columns
+from layers.features import Popup, data_layer, entered, fields, plot_columns
 from layers.text import text
 
 YEAR_COLOURS = ["#66c2a5", "#1b9e77", "#7570b3", "#e7298a", "#a6761d", "#666666"]
@@ -34,11 +34,9 @@ def restoration_layer(restoration, survival, lang="zh", site_names=None, checks=
         for p in restoration["plot_id"]
     ]
     columns, rows = plot_columns(restoration, lang, site_names)
-    english = lang == "en"
     columns |= {
         "planted_on": text_column(restoration["planted_on"].astype(str)),
-        "species": text_column(restoration["species"], entered=english),
-        "funding": text_column(restoration["funding"], entered=english),
+        **fields(restoration, ["species", "funding"], lang),
         "survival": text_column(shown),
         "checks": rows_column(history),
         "year": text_column(years),
