@@ -23,7 +23,8 @@ import sys
 import time
 
 OUT = pathlib.Path(__file__).with_name("out")
-KINDS = ("overview", "clearance", "folium_geojson", "explore")
+# reserves: the three reserve polygons alone, the floor of any map's drawing time.
+KINDS = ("overview", "clearance", "reserves", "folium_geojson", "explore")
 BROWSER_TIMEOUT_S = 180
 # Switch every data layer on, then wait two animation frames (painted).
 ALL_ON = """() => new Promise(done => { const t0 = performance.now();
@@ -47,10 +48,11 @@ def _baseline_frames(data):
 
 def _write(kind, data, path):
     """Write map ``kind`` of ``data`` to ``path``."""
-    if kind in ("overview", "clearance"):
+    if kind in ("overview", "clearance", "reserves"):
         from maps import MAPS
 
-        MAPS[kind](data, lang="zh").save(str(path))
+        drawn = data.sites if kind == "reserves" else data
+        MAPS["overview" if kind == "reserves" else kind](drawn, lang="zh").save(str(path))
         return
     import folium
 
@@ -98,12 +100,17 @@ def measure(records, kinds=KINDS):
     for kind in kinds:
         path = OUT / f"{kind}-{records}.html"
         made = _child(kind, records, path)
-        hailin = kind in ("overview", "clearance")
+        hailin = kind in ("overview", "clearance", "reserves")
 
         def after(page, hailin=hailin):
             return {"all_on": page.evaluate(ALL_ON)} if hailin else {}
 
-        shown = page_times(path, timeout_s=BROWSER_TIMEOUT_S, after=after)
+        # hailin's maps: the median of three openings (the machine is shared).
+        runs = [
+            page_times(path, timeout_s=BROWSER_TIMEOUT_S, after=after)
+            for _ in range(3 if hailin else 1)
+        ]
+        shown = sorted(runs, key=lambda r: r["drawn"] or float("inf"))[len(runs) // 2]
         row = {
             "records": records,
             "map": kind,
@@ -160,7 +167,7 @@ def main(argv):
         print(json.dumps({"seconds": seconds, "peak_mb": peak}))
         return
     OUT.mkdir(exist_ok=True)
-    kinds = KINDS[:2] if "--hailin-only" in argv else KINDS
+    kinds = KINDS[:3] if "--hailin-only" in argv else KINDS
     sizes = [int(a) for a in argv if not a.startswith("--")] or [10_000, 100_000]
     rows = [row for records in sizes for row in measure(records, kinds)]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -30,8 +30,9 @@ _STYLE = (
     ".hailin-time-label{margin-left:6px;font-weight:bold}.hailin-time-slider{width:100%}"
     ".hailin-later{opacity:.2}.hailin-chart{display:block;margin-top:4px}"
     ".hailin-popup .leaflet-popup-content{margin:10px 14px}"
+    # A phone: the time control (bottom left) and the panel (bottom right) side by side.
     "@media (max-width:600px){.hailin-box{max-width:230px;font-size:12px}"
-    ".hailin-time{min-width:200px}}"
+    ".hailin-time{min-width:0;width:150px}.hailin-summary{max-width:150px}}"
 )
 
 

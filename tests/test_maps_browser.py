@@ -371,6 +371,10 @@ def test_popups_open_clear_of_every_control(tmp_path, data, viewport):
         for selector in (".hailin-legend", ".hailin-time"):
             box = page.locator(selector).bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= viewport[0]
+        # The controls do not cover each other.
+        boxes = [page.locator(c).bounding_box() for c in CONTROLS]
+        for i, box in enumerate(boxes):
+            assert not any(_boxes_meet(box, other) for other in boxes[i + 1 :]), CONTROLS[i]
         for plot in data.clearance["plot_id"].iloc[:3]:
             page.evaluate(f"() => {{ {MAP_OBJECT}.closePopup(); }}")
             page.wait_for_timeout(300)  # the closed popup fades out
