@@ -118,6 +118,8 @@ def measure(records, kinds=KINDS):
             "generate_s": made["seconds"],
             "peak_mb": made["peak_mb"],
             "drawn_s": shown["drawn"],
+            "busy_s": shown.get("busy"),
+            "script_s": shown.get("script"),
             "all_on_s": shown.get("all_on"),
             "heap_mb": None if shown["heap"] is None else shown["heap"] / 1e6,
             "heap_all_mb": shown.get("heap_after", 0) / 1e6 or None,
