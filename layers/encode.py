@@ -88,7 +88,13 @@ def _has_cjk(value):
 
 
 def word_column(codes, kind, lang) -> dict:
-    """Text by lookup table of vocabulary ``codes`` of ``kind`` in ``lang``."""
+    """Text by lookup table of vocabulary ``codes`` of ``kind`` in ``lang``.
+
+    Examples
+    --------
+    >>> word_column(["city_joint", "city_joint"], "patrol_type", "en")["table"]
+    ['city joint patrol']
+    """
     codes = pd.Series(codes).reset_index(drop=True)
     return text_column(codes.map({c: word(kind, c, lang) for c in codes.dropna().unique()}))
 
