@@ -176,6 +176,16 @@ def test_clearance_map(tmp_path, data, lang):
         _check_clean(session)
         page = session.page
         assert _overlays(page) == names
+        # hailin's own controls speak the map's language too.
+        titles = page.evaluate(
+            "() => [...document.querySelectorAll('.hailin-time button, .hailin-head button')]"
+            ".map(b => b.title)"
+        )
+        assert sorted(titles) == sorted(
+            ["上一月", "播放", "下一月", "收起", "收起"]
+            if lang == "zh"
+            else ["Previous month", "Play", "Next month", "Hide", "Hide"]
+        )
         summary = page.locator(".hailin-summary").inner_text()
         assert "1,883" in summary and page.locator(".hailin-summary svg rect").count() == 2
         # The time control spans every month of the data: clearance to the last record.
