@@ -14,6 +14,8 @@ Jinja2. folium draws only the frame (the map, tiles and plugins, no data), and
 
 import html
 import json
+import os
+import pathlib
 import re
 
 import folium
@@ -24,9 +26,18 @@ from jinja2 import Template
 
 from layers.errors import PageError
 
-# Characters that could end a <script> or start markup; everything beyond ASCII
-# (the line separators U+2028 and U+2029 included) is escaped by json.dumps.
-_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+# Characters that could end a <script> or start markup, the line separators
+# U+2028 and U+2029 (line ends to older JavaScript) and lone surrogates (not
+# UTF-8) are escaped; other text, Chinese included, stays UTF-8: as \u escapes
+# it was more than half the bytes of a map.
+_SCRIPT_ESCAPES = str.maketrans(
+    {
+        "<": "\\u003c",
+        ">": "\\u003e",
+        "&": "\\u0026",
+        **{code: f"\\u{code:04x}" for code in (0x2028, 0x2029, *range(0xD800, 0xE000))},
+    }
+)
 # In compact JSON a structural "{" is followed by '"' or "}", so a "{" opening a
 # Jinja2 tag ({{, {%, {#) lies inside a string, where \u007b means the same.
 _TEMPLATE_START = re.compile("\\{(?=[{%#])")
@@ -58,7 +69,7 @@ def js_value(value: object) -> str:
     >>> import json; json.loads(js_value("{{7*7}}"))
     '{{7*7}}'
     """
-    text = json.dumps(value, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
     return _TEMPLATE_START.sub("\\\\u007b", text.translate(_SCRIPT_ESCAPES))
 
 
@@ -103,10 +114,14 @@ class _Finished(Element):
 class PageParts:
     """Mixin for an element whose page text hailin builds: override
     :meth:`page_header`, :meth:`page_html` or :meth:`page_script` to return
-    finished strings (data only through :func:`html_text` and :func:`js_value`).
-    Mix it in before the folium or branca class."""
+    finished strings (data only through :func:`html_text` and :func:`js_value`),
+    and :meth:`page_shared` for header parts several elements need once (a
+    script file). Mix it in before the folium or branca class."""
 
     _template = Template("")  # no macros: nothing of this element is a template
+
+    def page_shared(self) -> dict:
+        return {}
 
     def page_header(self) -> str:
         return ""
@@ -121,6 +136,9 @@ class PageParts:
         figure = self.get_root()
         if not isinstance(figure, Figure):
             raise PageError(f"{type(self).__name__} renders only inside a Figure, got {figure!r}")
+        for name, text in self.page_shared().items():
+            if name not in figure.header._children:
+                figure.header.add_child(_Finished(text), name=name)
         for part, text in (
             (figure.header, self.page_header()),
             (figure.html, self.page_html()),
@@ -135,62 +153,82 @@ class PageElement(PageParts, MacroElement):
     """A fixed part of the page (legend, panel, control) built by hailin."""
 
 
-class DataLayer(PageParts, folium.map.Layer):
-    """A GeoJSON layer whose features carry their own ``style`` (a dict),
-    ``popup`` (HTML, escaped by its builder) and ``tooltip`` (HTML, likewise);
-    points are drawn as circle markers of ``radius`` pixels. Its script is
-    built by :meth:`page_script`, outside Jinja2.
+def script_file(path: str | os.PathLike[str]) -> str:
+    """A ``<script>`` holding hailin's own script file ``path`` (inline: every
+    way a map is written carries it).
 
     Parameters
     ----------
-    features : dict
-        A GeoJSON FeatureCollection in EPSG:4326.
-    name : str
-        The layer's name in the layer control.
-    show : bool
-        Whether the layer is on when the map opens.
-    radius : float
-        Circle marker radius of points, in pixels.
+    path : str or path-like
+        A script file shipped with hailin.
+
+    Returns
+    -------
+    str
+        The script element, with ``</script`` and ``<!--`` made inert.
 
     Examples
     --------
-    >>> point = {"type": "Point", "coordinates": [120.33, 27.26]}
-    >>> feature = {"type": "Feature", "geometry": point, "properties": {"tooltip": "P1"}}
-    >>> layer = DataLayer({"type": "FeatureCollection", "features": [feature]}, "{{ plots }}")
-    >>> "L.geoJson({" in layer.page_script(), layer.layer_name
-    (True, '{{ plots }}')
+    >>> script_file(DRAW_SCRIPT).startswith("<script>")
+    True
+    """
+    text = pathlib.Path(path).read_text(encoding="utf-8")
+    # Inside <script> only "</script" and "<!--" mean something to HTML; in
+    # JavaScript "<\\/" is the same as "</" wherever either can stand.
+    text = re.sub(r"<(/script|!--)", r"<\\\1", text, flags=re.IGNORECASE)
+    return "<script>" + text + "</script>"
+
+
+DRAW_SCRIPT = pathlib.Path(__file__).with_name("draw.js")
+
+
+class DataLayer(PageParts, folium.map.Layer):
+    """A layer of the page's data drawn by ``layers/draw.js`` from ``payload``
+    (see :func:`layers.features.data_layer`): the data enters the page as JSON
+    (:func:`js_value`), never as template source.
+
+    Parameters
+    ----------
+    payload : dict
+        The layer's compact data (geometry, columns, popup and style specs).
+    name : str
+        The layer's name in the layer control.
+    count : int
+        How many features it holds.
+    show : bool
+        Whether the layer is on when the map opens.
+
+    Examples
+    --------
+    >>> layer = DataLayer({"features": []}, "{{ plots }}", count=0)
+    >>> layer.layer_name, layer.count
+    ('{{ plots }}', 0)
     """
 
-    def __init__(self, features: dict, name: str, *, show: bool = True, radius: float = 4) -> None:
+    def __init__(self, payload: dict, name: str, *, count: int, show: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "DataLayer"
-        self.features = features
-        self.radius = radius
+        self.payload = payload
+        self.count = count
+
+    def page_shared(self) -> dict[str, str]:
+        """The drawing script, once per page whatever the number of layers."""
+        return {"hailin-draw": script_file(DRAW_SCRIPT)}
 
     def page_script(self) -> str:
-        """The layer's script: its features as :func:`js_value` data."""
-        name = self.get_name()
-        return f"""
-        var {name} = L.geoJson({js_value(self.features)}, {{
-            style: function (feature) {{ return feature.properties.style; }},
-            pointToLayer: function (feature, latlng) {{
-                return L.circleMarker(latlng, {{radius: {js_value(self.radius)}}});
-            }},
-            onEachFeature: function (feature, layer) {{
-                if (feature.properties.popup) {{
-                    layer.bindPopup(feature.properties.popup, {{maxWidth: 360}});
-                }}
-                if (feature.properties.tooltip) {{ layer.bindTooltip(feature.properties.tooltip); }}
-            }}
-        }});
-        """
+        """The layer's script: its payload as :func:`js_value` data."""
+        return (
+            f"var {self.get_name()} = hailinLayer({self._parent.get_name()}, "
+            f"{js_value(self.payload)});\n"
+        )
 
 
 class LayerControl(PageElement):
     """Leaflet's layer switcher over the map's layers, names written by
-    :func:`js_value` (folium's own control writes them through its template)."""
+    :func:`js_value` (folium's own control writes them through its template).
+    ``collapsed="auto"``: folded to its button on screens under 700 pixels."""
 
-    def __init__(self, collapsed=False):
+    def __init__(self, collapsed="auto"):
         super().__init__()
         self._name = "LayerControl"
         self.collapsed = collapsed
@@ -201,9 +239,13 @@ class LayerControl(PageElement):
             if isinstance(item, folium.map.Layer) and item.control:
                 entry = f"{js_value(item.layer_name)}: {item.get_name()}"
                 (overlays if item.overlay else base).append(entry)
+        fmap = self._parent.get_name()
+        collapsed = (
+            f"{fmap}.getSize().x < 700" if self.collapsed == "auto" else js_value(self.collapsed)
+        )
         return (
             f"L.control.layers({{{', '.join(base)}}}, {{{', '.join(overlays)}}}, "
-            f"{{collapsed: {js_value(self.collapsed)}}}).addTo({self._parent.get_name()});"
+            f"{{collapsed: {collapsed}}}).addTo({fmap});"
         )
 
 

@@ -6,7 +6,8 @@ import geopandas
 
 from geo.area import area
 from geo.sites import township_name
-from layers.features import feature_layer
+from layers.encode import text_column
+from layers.features import Popup, data_layer, entered
 from layers.page import DataLayer
 from layers.text import text
 
@@ -14,7 +15,7 @@ STYLE = {"color": "#1b7837", "weight": 2, "fillColor": "#5aae61", "fillOpacity":
 
 
 def sites_layer(sites: geopandas.GeoDataFrame, lang: str = "zh") -> tuple[DataLayer, list[dict]]:
-    """The reserve polygons as a map layer; popups hold escaped text.
+    """The reserve polygons as a map layer; popups are built in the browser as text.
 
     Parameters
     ----------
@@ -34,27 +35,35 @@ def sites_layer(sites: geopandas.GeoDataFrame, lang: str = "zh") -> tuple[DataLa
     --------
     >>> from geo import load_sites
     >>> layer, legend = sites_layer(load_sites(), "en")
-    >>> layer.features["features"][0]["properties"]["popup"]
-    '<b>Kewan mangrove reserve</b><br>Township: Qianqi<br>Area: 760.0 mu (50.66 ha)'
+    >>> layer.layer_name, layer.count
+    ('Reserve boundaries', 3)
     >>> legend
     [{'label': 'Reserve boundaries', 'color': '#1b7837', 'fill': '#5aae61'}]
     """
     sizes = area(sites, unit="mu")
     names = sites["name_zh"] if lang == "zh" else sites["name_en"]
-    popups = [
-        (
-            name,
-            [
-                (text("township", lang), township_name(township, lang)),
-                (
-                    text("area", lang),
-                    f"{mu:,.1f} {text('mu', lang)} ({mu / 15:,.2f} {text('ha', lang)})",
-                ),
-            ],
-        )
-        for name, township, mu in zip(names, sites["township"], sizes, strict=True)
-    ]
-    layer = feature_layer(sites, text("sites", lang), [STYLE] * len(sites), popups, names.tolist())
+    english = lang == "en"
+    columns = {
+        "site_id": text_column(sites["site_id"].astype(str)),
+        "name": text_column(names, entered=english),
+        "township": text_column(
+            [township_name(t, lang) for t in sites["township"]], entered=english
+        ),
+        "area": text_column(
+            [f"{mu:,.1f} {text('mu', lang)} ({mu / 15:,.2f} {text('ha', lang)})" for mu in sizes]
+        ),
+    }
+    popup = Popup("", "name", [(text("township", lang), "township"), (text("area", lang), "area")])
+    layer = data_layer(
+        sites,
+        text("sites", lang),
+        columns,
+        popup,
+        ["name"],
+        {"base": STYLE},
+        ids="site_id",
+        words=entered(lang),
+    )
     return layer, [
         {"label": text("sites", lang), "color": STYLE["color"], "fill": STYLE["fillColor"]}
     ]

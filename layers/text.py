@@ -60,6 +60,20 @@ TEXT = {
     # Digital monitoring (rasters)
     "raster_layer": {"zh": "监测影像", "en": "Monitoring image"},
     "imagery_survival": {"zh": "成活率（影像估算）", "en": "Survival (imagery estimate)"},
+    # Field values from files are shown as typed: an English map says so.
+    "as_entered": {"zh": "（原文）", "en": "(as entered)"},
+    "records_in_cell": {"zh": "{n} 条巡查记录", "en": "{n} patrol records"},
+    "click_to_zoom": {"zh": "点击放大查看", "en": "click to zoom in"},
+    "date": {"zh": "日期", "en": "Date"},
+    "play": {"zh": "播放", "en": "Play"},
+    "pause": {"zh": "暂停", "en": "Pause"},
+    "previous": {"zh": "上一月", "en": "Previous month"},
+    "next": {"zh": "下一月", "en": "Next month"},
+    "show": {"zh": "展开", "en": "Show"},
+    "hide": {"zh": "收起", "en": "Hide"},
+    "as_of": {"zh": "截至", "en": "as of"},
+    "planted_by_year": {"zh": "各年种植面积（亩）与成活率", "en": "Planted by year (mu), survival"},
+    "cleared_by_month": {"zh": "各月除治面积（亩）", "en": "Cleared by month (mu)"},
 }
 
 # Labels that name a code: their words are the vocabulary's (surveys.schema).

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 import folium
 import folium.plugins
 
-from layers.page import LayerControl, PageElement, check_page, html_text
+from layers.page import LayerControl, check_page, html_text
 from layers.text import text
 from maps.assets import pin_assets
 from maps.basemaps import FILE, BasemapLayer, basemap_layer, checked_key, offered, resolve
+from maps.controls import Layout, Legend
 from maps.errors import MapError
 from maps.frame import MEASURE_LOCALE, Frame, words
 from maps.tilefiles import open_tile_file, select_tiles
@@ -127,41 +128,17 @@ def new_map(
     return fmap
 
 
-class Legend(PageElement):
-    """A fixed legend: a title and (label, line colour, fill colour) rows."""
-
-    def __init__(self, title, entries):
-        super().__init__()
-        self._name = "Legend"
-        self.title = title
-        self.entries = entries
-
-    def page_html(self):
-        rows = "<br>".join(
-            '<span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
-            f"border:2px solid {html_text(e['color'])};"
-            f"background:{html_text(e.get('fill', e['color']))};"
-            f'opacity:0.8"></span>{html_text(e["label"])}'
-            for e in self.entries
-        )
-        return f"""
-        <div class="hailin-legend" style="position: fixed; top: 120px; left: 12px;
-             z-index: 1000; background: rgba(255,255,255,0.92); padding: 8px 10px;
-             border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);
-             font: 13px/1.5 sans-serif;">
-          <b>{html_text(self.title)}</b><br>{rows}
-        </div>
-        """
-
-
 def add_legend(fmap, entries, lang="zh"):
-    """Add a fixed legend listing ``entries`` (dicts with label, color, fill)."""
-    fmap.add_child(Legend(text("legend", lang), entries))
+    """Add a legend listing ``entries`` (dicts with label, color, fill and the
+    ``layer`` they belong to: listed only while it is on the map)."""
+    fmap.add_child(Legend(text("legend", lang), entries, lang))
     return fmap
 
 
 def finish(fmap, entries, lang="zh"):
-    """Add the layer control and the legend once every layer is on the map, and
-    check that nothing on it writes text through a template."""
-    LayerControl(collapsed=False).add_to(fmap)
-    return check_page(add_legend(fmap, entries, lang))
+    """Add the layer control, the legend and the layout rules once every layer
+    is on the map, and check that nothing on it writes text through a template."""
+    LayerControl().add_to(fmap)
+    add_legend(fmap, entries, lang)
+    fmap.add_child(Layout())
+    return check_page(fmap)

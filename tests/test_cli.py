@@ -165,7 +165,7 @@ def test_demo_writes_the_overview_map(tmp_path, run):
     forced = run("demo", tmp_path / "demo", "--force")
     assert forced.exit_code == 0, forced.output
     page = (tmp_path / "demo" / "out" / "overview.html").read_text("utf-8")
-    assert json.dumps("柯湾红树林保护小区")[1:-1] in page  # inside the layer's GeoJSON
+    assert "柯湾红树林保护小区" in page  # inside the layer's data, as UTF-8
 
 
 def test_map_command_writes_each_map(tmp_path, run):
@@ -195,5 +195,5 @@ def test_map_command_writes_each_map(tmp_path, run):
     assert default.exit_code == 0
     assert (tmp_path / "demo" / "out" / "clearance.html").exists()
     page = (tmp_path / "demo" / "out" / "clearance.html").read_text(encoding="utf-8")
-    assert json.dumps("除治图斑")[1:-1] in page  # the workspace language: zh
+    assert "除治图斑" in page  # the workspace language: zh
     assert run("-w", tmp_path / "demo", "map", "everything").exit_code == 2

@@ -108,13 +108,8 @@ def store(request, tmp_path_factory):
 
 
 def _layers(fmap):
-    """{layer name: features} of a map's data layers, the clustered records included."""
-    counts = {}
-    for element in fmap._children.values():
-        inner = [element, *element._children.values()]
-        for layer in (e for e in inner if isinstance(e, DataLayer)):
-            counts[element.layer_name] = len(layer.features["features"])
-    return counts
+    """{layer name: features} of a map's data layers."""
+    return {e.layer_name: e.count for e in fmap._children.values() if isinstance(e, DataLayer)}
 
 
 def _panel(fmap):

@@ -134,7 +134,7 @@ def test_demo_progress_and_ledger_files(tmp_path):
         "前岐镇",
         "佳阳畲族乡",
     }
-    assert [r["year"] for r in figures["restoration"]["by_period"]] == ["2023"]
+    assert [r["year"] for r in figures["restoration"]["by_period"]] == ["2023", "2024"]
     assert 60 < restoration["survival_pct"] < 100
     csv = (demo / "out" / "ledger.csv").read_bytes()
     assert csv.startswith(b"\xef\xbb\xbf")
