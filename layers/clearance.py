@@ -65,7 +65,7 @@ def _histories(cases, lang):
             strict=True,
         )
     ]
-    histories = {}
+    histories: dict[str, list] = {}
     for plot, label, value in zip(cases["plot_id"], labels, values, strict=True):
         histories.setdefault(plot, []).append((label, value))
     return histories

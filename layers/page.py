@@ -217,6 +217,8 @@ class DataLayer(PageParts, folium.map.Layer):
 
     def page_script(self) -> str:
         """The layer's script: its payload as :func:`js_value` data."""
+        if self._parent is None:
+            raise PageError(f"layer {self.layer_name!r} is drawn on a map: add it to one first")
         return (
             f"var {self.get_name()} = hailinLayer({self._parent.get_name()}, "
             f"{js_value(self.payload)});\n"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from layers.encode import day_numbers, local_minutes
+from surveys.ledger.counts import CASE_KINDS
 from surveys.ledger.progress import plot_survival, restoration_progress
 
 
@@ -72,17 +73,26 @@ def periods_of(data, *, clearance=True, restoration=True) -> list[str]:
     return months(first, last)
 
 
-def cleared_by_period(data, ends) -> tuple[list[float], list[int]]:
-    """(cleared mu, open recurrence cases) on each day of ``ends``: plots
-    cleared by then, cases found by then and not yet cleared again."""
+def cleared_by_period(data, ends) -> tuple[list[float], list[dict]]:
+    """(cleared mu, open cases) on each day of ``ends``: plots cleared by then;
+    cases of both kinds found by then and not yet cleared again, counted as
+    :func:`surveys.ledger.counts.case_counts` counts the ledger's open cases."""
     cleared_days = day_numbers(data.clearance["cleared_on"])
     area = data.clearance["area_mu"].to_numpy(dtype=float)
-    cases = data.ledger[data.ledger["kind"] == "recurrence"]
-    found, _ = _ledger_days(cases, "first_detected")
-    again, never = _ledger_days(cases, "re_cleared_at")
+    found, _ = _ledger_days(data.ledger, "first_detected")
+    again, never = _ledger_days(data.ledger, "re_cleared_at")
+    kinds = data.ledger["kind"].to_numpy()
     mu = [float(area[cleared_days <= end].sum()) for end in ends]
-    open_cases = [int(((found <= end) & (never | (again > end))).sum()) for end in ends]
+    open_cases = [open_by_kind(kinds[(found <= end) & (never | (again > end))]) for end in ends]
     return mu, open_cases
+
+
+def open_by_kind(kinds) -> dict:
+    """``{"open": n, "by_kind": {kind: {"open": n}}}`` of the open cases' ``kinds``."""
+    return {
+        "open": len(kinds),
+        "by_kind": {k: {"open": int((kinds == k).sum())} for k in CASE_KINDS},
+    }
 
 
 def planting_checks(data):
@@ -126,7 +136,7 @@ def survival_history(data) -> dict:
     month = pd.Series(record_days(checks, data.timezone)).map(
         lambda d: str(np.datetime64(int(d), "D"))[:7]
     )
-    history = {}
+    history: dict[str, list] = {}
     for label in sorted(month.unique()):
         rows = plot_survival(data.restoration, checks[month.to_numpy() == label], data.timezone)
         for plot, rate in zip(rows["plot_id"], rows["survival_pct"], strict=True):

@@ -35,6 +35,7 @@ from maps.figures import (
     planted_by_period,
     survival_history,
 )
+from surveys.ledger.counts import case_counts, open_cases_text
 
 if TYPE_CHECKING:
     from geo.raster import Overlay
@@ -105,12 +106,12 @@ def _clearance_panel(data, lang, periods):
     target = data.clearance_progress.totals["target_mu"]
     if not periods:
         totals = data.clearance_progress.totals
-        mu, open_cases = [totals["cleared_mu"]], [totals["cases_by_status"]["open"]]
+        mu, open_cases = [totals["cleared_mu"]], [case_counts(data.ledger)]
     else:
         mu, open_cases = cleared_by_period(data, month_ends(periods))
     rows = [
         (text("cleared", lang), [f"{_pct(v, target)} {text('mu', lang)}" for v in mu]),
-        (text("open_cases", lang), [str(n) for n in open_cases]),
+        (text("open_cases", lang), [open_cases_text(n, lang) for n in open_cases]),
     ]
     months = data.clearance_progress.by_period
     bars = [

@@ -44,7 +44,9 @@ def test_the_demo_measures_cover_on_two_dates(demo):
     result = CliRunner().invoke(main, ["-w", ws.root, "progress", "--json"])
     imagery = json.loads(result.stdout)["restoration"]["imagery"]
     assert imagery["dates"] == ["2023-11-15", "2024-09-15"]
-    assert imagery["plots_measured"] == 139 and imagery["plots_with_trend"] > 0
+    # 139 measured on the later image; 108 of them planted by then count (the demo plants
+    # over 2023 and 2024 since the maps merge).
+    assert imagery["plots_measured"] == 108 and imagery["plots_with_trend"] > 0
     assert (
         0
         < imagery["survival_pct"]

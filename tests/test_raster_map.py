@@ -37,7 +37,11 @@ def image_corners(page):
 
 def legend_rows(page):
     """[(fill colour, label)] of the legend's rows."""
-    return re.findall(r'background:(#[0-9a-fA-F]{6});opacity:0\.8"></span>([^<]*)', page)
+    return re.findall(
+        r'class="hailin-swatch" style="border-color:#[0-9a-fA-F]{6};'
+        r'background:(#[0-9a-fA-F]{6})"></span>([^<]*)',
+        page,
+    )
 
 
 def test_hailin_map_draws_the_raster_at_its_bounds_with_class_colours(ws, tmp_path):
