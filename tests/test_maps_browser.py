@@ -10,6 +10,7 @@ from layers.clearance import STATUS_COLOURS
 from maps import MAPS
 from maps.figures import periods_of
 from maps.programme import overview_map
+from surveys.ledger.counts import case_counts, open_cases_text
 from surveys.schema import word
 from tests.browser import open_map
 
@@ -159,12 +160,17 @@ def _local_days(stamps, timezone):
     return pd.to_datetime(pd.Series(stamps), utc=True).dt.tz_convert(timezone).dt.date
 
 
-def _open_at(ledger, end):
-    """Recurrence cases found by ``end`` (a local date) and not cleared again by then."""
-    cases = ledger[ledger["kind"] == "recurrence"]
-    found = cases["first_detected"].dt.tz_localize(None).dt.date
-    again = cases["re_cleared_at"].dt.tz_localize(None).dt.date
-    return int(((found <= end) & (again.isna() | (again > end))).sum())
+def _open_at(ledger, end, lang):
+    """The panel's open cases on ``end`` (a local date): cases of both kinds found
+    by then and not cleared again by then, the total and each kind's."""
+    found = ledger["first_detected"].dt.tz_localize(None).dt.date
+    again = ledger["re_cleared_at"].dt.tz_localize(None).dt.date
+    open_ = (found <= end) & (again.isna() | (again > end))
+    plots = int((open_ & (ledger["kind"] == "recurrence")).sum())
+    patches = int((open_ & (ledger["kind"] == "new_infestation")).sum())
+    if lang == "zh":
+        return f"{plots + patches}（复萌 {plots}，新发图斑 {patches}）"
+    return f"{plots + patches} ({plots} Recurrence, {patches} New infestations)"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -200,7 +206,10 @@ def test_clearance_map(tmp_path, data, lang):
         # The panel's figures are those of the month shown.
         unit = "亩" if lang == "zh" else "mu"
         mu = cleared["area_mu"].sum()
-        assert _panel_values(page) == [f"{mu:,.1f} / 1,883 ({100 * mu / 1883:.1f}%) {unit}", "0"]
+        assert _panel_values(page) == [
+            f"{mu:,.1f} / 1,883 ({100 * mu / 1883:.1f}%) {unit}",
+            _open_at(data.ledger, _month_end("2023-04"), lang),
+        ]
         # Findings appear in the month they were found, and so do the records.
         found = _local_days(data.detections["observed_at"], data.timezone)
         assert _shown(page, names[2]) == 0
@@ -211,7 +220,7 @@ def test_clearance_map(tmp_path, data, lang):
         observed = _local_days(data.surveys["observed_at"], data.timezone)
         points = data.surveys.geom_type.eq("Point").to_numpy()
         assert _shown(page, names[4]) == int((observed[points] <= end).sum())
-        assert _panel_values(page)[1] == str(_open_at(data.ledger, end))
+        assert _panel_values(page)[1] == _open_at(data.ledger, end, lang)
         assert page.evaluate("() => window.location.hash") == f"#date={month}"
         # A plot whose Spartina came back twice: verified after the first case, red when it regrows.
         recurrence = data.ledger[data.ledger["kind"] == "recurrence"]
@@ -237,7 +246,7 @@ def test_clearance_map(tmp_path, data, lang):
         assert _panel_values(page) == [
             f"{totals['cleared_mu']:,.1f} / 1,883 "
             f"({100 * totals['cleared_mu'] / 1883:.1f}%) {unit}",
-            str(totals["cases_by_status"]["open"]),
+            open_cases_text(case_counts(data.ledger), lang),
         ]
         # A popup opened by a click: the plot's area; hostile text stays text.
         plot = data.clearance.iloc[0]
