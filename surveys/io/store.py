@@ -7,6 +7,10 @@ GIS, QGIS included, opens them); geometry is EPSG:4326 without envelopes.
 
 The journal is WAL, so a reader (opened read-only) sees the last commit and never
 waits for a writer; writers queue for one write lock, each for a bounded time.
+
+Every geometry layer carries the GeoPackage R-tree spatial index (see
+:mod:`surveys.io.rtree`), kept by the store's own writes; a store written
+before the index came gets it at its first write transaction.
 """
 
 import contextlib
@@ -18,7 +22,7 @@ import numpy as np
 import shapely
 
 from surveys.errors import StoreError
-from surveys.io import storelock
+from surveys.io import rtree, storelock
 from surveys.io.geopackage import (
     APPLICATION_ID,
     GEOMETRY_COLUMN,
@@ -29,6 +33,7 @@ from surveys.io.geopackage import (
     encode_geometries,
     initialise,
     kind_of,
+    next_fid,
     quote,
     read_layer,
     read_only_uri,
@@ -99,6 +104,7 @@ class Store:
                 if app_id != APPLICATION_ID:
                     raise StoreError(f"{self.path}: not a GeoPackage store")
                 return
+            rtree.register_functions(self._connection)  # what the R-tree triggers call
             self._connection.execute("PRAGMA foreign_keys = OFF")
             self._connection.execute("PRAGMA synchronous = FULL")  # one fsync per commit
             self._connection.execute("PRAGMA cache_size = -262144")  # 256 MiB for index builds
@@ -191,8 +197,11 @@ class Store:
         try:
             if not self._checked:
                 check_intact(self._connection, self.path)
-                self._checked = True
             self._token = storelock.write_record(self.path, holder)
+            if not self._checked:
+                for table, column in rtree.unindexed(self._connection):
+                    rtree.create_index(self._connection, table, column)
+                self._checked = True
         except BaseException as error:
             self._end("ROLLBACK")
             if isinstance(error, sqlite3.Error):
@@ -238,9 +247,11 @@ class Store:
                     "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 2, 0)",
                     (name, GEOMETRY_COLUMN, geometry_type, SRS_ID),
                 )
+                rtree.create_index(connection, name, GEOMETRY_COLUMN)
 
     def drop_layer(self, name):
         with self.transaction() as connection:
+            rtree.drop_index(connection, name, GEOMETRY_COLUMN)
             connection.execute(f"DROP TABLE IF EXISTS {quote(name)}")
             connection.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (name,))
             connection.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (name,))
@@ -275,17 +286,11 @@ class Store:
                         )
             if len(frame) == 0:
                 return
-            names = [quote(c) for c in columns] + ([GEOMETRY_COLUMN] if spatial else [])
-            placeholders = ", ".join("?" * len(names))
-            statement = f"INSERT INTO {quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
-            for start in range(0, len(frame), chunk_rows):
-                chunk = frame.iloc[start : start + chunk_rows]
-                values = [to_sql_values(chunk[c], kinds[c]) for c in columns]
-                if spatial:
-                    values.append(encode_geometries(chunk.geometry.values))
-                connection.executemany(statement, zip(*values, strict=True))
-                if progress is not None:
-                    progress(len(chunk))
+            if spatial:
+                with rtree.bulk_insert(connection, name, GEOMETRY_COLUMN) as index:
+                    self._insert(name, frame, columns, kinds, chunk_rows, progress, index)
+            else:
+                self._insert(name, frame, columns, kinds, chunk_rows, progress)
             if spatial:
                 self._update_extent(name, frame.geometry.values)
             connection.execute(
@@ -293,6 +298,27 @@ class Store:
                 "WHERE table_name = ?",
                 (name,),
             )
+
+    def _insert(self, name, frame, columns, kinds, chunk_rows, progress, index=None):
+        """INSERT the rows of ``frame``, a chunk at a time; a spatial layer's rows
+        get their fids here, so that ``index(fids, geometries)`` can file them."""
+        names = [quote(c) for c in columns]
+        if index is not None:
+            names = ["fid", *names, GEOMETRY_COLUMN]
+            first = next_fid(self._connection, name)
+        placeholders = ", ".join("?" * len(names))
+        statement = f"INSERT INTO {quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
+        for start in range(0, len(frame), chunk_rows):
+            chunk = frame.iloc[start : start + chunk_rows]
+            values = [to_sql_values(chunk[c], kinds[c]) for c in columns]
+            if index is not None:
+                fids = range(first + start, first + start + len(chunk))
+                geometries = chunk.geometry.values
+                values = [fids, *values, encode_geometries(geometries)]
+                index(fids, geometries)
+            self._connection.executemany(statement, zip(*values, strict=True))
+            if progress is not None:
+                progress(len(chunk))
 
     def _update_extent(self, name, geometries):
         bounds = shapely.total_bounds(np.asarray(geometries, dtype=object))
