@@ -12,7 +12,7 @@ import os
 import geopandas
 
 from geo.sites import load_sites, normalize_sites
-from surveys import ingest
+from surveys import evidence, ingest
 from surveys.check.options import ImportOptions
 from surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceExistsError
 from surveys.frames import read_frames
@@ -24,6 +24,7 @@ from surveys.io.layout import (
     PATCHES_LAYER,
     SITES_LAYER,
     ensure_layers,
+    read_photos,
     read_plots,
     read_rejects,
     read_sites,
@@ -242,6 +243,34 @@ class Workspace:
                 frames.clearance, ledger, self.settings.clearance_target_mu
             )
         return clearance, frames.restoration_progress
+
+    def import_photo(self, path, /, *, file=None, team=None, uploader=None):
+        """Store a geotagged JPEG/HEIC photo as evidence; returns a
+        :class:`surveys.io.photos.PhotoSummary`. It is attached to the record
+        nearest in time and place (within
+        :data:`surveys.io.photos.ATTACH_DISTANCE_M` and
+        :data:`~surveys.io.photos.ATTACH_GAP_S`), else kept as a record of its
+        own; one without GPS or time, or far from every site, is rejected with
+        the reason. The raw photo goes to uploads/, a thumbnail to out/photos/."""
+        return evidence.import_photo(
+            path,
+            self.paths,
+            self.sites(),
+            timezone=self.settings.timezone,
+            max_distance_km=self.settings.max_distance_km,
+            file=file,
+            team=team,
+            uploader=uploader,
+            wait=self.write_wait_s,
+        )
+
+    def photos(self):
+        """The stored photos (withdrawn ones too, with status ``withdrawn``)."""
+        return self._read(read_photos)
+
+    def withdraw_photo(self, photo_id, /, reason, by=None):
+        """Take a photo out of the evidence with a ``reason``; the raw file stays."""
+        evidence.withdraw_photo(self.store_path, photo_id, reason, by=by, wait=self.write_wait_s)
 
     def __repr__(self):
         return f"Workspace({self.root!r})"

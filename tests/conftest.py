@@ -57,3 +57,13 @@ def hailin_json():
         return result.exit_code, json.loads(result.stdout)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def portal_template(tmp_path_factory):
+    """The demo workspace (plots, patrol records, ledger), built once; portals run on copies."""
+    from hailin.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("portal-template") / "demo"
+    build_demo(folder)
+    return folder

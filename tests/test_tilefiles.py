@@ -14,14 +14,13 @@ from maps import save_map
 from maps.errors import TileFileError
 from maps.programme import overview_map
 from maps.tilefiles import (
-    MAX_TILE_BYTES,
-    MAX_TILES,
     open_tile_file,
     padded,
     parse_zooms,
     select_tiles,
     tile_range,
 )
+from maps.tilereaders import MAX_TILE_BYTES, MAX_TILES
 from tests.tiles import tile_png, tiles_for, write_mbtiles, write_pmtiles
 
 SITES = tuple(load_sites().total_bounds)

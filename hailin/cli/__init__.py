@@ -10,8 +10,10 @@ from hailin.cli.init import init_command
 from hailin.cli.ledger import flag_command, ledger_command, progress_command
 from hailin.cli.maps import map_command
 from hailin.cli.plots import plots_group
+from hailin.cli.serve import serve_command
 from hailin.cli.sites import sites_group
 from hailin.cli.uploads import uploads_group
+from hailin.cli.users import users_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,6 +44,8 @@ for command in (
     map_command,
     area_command,
     assets_group,
+    serve_command,
+    users_group,
 ):
     main.add_command(command)
 

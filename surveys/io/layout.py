@@ -44,6 +44,28 @@ UPLOAD_KINDS = {
     "withdrawn_by": "text",
     "withdrawn_reason": "text",
 }
+PHOTOS_LAYER = "photos"
+PHOTO_KINDS = {
+    "photo_id": "text",
+    "file": "text",
+    "format": "text",
+    "taken_at": "datetime",
+    "time_source": "text",
+    "width": "integer",
+    "height": "integer",
+    "team": "text",
+    "uploaded_by": "text",
+    "uploaded_at": "datetime",
+    "record_id": "text",
+    "distance_m": "real",
+    "gap_s": "real",
+    "archived_as": "text",
+    "thumbnail": "text",
+    "status": "text",
+    "withdrawn_at": "datetime",
+    "withdrawn_by": "text",
+    "withdrawn_reason": "text",
+}
 REJECT_KINDS = {
     "upload_id": "text",
     "sheet": "text",
@@ -138,3 +160,8 @@ def read_rejects(store) -> pd.DataFrame:
 def read_uploads(store) -> pd.DataFrame:
     """The upload log as stored (see :func:`surveys.io.uploads.list_uploads`)."""
     return store.read(UPLOADS_LAYER, schema=UPLOAD_KINDS, spatial=False)
+
+
+def read_photos(store) -> geopandas.GeoDataFrame:
+    """The stored photos (withdrawn ones too, with status ``withdrawn``)."""
+    return store.read(PHOTOS_LAYER, schema=PHOTO_KINDS, spatial=True)

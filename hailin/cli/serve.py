@@ -1,0 +1,122 @@
+"""hailin serve: the patrol portal under gunicorn, with its background worker."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+
+from hailin.cli.common import fail, reports_errors, workspace
+
+EXIT_SERVER = 1
+
+
+def _missing_web_extra():
+    try:
+        import django  # noqa: F401
+        import gunicorn  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+def default_workers():
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8600, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes (default: twice the cores, 2 to 8).",
+)
+@click.option(
+    "--map-assets",
+    type=click.Path(exists=True),
+    help="Fill the map asset cache first from this folder or tarball (a copied "
+    "node_modules or asset archive), as `hailin assets fetch --from` does.",
+)
+@click.pass_context
+@reports_errors
+def serve_command(ctx, host, port, workers, map_assets):
+    """The patrol portal: upload from a phone, maps, ledger, progress, alerts.
+
+    Runs gunicorn with several workers and one background worker (alert
+    delivery, maps drawn again after imports) on the workspace. The first
+    start creates an admin account and prints its password once.
+    """
+    if _missing_web_extra():
+        fail("the portal needs the web extra: pip install 'hailin[web]'", 2)
+    ws = workspace(ctx)
+    from hailin.web import bootstrap
+    from maps.assets import cache_dir, fill_hint, missing_assets
+    from maps.fetch import fetch_from
+
+    password = bootstrap.prepare(ws.root, host=host, port=port)
+    env = bootstrap.environment(ws.root, host=host, port=port)
+    if map_assets:
+        fetch_from(map_assets)
+        click.echo(f"map assets: the cache {cache_dir()} filled from {map_assets}")
+    if missing_assets():
+        click.echo(
+            f"note: the map assets are not in {cache_dir()}; the portal draws no map until "
+            f"they are: {fill_hint()}",
+            err=True,
+        )
+    url = env["HAILIN_PORTAL_URL"]
+    if password:
+        click.echo("first start: an admin account was created (this password is shown only now)")
+        click.echo("  user name: admin")
+        click.echo(f"  password:  {password}")
+        click.echo(f"  log in at {url}/accounts/login/ and add accounts: hailin users add NAME …")
+    logs = os.path.join(ws.root, "logs")
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    server = [
+        sys.executable, "-m", "gunicorn", "hailin.web.wsgi:application",
+        "--bind", bind, "--workers", str(workers or default_workers()),
+        # Threads: a page reader is answered while other threads wait for an import.
+        "--worker-class", "gthread", "--threads", "4",
+        "--timeout", "180", "--graceful-timeout", "20", "--max-requests", "2000",
+        "--max-requests-jitter", "200", "--access-logfile", os.path.join(logs, "portal-access.log"),
+        "--error-logfile", os.path.join(logs, "portal-server.log"), "--capture-output",
+        "--forwarded-allow-ips", env.get("HAILIN_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    ]  # fmt: skip
+    worker = [sys.executable, "-m", "hailin.web.worker"]
+    children = [subprocess.Popen(server, env=env), subprocess.Popen(worker, env=env)]
+    click.echo(f"hailin portal: {url}/ (workspace {ws.root}); Ctrl-C stops it", err=True)
+    stopping = []
+
+    def stop(*_args):
+        stopping.append(True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    code = 0
+    try:
+        while not stopping:
+            if children[0].poll() is not None:
+                code = children[0].returncode or EXIT_SERVER
+                click.echo(
+                    f"hailin: the web server stopped (see {logs}/portal-server.log)", err=True
+                )
+                break
+            if children[1].poll() is not None:  # the worker: start it again
+                time.sleep(1)
+                children[1] = subprocess.Popen(worker, env=env)
+            time.sleep(0.2)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    ctx.exit(code)

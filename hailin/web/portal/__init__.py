@@ -1,0 +1,1 @@
+"""The portal app: pages, JSON API, uploads, alerts, maps and accounts."""

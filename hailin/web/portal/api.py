@@ -1,0 +1,460 @@
+"""The JSON API (django-ninja; the OpenAPI schema at /api/openapi.json).
+
+Authentication is the portal's session (log in at /accounts/login/); unsafe
+methods need the CSRF token in ``X-CSRFToken``. Roles as on the pages.
+"""
+
+import logging
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import File, Form, NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.security import django_auth
+from pydantic import Field
+
+from hailin.web.portal import data, intake
+from hailin.web.portal.audit import record
+from hailin.web.portal.mapfiles import LANGS, MAP_NAMES, map_file
+from hailin.web.portal.models import AlertEvent, AuditEvent, PortalState, Webhook
+from hailin.web.portal.roles import account_of, allowed, role_of
+from surveys.errors import UploadError
+from surveys.schema import codes
+
+logger = logging.getLogger("hailin.web")
+
+api = NinjaAPI(
+    title="hailin patrol portal",
+    version="1",
+    description="Uploads, the recurrence ledger, progress, maps and alerts of a hailin workspace.",
+    auth=django_auth,
+    docs_url=None,  # the interactive docs load scripts from a CDN; the schema is enough
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": "not allowed for this account"}, status=403)
+
+
+@api.exception_handler(Http404)
+def _missing(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "not found"}, status=404)
+
+
+@api.exception_handler(Exception)
+def _internal(request, exc):
+    logger.exception("API %s %s", request.method, request.path)
+    return api.create_response(
+        request,
+        {"detail": "internal error; details in the workspace's logs/portal.log"},
+        status=500,
+    )
+
+
+def need(request, what):
+    if not allowed(request.user, what):
+        raise HttpError(403, "not allowed for this account")
+
+
+class Detail(Schema):
+    detail: Any
+
+
+class Me(Schema):
+    username: str
+    role: str | None
+    teams: list[str]
+    patrol_type: str
+
+
+class Upload(Schema):
+    upload_id: str
+    file: str | None
+    kind: str | None
+    format: str | None
+    uploaded_at: str | None
+    uploaded_by: str | None
+    team: str | None
+    patrol_type: str | None
+    status: str | None
+    rows_read: int | None
+    rows_accepted: int | None
+    rows_rejected: int | None
+    rows_duplicate: int | None
+    withdrawn_at: str | None
+    withdrawn_by: str | None
+    withdrawn_reason: str | None
+
+
+class RowError(Schema):
+    row: int | None
+    column: str | None
+    message: str
+
+
+class Summary(Schema):
+    upload_id: str
+    file: str
+    kind: str
+    status: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    rows_duplicate: int
+    errors: list[RowError]
+    warnings: list[RowError]
+    errors_csv: str | None = None
+    new_cases: list[str] = []
+    record_id: str | None = None
+    distance_m: float | None = None
+
+
+class UploadResult(Schema):
+    files: list[Summary]
+
+
+class Reject(Schema):
+    source_row: int | None
+    column: str | None
+    reason: str | None
+    raw: str | None
+
+
+class UploadDetail(Schema):
+    uploads: list[Upload]
+    rejects: list[Reject]
+    rejects_total: int
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class WithdrawOut(Schema):
+    upload_id: str
+    files: list[str]
+    records_removed: int
+    rejects_removed: int
+    plots_removed: int
+    withdrawn_at: str
+    reason: str
+
+
+class Case(Schema):
+    case_id: str
+    kind: str
+    plot_id: str
+    site: str | None
+    site_name: str | None
+    township: str | None
+    cleared_on: str | None
+    first_detected: str | None
+    last_detected: str | None
+    detections: int | None
+    sources: str | None
+    largest_patch_m2: float | None
+    status: str
+    status_since: str | None
+    days_open: int | None
+    re_cleared_at: str | None
+    verified_at: str | None
+    url: str
+
+
+class Photo(Schema):
+    photo_id: str
+    file: str | None
+    taken_at: str | None
+    team: str | None
+    record_id: str | None
+    distance_m: float | None
+    gap_s: float | None
+    lon: float
+    lat: float
+    thumb_url: str
+
+
+class CaseDetail(Schema):
+    case: dict[str, Any]
+    records: list[dict[str, Any]]
+    photos: list[Photo]
+
+
+class MapInfo(Schema):
+    name: str
+    url: str
+    ready: bool
+    built_at: str | None
+
+
+class WebhookIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    kind: str = Field(..., pattern="^(wecom|dingtalk|json)$")
+    url: str = Field(..., min_length=8, max_length=500, pattern="^https?://")
+    secret: str = Field("", max_length=200)
+
+
+class WebhookOut(Schema):
+    id: int
+    name: str
+    kind: str
+    url: str
+    active: bool
+
+
+class Delivery(Schema):
+    channel: str
+    state: str
+    attempts: int
+    last_error: str
+
+
+class Alert(Schema):
+    id: int
+    created_at: str
+    upload_id: str
+    file: str
+    team: str
+    uploaded_by: str
+    cases: list[dict[str, Any]]
+    messages: list[Delivery]
+
+
+class Audit(Schema):
+    at: str
+    username: str
+    action: str
+    address: str
+    detail: dict[str, Any]
+
+
+@api.get("/me", response=Me)
+def me(request):
+    account = account_of(request.user)
+    return {
+        "username": request.user.get_username(),
+        "role": role_of(request.user),
+        "teams": account.team_list(),
+        "patrol_type": account.patrol_type,
+    }
+
+
+@api.get("/uploads", response={200: list[Upload], 403: Detail})
+def list_uploads(request):
+    need(request, "uploads")
+    return data.uploads_for(data.workspace(), request.user)
+
+
+@api.post("/uploads", response={200: UploadResult, 400: Detail, 403: Detail, 429: Detail})
+def post_uploads(
+    request,
+    files: list[UploadedFile] = File(...),
+    team: str = Form(""),
+    patrol_type: str = Form(""),
+):
+    """Upload one or more survey files or photos; each gets its import summary."""
+    need(request, "upload")
+    account = account_of(request.user)
+    is_admin = role_of(request.user) == "admin"
+    team = team.strip()[:200] or (account.team_list() or [""])[0]
+    patrol_type = patrol_type.strip() or account.patrol_type
+    if len(files) > settings.UPLOAD_MAX_FILES:
+        return 400, {"detail": f"at most {settings.UPLOAD_MAX_FILES} files at a time"}
+    if patrol_type and patrol_type not in codes("patrol_type"):
+        return 400, {"detail": f"unknown patrol type {patrol_type!r}"}
+    if not is_admin and team not in account.team_list():
+        return 400, {"detail": "choose one of your teams"}
+    count, seconds = (int(x) for x in settings.UPLOAD_RATE.split("/"))
+    if intake.recent_uploads_of(request.user, seconds) + len(files) > count:
+        return 429, {"detail": f"too many uploads: at most {count} files in {seconds} s"}
+    ws = data.workspace()
+    out = []
+    for uploaded in files:
+        done = intake.receive(
+            ws, uploaded, user=request.user, team=team, patrol_type=patrol_type, request=request
+        )
+        summary = done.summary
+        out.append(
+            {
+                **{k: summary.get(k) for k in Summary.model_fields if k in summary},
+                "upload_id": done.upload_id,
+                "file": done.file,
+                "kind": done.kind,
+                "status": done.status,
+                "rows_read": done.rows_read,
+                "rows_accepted": done.rows_accepted,
+                "rows_rejected": done.rows_rejected,
+                "rows_duplicate": done.rows_duplicate,
+                "errors": (summary.get("errors") or [])[:1000],
+                "warnings": summary.get("warnings") or [],
+                "errors_csv": f"/uploads/{done.upload_id}/errors.csv" if done.report else None,
+                "new_cases": [c["case_id"] for c in done.new_cases],
+            }
+        )
+    return {"files": out}
+
+
+@api.get("/uploads/{upload_id}", response={200: UploadDetail, 403: Detail, 404: Detail})
+def get_upload(request, upload_id: str):
+    need(request, "uploads")
+    ws = data.workspace()
+    found = data.upload_for(ws, request.user, upload_id)
+    if not found:
+        return 404, {"detail": "no such upload"}
+    rejects, total = data.rejects_of(ws, upload_id)
+    return {"uploads": found, "rejects": rejects, "rejects_total": total}
+
+
+@api.post(
+    "/uploads/{upload_id}/withdraw",
+    response={200: WithdrawOut, 400: Detail, 403: Detail, 404: Detail},
+)
+def withdraw(request, upload_id: str, body: WithdrawIn):
+    """Take an upload out of the store (Workspace.withdraw_upload); nothing is deleted."""
+    need(request, "withdraw")
+    ws = data.workspace()
+    if not data.upload_for(ws, request.user, upload_id):
+        return 404, {"detail": "no such upload"}
+    reason = " ".join(body.reason.split())
+    if not reason:
+        return 400, {"detail": "say why the upload is withdrawn"}
+    try:
+        done = ws.withdraw_upload(
+            upload_id, reason=f"{reason} [{request.user.get_username()}, portal]"
+        )
+    except UploadError as error:
+        return 400, {"detail": str(error)}
+    record(
+        "withdraw",
+        user=request.user,
+        request=request,
+        upload_id=done.upload_id,
+        files=done.files,
+        reason=reason,
+        records_removed=done.records_removed,
+    )
+    intake.want_maps()
+    return {
+        "upload_id": done.upload_id,
+        "files": done.files,
+        "records_removed": done.records_removed,
+        "rejects_removed": done.rejects_removed,
+        "plots_removed": done.plots_removed,
+        "withdrawn_at": done.withdrawn_at.isoformat(),
+        "reason": reason,
+    }
+
+
+@api.get("/ledger", response={200: list[Case], 403: Detail})
+def ledger(request, status: str = "", kind: str = "", site: str = ""):
+    need(request, "ledger")
+    table = data.ledger_rows(data.workspace())
+    for key, value in (("status", status), ("kind", kind), ("site", site)):
+        if value:
+            table = [r for r in table if r[key] == value]
+    return table
+
+
+@api.get("/ledger/{case_id}", response={200: CaseDetail, 403: Detail, 404: Detail})
+def case(request, case_id: str):
+    need(request, "ledger")
+    ws = data.workspace()
+    found = data.case_detail(ws, case_id)
+    if found is None:
+        return 404, {"detail": "no such case"}
+    row, records, _area = found
+    photos = data.photos_for(ws, request.user, [r["record_id"] for r in records])
+    return {"case": row, "records": records, "photos": photos}
+
+
+@api.get("/progress", response={200: dict[str, Any], 403: Detail})
+def progress(request):
+    need(request, "progress")
+    clearance, restoration = data.workspace().progress()
+    return {"clearance": clearance.to_dict(), "restoration": restoration.to_dict()}
+
+
+@api.get("/photos", response={200: list[Photo], 403: Detail})
+def photos(request):
+    need(request, "photos")
+    return data.photos_for(data.workspace(), request.user)
+
+
+@api.get("/maps", response={200: list[MapInfo], 403: Detail})
+def maps(request):
+    need(request, "maps")
+    built = PortalState.objects.filter(key="maps_built").first()
+    folder = settings.WEB_DIR / "maps"
+    return [
+        {
+            "name": name,
+            "url": f"/maps/{name}/",
+            "ready": any(os.path.isfile(map_file(folder, name, code)) for code in LANGS),
+            "built_at": built.value.get("at") if built else None,
+        }
+        for name in MAP_NAMES
+    ]
+
+
+@api.get("/webhooks", response={200: list[WebhookOut], 403: Detail})
+def webhooks(request):
+    need(request, "manage")
+    return list(Webhook.objects.order_by("id"))
+
+
+@api.post("/webhooks", response={201: WebhookOut, 403: Detail})
+def add_webhook(request, body: WebhookIn):
+    """Tell a WeCom or DingTalk group robot, or a JSON endpoint, about new cases."""
+    need(request, "manage")
+    hook = Webhook.objects.create(name=body.name, kind=body.kind, url=body.url, secret=body.secret)
+    record("webhook_added", user=request.user, request=request, name=hook.name, kind=hook.kind)
+    return 201, hook
+
+
+@api.get("/alerts", response={200: list[Alert], 403: Detail})
+def alerts(request, limit: int = 100):
+    need(request, "manage")
+    limit = max(1, min(limit, 1000))
+    return [
+        {
+            "id": event.id,
+            "created_at": event.created_at.isoformat(),
+            "upload_id": event.upload_id,
+            "file": event.file,
+            "team": event.team,
+            "uploaded_by": event.uploaded_by,
+            "cases": event.cases,
+            "messages": [
+                {
+                    "channel": m.channel,
+                    "state": m.state,
+                    "attempts": m.attempts,
+                    "last_error": m.last_error,
+                }
+                for m in event.messages.order_by("id")
+            ],
+        }
+        for event in AlertEvent.objects.prefetch_related("messages")[:limit]
+    ]
+
+
+@api.get("/audit", response={200: list[Audit], 403: Detail})
+def audit(request, limit: int = 200):
+    need(request, "manage")
+    limit = max(1, min(limit, 5000))
+    return [
+        {
+            "at": e.at.isoformat(),
+            "username": e.username,
+            "action": e.action,
+            "address": e.address,
+            "detail": e.detail,
+        }
+        for e in AuditEvent.objects.all()[:limit]
+    ]

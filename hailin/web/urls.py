@@ -1,0 +1,46 @@
+"""The portal's addresses."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from django.views.i18n import set_language
+
+from hailin.web.portal import views
+from hailin.web.portal.api import api
+
+admin.site.site_header = admin.site.site_title = "hailin 海林"
+
+urlpatterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("", views.home, name="home"),
+    path("upload/", views.upload, name="upload"),
+    path("uploads/", views.uploads, name="uploads"),
+    path("uploads/<str:upload_id>/", views.upload_detail, name="upload_detail"),
+    path("uploads/<str:upload_id>/errors.csv", views.upload_errors, name="upload_errors"),
+    path("uploads/<str:upload_id>/withdraw", views.upload_withdraw, name="upload_withdraw"),
+    path("maps/", views.maps, name="maps"),
+    path("maps/<str:name>/", views.map_page, name="map_page"),
+    path("maps/<str:name>/assets/<path:asset>", views.map_asset, name="map_asset"),
+    path("ledger/", views.ledger, name="ledger"),
+    path("ledger.xlsx", views.ledger_xlsx, name="ledger_xlsx"),
+    path("ledger/case/<str:case_id>/", views.case, name="case"),
+    path("progress/", views.progress, name="progress"),
+    path("photos/<str:photo_id>/thumb.jpg", views.photo_thumb, name="photo_thumb"),
+    path("audit/", views.audit, name="audit"),
+    # One login page for everything: the admin's own sends there.
+    path("admin/login/", views.admin_login),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
+
+handler400 = views.bad_request
+handler403 = views.forbidden
+handler404 = views.not_found
+handler500 = views.server_error

@@ -1,0 +1,157 @@
+"""Photos as patrol evidence in the store: checked, attached to the nearest
+record, archived with a thumbnail, withdrawn with a reason.
+
+Functions take the store's path and the workspace's paths (never a
+Workspace); reading a photo's EXIF is :mod:`surveys.io.photos`'s job.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import geopandas
+import pandas as pd
+import shapely
+
+from surveys.errors import SurveyFileError, UploadError
+from surveys.io import photos
+from surveys.io.archive import sha256_of
+from surveys.io.layout import PHOTO_KINDS, PHOTOS_LAYER, read_surveys
+from surveys.io.store import Store
+from surveys.paths import WorkspacePaths
+
+MAX_REASON = 500
+
+
+def _checked_photo(path, file, sites, timezone, max_distance_km):
+    """The photo's place and time; refused far from every site."""
+    photo = photos.read_photo(path, file=file, timezone=timezone)
+    far = photos.distances_m(photo.lon, photo.lat, sites.geometry.values).min()
+    if far > max_distance_km * 1000:
+        raise SurveyFileError(
+            f"the photo was taken {far / 1000:,.1f} km from the nearest site "
+            f"(at most {max_distance_km:g} km)",
+            file=file,
+        )
+    return photo
+
+
+def _nearby_records(paths, photo, wait):
+    """Records observed within the attachment window of ``photo``."""
+    window = [
+        (photo.taken_at + pd.Timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        for s in (-photos.ATTACH_GAP_S, photos.ATTACH_GAP_S + 1)
+    ]
+    with Store.open(paths.store, write=False, wait=wait) as store:
+        return read_surveys(
+            store, ["record_id", "observed_at"], "observed_at BETWEEN ? AND ?", window
+        )
+
+
+def _keep_file(target, *, source=None, data=None):
+    """Write ``target`` once (atomically) from a file or bytes."""
+    if os.path.exists(target):
+        return
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    staged = f"{target}.{os.getpid()}.part"
+    if source is not None:
+        shutil.copyfile(source, staged)
+    else:
+        with open(staged, "wb") as handle:
+            handle.write(data)
+    os.replace(staged, target)
+
+
+def import_photo(
+    path,
+    paths: WorkspacePaths,
+    sites: geopandas.GeoDataFrame,
+    *,
+    timezone: str,
+    max_distance_km: float,
+    file: str | None = None,
+    team: str | None = None,
+    uploader: str | None = None,
+    wait: float = 30.0,
+) -> photos.PhotoSummary:
+    """Store a geotagged JPEG/HEIC photo; see :meth:`surveys.Workspace.import_photo`."""
+    file = file or os.path.basename(path)
+    summary = photos.PhotoSummary(upload_id="", file=file, status="rejected")
+    try:
+        photo = _checked_photo(path, file, sites, timezone, max_distance_km)
+    except SurveyFileError as error:
+        summary.errors.append({"row": None, "column": None, "message": error.reason})
+        return summary
+    summary.upload_id = photo_id = sha256_of(path)
+    summary.lon, summary.lat, summary.taken_at = photo.lon, photo.lat, photo.taken_at.isoformat()
+    record, metres, gap = photos.nearest_record(photo, _nearby_records(paths, photo, wait))
+    suffix = ".heic" if photo.format == "heic" else ".jpg"
+    archived = os.path.join(paths.uploads, photo_id + suffix)
+    thumb = os.path.join(paths.out, "photos", photo_id + ".jpg")
+    _keep_file(archived, source=path)
+    _keep_file(thumb, data=photos.thumbnail(path))
+    row = {
+        "photo_id": photo_id, "file": file, "format": photo.format,
+        "taken_at": photo.taken_at, "time_source": photo.time_source,
+        "width": photo.width, "height": photo.height, "team": team,
+        "uploaded_by": uploader, "uploaded_at": pd.Timestamp.now(tz="UTC"),
+        "record_id": record, "distance_m": metres, "gap_s": gap,
+        "archived_as": os.path.relpath(archived, paths.root),
+        "thumbnail": os.path.relpath(thumb, paths.root), "status": "accepted",
+    }  # fmt: skip
+    frame = geopandas.GeoDataFrame(
+        pd.DataFrame([row]), geometry=[shapely.Point(photo.lon, photo.lat)], crs=4326
+    )
+    with (
+        Store.open(paths.store, wait=wait) as store,
+        store.transaction(holder=f"hailin photo {file}"),
+    ):
+        if _standing(store, photo_id):
+            summary.status = "duplicate"
+            summary.warnings.append(
+                {"row": None, "column": None, "message": "this photo is stored already"}
+            )
+            return summary
+        store.append(PHOTOS_LAYER, frame, kinds=PHOTO_KINDS)
+    summary.status, summary.record_id = "accepted", record
+    summary.distance_m, summary.gap_s, summary.thumbnail = metres, gap, row["thumbnail"]
+    return summary
+
+
+def _standing(store, photo_id):
+    return (
+        store.has_layer(PHOTOS_LAYER)
+        and store.execute(
+            f"SELECT 1 FROM {PHOTOS_LAYER} WHERE photo_id = ? AND status = 'accepted'", (photo_id,)
+        ).fetchone()
+    )
+
+
+def withdraw_photo(store_path, photo_id, reason, *, by=None, wait: float = 30.0) -> None:
+    """Take a photo out of the evidence (status ``withdrawn`` with time, user
+    and ``reason``); the raw file stays in uploads/."""
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise UploadError("say why the photo is withdrawn")
+    with (
+        Store.open(store_path, wait=wait) as store,
+        store.transaction(holder="hailin photo withdraw"),
+    ):
+        if store.has_layer(PHOTOS_LAYER):
+            store.ensure_columns(PHOTOS_LAYER, PHOTO_KINDS)  # the withdrawn_* columns
+        changed = (
+            store.has_layer(PHOTOS_LAYER)
+            and store.execute(
+                f"UPDATE {PHOTOS_LAYER} SET status = 'withdrawn', withdrawn_at = ?, "
+                "withdrawn_by = ?, withdrawn_reason = ? WHERE photo_id = ? AND status = 'accepted'",
+                (
+                    pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                    by,
+                    reason[:MAX_REASON],
+                    str(photo_id),
+                ),
+            ).rowcount
+        )
+    if not changed:
+        raise UploadError(f"no standing photo {str(photo_id)[:16]!r}")
