@@ -28,26 +28,33 @@ from surveys.io.geopackage import quote
 CELL = np.dtype([("id", ">i8"), ("minx", ">f4"), ("maxx", ">f4"), ("miny", ">f4"), ("maxy", ">f4")])
 # The same cell in this machine's byte order, for sorting and boxes.
 _NATIVE = CELL.newbyteorder("=")
+# SQLite's RNDTOWARDS/RNDAWAY: 1 -/+ 2**-23.
+_NUDGE = 1.0 / 8388608.0
 
 
 def outward(minx, maxx, miny, maxy):
-    """The box as 32-bit floats rounded outward, so that it holds the
-    geometry whatever float64 it started from (SQLite rounds the same way).
+    """The box as 32-bit floats rounded outward, exactly as SQLite's R-tree
+    rounds a box it is given (``rtreeValueDown``/``rtreeValueUp`` in
+    ``rtree.c``: a float that lands inside is pushed out by a relative
+    2**-23), so a row gets the same cell whether packed here or inserted by
+    a trigger.
 
     Examples
     --------
-    >>> [float(v) for v in outward(*(np.array([0.1]),) * 4)]
-    [0.09999999403953552, 0.10000000149011612, 0.09999999403953552, 0.10000000149011612]
+    >>> [float(v[0]) for v in outward(*(np.array([120.33]),) * 4)]
+    [120.32998657226562, 120.33000183105469, 120.32998657226562, 120.33000183105469]
     """
 
-    def rounded(values, direction):
+    def rounded(values, down):
         values = np.asarray(values, dtype=np.float64)
         single = values.astype(np.float32)
-        past = single > values if direction < 0 else single < values
-        single[past] = np.nextafter(single[past], np.float32(direction * np.inf))
+        inside = single > values if down else single < values
+        shrink = (values < 0) == down  # the factor that moves away from the box
+        factor = np.where(shrink, 1.0 + _NUDGE, 1.0 - _NUDGE)
+        single[inside] = (values[inside] * factor[inside]).astype(np.float32)
         return single
 
-    return rounded(minx, -1), rounded(maxx, 1), rounded(miny, -1), rounded(maxy, 1)
+    return rounded(minx, True), rounded(maxx, False), rounded(miny, True), rounded(maxy, False)
 
 
 def _groups(cells, capacity):
