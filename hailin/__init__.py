@@ -4,19 +4,41 @@ The notebook API: everything takes and returns GeoDataFrames.
 """
 
 import logging
+from typing import TYPE_CHECKING
 
-from geo import (
-    GCJ02,
-    HailinError,
-    area,
-    gcj02_to_wgs84,
-    load_sites,
-    normalize_crs,
-    to_wgs84,
-    wgs84_to_gcj02,
+from geo.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from geo import (
+        GCJ02,
+        HailinError,
+        area,
+        gcj02_to_wgs84,
+        load_sites,
+        normalize_crs,
+        to_wgs84,
+        wgs84_to_gcj02,
+    )
+    from maps import MapData, clearance_map, overview_map, restoration_map
+    from surveys import Workspace, read_file, read_vector
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "geo": [
+            "GCJ02",
+            "HailinError",
+            "area",
+            "gcj02_to_wgs84",
+            "load_sites",
+            "normalize_crs",
+            "to_wgs84",
+            "wgs84_to_gcj02",
+        ],
+        "maps": ["MapData", "clearance_map", "overview_map", "restoration_map"],
+        "surveys": ["Workspace", "read_file", "read_vector"],
+    },
 )
-from maps import MapData, clearance_map, overview_map, restoration_map
-from surveys import Workspace, read_file, read_vector
 
 __all__ = [
     "GCJ02",

@@ -6,7 +6,8 @@ import folium.plugins
 from layers.page import LayerControl, PageElement, check_page, html_text
 from layers.text import text
 from maps.assets import pin_assets
-from maps.basemaps import FILE, BasemapLayer, basemap_layer, checked_key, offered, resolve
+from maps.basemap_layer import BasemapLayer, basemap_layer
+from maps.basemaps import FILE, checked_key, offered, resolve
 from maps.errors import MapError
 from maps.frame import MEASURE_LOCALE, Frame, words
 from maps.tilefiles import open_tile_file, select_tiles

@@ -13,6 +13,7 @@ from layers.text import text
 from maps.assets import pin_assets
 from maps.base import finish, new_map
 from maps.controls import SummaryPanel, TimeControl, svg_chart
+from maps.kinds import MAP_KINDS
 
 
 def _bounds(*frames):
@@ -162,3 +163,7 @@ def overview_map(data, lang="zh", basemap=None, **frame):
         SummaryPanel(text("overview_title", lang), clearance_rows + restoration_rows, chart)
     )
     return finish(fmap, legend, lang)
+
+
+# {name: the function drawing that map}, in the order of MAP_KINDS.
+MAPS = dict(zip(MAP_KINDS, (clearance_map, restoration_map, overview_map), strict=True))

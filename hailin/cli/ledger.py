@@ -3,17 +3,17 @@
 import os
 
 import click
-import pandas as pd
 
 from hailin.cli.common import emit_json, reports_errors, workspace, workspace_command
-from surveys.io.exports import FORMATS
-from surveys.ledger.cases import STATUSES
+from surveys.io.export_formats import FORMATS
 from surveys.schema import word
 
 
 @workspace_command(click.command("flag"))
 def flag_command(ws, as_json):
     """Recompute recurrence detections, the ledger and new-infestation patches."""
+    from surveys.ledger.cases import STATUSES
+
     detections, ledger, patches = ws.flag()
     counts = ledger.groupby(["kind", "status"]).size()
     payload = {
@@ -63,6 +63,8 @@ def ledger_command(ctx, output, lang):
 @workspace_command(click.command("progress"))
 def progress_command(ws, as_json):
     """Cleared and planted mu against the targets, recurrence and survival."""
+    import pandas as pd
+
     clearance, restoration = ws.progress()
     if as_json:
         emit_json({"clearance": clearance.to_dict(), "restoration": restoration.to_dict()})
