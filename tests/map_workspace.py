@@ -10,6 +10,7 @@ a track.
 import csv
 import html.parser
 import json
+import re
 
 import geopandas
 import shapely
@@ -158,3 +159,13 @@ class _Lines(html.parser.HTMLParser):
 
     def handle_data(self, data):
         self.lines[-1].append(data)
+
+
+def named_layers(page):
+    """{name in the layer control: its FeatureCollection} of a rendered page's
+    data layers, decoded as the browser reads them."""
+    decoder, collections = json.JSONDecoder(), {}
+    for found in re.finditer(r"var (data_layer_[0-9a-f]+) = L\.geoJson\(", page):
+        collections[found.group(1)], _end = decoder.raw_decode(page, found.end())
+    names = re.findall(r'"((?:[^"\\]|\\.)*)": (data_layer_[0-9a-f]+)\b', page)
+    return {json.loads(f'"{name}"'): collections[var] for name, var in names}

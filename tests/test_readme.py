@@ -1,11 +1,13 @@
 """The README's commands are real: the demo one is run end to end here."""
 
-import json
 import os
 import pathlib
 import re
 import shutil
 import subprocess
+
+from maps.assets import ASSETS, missing_assets
+from tests.map_workspace import named_layers
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -60,9 +62,30 @@ def test_readme_demo_command_on_a_fresh_copy(tmp_path):
     overview = copy / "hailin-demo" / "out" / "overview.html"
     assert overview.is_file()
     page = overview.read_text(encoding="utf-8")
-    assert json.dumps("柯湾红树林保护小区")[1:-1] in page  # inside the layer's GeoJSON
+    layers = named_layers(page)
+    assert {name: len(layer["features"]) for name, layer in layers.items()} == {
+        "保护区范围": 3,
+        "除治图斑": 245,
+        "种植地块": 139,
+        "新发图斑": 2,
+        "巡护轨迹": 22,
+    }
+    assert [f["properties"]["popup"] for f in layers["保护区范围"]["features"]] == [
+        "<b>柯湾红树林保护小区</b><br>乡镇: 前岐镇<br>面积: 760.0 亩 (50.66 公顷)",
+        "<b>巽城红树林保护小区</b><br>乡镇: 店下镇<br>面积: 628.0 亩 (41.87 公顷)",
+        "<b>罗唇红树林保护小区</b><br>乡镇: 佳阳畲族乡<br>面积: 680.0 亩 (45.34 公顷)",
+    ]
     for name in ("clearance", "restoration"):
         assert (copy / "hailin-demo" / "out" / f"{name}.html").is_file()
     assert (copy / "hailin-demo" / "out" / "ledger.xlsx").is_file()
-    assert "leaflet" in page.lower()
+    leaflet = ASSETS["leaflet"]
+    if missing_assets():  # no asset cache here: the page links the pinned files
+        assert (
+            page.count(
+                f'<script src="{leaflet.url}" integrity="{leaflet.sri}" crossorigin="anonymous">'
+            )
+            == 1
+        )
+    else:  # the demo inlines them
+        assert "<script src" not in page and "Leaflet 1.9.3" in page  # leaflet.js itself
     assert re.search(r"done in [\d.]+ s", result.stdout)  # its time is in bench/RESULTS.md
