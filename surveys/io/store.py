@@ -286,7 +286,7 @@ class Store:
                         )
             if len(frame) == 0:
                 return
-            if spatial:
+            if spatial and rtree.has_index(connection, name, GEOMETRY_COLUMN):
                 with rtree.bulk_insert(connection, name, GEOMETRY_COLUMN) as index:
                     self._insert(name, frame, columns, kinds, chunk_rows, progress, index)
             else:
