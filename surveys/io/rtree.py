@@ -12,7 +12,7 @@ connections (read-only connections never run a trigger and need none). hailin's
 own appends fill the index in bulk instead: the insert trigger is dropped for
 the length of the write transaction and put back before it commits (as GDAL's
 bulk mode does), and the bounds come from shapely, vectorised, not from a call
-per row (see bench/RESULTS.md, "The house").
+per row (see bench/RESULTS.md, "Issue 9: the house").
 """
 
 import contextlib
