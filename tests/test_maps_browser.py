@@ -238,6 +238,18 @@ def test_overview_map(tmp_path, data, lang):
         page.locator(".leaflet-control-layers-overlays input").nth(4).check()
         page.wait_for_selector(".marker-cluster")
         assert page.locator(".marker-cluster").count() > 0
+        # Every point record of the demo is in the cluster layer, the tracks are not.
+        points = int((shapely.get_type_id(data.surveys.geometry.values) == 0).sum())
+        clustered = page.evaluate(
+            f"""() => {{
+                let found = null;
+                {MAP_OBJECT}.eachLayer(l => {{
+                    if (l instanceof L.MarkerClusterGroup) found = l.getLayers().length;
+                }});
+                return found;
+            }}"""
+        )
+        assert (clustered, points, len(data.surveys)) == (3322, 3322, 3322 + 22)  # 22 tracks
         page.screenshot(path=str(tmp_path / f"overview-{lang}.png"))
         assert session.dialogs == []
 
