@@ -191,8 +191,12 @@ def main():
     parser.add_argument("--help-runs", type=int, default=9)
     parser.add_argument("--before", default=BEFORE)
     parser.add_argument("--commands", nargs="+", choices=list(COMMANDS), default=list(COMMANDS))
+    parser.add_argument(
+        "--versions", nargs="+", choices=["before", "now"], default=["before", "now"]
+    )
     options = parser.parse_args()
     versions = {"before": os.path.abspath(options.before), "now": NOW}
+    versions = {v: versions[v] for v in options.versions}
     folder = tempfile.mkdtemp(prefix="hailin-bench-house-")
     try:
         print("## hailin --help (wall seconds, median)")
@@ -236,8 +240,9 @@ def main():
                         f"peak {memory:.0f} MiB",
                         flush=True,
                     )
-                (bs, bm), (ns, nm) = medians["before"], medians["now"]
-                print(f"  ratio now/before {name}: time {ns / bs:.2f}, memory {nm / bm:.2f}")
+                if len(medians) == 2:
+                    (bs, bm), (ns, nm) = medians["before"], medians["now"]
+                    print(f"  ratio now/before {name}: time {ns / bs:.2f}, memory {nm / bm:.2f}")
             for version in versions:
                 shutil.rmtree(os.path.dirname(spaces[version]))
     finally:
