@@ -33,13 +33,23 @@ _TEMPLATE_START = re.compile("\\{(?=[{%#])")
 _HTML_ESCAPES = str.maketrans({"{": "&#123;", "}": "&#125;"})
 
 
-def js_value(value) -> str:
+def js_value(value: object) -> str:
     """``value`` as a JavaScript literal (JSON) safe inside a ``<script>``.
 
     ``<``, ``>`` and ``&`` are written as ``\\u`` escapes, so no text can close
     the script, and so is every ``{`` that would open a Jinja2 tag, so the text
-    stays inert even if it ever passed through a template. NaN and infinity are
-    refused (they are not JSON).
+    stays inert even if it ever passed through a template.
+
+    Parameters
+    ----------
+    value : object
+        Anything ``json.dumps`` takes; NaN and infinity are refused (ValueError),
+        they are not JSON.
+
+    Returns
+    -------
+    str
+        The literal.
 
     Examples
     --------
@@ -52,9 +62,18 @@ def js_value(value) -> str:
     return _TEMPLATE_START.sub("\\\\u007b", text.translate(_SCRIPT_ESCAPES))
 
 
-def html_text(value) -> str:
-    """``value`` as escaped HTML text (quotes, ``{`` and ``}`` included); a
-    missing value as an empty string.
+def html_text(value: object) -> str:
+    """``value`` as escaped HTML text (quotes, ``{`` and ``}`` included).
+
+    Parameters
+    ----------
+    value : object
+        Any value, written with ``str``; None and NaN are missing.
+
+    Returns
+    -------
+    str
+        The escaped text; a missing value as an empty string.
 
     Examples
     --------
@@ -119,15 +138,37 @@ class PageElement(PageParts, MacroElement):
 class DataLayer(PageParts, folium.map.Layer):
     """A GeoJSON layer whose features carry their own ``style`` (a dict),
     ``popup`` (HTML, escaped by its builder) and ``tooltip`` (HTML, likewise);
-    points are drawn as circle markers of ``radius`` pixels."""
+    points are drawn as circle markers of ``radius`` pixels. Its script is
+    built by :meth:`page_script`, outside Jinja2.
 
-    def __init__(self, features, name, *, show=True, radius=4):
+    Parameters
+    ----------
+    features : dict
+        A GeoJSON FeatureCollection in EPSG:4326.
+    name : str
+        The layer's name in the layer control.
+    show : bool
+        Whether the layer is on when the map opens.
+    radius : float
+        Circle marker radius of points, in pixels.
+
+    Examples
+    --------
+    >>> point = {"type": "Point", "coordinates": [120.33, 27.26]}
+    >>> feature = {"type": "Feature", "geometry": point, "properties": {"tooltip": "P1"}}
+    >>> layer = DataLayer({"type": "FeatureCollection", "features": [feature]}, "{{ plots }}")
+    >>> "L.geoJson({" in layer.page_script(), layer.layer_name
+    (True, '{{ plots }}')
+    """
+
+    def __init__(self, features: dict, name: str, *, show: bool = True, radius: float = 4) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "DataLayer"
         self.features = features
         self.radius = radius
 
-    def page_script(self):
+    def page_script(self) -> str:
+        """The layer's script: its features as :func:`js_value` data."""
         name = self.get_name()
         return f"""
         var {name} = L.geoJson({js_value(self.features)}, {{
@@ -178,11 +219,42 @@ FRAME = (
 )
 
 
-def check_page(fmap):
-    """Raise TypeError if ``fmap`` holds an element other than hailin's
-    :class:`PageParts` and folium's frame: such an element would write its text
-    through Jinja2 twice."""
-    elements = [fmap]
+def check_page(fmap: folium.Map) -> folium.Map:
+    """Refuse a map holding an element other than hailin's :class:`PageParts`
+    and folium's frame: such an element would write its text through Jinja2 twice.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        The map, with everything added to it.
+
+    Returns
+    -------
+    folium.Map
+        ``fmap``, when it passes.
+
+    Raises
+    ------
+    PageError
+        (also a TypeError) naming the first other element found.
+
+    Examples
+    --------
+    >>> import folium
+    >>> from geo import load_sites
+    >>> from layers.sites import sites_layer
+    >>> fmap = folium.Map()
+    >>> layer, legend = sites_layer(load_sites())
+    >>> _ = layer.add_to(fmap)
+    >>> check_page(fmap) is fmap
+    True
+    >>> _ = folium.Marker([27.26, 120.33], popup="{{ x }}").add_to(fmap)
+    >>> check_page(fmap)
+    Traceback (most recent call last):
+    ...
+    layers.errors.PageError: folium.map.Marker would put its text through Jinja2; draw map data with layers.page (DataLayer, PageElement)
+    """
+    elements: list[Element] = [fmap]
     while elements:
         element = elements.pop()
         if not isinstance(element, (PageParts, *FRAME)):

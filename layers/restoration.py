@@ -13,8 +13,17 @@ def year_colours(years):
     return {year: YEAR_COLOURS[i % len(YEAR_COLOURS)] for i, year in enumerate(sorted(set(years)))}
 
 
-def restoration_layer(restoration, survival, lang="zh", site_names=None):
-    """(layer, legend entries); ``survival`` is plot_id -> survival % (from progress)."""
+def _from_imagery(imagery, plot_id):
+    """'37% (2024-09-15)', or None (no popup row) for a plot no image measured."""
+    found = (imagery or {}).get(plot_id)
+    if found is None or pd.isna(found[0]):
+        return None
+    return f"{found[0]:.0f}% ({found[1]})"
+
+
+def restoration_layer(restoration, survival, lang="zh", site_names=None, imagery=None):
+    """(layer, legend entries); ``survival`` is plot_id -> survival % (from progress),
+    ``imagery`` plot_id -> (survival % estimated from imagery, the image date)."""
     years = [str(d)[:4] for d in restoration["planted_on"]]
     colours = year_colours(years)
     popups, tooltips, styles = [], [], []
@@ -30,6 +39,7 @@ def restoration_layer(restoration, survival, lang="zh", site_names=None):
                     (text("species", lang), plot.species),
                     (text("funding", lang), plot.funding),
                     (text("survival", lang), shown),
+                    (text("imagery_survival", lang), _from_imagery(imagery, plot.plot_id)),
                 ],
             )
         )

@@ -57,14 +57,28 @@ TEXT = {
     "restoration_title": {"zh": "红树林种植进展", "en": "Mangrove restoration progress"},
     "overview_title": {"zh": "福鼎红树林保护区概览", "en": "Fuding mangrove reserves: overview"},
     "illustrative": {"zh": "示意范围，非官方边界", "en": "illustrative boundary, not official"},
+    # Digital monitoring (rasters)
+    "raster_layer": {"zh": "监测影像", "en": "Monitoring image"},
+    "imagery_survival": {"zh": "成活率（影像估算）", "en": "Survival (imagery estimate)"},
 }
 
 # Labels that name a code: their words are the vocabulary's (surveys.schema).
 _CODE_LABELS = {"new_patches": ("case_kind", "new_infestation")}
 
 
-def text(key, lang):
+def text(key: str, lang: str) -> str:
     """The label ``key`` in ``lang`` ("zh" or "en").
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`TEXT`, or a label that names a vocabulary code.
+    lang : {"zh", "en"}
+        The language.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

@@ -1,5 +1,10 @@
 """The frame every hailin map shares: basemaps, controls and the legend."""
 
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
 import folium
 import folium.plugins
 
@@ -57,19 +62,43 @@ def file_basemap(path, bounds, zooms=None, lang="zh", *, show=True):
 
 
 def new_map(
-    bounds,
-    lang="zh",
-    basemap=None,
+    bounds: Sequence[float],
+    lang: str = "zh",
+    basemap: str | None = None,
     *,
-    tianditu_key=None,
-    basemap_file=None,
-    zooms=None,
-):
-    """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy) with its
-    basemaps (``basemap`` shown: a name of :data:`maps.basemaps.BASEMAPS`,
-    ``"file"``, or ``None`` for the default, see :func:`maps.basemaps.resolve`),
-    Tianditu among them given ``tianditu_key``, and the tiles of
-    ``basemap_file`` (MBTiles or PMTiles) at ``zooms`` ("10-16") carried along."""
+    tianditu_key: str | None = None,
+    basemap_file: str | os.PathLike[str] | None = None,
+    zooms: str | tuple[int, int] | None = None,
+) -> folium.Map:
+    """An empty map fitted to ``bounds``, with its basemaps and controls.
+
+    Parameters
+    ----------
+    bounds : sequence of float
+        (minx, miny, maxx, maxy) in EPSG:4326.
+    lang : {"zh", "en"}
+        The language of labels and controls.
+    basemap : str, optional
+        The basemap shown: a name of :data:`maps.basemaps.BASEMAPS`, ``"file"``,
+        or None for the default (see :func:`maps.basemaps.resolve`).
+    tianditu_key : str, optional
+        Adds the Tianditu basemaps.
+    basemap_file : str or os.PathLike, optional
+        An MBTiles or PMTiles file whose tiles the map carries along.
+    zooms : str or (int, int), optional
+        The zoom levels of ``basemap_file`` to carry ("10-16").
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import folium
+    >>> fmap = new_map((120.3, 27.2, 120.4, 27.3), "en")
+    >>> [child.layer_name for child in fmap._children.values() if isinstance(child, folium.map.Layer)]
+    ['Gaode map', 'Gaode satellite', 'OpenStreetMap', 'Esri World Imagery']
+    """
     if lang not in ("zh", "en"):
         raise MapError(f"lang should be 'zh' or 'en', got {lang!r}")
     tianditu_key = checked_key(tianditu_key)

@@ -1,11 +1,18 @@
 """The clearance, restoration and overview maps of the programme."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import folium
 import geopandas
 import pandas as pd
 
 from geo.sites import site_names
 from layers.clearance import STATUS_COLOURS, clearance_layer
 from layers.patrols import patrol_layers
+from layers.raster import raster_layer
 from layers.recurrence import detections_layer, patches_layer
 from layers.restoration import restoration_layer
 from layers.sites import sites_layer
@@ -13,7 +20,11 @@ from layers.text import text
 from maps.assets import pin_assets
 from maps.base import finish, new_map
 from maps.controls import SummaryPanel, TimeControl, svg_chart
+from maps.data import MapData
 from maps.kinds import MAP_KINDS
+
+if TYPE_CHECKING:
+    from geo.raster import Overlay
 
 
 def _bounds(*frames):
@@ -52,6 +63,21 @@ def _patrols(fmap, data, lang, legend):
     legend.extend(entries)
 
 
+def _rasters(fmap, rasters, lang, legend):
+    """Raster images under the plots: ``rasters`` are (file name, geo.raster.Overlay)."""
+    for file, overlay in rasters:
+        _add(fmap, raster_layer(file, overlay, lang), legend)
+
+
+def _imagery_rows(data, lang):
+    """The panel's row of the survival estimated from imagery, when rasters measured it."""
+    imagery = getattr(data, "imagery", None)
+    estimate = None if imagery is None else imagery.totals["survival_pct"]
+    if estimate is None:
+        return []
+    return [(text("imagery_survival", lang), f"{estimate:.1f}%")]
+
+
 def _clearance_panel(data, lang):
     totals = data.clearance_progress.totals
     months = data.clearance_progress.by_period
@@ -79,6 +105,7 @@ def _restoration_panel(data, lang):
             text("survival", lang),
             "—" if survival is None or pd.isna(survival) else f"{survival:.1f}%",
         ),
+        *_imagery_rows(data, lang),
     ], svg_chart(
         years["year"].tolist(), years["cumulative_mu"].tolist(), text("cumulative_planted", lang)
     )
@@ -89,7 +116,7 @@ def _start(sites, frames, lang, basemap, frame):
     ``basemap`` and ``frame`` (tianditu_key, basemap_file, zooms) go to
     :func:`maps.base.new_map`."""
     fmap = new_map(_bounds(sites, *frames), lang=lang, basemap=basemap, **frame)
-    legend = []
+    legend: list[dict] = []
     _add(fmap, sites_layer(sites, lang), legend)
     return fmap, legend
 
@@ -101,12 +128,55 @@ def _clearance_plots(data, lang):
 
 
 def _restoration_plots(data, lang):
-    return restoration_layer(data.restoration, data.survival, lang, site_names(data.sites, lang))
+    imagery = getattr(data, "imagery_survival", None)
+    names = site_names(data.sites, lang)
+    return restoration_layer(data.restoration, data.survival, lang, names, imagery)
 
 
-def clearance_map(data, lang="zh", basemap=None, **frame):
-    """Clearance plots by ledger status over time, regrowth findings, new patches."""
+def clearance_map(
+    data: MapData,
+    lang: str = "zh",
+    basemap: str | None = None,
+    *,
+    rasters: Sequence[tuple[str, Overlay]] = (),
+    **frame: Any,
+) -> folium.Map:
+    """Clearance plots by ledger status over time, regrowth findings, new patches.
+
+    Parameters
+    ----------
+    data : MapData
+        The frames, e.g. ``Workspace.map_data()``.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    rasters : sequence of (str, geo.raster.Overlay), optional
+        Raster overlays (file name, display image) drawn under the plots.
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, folium, geopandas, shapely
+    >>> from surveys import Workspace
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ws = Workspace.create(folder / "ws")
+    >>> plots = geopandas.GeoDataFrame({"图斑编号": ["P1"], "除治日期": ["2023-05-01"]},
+    ...     geometry=[shapely.box(120.33, 27.261, 120.331, 27.262)], crs=4326)
+    >>> plots.to_file(folder / "plots.geojson")
+    >>> ws.import_file(folder / "plots.geojson", kind="clearance").status
+    'accepted'
+    >>> fmap = clearance_map(ws.map_data(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries', 'Clearance plots', 'Regrowth findings']
+    """
     fmap, legend = _start(data.sites, [data.clearance], lang, basemap, frame)
+    _rasters(fmap, rasters, lang, legend)
     plots = _add(fmap, _clearance_plots(data, lang), legend)
     _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
     if len(data.patches):
@@ -124,9 +194,43 @@ def clearance_map(data, lang="zh", basemap=None, **frame):
     return finish(fmap, legend, lang)
 
 
-def restoration_map(data, lang="zh", basemap=None, **frame):
-    """Restoration plots by planting year, with survival."""
+def restoration_map(
+    data: MapData,
+    lang: str = "zh",
+    basemap: str | None = None,
+    *,
+    rasters: Sequence[tuple[str, Overlay]] = (),
+    **frame: Any,
+) -> folium.Map:
+    """Restoration plots by planting year, with survival.
+
+    Parameters
+    ----------
+    data : MapData
+        The frames, e.g. ``Workspace.map_data()``.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    rasters : sequence of (str, geo.raster.Overlay), optional
+        Raster overlays (file name, display image) drawn under the plots.
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import tempfile, folium
+    >>> from surveys import Workspace
+    >>> fmap = restoration_map(Workspace.create(tempfile.mkdtemp()).map_data(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries', 'Restoration plots']
+    """
     fmap, legend = _start(data.sites, [data.restoration], lang, basemap, frame)
+    _rasters(fmap, rasters, lang, legend)
     plots = _add(fmap, _restoration_plots(data, lang), legend)
     _patrols(fmap, data, lang, legend)
     if len(data.restoration):
@@ -143,12 +247,47 @@ def restoration_map(data, lang="zh", basemap=None, **frame):
     return finish(fmap, legend, lang)
 
 
-def overview_map(data, lang="zh", basemap=None, **frame):
-    """The reserves with everything on them; given only a sites frame, the reserves."""
+def overview_map(
+    data: MapData | geopandas.GeoDataFrame,
+    lang: str = "zh",
+    basemap: str | None = None,
+    *,
+    rasters: Sequence[tuple[str, Overlay]] = (),
+    **frame: Any,
+) -> folium.Map:
+    """The reserves with everything on them; given only a sites frame, the reserves.
+
+    Parameters
+    ----------
+    data : MapData or GeoDataFrame
+        The frames, e.g. ``Workspace.map_data()``, or a site registry.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    rasters : sequence of (str, geo.raster.Overlay), optional
+        Raster overlays (file name, display image) drawn under the plots.
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import folium
+    >>> from geo import load_sites
+    >>> fmap = overview_map(load_sites(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries']
+    """
     if isinstance(data, geopandas.GeoDataFrame):
         fmap, legend = _start(data, [], lang, basemap, frame)
+        _rasters(fmap, rasters, lang, legend)
         return finish(fmap, legend, lang)
     fmap, legend = _start(data.sites, [data.clearance, data.restoration], lang, basemap, frame)
+    _rasters(fmap, rasters, lang, legend)
     _add(fmap, _clearance_plots(data, lang), legend)
     restoration, entries = _restoration_plots(data, lang)
     restoration.show = False

@@ -16,8 +16,10 @@ import pandas as pd
 
 from geo.overlay import records_per_plot
 from surveys.errors import FramesError
-from surveys.io.layout import read_plots, read_sites, read_surveys
+from surveys.io.layout import COVER_KINDS, read_cover, read_plots, read_sites, read_surveys
+from surveys.io.rasters import raster_sources
 from surveys.ledger.cases import LEDGER_INPUT, LedgerBuild, LedgerRules, build_ledger, case_areas
+from surveys.ledger.cover import ImageryCover, imagery_survival
 from surveys.ledger.progress import Progress, clearance_progress, restoration_progress
 from surveys.settings import Settings
 
@@ -30,9 +32,11 @@ class Frames:
     """The frames of one consistent read of a workspace store (EPSG:4326), and
     what is computed from them, each once (on first use).
 
-    ``findings`` are the records other than ``clear`` inspections; the
+    ``findings`` are the records other than ``clear`` inspections (with the
+    file name of the raster each raster detection came from, ``raster``); the
     inspections carry only time and place unless every record was read
     (``records`` then holds them all, in the store's order, for the maps).
+    ``cover`` holds the mangrove cover measured on rasters (imagery_cover).
     """
 
     settings: Settings
@@ -43,6 +47,9 @@ class Frames:
     inspections: geopandas.GeoDataFrame
     records: geopandas.GeoDataFrame | None = None
     as_of: datetime.date | None = None
+    cover: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame({c: [] for c in COVER_KINDS})
+    )
 
     @functools.cached_property
     def built(self) -> LedgerBuild:
@@ -98,18 +105,36 @@ class Frames:
         return clearance_progress(self.clearance, self.ledger, self.settings.clearance_target_mu)
 
     @functools.cached_property
-    def restoration_progress(self) -> Progress:
-        """Planted area by year, site and township against the target; survival."""
+    def _patrol_restoration(self) -> Progress:
         checks = self.findings[self.findings["finding"] == "planting_check"]
         return restoration_progress(
             self.restoration, checks, self.settings.restoration_target_mu, self.timezone
         )
 
+    @functools.cached_property
+    def restoration_progress(self) -> Progress:
+        """Planted area by year, site and township against the target; survival
+        from planting checks, and from imagery (``extra["imagery"]``)."""
+        progress = self._patrol_restoration
+        progress.extra["imagery"] = self.imagery.to_dict()
+        return progress
+
     @property
     def survival(self) -> dict:
         """{restoration plot_id: survival %} of the plots checked."""
-        survival = self.restoration_progress.extra["plot_survival"]
+        survival = self._patrol_restoration.extra["plot_survival"]
         return dict(zip(survival["plot_id"], survival["survival_pct"], strict=True))
+
+    @functools.cached_property
+    def imagery(self) -> ImageryCover:
+        """Mangrove cover from imagery per restoration plot, its trend and the
+        imagery survival estimate (see :mod:`surveys.ledger.cover`)."""
+        return imagery_survival(self.cover, self.restoration, self.survival)
+
+    @property
+    def imagery_survival(self) -> dict:
+        """{restoration plot_id: (latest cover % from imagery, its date)}."""
+        return self.imagery.by_plot()
 
     @functools.cached_property
     def patrol_counts(self) -> dict:
@@ -138,4 +163,9 @@ def read_frames(
             records = None
             findings = read_surveys(store, RECORD_DETAIL, where="finding != 'clear'")
             inspections = read_surveys(store, ["observed_at"], where="finding = 'clear'")
-    return Frames(settings, sites, clearance, restoration, findings, inspections, records, as_of)
+        rasters = findings["record_key"].map(raster_sources(store)).astype(object)
+        findings = findings.assign(raster=rasters.where(rasters.notna(), None))
+        cover = read_cover(store)
+    return Frames(
+        settings, sites, clearance, restoration, findings, inspections, records, as_of, cover
+    )

@@ -6,16 +6,22 @@ every command: it calls the readers, checks, store and ledger functions with
 explicit arguments; nothing below it receives the workspace.
 """
 
+from __future__ import annotations
+
 import contextlib
+import datetime
 import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import geopandas
+import pandas as pd
 
 from geo.sites import load_sites, normalize_sites
 from surveys import evidence, ingest
 from surveys.check.options import ImportOptions
 from surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceExistsError
-from surveys.frames import read_frames
+from surveys.frames import Frames, read_frames
 from surveys.io.exports import export_ledger
 from surveys.io.layout import (
     CASES_LAYER,
@@ -31,10 +37,11 @@ from surveys.io.layout import (
     read_surveys,
     read_uploads,
 )
+from surveys.io.photos import PhotoSummary
 from surveys.io.sniff import read_vector
 from surveys.io.store import WRITE_WAIT_S, Store
-from surveys.io.uploads import list_uploads, withdraw
-from surveys.ledger.progress import clearance_progress
+from surveys.io.uploads import Withdrawal, list_uploads, withdraw
+from surveys.ledger.progress import Progress, clearance_progress
 from surveys.paths import STORE_FILE, WorkspacePaths
 from surveys.settings import LANGUAGES, MAX_SETTINGS_BYTES, SETTINGS_FILE, TEMPLATE, parse_settings
 
@@ -42,20 +49,43 @@ ENVIRONMENT_VARIABLE = "HAILIN_WORKSPACE"
 
 
 class Workspace:
-    """One monitoring workspace on disk.
+    """One monitoring workspace on disk: settings, store, uploads and outputs.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        The workspace folder (made by :meth:`create` or ``hailin init``);
+        :class:`~surveys.errors.NotAWorkspaceError` when it holds none.
 
     Examples
     --------
-    >>> import tempfile
-    >>> ws = Workspace.create(tempfile.mkdtemp())
+    >>> import pathlib, tempfile, geopandas, shapely
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ws = Workspace.create(folder / "ws")
     >>> ws.sites()["site_id"].tolist()
     ['kewan', 'xuncheng', 'luochun']
+    >>> square = shapely.box(120.33, 27.261, 120.331, 27.262)
+    >>> plots = geopandas.GeoDataFrame({"图斑编号": ["P1"], "除治日期": ["2023-05-01"]}, geometry=[square], crs=4326)
+    >>> plots.to_file(folder / "plots.geojson")
+    >>> ws.import_file(folder / "plots.geojson", kind="clearance").status
+    'accepted'
+    >>> patrol = pathlib.Path(__file__).parent.parent / "tests/data/formats/patrol_bom.csv"
+    >>> summary = ws.import_file(patrol)
+    >>> summary.status, summary.rows_accepted, len(ws.surveys()), len(ws.rejects())
+    ('accepted', 3, 3, 0)
+    >>> frames = ws.frames()  # one read of the store, handed to what follows
+    >>> detections, ledger, patches = ws.flag(frames)
+    >>> ledger[["plot_id", "status"]].values.tolist()
+    [['NEW-20230703-01', 'open'], ['P1', 're_cleared']]
+    >>> clearance, restoration = ws.progress(frames=frames)
+    >>> round(clearance.totals["cleared_mu"], 2), restoration.totals["plots"]
+    (16.46, 0)
     """
 
     # Seconds a write waits for another writer before it fails, naming the holder.
     write_wait_s = WRITE_WAIT_S
 
-    def __init__(self, root, /):
+    def __init__(self, root: str | os.PathLike[str], /) -> None:
         self.root = os.path.abspath(root)
         self.paths = WorkspacePaths(self.root)
         if not os.path.isfile(self.settings_path):
@@ -70,15 +100,35 @@ class Workspace:
         self.settings = parse_settings(data, source=self.settings_path)
 
     # The workspace's files and folders (see surveys.paths.WorkspacePaths).
-    settings_path = property(lambda self: self.paths.settings, doc="hailin.toml")
-    store_path = property(lambda self: self.paths.store, doc="hailin.gpkg: the store")
-    uploads_dir = property(lambda self: self.paths.uploads, doc="uploads/: the raw files")
-    out_dir = property(lambda self: self.paths.out, doc="out/: maps and exports")
-    log_path = property(lambda self: self.paths.log, doc="logs/hailin.log: hailin's bugs")
+    @property
+    def settings_path(self) -> str:
+        """hailin.toml"""
+        return self.paths.settings
+
+    @property
+    def store_path(self) -> str:
+        """hailin.gpkg: the store"""
+        return self.paths.store
+
+    @property
+    def uploads_dir(self) -> str:
+        """uploads/: the raw files"""
+        return self.paths.uploads
+
+    @property
+    def out_dir(self) -> str:
+        """out/: maps and exports"""
+        return self.paths.out
+
+    @property
+    def log_path(self) -> str:
+        """logs/hailin.log: hailin's bugs"""
+        return self.paths.log
 
     @classmethod
-    def create(cls, root, /, *, language="zh"):
-        """Make a new workspace in ``root`` (created if missing, must not hold one)."""
+    def create(cls, root: str | os.PathLike[str], /, *, language: str = "zh") -> Workspace:
+        """Make a new workspace in ``root`` (created if missing, must not hold one);
+        ``language`` ("zh" or "en") is that of its maps and exports."""
         if language not in LANGUAGES:
             raise SettingsError(f"language should be one of {LANGUAGES}, got {language!r}")
         os.makedirs(root, exist_ok=True)
@@ -98,13 +148,13 @@ class Workspace:
         return cls(root)
 
     @classmethod
-    def find(cls, explicit=None):
+    def find(cls, explicit: str | os.PathLike[str] | None = None) -> Workspace:
         """The workspace from ``-w``, else ``$HAILIN_WORKSPACE``, else the current folder."""
         root = explicit or os.environ.get(ENVIRONMENT_VARIABLE) or os.getcwd()
         return cls(root)
 
     @contextlib.contextmanager
-    def store(self, *, write=True):
+    def store(self, *, write: bool = True) -> Iterator[Store]:
         """The store, for writing (waits up to :attr:`write_wait_s` for another
         writer when a transaction begins) or, with ``write=False``, read-only:
         a reader never waits for an import and sees the last commit."""
@@ -116,18 +166,18 @@ class Workspace:
         with self.store(write=False) as store:
             return reader(store, *args, **kwargs)
 
-    def sites(self):
+    def sites(self) -> geopandas.GeoDataFrame:
         """The site registry (reserve polygons)."""
         return self._read(read_sites)
 
-    def import_sites(self, path, /):
-        """Replace the site registry with the boundaries in ``path``."""
+    def import_sites(self, path: str | os.PathLike[str], /) -> geopandas.GeoDataFrame:
+        """Replace the site registry with the boundaries in ``path``; returns them."""
         sites = normalize_sites(read_vector(path), source=os.path.basename(path))
         with self.store() as store:
             store.replace(SITES_LAYER, sites)
         return sites
 
-    def import_options(self, **flags):
+    def import_options(self, **flags: Any) -> ImportOptions:
         """ImportOptions with this workspace's timezone, distance limit and dates window."""
         return ImportOptions(
             timezone=self.settings.timezone,
@@ -138,10 +188,21 @@ class Workspace:
         )
 
     def import_file(
-        self, path, /, *, kind="surveys", dry_run=False, strict=False, progress=None, **flags
-    ):
+        self,
+        path: str | os.PathLike[str],
+        /,
+        *,
+        kind: str = "surveys",
+        dry_run: bool = False,
+        strict: bool = False,
+        progress: Callable[[int, int], object] | None = None,
+        uploader: str | None = None,
+        **flags: Any,
+    ) -> ingest.ImportSummary:
         """Import one patrol file, or a plots file with kind="clearance" or
-        "restoration" (flags: patrol_type, team, crs, sheet); see
+        "restoration" (flags: patrol_type, team, crs, sheet); ``progress(rows,
+        total)`` follows the writing; ``uploader`` is who the upload log names (the
+        portal's account; else this process's user). See
         :func:`surveys.ingest.import_file`."""
         return ingest.import_file(
             path,
@@ -152,31 +213,41 @@ class Workspace:
             strict=strict,
             progress=progress,
             wait=self.write_wait_s,
+            uploader=uploader,
         )
 
-    def surveys(self, columns=None, where=None, parameters=()):
-        """The accepted survey records (optionally some columns, or an SQL filter)."""
+    def surveys(
+        self,
+        columns: Sequence[str] | None = None,
+        where: str | None = None,
+        parameters: Sequence[object] = (),
+    ) -> geopandas.GeoDataFrame:
+        """The accepted survey records (optionally some columns, or an SQL filter
+        ``where`` with ``?`` placeholders bound to ``parameters``)."""
         return self._read(read_surveys, columns, where, parameters)
 
-    def rejects(self):
+    def rejects(self) -> pd.DataFrame:
         """Rejected rows with their reasons."""
         return self._read(read_rejects)
 
-    def uploads(self):
+    def uploads(self) -> pd.DataFrame:
         """One row per upload: file, when, by whom, status, counts, and for a
         withdrawn upload when, by whom and why (status ``withdrawn``)."""
         return list_uploads(self._read(read_uploads))
 
-    def withdraw_upload(self, upload_id, /, reason):
+    def withdraw_upload(
+        self, upload_id: str, /, reason: str, *, by: str | None = None
+    ) -> Withdrawal:
         """Take an upload out of the store: its records, rejects and (for a
         plots upload) plots leave in one transaction; the raw file stays in
         uploads/ and the upload row stays, status ``withdrawn`` with the time,
         user and ``reason``. ``upload_id`` is the sha256 or a unique prefix of
         at least 8 hex digits. The same file can then be imported again.
         Layers written by :meth:`flag` are recomputed. Returns a
-        :class:`surveys.io.uploads.Withdrawal`."""
+        :class:`surveys.io.uploads.Withdrawal`. ``by`` is who the upload log
+        names (the portal's account; else this process's user)."""
         with self.store() as store:
-            withdrawal = withdraw(store, upload_id, reason)
+            withdrawal = withdraw(store, upload_id, reason, by=by)
         with self.store(write=False) as store:
             derived = [name for name in DERIVED_LAYERS if store.has_layer(name)]
         if derived:
@@ -184,11 +255,11 @@ class Workspace:
             withdrawal.recomputed = derived
         return withdrawal
 
-    def plots(self, kind):
-        """The clearance or restoration plots (an empty frame when none yet)."""
+    def plots(self, kind: str) -> geopandas.GeoDataFrame:
+        """The ``kind`` ("clearance" or "restoration") plots (an empty frame when none yet)."""
         return self._read(read_plots, kind)
 
-    def frames(self, *, every_record=False, as_of=None):
+    def frames(self, *, every_record: bool = False, as_of: datetime.date | None = None) -> Frames:
         """One consistent read of the store (one read-only connection, one read
         transaction): a :class:`surveys.frames.Frames` that builds the ledger
         once, on first use. Pass it to :meth:`flag`, :meth:`export_ledger` and
@@ -198,17 +269,22 @@ class Workspace:
         with self.store(write=False) as store:
             return read_frames(store, self.settings, every_record=every_record, as_of=as_of)
 
-    def map_data(self):
+    def map_data(self) -> Frames:
         """The frames the maps are drawn from (:class:`surveys.frames.Frames`
         with every record): pass it to :func:`maps.clearance_map` and the others."""
         return self.frames(every_record=True)
 
-    def ledger(self, as_of=None):
-        """(ledger, new-infestation patches), recomputed from the store."""
+    def ledger(
+        self, as_of: datetime.date | None = None
+    ) -> tuple[pd.DataFrame, geopandas.GeoDataFrame]:
+        """(ledger, new-infestation patches), recomputed from the store; open
+        cases counted to ``as_of`` (default today)."""
         built = self.frames(as_of=as_of).built
         return built.ledger, built.patches
 
-    def flag(self, frames=None):
+    def flag(
+        self, frames: Frames | None = None
+    ) -> tuple[geopandas.GeoDataFrame, pd.DataFrame, geopandas.GeoDataFrame]:
         """Recompute detections, the ledger and new patches and keep them in the
         store as layers a GIS can show (derived data, replaced every time);
         returns (detections, ledger, patches)."""
@@ -223,15 +299,23 @@ class Workspace:
             store.replace(PATCHES_LAYER, patches)
         return detections, ledger, patches
 
-    def export_ledger(self, path, language=None, frames=None):
+    def export_ledger(
+        self,
+        path: str | os.PathLike[str],
+        language: str | None = None,
+        frames: Frames | None = None,
+    ) -> pd.DataFrame:
         """Write the ledger, recomputed (or of ``frames``), to CSV, XLSX,
-        GeoPackage or GeoJSON; returns the ledger."""
+        GeoPackage or GeoJSON in ``language`` (default the workspace's);
+        returns the ledger."""
         frames = frames or self.frames()
         language = language or self.settings.language
         export_ledger(frames.ledger, frames.case_areas(), path, language, frames.sites)
         return frames.ledger
 
-    def progress(self, ledger=None, frames=None):
+    def progress(
+        self, ledger: pd.DataFrame | None = None, frames: Frames | None = None
+    ) -> tuple[Progress, Progress]:
         """(clearance progress, restoration progress) against the targets, of
         ``frames`` (read when not given); a ``ledger`` already computed is used
         instead of building it."""
@@ -244,7 +328,121 @@ class Workspace:
             )
         return clearance, frames.restoration_progress
 
-    def import_photo(self, path, /, *, file=None, team=None, uploader=None):
+    # -- digital monitoring: rasters (surveys.monitoring loads GDAL: imported on use)
+
+    def raster_classes(self, classes=None):
+        """The class specification of classified rasters: ``classes`` when given,
+        else ``classes`` under [raster] in hailin.toml, else None."""
+        if classes is not None:
+            return classes
+        named = self.settings.raster_classes
+        return None if named is None else dict(named)
+
+    def raster_stats(self, path, /, *, kind="clearance", classes=None, threshold=None, band=1):
+        """(checked raster, per-plot table, "classes" or "values"): the statistics
+        of a raster over the ``kind`` plots (see :func:`surveys.monitoring.plot_statistics`)."""
+        from surveys import monitoring
+
+        raster = monitoring.check_raster_file(path, band=band)
+        table, mode = monitoring.plot_statistics(
+            raster,
+            self.plots(kind),
+            classes=self.raster_classes(classes),
+            threshold=threshold,
+            band=band,
+        )
+        return raster, table, mode
+
+    def _dated_rasters(self, paths, date, band):
+        """[(checked raster, its date)]: every raster checked before anything is stored."""
+        from surveys import monitoring
+
+        rasters = [monitoring.check_raster_file(path, band=band) for path in paths]
+        latest = self.settings.latest_date or datetime.date.today() + datetime.timedelta(days=1)
+        window = (self.settings.earliest_date, latest)
+        return [(raster, monitoring.image_date(raster, date, window)) for raster in rasters]
+
+    def _recording(self, team):
+        from surveys import monitoring
+
+        settings = self.settings
+        options = ImportOptions(
+            timezone=settings.timezone,
+            earliest_date=settings.earliest_date,
+            latest_date=settings.latest_date,
+        )
+        return monitoring.Recording(
+            self.paths, settings.timezone, options.time_window(), team, wait=self.write_wait_s
+        )
+
+    def _each_raster(self, paths, date, band, kind, classes, team, work):
+        """``work(raster, day, plots, class spec, recording)`` for each raster,
+        every one checked and dated before the first is stored."""
+        dated = self._dated_rasters(paths, date, band)
+        plots, recording = self.plots(kind), self._recording(team)
+        spec = self.raster_classes(classes)
+        return [work(raster, day, plots, spec, recording) for raster, day in dated]
+
+    def detect_in_rasters(
+        self, paths, /, *, date=None, classes=None, rules=None, team=None, band=1
+    ):
+        """Early warning from classified rasters: every cleared plot whose class
+        area (Spartina by default) passes ``rules`` (a
+        :class:`surveys.imagery.DetectionRules`) on an image dated after its
+        clearance is stored as a ``digital_monitoring`` detection, with the raster
+        as an upload. ``date`` (a ``datetime.date``) is the image's, else each
+        file's metadata or name says. Returns a
+        :class:`surveys.monitoring.RasterRun` per raster."""
+        from surveys import monitoring
+        from surveys.imagery import DetectionRules
+
+        rules = rules or DetectionRules()
+
+        def detect(raster, day, plots, spec, recording):
+            return monitoring.detect_regrowth(raster, day, plots, spec, rules, recording, band=band)
+
+        return self._each_raster(paths, date, band, "clearance", classes, team, detect)
+
+    def cover_from_rasters(
+        self, paths, /, *, date=None, classes=None, measure=None, team=None, band=1
+    ):
+        """Mangrove cover of every restoration plot on each raster's date, stored
+        in the imagery_cover layer (a raster's earlier rows are replaced);
+        ``measure`` is a :class:`surveys.imagery.CoverMeasure` (default: the
+        ``mangrove`` class). Returns a :class:`surveys.monitoring.RasterRun` per raster."""
+        from surveys import monitoring
+        from surveys.imagery import CoverMeasure
+
+        measure = measure or CoverMeasure()
+
+        def cover(raster, day, plots, spec, recording):
+            return monitoring.measure_cover(raster, day, plots, spec, measure, recording, band=band)
+
+        return self._each_raster(paths, date, band, "restoration", classes, team, cover)
+
+    def raster_overlay(self, path, /, *, classes=None, band=1):
+        """(file name, :class:`geo.raster.Overlay`): a raster coloured for the maps,
+        classes in their colours ([raster] colours in hailin.toml) or a ramp."""
+        from surveys import monitoring
+
+        raster = monitoring.check_raster_file(path, band=band)
+        overlay = monitoring.raster_overlay(
+            raster,
+            classes=self.raster_classes(classes),
+            colours=dict(self.settings.raster_colours),
+            band=band,
+        )
+        return raster.file, overlay
+
+    def import_photo(
+        self,
+        path: str | os.PathLike[str],
+        /,
+        *,
+        file: str | None = None,
+        team: str | None = None,
+        uploader: str | None = None,
+    ) -> PhotoSummary:
         """Store a geotagged JPEG/HEIC photo as evidence; returns a
         :class:`surveys.io.photos.PhotoSummary`. It is attached to the record
         nearest in time and place (within
@@ -264,12 +462,12 @@ class Workspace:
             wait=self.write_wait_s,
         )
 
-    def photos(self):
+    def photos(self) -> pd.DataFrame:
         """The stored photos (withdrawn ones too, with status ``withdrawn``)."""
         return self._read(read_photos)
 
-    def withdraw_photo(self, photo_id, /, reason, by=None):
-        """Take a photo out of the evidence with a ``reason``; the raw file stays."""
+    def withdraw_photo(self, photo_id: str, /, reason: str, by: str | None = None) -> None:
+        """Take a photo out of the evidence with a ``reason`` (``by`` whom); the raw file stays."""
         evidence.withdraw_photo(self.store_path, photo_id, reason, by=by, wait=self.write_wait_s)
 
     def __repr__(self):

@@ -152,7 +152,14 @@ def test_demo_writes_the_overview_map(tmp_path, run):
         "kmz",
         "xlsx",
     ]
-    assert sorted(uploads.loc[uploads["kind"] != "surveys", "kind"]) == ["clearance", "restoration"]
+    # the plots, and the demo's drone image and two NDVI dates (digital monitoring)
+    assert sorted(uploads.loc[uploads["kind"] != "surveys", "kind"]) == [
+        "clearance",
+        "raster",
+        "raster",
+        "raster",
+        "restoration",
+    ]
     assert set(uploads["status"]) == {"accepted"}
     records = ws.surveys()
     assert set(records["patrol_type"]) == {

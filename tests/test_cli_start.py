@@ -29,6 +29,10 @@ COMMANDS = [
     *[[c] for c in ("sites", "uploads", "plots", "assets", "serve", "users")],
     ["uploads", "withdraw"],
     ["assets", "fetch"],
+    ["raster"],
+    ["raster", "stats"],
+    ["raster", "detect"],
+    ["raster", "cover"],
 ]
 
 

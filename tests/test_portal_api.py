@@ -147,6 +147,8 @@ def test_withdrawal_goes_through_the_workspace(portal, patrol, admin):
     row = uploads[uploads["upload_id"] == summary["upload_id"]].iloc[0]
     assert row["status"] == "withdrawn"
     assert row["withdrawn_reason"] == "exported from Gaode: GCJ-02 [admin, portal]"
+    # The upload log names the portal's accounts, not the server's own user.
+    assert (row["uploaded_by"], row["withdrawn_by"]) == ("qianqi", "admin")
     twice = admin.post(
         f"{portal.base}/api/uploads/{summary['upload_id']}/withdraw", json={"reason": "again"}
     )

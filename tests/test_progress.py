@@ -185,7 +185,8 @@ def test_demo_progress_and_ledger_files(tmp_path):
     sheet = book.active
     assert sheet.title == "台账"
     assert [c.value for c in sheet[1]][:3] == ["案件编号", "类型", "图斑编号"]
-    assert sheet.max_row - 1 == 42  # 40 recurrence cases and 2 new patches
+    # 40 recurrence cases from patrols, 4 from the demo's drone image, 2 new patches
+    assert sheet.max_row - 1 == 46
 
 
 def test_exports_neutralise_formulas_and_carry_geometry(tmp_path):

@@ -10,6 +10,7 @@ from hailin.cli.init import init_command
 from hailin.cli.ledger import flag_command, ledger_command, progress_command
 from hailin.cli.maps import map_command
 from hailin.cli.plots import plots_group
+from hailin.cli.raster import raster_group
 from hailin.cli.serve import serve_command
 from hailin.cli.sites import sites_group
 from hailin.cli.uploads import uploads_group
@@ -43,6 +44,7 @@ for command in (
     progress_command,
     map_command,
     area_command,
+    raster_group,
     assets_group,
     serve_command,
     users_group,

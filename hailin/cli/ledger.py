@@ -107,3 +107,25 @@ def progress_command(ws, as_json):
         "  by year: "
         + ", ".join(f"{row.year} {row.area_mu:,.1f}" for row in restoration.by_period.itertuples())
     )
+    _imagery_line(restoration.extra.get("imagery"))
+
+
+def _imagery_line(imagery):
+    """The survival estimated from imagery, beside the planting checks' (when
+    `hailin raster cover` has measured any plot)."""
+    if not imagery or imagery["survival_pct"] is None:
+        return
+    from surveys.ledger.cover import MIN_TREND_DAYS
+
+    trend = imagery["trend_pct_per_year"]
+    trend = (
+        f"no trend yet (dates less than {MIN_TREND_DAYS} days apart)"
+        if trend is None
+        else f"cover trend {trend:+.1f} points/year ({imagery['plots_with_trend']} plots)"
+    )
+    dates = imagery["dates"]
+    click.echo(
+        f"  from imagery: survival {imagery['survival_pct']:.1f}% (latest mangrove cover, "
+        f"area-weighted, {imagery['plots_measured']} plots, {len(dates)} image date(s) "
+        f"{dates[0]} to {dates[-1]}); {trend}"
+    )

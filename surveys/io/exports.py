@@ -25,6 +25,7 @@ HEADERS_ZH = {
     "last_detected": "最近发现",
     "detections": "发现次数",
     "sources": "发现来源",
+    "rasters": "监测影像",
     "largest_patch_m2": "最大斑块面积(㎡)",
     "status": "状态",
     "status_since": "状态日期",

@@ -9,6 +9,7 @@ import os
 import sqlite3
 import struct
 import urllib.parse
+from collections.abc import Mapping, Sequence
 
 import geopandas
 import numpy as np
@@ -310,10 +311,10 @@ def read_layer(
     connection: sqlite3.Connection,
     path,
     name: str,
-    columns: list | None,
+    columns: Sequence[str] | None,
     where: str | None,
-    parameters: tuple,
-    schema: dict | None,
+    parameters: Sequence[object],
+    schema: Mapping[str, str] | None,
     spatial: bool,
 ) -> pd.DataFrame:
     """Layer ``name`` as a (Geo)DataFrame; see :meth:`surveys.io.store.Store.read`."""
@@ -345,7 +346,8 @@ def read_layer(
             geometry = shapely.from_wkb(np.asarray(stored[column], dtype=object))
         elif column in stored:
             data[column] = from_sql_values(list(stored[column]), types[column]).array
-        else:  # a column an older store lacks
+        else:  # a column an older store lacks (refused above unless the schema names it)
+            assert schema is not None
             data[column] = from_sql_values([None] * len(rows), SQL_TYPES[schema[column]]).array
     frame = pd.DataFrame(data)
     if geometry is not None:

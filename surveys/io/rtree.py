@@ -28,6 +28,8 @@ from surveys.io.rtree_pack import CELL, outward, read_leaves, write_tree
 EXTENSION = "gpkg_rtree_index"
 DEFINITION = "http://www.geopackage.org/spec120/#extension_rtree"
 FID = "fid"
+# The columns of an R-tree, as of a CELL.
+FIELDS = ("id", "minx", "maxx", "miny", "maxy")
 
 EXTENSIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
@@ -262,7 +264,7 @@ def add_cells(connection: sqlite3.Connection, name: str, new) -> None:
     if len(new) * REPACK_SHARE < count + len(new):
         connection.executemany(
             f"INSERT OR REPLACE INTO {quote(name)} VALUES (?, ?, ?, ?, ?)",
-            zip(*(new[f].tolist() for f in CELL.names), strict=True),
+            zip(*(new[f].tolist() for f in FIELDS), strict=True),
         )
         return
     every = np.concatenate([new, read_leaves(connection, name)])

@@ -144,7 +144,8 @@ def write_tree(connection: sqlite3.Connection, name: str, cells) -> None:
     # Node numbers: the root is 1, then each level from the top down.
     counts = [int(group[-1]) + 1 if len(group) else 1 for _cells, group in levels]
     first = np.cumsum([0, *counts[::-1]])[:-1][::-1] + 1  # first node number per level
-    node_rows, parent_rows = [], []
+    node_rows: list[tuple[int, bytes]] = []
+    parent_rows: list[tuple[int, int]] = []
     for level, (level_cells, group) in enumerate(levels):
         numbers = first[level] + np.arange(counts[level])
         if level > 0:  # this level's cells point at the nodes of the level below

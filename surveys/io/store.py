@@ -13,12 +13,16 @@ Every geometry layer carries the GeoPackage R-tree spatial index (see
 before the index came gets it at its first write transaction.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import geopandas
 import numpy as np
+import pandas as pd
 import shapely
 
 from surveys.errors import StoreError
@@ -50,18 +54,22 @@ READ_WAIT_S = 30.0
 
 
 class Store:
-    """A GeoPackage holding the workspace's layers.
+    """A GeoPackage holding the workspace's layers, opened with :meth:`open` as a
+    writer (the default) or a reader (``write=False``: never waits for an import,
+    sees the last commit). Writes inside ``with store.transaction():`` land
+    together; a writer waits ``wait`` seconds for another, then a StoreError.
 
-    Open with :meth:`open`: a writer (the default; creates the GeoPackage
-    tables when new) or a reader (``write=False``: read-only, never waits for
-    an import and sees the last commit). Write several layers atomically
-    inside ``with store.transaction():``.
-
-    The journal is WAL. A writer waits ``wait`` seconds (default
-    :data:`WRITE_WAIT_S`) for another writer, then fails with a
-    :class:`StoreError` naming the import that holds the store. Locked, full
-    disk and corrupt store each have their own message; the store is checked
-    (header and :data:`CHECKED_TABLES`) before every write transaction.
+    Examples
+    --------
+    >>> import os, tempfile, geopandas, shapely
+    >>> path = os.path.join(tempfile.mkdtemp(), "demo.gpkg")
+    >>> xy = shapely.points([[120.33, 27.26], [120.34, 27.27]])
+    >>> points = geopandas.GeoDataFrame({"name": ["a", "b"]}, geometry=xy, crs=4326)
+    >>> with Store.open(path, create=True) as store, store.transaction():
+    ...     store.append("points", points)
+    >>> with Store.open(path, write=False) as store:
+    ...     store.count("points"), store.read("points", where="name = ?", parameters=("b",)).geometry.x.tolist()
+    (2, [120.34])
     """
 
     # A ceiling on the store's size in pages (SQLite's max_page_count), for a
@@ -78,7 +86,15 @@ class Store:
         self._checked = False
 
     @classmethod
-    def open(cls, path, /, *, create=False, write=True, wait=WRITE_WAIT_S):
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        /,
+        *,
+        create: bool = False,
+        write: bool = True,
+        wait: float = WRITE_WAIT_S,
+    ) -> Store:
         """Open the store at ``path`` (``create`` it when missing; writers only)."""
         if create and not write:
             raise StoreError("a store can only be created by a writer (write=True)")
@@ -123,7 +139,8 @@ class Store:
             self.close()
             raise
 
-    def close(self):
+    def close(self) -> None:
+        """Close the connection (the store is closed on leaving ``with``)."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
@@ -135,13 +152,13 @@ class Store:
         self.close()
 
     # -- errors -----------------------------------------------------------------
-    def error(self, error):
+    def error(self, error: sqlite3.Error) -> StoreError:
         """A :class:`StoreError` with a clear message for an ``sqlite3`` error."""
         return store_error(self.path, error, self.wait)
 
     # -- transactions -----------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self, *, holder=None):
+    def transaction(self, *, holder: str | None = None) -> Iterator[sqlite3.Connection]:
         """All writes inside land together or not at all (nested calls join).
 
         ``holder`` says what this writer does ("import of a.csv"), for the
@@ -171,7 +188,7 @@ class Store:
                 raise self.error(error) from error
 
     @contextlib.contextmanager
-    def snapshot(self):
+    def snapshot(self) -> Iterator[Store]:
         """Reads inside see one state of the store: one read transaction, so the
         layers a command reads agree with each other even when an import
         commits meanwhile (WAL keeps the reader's snapshot; it never waits for
@@ -218,17 +235,25 @@ class Store:
             self._connection.execute(statement)
 
     # -- layers -----------------------------------------------------------------
-    def layers(self):
+    def layers(self) -> list[str]:
         """The names of the store's layers."""
         try:
             return table_names(self._connection)
         except sqlite3.Error as error:
             raise self.error(error) from error
 
-    def has_layer(self, name):
+    def has_layer(self, name: str) -> bool:
+        """Whether the store has a layer ``name``."""
         return name in self.layers()
 
-    def create_layer(self, name, columns, *, geometry_type="GEOMETRY", spatial=True):
+    def create_layer(
+        self,
+        name: str,
+        columns: Mapping[str, str],
+        *,
+        geometry_type: str = "GEOMETRY",
+        spatial: bool = True,
+    ) -> None:
         """Create a layer with ``columns`` = {name: kind} (kinds of :data:`SQL_TYPES`)."""
         definitions = ["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"]
         if spatial:
@@ -249,21 +274,30 @@ class Store:
                 )
                 rtree.create_index(connection, name, GEOMETRY_COLUMN)
 
-    def drop_layer(self, name):
+    def drop_layer(self, name: str) -> None:
+        """Remove layer ``name`` (nothing when it is not there)."""
         with self.transaction() as connection:
             rtree.drop_index(connection, name, GEOMETRY_COLUMN)
             connection.execute(f"DROP TABLE IF EXISTS {quote(name)}")
             connection.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (name,))
             connection.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (name,))
 
-    def column_types(self, name):
+    def column_types(self, name: str) -> dict[str, str]:
         """{column: declared SQL type} of layer ``name``."""
         try:
             return column_types(self._connection, name)
         except sqlite3.Error as error:
             raise self.error(error) from error
 
-    def append(self, name, frame, *, kinds=None, progress=None, chunk_rows=50_000):
+    def append(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        *,
+        kinds: Mapping[str, str] | None = None,
+        progress: Callable[[int], object] | None = None,
+        chunk_rows: int = 50_000,
+    ) -> None:
         """Append rows of ``frame`` to layer ``name``, creating it when missing.
 
         ``progress(n)`` is called after each chunk of ``n`` rows is written.
@@ -331,13 +365,24 @@ class Store:
             (*map(float, bounds), name),
         )
 
-    def replace(self, name, frame, *, kinds=None):
+    def replace(
+        self, name: str, frame: pd.DataFrame, *, kinds: Mapping[str, str] | None = None
+    ) -> None:
         """Replace layer ``name`` by ``frame`` in one transaction."""
         with self.transaction():
             self.drop_layer(name)
             self.append(name, frame, kinds=kinds)
 
-    def read(self, name, *, columns=None, where=None, parameters=(), schema=None, spatial=True):
+    def read(
+        self,
+        name: str,
+        *,
+        columns: Sequence[str] | None = None,
+        where: str | None = None,
+        parameters: Sequence[object] = (),
+        schema: Mapping[str, str] | None = None,
+        spatial: bool = True,
+    ) -> pd.DataFrame:
         """Layer ``name`` as a (Geo)DataFrame: all ``columns`` or the ones named
         (the geometry comes whenever the layer has one), optionally filtered by
         an SQL ``where``.
@@ -354,7 +399,7 @@ class Store:
         except sqlite3.Error as error:
             raise self.error(error) from error
 
-    def ensure_columns(self, name, kinds):
+    def ensure_columns(self, name: str, kinds: Mapping[str, str]) -> None:
         """Add the columns of ``kinds`` that layer ``name`` lacks (an older store)."""
         with self.transaction() as connection:
             known = self.column_types(name)
@@ -364,15 +409,17 @@ class Store:
                         f"ALTER TABLE {quote(name)} ADD COLUMN {quote(column)} {SQL_TYPES[kind]}"
                     )
 
-    def execute(self, sql, parameters=()):
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> sqlite3.Cursor:
         """Run one SQL statement on the store (for indexes and small queries)."""
         try:
             return self._connection.execute(sql, parameters)
         except sqlite3.Error as error:
             raise self.error(error) from error
 
-    def count(self, name):
+    def count(self, name: str) -> int:
+        """The number of rows in layer ``name``."""
         return self.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0]
 
-    def integrity_check(self):
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check``: "ok" for a sound store."""
         return self._connection.execute("PRAGMA integrity_check").fetchone()[0]

@@ -43,6 +43,7 @@ LEDGER_COLUMNS = [
     "last_detected",
     "detections",
     "sources",
+    "rasters",
     "largest_patch_m2",
     "status",
     "status_since",
@@ -94,6 +95,16 @@ def _sources(spotted, cases):
     return text
 
 
+def _rasters(spotted, cases):
+    """Per case, the file names of the rasters that saw it (detections of
+    ``hailin raster detect``), sorted and comma-joined; "" when none did."""
+    if "raster" not in spotted:
+        return np.full(len(cases), "", dtype=object)
+    seen = spotted[spotted["raster"].notna()]
+    names = seen.groupby("case")["raster"].agg(lambda n: ", ".join(sorted(set(n))))
+    return names.astype(object).reindex(cases).fillna("").to_numpy(dtype=object)
+
+
 def _cases(detections, removals):
     """Vectorised case machine over the Spartina findings and removals of all
     areas at once. Returns one row per case (status open or re_cleared); see
@@ -120,6 +131,7 @@ def _cases(detections, removals):
         largest=("patch_area_m2", "max"),
     )
     cases["sources"] = _sources(spotted, cases.index.to_numpy())
+    cases["rasters"] = _rasters(spotted, cases.index.to_numpy())
     cleared = tokens[tokens["removed"]].groupby("case")["time"].min()
     cases["re_cleared"] = cleared.reindex(cases.index)
     cases["next_start"] = cases.groupby("area")["first"].shift(-1)
@@ -278,6 +290,8 @@ def _found(detections, outside, membership, areas):
     patch area, action and whether it was removed on the spot."""
     area_of = pd.Series(np.arange(len(areas)), index=areas["plot_id"].to_numpy())
     columns = ["record_key", "observed_at", "patrol_type", "patch_area_m2", "action"]
+    if "raster" in detections and "raster" in outside:  # the raster of a raster detection
+        columns.append("raster")
     found = pd.concat(
         [
             detections[columns].assign(area=area_of.reindex(detections["plot_id"]).to_numpy()),
@@ -334,6 +348,7 @@ def _ledger_rows(cases, areas, rules, as_of):
             "last_detected": cases["last"].to_numpy(),
             "detections": cases["detections"].to_numpy(dtype=np.int64),
             "sources": cases["sources"].to_numpy(),
+            "rasters": cases["rasters"].to_numpy(),
             "largest_patch_m2": cases["largest"].to_numpy(dtype=float),
             "status": cases["status"].to_numpy(),
             "status_since": cases["since"].to_numpy(),

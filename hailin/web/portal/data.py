@@ -11,6 +11,7 @@ from django.conf import settings
 
 from hailin.web.portal.roles import visible_teams
 from surveys import Workspace
+from surveys.ledger.cases import LEDGER_COLUMNS
 
 UPLOAD_FIELDS = [
     "upload_id",
@@ -29,24 +30,6 @@ UPLOAD_FIELDS = [
     "withdrawn_at",
     "withdrawn_by",
     "withdrawn_reason",
-]
-LEDGER_FIELDS = [
-    "case_id",
-    "kind",
-    "plot_id",
-    "site",
-    "township",
-    "cleared_on",
-    "first_detected",
-    "last_detected",
-    "detections",
-    "sources",
-    "largest_patch_m2",
-    "status",
-    "status_since",
-    "days_open",
-    "re_cleared_at",
-    "verified_at",
 ]
 
 
@@ -134,7 +117,7 @@ def ledger_rows(ws, ledger=None):
     if ledger is None:
         ledger, _patches = ws.ledger()
     names = site_names(ws)
-    table = rows(ledger, LEDGER_FIELDS, ws.settings.timezone)
+    table = rows(ledger, LEDGER_COLUMNS, ws.settings.timezone)
     for row in table:
         row["site_name"] = names.get(row["site"], row["site"])
         row["url"] = case_url(row["case_id"])
@@ -239,7 +222,7 @@ def case_detail(ws, case_id):
     records = records.sort_values("observed_at", kind="stable")
     fields = [c for c in records.columns if c != "geometry"]
     return (
-        {**rows(match.head(1), LEDGER_FIELDS, ws.settings.timezone)[0]},
+        {**rows(match.head(1), LEDGER_COLUMNS, ws.settings.timezone)[0]},
         rows(records, fields, ws.settings.timezone),
         area,
     )
