@@ -201,6 +201,8 @@ def main():
     try:
         print("## hailin --help (wall seconds, median)")
         for version, times in help_seconds(versions, options.help_runs).items():
+            if not times:
+                continue
             wall, cpu = (statistics.median(t) for t in zip(*times, strict=True))
             print(
                 f"{version}: wall {wall:.3f} s, CPU {cpu:.3f} s "
