@@ -285,7 +285,7 @@ def _raster_section(values, source):
     from geo.errors import RasterError
     from geo.raster.classes import normalize_colour, parse_classes
 
-    out = {}
+    out: dict[str, tuple] = {}
     try:
         if "raster_classes" in values:
             out["raster_classes"] = tuple(parse_classes(values["raster_classes"]).items())

@@ -132,7 +132,7 @@ def case(request, case_id):
     row["status_label"] = words("status", row["status"])
     row["site_name"] = data.site_names(ws, lang()).get(row["site"], row["site"])
     photos = data.photos_for(ws, request.user, [r["record_id"] for r in records])
-    by_record = {}
+    by_record: dict[str, list] = {}
     for photo in photos:
         by_record.setdefault(photo["record_id"], []).append(photo)
     for record_row in records:
