@@ -188,7 +188,7 @@ def test_demo_writes_the_overview_map(tmp_path, run):
 def test_map_command_writes_each_map(tmp_path, run):
     assert run("demo", tmp_path / "demo").exit_code == 0
     for kind, layers in (
-        ("clearance", {"Clearance plots": 245, "Regrowth findings": 56, "New infestations": 2}),
+        ("clearance", {"Clearance plots": 245, "Regrowth findings": 60, "New infestations": 2}),
         ("restoration", {"Restoration plots": 139}),
         ("overview", {"Clearance plots": 245, "Restoration plots": 139, "New infestations": 2}),
     ):
