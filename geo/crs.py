@@ -9,7 +9,6 @@ represented here by the string constant :data:`GCJ02`.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ import pyproj
 import shapely
 
 from geo.errors import CRSError
+from geo.gauss_kruger import GK_PATTERN, ZONE_RANGE, gauss_kruger_crs, gauss_kruger_info
 from geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 
 if TYPE_CHECKING:
@@ -30,13 +30,6 @@ GCJ02 = "gcj02"
 CRSLike = pyproj.CRS | str | int
 WGS84 = pyproj.CRS.from_epsg(4326)
 CGCS2000 = pyproj.CRS.from_epsg(4490)
-
-# CGCS2000 Gauss-Kruger EPSG codes: (first code, first zone, zone width in degrees).
-_GK3_PREFIXED = (4513, 25, 3)  # zones 25-45, easting = zone * 1e6 + 500 km
-_GK3_PLAIN = (4534, 25, 3)  # CM 75E-135E, easting = 500 km
-_GK6_PREFIXED = (4491, 13, 6)  # zones 13-23
-_GK6_PLAIN = (4502, 13, 6)  # CM 75E-135E
-_ZONE_RANGE = {3: range(25, 46), 6: range(13, 24)}
 
 _ALIASES = {
     "wgs84": WGS84,
@@ -65,86 +58,6 @@ _GCJ02_ALIASES = {
     "火星坐标",
     "高德",
 }
-
-# "cgcs2000:gk3:zone40", "cgcs2000:gk3:cm120", "cgcs2000:gk6:zone20"
-_GK_PATTERN = re.compile(r"^cgcs2000:gk(?P<width>[36]):(?P<kind>zone|cm)(?P<number>\d{1,3})$")
-
-
-def gauss_kruger_crs(
-    zone: int | None = None,
-    *,
-    central_meridian: float | None = None,
-    width: int = 3,
-    zone_prefix: bool = True,
-) -> pyproj.CRS:
-    """The CGCS2000 Gauss-Kruger CRS for a zone or a central meridian.
-
-    Parameters
-    ----------
-    zone : int, optional
-        The zone number (25-45 for 3-degree zones, 13-23 for 6-degree ones).
-    central_meridian : float, optional
-        The zone's central meridian in degrees east, when ``zone`` is not given.
-    width : {3, 6}
-        Zone width in degrees.
-    zone_prefix : bool
-        Whether eastings carry the zone number in front (40 512 345 m).
-
-    Returns
-    -------
-    pyproj.CRS
-
-    Raises
-    ------
-    CRSError
-        For a zone or meridian outside China's CGCS2000 zones.
-
-    Examples
-    --------
-    >>> gauss_kruger_crs(40).to_epsg()
-    4528
-    >>> gauss_kruger_crs(central_meridian=120, zone_prefix=False).to_epsg()
-    4549
-    """
-    if width not in _ZONE_RANGE:
-        raise CRSError(f"Gauss-Kruger zone width must be 3 or 6 degrees, got {width!r}")
-    if zone is None:
-        if central_meridian is None:
-            raise CRSError("give a Gauss-Kruger zone number or a central meridian")
-        # 3-degree zone n has CM 3n; 6-degree zone n has CM 6n - 3.
-        number = central_meridian / 3 if width == 3 else (central_meridian + 3) / 6
-        if number != int(number):
-            raise CRSError(
-                f"{central_meridian!r}E is not the central meridian of a {width}-degree zone"
-            )
-        zone = int(number)
-    if zone not in _ZONE_RANGE[width]:
-        first, last = _ZONE_RANGE[width][0], _ZONE_RANGE[width][-1]
-        raise CRSError(
-            f"CGCS2000 {width}-degree Gauss-Kruger zones run {first}-{last}, got {zone!r}"
-        )
-    if width == 3:
-        first_code, first_zone, _ = _GK3_PREFIXED if zone_prefix else _GK3_PLAIN
-    else:
-        first_code, first_zone, _ = _GK6_PREFIXED if zone_prefix else _GK6_PLAIN
-    return pyproj.CRS.from_epsg(first_code + zone - first_zone)
-
-
-def _gauss_kruger_info(crs):
-    """(zone, width, zone_prefix) of a CGCS2000 Gauss-Kruger CRS, else None."""
-    code = crs.to_epsg() if isinstance(crs, pyproj.CRS) else None
-    if code is None:
-        return None
-    for (first_code, first_zone, width), prefix in (
-        (_GK3_PREFIXED, True),
-        (_GK3_PLAIN, False),
-        (_GK6_PREFIXED, True),
-        (_GK6_PLAIN, False),
-    ):
-        count = len(_ZONE_RANGE[width])
-        if first_code <= code < first_code + count:
-            return code - first_code + first_zone, width, prefix
-    return None
 
 
 def normalize_crs(value: CRSLike) -> pyproj.CRS | str:
@@ -187,7 +100,7 @@ def normalize_crs(value: CRSLike) -> pyproj.CRS | str:
             return GCJ02
         if key in _ALIASES:
             return _ALIASES[key]
-        match = _GK_PATTERN.match(key.replace(" ", ""))
+        match = GK_PATTERN.match(key.replace(" ", ""))
         if match:
             width = int(match["width"])
             number = int(match["number"])
@@ -266,10 +179,10 @@ def fit_crs_to_coordinates(crs: CRSLike, x: Sequence[float] | np.ndarray) -> pyp
                 f"eastings with a zone number ({prefixed_zone}) only fit CGCS2000 "
                 f"Gauss-Kruger zones, but the CRS is {crs.name!r}"
             )
-        width = 3 if prefixed_zone in _ZONE_RANGE[3] else 6
+        width = 3 if prefixed_zone in ZONE_RANGE[3] else 6
         return gauss_kruger_crs(prefixed_zone, width=width)
 
-    info = _gauss_kruger_info(crs)
+    info = gauss_kruger_info(crs)
     if info is None:
         if not looks_projected:
             raise CRSError(f"coordinates look like degrees but the CRS {crs.name!r} is projected")

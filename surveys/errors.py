@@ -141,12 +141,6 @@ class VocabularyError(HailinError, ValueError):
 
 
 class FramesError(HailinError, LookupError):
-    """Frames asked for a layer they were not read with."""
-
-
-class ImageryError(HailinError, ValueError):
-    """A raster that cannot be used for monitoring as asked: no date, no class named."""
-
     """Frames asked for a layer they were not read with.
 
     Examples
@@ -157,3 +151,7 @@ class ImageryError(HailinError, ValueError):
     Traceback (most recent call last):
     surveys.errors.FramesError: these frames hold no records; read them with every_record=True
     """
+
+
+class ImageryError(HailinError, ValueError):
+    """A raster that cannot be used for monitoring as asked: no date, no class named."""

@@ -16,7 +16,7 @@ import tomllib
 import zoneinfo
 
 from surveys.errors import SettingsError
-from surveys.timezone import DEFAULT_TIMEZONE
+from surveys.localtime import DEFAULT_TIMEZONE
 
 SETTINGS_FILE = "hailin.toml"
 LANGUAGES = ("zh", "en")
@@ -285,7 +285,7 @@ def _raster_section(values, source):
     from geo.errors import RasterError
     from geo.raster.classes import normalize_colour, parse_classes
 
-    out: dict[str, tuple] = {}
+    out: dict[str, object] = {}
     try:
         if "raster_classes" in values:
             out["raster_classes"] = tuple(parse_classes(values["raster_classes"]).items())

@@ -44,11 +44,12 @@ from surveys.io.uploads import Withdrawal, list_uploads, withdraw
 from surveys.ledger.progress import Progress, clearance_progress
 from surveys.paths import STORE_FILE, WorkspacePaths
 from surveys.settings import LANGUAGES, MAX_SETTINGS_BYTES, SETTINGS_FILE, TEMPLATE, parse_settings
+from surveys.workspace_rasters import RasterWork
 
 ENVIRONMENT_VARIABLE = "HAILIN_WORKSPACE"
 
 
-class Workspace:
+class Workspace(RasterWork):
     """One monitoring workspace on disk: settings, store, uploads and outputs.
 
     Parameters
@@ -327,112 +328,6 @@ class Workspace:
                 frames.clearance, ledger, self.settings.clearance_target_mu
             )
         return clearance, frames.restoration_progress
-
-    # -- digital monitoring: rasters (surveys.monitoring loads GDAL: imported on use)
-
-    def raster_classes(self, classes=None):
-        """The class specification of classified rasters: ``classes`` when given,
-        else ``classes`` under [raster] in hailin.toml, else None."""
-        if classes is not None:
-            return classes
-        named = self.settings.raster_classes
-        return None if named is None else dict(named)
-
-    def raster_stats(self, path, /, *, kind="clearance", classes=None, threshold=None, band=1):
-        """(checked raster, per-plot table, "classes" or "values"): the statistics
-        of a raster over the ``kind`` plots (see :func:`surveys.monitoring.plot_statistics`)."""
-        from surveys import monitoring
-
-        raster = monitoring.check_raster_file(path, band=band)
-        table, mode = monitoring.plot_statistics(
-            raster,
-            self.plots(kind),
-            classes=self.raster_classes(classes),
-            threshold=threshold,
-            band=band,
-        )
-        return raster, table, mode
-
-    def _dated_rasters(self, paths, date, band):
-        """[(checked raster, its date)]: every raster checked before anything is stored."""
-        from surveys import monitoring
-
-        rasters = [monitoring.check_raster_file(path, band=band) for path in paths]
-        latest = self.settings.latest_date or datetime.date.today() + datetime.timedelta(days=1)
-        window = (self.settings.earliest_date, latest)
-        return [(raster, monitoring.image_date(raster, date, window)) for raster in rasters]
-
-    def _recording(self, team):
-        from surveys import monitoring
-
-        settings = self.settings
-        options = ImportOptions(
-            timezone=settings.timezone,
-            earliest_date=settings.earliest_date,
-            latest_date=settings.latest_date,
-        )
-        return monitoring.Recording(
-            self.paths, settings.timezone, options.time_window(), team, wait=self.write_wait_s
-        )
-
-    def _each_raster(self, paths, date, band, kind, classes, team, work):
-        """``work(raster, day, plots, class spec, recording)`` for each raster,
-        every one checked and dated before the first is stored."""
-        dated = self._dated_rasters(paths, date, band)
-        plots, recording = self.plots(kind), self._recording(team)
-        spec = self.raster_classes(classes)
-        return [work(raster, day, plots, spec, recording) for raster, day in dated]
-
-    def detect_in_rasters(
-        self, paths, /, *, date=None, classes=None, rules=None, team=None, band=1
-    ):
-        """Early warning from classified rasters: every cleared plot whose class
-        area (Spartina by default) passes ``rules`` (a
-        :class:`surveys.imagery.DetectionRules`) on an image dated after its
-        clearance is stored as a ``digital_monitoring`` detection, with the raster
-        as an upload. ``date`` (a ``datetime.date``) is the image's, else each
-        file's metadata or name says. Returns a
-        :class:`surveys.monitoring.RasterRun` per raster."""
-        from surveys import monitoring
-        from surveys.imagery import DetectionRules
-
-        rules = rules or DetectionRules()
-
-        def detect(raster, day, plots, spec, recording):
-            return monitoring.detect_regrowth(raster, day, plots, spec, rules, recording, band=band)
-
-        return self._each_raster(paths, date, band, "clearance", classes, team, detect)
-
-    def cover_from_rasters(
-        self, paths, /, *, date=None, classes=None, measure=None, team=None, band=1
-    ):
-        """Mangrove cover of every restoration plot on each raster's date, stored
-        in the imagery_cover layer (a raster's earlier rows are replaced);
-        ``measure`` is a :class:`surveys.imagery.CoverMeasure` (default: the
-        ``mangrove`` class). Returns a :class:`surveys.monitoring.RasterRun` per raster."""
-        from surveys import monitoring
-        from surveys.imagery import CoverMeasure
-
-        measure = measure or CoverMeasure()
-
-        def cover(raster, day, plots, spec, recording):
-            return monitoring.measure_cover(raster, day, plots, spec, measure, recording, band=band)
-
-        return self._each_raster(paths, date, band, "restoration", classes, team, cover)
-
-    def raster_overlay(self, path, /, *, classes=None, band=1):
-        """(file name, :class:`geo.raster.Overlay`): a raster coloured for the maps,
-        classes in their colours ([raster] colours in hailin.toml) or a ramp."""
-        from surveys import monitoring
-
-        raster = monitoring.check_raster_file(path, band=band)
-        overlay = monitoring.raster_overlay(
-            raster,
-            classes=self.raster_classes(classes),
-            colours=dict(self.settings.raster_colours),
-            band=band,
-        )
-        return raster.file, overlay
 
     def import_photo(
         self,

@@ -240,10 +240,11 @@ def _check_coordinates(dataset, label):
 
 def bounds_wgs84(dataset) -> tuple[float, float, float, float]:
     """(west, south, east, north) of the raster's footprint in EPSG:4326."""
-    to_wgs84 = transformer(raster_crs(dataset), 4326)
-    west, south, east, north = dataset.bounds
-    found = to_wgs84.transform_bounds(west, south, east, north, densify_pts=21)
-    return (float(found[0]), float(found[1]), float(found[2]), float(found[3]))
+    left, bottom, right, top = dataset.bounds
+    west, south, east, north = transformer(raster_crs(dataset), 4326).transform_bounds(
+        left, bottom, right, top, densify_pts=21
+    )
+    return float(west), float(south), float(east), float(north)
 
 
 def has_mask(dataset, band: int = 1) -> bool:

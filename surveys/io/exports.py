@@ -97,11 +97,10 @@ def export_ledger(ledger, areas, path, language="zh", sites=None):
         )
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    if suffix == ".csv":
-        ledger_table(ledger, language, sites).to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        title = "台账" if language == "zh" else "ledger"
-        _write_xlsx(ledger_table(ledger, language, sites), path, title)
+    if suffix in (".csv", ".xlsx"):
+        write_sheet(
+            ledger_table(ledger, language, sites), path, "台账" if language == "zh" else "ledger"
+        )
     else:
         geometry = areas.drop_duplicates("plot_id").set_index("plot_id").geometry
         spatial = geopandas.GeoDataFrame(
@@ -118,6 +117,26 @@ def export_ledger(ledger, areas, path, language="zh", sites=None):
             driver="GPKG" if suffix == ".gpkg" else "GeoJSON",
         )
     return path
+
+
+def write_sheet(table: pd.DataFrame, path, title: str) -> None:
+    """Write ``table`` for people: CSV (UTF-8 with a BOM, which Excel needs) or
+    XLSX (sheet ``title``) by ``path``'s extension, every cell through
+    :func:`neutralise`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> write_sheet(pd.DataFrame({"note": ["=1+1"]}), path, "t")
+    >>> path.read_text(encoding="utf-8-sig").splitlines()
+    ['note', "'=1+1"]
+    """
+    table = table.map(neutralise)
+    if os.fspath(path).lower().endswith(".csv"):
+        table.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        _write_xlsx(table, path, title)
 
 
 def _write_xlsx(table, path, title):

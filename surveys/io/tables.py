@@ -1,5 +1,5 @@
 """Per-plot tables written for people and GIS: CSV and XLSX that Excel opens
-(every text cell through the one formula guard, :func:`surveys.io.exports.neutralise`)
+(written by :func:`surveys.io.exports.write_sheet`, through the one formula guard)
 and a GeoPackage layer with the plots' polygons that QGIS opens."""
 
 import os
@@ -9,7 +9,7 @@ import pandas as pd
 import pyogrio
 
 from surveys.errors import ExportError
-from surveys.io.exports import neutralise
+from surveys.io.exports import write_sheet
 
 TABLE_FORMATS = (".csv", ".xlsx", ".gpkg")
 LAYER = "raster_stats"
@@ -49,10 +49,8 @@ def write_plot_table(table: pd.DataFrame, plots: geopandas.GeoDataFrame, path, /
         )
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     table = _rounded(table)
-    if suffix == ".csv":
-        table.map(neutralise).to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        table.map(neutralise).to_excel(path, index=False, sheet_name=LAYER, engine="openpyxl")
+    if suffix in (".csv", ".xlsx"):
+        write_sheet(table, path, LAYER)
     else:
         shapes = plots.drop_duplicates("plot_id").set_index("plot_id").geometry
         spatial = geopandas.GeoDataFrame(
