@@ -16,7 +16,7 @@ import tomllib
 import zoneinfo
 
 from surveys.errors import SettingsError
-from surveys.localtime import DEFAULT_TIMEZONE
+from surveys.timezone import DEFAULT_TIMEZONE
 
 SETTINGS_FILE = "hailin.toml"
 LANGUAGES = ("zh", "en")

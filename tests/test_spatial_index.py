@@ -233,3 +233,19 @@ def test_packed_cells_are_rounded_as_sqlite_rounds_them():
     low, high, _, _ = rtree_pack.outward(values, values, values, values)
     assert low.astype(np.float64).tolist() == sqlite[:, 0].tolist()
     assert high.astype(np.float64).tolist() == sqlite[:, 1].tolist()
+
+
+def test_an_append_to_a_layer_whose_index_another_program_dropped_keeps_its_geometry(tmp_path):
+    path = tmp_path / "s.gpkg"
+    with Store.open(path, create=True) as store:
+        store.create_layer("pts", {"name": "text"}, geometry_type="POINT")
+        store.append("pts", points(3, 1), kinds={"name": "text"})
+        with contextlib.closing(sqlite3.connect(path)) as other, other:
+            for name in TRIGGERS:
+                other.execute(f'DROP TRIGGER "rtree_pts_geometry_{name}"')
+            other.execute('DROP TABLE "rtree_pts_geometry"')
+            other.execute("DELETE FROM gpkg_extensions")
+        store.append("pts", points(2, 2), kinds={"name": "text"})
+        stored = store.read("pts")
+    expected = [*points(3, 1).geometry, *points(2, 2).geometry]
+    assert [(g.x, g.y) for g in stored.geometry] == [(g.x, g.y) for g in expected]

@@ -8,9 +8,8 @@ GIS, QGIS included, opens them); geometry is EPSG:4326 without envelopes.
 The journal is WAL, so a reader (opened read-only) sees the last commit and never
 waits for a writer; writers queue for one write lock, each for a bounded time.
 
-Every geometry layer carries the GeoPackage R-tree spatial index (see
-:mod:`surveys.io.rtree`), kept by the store's own writes; a store written
-before the index came gets it at its first write transaction.
+Every geometry layer carries the GeoPackage R-tree spatial index (:mod:`surveys.io.rtree`),
+kept by the store's writes; an older store gets it at its first write transaction.
 """
 
 from __future__ import annotations
@@ -21,9 +20,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import geopandas
-import numpy as np
 import pandas as pd
-import shapely
 
 from surveys.errors import StoreError
 from surveys.io import rtree, storelock
@@ -34,17 +31,15 @@ from surveys.io.geopackage import (
     SRS_ID,
     check_intact,
     column_types,
-    encode_geometries,
     initialise,
     kind_of,
-    next_fid,
     quote,
     read_layer,
     read_only_uri,
     store_error,
     table_names,
-    to_sql_values,
 )
+from surveys.io.rows import insert_rows, update_extent
 
 # How long a writer waits for another writer's transaction before it gives up
 # (seconds). Readers never wait for writers: WAL lets them read the last commit.
@@ -320,50 +315,30 @@ class Store:
                         )
             if len(frame) == 0:
                 return
-            if spatial and rtree.has_index(connection, name, GEOMETRY_COLUMN):
-                with rtree.bulk_insert(connection, name, GEOMETRY_COLUMN) as index:
-                    self._insert(name, frame, columns, kinds, chunk_rows, progress, index)
-            else:
-                self._insert(name, frame, columns, kinds, chunk_rows, progress)
+            index = None
+            with contextlib.ExitStack() as stack:
+                if spatial and rtree.has_index(connection, name, GEOMETRY_COLUMN):
+                    index = stack.enter_context(
+                        rtree.bulk_insert(connection, name, GEOMETRY_COLUMN)
+                    )
+                insert_rows(
+                    connection,
+                    name,
+                    frame,
+                    columns,
+                    kinds,
+                    spatial=spatial,
+                    chunk_rows=chunk_rows,
+                    progress=progress,
+                    index=index,
+                )
             if spatial:
-                self._update_extent(name, frame.geometry.values)
+                update_extent(connection, name, frame.geometry.values)
             connection.execute(
                 "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
                 "WHERE table_name = ?",
                 (name,),
             )
-
-    def _insert(self, name, frame, columns, kinds, chunk_rows, progress, index=None):
-        """INSERT the rows of ``frame``, a chunk at a time; a spatial layer's rows
-        get their fids here, so that ``index(fids, geometries)`` can file them."""
-        names = [quote(c) for c in columns]
-        if index is not None:
-            names = ["fid", *names, GEOMETRY_COLUMN]
-            first = next_fid(self._connection, name)
-        placeholders = ", ".join("?" * len(names))
-        statement = f"INSERT INTO {quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
-        for start in range(0, len(frame), chunk_rows):
-            chunk = frame.iloc[start : start + chunk_rows]
-            values = [to_sql_values(chunk[c], kinds[c]) for c in columns]
-            if index is not None:
-                fids = range(first + start, first + start + len(chunk))
-                geometries = chunk.geometry.values
-                values = [fids, *values, encode_geometries(geometries)]
-                index(fids, geometries)
-            self._connection.executemany(statement, zip(*values, strict=True))
-            if progress is not None:
-                progress(len(chunk))
-
-    def _update_extent(self, name, geometries):
-        bounds = shapely.total_bounds(np.asarray(geometries, dtype=object))
-        if not np.isfinite(bounds).all():
-            return
-        self._connection.execute(
-            "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), "
-            "min_y = min(coalesce(min_y, ?2), ?2), max_x = max(coalesce(max_x, ?3), ?3), "
-            "max_y = max(coalesce(max_y, ?4), ?4) WHERE table_name = ?5",
-            (*map(float, bounds), name),
-        )
 
     def replace(
         self, name: str, frame: pd.DataFrame, *, kinds: Mapping[str, str] | None = None
