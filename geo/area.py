@@ -22,10 +22,7 @@ import shapely
 
 from geo.crs import CRSLike
 from geo.errors import ArgumentTypeError, CRSError, GeometryError, UnitError
-
-M2_PER_MU = 10000.0 / 15.0
-M2_PER_HA = 10000.0
-UNITS = {"m2": 1.0, "ha": M2_PER_HA, "mu": M2_PER_MU}
+from geo.units import M2_PER_HA, M2_PER_MU, UNITS  # noqa: F401  (area.M2_PER_MU and the rest stay importable)
 
 # GRS80 / CGCS2000 ellipsoid.
 _A = 6378137.0

@@ -15,6 +15,8 @@ import folium
 import geopandas
 import pandas as pd
 
+import hailin.accessor  # noqa: F401  (opening a workspace registers gdf.hailin)
+from geo.area import area_with_ids as area  # noqa: F401  (hailin.area, keeping ids)
 from maps import clearance_map, overview_map, restoration_map
 from surveys import stats
 from surveys.frames import Frames

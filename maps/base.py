@@ -11,7 +11,8 @@ import folium.plugins
 from layers.page import LayerControl, check_page, html_text
 from layers.text import text
 from maps.assets import pin_assets
-from maps.basemaps import FILE, BasemapLayer, basemap_layer, checked_key, offered, resolve
+from maps.basemap_layer import BasemapLayer, basemap_layer
+from maps.basemaps import FILE, checked_key, offered, resolve
 from maps.controls import Layout, Legend
 from maps.errors import MapError
 from maps.frame import MEASURE_LOCALE, Frame, words

@@ -35,6 +35,7 @@ from maps.figures import (
     planted_by_period,
     survival_history,
 )
+from maps.kinds import MAP_KINDS
 from surveys.ledger.counts import case_counts, open_cases_text
 
 if TYPE_CHECKING:
@@ -353,3 +354,7 @@ def overview_map(
     )
     _timed(fmap, periods, lang, panel)
     return finish(fmap, legend, lang)
+
+
+# {name: the function drawing that map}, in the order of MAP_KINDS.
+MAPS = dict(zip(MAP_KINDS, (clearance_map, restoration_map, overview_map), strict=True))

@@ -9,8 +9,7 @@ workspace's time zone (``timezone`` in hailin.toml, by default
 import numpy as np
 import pandas as pd
 
-# The time zone of Fuding, for workspaces that do not name one.
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+from surveys.timezone import DEFAULT_TIMEZONE
 
 
 def _local(timestamps, timezone):

@@ -16,8 +16,8 @@ import tomllib
 import zoneinfo
 
 from surveys.errors import SettingsError
-from surveys.localtime import DEFAULT_TIMEZONE
 from surveys.targets import WORKS, Targets, parse_targets
+from surveys.timezone import DEFAULT_TIMEZONE
 
 SETTINGS_FILE = "hailin.toml"
 LANGUAGES = ("zh", "en")

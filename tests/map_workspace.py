@@ -226,3 +226,14 @@ class _Lines(html.parser.HTMLParser):
 
     def handle_data(self, data):
         self.lines[-1].append(data)
+
+
+def named_layers(page):
+    """{name in the layer control: its data layer as :func:`data_layers` gives
+    it} of a rendered page, decoded as the browser reads them."""
+    decoder, layers = json.JSONDecoder(), {}
+    for found in re.finditer(r"var (data_layer_[0-9a-f]+) = hailinLayer\(\w+, ", page):
+        payload, _end = decoder.raw_decode(page, found.end())
+        layers[found.group(1)] = {"payload": payload, "features": _features(payload)}
+    names = re.findall(r'"((?:[^"\\]|\\.)*)": (data_layer_[0-9a-f]+)\b', page)
+    return {json.loads(f'"{name}"'): layers[var] for name, var in names if var in layers}

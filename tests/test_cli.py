@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from geo.area import area
 from hailin.cli import main
+from tests.map_workspace import named_layers
 
 
 @pytest.fixture
@@ -128,8 +129,19 @@ def test_demo_writes_the_overview_map(tmp_path, run):
     result = run("demo", tmp_path / "demo", "--lang", "en")
     assert result.exit_code == 0, result.output
     page = (tmp_path / "demo" / "out" / "overview.html").read_text(encoding="utf-8")
-    for name in ("Kewan mangrove reserve", "Xuncheng mangrove reserve", "Luochun mangrove reserve"):
-        assert name in page
+    layers = named_layers(page)
+    assert {name: len(layer["features"]) for name, layer in layers.items()} == {
+        "Reserve boundaries": 3,
+        "Clearance plots": 245,
+        "Restoration plots": 139,
+        "New infestations": 2,
+        "Patrol tracks": 22,
+    }
+    assert [f["properties"]["popup"] for f in layers["Reserve boundaries"]["features"]] == [
+        "<b>Kewan mangrove reserve</b><br>Township: Qianqi<br>Area: 760.0 mu (50.66 ha)",
+        "<b>Xuncheng mangrove reserve</b><br>Township: Dianxia<br>Area: 628.0 mu (41.87 ha)",
+        "<b>Luochun mangrove reserve</b><br>Township: Jiayang<br>Area: 680.0 mu (45.34 ha)",
+    ]
     from surveys.workspace import Workspace
 
     ws = Workspace(tmp_path / "demo")
@@ -170,10 +182,10 @@ def test_demo_writes_the_overview_map(tmp_path, run):
 
 def test_map_command_writes_each_map(tmp_path, run):
     assert run("demo", tmp_path / "demo").exit_code == 0
-    for kind, layer in (
-        ("clearance", "Clearance plots"),
-        ("restoration", "Restoration plots"),
-        ("overview", "Reserve boundaries"),
+    for kind, layers in (
+        ("clearance", {"Clearance plots": 245, "Regrowth findings": 60, "New infestations": 2}),
+        ("restoration", {"Restoration plots": 139}),
+        ("overview", {"Clearance plots": 245, "Restoration plots": 139, "New infestations": 2}),
     ):
         target = tmp_path / f"{kind}.html"
         result = run(
@@ -190,7 +202,9 @@ def test_map_command_writes_each_map(tmp_path, run):
         )
         assert result.exit_code == 0, result.output
         page = target.read_text(encoding="utf-8")
-        assert layer in page and "World_Imagery" in page
+        shown = {name: len(layer["features"]) for name, layer in named_layers(page).items()}
+        assert shown == {"Reserve boundaries": 3, **layers, "Patrol tracks": 22}
+        assert "World_Imagery" in page
     default = run("-w", tmp_path / "demo", "map", "clearance")
     assert default.exit_code == 0
     assert (tmp_path / "demo" / "out" / "clearance.html").exists()

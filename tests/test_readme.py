@@ -6,6 +6,8 @@ import re
 import shutil
 import subprocess
 
+from maps.assets import ASSETS, missing_assets
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -63,5 +65,14 @@ def test_readme_demo_command_on_a_fresh_copy(tmp_path):
     for name in ("clearance", "restoration"):
         assert (copy / "hailin-demo" / "out" / f"{name}.html").is_file()
     assert (copy / "hailin-demo" / "out" / "ledger.xlsx").is_file()
-    assert "leaflet" in page.lower()
+    leaflet = ASSETS["leaflet"]
+    if missing_assets():  # no asset cache here: the page links the pinned files
+        assert (
+            page.count(
+                f'<script src="{leaflet.url}" integrity="{leaflet.sri}" crossorigin="anonymous">'
+            )
+            == 1
+        )
+    else:  # the demo inlines them
+        assert "<script src" not in page and "Leaflet 1.9.3" in page  # leaflet.js itself
     assert re.search(r"done in [\d.]+ s", result.stdout)  # its time is in bench/RESULTS.md

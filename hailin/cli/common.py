@@ -14,7 +14,6 @@ import click
 from geo.errors import HailinError
 from surveys.errors import SettingsError, WorkspaceError
 from surveys.io.logs import logging_to
-from surveys.workspace import Workspace
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -51,6 +50,8 @@ def workspace(ctx):
     From here on, until the command ends, what hailin logs (tracebacks of its
     own bugs) goes to the workspace's logs/hailin.log.
     """
+    from surveys.workspace import Workspace
+
     root = ctx.find_root()
     ws = Workspace.find(root.obj.get("workspace"))
     if root.obj.get("log") != ws.log_path:

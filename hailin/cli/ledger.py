@@ -3,20 +3,18 @@
 import os
 
 import click
-import pandas as pd
 
 from hailin.cli.common import emit_json, reports_errors, workspace, workspace_command
-from surveys.io.exports import FORMATS
-from surveys.ledger.cases import STATUSES
-from surveys.ledger.counts import CASE_KINDS, case_counts, open_cases_text
-from surveys.ledger.cover import MIN_TREND_DAYS
+from surveys.io.export_formats import FORMATS
 from surveys.schema import word
-from surveys.stats import recurrence_by_year
 
 
 @workspace_command(click.command("flag"))
 def flag_command(ws, as_json):
     """Recompute recurrence detections, the ledger and new-infestation patches."""
+    from surveys.ledger.cases import STATUSES
+    from surveys.ledger.counts import CASE_KINDS, case_counts, open_cases_text
+
     detections, ledger, patches = ws.flag()
     counts = ledger.groupby(["kind", "status"]).size()
     one_count = case_counts(ledger)
@@ -71,6 +69,11 @@ def ledger_command(ctx, output, lang):
 @workspace_command(click.command("progress"))
 def progress_command(ws, as_json):
     """Cleared and planted mu against the targets, recurrence and survival."""
+    import pandas as pd
+
+    from surveys.ledger.counts import open_cases_text
+    from surveys.stats import recurrence_by_year
+
     frames = ws.frames()
     clearance, restoration = ws.progress(frames=frames)
     # The programme's figure: plots re-cleared in the year (surveys.stats.recurrence).
@@ -139,6 +142,8 @@ def _imagery_line(imagery):
     `hailin raster cover` has measured any plot)."""
     if not imagery or imagery["survival_pct"] is None:
         return
+    from surveys.ledger.cover import MIN_TREND_DAYS
+
     trend = imagery["trend_pct_per_year"]
     trend = (
         f"no trend yet (dates less than {MIN_TREND_DAYS} days apart)"

@@ -6,14 +6,14 @@ import click
 
 from hailin.cli.common import EXIT_USAGE, fail, reports_errors, workspace
 from hailin.cli.raster import classes_option
-from maps import MAPS, save_map
 from maps.assets import require_assets
 from maps.basemaps import basemap_names, resolve, tianditu_key
 from maps.errors import MapError
+from maps.kinds import MAP_KINDS
 
 
 @click.command("map")
-@click.argument("kind", type=click.Choice(sorted(MAPS)))
+@click.argument("kind", type=click.Choice(sorted(MAP_KINDS)))
 @click.option(
     "-o",
     "--output",
@@ -65,6 +65,9 @@ def map_command(
     ctx, kind, output, lang, basemap, offline, assets_dir, basemap_file, zooms, rasters, classes
 ):
     """Write an interactive map of clearance, restoration or the whole programme."""
+    from maps.output import save_map
+    from maps.programme import MAPS
+
     if offline and assets_dir:
         fail("--offline and --assets exclude each other: choose one", EXIT_USAGE)
     if zooms and not basemap_file:

@@ -9,9 +9,9 @@ import os
 
 import click
 
-from geo.area import M2_PER_MU
 from geo.errors import RasterError
 from geo.raster.classes import parse_classes
+from geo.units import M2_PER_MU
 from hailin.cli.common import EXIT_NOTHING_STORED, emit_json, workspace_command
 
 

@@ -11,6 +11,7 @@ import pyogrio
 
 from geo.sites import site_names, township_name
 from surveys.errors import ExportError
+from surveys.io.export_formats import FORMATS
 from surveys.io.taizhang import AREA_COLUMN, TITLES, WIDTHS
 from surveys.ledger.cases import LEDGER_TIMES
 from surveys.schema import word
@@ -38,7 +39,6 @@ HEADERS_ZH = {
 }
 # Ledger columns holding codes, shown in words in a Chinese ledger, and their vocabularies.
 CODED_COLUMNS = {"status": "status", "kind": "case_kind"}
-FORMATS = (".csv", ".xlsx", ".gpkg", ".geojson")
 
 
 # A cell starting with one of these is run as a formula by Excel, WPS or LibreOffice.

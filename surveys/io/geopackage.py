@@ -69,17 +69,16 @@ SQL_TYPES = {
 }
 
 
-def _wkb_of_blob_sql():
-    """SQL that strips the GeoPackage header (8 bytes plus the envelope the
-    flags byte announces) so SQLite hands over plain WKB."""
+def wkb_of_blob_sql(column=GEOMETRY_COLUMN):
+    """SQL that strips the GeoPackage header of ``column`` (8 bytes plus the
+    envelope the flags byte announces) so SQLite hands over plain WKB."""
     cases = []
     for flags in range(64):
         envelope = _ENVELOPE_BYTES.get((flags >> 1) & 0b111)
         if envelope is not None:
             cases.append(f"WHEN X'{flags:02X}' THEN {9 + envelope}")
     return (
-        f"substr({GEOMETRY_COLUMN}, CASE substr({GEOMETRY_COLUMN}, 4, 1) "
-        f"{' '.join(cases)} ELSE 9 END)"
+        f"substr({quote(column)}, CASE substr({quote(column)}, 4, 1) {' '.join(cases)} ELSE 9 END)"
     )
 
 
@@ -156,7 +155,7 @@ def quote(name: str) -> str:
 
 
 # SELECT expression giving plain WKB of the geometry column.
-WKB_OF_BLOB = _wkb_of_blob_sql()
+WKB_OF_BLOB = wkb_of_blob_sql()
 
 # Checked before every write transaction (quick_check of each, well under 1 ms
 # on a 1M-record store; a whole-store quick_check costs ~0.5 s there).
@@ -286,6 +285,20 @@ def check_intact(connection: sqlite3.Connection, path) -> None:
 def table_names(connection: sqlite3.Connection) -> list[str]:
     """The layers a GeoPackage lists in its contents."""
     return [r[0] for r in connection.execute("SELECT table_name FROM gpkg_contents").fetchall()]
+
+
+def next_fid(connection: sqlite3.Connection, name: str) -> int:
+    """The fid the next row of table ``name`` gets: past every fid it holds and
+    every fid it ever gave (AUTOINCREMENT never gives one twice)."""
+    last = connection.execute(f"SELECT max(fid) FROM {quote(name)}").fetchone()[0] or 0
+    if connection.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'"
+    ).fetchone()[0]:
+        given = connection.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = ?", (name,)
+        ).fetchone()
+        last = max(last, given[0] if given else 0)
+    return last + 1
 
 
 def column_types(connection: sqlite3.Connection, name: str) -> dict[str, str]:

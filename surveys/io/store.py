@@ -7,6 +7,9 @@ GIS, QGIS included, opens them); geometry is EPSG:4326 without envelopes.
 
 The journal is WAL, so a reader (opened read-only) sees the last commit and never
 waits for a writer; writers queue for one write lock, each for a bounded time.
+
+Every geometry layer carries the GeoPackage R-tree spatial index (:mod:`surveys.io.rtree`),
+kept by the store's writes; an older store gets it at its first write transaction.
 """
 
 from __future__ import annotations
@@ -17,12 +20,10 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import geopandas
-import numpy as np
 import pandas as pd
-import shapely
 
 from surveys.errors import StoreError
-from surveys.io import storelock
+from surveys.io import rtree, storelock
 from surveys.io.geopackage import (
     APPLICATION_ID,
     GEOMETRY_COLUMN,
@@ -30,7 +31,6 @@ from surveys.io.geopackage import (
     SRS_ID,
     check_intact,
     column_types,
-    encode_geometries,
     initialise,
     kind_of,
     quote,
@@ -38,8 +38,8 @@ from surveys.io.geopackage import (
     read_only_uri,
     store_error,
     table_names,
-    to_sql_values,
 )
+from surveys.io.rows import insert_rows, update_extent
 
 # How long a writer waits for another writer's transaction before it gives up
 # (seconds). Readers never wait for writers: WAL lets them read the last commit.
@@ -115,6 +115,7 @@ class Store:
                 if app_id != APPLICATION_ID:
                     raise StoreError(f"{self.path}: not a GeoPackage store")
                 return
+            rtree.register_functions(self._connection)  # what the R-tree triggers call
             self._connection.execute("PRAGMA foreign_keys = OFF")
             self._connection.execute("PRAGMA synchronous = FULL")  # one fsync per commit
             self._connection.execute("PRAGMA cache_size = -262144")  # 256 MiB for index builds
@@ -208,8 +209,11 @@ class Store:
         try:
             if not self._checked:
                 check_intact(self._connection, self.path)
-                self._checked = True
             self._token = storelock.write_record(self.path, holder)
+            if not self._checked:
+                for table, column in rtree.unindexed(self._connection):
+                    rtree.create_index(self._connection, table, column)
+                self._checked = True
         except BaseException as error:
             self._end("ROLLBACK")
             if isinstance(error, sqlite3.Error):
@@ -263,10 +267,12 @@ class Store:
                     "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 2, 0)",
                     (name, GEOMETRY_COLUMN, geometry_type, SRS_ID),
                 )
+                rtree.create_index(connection, name, GEOMETRY_COLUMN)
 
     def drop_layer(self, name: str) -> None:
         """Remove layer ``name`` (nothing when it is not there)."""
         with self.transaction() as connection:
+            rtree.drop_index(connection, name, GEOMETRY_COLUMN)
             connection.execute(f"DROP TABLE IF EXISTS {quote(name)}")
             connection.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (name,))
             connection.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (name,))
@@ -309,35 +315,30 @@ class Store:
                         )
             if len(frame) == 0:
                 return
-            names = [quote(c) for c in columns] + ([GEOMETRY_COLUMN] if spatial else [])
-            placeholders = ", ".join("?" * len(names))
-            statement = f"INSERT INTO {quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
-            for start in range(0, len(frame), chunk_rows):
-                chunk = frame.iloc[start : start + chunk_rows]
-                values = [to_sql_values(chunk[c], kinds[c]) for c in columns]
-                if spatial:
-                    values.append(encode_geometries(chunk.geometry.values))
-                connection.executemany(statement, zip(*values, strict=True))
-                if progress is not None:
-                    progress(len(chunk))
+            index = None
+            with contextlib.ExitStack() as stack:
+                if spatial and rtree.has_index(connection, name, GEOMETRY_COLUMN):
+                    index = stack.enter_context(
+                        rtree.bulk_insert(connection, name, GEOMETRY_COLUMN)
+                    )
+                insert_rows(
+                    connection,
+                    name,
+                    frame,
+                    columns,
+                    kinds,
+                    spatial=spatial,
+                    chunk_rows=chunk_rows,
+                    progress=progress,
+                    index=index,
+                )
             if spatial:
-                self._update_extent(name, frame.geometry.values)
+                update_extent(connection, name, frame.geometry.values)
             connection.execute(
                 "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
                 "WHERE table_name = ?",
                 (name,),
             )
-
-    def _update_extent(self, name, geometries):
-        bounds = shapely.total_bounds(np.asarray(geometries, dtype=object))
-        if not np.isfinite(bounds).all():
-            return
-        self._connection.execute(
-            "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), "
-            "min_y = min(coalesce(min_y, ?2), ?2), max_x = max(coalesce(max_x, ?3), ?3), "
-            "max_y = max(coalesce(max_y, ?4), ?4) WHERE table_name = ?5",
-            (*map(float, bounds), name),
-        )
 
     def replace(
         self, name: str, frame: pd.DataFrame, *, kinds: Mapping[str, str] | None = None
