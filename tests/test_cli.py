@@ -130,17 +130,24 @@ def test_demo_writes_the_overview_map(tmp_path, run):
     assert result.exit_code == 0, result.output
     page = (tmp_path / "demo" / "out" / "overview.html").read_text(encoding="utf-8")
     layers = named_layers(page)
+    from surveys.workspace import Workspace
+
+    records = Workspace(tmp_path / "demo").surveys()
+    points = int((records.geom_type == "Point").sum())
+    tracks = int((records.geom_type == "LineString").sum())
     assert {name: len(layer["features"]) for name, layer in layers.items()} == {
         "Reserve boundaries": 3,
         "Clearance plots": 245,
         "Restoration plots": 139,
         "New infestations": 2,
-        "Patrol tracks": 22,
+        "Patrol tracks": tracks,
+        "Patrol records": points,
     }
+    assert (points, tracks) == (3198, 53)  # the demo's seeded records
     assert [f["properties"]["popup"] for f in layers["Reserve boundaries"]["features"]] == [
-        "<b>Kewan mangrove reserve</b><br>Township: Qianqi<br>Area: 760.0 mu (50.66 ha)",
-        "<b>Xuncheng mangrove reserve</b><br>Township: Dianxia<br>Area: 628.0 mu (41.87 ha)",
-        "<b>Luochun mangrove reserve</b><br>Township: Jiayang<br>Area: 680.0 mu (45.34 ha)",
+        "<b>Kewan mangrove reserve</b><div>Township: Qianqi</div><div>Area: 760.0 mu (50.66 ha)</div>",
+        "<b>Xuncheng mangrove reserve</b><div>Township: Dianxia</div><div>Area: 628.0 mu (41.87 ha)</div>",
+        "<b>Luochun mangrove reserve</b><div>Township: Jiayang</div><div>Area: 680.0 mu (45.34 ha)</div>",
     ]
     from surveys.workspace import Workspace
 
@@ -203,7 +210,12 @@ def test_map_command_writes_each_map(tmp_path, run):
         assert result.exit_code == 0, result.output
         page = target.read_text(encoding="utf-8")
         shown = {name: len(layer["features"]) for name, layer in named_layers(page).items()}
-        assert shown == {"Reserve boundaries": 3, **layers, "Patrol tracks": 22}
+        assert shown == {
+            "Reserve boundaries": 3,
+            **layers,
+            "Patrol tracks": 53,
+            "Patrol records": 3198,
+        }
         assert "World_Imagery" in page
     default = run("-w", tmp_path / "demo", "map", "clearance")
     assert default.exit_code == 0

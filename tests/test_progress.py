@@ -82,6 +82,8 @@ def test_clearance_progress_by_month_township_and_open_area():
             "recurrence_plots": 1,
             "cases_by_status": {"open": 1, "re_cleared": 0, "verified_clear": 0},
             "new_infestations": 0,
+            "open_cases": 1,
+            "open_cases_by_kind": {"recurrence": 1, "new_infestation": 0},
         },
         "by_period": [
             {

@@ -16,9 +16,9 @@ import pyogrio
 
 from geo.output_crs import to_output_crs
 from surveys.errors import ExportError
+from surveys.io.export_formats import GIS_FORMATS
 from surveys.io.exports import write_csv
 
-GIS_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".shp": "ESRI Shapefile"}
 SHAPEFILE_ENCODING = "GBK"
 FIELD_BYTES = 10
 # Short names of the columns hailin writes whose names are longer than 10 bytes.
