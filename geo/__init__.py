@@ -5,19 +5,8 @@ Raster statistics live in :mod:`geo.raster`, imported on its own so that
 """
 
 import logging
+from typing import TYPE_CHECKING
 
-from geo.area import M2_PER_HA, M2_PER_MU, InvalidGeometryWarning, area, area_m2, convert_area
-from geo.crs import (
-    CGCS2000,
-    GCJ02,
-    WGS84,
-    fit_crs_to_coordinates,
-    gauss_kruger_crs,
-    normalize_crs,
-    to_wgs84,
-    to_wgs84_geometries,
-    wgs84_to_gcj02_geometries,
-)
 from geo.errors import (
     ArgumentTypeError,
     CRSError,
@@ -28,8 +17,50 @@ from geo.errors import (
     SiteError,
     UnitError,
 )
-from geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
-from geo.sites import KNOWN_SITES, load_sites, normalize_sites
+from geo.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from geo.area import InvalidGeometryWarning, area, area_m2, convert_area
+    from geo.crs import (
+        CGCS2000,
+        GCJ02,
+        WGS84,
+        fit_crs_to_coordinates,
+        gauss_kruger_crs,
+        normalize_crs,
+        to_wgs84,
+        to_wgs84_geometries,
+        wgs84_to_gcj02_geometries,
+    )
+    from geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
+    from geo.sites import KNOWN_SITES, load_sites, normalize_sites
+    from geo.units import M2_PER_HA, M2_PER_MU
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "geo.area": [
+            "InvalidGeometryWarning",
+            "area",
+            "area_m2",
+            "convert_area",
+        ],
+        "geo.crs": [
+            "CGCS2000",
+            "GCJ02",
+            "WGS84",
+            "fit_crs_to_coordinates",
+            "gauss_kruger_crs",
+            "normalize_crs",
+            "to_wgs84",
+            "to_wgs84_geometries",
+            "wgs84_to_gcj02_geometries",
+        ],
+        "geo.gcj02": ["gcj02_to_wgs84", "in_mainland_china", "wgs84_to_gcj02"],
+        "geo.units": ["M2_PER_HA", "M2_PER_MU"],
+        "geo.sites": ["KNOWN_SITES", "load_sites", "normalize_sites"],
+    },
+)
 
 __all__ = [
     "CGCS2000",

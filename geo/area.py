@@ -9,7 +9,10 @@ zone boundaries included), and agrees with ``pyproj.Geod`` to about 1e-6 for
 polygons tens of kilometres across.
 """
 
+from __future__ import annotations
+
 import warnings
+from typing import Any, overload
 
 import geopandas
 import numpy as np
@@ -17,11 +20,9 @@ import pandas as pd
 import pyproj
 import shapely
 
+from geo.crs import CRSLike
 from geo.errors import ArgumentTypeError, CRSError, GeometryError, UnitError
-
-M2_PER_MU = 10000.0 / 15.0
-M2_PER_HA = 10000.0
-UNITS = {"m2": 1.0, "ha": M2_PER_HA, "mu": M2_PER_MU}
+from geo.units import M2_PER_HA, M2_PER_MU, UNITS  # noqa: F401  (area.M2_PER_MU and the rest stay importable)
 
 # GRS80 / CGCS2000 ellipsoid.
 _A = 6378137.0
@@ -34,7 +35,19 @@ _POLYGONAL = {"Polygon", "MultiPolygon"}
 
 
 class InvalidGeometryWarning(UserWarning):
-    """Some polygons were invalid and were repaired before measuring."""
+    """Some polygons were invalid and were repaired before measuring.
+
+    Examples
+    --------
+    >>> import shapely, warnings
+    >>> bowtie = shapely.Polygon([(120.33, 27.26), (120.331, 27.261), (120.331, 27.26), (120.33, 27.261)])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     round(area(bowtie, unit="m2"))
+    5486
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('InvalidGeometryWarning', '1 invalid polygon(s) repaired before measuring (positions 0)')
+    """
 
 
 def _authalic_q(sin_lat):
@@ -48,13 +61,32 @@ _Q_POLE = _authalic_q(1.0)
 _AUTHALIC_RADIUS_SQ = _A * _A * _Q_POLE / 2.0
 
 
-def convert_area(m2, unit):
+def convert_area(m2: float | pd.Series, unit: str) -> float | pd.Series:
     """Convert square metres to ``unit`` (``"m2"``, ``"ha"`` or ``"mu"``).
+
+    Parameters
+    ----------
+    m2 : float or pandas.Series
+        Areas in square metres.
+    unit : {"m2", "ha", "mu"}
+        The unit wanted; 1 mu = 10000/15 m², 15 mu = 1 ha.
+
+    Returns
+    -------
+    float or pandas.Series
+        The areas in ``unit``, of the same kind as ``m2``.
+
+    Raises
+    ------
+    UnitError
+        For any other unit.
 
     Examples
     --------
     >>> convert_area(10000.0, "mu")
     15.0
+    >>> convert_area(10000.0, "ha")
+    1.0
     """
     try:
         return m2 / UNITS[unit]
@@ -174,8 +206,43 @@ def drawn_area_m2(geometries, crs=4326):
     return _polygon_areas_m2(geoms, pyproj.CRS.from_user_input(crs))
 
 
-def area_m2(obj, crs=None):
-    """Ellipsoidal area in m² (see :func:`area`)."""
+@overload
+def area_m2(obj: shapely.Geometry, crs: CRSLike | None = None) -> float: ...
+@overload
+def area_m2(
+    obj: geopandas.GeoDataFrame | geopandas.GeoSeries, crs: CRSLike | None = None
+) -> pd.Series: ...
+def area_m2(
+    obj: geopandas.GeoDataFrame | geopandas.GeoSeries | shapely.Geometry,
+    crs: CRSLike | None = None,
+) -> pd.Series | float:
+    """Ellipsoidal area in m² (see :func:`area`).
+
+    Parameters
+    ----------
+    obj : GeoDataFrame, GeoSeries or shapely geometry
+        Polygons in any CRS; a bare geometry is read as EPSG:4326 unless
+        ``crs`` says otherwise.
+    crs : pyproj.CRS, str or int, optional
+        Overrides or supplies the CRS.
+
+    Returns
+    -------
+    pandas.Series or float
+        A Series named ``area_m2`` on the input's index, or a float for a
+        single geometry.
+
+    Examples
+    --------
+    >>> import geopandas
+    >>> from shapely import box
+    >>> plots = geopandas.GeoDataFrame(
+    ...     geometry=[box(120.30, 27.20, 120.31, 27.21), box(120.30, 27.20, 120.305, 27.21)],
+    ...     crs=4326,
+    ... )
+    >>> area_m2(plots).round(-2).tolist()
+    [1097800.0, 548900.0]
+    """
     geoms, index, source_crs = _as_geometry_array(obj, crs)
     _check_polygonal(geoms)
     geoms = _repair(geoms)
@@ -185,7 +252,17 @@ def area_m2(obj, crs=None):
     return pd.Series(per_geometry, index=index, name="area_m2")
 
 
-def area(obj, unit="mu", crs=None):
+@overload
+def area(obj: shapely.Geometry, unit: str = "mu", crs: CRSLike | None = None) -> float: ...
+@overload
+def area(
+    obj: geopandas.GeoDataFrame | geopandas.GeoSeries, unit: str = "mu", crs: CRSLike | None = None
+) -> pd.Series: ...
+def area(
+    obj: geopandas.GeoDataFrame | geopandas.GeoSeries | shapely.Geometry,
+    unit: str = "mu",
+    crs: CRSLike | None = None,
+) -> pd.Series | float:
     """Ellipsoidal area of polygons, in ``unit`` (``"mu"``, ``"ha"`` or ``"m2"``).
 
     Parameters
@@ -195,15 +272,23 @@ def area(obj, unit="mu", crs=None):
         as EPSG:4326 unless ``crs`` says otherwise.
     unit : {"mu", "ha", "m2"}
         1 mu = 10000/15 m², 15 mu = 1 ha.
-    crs : optional
+    crs : pyproj.CRS, str or int, optional
         Overrides or supplies the CRS.
 
     Returns
     -------
-    pandas.Series (same index as the input) or float for a single geometry.
-    Missing geometries give NaN, empty ones 0. Invalid polygons are repaired
-    with ``shapely.make_valid`` and an :class:`InvalidGeometryWarning` names
-    them; points and lines raise :class:`~geo.errors.GeometryError`.
+    pandas.Series or float
+        A Series (same index as the input, named ``area_<unit>``) or a float
+        for a single geometry. Missing geometries give NaN, empty ones 0.
+        Invalid polygons are repaired with ``shapely.make_valid`` and an
+        :class:`InvalidGeometryWarning` names them.
+
+    Raises
+    ------
+    GeometryError
+        For points and lines.
+    UnitError
+        For an unknown unit.
 
     Examples
     --------
@@ -217,3 +302,45 @@ def area(obj, unit="mu", crs=None):
     if isinstance(result, pd.Series):
         return result.rename(f"area_{unit}") / UNITS[unit]
     return result / UNITS[unit]
+
+
+# Columns that name a feature, kept beside its area (in this order).
+ID_COLUMNS = ("site_id", "plot_id", "case_id", "patch_id", "name_zh", "name_en", "site", "township")
+
+
+def area_with_ids(obj: Any, unit: str = "mu", crs: Any = None) -> pd.DataFrame:
+    """Areas with the input's index and the columns that name its features.
+
+    Parameters
+    ----------
+    obj : GeoDataFrame, GeoSeries or shapely geometry
+        As for :func:`area`.
+    unit : {"mu", "ha", "m2"}
+        The unit of the area column.
+    crs : optional
+        Overrides or supplies the CRS.
+
+    Returns
+    -------
+    pandas.DataFrame, pandas.Series or float
+        For a GeoDataFrame, a DataFrame with its index, the columns of
+        :data:`ID_COLUMNS` it has (``site_id``, ``plot_id``, ``name_zh`` …) and
+        ``area_<unit>``; for a GeoSeries a Series with its index; for one
+        geometry a float.
+
+    Examples
+    --------
+    >>> from geo.sites import load_sites
+    >>> table = area_with_ids(load_sites(), unit="mu")
+    >>> table.columns.tolist()[:2], table.columns[-1]
+    (['site_id', 'name_zh'], 'area_mu')
+    >>> table["site_id"].tolist()
+    ['kewan', 'xuncheng', 'luochun']
+    """
+    measured = area(obj, unit=unit, crs=crs)
+    if not isinstance(obj, geopandas.GeoDataFrame):
+        return measured
+    ids = [c for c in ID_COLUMNS if c in obj.columns and c != obj.geometry.name]
+    table = pd.DataFrame(obj[ids]).copy()
+    table[f"area_{unit}"] = measured
+    return table

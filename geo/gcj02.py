@@ -6,7 +6,10 @@ within ``tolerance_m`` of the input. Points outside mainland China are not
 shifted, as the map providers do not shift them either.
 """
 
+from __future__ import annotations
+
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 # Krasovsky 1940 ellipsoid, which the published forward transform uses.
@@ -90,8 +93,24 @@ _MAINLAND_OUTLINE = shapely.Polygon(
 shapely.prepare(_MAINLAND_OUTLINE)
 
 
-def in_mainland_china(lon, lat):
-    """Boolean array: which points fall where GCJ-02 shifts coordinates."""
+def in_mainland_china(lon: npt.ArrayLike, lat: npt.ArrayLike) -> np.ndarray:
+    """Boolean array: which points fall where GCJ-02 shifts coordinates.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS84 longitudes and latitudes (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans, one per point.
+
+    Examples
+    --------
+    >>> in_mainland_china([120.33, 121.5, 135.0], [27.26, 25.03, 35.0]).tolist()
+    [True, False, False]
+    """
     lon, lat = np.broadcast_arrays(np.asarray(lon, float), np.asarray(lat, float))
     return shapely.contains_xy(_MAINLAND_OUTLINE, lon, lat)
 
@@ -118,8 +137,21 @@ def _offset(lon, lat):
     return dlon, dlat
 
 
-def wgs84_to_gcj02(lon, lat):
+def wgs84_to_gcj02(
+    lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
     """Shift WGS84 lon/lat (scalars or arrays) to GCJ-02.
+
+    Parameters
+    ----------
+    lon, lat : float or array_like
+        WGS84 longitudes and latitudes; points outside mainland China are
+        returned unshifted.
+
+    Returns
+    -------
+    tuple
+        (lon, lat) in GCJ-02: floats for scalar input, else arrays.
 
     Examples
     --------
@@ -137,11 +169,30 @@ def wgs84_to_gcj02(lon, lat):
     return out_lon, out_lat
 
 
-def gcj02_to_wgs84(lon, lat, tolerance_m=0.01, max_iterations=30):
+def gcj02_to_wgs84(
+    lon: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    tolerance_m: float = 0.01,
+    max_iterations: int = 30,
+) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
     """Undo the GCJ-02 shift: the WGS84 point whose GCJ-02 image is the input.
 
     Iterates until every point's forward transform lands within
     ``tolerance_m`` metres of the input (usually 3-4 rounds).
+
+    Parameters
+    ----------
+    lon, lat : float or array_like
+        GCJ-02 longitudes and latitudes.
+    tolerance_m : float
+        How close, in metres, the forward transform must land.
+    max_iterations : int
+        Rounds tried before giving up.
+
+    Returns
+    -------
+    tuple
+        (lon, lat) in WGS84: floats for scalar input, else arrays.
 
     Examples
     --------

@@ -129,3 +129,27 @@ def inside_sites(geometries: np.ndarray, sites: geopandas.GeoDataFrame) -> np.nd
     found, _site = tree.query(geometries, predicate="within")
     inside[found] = True
     return inside
+
+
+def nearest_township(geometries: np.ndarray, sites: geopandas.GeoDataFrame) -> np.ndarray:
+    """The township of the site nearest to each geometry (None when missing).
+
+    A new Spartina patch found outside every reserve is still in a township:
+    the one of the reserve it lies nearest to.
+
+    Examples
+    --------
+    >>> from geo.sites import load_sites
+    >>> nearest_township(np.array([shapely.Point(120.30, 27.25), None]), load_sites()).tolist()
+    ['前岐镇', None]
+    """
+    geometries = np.asarray(geometries, dtype=object)
+    townships = np.full(len(geometries), None, dtype=object)
+    present = np.flatnonzero(~shapely.is_missing(geometries))
+    if present.size == 0 or len(sites) == 0:
+        return townships
+    tree = shapely.STRtree(_geometries(sites))
+    # Distances in degrees are fine for ranking a few reserves a few km apart.
+    found, site = tree.query_nearest(geometries[present], all_matches=False)
+    townships[present[found]] = sites["township"].to_numpy()[site]
+    return townships

@@ -6,6 +6,8 @@ Bay (沙埕港), sized to about 2,068 mu in all. They are not official boundarie
 a workspace replaces them with ``hailin sites import FILE``.
 """
 
+from __future__ import annotations
+
 import re
 from importlib import resources
 
@@ -13,6 +15,7 @@ import geopandas
 import numpy as np
 import pandas as pd
 import shapely
+from geopandas import GeoDataFrame
 
 from geo.crs import WGS84, to_wgs84
 from geo.errors import ArgumentTypeError, SiteError
@@ -36,8 +39,14 @@ _HEADERS = {
 }
 
 
-def load_sites():
+def load_sites() -> geopandas.GeoDataFrame:
     """The bundled (illustrative) reserve polygons, EPSG:4326.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per site: ``site_id``, ``name_zh``, ``name_en``, ``township``
+        and the polygon.
 
     Examples
     --------
@@ -70,12 +79,31 @@ def _known_site_for(name):
     return None
 
 
-def normalize_sites(frame, *, source="sites"):
+def normalize_sites(frame: GeoDataFrame, *, source: str = "sites") -> GeoDataFrame:
     """Official boundaries (any columns, any CRS) as a site registry frame.
 
-    Site ids come from an id column, else from a name of a known reserve, else
-    from the English name; polygons are reprojected to EPSG:4326, repaired
-    when invalid, and every row must be a polygon with a unique id.
+    Ids come from an id column, a known reserve's name or the English name;
+    polygons go to EPSG:4326, repaired; a non-polygon or a repeated id is a SiteError.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        The boundaries as read from a file.
+    source : str
+        The file's name, for messages.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``site_id``, ``name_zh``, ``name_en``, ``township`` and the polygons.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> squares = [shapely.box(120.30, 27.20, 120.31, 27.21), shapely.box(120.32, 27.2, 120.33, 27.21)]
+    >>> found = GeoDataFrame({"保护区名称": ["柯湾保护区", "巽城"]}, geometry=squares, crs=4326)
+    >>> normalize_sites(found)[["site_id", "name_en"]].values.tolist()
+    [['kewan', 'Kewan'], ['xuncheng', 'Xuncheng']]
     """
     if not isinstance(frame, geopandas.GeoDataFrame):
         raise ArgumentTypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")

@@ -5,6 +5,7 @@ import shutil
 
 from hailin.demo_data import demo_plots
 from hailin.demo_files import write_demo_patrols, write_demo_plots
+from hailin.demo_rasters import write_demo_rasters
 from maps import MAPS, save_map
 from maps.assets import cache_dir, fill_hint, missing_assets
 from maps.basemaps import tianditu_key
@@ -13,7 +14,18 @@ from surveys.paths import STORE_FILE
 from surveys.settings import SETTINGS_FILE
 from surveys.workspace import Workspace
 
-_DEMO_ENTRIES = (SETTINGS_FILE, STORE_FILE, "uploads", "out", "patrol-files", "plot-files")
+_DEMO_ENTRIES = (
+    SETTINGS_FILE,
+    STORE_FILE,
+    "uploads",
+    "out",
+    "patrol-files",
+    "plot-files",
+    "raster-files",
+)
+# How the demo reads its NDVI dates as mangrove cover: the mean index scaled
+# from bare mud (0.05) to closed canopy (0.7).
+_NDVI_COVER = (0.05, 0.7)
 
 
 def _clear(directory, force):
@@ -37,6 +49,30 @@ def _imported(summary):
     return f"{summary.status}: {summary.rows_accepted} of {summary.rows_read} rows stored"
 
 
+def _monitoring(ws, directory, clearance, restoration, outputs):
+    """Digital monitoring on the demo rasters (written by code, see
+    :mod:`hailin.demo_rasters`): early warning from the classified drone
+    image, mangrove cover from the two NDVI dates. Returns {map name: raster
+    overlays}."""
+    from surveys.imagery import CoverMeasure
+
+    rasters = write_demo_rasters(
+        os.path.join(directory, "raster-files"), ws.sites(), clearance, restoration
+    )
+    (run,) = ws.detect_in_rasters([rasters.classified], classes=rasters.classes)
+    outputs[f"raster detect {run.file}"] = (
+        f"{run.stored} detection(s) of Spartina regrowth in {run.plots_measured} cleared plots"
+    )
+    for run in ws.cover_from_rasters(rasters.index, measure=CoverMeasure(index=_NDVI_COVER)):
+        outputs[f"raster cover {run.file}"] = (
+            f"mangrove cover {run.mean_cover_pct:.1f}% of {run.plots_measured} restoration plots"
+        )
+    return {
+        "clearance": [ws.raster_overlay(rasters.classified, classes=rasters.classes)],
+        "restoration": [ws.raster_overlay(rasters.index[-1])],
+    }
+
+
 def build_demo(directory, lang="zh", force=False):
     """Create the demo workspace in ``directory``; returns (workspace, {label: path or note})."""
     _clear(directory, force)
@@ -53,6 +89,7 @@ def build_demo(directory, lang="zh", force=False):
     patrol_folder = os.path.join(directory, "patrol-files")
     for path, flags in write_demo_patrols(patrol_folder, ws.sites(), clearance, restoration):
         outputs[f"import {os.path.basename(path)}"] = _imported(ws.import_file(path, **flags))
+    overlays = _monitoring(ws, directory, clearance, restoration, outputs)
     # One read and one ledger for flag, the exports and the maps: nothing changes
     # the records between them.
     frames = ws.map_data()
@@ -71,7 +108,8 @@ def build_demo(directory, lang="zh", force=False):
     key = tianditu_key(ws.settings)
     for name, draw in MAPS.items():
         path = os.path.join(ws.out_dir, f"{name}.html")
-        save_map(draw(frames, lang=lang, tianditu_key=key), path, offline=offline)
+        fmap = draw(frames, lang=lang, tianditu_key=key, rasters=overlays.get(name, ()))
+        save_map(fmap, path, offline=offline)
         outputs[f"{name} map"] = path
     outputs["maps"] = (
         f"offline: scripts inlined from {cache_dir()}"

@@ -98,9 +98,15 @@ def demo_plots(sites, seed=2023):
     ]
     restoration = planted_sites.iloc[np.sort(chosen)].reset_index(drop=True).copy()
     restoration["plot_id"] = restoration["plot_id"].str.replace("CC-", "ZZ-", regex=False)
+    # Planted in three seasons after the clearance: autumn 2023, spring and autumn 2024.
+    seasons = pd.to_datetime(["2023-10-20", "2024-04-10", "2024-10-15"])
     restoration["planted_on"] = [
-        (pd.Timestamp("2023-10-20") + pd.Timedelta(days=int(d))).date()
-        for d in rng.integers(0, 50, len(restoration))
+        (seasons[s] + pd.Timedelta(days=int(d))).date()
+        for s, d in zip(
+            rng.choice(3, len(restoration), p=[0.5, 0.3, 0.2]),
+            rng.integers(0, 40, len(restoration)),
+            strict=True,
+        )
     ]
     restoration["species"] = np.where(
         rng.random(len(restoration)) < 0.8, "秋茄 Kandelia obovata", "桐花树 Aegiceras corniculatum"
@@ -262,16 +268,23 @@ def _recurrences(rows, rng, spots):
         )
 
 
+# Survival checks: each April and October, from the first one at least 150 days after planting.
+_CHECK_DAYS = pd.to_datetime(["2024-04-15", "2024-10-15"])
+
+
 def _planting_checks(rows, rng, restoration):
-    """Survival counted twice in 2024 in every restoration plot."""
+    """Survival counted in every restoration plot at each check after its
+    planting: high at first, a few points lower at each later check."""
     for plot in restoration.itertuples():
-        for day in ("2024-04-15", "2024-10-15"):
+        due = [
+            d for d in _CHECK_DAYS if d - pd.Timestamp(plot.planted_on) >= pd.Timedelta(days=150)
+        ]
+        survival = float(rng.integers(84, 97))
+        for day in due:
             point = _point_inside(plot.geometry, rng)
             rows.append(
                 {
-                    "observed_at": _local(
-                        pd.Timestamp(day) + pd.Timedelta(days=int(rng.integers(0, 20))), 10
-                    ),
+                    "observed_at": _local(day + pd.Timedelta(days=int(rng.integers(0, 20))), 10),
                     "lon": round(point.x, 6),
                     "lat": round(point.y, 6),
                     "site_id": plot.site_id,
@@ -279,10 +292,11 @@ def _planting_checks(rows, rng, restoration):
                     "finding": "planting_check",
                     "action": "none",
                     "cover_pct": np.nan,
-                    "survival_pct": float(rng.integers(70, 96)),
+                    "survival_pct": survival,
                     "notes": "秋茄成活检查",
                 }
             )
+            survival = max(40.0, survival - float(rng.integers(3, 12)))
 
 
 def _new_patches(rows):

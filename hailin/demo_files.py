@@ -8,8 +8,10 @@ import os
 import tempfile
 import zipfile
 
+import numpy as np
 import openpyxl
 import pandas as pd
+import shapely
 
 from hailin.demo_data import patrol_records
 from surveys.localtime import DEFAULT_TIMEZONE
@@ -74,7 +76,7 @@ def write_demo_patrols(folder, sites, clearance, restoration, seed=2023):
     # City joint patrols: a GPX from a handheld unit, waypoints and the route walked.
     path = os.path.join(folder, "市级专班联合巡护.gpx")
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(_gpx(by_type["city_joint"]))
+        handle.write(_gpx(by_type["city_joint"], sites))
     written.append((path, {"patrol_type": "city_joint", "team": "福鼎市互花米草除治专班"}))
 
     # Digital monitoring: a KMZ of UAV-checked points, grouped by month.
@@ -125,7 +127,20 @@ def write_demo_plots(folder, clearance, restoration):
     return clearance_path, restoration_path
 
 
-def _gpx(frame):
+def _route(site, group, points=40):
+    """A day's walk in one reserve: along its edge (30 m inside), from the
+    first waypoint's place on it to the last's, as (lon, lat, UTC time) fixes."""
+    inner = site.buffer(-0.0003)
+    ring = (inner if not inner.is_empty else site).exterior
+    ordered = group.sort_values("observed_at")
+    along = [ring.project(shapely.Point(r.lon, r.lat)) for r in ordered.itertuples()]
+    start, end = ordered["observed_at"].iloc[0], ordered["observed_at"].iloc[-1]
+    steps = np.linspace(0.0, 1.0, points)
+    places = [ring.interpolate(along[0] + f * (along[-1] - along[0])) for f in steps]
+    return [(p.x, p.y, start + f * (end - start)) for p, f in zip(places, steps, strict=True)]
+
+
+def _gpx(frame, sites):
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<gpx version="1.1" creator="hailin demo" xmlns="http://www.topografix.com/GPX/1/1">',
@@ -137,14 +152,15 @@ def _gpx(frame):
             f'<wpt lat="{row.lat:.6f}" lon="{row.lon:.6f}"><time>{when}</time>'
             f"<name>{word('finding', row.finding, 'zh')}</name>{desc}</wpt>"
         )
-    for day, group in frame.groupby(frame["observed_at"].dt.tz_convert(DEFAULT_TIMEZONE).dt.date):
-        if len(group) < 2:
+    reserves = dict(zip(sites["site_id"], sites.geometry, strict=True))
+    days = frame["observed_at"].dt.tz_convert(DEFAULT_TIMEZONE).dt.date
+    for (day, site_id), group in frame.groupby([days, frame["site_id"]]):
+        if len(group) < 2 or site_id not in reserves:
             continue
-        ordered = group.sort_values("observed_at")
         points = "".join(
-            f'<trkpt lat="{r.lat:.6f}" lon="{r.lon:.6f}"><time>'
-            f"{r.observed_at.tz_convert('UTC').strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
-            for r in ordered.itertuples()
+            f'<trkpt lat="{y:.6f}" lon="{x:.6f}"><time>'
+            f"{t.tz_convert('UTC').strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
+            for x, y, t in _route(reserves[site_id], group)
         )
         parts.append(f"<trk><name>{day} 联合巡护路线</name><trkseg>{points}</trkseg></trk>")
     parts.append("</gpx>")

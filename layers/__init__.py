@@ -5,10 +5,23 @@ template source.
 """
 
 import logging
+from typing import TYPE_CHECKING
 
-from layers.page import DataLayer, check_page, html_text, js_value
-from layers.sites import sites_layer
-from layers.text import text
+from geo.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from layers.page import DataLayer, check_page, html_text, js_value
+    from layers.sites import sites_layer
+    from layers.text import text
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "layers.page": ["DataLayer", "check_page", "html_text", "js_value"],
+        "layers.sites": ["sites_layer"],
+        "layers.text": ["text"],
+    },
+)
 
 __all__ = ["DataLayer", "check_page", "html_text", "js_value", "sites_layer", "text"]
 

@@ -1,8 +1,10 @@
 """Layer: clearance plots coloured by their ledger status, with their history."""
 
+import numpy as np
 import pandas as pd
 
-from layers.features import plot_rows, timed_plots_layer
+from layers.encode import day_numbers, rows_column, text_column
+from layers.features import STATE, Popup, data_layer, entered, fields, plot_columns, steps
 from layers.text import text
 from surveys.schema import colours, word
 
@@ -19,66 +21,95 @@ def plot_statuses(clearance, ledger):
     return statuses.where(statuses.notna(), "clean")
 
 
+def _days(stamps):
+    """Local day numbers of the ledger's local timestamps (NaT as -1)."""
+    local = pd.to_datetime(pd.Series(stamps)).dt.tz_localize(None)
+    days = local.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    return np.where(local.isna().to_numpy(), -1, days)
+
+
 def status_timeline(clearance, ledger):
-    """{plot_id: [[period YYYY-MM, status], ...]}: when each plot changed colour."""
-    timeline = {}
-    for plot in clearance.itertuples():
-        timeline[plot.plot_id] = [[str(plot.cleared_on)[:7], "clean"]]
-    cases = ledger[ledger["kind"] == "recurrence"].sort_values("first_detected")
-    for case in cases.itertuples():
-        steps = timeline.setdefault(case.plot_id, [])
-        steps.append([case.first_detected.strftime("%Y-%m"), "open"])
-        if pd.notna(case.re_cleared_at):
-            steps.append([case.re_cleared_at.strftime("%Y-%m"), "re_cleared"])
-        if pd.notna(case.verified_at):
-            steps.append([case.verified_at.strftime("%Y-%m"), "verified_clear"])
-    return timeline
-
-
-def _history(cases, lang):
-    rows = []
-    for case in cases.itertuples():
-        since = case.status_since.strftime("%Y-%m-%d")
-        rows.append(
-            (
-                f"{case.first_detected:%Y-%m-%d} {text('first_found', lang)}",
-                f"{word('status', case.status, lang)} ({since}), "
-                f"{text('detections', lang)} {case.detections}",
-            )
+    """{plot_id: [(day number, status), ...]}: when each plot changed colour,
+    in order (a plot is ``clean`` from its clearance day)."""
+    timeline = {
+        plot: [(int(day), "clean")]
+        for plot, day in zip(
+            clearance["plot_id"], day_numbers(clearance["cleared_on"]), strict=True
         )
-    return rows
+    }
+    cases = ledger[ledger["kind"] == "recurrence"].sort_values("first_detected", kind="stable")
+    changes = zip(
+        cases["plot_id"],
+        _days(cases["first_detected"]),
+        _days(cases["re_cleared_at"]),
+        _days(cases["verified_at"]),
+        strict=True,
+    )
+    for plot, found, re_cleared, verified in changes:
+        events = [(found, "open"), (re_cleared, "re_cleared"), (verified, "verified_clear")]
+        timeline.setdefault(plot, []).extend((int(d), s) for d, s in events if d >= 0)
+    return {plot: sorted(events, key=lambda e: e[0]) for plot, events in timeline.items()}
+
+
+def _histories(cases, lang):
+    """{plot_id: [(label, value), ...]}: each plot's recurrence cases in order."""
+    cases = cases.sort_values("first_detected", kind="stable")
+    labels = cases["first_detected"].dt.strftime("%Y-%m-%d") + f" {text('first_found', lang)}"
+    statuses = [word("status", s, lang) for s in cases["status"]]
+    values = [
+        f"{status} ({since}), {text('detections', lang)} {count}"
+        for status, since, count in zip(
+            statuses,
+            cases["status_since"].dt.strftime("%Y-%m-%d"),
+            cases["detections"],
+            strict=True,
+        )
+    ]
+    histories: dict[str, list] = {}
+    for plot, label, value in zip(cases["plot_id"], labels, values, strict=True):
+        histories.setdefault(plot, []).append((label, value))
+    return histories
 
 
 def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts=None):
-    """(layer, legend entries): plots coloured by status; popups with the facts."""
-    statuses = plot_statuses(clearance, ledger)
-    by_plot = {
-        pid: group for pid, group in ledger[ledger["kind"] == "recurrence"].groupby("plot_id")
+    """(layer, legend entries): plots coloured by their status at the time
+    control's date; popups with the facts and the recurrence history."""
+    by_plot = _histories(ledger[ledger["kind"] == "recurrence"], lang)
+    none = [(text("history", lang), text("no_recurrence", lang))]
+    history = [by_plot.get(p, none) for p in clearance["plot_id"]]
+    columns, rows = plot_columns(clearance, lang, site_names)
+    columns |= {
+        "cleared_on": text_column(clearance["cleared_on"].astype(str)),
+        **fields(clearance, ["method", "contractor"], lang),
+        "patrol_count": text_column(
+            [str((patrol_counts or {}).get(p, 0)) for p in clearance["plot_id"]]
+        ),
+        "history": rows_column(history),
     }
-    popups, tooltips, styles = [], [], []
-    for plot, status in zip(clearance.itertuples(), statuses, strict=True):
-        rows = [
-            *plot_rows(plot, lang, site_names),
-            (text("cleared_on", lang), str(plot.cleared_on)),
-            (text("method", lang), plot.method),
-            (text("contractor", lang), plot.contractor),
-            (text("status", lang), word("status", status, lang)),
-            (text("patrol_count", lang), str((patrol_counts or {}).get(plot.plot_id, 0))),
-        ]
-        cases = by_plot.get(plot.plot_id)
-        rows += (
-            _history(cases, lang)
-            if cases is not None
-            else [(text("history", lang), text("no_recurrence", lang))]
-        )
-        popups.append((f"{text('plot', lang)} {plot.plot_id}", rows))
-        tooltips.append(f"{plot.plot_id} · {word('status', status, lang)}")
-        colour = STATUS_COLOURS[status]
-        styles.append({"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.55})
+    rows += [
+        (text("cleared_on", lang), "cleared_on"),
+        (text("method", lang), "method"),
+        (text("contractor", lang), "contractor"),
+        (text("status", lang), STATE),
+        (text("patrol_count", lang), "patrol_count"),
+        (None, "history"),
+    ]
     timeline = status_timeline(clearance, ledger)
-    timelines = [timeline.get(p, []) for p in clearance["plot_id"]]
-    layer = timed_plots_layer(
-        clearance, text("clearance_plots", lang), styles, popups, tooltips, timelines
+    layer = data_layer(
+        clearance,
+        text("clearance_plots", lang),
+        columns,
+        Popup(text("plot", lang), "plot_id", rows),
+        ["plot_id", STATE],
+        {
+            "base": {"weight": 1, "fillOpacity": 0.55},
+            "colours": list(STATUS_COLOURS.values()),
+            "class": STATE,
+        },
+        time=steps([timeline[p] for p in clearance["plot_id"]], list(STATUS_COLOURS)),
+        ids="plot_id",
+        states=[word("status", s, lang) for s in STATUS_COLOURS],
+        words=entered(lang),
     )
     legend = [
         {"label": word("status", s, lang), "color": c, "fill": c} for s, c in STATUS_COLOURS.items()

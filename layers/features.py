@@ -1,96 +1,142 @@
-"""One GeoJSON layer per map layer, with popups and tooltips built here, escaped.
+"""One data layer per map layer: its geometry, its columns, and how the page
+shows them (popup rows, tooltip, style, time), as one compact payload.
 
-Leaflet shows a popup or tooltip string as HTML; patrol notes and plot ids come
-from uploaded files, so every text is escaped in Python (:func:`layers.page.html_text`)
-and the browser only ever receives markup hailin wrote.
+The page's script (``layers/draw.js``) builds every popup and tooltip from the
+columns as text nodes: patrol notes and plot ids come from uploaded files, and
+no feature carries markup, so nothing a file holds is ever read as HTML.
+A popup is a bold title (a label and a column's value) and "label: value"
+rows, rows without a value left out, as before; a column of kind ``rows``
+gives several rows of its own, and ``@state`` stands for the feature's state
+at the time control's date (a plot's status).
 """
+
+import dataclasses
 
 import geopandas
 import numpy as np
-import shapely.geometry
 
 from geo.errors import ArgumentTypeError
 from geo.sites import township_name
-from layers.page import DataLayer, html_text
+from layers.encode import ints, points, shapes, text_column
+from layers.page import DataLayer
+from layers.text import text
+
+STATE = "@state"
 
 
-def popup_html(title, rows):
-    """A popup: an escaped title and escaped (label, value) rows; rows without
-    a value are left out.
+@dataclasses.dataclass(frozen=True)
+class Popup:
+    """A popup: ``title`` then the value of ``title_column`` in bold, and
+    ``rows`` of (label, column); a ``None`` label takes the rows a ``rows``
+    column holds."""
+
+    title: str
+    title_column: str | None
+    rows: list
+
+
+def geometry_of(frame) -> dict:
+    """The encoded geometry of ``frame`` (points, lines or polygons, EPSG:4326)."""
+    if not isinstance(frame, geopandas.GeoDataFrame):
+        raise ArgumentTypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
+    values = np.asarray(frame.geometry.to_crs(4326).values, dtype=object)
+    if len(values) and frame.geom_type.iloc[0] == "Point":
+        return points(values)
+    return shapes(values)
+
+
+def data_layer(
+    frame: geopandas.GeoDataFrame,
+    name: str,
+    columns: dict,
+    popup: Popup,
+    tooltip: list,
+    style: dict,
+    *,
+    time: dict | None = None,
+    show: bool = True,
+    **options,
+) -> DataLayer:
+    """The :class:`layers.page.DataLayer` of ``frame``: ``columns`` (name ->
+    column of :mod:`layers.encode`), the ``popup``, the ``tooltip`` (column
+    names joined by " · "), ``style`` (``base`` Leaflet path options,
+    ``colours`` and the ``class`` column or ``@state`` picking one, or none),
+    ``time`` (``since``: a column of day numbers, or ``steps``: see
+    :func:`steps`), and ``options`` for the page (``ids``: the column naming
+    each feature; ``states``: the words of the states; ``radius``,
+    ``min_size`` in pixels; ``records``: drawn aggregated)."""
+    payload = {
+        "name": name,
+        "geometry": geometry_of(frame),
+        "count": len(frame),
+        "columns": columns,
+        "popup": {
+            "title": [popup.title, popup.title_column],
+            "rows": [list(row) for row in popup.rows],
+        },
+        "tooltip": list(tooltip),
+        "style": style,
+        "time": time,
+        **options,
+    }
+    return DataLayer(payload, name, count=len(frame), show=show)
+
+
+def steps(per_feature, states) -> dict:
+    """``time`` of features whose state changes: ``per_feature`` holds, per
+    feature, [(day number, state code), ...] in order; ``states`` the codes."""
+    index = {state: i for i, state in enumerate(states)}
+    flat = [step for feature in per_feature for step in feature]
+    return {
+        "steps": {
+            "count": ints([len(feature) for feature in per_feature]),
+            "day": ints([day for day, _state in flat]),
+            "state": ints([index[state] for _day, state in flat]),
+        }
+    }
+
+
+def labelled(keys, lang) -> list:
+    """Popup rows (label, column) of columns named by their label's key.
 
     Examples
     --------
-    >>> popup_html("Plot {{7*7}}", [("Team", "<b>A</b>"), ("Notes", None)])
-    '<b>Plot &#123;&#123;7*7&#125;&#125;</b><br>Team: &lt;b&gt;A&lt;/b&gt;'
+    >>> labelled(["time", "notes"], "en")
+    [('Time', 'time'), ('Notes', 'notes')]
     """
-    lines = [f"<b>{html_text(title)}</b>"]
-    lines += [
-        f"{html_text(label)}: {html_text(value)}" for label, value in rows if html_text(value) != ""
+    return [(text(key, lang), key) for key in keys]
+
+
+def fields(frame, names, lang) -> dict:
+    """Text columns of fields typed into files (an English popup marks
+    Chinese values "as entered")."""
+    return {name: text_column(frame[name], entered=lang == "en") for name in names}
+
+
+def entered(lang) -> dict:
+    """The words a layer's popups need in ``lang`` (the "as entered" mark)."""
+    return {"as_entered": text("as_entered", lang)}
+
+
+def plot_columns(plots, lang, site_names=None):
+    """(columns, popup rows) every plot popup starts with: site (by its name in
+    ``lang``, from ``site_names``), township, area in mu and ha; and the plot id."""
+    area = [
+        f"{mu:,.2f} {text('mu', lang)} ({ha:,.3f} {text('ha', lang)})"
+        for mu, ha in zip(plots["area_mu"], plots["area_ha"], strict=True)
     ]
-    return "<br>".join(lines)
-
-
-def feature_layer(frame, name, styles, popups, tooltips, *, show=True, properties=None, radius=4):
-    """A :class:`layers.page.DataLayer` of ``frame`` whose features carry their
-    own style (a dict), popup (from a (title, [(label, value), ...]) pair, made
-    into escaped HTML here by :func:`popup_html`) and tooltip (text, escaped
-    here), plus extra ``properties`` (for the time control); points are circle
-    markers of ``radius`` pixels."""
-    if not isinstance(frame, geopandas.GeoDataFrame):
-        raise ArgumentTypeError(f"'frame' should be GeoDataFrame, got {type(frame)}")
-    geometries = geopandas.GeoSeries(
-        np.asarray(frame.geometry.values, dtype=object), crs=frame.crs
-    ).to_crs(4326)
+    english = lang == "en"
     columns = {
-        "style": list(styles),
-        "popup": [popup_html(title, rows) for title, rows in popups],
-        "tooltip": [html_text(t) for t in tooltips],
-        **(properties or {}),
-    }
-    features = [
-        {
-            "type": "Feature",
-            "geometry": None if geometry is None else shapely.geometry.mapping(geometry),
-            "properties": dict(zip(columns, values, strict=True)),
-        }
-        for geometry, *values in zip(geometries, *columns.values(), strict=True)
-    ]
-    return DataLayer(
-        {"type": "FeatureCollection", "features": features}, name, show=show, radius=radius
-    )
-
-
-def timed_plots_layer(
-    plots: geopandas.GeoDataFrame,
-    name: str,
-    styles: list[dict],
-    popups: list,
-    tooltips: list[str],
-    timelines: list,
-) -> DataLayer:
-    """A :func:`feature_layer` of plots the time control drives: each feature
-    carries its ``plot_id`` and its ``timeline`` of [period, state] steps (see
-    :class:`maps.controls.TimeControl`)."""
-    return feature_layer(
-        plots,
-        name,
-        styles,
-        popups,
-        tooltips,
-        properties={"plot_id": plots["plot_id"].astype(str).tolist(), "timeline": timelines},
-    )
-
-
-def plot_rows(plot, lang, site_names=None):
-    """The rows every plot popup starts with: site (by its name in ``lang``,
-    from ``site_names``), township, area in mu and ha."""
-    from layers.text import text
-
-    return [
-        (text("site", lang), (site_names or {}).get(plot.site, plot.site)),
-        (text("township", lang), township_name(plot.township, lang)),
-        (
-            text("area", lang),
-            f"{plot.area_mu:,.2f} {text('mu', lang)} ({plot.area_ha:,.3f} {text('ha', lang)})",
+        "plot_id": text_column(plots["plot_id"].astype(str), entered=english),
+        "site": text_column([(site_names or {}).get(s, s) for s in plots["site"]], entered=english),
+        "township": text_column(
+            [township_name(t, lang) for t in plots["township"]], entered=english
         ),
+        "area": text_column(area),
+    }
+    rows = [
+        (text("site", lang), "site"),
+        (text("township", lang), "township"),
+        (text("area", lang), "area"),
     ]
+    return columns, rows

@@ -14,6 +14,8 @@ Jinja2. folium draws only the frame (the map, tiles and plugins, no data), and
 
 import html
 import json
+import os
+import pathlib
 import re
 
 import folium
@@ -24,22 +26,41 @@ from jinja2 import Template
 
 from layers.errors import PageError
 
-# Characters that could end a <script> or start markup; everything beyond ASCII
-# (the line separators U+2028 and U+2029 included) is escaped by json.dumps.
-_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+# Characters that could end a <script> or start markup, the line separators
+# U+2028 and U+2029 (line ends to older JavaScript) and lone surrogates (not
+# UTF-8) are escaped; other text, Chinese included, stays UTF-8: as \u escapes
+# it was more than half the bytes of a map.
+_SCRIPT_ESCAPES = str.maketrans(
+    {
+        "<": "\\u003c",
+        ">": "\\u003e",
+        "&": "\\u0026",
+        **{code: f"\\u{code:04x}" for code in (0x2028, 0x2029, *range(0xD800, 0xE000))},
+    }
+)
 # In compact JSON a structural "{" is followed by '"' or "}", so a "{" opening a
 # Jinja2 tag ({{, {%, {#) lies inside a string, where \u007b means the same.
 _TEMPLATE_START = re.compile("\\{(?=[{%#])")
 _HTML_ESCAPES = str.maketrans({"{": "&#123;", "}": "&#125;"})
 
 
-def js_value(value) -> str:
+def js_value(value: object) -> str:
     """``value`` as a JavaScript literal (JSON) safe inside a ``<script>``.
 
     ``<``, ``>`` and ``&`` are written as ``\\u`` escapes, so no text can close
     the script, and so is every ``{`` that would open a Jinja2 tag, so the text
-    stays inert even if it ever passed through a template. NaN and infinity are
-    refused (they are not JSON).
+    stays inert even if it ever passed through a template.
+
+    Parameters
+    ----------
+    value : object
+        Anything ``json.dumps`` takes; NaN and infinity are refused (ValueError),
+        they are not JSON.
+
+    Returns
+    -------
+    str
+        The literal.
 
     Examples
     --------
@@ -48,13 +69,22 @@ def js_value(value) -> str:
     >>> import json; json.loads(js_value("{{7*7}}"))
     '{{7*7}}'
     """
-    text = json.dumps(value, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
     return _TEMPLATE_START.sub("\\\\u007b", text.translate(_SCRIPT_ESCAPES))
 
 
-def html_text(value) -> str:
-    """``value`` as escaped HTML text (quotes, ``{`` and ``}`` included); a
-    missing value as an empty string.
+def html_text(value: object) -> str:
+    """``value`` as escaped HTML text (quotes, ``{`` and ``}`` included).
+
+    Parameters
+    ----------
+    value : object
+        Any value, written with ``str``; None and NaN are missing.
+
+    Returns
+    -------
+    str
+        The escaped text; a missing value as an empty string.
 
     Examples
     --------
@@ -84,10 +114,14 @@ class _Finished(Element):
 class PageParts:
     """Mixin for an element whose page text hailin builds: override
     :meth:`page_header`, :meth:`page_html` or :meth:`page_script` to return
-    finished strings (data only through :func:`html_text` and :func:`js_value`).
-    Mix it in before the folium or branca class."""
+    finished strings (data only through :func:`html_text` and :func:`js_value`),
+    and :meth:`page_shared` for header parts several elements need once (a
+    script file). Mix it in before the folium or branca class."""
 
     _template = Template("")  # no macros: nothing of this element is a template
+
+    def page_shared(self) -> dict:
+        return {}
 
     def page_header(self) -> str:
         return ""
@@ -102,6 +136,9 @@ class PageParts:
         figure = self.get_root()
         if not isinstance(figure, Figure):
             raise PageError(f"{type(self).__name__} renders only inside a Figure, got {figure!r}")
+        for name, text in self.page_shared().items():
+            if name not in figure.header._children:
+                figure.header.add_child(_Finished(text), name=name)
         for part, text in (
             (figure.header, self.page_header()),
             (figure.html, self.page_html()),
@@ -116,40 +153,84 @@ class PageElement(PageParts, MacroElement):
     """A fixed part of the page (legend, panel, control) built by hailin."""
 
 
-class DataLayer(PageParts, folium.map.Layer):
-    """A GeoJSON layer whose features carry their own ``style`` (a dict),
-    ``popup`` (HTML, escaped by its builder) and ``tooltip`` (HTML, likewise);
-    points are drawn as circle markers of ``radius`` pixels."""
+def script_file(path: str | os.PathLike[str]) -> str:
+    """A ``<script>`` holding hailin's own script file ``path`` (inline: every
+    way a map is written carries it).
 
-    def __init__(self, features, name, *, show=True, radius=4):
+    Parameters
+    ----------
+    path : str or path-like
+        A script file shipped with hailin.
+
+    Returns
+    -------
+    str
+        The script element, with ``</script`` and ``<!--`` made inert.
+
+    Examples
+    --------
+    >>> script_file(DRAW_SCRIPT).startswith("<script>")
+    True
+    """
+    text = pathlib.Path(path).read_text(encoding="utf-8")
+    # Inside <script> only "</script" and "<!--" mean something to HTML; in
+    # JavaScript "<\\/" is the same as "</" wherever either can stand.
+    text = re.sub(r"<(/script|!--)", r"<\\\1", text, flags=re.IGNORECASE)
+    return "<script>" + text + "</script>"
+
+
+DRAW_SCRIPT = pathlib.Path(__file__).with_name("draw.js")
+
+
+class DataLayer(PageParts, folium.map.Layer):
+    """A layer of the page's data drawn by ``layers/draw.js`` from ``payload``
+    (see :func:`layers.features.data_layer`): the data enters the page as JSON
+    (:func:`js_value`), never as template source.
+
+    Parameters
+    ----------
+    payload : dict
+        The layer's compact data (geometry, columns, popup and style specs).
+    name : str
+        The layer's name in the layer control.
+    count : int
+        How many features it holds.
+    show : bool
+        Whether the layer is on when the map opens.
+
+    Examples
+    --------
+    >>> layer = DataLayer({"features": []}, "{{ plots }}", count=0)
+    >>> layer.layer_name, layer.count
+    ('{{ plots }}', 0)
+    """
+
+    def __init__(self, payload: dict, name: str, *, count: int, show: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "DataLayer"
-        self.features = features
-        self.radius = radius
+        self.payload = payload
+        self.count = count
 
-    def page_script(self):
-        name = self.get_name()
-        return f"""
-        var {name} = L.geoJson({js_value(self.features)}, {{
-            style: function (feature) {{ return feature.properties.style; }},
-            pointToLayer: function (feature, latlng) {{
-                return L.circleMarker(latlng, {{radius: {js_value(self.radius)}}});
-            }},
-            onEachFeature: function (feature, layer) {{
-                if (feature.properties.popup) {{
-                    layer.bindPopup(feature.properties.popup, {{maxWidth: 360}});
-                }}
-                if (feature.properties.tooltip) {{ layer.bindTooltip(feature.properties.tooltip); }}
-            }}
-        }});
-        """
+    def page_shared(self) -> dict[str, str]:
+        """The drawing script, once per page whatever the number of layers."""
+        return {"hailin-draw": script_file(DRAW_SCRIPT)}
+
+    def page_script(self) -> str:
+        """The layer's script: its payload as :func:`js_value` data."""
+        if self._parent is None:
+            raise PageError(f"layer {self.layer_name!r} is drawn on a map: add it to one first")
+        return (
+            f"var {self.get_name()} = hailinLayer({self._parent.get_name()}, "
+            f"{js_value(self.payload)});\n"
+        )
 
 
 class LayerControl(PageElement):
     """Leaflet's layer switcher over the map's layers, names written by
-    :func:`js_value` (folium's own control writes them through its template)."""
+    :func:`js_value` (folium's own control writes them through its template).
+    ``collapsed="auto"``: folded to its button on screens under 700 pixels."""
 
-    def __init__(self, collapsed=False):
+    def __init__(self, collapsed="auto"):
         super().__init__()
         self._name = "LayerControl"
         self.collapsed = collapsed
@@ -160,9 +241,13 @@ class LayerControl(PageElement):
             if isinstance(item, folium.map.Layer) and item.control:
                 entry = f"{js_value(item.layer_name)}: {item.get_name()}"
                 (overlays if item.overlay else base).append(entry)
+        fmap = self._parent.get_name()
+        collapsed = (
+            f"{fmap}.getSize().x < 700" if self.collapsed == "auto" else js_value(self.collapsed)
+        )
         return (
             f"L.control.layers({{{', '.join(base)}}}, {{{', '.join(overlays)}}}, "
-            f"{{collapsed: {js_value(self.collapsed)}}}).addTo({self._parent.get_name()});"
+            f"{{collapsed: {collapsed}}}).addTo({fmap});"
         )
 
 
@@ -178,11 +263,42 @@ FRAME = (
 )
 
 
-def check_page(fmap):
-    """Raise TypeError if ``fmap`` holds an element other than hailin's
-    :class:`PageParts` and folium's frame: such an element would write its text
-    through Jinja2 twice."""
-    elements = [fmap]
+def check_page(fmap: folium.Map) -> folium.Map:
+    """Refuse a map holding an element other than hailin's :class:`PageParts`
+    and folium's frame: such an element would write its text through Jinja2 twice.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        The map, with everything added to it.
+
+    Returns
+    -------
+    folium.Map
+        ``fmap``, when it passes.
+
+    Raises
+    ------
+    PageError
+        (also a TypeError) naming the first other element found.
+
+    Examples
+    --------
+    >>> import folium
+    >>> from geo import load_sites
+    >>> from layers.sites import sites_layer
+    >>> fmap = folium.Map()
+    >>> layer, legend = sites_layer(load_sites())
+    >>> _ = layer.add_to(fmap)
+    >>> check_page(fmap) is fmap
+    True
+    >>> _ = folium.Marker([27.26, 120.33], popup="{{ x }}").add_to(fmap)
+    >>> check_page(fmap)
+    Traceback (most recent call last):
+    ...
+    layers.errors.PageError: folium.map.Marker would put its text through Jinja2; draw map data with layers.page (DataLayer, PageElement)
+    """
+    elements: list[Element] = [fmap]
     while elements:
         element = elements.pop()
         if not isinstance(element, (PageParts, *FRAME)):

@@ -1,75 +1,112 @@
-"""Layers: patrol records (clustered points by patrol type) and patrol tracks."""
+"""Layers: patrol records (every point, aggregated where they are dense) and
+patrol tracks, both following the time control."""
 
-import folium.plugins
+import numpy as np
 import shapely
 
-from layers.features import feature_layer
+from layers.encode import day_column, ints, local_minutes, text_column, word_column
+from layers.features import Popup, data_layer, entered, labelled
 from layers.text import text
-from surveys.localtime import DEFAULT_TIMEZONE, local_text
+from surveys.localtime import DEFAULT_TIMEZONE
 from surveys.schema import colours, word
 
 # A record's colour by its patrol type, in legend order (the vocabulary's).
 PATROL_COLOURS = colours("patrol_type")
+OTHER_COLOUR = "#999999"
 TRACK_COLOUR = "#555555"
+# Records drawn one by one when no more than this many are in view, else in cells.
+DETAIL_RECORDS = 1500
 
 
-def _record_popup(record, lang, timezone):
-    return (
-        word("finding", record.finding, lang),
-        [
-            (text("time", lang), local_text(record.observed_at, timezone)),
-            (text("patrol_type", lang), word("patrol_type", record.patrol_type, lang)),
-            (text("team", lang), record.team),
-            (text("observer", lang), getattr(record, "observer", None)),
-            (text("finding", lang), word("finding", record.finding, lang)),
-            (text("notes", lang), record.notes),
-        ],
+def _columns(records, lang, timezone):
+    """The columns of records' popups and tooltips, and their local minutes."""
+    minutes = local_minutes(records["observed_at"], timezone)
+    english = lang == "en"
+    observer = records["observer"] if "observer" in records else [None] * len(records)
+    columns = {
+        "time": {"kind": "minute", "values": ints(minutes)},
+        "day": day_column(minutes // 1440),
+        "patrol_type": word_column(records["patrol_type"], "patrol_type", lang),
+        "team": text_column(records["team"], entered=english),
+        "observer": text_column(observer, entered=english),
+        "finding": word_column(records["finding"], "finding", lang),
+        "notes": text_column(records["notes"], entered=english),
+    }
+    return columns, minutes
+
+
+def _popup(lang):
+    return Popup(
+        "",
+        "finding",
+        labelled(["time", "patrol_type", "team", "observer", "finding", "notes"], lang),
     )
 
 
-def _tooltip(record, vocabulary, lang, timezone):
-    """'2023-05-02 · 复萌': the record's local day and its finding or patrol type."""
-    day = local_text(record.observed_at, timezone, "%Y-%m-%d")
-    return f"{day} · {word(vocabulary, getattr(record, vocabulary), lang)}"
-
-
-def patrol_layers(
-    surveys, lang="zh", show=False, pin=lambda element: element, timezone=DEFAULT_TIMEZONE
-):
-    """([cluster layer, tracks layer], legend entries). ``pin`` points plugins at
-    the map's asset table; days and times are shown in ``timezone``."""
-    kinds = shapely.get_type_id(surveys.geometry.values)
-    points = surveys[kinds == 0]
-    tracks = surveys[(kinds == 1) | (kinds == 5)]
-    cluster = pin(folium.plugins.MarkerCluster(name=text("patrol_records", lang), show=show))
-    styles = [
-        {
-            "color": PATROL_COLOURS.get(p, "#999999"),
-            "fillColor": PATROL_COLOURS.get(p, "#999999"),
-            "fillOpacity": 0.8,
-            "weight": 1,
-        }
-        for p in points["patrol_type"]
-    ]
-    feature_layer(
+def records_layer(points, lang="zh", show=False, timezone=DEFAULT_TIMEZONE):
+    """The patrol records (points) in time order, coloured by patrol type:
+    drawn one by one when few are in view, else as cells of a grid with their
+    count and their shares of each patrol type (the legend's colours)."""
+    # datetime64 (UTC), not Timestamp objects: sorting objects took seconds at 100k.
+    order = np.argsort(points["observed_at"].to_numpy(dtype="datetime64[ns]"), kind="stable")
+    points = points.iloc[order]
+    columns, _minutes = _columns(points, lang, timezone)
+    types = list(PATROL_COLOURS)
+    patrol = points["patrol_type"].map({p: i for i, p in enumerate(types)}).fillna(len(types))
+    return data_layer(
         points,
         text("patrol_records", lang),
-        styles,
-        [_record_popup(r, lang, timezone) for r in points.itertuples()],
-        [_tooltip(r, "finding", lang, timezone) for r in points.itertuples()],
-        radius=4,
-    ).add_to(cluster)
-    track_layer = feature_layer(
+        columns,
+        _popup(lang),
+        ["day", "finding"],
+        {"colours": [*PATROL_COLOURS.values(), OTHER_COLOUR], "class": "patrol"},
+        time={"sorted": "time"},
+        show=show,
+        records=True,
+        detail=DETAIL_RECORDS,
+        classes={"patrol": ints(patrol)},
+        class_words=[*(word("patrol_type", p, lang) for p in types), "—"],
+        words={
+            **entered(lang),
+            "records": text("records_in_cell", lang),
+            "zoom": text("click_to_zoom", lang),
+        },
+    )
+
+
+def tracks_layer(tracks, lang="zh", show=False, timezone=DEFAULT_TIMEZONE):
+    """Patrol tracks (lines), each appearing on the day it was walked."""
+    columns, _minutes = _columns(tracks, lang, timezone)
+    style = {"color": TRACK_COLOUR, "weight": 2, "opacity": 0.8, "dashArray": "4 4"}
+    return data_layer(
         tracks,
         text("patrol_tracks", lang),
-        [{"color": TRACK_COLOUR, "weight": 2, "opacity": 0.8, "dashArray": "4 4"}] * len(tracks),
-        [_record_popup(r, lang, timezone) for r in tracks.itertuples()],
-        [_tooltip(r, "patrol_type", lang, timezone) for r in tracks.itertuples()],
+        columns,
+        _popup(lang),
+        ["day", "patrol_type"],
+        {"base": style},
+        time={"since": "day"},
         show=show,
+        words=entered(lang),
     )
+
+
+def patrol_layers(surveys, lang="zh", show=False, timezone=DEFAULT_TIMEZONE):
+    """([records layer, tracks layer], legend entries); days and times are
+    shown in ``timezone``. Each legend entry names its layer (``layer``)."""
+    kinds = shapely.get_type_id(np.asarray(surveys.geometry.values, dtype=object))
+    records = records_layer(surveys[kinds == 0], lang, show, timezone)
+    tracks = tracks_layer(surveys[(kinds == 1) | (kinds == 5)], lang, show, timezone)
     legend = [
-        {"label": word("patrol_type", p, lang), "color": c, "fill": c}
+        {"label": word("patrol_type", p, lang), "color": c, "fill": c, "layer": records}
         for p, c in PATROL_COLOURS.items()
     ]
-    legend.append({"label": text("patrol_tracks", lang), "color": TRACK_COLOUR, "fill": "#ffffff"})
-    return [cluster, track_layer], legend
+    legend.append(
+        {
+            "label": text("patrol_tracks", lang),
+            "color": TRACK_COLOUR,
+            "fill": "#ffffff",
+            "layer": tracks,
+        }
+    )
+    return [records, tracks], legend

@@ -1,44 +1,50 @@
 """Layers: regrowth findings (points) and new-infestation patches."""
 
-from layers.features import feature_layer
+import numpy as np
+
+from layers.encode import day_column, ints, local_minutes, text_column, word_column
+from layers.features import Popup, data_layer, entered, labelled
 from layers.text import text
-from surveys.localtime import DEFAULT_TIMEZONE, local_text
+from surveys.localtime import DEFAULT_TIMEZONE
 from surveys.schema import word
 
 FINDING_COLOUR = "#b2182b"
 PATCH_COLOUR = "#762a83"
+# New patches are a few square metres: never drawn smaller than this (pixels).
+PATCH_MIN_SIZE = 14
 
 
 def detections_layer(detections, lang="zh", show=True, timezone=DEFAULT_TIMEZONE):
-    """(layer, legend entries): Spartina findings after clearance, as points;
-    days and times are shown in ``timezone``."""
-    popups = [
-        (
-            f"{text('plot', lang)} {d.plot_id}",
-            [
-                (text("time", lang), local_text(d.observed_at, timezone)),
-                (text("finding", lang), word("finding", d.finding, lang)),
-                (text("patrol_type", lang), word("patrol_type", d.patrol_type, lang)),
-                (text("notes", lang), d.notes),
-            ],
-        )
-        for d in detections.itertuples()
-    ]
-    tooltips = [
-        f"{d.plot_id} · {local_text(d.observed_at, timezone, '%Y-%m-%d')}"
-        for d in detections.itertuples()
-    ]
-    styles = [
-        {"color": FINDING_COLOUR, "fillColor": FINDING_COLOUR, "fillOpacity": 0.9, "weight": 1}
-    ] * len(detections)
-    layer = feature_layer(
+    """(layer, legend entries): Spartina findings after clearance, as points
+    that appear on the day they were found; days and times in ``timezone``."""
+    minutes = local_minutes(detections["observed_at"], timezone)
+    english = lang == "en"
+    columns = {
+        "plot_id": text_column(detections["plot_id"].astype(str), entered=english),
+        "time": {"kind": "minute", "values": ints(minutes)},
+        "day": day_column(minutes // 1440),
+        "finding": word_column(detections["finding"], "finding", lang),
+        "patrol_type": word_column(detections["patrol_type"], "patrol_type", lang),
+        "notes": text_column(detections["notes"], entered=english),
+    }
+    popup = Popup(
+        text("plot", lang),
+        "plot_id",
+        labelled(["time", "finding", "patrol_type", "notes"], lang),
+    )
+    style = {"color": FINDING_COLOUR, "fillColor": FINDING_COLOUR, "fillOpacity": 0.9, "weight": 1}
+    layer = data_layer(
         detections,
         text("detections_layer", lang),
-        styles,
-        popups,
-        tooltips,
+        columns,
+        popup,
+        ["plot_id", "day"],
+        {"base": style},
+        time={"since": "day"},
         show=show,
         radius=5,
+        ids="plot_id",
+        words=entered(lang),
     )
     return layer, [
         {"label": text("detections_layer", lang), "color": FINDING_COLOUR, "fill": FINDING_COLOUR}
@@ -47,27 +53,56 @@ def detections_layer(detections, lang="zh", show=True, timezone=DEFAULT_TIMEZONE
 
 def patches_layer(patches, ledger, lang="zh"):
     """(layer, legend entries): new-infestation patches, each with its latest
-    case (a patch found again after it was cleared has several) and how many."""
+    case (a patch found again after it was cleared has several) and how many;
+    a patch appears on the day it was first found."""
     cases = ledger[ledger["kind"] == "new_infestation"].sort_values("first_detected", kind="stable")
     latest = cases.drop_duplicates("plot_id", keep="last").set_index("plot_id")
+    first = cases.drop_duplicates("plot_id", keep="first").set_index("plot_id")
     counts = cases["plot_id"].value_counts()
-    popups, tooltips = [], []
-    for patch in patches.itertuples():
-        rows = []
-        if patch.patch_id in latest.index:
-            case = latest.loc[patch.patch_id]
-            rows = [
-                (text("first_found", lang), case["first_detected"].strftime("%Y-%m-%d")),
-                (text("status", lang), word("status", case["status"], lang)),
-                (text("detections", lang), str(case["detections"])),
-                (text("cases", lang), str(counts[patch.patch_id])),
-            ]
-        popups.append((f"{text('new_patches', lang)} {patch.patch_id}", rows))
-        tooltips.append(patch.patch_id)
-    styles = [
-        {"color": PATCH_COLOUR, "weight": 2, "fillColor": PATCH_COLOUR, "fillOpacity": 0.4}
-    ] * len(patches)
-    layer = feature_layer(patches, text("new_patches", lang), styles, popups, tooltips)
+    known = patches["patch_id"].isin(latest.index).to_numpy()
+    ids = patches["patch_id"].where(known, None)
+
+    def of(frame, column):
+        return [frame.at[p, column] if p is not None else None for p in ids]
+
+    found = [
+        t.strftime("%Y-%m-%d") if t is not None else None for t in of(latest, "first_detected")
+    ]
+    since = [
+        t.tz_localize(None).to_datetime64().astype("datetime64[D]").astype(np.int64)
+        if t is not None
+        else 0
+        for t in of(first, "first_detected")
+    ]
+    columns = {
+        "patch_id": text_column(patches["patch_id"].astype(str), entered=lang == "en"),
+        "first_found": text_column(found),
+        "status": text_column(
+            [word("status", s, lang) if s else None for s in of(latest, "status")]
+        ),
+        "detections": text_column(
+            [None if d is None else str(d) for d in of(latest, "detections")]
+        ),
+        "cases": text_column([None if p is None else str(counts[p]) for p in ids]),
+        "since": day_column(since),
+    }
+    popup = Popup(
+        text("new_patches", lang),
+        "patch_id",
+        labelled(["first_found", "status", "detections", "cases"], lang),
+    )
+    style = {"color": PATCH_COLOUR, "weight": 2, "fillColor": PATCH_COLOUR, "fillOpacity": 0.4}
+    layer = data_layer(
+        patches,
+        text("new_patches", lang),
+        columns,
+        popup,
+        ["patch_id"],
+        {"base": style},
+        time={"since": "since"},
+        min_size=PATCH_MIN_SIZE,
+        words=entered(lang),
+    )
     return layer, [
         {"label": text("new_patches", lang), "color": PATCH_COLOUR, "fill": PATCH_COLOUR}
     ]

@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from layers.features import plot_rows, timed_plots_layer
+from layers.encode import day_numbers, ints, rows_column, text_column
+from layers.features import Popup, data_layer, entered, fields, plot_columns
 from layers.text import text
 
 YEAR_COLOURS = ["#66c2a5", "#1b9e77", "#7570b3", "#e7298a", "#a6761d", "#666666"]
@@ -13,33 +14,72 @@ def year_colours(years):
     return {year: YEAR_COLOURS[i % len(YEAR_COLOURS)] for i, year in enumerate(sorted(set(years)))}
 
 
-def restoration_layer(restoration, survival, lang="zh", site_names=None):
-    """(layer, legend entries); ``survival`` is plot_id -> survival % (from progress)."""
+def _from_imagery(imagery, plot_id):
+    """'37% (2024-09-15)', or None (no popup row) for a plot no image measured."""
+    found = (imagery or {}).get(plot_id)
+    if found is None or pd.isna(found[0]):
+        return None
+    return f"{found[0]:.0f}% ({found[1]})"
+
+
+def _shown(rate, lang):
+    return text("not_checked", lang) if rate is None or pd.isna(rate) else f"{rate:.0f}%"
+
+
+def restoration_layer(restoration, survival, lang="zh", site_names=None, checks=None, imagery=None):
+    """(layer, legend entries); ``survival`` is plot_id -> survival % (from
+    progress), ``checks`` plot_id -> [(date, survival %), ...] of the checks
+    made (shown as the plot's survival history), ``imagery`` plot_id ->
+    (survival % estimated from imagery, the image date). A plot appears on the
+    day it was planted."""
     years = [str(d)[:4] for d in restoration["planted_on"]]
     colours = year_colours(years)
-    popups, tooltips, styles = [], [], []
-    for plot, year in zip(restoration.itertuples(), years, strict=True):
-        rate = survival.get(plot.plot_id)
-        shown = text("not_checked", lang) if rate is None or pd.isna(rate) else f"{rate:.0f}%"
-        popups.append(
-            (
-                f"{text('plot', lang)} {plot.plot_id}",
-                [
-                    *plot_rows(plot, lang, site_names),
-                    (text("planted_on", lang), str(plot.planted_on)),
-                    (text("species", lang), plot.species),
-                    (text("funding", lang), plot.funding),
-                    (text("survival", lang), shown),
-                ],
-            )
-        )
-        tooltips.append(f"{plot.plot_id} · {year} · {text('survival', lang)} {shown}")
-        styles.append(
-            {"color": colours[year], "weight": 1, "fillColor": colours[year], "fillOpacity": 0.6}
-        )
-    timelines = [[[y, "planted"]] for y in years]
-    name = text("restoration_plots", lang)
-    layer = timed_plots_layer(restoration, name, styles, popups, tooltips, timelines)
+    shown = [_shown(survival.get(p), lang) for p in restoration["plot_id"]]
+    history = [
+        [
+            (f"{text('survival', lang)} {day}", f"{rate:.0f}%")
+            for day, rate in (checks or {}).get(p, [])
+        ]
+        for p in restoration["plot_id"]
+    ]
+    columns, rows = plot_columns(restoration, lang, site_names)
+    columns |= {
+        "planted_on": text_column(restoration["planted_on"].astype(str)),
+        **fields(restoration, ["species", "funding"], lang),
+        "survival": text_column(shown),
+        "imagery_survival": text_column(
+            [_from_imagery(imagery, p) or "" for p in restoration["plot_id"]]
+        ),
+        "checks": rows_column(history),
+        "year": text_column(years),
+        "survival_tip": text_column([f"{text('survival', lang)} {s}" for s in shown]),
+        "planted_day": {"kind": "day", "values": ints(day_numbers(restoration["planted_on"]))},
+    }
+    rows += [
+        (text("planted_on", lang), "planted_on"),
+        (text("species", lang), "species"),
+        (text("funding", lang), "funding"),
+        (text("survival", lang), "survival"),
+        (text("imagery_survival", lang), "imagery_survival"),
+        (None, "checks"),
+    ]
+    order = list(colours)
+    layer = data_layer(
+        restoration,
+        text("restoration_plots", lang),
+        columns,
+        Popup(text("plot", lang), "plot_id", rows),
+        ["plot_id", "year", "survival_tip"],
+        {
+            "base": {"weight": 1, "fillOpacity": 0.6},
+            "colours": [colours[y] for y in order],
+            "class": "year_index",
+        },
+        time={"since": "planted_day"},
+        ids="plot_id",
+        classes={"year_index": ints([order.index(y) for y in years])},
+        words=entered(lang),
+    )
     legend = [
         {"label": f"{text('planted', lang)} {y}", "color": c, "fill": c} for y, c in colours.items()
     ]

@@ -47,7 +47,7 @@ TEXT = {
     "cleared": {"zh": "已除治", "en": "Cleared"},
     "planted": {"zh": "已种植", "en": "Planted"},
     "target": {"zh": "目标", "en": "target"},
-    "open_cases": {"zh": "未处置复萌", "en": "Open recurrence cases"},
+    "open_cases": {"zh": "未处置案件", "en": "Open cases"},
     "cumulative_cleared": {"zh": "累计除治面积（亩）", "en": "Cumulative cleared (mu)"},
     "cumulative_planted": {"zh": "累计种植面积（亩）", "en": "Cumulative planted (mu)"},
     "month": {"zh": "月份", "en": "Month"},
@@ -57,14 +57,42 @@ TEXT = {
     "restoration_title": {"zh": "红树林种植进展", "en": "Mangrove restoration progress"},
     "overview_title": {"zh": "福鼎红树林保护区概览", "en": "Fuding mangrove reserves: overview"},
     "illustrative": {"zh": "示意范围，非官方边界", "en": "illustrative boundary, not official"},
+    # Digital monitoring (rasters)
+    "raster_layer": {"zh": "监测影像", "en": "Monitoring image"},
+    "imagery_survival": {"zh": "成活率（影像估算）", "en": "Survival (imagery estimate)"},
+    # Field values from files are shown as typed: an English map says so.
+    "as_entered": {"zh": "（原文）", "en": "(as entered)"},
+    "records_in_cell": {"zh": "{n} 条巡查记录", "en": "{n} patrol records"},
+    "click_to_zoom": {"zh": "点击放大查看", "en": "click to zoom in"},
+    "date": {"zh": "日期", "en": "Date"},
+    "play": {"zh": "播放", "en": "Play"},
+    "pause": {"zh": "暂停", "en": "Pause"},
+    "previous": {"zh": "上一月", "en": "Previous month"},
+    "next": {"zh": "下一月", "en": "Next month"},
+    "show": {"zh": "展开", "en": "Show"},
+    "hide": {"zh": "收起", "en": "Hide"},
+    "as_of": {"zh": "截至", "en": "as of"},
+    "planted_by_year": {"zh": "各年种植面积（亩）与成活率", "en": "Planted by year (mu), survival"},
+    "cleared_by_month": {"zh": "各月除治面积（亩）", "en": "Cleared by month (mu)"},
 }
 
 # Labels that name a code: their words are the vocabulary's (surveys.schema).
 _CODE_LABELS = {"new_patches": ("case_kind", "new_infestation")}
 
 
-def text(key, lang):
+def text(key: str, lang: str) -> str:
     """The label ``key`` in ``lang`` ("zh" or "en").
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`TEXT`, or a label that names a vocabulary code.
+    lang : {"zh", "en"}
+        The language.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

@@ -26,6 +26,8 @@ from maps.errors import AssetError, AssetsMissing
 
 CDN = "https://cdn.jsdelivr.net/npm"
 ASSETS_ENV = "HAILIN_ASSETS"
+# Where `hailin assets fetch` downloads the packages from by default.
+REGISTRY = "https://registry.npmjs.org"
 # The largest asset file (leaflet.js is 147 kB); anything bigger is not ours.
 MAX_ASSET_BYTES = 4 << 20
 

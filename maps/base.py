@@ -1,12 +1,19 @@
 """The frame every hailin map shares: basemaps, controls and the legend."""
 
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
 import folium
 import folium.plugins
 
-from layers.page import LayerControl, PageElement, check_page, html_text
+from layers.page import LayerControl, check_page, html_text
 from layers.text import text
 from maps.assets import pin_assets
-from maps.basemaps import FILE, BasemapLayer, basemap_layer, checked_key, offered, resolve
+from maps.basemap_layer import BasemapLayer, basemap_layer
+from maps.basemaps import FILE, checked_key, offered, resolve
+from maps.controls import Layout, Legend
 from maps.errors import MapError
 from maps.frame import MEASURE_LOCALE, Frame, words
 from maps.tilefiles import open_tile_file, select_tiles
@@ -56,19 +63,43 @@ def file_basemap(path, bounds, zooms=None, lang="zh", *, show=True):
 
 
 def new_map(
-    bounds,
-    lang="zh",
-    basemap=None,
+    bounds: Sequence[float],
+    lang: str = "zh",
+    basemap: str | None = None,
     *,
-    tianditu_key=None,
-    basemap_file=None,
-    zooms=None,
-):
-    """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy) with its
-    basemaps (``basemap`` shown: a name of :data:`maps.basemaps.BASEMAPS`,
-    ``"file"``, or ``None`` for the default, see :func:`maps.basemaps.resolve`),
-    Tianditu among them given ``tianditu_key``, and the tiles of
-    ``basemap_file`` (MBTiles or PMTiles) at ``zooms`` ("10-16") carried along."""
+    tianditu_key: str | None = None,
+    basemap_file: str | os.PathLike[str] | None = None,
+    zooms: str | tuple[int, int] | None = None,
+) -> folium.Map:
+    """An empty map fitted to ``bounds``, with its basemaps and controls.
+
+    Parameters
+    ----------
+    bounds : sequence of float
+        (minx, miny, maxx, maxy) in EPSG:4326.
+    lang : {"zh", "en"}
+        The language of labels and controls.
+    basemap : str, optional
+        The basemap shown: a name of :data:`maps.basemaps.BASEMAPS`, ``"file"``,
+        or None for the default (see :func:`maps.basemaps.resolve`).
+    tianditu_key : str, optional
+        Adds the Tianditu basemaps.
+    basemap_file : str or os.PathLike, optional
+        An MBTiles or PMTiles file whose tiles the map carries along.
+    zooms : str or (int, int), optional
+        The zoom levels of ``basemap_file`` to carry ("10-16").
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import folium
+    >>> fmap = new_map((120.3, 27.2, 120.4, 27.3), "en")
+    >>> [child.layer_name for child in fmap._children.values() if isinstance(child, folium.map.Layer)]
+    ['Gaode map', 'Gaode satellite', 'OpenStreetMap', 'Esri World Imagery']
+    """
     if lang not in ("zh", "en"):
         raise MapError(f"lang should be 'zh' or 'en', got {lang!r}")
     tianditu_key = checked_key(tianditu_key)
@@ -98,41 +129,17 @@ def new_map(
     return fmap
 
 
-class Legend(PageElement):
-    """A fixed legend: a title and (label, line colour, fill colour) rows."""
-
-    def __init__(self, title, entries):
-        super().__init__()
-        self._name = "Legend"
-        self.title = title
-        self.entries = entries
-
-    def page_html(self):
-        rows = "<br>".join(
-            '<span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
-            f"border:2px solid {html_text(e['color'])};"
-            f"background:{html_text(e.get('fill', e['color']))};"
-            f'opacity:0.8"></span>{html_text(e["label"])}'
-            for e in self.entries
-        )
-        return f"""
-        <div class="hailin-legend" style="position: fixed; top: 120px; left: 12px;
-             z-index: 1000; background: rgba(255,255,255,0.92); padding: 8px 10px;
-             border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);
-             font: 13px/1.5 sans-serif;">
-          <b>{html_text(self.title)}</b><br>{rows}
-        </div>
-        """
-
-
 def add_legend(fmap, entries, lang="zh"):
-    """Add a fixed legend listing ``entries`` (dicts with label, color, fill)."""
-    fmap.add_child(Legend(text("legend", lang), entries))
+    """Add a legend listing ``entries`` (dicts with label, color, fill and the
+    ``layer`` they belong to: listed only while it is on the map)."""
+    fmap.add_child(Legend(text("legend", lang), entries, lang))
     return fmap
 
 
 def finish(fmap, entries, lang="zh"):
-    """Add the layer control and the legend once every layer is on the map, and
-    check that nothing on it writes text through a template."""
-    LayerControl(collapsed=False).add_to(fmap)
-    return check_page(add_legend(fmap, entries, lang))
+    """Add the layer control, the legend and the layout rules once every layer
+    is on the map, and check that nothing on it writes text through a template."""
+    LayerControl().add_to(fmap)
+    add_legend(fmap, entries, lang)
+    fmap.add_child(Layout())
+    return check_page(fmap)

@@ -8,16 +8,14 @@ imagery (GCJ-02: overlays are drawn shifted while one is shown, see
 basemaps are not offered and no Tianditu address is written into the page.
 
 Each basemap is one entry of Leaflet's layer control (its base layers), drawn
-by a :class:`BasemapLayer`: a group of tile layers whose options are hailin's
-own constants, written into the page as JSON.
+by a :class:`maps.basemap_layer.BasemapLayer`: a group of tile layers whose
+options are hailin's own constants, written into the page as JSON. This module
+imports no folium, so the command line can offer the names at once.
 """
 
 import dataclasses
 import os
 
-import folium
-
-from layers.page import PageParts, js_value
 from maps.errors import MapError
 from surveys.settings import tianditu_key_problem
 
@@ -224,31 +222,3 @@ def resolve(name, lang="zh", tianditu_key=None, has_file=False):
 def offered(tianditu_key=None):
     """The basemaps offered in the switcher, in its order."""
     return [b for b in BASEMAPS.values() if tianditu_key or not b.needs_key]
-
-
-class BasemapLayer(PageParts, folium.map.Layer):
-    """One base layer of the switcher: tile layers (``[(url, options)]``, or
-    embedded tiles from :mod:`maps.tilefiles`) in ``datum``; the map's frame
-    (``maps/frame.js``) draws the overlays in that datum while it is shown."""
-
-    def __init__(self, label, datum, tiles, *, show=False):
-        super().__init__(name=label, overlay=False, control=True, show=show)
-        self._name = "BasemapLayer"
-        self.datum = datum
-        self.tiles = list(tiles)
-
-    def tile_specs(self):
-        return [{"url": url, "options": options} for url, options in self.tiles]
-
-    def page_script(self):
-        frame = f"{self._parent.get_name()}.hailin"
-        return (
-            f"var {self.get_name()} = {frame}.basemap("
-            f"{js_value(self.tile_specs())}, {js_value(self.datum)});\n"
-        )
-
-
-def basemap_layer(name, lang="zh", key=None, *, show=False):
-    """The :class:`BasemapLayer` of basemap ``name``."""
-    basemap = BASEMAPS[name]
-    return BasemapLayer(basemap.label[lang], basemap.datum, basemap.tiles(lang, key), show=show)

@@ -1,126 +1,220 @@
-"""Map controls hailin adds: the time slider and the summary panel.
+"""Map controls hailin adds: the time control, the legend, the summary panel,
+and the layout rules that keep popups clear of them (``maps/controls.js``).
 
-The time slider is ours rather than folium's TimestampedGeoJson, which needs
-four more scripts and draws only one part of a MultiPolygon: each feature
-carries a ``timeline`` of [period, state] steps and the slider shows, hides and
-recolours the features of the layers it drives. Both are
-:class:`layers.page.PageElement` s: their text never passes through Jinja2.
+The time control is ours rather than folium's TimestampedGeoJson, which needs
+four more scripts and draws only one part of a MultiPolygon: it steps through
+months and tells every time-stamped layer of the map (``layers/draw.js``) and
+the panel the day shown. Every control is a :class:`layers.page.PageElement`:
+its markup is built here with escaped text, its data written as JSON, and
+nothing passes through Jinja2.
 """
 
-from layers.page import PageElement, html_text, js_value
+import pathlib
 
-_TIME_SCRIPT = """
-(function () {
-    var map = %(map)s;
-    var layers = [%(layers)s];
-    var periods = %(periods)s;
-    var colours = %(colours)s;
-    var control = L.control({position: "bottomleft"});
-    var label, slider;
-    control.onAdd = function () {
-        var div = L.DomUtil.create("div", "hailin-time leaflet-bar");
-        div.style.cssText = "background:#fff;padding:6px 10px;font:13px sans-serif;min-width:260px";
-        var title = L.DomUtil.create("div", "", div);
-        title.textContent = %(title)s;
-        slider = L.DomUtil.create("input", "hailin-time-slider", div);
-        slider.type = "range"; slider.min = 0; slider.max = periods.length - 1; slider.step = 1;
-        slider.value = periods.length - 1; slider.style.width = "100%%";
-        label = L.DomUtil.create("div", "hailin-time-label", div);
-        L.DomEvent.disableClickPropagation(div);
-        L.DomEvent.disableScrollPropagation(div);
-        L.DomEvent.on(slider, "input change", function () { show(+slider.value); });
-        return div;
-    };
-    function stateAt(timeline, period) {
-        var state = null;
-        for (var i = 0; i < timeline.length; i++) {
-            if (timeline[i][0] <= period) { state = timeline[i][1]; }
+from layers.page import PageElement, html_text, js_value, script_file
+from layers.text import text
+from maps.figures import month_ends
+
+CONTROLS_SCRIPT = pathlib.Path(__file__).with_name("controls.js")
+_STYLE = (
+    ".hailin-box{background:rgba(255,255,255,.95);padding:6px 10px;border-radius:4px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px/1.45 sans-serif;max-width:290px}"
+    ".hailin-head{display:flex;align-items:center;justify-content:space-between;gap:8px;"
+    "cursor:pointer;font-weight:bold}"
+    ".hailin-head button,.hailin-time button{border:1px solid #bbb;background:#fff;"
+    "border-radius:3px;cursor:pointer;font:13px sans-serif;min-width:28px;height:26px;padding:0 4px}"
+    ".hailin-head button{border:0;min-width:22px}"
+    ".hailin-swatch{display:inline-block;width:14px;height:10px;margin-right:6px;opacity:.8;"
+    "border:2px solid}"
+    ".hailin-time{min-width:240px}.hailin-time-row{display:flex;align-items:center;gap:4px}"
+    ".hailin-time-label{margin-left:6px;font-weight:bold}.hailin-time-slider{width:100%}"
+    ".hailin-later{opacity:.2}.hailin-chart{display:block;margin-top:4px}"
+    ".hailin-popup .leaflet-popup-content{margin:10px 14px}"
+    # A phone: the time control (bottom left) and the panel (bottom right) side by side.
+    "@media (max-width:600px){.hailin-box{max-width:230px;font-size:12px}"
+    ".hailin-time{min-width:0;width:150px}.hailin-summary{max-width:150px}}"
+)
+
+
+class Controls(PageElement):
+    """A control of ``maps/controls.js``: the script and style come once per page."""
+
+    def page_shared(self):
+        return {
+            "hailin-controls": script_file(CONTROLS_SCRIPT),
+            "hailin-controls-style": f"<style>{_STYLE}</style>",
         }
-        return state;
-    }
-    function show(index) {
-        var period = periods[index];
-        label.textContent = period;
-        layers.forEach(function (group) {
-            group.eachLayer(function (layer) {
-                var state = stateAt(layer.feature.properties.timeline || [], period);
-                var path = layer.getElement ? layer.getElement() : null;
-                if (path) { path.style.display = state === null ? "none" : ""; }
-                if (state !== null && colours[state]) {
-                    layer.setStyle({color: colours[state], fillColor: colours[state]});
-                }
-            });
-        });
-        map.getContainer().setAttribute("data-hailin-period", period);
-    }
-    control.addTo(map);
-    map.whenReady(function () { show(periods.length - 1); });
-})();
-"""
+
+    @property
+    def map_name(self):
+        return self._parent.get_name()
 
 
-class TimeControl(PageElement):
-    """A slider over ``periods`` (sorted strings) driving ``layers``."""
+def _words(lang, *keys):
+    return {key: text(key, lang) for key in keys}
 
-    def __init__(self, layers, periods, colours, title):
+
+class TimeControl(Controls):
+    """A month slider over ``periods`` (sorted YYYY-MM), with play/pause and
+    steps, driving every time-stamped layer of the map and the panel; the URL
+    keeps the month shown (``#date=YYYY-MM``)."""
+
+    def __init__(self, periods, title, lang="zh"):
         super().__init__()
         self._name = "TimeControl"
-        self.layers = list(layers)
         self.periods = list(periods)
-        self.colours = dict(colours)
         self.title = title
+        self.lang = lang
 
     def page_script(self):
-        return _TIME_SCRIPT % {
-            "map": self._parent.get_name(),
-            "layers": ", ".join(layer.get_name() for layer in self.layers),
-            "periods": js_value(self.periods),
-            "colours": js_value(self.colours),
-            "title": js_value(self.title),
+        options = {
+            "periods": self.periods,
+            "ends": month_ends(self.periods),
+            "title": self.title,
+            "words": _words(self.lang, "play", "pause", "previous", "next", "date"),
         }
+        return f"hailinTime({self.map_name}, {js_value(options)});\n"
 
 
-def svg_chart(labels, values, caption, width=260, height=90):
-    """A small line chart as inline SVG (no chart library to load)."""
-    if not values:
-        return ""
-    top = max(values) or 1.0
-    step = (width - 20) / max(len(values) - 1, 1)
-    points = " ".join(
-        f"{10 + i * step:.1f},{height - 18 - (v / top) * (height - 30):.1f}"
-        for i, v in enumerate(values)
+def _head(title, lang):
+    label = html_text(text("hide", lang))
+    return (
+        f'<div class="hailin-head"><span>{html_text(title)}</span>'
+        f'<button type="button" title="{label}" aria-label="{label}">▾</button></div>'
     )
-    first, last = html_text(labels[0]), html_text(labels[-1])
+
+
+class Legend(Controls):
+    """The legend: a title and, per layer, its (label, line colour, fill colour)
+    rows; only the layers on the map are listed, and it folds away."""
+
+    def __init__(self, title, entries, lang="zh"):
+        super().__init__()
+        self._name = "Legend"
+        self.title = title
+        self.entries = list(entries)
+        self.lang = lang
+
+    def _groups(self):
+        groups = {}
+        for entry in self.entries:
+            groups.setdefault(id(entry.get("layer")), (entry.get("layer"), []))[1].append(entry)
+        return list(groups.values())
+
+    def page_html(self):
+        blocks = []
+        for number, (_layer, entries) in enumerate(self._groups()):
+            rows = "".join(
+                f'<div><span class="hailin-swatch" style="border-color:{html_text(e["color"])};'
+                f'background:{html_text(e.get("fill", e["color"]))}"></span>'
+                f"{html_text(e['label'])}</div>"
+                for e in entries
+            )
+            blocks.append(f'<div class="hailin-legend-group" data-group="{number}">{rows}</div>')
+        return (
+            f'<div class="hailin-legend hailin-box" id="{self.get_name()}">'
+            f'{_head(self.title, self.lang)}<div class="hailin-body">{"".join(blocks)}</div></div>'
+        )
+
+    def page_script(self):
+        layers = ", ".join(
+            layer.get_name() if layer is not None else "null" for layer, _ in self._groups()
+        )
+        words = js_value(_words(self.lang, "show", "hide"))
+        return f"hailinLegend({self.map_name}, {js_value(self.get_name())}, [{layers}], {words});\n"
+
+
+def bar_chart(bars, caption, width=260, height=104):
+    """A bar chart as inline SVG: ``bars`` of (label, value, colour, period
+    index, note); a bar whose period the time control has not reached is
+    faded. Values are written on the bars when there are few of them, and
+    labels under at most eight of them.
+
+    Examples
+    --------
+    >>> svg = bar_chart([("2024", 618.0, "#1b9e77", 0, "91%")], "Planted by year")
+    >>> svg.count("<rect"), "91%" in svg
+    (1, True)
+    """
+    if not bars:
+        return ""
+    top = max(value for _l, value, *_ in bars) or 1.0
+    slot = (width - 20) / len(bars)
+    bar = min(48.0, slot * 0.7)
+    every = -(-len(bars) // 8)
+    parts = []
+    for i, (label, value, colour, period, note) in enumerate(bars):
+        x = 10 + i * slot + (slot - bar) / 2
+        h = (value / top) * (height - 44)
+        y = height - 30 - h
+        middle = f"{x + bar / 2:.1f}"
+        parts.append(
+            f'<rect class="hailin-bar" data-period="{int(period)}" x="{x:.1f}" y="{y:.1f}" '
+            f'width="{bar:.1f}" height="{h:.1f}" fill="{html_text(colour)}"/>'
+        )
+        if i % every == 0:  # many bars (months of years): a label on every few
+            parts.append(
+                f'<text x="{middle}" y="{height - 18}" font-size="10" text-anchor="middle">'
+                f"{html_text(label)}</text>"
+            )
+        if note and len(bars) <= 8:
+            parts.append(
+                f'<text x="{middle}" y="{height - 6}" font-size="9" text-anchor="middle" '
+                f'fill="#555">{html_text(note)}</text>'
+            )
+        if len(bars) <= 8:
+            parts.append(
+                f'<text x="{middle}" y="{y - 3:.1f}" font-size="9" text-anchor="middle">'
+                f"{value:,.0f}</text>"
+            )
     return (
         f'<div class="hailin-chart-caption">{html_text(caption)}</div>'
-        f'<svg class="hailin-chart" width="{width}" height="{height}" role="img">'
-        f'<polyline fill="none" stroke="#1a9850" stroke-width="2" points="{points}"/>'
-        f'<text x="10" y="{height - 4}" font-size="10">{first}</text>'
-        f'<text x="{width - 10}" y="{height - 4}" font-size="10" text-anchor="end">{last}</text>'
-        f'<text x="{width - 10}" y="12" font-size="10" text-anchor="end">{top:,.0f}</text>'
-        "</svg>"
+        f'<svg class="hailin-chart" width="{width}" height="{height}" role="img" '
+        f'aria-label="{html_text(caption)}">{"".join(parts)}</svg>'
     )
 
 
-class SummaryPanel(PageElement):
-    """A fixed panel of escaped (label, value) lines and an optional chart
-    (markup from :func:`svg_chart`)."""
+class SummaryPanel(Controls):
+    """A panel of escaped (label, value) lines and an optional chart (markup
+    from :func:`bar_chart`). A value may be a list, one per period of the
+    time control: the panel then shows the one of the month shown."""
 
-    def __init__(self, title, rows, chart_html=""):
+    def __init__(self, title, rows, chart_html="", lang="zh"):
         super().__init__()
         self._name = "SummaryPanel"
         self.title = title
         self.rows = list(rows)
         self.chart_html = chart_html
+        self.lang = lang
 
     def page_html(self):
-        lines = "<br>".join(
-            f"{html_text(label)}: <b>{html_text(value)}</b>" for label, value in self.rows
+        lines = "".join(
+            f'<div>{html_text(label)}: <b class="hailin-value" data-row="{i}">'
+            f"{html_text(value[-1] if isinstance(value, list) else value)}</b></div>"
+            for i, (label, value) in enumerate(self.rows)
         )
-        return f"""
-        <div class="hailin-summary" style="position: fixed; bottom: 34px; right: 12px; z-index: 1000;
-             background: rgba(255,255,255,0.94); padding: 8px 12px; border-radius: 4px;
-             box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 13px/1.5 sans-serif; max-width: 300px;">
-          <b>{html_text(self.title)}</b><br>{lines}{self.chart_html}
-        </div>
-        """
+        return (
+            f'<div class="hailin-summary hailin-box" id="{self.get_name()}">'
+            f'{_head(self.title, self.lang)}<div class="hailin-body">{lines}{self.chart_html}'
+            "</div></div>"
+        )
+
+    def page_script(self):
+        values = [value if isinstance(value, list) else None for _label, value in self.rows]
+        words = js_value(_words(self.lang, "show", "hide"))
+        return (
+            f"hailinPanel({self.map_name}, {js_value(self.get_name())}, {js_value(values)}, "
+            f"{words});\n"
+        )
+
+
+class Layout(Controls):
+    """Popups kept clear of every control (the map pans them into the free
+    part of the view) and small screens given folded controls."""
+
+    def __init__(self):
+        super().__init__()
+        self._name = "Layout"
+
+    def page_script(self):
+        return f"hailinLayout({self.map_name});\n"

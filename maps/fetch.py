@@ -29,10 +29,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from maps.assets import MAX_ASSET_BYTES, PACKAGES, all_assets, cache_dir, matches
+from maps.assets import MAX_ASSET_BYTES, PACKAGES, REGISTRY, all_assets, cache_dir, matches
 from maps.errors import AssetError
 
-REGISTRY = "https://registry.npmjs.org"
 MAX_METADATA_BYTES = 8 << 20
 MAX_TARBALL_BYTES = 64 << 20
 MAX_ARCHIVE_MEMBERS = 100_000

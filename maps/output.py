@@ -15,9 +15,13 @@ Both of the last two read the asset cache (:mod:`maps.assets`), which
 :class:`~maps.errors.AssetsMissing`, whose message names that command.
 """
 
+from __future__ import annotations
+
 import os
 import pathlib
 import urllib.parse
+
+import folium
 
 from maps.assets import all_assets, read_asset, require_assets
 from maps.base import FileBasemapLayer
@@ -58,10 +62,33 @@ def copy_assets(folder, cache=None):
     return folder
 
 
-def save_map(fmap, path, *, offline=False, assets=None, cache=None):
-    """Write ``fmap`` to ``path`` (HTML): online, with its assets in the folder
-    ``assets``, or ``offline`` (self-contained); ``cache`` is the asset cache
-    (default: :func:`maps.assets.cache_dir`). Returns the path.
+def save_map(
+    fmap: folium.Map,
+    path: str | os.PathLike[str],
+    *,
+    offline: bool = False,
+    assets: str | os.PathLike[str] | None = None,
+    cache: str | os.PathLike[str] | None = None,
+) -> pathlib.Path:
+    """Write ``fmap`` to ``path`` (HTML): online, with its assets beside it, or offline.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A map made by :func:`maps.new_map` (or the map functions).
+    path : str or os.PathLike
+        The HTML file.
+    offline : bool
+        Write one self-contained file (scripts, stylesheets, images inside).
+    assets : str or os.PathLike, optional
+        A folder to copy the assets into, linked with relative URLs.
+    cache : str or os.PathLike, optional
+        The asset cache (default: :func:`maps.assets.cache_dir`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
 
     Examples
     --------

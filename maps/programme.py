@@ -1,18 +1,47 @@
-"""The clearance, restoration and overview maps of the programme."""
+"""The clearance, restoration and overview maps of the programme.
 
+Each map has one time control (:class:`maps.controls.TimeControl`) over every
+month its data spans: it drives every time-stamped layer (plots by status or
+planting, findings and patches from the day they were found, patrol records
+and tracks by date) and the summary panel, whose figures are those of the
+month shown (:mod:`maps.figures`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import folium
 import geopandas
+import numpy as np
 import pandas as pd
 
 from geo.sites import site_names
-from layers.clearance import STATUS_COLOURS, clearance_layer
+from layers.clearance import clearance_layer
 from layers.patrols import patrol_layers
+from layers.raster import raster_layer
 from layers.recurrence import detections_layer, patches_layer
-from layers.restoration import restoration_layer
+from layers.restoration import restoration_layer, year_colours
 from layers.sites import sites_layer
 from layers.text import text
-from maps.assets import pin_assets
 from maps.base import finish, new_map
-from maps.controls import SummaryPanel, TimeControl, svg_chart
+from maps.controls import SummaryPanel, TimeControl, bar_chart
+from maps.data import MapData
+from maps.figures import (
+    cleared_by_period,
+    month_ends,
+    periods_of,
+    planted_by_period,
+    survival_history,
+)
+from maps.kinds import MAP_KINDS
+from surveys.ledger.counts import case_counts, open_cases_text
+
+if TYPE_CHECKING:
+    from geo.raster import Overlay
+
+CLEARED_COLOUR = "#1a9850"
 
 
 def _bounds(*frames):
@@ -25,62 +54,114 @@ def _bounds(*frames):
     ]
 
 
-def _months(first, last):
-    return [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
-
-
 def _pct(value, target):
     return (
         f"{value:,.1f} / {target:,.0f} ({100 * value / target:.1f}%)" if target else f"{value:,.1f}"
     )
 
 
+def _survival(value):
+    return "—" if value is None or pd.isna(value) else f"{value:.1f}%"
+
+
 def _add(fmap, built, legend):
     layer, entries = built
     layer.add_to(fmap)
-    legend.extend(entries)
+    legend.extend({**e, "layer": layer} for e in entries)
     return layer
 
 
 def _patrols(fmap, data, lang, legend):
     if data.surveys is None or len(data.surveys) == 0:
         return
-    layers, entries = patrol_layers(data.surveys, lang=lang, pin=pin_assets, timezone=data.timezone)
+    layers, entries = patrol_layers(data.surveys, lang=lang, timezone=data.timezone)
     for layer in layers:
         layer.add_to(fmap)
     legend.extend(entries)
 
 
-def _clearance_panel(data, lang):
-    totals = data.clearance_progress.totals
+def _rasters(fmap, rasters, lang, legend):
+    """Raster images under the plots: ``rasters`` are (file name, geo.raster.Overlay)."""
+    for file, overlay in rasters:
+        _add(fmap, raster_layer(file, overlay, lang), legend)
+
+
+def _imagery_rows(data, lang, count):
+    """The panel's row of the survival estimated from imagery (the same for
+    each of ``count`` periods), when rasters measured it."""
+    imagery = getattr(data, "imagery", None)
+    estimate = None if imagery is None else imagery.totals["survival_pct"]
+    if estimate is None:
+        return []
+    return [(text("imagery_survival", lang), [f"{estimate:.1f}%"] * count)]
+
+
+def _period_of(periods, label):
+    """The index of the first period starting with ``label`` (a month or a year)."""
+    found = [i for i, p in enumerate(periods) if p.startswith(label)]
+    return found[0] if found else len(periods) - 1
+
+
+def _clearance_panel(data, lang, periods):
+    """(rows, chart) of clearance figures, one value per period."""
+    target = data.clearance_progress.totals["target_mu"]
+    if not periods:
+        totals = data.clearance_progress.totals
+        mu, open_cases = [totals["cleared_mu"]], [case_counts(data.ledger)]
+    else:
+        mu, open_cases = cleared_by_period(data, month_ends(periods))
+    rows = [
+        (text("cleared", lang), [f"{_pct(v, target)} {text('mu', lang)}" for v in mu]),
+        (text("open_cases", lang), [open_cases_text(n, lang) for n in open_cases]),
+    ]
     months = data.clearance_progress.by_period
-    return [
-        (
-            text("cleared", lang),
-            f"{_pct(totals['cleared_mu'], totals['target_mu'])} {text('mu', lang)}",
-        ),
-        (text("open_cases", lang), str(totals["cases_by_status"]["open"])),
-    ], svg_chart(
-        months["month"].tolist(), months["cumulative_mu"].tolist(), text("cumulative_cleared", lang)
-    )
+    bars = [
+        (m[2:], float(a), CLEARED_COLOUR, _period_of(periods, m), None)
+        for m, a in zip(months["month"], months["area_mu"], strict=True)
+    ]
+    return rows, bar_chart(bars, text("cleared_by_month", lang))
 
 
-def _restoration_panel(data, lang):
+def _year_survival(data):
+    """{year: survival %} of the plots planted that year that were checked
+    (weighted by area, as in :func:`surveys.ledger.progress.restoration_progress`)."""
+    plots = data.restoration.assign(
+        year=[str(d)[:4] for d in data.restoration["planted_on"]],
+        rate=data.restoration["plot_id"].map(data.survival).astype(float),
+    ).dropna(subset=["rate"])
+    return {
+        year: float(np.average(group["rate"], weights=group["area_mu"]))
+        for year, group in plots.groupby("year")
+        if group["area_mu"].sum() > 0
+    }
+
+
+def _restoration_panel(data, lang, periods):
+    """(rows, chart) of restoration figures, one value per period; the chart
+    has a bar per planting year with that year's survival under it."""
     totals = data.restoration_progress.totals
+    target = totals["target_mu"]
+    if not periods:
+        mu, survival = [totals["planted_mu"]], [totals["survival_pct"]]
+    else:
+        mu, survival = planted_by_period(data, month_ends(periods), target)
+    rows = [
+        (text("planted", lang), [f"{_pct(v, target)} {text('mu', lang)}" for v in mu]),
+        (text("survival", lang), [_survival(v) for v in survival]),
+    ]
+    colours = year_colours([str(d)[:4] for d in data.restoration["planted_on"]])
+    rates = _year_survival(data)
     years = data.restoration_progress.by_period
-    survival = totals["survival_pct"]
-    return [
-        (
-            text("planted", lang),
-            f"{_pct(totals['planted_mu'], totals['target_mu'])} {text('mu', lang)}",
-        ),
-        (
-            text("survival", lang),
-            "—" if survival is None or pd.isna(survival) else f"{survival:.1f}%",
-        ),
-    ], svg_chart(
-        years["year"].tolist(), years["cumulative_mu"].tolist(), text("cumulative_planted", lang)
-    )
+    rows += _imagery_rows(data, lang, len(mu))
+    bars = [
+        (y, float(a), colours.get(y, CLEARED_COLOUR), _period_of(periods, y), _short(rates.get(y)))
+        for y, a in zip(years["year"], years["area_mu"], strict=True)
+    ]
+    return rows, bar_chart(bars, text("planted_by_year", lang))
+
+
+def _short(rate):
+    return None if rate is None else f"{rate:.0f}%"
 
 
 def _start(sites, frames, lang, basemap, frame):
@@ -88,7 +169,7 @@ def _start(sites, frames, lang, basemap, frame):
     ``basemap`` and ``frame`` (tianditu_key, basemap_file, zooms) go to
     :func:`maps.base.new_map`."""
     fmap = new_map(_bounds(sites, *frames), lang=lang, basemap=basemap, **frame)
-    legend = []
+    legend: list[dict] = []
     _add(fmap, sites_layer(sites, lang), legend)
     return fmap, legend
 
@@ -99,66 +180,181 @@ def _clearance_plots(data, lang):
     )
 
 
-def _restoration_plots(data, lang):
-    return restoration_layer(data.restoration, data.survival, lang, site_names(data.sites, lang))
+def _restoration_plots(data, lang, show=True):
+    layer, legend = restoration_layer(
+        data.restoration,
+        data.survival,
+        lang,
+        site_names(data.sites, lang),
+        checks=survival_history(data),
+        imagery=getattr(data, "imagery_survival", None),
+    )
+    layer.show = show
+    return layer, legend
 
 
-def clearance_map(data, lang="zh", basemap=None, **frame):
-    """Clearance plots by ledger status over time, regrowth findings, new patches."""
+def _timed(fmap, periods, lang, panel):
+    """Add the time control (when there are periods) and the panel."""
+    if periods:
+        fmap.add_child(TimeControl(periods, text("date", lang), lang))
+    fmap.add_child(panel)
+
+
+def clearance_map(
+    data: MapData,
+    lang: str = "zh",
+    basemap: str | None = None,
+    *,
+    rasters: Sequence[tuple[str, Overlay]] = (),
+    **frame: Any,
+) -> folium.Map:
+    """Clearance plots by ledger status over time, regrowth findings, new patches.
+
+    Parameters
+    ----------
+    data : MapData
+        The frames, e.g. ``Workspace.map_data()``.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    rasters : sequence of (str, geo.raster.Overlay), optional
+        Raster overlays (file name, display image) drawn under the plots.
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, folium, geopandas, shapely
+    >>> from surveys import Workspace
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ws = Workspace.create(folder / "ws")
+    >>> plots = geopandas.GeoDataFrame({"图斑编号": ["P1"], "除治日期": ["2023-05-01"]},
+    ...     geometry=[shapely.box(120.33, 27.261, 120.331, 27.262)], crs=4326)
+    >>> plots.to_file(folder / "plots.geojson")
+    >>> ws.import_file(folder / "plots.geojson", kind="clearance").status
+    'accepted'
+    >>> fmap = clearance_map(ws.map_data(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries', 'Clearance plots', 'Regrowth findings']
+    """
     fmap, legend = _start(data.sites, [data.clearance], lang, basemap, frame)
-    plots = _add(fmap, _clearance_plots(data, lang), legend)
+    _rasters(fmap, rasters, lang, legend)
+    _add(fmap, _clearance_plots(data, lang), legend)
     _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
     if len(data.patches):
         _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
     _patrols(fmap, data, lang, legend)
-    if len(data.clearance):
-        last = max(
-            [pd.Timestamp(max(data.clearance["cleared_on"]))]
-            + [t.tz_localize(None) for t in data.ledger["status_since"] if pd.notna(t)]
-        )
-        periods = _months(min(data.clearance["cleared_on"]), last)
-        fmap.add_child(TimeControl([plots], periods, STATUS_COLOURS, text("month", lang)))
-    rows, chart = _clearance_panel(data, lang)
-    fmap.add_child(SummaryPanel(text("clearance_title", lang), rows, chart))
+    periods = periods_of(data, restoration=False)
+    rows, chart = _clearance_panel(data, lang, periods)
+    _timed(fmap, periods, lang, SummaryPanel(text("clearance_title", lang), rows, chart, lang))
     return finish(fmap, legend, lang)
 
 
-def restoration_map(data, lang="zh", basemap=None, **frame):
-    """Restoration plots by planting year, with survival."""
+def restoration_map(
+    data: MapData,
+    lang: str = "zh",
+    basemap: str | None = None,
+    *,
+    rasters: Sequence[tuple[str, Overlay]] = (),
+    **frame: Any,
+) -> folium.Map:
+    """Restoration plots by planting year, with survival.
+
+    Parameters
+    ----------
+    data : MapData
+        The frames, e.g. ``Workspace.map_data()``.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    rasters : sequence of (str, geo.raster.Overlay), optional
+        Raster overlays (file name, display image) drawn under the plots.
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import tempfile, folium
+    >>> from surveys import Workspace
+    >>> fmap = restoration_map(Workspace.create(tempfile.mkdtemp()).map_data(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries', 'Restoration plots']
+    """
     fmap, legend = _start(data.sites, [data.restoration], lang, basemap, frame)
-    plots = _add(fmap, _restoration_plots(data, lang), legend)
+    _rasters(fmap, rasters, lang, legend)
+    _add(fmap, _restoration_plots(data, lang), legend)
     _patrols(fmap, data, lang, legend)
-    if len(data.restoration):
-        years = [
-            str(y)
-            for y in range(
-                min(data.restoration["planted_on"]).year,
-                max(data.restoration["planted_on"]).year + 1,
-            )
-        ]
-        fmap.add_child(TimeControl([plots], years, {}, text("year", lang)))
-    rows, chart = _restoration_panel(data, lang)
-    fmap.add_child(SummaryPanel(text("restoration_title", lang), rows, chart))
+    periods = periods_of(data, clearance=False)
+    rows, chart = _restoration_panel(data, lang, periods)
+    _timed(fmap, periods, lang, SummaryPanel(text("restoration_title", lang), rows, chart, lang))
     return finish(fmap, legend, lang)
 
 
-def overview_map(data, lang="zh", basemap=None, **frame):
-    """The reserves with everything on them; given only a sites frame, the reserves."""
+def overview_map(
+    data: MapData | geopandas.GeoDataFrame,
+    lang: str = "zh",
+    basemap: str | None = None,
+    *,
+    rasters: Sequence[tuple[str, Overlay]] = (),
+    **frame: Any,
+) -> folium.Map:
+    """The reserves with everything on them; given only a sites frame, the reserves.
+
+    Parameters
+    ----------
+    data : MapData or GeoDataFrame
+        The frames, e.g. ``Workspace.map_data()``, or a site registry.
+    lang : {"zh", "en"}
+        The language of the map.
+    basemap : str, optional
+        The basemap shown (see :func:`maps.new_map`).
+    rasters : sequence of (str, geo.raster.Overlay), optional
+        Raster overlays (file name, display image) drawn under the plots.
+    **frame
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import folium
+    >>> from geo import load_sites
+    >>> fmap = overview_map(load_sites(), "en")
+    >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
+    ['Reserve boundaries']
+    """
     if isinstance(data, geopandas.GeoDataFrame):
         fmap, legend = _start(data, [], lang, basemap, frame)
+        _rasters(fmap, rasters, lang, legend)
         return finish(fmap, legend, lang)
     fmap, legend = _start(data.sites, [data.clearance, data.restoration], lang, basemap, frame)
+    _rasters(fmap, rasters, lang, legend)
     _add(fmap, _clearance_plots(data, lang), legend)
-    restoration, entries = _restoration_plots(data, lang)
-    restoration.show = False
-    restoration.add_to(fmap)
-    legend.extend(entries)
+    _add(fmap, _restoration_plots(data, lang, show=False), legend)
     if len(data.patches):
         _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
     _patrols(fmap, data, lang, legend)
-    clearance_rows, chart = _clearance_panel(data, lang)
-    restoration_rows, _chart = _restoration_panel(data, lang)
-    fmap.add_child(
-        SummaryPanel(text("overview_title", lang), clearance_rows + restoration_rows, chart)
+    periods = periods_of(data)
+    clearance_rows, chart = _clearance_panel(data, lang, periods)
+    restoration_rows, _chart = _restoration_panel(data, lang, periods)
+    panel = SummaryPanel(
+        text("overview_title", lang), clearance_rows + restoration_rows, chart, lang
     )
+    _timed(fmap, periods, lang, panel)
     return finish(fmap, legend, lang)
+
+
+# {name: the function drawing that map}, in the order of MAP_KINDS.
+MAPS = dict(zip(MAP_KINDS, (clearance_map, restoration_map, overview_map), strict=True))

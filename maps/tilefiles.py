@@ -162,6 +162,7 @@ def open_tile_file(path) -> TileFile:
         raise TileFileError(
             f"{path}: {size:,} bytes, more than a basemap file can be ({MAX_FILE_BYTES:,})"
         )
+    reader: MBTilesReader | PMTilesReader
     if start.startswith(_SQLITE):
         reader = MBTilesReader(path)
         try:
@@ -267,8 +268,12 @@ def select_tiles(tile_file, bounds, zooms=None) -> TileSet:
             f"{tile_file.path}: zooms {first}-{last} need {_count(area, (first, last)):,} tiles "
             f"to cover the map, more than the {MAX_TILES:,} a map can carry; choose fewer ({hint})"
         )
-    index, blobs, types, seen, nbytes = {}, [], [], {}, 0
-    covered = None
+    index: dict[str, int] = {}
+    blobs: list[bytes] = []
+    types: list[str] = []
+    seen: dict[bytes, int] = {}
+    nbytes = 0
+    covered = tile_bounds(first, *tile_range(area, first))
     for z in range(first, last + 1):
         x0, x1, y0, y1 = tile_range(area, z)
         for (x, y), data in sorted(tile_file.tiles(z, x0, x1, y0, y1).items()):
@@ -289,8 +294,6 @@ def select_tiles(tile_file, bounds, zooms=None) -> TileSet:
                 blobs.append(data)
                 types.append(kind)
             index[f"{z}/{x}/{y}"] = seen[digest]
-        if covered is None:
-            covered = tile_bounds(z, x0, x1, y0, y1)
     if not index:
         raise TileFileError(
             f"{tile_file.path}: no tile of zooms {first}-{last} covers the map's area"

@@ -1,8 +1,9 @@
 """Patrol records: readers, the survey schema, the workspace and its store."""
 
 import logging
+from typing import TYPE_CHECKING
 
-from surveys.check.options import ImportOptions
+from geo.lazy import lazy_exports
 from surveys.errors import (
     ExportError,
     FramesError,
@@ -15,11 +16,26 @@ from surveys.errors import (
     WorkspaceError,
     WorkspaceExistsError,
 )
-from surveys.files import read_file
-from surveys.io.sniff import read_raw, read_vector
-from surveys.io.store import Store
-from surveys.settings import Settings
-from surveys.workspace import Workspace
+
+if TYPE_CHECKING:
+    from surveys.check.options import ImportOptions
+    from surveys.files import read_file
+    from surveys.io.sniff import read_raw, read_vector
+    from surveys.io.store import Store
+    from surveys.settings import Settings
+    from surveys.workspace import Workspace
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "surveys.check.options": ["ImportOptions"],
+        "surveys.files": ["read_file"],
+        "surveys.io.sniff": ["read_raw", "read_vector"],
+        "surveys.io.store": ["Store"],
+        "surveys.settings": ["Settings"],
+        "surveys.workspace": ["Workspace"],
+    },
+)
 
 __all__ = [
     "ExportError",

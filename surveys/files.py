@@ -1,19 +1,49 @@
 """``surveys.read_file``: a patrol file as survey records, without a workspace."""
 
+from __future__ import annotations
+
 import os
+from typing import Any
+
+import geopandas
+import pandas as pd
 
 from surveys.check.options import ImportOptions
 from surveys.check.records import normalize
 from surveys.io.sniff import read_raw
 
 
-def read_file(path, /, *, sites=None, **options):
-    """Read and check one patrol file; returns ``(records, rejects)``.
+def read_file(
+    path: str | os.PathLike[str],
+    /,
+    *,
+    sites: geopandas.GeoDataFrame | None = None,
+    **options: Any,
+) -> tuple[geopandas.GeoDataFrame, pd.DataFrame]:
+    """Read and check one patrol file, without a workspace.
 
-    ``records`` is a GeoDataFrame of canonical survey columns (EPSG:4326),
-    ``rejects`` a DataFrame of refused rows (source_row, column, reason, raw).
-    ``options`` are those of ``hailin import``: patrol_type, team, crs, sheet,
-    timezone, max_distance_km (checked against ``sites`` when given).
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A CSV, XLSX, GPX, KML/KMZ, GeoJSON, GeoPackage or zipped Shapefile.
+    sites : GeoDataFrame, optional
+        The site registry; records farther than ``max_distance_km`` from every
+        site are refused.
+    **options
+        Those of ``hailin import`` (:class:`ImportOptions`): patrol_type,
+        team, crs, sheet, timezone, max_distance_km, earliest_date, latest_date.
+
+    Returns
+    -------
+    records : GeoDataFrame
+        Canonical survey columns, EPSG:4326.
+    rejects : pandas.DataFrame
+        The refused rows: source_row, column, reason, raw.
+
+    Raises
+    ------
+    SurveyFileError
+        For a file that cannot be read at all (no rows, past a limit, ...).
 
     Examples
     --------

@@ -17,8 +17,10 @@ import pandas as pd
 from geo.overlay import records_per_plot
 from surveys.errors import FramesError
 from surveys.io.dataset import read_dataset_layers
-from surveys.io.layout import read_plots, read_sites, read_surveys
+from surveys.io.layout import COVER_KINDS, read_cover, read_plots, read_sites, read_surveys
+from surveys.io.rasters import raster_sources
 from surveys.ledger.cases import LEDGER_INPUT, LedgerBuild, LedgerRules, build_ledger, case_areas
+from surveys.ledger.cover import ImageryCover, imagery_survival
 from surveys.ledger.progress import Progress, clearance_progress, restoration_progress
 from surveys.settings import Settings
 
@@ -31,9 +33,11 @@ class Frames:
     """The frames of one consistent read of a workspace store (EPSG:4326), and
     what is computed from them, each once (on first use).
 
-    ``findings`` are the records other than ``clear`` inspections; the
+    ``findings`` are the records other than ``clear`` inspections (with the
+    file name of the raster each raster detection came from, ``raster``); the
     inspections carry only time and place unless every record was read
     (``records`` then holds them all, in the store's order, for the maps).
+    ``cover`` holds the mangrove cover measured on rasters (imagery_cover).
     """
 
     settings: Settings
@@ -44,6 +48,9 @@ class Frames:
     inspections: geopandas.GeoDataFrame
     records: geopandas.GeoDataFrame | None = None
     as_of: datetime.date | None = None
+    cover: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame({c: [] for c in COVER_KINDS})
+    )
 
     @functools.cached_property
     def built(self) -> LedgerBuild:
@@ -97,24 +104,61 @@ class Frames:
         """plot_id and geometry of everything a ledger row can be about."""
         return case_areas(self.clearance, self.patches)
 
+    def cases(self) -> geopandas.GeoDataFrame:
+        """The ledger with each case's plot or patch as its geometry (EPSG:4326)."""
+        areas = self.case_areas().drop_duplicates("plot_id").set_index("plot_id")
+        geometry = areas.geometry.reindex(self.ledger["plot_id"]).to_numpy()
+        return geopandas.GeoDataFrame(self.ledger, geometry=geometry, crs=4326)
+
+    def new_patches(self) -> geopandas.GeoDataFrame:
+        """The new-infestation patches with where they are (site, township),
+        their area, and their latest case (status, first and last finding,
+        findings) and number of cases."""
+        ledger = self.ledger[self.ledger["kind"] == "new_infestation"]
+        latest = ledger.sort_values("first_detected").drop_duplicates("plot_id", keep="last")
+        columns = ["site", "township", "area_mu", "area_ha", "status", "first_detected"]
+        columns += ["last_detected", "detections"]
+        about = latest.set_index("plot_id")[columns]
+        about["cases"] = ledger.groupby("plot_id").size().reindex(about.index).astype("int64")
+        patches = self.patches[["patch_id", "geometry"]]
+        return patches.merge(about, left_on="patch_id", right_index=True, how="left")
+
     @functools.cached_property
     def clearance_progress(self) -> Progress:
         """Cleared area by month, site and township against the target; open cases."""
         return clearance_progress(self.clearance, self.ledger, self.settings.clearance_target_mu)
 
     @functools.cached_property
-    def restoration_progress(self) -> Progress:
-        """Planted area by year, site and township against the target; survival."""
+    def _patrol_restoration(self) -> Progress:
         checks = self.findings[self.findings["finding"] == "planting_check"]
         return restoration_progress(
             self.restoration, checks, self.settings.restoration_target_mu, self.timezone
         )
 
+    @functools.cached_property
+    def restoration_progress(self) -> Progress:
+        """Planted area by year, site and township against the target; survival
+        from planting checks, and from imagery (``extra["imagery"]``)."""
+        progress = self._patrol_restoration
+        progress.extra["imagery"] = self.imagery.to_dict()
+        return progress
+
     @property
     def survival(self) -> dict:
         """{restoration plot_id: survival %} of the plots checked."""
-        survival = self.restoration_progress.extra["plot_survival"]
+        survival = self._patrol_restoration.extra["plot_survival"]
         return dict(zip(survival["plot_id"], survival["survival_pct"], strict=True))
+
+    @functools.cached_property
+    def imagery(self) -> ImageryCover:
+        """Mangrove cover from imagery per restoration plot, its trend and the
+        imagery survival estimate (see :mod:`surveys.ledger.cover`)."""
+        return imagery_survival(self.cover, self.restoration, self.survival)
+
+    @property
+    def imagery_survival(self) -> dict:
+        """{restoration plot_id: (latest cover % from imagery, its date)}."""
+        return self.imagery.by_plot()
 
     @functools.cached_property
     def patrol_counts(self) -> dict:
@@ -143,14 +187,20 @@ def read_frames(
             records = None
             findings = read_surveys(store, RECORD_DETAIL, where="finding != 'clear'")
             inspections = read_surveys(store, ["observed_at"], where="finding = 'clear'")
-    return Frames(settings, sites, clearance, restoration, findings, inspections, records, as_of)
+        rasters = findings["record_key"].map(raster_sources(store)).astype(object)
+        findings = findings.assign(raster=rasters.where(rasters.notna(), None))
+        cover = read_cover(store)
+    return Frames(
+        settings, sites, clearance, restoration, findings, inspections, records, as_of, cover
+    )
 
 
 def read_dataset_frames(
     root, settings: Settings, *, every_record: bool = False, as_of: datetime.date | None = None
 ) -> Frames:
     """The frames of :func:`read_frames`, from the partitioned dataset (GeoParquet)
-    at ``root`` (:mod:`surveys.io.dataset`), on this machine."""
+    at ``root`` (:mod:`surveys.io.dataset`), on this machine (rasters and imagery
+    cover stay in the county workspaces)."""
     layers = read_dataset_layers(root, RECORD_DETAIL, every_record=every_record)
     return Frames(
         settings,

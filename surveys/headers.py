@@ -47,7 +47,7 @@ def header_key(header) -> str:
 def _lookup(table):
     """{header key: (field, rank)}: a name's rank is its place in the field's list,
     most specific first."""
-    lookup = {}
+    lookup: dict[str, tuple[str, int]] = {}
     for field, names in table.items():
         for rank, name in enumerate(names):
             lookup.setdefault(header_key(name), (field, rank))
@@ -69,7 +69,7 @@ def match_headers(headers, table: dict = HEADERS) -> dict:
     {'plot_id': '图斑编号', 'date': '除治日期'}
     """
     lookup = _LOOKUPS_BY_TABLE[id(table)]
-    best = {}
+    best: dict[str, tuple] = {}
     for position, header in enumerate(headers):
         found = lookup.get(header_key(header))
         if found is None:

@@ -65,6 +65,9 @@ class Limits:
         Rows of one worksheet (Excel's own maximum).
     read_seconds : float
         Processor time a reader may spend building the table of one file.
+    raster_bytes : int
+        Size of a raster file (`hailin raster`); rasters are read in windows,
+        never whole, but those that are stored are copied into uploads/.
 
     Examples
     --------
@@ -101,6 +104,8 @@ class Limits:
     xlsx_rows: int = 1_048_576
     # Time.
     read_seconds: float = 30.0
+    # Rasters (read in windows; the pixel count is bounded by geo.raster.io.MAX_SIDE).
+    raster_bytes: int = 8 * 1024 * _MIB
 
 
 LIMITS = Limits()

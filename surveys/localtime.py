@@ -9,8 +9,7 @@ workspace's time zone (``timezone`` in hailin.toml, by default
 import numpy as np
 import pandas as pd
 
-# The time zone of Fuding, for workspaces that do not name one.
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+from surveys.timezone import DEFAULT_TIMEZONE
 
 
 def _local(timestamps, timezone):
@@ -51,3 +50,16 @@ def local_text(timestamp, timezone: str = DEFAULT_TIMEZONE, fmt: str = "%Y-%m-%d
     '2023-05-02'
     """
     return pd.Timestamp(timestamp).tz_convert(timezone).strftime(fmt)
+
+
+def local_noon(day, timezone: str = DEFAULT_TIMEZONE) -> pd.Timestamp:
+    """Noon of the local ``day`` in ``timezone``, as a UTC timestamp: the time
+    given to what is known by the day only (an image's date).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> local_noon(datetime.date(2024, 8, 15))
+    Timestamp('2024-08-15 04:00:00+0000', tz='UTC')
+    """
+    return pd.Timestamp(day).replace(hour=12).tz_localize(timezone).tz_convert("UTC")

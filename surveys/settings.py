@@ -16,7 +16,8 @@ import tomllib
 import zoneinfo
 
 from surveys.errors import SettingsError
-from surveys.localtime import DEFAULT_TIMEZONE
+from surveys.targets import WORKS, Targets, parse_targets
+from surveys.timezone import DEFAULT_TIMEZONE
 
 SETTINGS_FILE = "hailin.toml"
 LANGUAGES = ("zh", "en")
@@ -46,6 +47,16 @@ verify_days = 30
 clearance_mu = 1883
 # Mangrove restoration (replanting) target, in mu.
 restoration_mu = 1070
+# Targets by year, month (YYYY-MM) and township may follow, in mu, for clearance
+# and for restoration; a township's target is one number for the whole programme
+# or one per year. For example:
+# [targets.clearance.by_year]
+# 2023 = 1883
+# [targets.clearance.by_month]
+# 2023-04 = 1883
+# [targets.clearance.by_township]
+# "前岐镇" = 700
+# "店下镇" = {{{{ 2023 = 500, 2024 = 100 }}}}
 
 [import]
 # Survey points further than this many kilometres from every site are refused
@@ -62,6 +73,16 @@ earliest_date = 1990-01-01
 # the maps offer Gaode, OpenStreetMap and Esri basemaps only. The key is written into
 # every map file that offers Tianditu.
 # tianditu_key = ""
+
+[raster]
+# What the pixel values of classified rasters (drone orthomosaics) mean, for
+# `hailin raster` and raster layers on maps when --classes is not given: VALUE=NAME
+# items. Names are letters, digits or underscores; mangrove, spartina, mudflat and
+# water have colours already.
+# classes = "1=mangrove,2=spartina,3=mudflat,4=water"
+# Colours of other classes on maps, by name, in a table of their own:
+# [raster.colours]
+# reed = "#984ea3"
 """
 
 # Dates a setting may name: inside what a timestamp can hold, with room to spare.
@@ -88,7 +109,18 @@ def tianditu_key_problem(key):
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """The values of hailin.toml, checked."""
+    """The values of hailin.toml, checked (see :func:`parse_settings`).
+
+    Examples
+    --------
+    >>> settings = parse_settings(b"language = 'en'\\nrecurrence = { verify_days = 60 }")
+    >>> settings.language, settings.verify_days, settings.timezone, settings.clearance_target_mu
+    ('en', 60, 'Asia/Shanghai', 1883.0)
+    >>> parse_settings(b"recurrence = { verify_days = -1 }")
+    Traceback (most recent call last):
+    ...
+    surveys.errors.SettingsError: hailin.toml: recurrence.verify_days should not be negative (allowed: a whole number, from 0 to 3650 days; got -1)
+    """
 
     language: str = "zh"
     timezone: str = DEFAULT_TIMEZONE
@@ -101,6 +133,11 @@ class Settings:
     earliest_date: datetime.date = datetime.date(1990, 1, 1)
     latest_date: datetime.date | None = None  # None: tomorrow, whenever it is read
     tianditu_key: str | None = None
+    # [raster]: ((pixel value, class name), ...) and ((class name, "#rrggbb"), ...)
+    raster_classes: tuple[tuple[int, str], ...] | None = None
+    raster_colours: tuple[tuple[str, str], ...] = ()
+    # Targets by year, month and township (surveys.targets); the totals are the two above.
+    targets: Targets = dataclasses.field(default_factory=Targets)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +158,7 @@ class _Key:
             float: "a number",
             int: "a whole number",
             datetime.date: "a date like 1990-01-01",
+            dict: "text or a table",
         }[self.kind]
         if self.low is not None and self.high is not None:
             bounds = (
@@ -148,8 +186,12 @@ _KEYS = {
     ("import", "earliest_date"): _Key("earliest_date", datetime.date, _FIRST_DATE, _LAST_DATE),
     ("import", "latest_date"): _Key("latest_date", datetime.date, _FIRST_DATE, _LAST_DATE),
     ("maps", "tianditu_key"): _Key("tianditu_key", str),
+    ("raster", "classes"): _Key("raster_classes", dict),
+    ("raster", "colours"): _Key("raster_colours", dict),
 }
 _TABLES = {path[0] for path in _KEYS if len(path) > 1}
+# Tables read by surveys.targets (their own keys checked there).
+_SUBTABLES = {f"targets.{work}" for work in WORKS}
 
 
 def decode_settings(data, *, source=SETTINGS_FILE):
@@ -169,7 +211,7 @@ def decode_settings(data, *, source=SETTINGS_FILE):
             f"(limit {MAX_SETTINGS_BYTES:,})"
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
+        encodings: tuple[str, ...] = ("utf-16",)
     else:
         encodings = ("utf-8-sig", "gb18030")
     for encoding in encodings:
@@ -184,8 +226,8 @@ def decode_settings(data, *, source=SETTINGS_FILE):
 
 def _unknown_keys(data, source):
     """Refuse keys hailin does not know, naming the closest known one."""
-    known = [".".join(path) for path in _KEYS]
-    found = []
+    known = [".".join(path) for path in _KEYS] + sorted(_SUBTABLES)
+    found: list[str] = []
     for key, value in data.items():
         if isinstance(value, dict) and key in _TABLES:
             found.extend(f"{key}.{inner}" for inner in value)
@@ -222,6 +264,10 @@ def _checked(key_name, key, value, source):
         if not isinstance(value, str):
             refuse("should be text")
         return value
+    if key.kind is dict:
+        if not isinstance(value, dict | str):
+            refuse("should be a table or text")
+        return value
     if key.kind is datetime.date:
         if isinstance(value, str):
             try:
@@ -246,6 +292,28 @@ def _checked(key_name, key, value, source):
     if key.high is not None and value > key.high:
         refuse("is too large")
     return key.kind(value)
+
+
+def _raster_section(values, source):
+    """[raster] classes and colours, checked as the raster commands read them."""
+    # geo.raster.classes is plain Python; the package loads GDAL only on use.
+    from geo.errors import RasterError
+    from geo.raster.classes import normalize_colour, parse_classes
+
+    out: dict[str, object] = {}
+    try:
+        if "raster_classes" in values:
+            out["raster_classes"] = tuple(parse_classes(values["raster_classes"]).items())
+        colours = values.get("raster_colours", {})
+        if isinstance(colours, str):
+            raise RasterError('colours should be a table of class name = "#rrggbb"')
+        out["raster_colours"] = tuple(
+            (str(name).strip().lower(), normalize_colour(colour))
+            for name, colour in colours.items()
+        )
+    except RasterError as error:
+        raise SettingsError(f"{source}: [raster] {error}") from None
+    return out
 
 
 def parse_settings(text, *, source=SETTINGS_FILE):
@@ -274,7 +342,7 @@ def parse_settings(text, *, source=SETTINGS_FILE):
     _unknown_keys(data, source)
     values = {}
     for path, key in _KEYS.items():
-        node = data
+        node: object = data
         for part in path:
             if not isinstance(node, dict) or part not in node:
                 node = None
@@ -288,6 +356,12 @@ def parse_settings(text, *, source=SETTINGS_FILE):
         problem = values["tianditu_key"] and tianditu_key_problem(values["tianditu_key"])
         if problem:
             raise SettingsError(f"{source}: maps.tianditu_key {problem}")
+    values.update(_raster_section(values, source))
+    totals = {
+        "clearance": values.get("clearance_target_mu", Settings.clearance_target_mu),
+        "restoration": values.get("restoration_target_mu", Settings.restoration_target_mu),
+    }
+    values["targets"] = parse_targets(data.get("targets", {}), totals, source)
     settings = Settings(**values)
     if settings.language not in LANGUAGES:
         raise SettingsError(f"{source}: language should be 'zh' or 'en', got {settings.language!r}")

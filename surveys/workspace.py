@@ -6,22 +6,23 @@ every command: it calls the readers, checks, store and ledger functions with
 explicit arguments; nothing below it receives the workspace.
 """
 
+from __future__ import annotations
+
 import contextlib
+import datetime
 import os
-import shutil
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import geopandas
-import numpy as np
 import pandas as pd
 
-from geo.overlay import place_in_sites
 from geo.sites import load_sites, normalize_sites
 from surveys import evidence, ingest
 from surveys.check.options import ImportOptions
 from surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceError, WorkspaceExistsError
-from surveys.frames import read_dataset_frames, read_frames
+from surveys.frames import Frames, read_dataset_frames, read_frames
 from surveys.io import dataset
-from surveys.io.exports import export_ledger
 from surveys.io.layout import (
     CASES_LAYER,
     DERIVED_LAYERS,
@@ -36,31 +37,57 @@ from surveys.io.layout import (
     read_surveys,
     read_uploads,
 )
+from surveys.io.photos import PhotoSummary
 from surveys.io.sniff import read_vector
 from surveys.io.store import WRITE_WAIT_S, Store
-from surveys.io.uploads import list_uploads, withdraw
-from surveys.ledger.progress import clearance_progress
+from surveys.io.uploads import Withdrawal, list_uploads, withdraw
+from surveys.ledger.progress import Progress, clearance_progress
 from surveys.paths import STORE_FILE, WorkspacePaths
 from surveys.settings import LANGUAGES, MAX_SETTINGS_BYTES, SETTINGS_FILE, TEMPLATE, parse_settings
+from surveys.workspace_exports import ExportWork
+from surveys.workspace_rasters import RasterWork
 
 ENVIRONMENT_VARIABLE = "HAILIN_WORKSPACE"
 
 
-class Workspace:
-    """One monitoring workspace on disk.
+class Workspace(ExportWork, RasterWork):
+    """One monitoring workspace on disk: settings, store, uploads and outputs.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        The workspace folder (made by :meth:`create` or ``hailin init``);
+        :class:`~surveys.errors.NotAWorkspaceError` when it holds none.
 
     Examples
     --------
-    >>> import tempfile
-    >>> ws = Workspace.create(tempfile.mkdtemp())
+    >>> import pathlib, tempfile, geopandas, shapely
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ws = Workspace.create(folder / "ws")
     >>> ws.sites()["site_id"].tolist()
     ['kewan', 'xuncheng', 'luochun']
+    >>> square = shapely.box(120.33, 27.261, 120.331, 27.262)
+    >>> plots = geopandas.GeoDataFrame({"图斑编号": ["P1"], "除治日期": ["2023-05-01"]}, geometry=[square], crs=4326)
+    >>> plots.to_file(folder / "plots.geojson")
+    >>> ws.import_file(folder / "plots.geojson", kind="clearance").status
+    'accepted'
+    >>> patrol = pathlib.Path(__file__).parent.parent / "tests/data/formats/patrol_bom.csv"
+    >>> summary = ws.import_file(patrol)
+    >>> summary.status, summary.rows_accepted, len(ws.surveys()), len(ws.rejects())
+    ('accepted', 3, 3, 0)
+    >>> frames = ws.frames()  # one read of the store, handed to what follows
+    >>> detections, ledger, patches = ws.flag(frames)
+    >>> ledger[["plot_id", "status"]].values.tolist()
+    [['NEW-20230703-01', 'open'], ['P1', 're_cleared']]
+    >>> clearance, restoration = ws.progress(frames=frames)
+    >>> round(clearance.totals["cleared_mu"], 2), restoration.totals["plots"]
+    (16.46, 0)
     """
 
     # Seconds a write waits for another writer before it fails, naming the holder.
     write_wait_s = WRITE_WAIT_S
 
-    def __init__(self, root, /):
+    def __init__(self, root: str | os.PathLike[str], /) -> None:
         self.root = os.path.abspath(root)
         self.paths = WorkspacePaths(self.root)
         if not os.path.isfile(self.settings_path):
@@ -77,15 +104,35 @@ class Workspace:
         self.is_dataset = dataset.is_dataset(self.root)
 
     # The workspace's files and folders (see surveys.paths.WorkspacePaths).
-    settings_path = property(lambda self: self.paths.settings, doc="hailin.toml")
-    store_path = property(lambda self: self.paths.store, doc="hailin.gpkg: the store")
-    uploads_dir = property(lambda self: self.paths.uploads, doc="uploads/: the raw files")
-    out_dir = property(lambda self: self.paths.out, doc="out/: maps and exports")
-    log_path = property(lambda self: self.paths.log, doc="logs/hailin.log: hailin's bugs")
+    @property
+    def settings_path(self) -> str:
+        """hailin.toml"""
+        return self.paths.settings
+
+    @property
+    def store_path(self) -> str:
+        """hailin.gpkg: the store"""
+        return self.paths.store
+
+    @property
+    def uploads_dir(self) -> str:
+        """uploads/: the raw files"""
+        return self.paths.uploads
+
+    @property
+    def out_dir(self) -> str:
+        """out/: maps and exports"""
+        return self.paths.out
+
+    @property
+    def log_path(self) -> str:
+        """logs/hailin.log: hailin's bugs"""
+        return self.paths.log
 
     @classmethod
-    def create(cls, root, /, *, language="zh"):
-        """Make a new workspace in ``root`` (created if missing, must not hold one)."""
+    def create(cls, root: str | os.PathLike[str], /, *, language: str = "zh") -> Workspace:
+        """Make a new workspace in ``root`` (created if missing, must not hold one);
+        ``language`` ("zh" or "en") is that of its maps and exports."""
         if language not in LANGUAGES:
             raise SettingsError(f"language should be one of {LANGUAGES}, got {language!r}")
         os.makedirs(root, exist_ok=True)
@@ -105,13 +152,13 @@ class Workspace:
         return cls(root)
 
     @classmethod
-    def find(cls, explicit=None):
+    def find(cls, explicit: str | os.PathLike[str] | None = None) -> Workspace:
         """The workspace from ``-w``, else ``$HAILIN_WORKSPACE``, else the current folder."""
         root = explicit or os.environ.get(ENVIRONMENT_VARIABLE) or os.getcwd()
         return cls(root)
 
     @contextlib.contextmanager
-    def store(self, *, write=True):
+    def store(self, *, write: bool = True) -> Iterator[Store]:
         """The store, for writing (waits up to :attr:`write_wait_s` for another
         writer when a transaction begins) or, with ``write=False``, read-only:
         a reader never waits for an import and sees the last commit."""
@@ -129,18 +176,18 @@ class Workspace:
         with self.store(write=False) as store:
             return reader(store, *args, **kwargs)
 
-    def sites(self):
+    def sites(self) -> geopandas.GeoDataFrame:
         """The site registry (reserve polygons)."""
         return self._read(read_sites)
 
-    def import_sites(self, path, /):
-        """Replace the site registry with the boundaries in ``path``."""
+    def import_sites(self, path: str | os.PathLike[str], /) -> geopandas.GeoDataFrame:
+        """Replace the site registry with the boundaries in ``path``; returns them."""
         sites = normalize_sites(read_vector(path), source=os.path.basename(path))
         with self.store() as store:
             store.replace(SITES_LAYER, sites)
         return sites
 
-    def import_options(self, **flags):
+    def import_options(self, **flags: Any) -> ImportOptions:
         """ImportOptions with this workspace's timezone, distance limit and dates window."""
         return ImportOptions(
             timezone=self.settings.timezone,
@@ -151,10 +198,21 @@ class Workspace:
         )
 
     def import_file(
-        self, path, /, *, kind="surveys", dry_run=False, strict=False, progress=None, **flags
-    ):
+        self,
+        path: str | os.PathLike[str],
+        /,
+        *,
+        kind: str = "surveys",
+        dry_run: bool = False,
+        strict: bool = False,
+        progress: Callable[[int, int], object] | None = None,
+        uploader: str | None = None,
+        **flags: Any,
+    ) -> ingest.ImportSummary:
         """Import one patrol file, or a plots file with kind="clearance" or
-        "restoration" (flags: patrol_type, team, crs, sheet); see
+        "restoration" (flags: patrol_type, team, crs, sheet); ``progress(rows,
+        total)`` follows the writing; ``uploader`` is who the upload log names (the
+        portal's account; else this process's user). See
         :func:`surveys.ingest.import_file`."""
         return ingest.import_file(
             path,
@@ -165,31 +223,41 @@ class Workspace:
             strict=strict,
             progress=progress,
             wait=self.write_wait_s,
+            uploader=uploader,
         )
 
-    def surveys(self, columns=None, where=None, parameters=()):
-        """The accepted survey records (optionally some columns, or an SQL filter)."""
+    def surveys(
+        self,
+        columns: Sequence[str] | None = None,
+        where: str | None = None,
+        parameters: Sequence[object] = (),
+    ) -> geopandas.GeoDataFrame:
+        """The accepted survey records (optionally some columns, or an SQL filter
+        ``where`` with ``?`` placeholders bound to ``parameters``)."""
         return self._read(read_surveys, columns, where, parameters)
 
-    def rejects(self):
+    def rejects(self) -> pd.DataFrame:
         """Rejected rows with their reasons."""
         return self._read(read_rejects)
 
-    def uploads(self):
+    def uploads(self) -> pd.DataFrame:
         """One row per upload: file, when, by whom, status, counts, and for a
         withdrawn upload when, by whom and why (status ``withdrawn``)."""
         return list_uploads(self._read(read_uploads))
 
-    def withdraw_upload(self, upload_id, /, reason):
+    def withdraw_upload(
+        self, upload_id: str, /, reason: str, *, by: str | None = None
+    ) -> Withdrawal:
         """Take an upload out of the store: its records, rejects and (for a
         plots upload) plots leave in one transaction; the raw file stays in
         uploads/ and the upload row stays, status ``withdrawn`` with the time,
         user and ``reason``. ``upload_id`` is the sha256 or a unique prefix of
         at least 8 hex digits. The same file can then be imported again.
         Layers written by :meth:`flag` are recomputed. Returns a
-        :class:`surveys.io.uploads.Withdrawal`."""
+        :class:`surveys.io.uploads.Withdrawal`. ``by`` is who the upload log
+        names (the portal's account; else this process's user)."""
         with self.store() as store:
-            withdrawal = withdraw(store, upload_id, reason)
+            withdrawal = withdraw(store, upload_id, reason, by=by)
         with self.store(write=False) as store:
             derived = [name for name in DERIVED_LAYERS if store.has_layer(name)]
         if derived:
@@ -197,11 +265,18 @@ class Workspace:
             withdrawal.recomputed = derived
         return withdrawal
 
-    def plots(self, kind):
-        """The clearance or restoration plots (an empty frame when none yet)."""
+    def plots(self, kind: str) -> geopandas.GeoDataFrame:
+        """The ``kind`` ("clearance" or "restoration") plots (an empty frame when none yet)."""
         return self._read(read_plots, kind)
 
-    def frames(self, *, every_record=False, as_of=None, client=None, partitions=None):
+    def frames(
+        self,
+        *,
+        every_record: bool = False,
+        as_of: datetime.date | None = None,
+        client: Any = None,
+        partitions: int | None = None,
+    ) -> Frames:
         """One consistent read of the store (one read-only connection, one read
         transaction): a :class:`surveys.frames.Frames` that builds the ledger
         once, on first use. Pass it to :meth:`flag`, :meth:`export_ledger` and
@@ -230,25 +305,28 @@ class Workspace:
         with self.store(write=False) as store:
             return read_frames(store, self.settings, every_record=every_record, as_of=as_of)
 
-    def map_data(self):
+    def map_data(self) -> Frames:
         """The frames the maps are drawn from (:class:`surveys.frames.Frames`
         with every record): pass it to :func:`maps.clearance_map` and the others."""
         return self.frames(every_record=True)
 
-    def ledger(self, as_of=None):
-        """(ledger, new-infestation patches), recomputed from the store."""
+    def ledger(
+        self, as_of: datetime.date | None = None
+    ) -> tuple[pd.DataFrame, geopandas.GeoDataFrame]:
+        """(ledger, new-infestation patches), recomputed from the store; open
+        cases counted to ``as_of`` (default today)."""
         built = self.frames(as_of=as_of).built
         return built.ledger, built.patches
 
-    def flag(self, frames=None):
+    def flag(
+        self, frames: Frames | None = None
+    ) -> tuple[geopandas.GeoDataFrame, pd.DataFrame, geopandas.GeoDataFrame]:
         """Recompute detections, the ledger and new patches and keep them in the
         store as layers a GIS can show (derived data, replaced every time);
         returns (detections, ledger, patches)."""
         frames = frames or self.frames()
         ledger, patches, detections = frames.built
-        areas = frames.case_areas().set_index("plot_id")
-        geometry = areas.geometry.reindex(ledger["plot_id"]).to_numpy()
-        flagged = geopandas.GeoDataFrame(ledger, geometry=geometry, crs=4326)
+        flagged = frames.cases()
         if self.is_dataset:
             dataset.write_derived(
                 self.root,
@@ -261,15 +339,9 @@ class Workspace:
             store.replace(PATCHES_LAYER, patches)
         return detections, ledger, patches
 
-    def export_ledger(self, path, language=None, frames=None):
-        """Write the ledger, recomputed (or of ``frames``), to CSV, XLSX,
-        GeoPackage or GeoJSON; returns the ledger."""
-        frames = frames or self.frames()
-        language = language or self.settings.language
-        export_ledger(frames.ledger, frames.case_areas(), path, language, frames.sites)
-        return frames.ledger
-
-    def progress(self, ledger=None, frames=None):
+    def progress(
+        self, ledger: pd.DataFrame | None = None, frames: Frames | None = None
+    ) -> tuple[Progress, Progress]:
         """(clearance progress, restoration progress) against the targets, of
         ``frames`` (read when not given); a ``ledger`` already computed is used
         instead of building it."""
@@ -282,34 +354,15 @@ class Workspace:
             )
         return clearance, frames.restoration_progress
 
-    def export_dataset(self, root, /, *, county=None, append=False):
-        """Write the store as a partitioned dataset (GeoParquet by county and
-        year, :mod:`surveys.io.dataset`) in ``root``, with this workspace's
-        hailin.toml. ``county`` names the county of every row; by default a
-        record's county is the site holding it (``none`` outside the sites)
-        and a plot's its site. With ``append`` the dataset at ``root`` gains
-        these counties' partitions (replacing its own earlier ones). Returns
-        the manifest."""
-        with self.store(write=False) as store, store.snapshot():
-            sites = read_sites(store)
-            layers = {
-                dataset.SITES: sites,
-                dataset.RECORDS: read_surveys(store),
-                **{dataset.PLOT_LAYERS[k]: read_plots(store, k) for k in dataset.PLOT_LAYERS},
-            }
-        counties = {
-            name: _counties(frame, county, sites, name == dataset.RECORDS)
-            for name, frame in layers.items()
-            if name != dataset.SITES
-        }
-        manifest = dataset.write_dataset(
-            root, layers, counties, timezone=self.settings.timezone, append=append
-        )
-        if not os.path.exists(os.path.join(root, SETTINGS_FILE)):
-            shutil.copyfile(self.settings_path, os.path.join(root, SETTINGS_FILE))
-        return manifest
-
-    def import_photo(self, path, /, *, file=None, team=None, uploader=None):
+    def import_photo(
+        self,
+        path: str | os.PathLike[str],
+        /,
+        *,
+        file: str | None = None,
+        team: str | None = None,
+        uploader: str | None = None,
+    ) -> PhotoSummary:
         """Store a geotagged JPEG/HEIC photo as evidence; returns a
         :class:`surveys.io.photos.PhotoSummary`. It is attached to the record
         nearest in time and place (within
@@ -329,26 +382,13 @@ class Workspace:
             wait=self.write_wait_s,
         )
 
-    def photos(self):
+    def photos(self) -> pd.DataFrame:
         """The stored photos (withdrawn ones too, with status ``withdrawn``)."""
         return self._read(read_photos)
 
-    def withdraw_photo(self, photo_id, /, reason, by=None):
-        """Take a photo out of the evidence with a ``reason``; the raw file stays."""
+    def withdraw_photo(self, photo_id: str, /, reason: str, by: str | None = None) -> None:
+        """Take a photo out of the evidence with a ``reason`` (``by`` whom); the raw file stays."""
         evidence.withdraw_photo(self.store_path, photo_id, reason, by=by, wait=self.write_wait_s)
 
     def __repr__(self):
         return f"Workspace({self.root!r})"
-
-
-def _counties(frame, county, sites, records):
-    """The county of each row: ``county``, else its ``county`` column, else the
-    site holding a record or a plot's site (``none`` when none)."""
-    if county:
-        return np.full(len(frame), str(county), dtype=object)
-    if "county" in frame:
-        return frame["county"].fillna("none").astype(str).to_numpy()
-    if records:
-        site, _township = place_in_sites(np.asarray(frame.geometry.values, dtype=object), sites)
-        return np.where(pd.isna(site), "none", site).astype(object)
-    return frame["site"].fillna("none").astype(str).to_numpy()

@@ -55,7 +55,7 @@ class Session:
         self.dialogs = []
 
 
-def _route(session, network=True):
+def route_requests(session, network=True):
     def handle(route):
         url = route.request.url
         if not network:  # an offline map: nothing but its own file may load
@@ -89,11 +89,12 @@ def _route(session, network=True):
 
 
 @contextlib.contextmanager
-def open_map(path, viewport=(1280, 800), network=True):
+def open_map(path, viewport=(1280, 800), network=True, fragment=None):
     """Yield a :class:`Session` on ``path`` (an HTML file) once the page has loaded.
 
     With ``network=False`` every request but for the file itself (and
-    ``data:`` URIs) is refused and recorded: no CDN, no tiles."""
+    ``data:`` URIs) is refused and recorded: no CDN, no tiles. ``fragment``
+    is the URL's part after ``#``."""
     from playwright.sync_api import sync_playwright
 
     if not pathlib.Path(CHROMIUM).exists():
@@ -121,8 +122,8 @@ def open_map(path, viewport=(1280, 800), network=True):
             )
             page.on("pageerror", lambda e: session.page_errors.append(str(e)))
             page.on("dialog", lambda d: (session.dialogs.append(d.message), d.dismiss()))
-            page.route("**/*", _route(session, network))
-            page.goto(pathlib.Path(path).resolve().as_uri())
+            page.route("**/*", route_requests(session, network))
+            page.goto(pathlib.Path(path).resolve().as_uri() + (f"#{fragment}" if fragment else ""))
             page.wait_for_load_state("load")
             page.wait_for_function("() => document.querySelector('.leaflet-container') !== null")
             yield session

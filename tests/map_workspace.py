@@ -8,13 +8,17 @@ a track.
 """
 
 import csv
+import datetime
+import html
 import html.parser
 import json
+import re
 
 import geopandas
 import shapely
 
 from geo.sites import load_sites
+from layers.encode import decode_ints
 from surveys.workspace import Workspace
 
 CLEARANCE = [
@@ -114,13 +118,77 @@ def build(root, text=plain, *, sites=False, plots=True, patrols=PATROLS):
 
 
 def data_layers(page):
-    """The FeatureCollections of a rendered page's data layers, in page order,
-    decoded from the page's script as the browser reads them."""
-    decoder, layers, start = json.JSONDecoder(), [], 0
-    while (at := page.find(_LAYER_CALL, start)) != -1:
-        collection, start = decoder.raw_decode(page, at + len(_LAYER_CALL))
-        layers.append(collection)
+    """The data layers of a rendered page, in page order, decoded from the
+    page's script as the browser reads them (``layers/draw.js``): per layer
+    ``{"name": ..., "payload": ..., "features": [{"properties": {"popup":
+    HTML, "tooltip": text, "plot_id": id}}]}``, popups and tooltips built from
+    the columns as the page builds them, each plot in its latest state."""
+    decoder, layers = json.JSONDecoder(), []
+    for match in _LAYER_CALL.finditer(page):
+        payload, _end = decoder.raw_decode(page, match.end())
+        layers.append({"payload": payload, "features": _features(payload)})
     return layers
+
+
+def _column_value(payload, name, i, state):
+    if name == "@state":
+        return payload["states"][state[i]]
+    spec = payload["columns"][name]
+    if spec["kind"] in ("minute", "day"):
+        value = int(decode_ints(spec["values"])[i])
+        if spec["kind"] == "day":
+            return str(datetime.date(1970, 1, 1) + datetime.timedelta(days=value))
+        stamp = datetime.datetime(1970, 1, 1) + datetime.timedelta(minutes=value)
+        return stamp.strftime("%Y-%m-%d %H:%M")
+    return spec["table"][int(decode_ints(spec["codes"])[i])]
+
+
+def _entered(payload, name, i):
+    spec = payload["columns"].get(name) or {}
+    if not spec.get("entered"):
+        return False
+    return int(decode_ints(spec["codes"])[i]) in spec["entered"]
+
+
+def _latest_states(payload):
+    steps = (payload.get("time") or {}).get("steps")
+    if not steps:
+        return [0] * payload["count"]
+    counts, states = decode_ints(steps["count"]), decode_ints(steps["state"])
+    ends = counts.cumsum()
+    return [
+        int(states[end - 1]) if count else None for end, count in zip(ends, counts, strict=True)
+    ]
+
+
+def _features(payload):
+    state, words = _latest_states(payload), payload.get("words", {})
+    title, title_column = payload["popup"]["title"]
+    features = []
+    for i in range(payload["count"]):
+
+        def value(name, i=i):
+            return _column_value(payload, name, i, state)
+
+        head = value(title_column) if title_column else ""
+        lines = [f"<b>{html.escape(f'{title} {head}' if title and head else title or head)}</b>"]
+        for label, name in payload["popup"]["rows"]:
+            if label is None:
+                pairs = value(name)
+            else:
+                mark = f" {words['as_entered']}" if _entered(payload, name, i) else ""
+                pairs = [[label + mark, value(name)]]
+            lines += [
+                f"<div>{html.escape(f'{k}: {v}')}</div>" for k, v in pairs if v not in ("", None)
+            ]
+        tooltip = " · ".join(
+            v for v in (value(n) for n in payload["tooltip"]) if v not in ("", None)
+        )
+        properties = {"popup": "".join(lines), "tooltip": tooltip}
+        if payload.get("ids"):
+            properties["plot_id"] = value(payload["ids"])
+        features.append({"properties": properties})
+    return features
 
 
 def html_lines(markup):
@@ -144,7 +212,7 @@ def shown(page):
     return lines
 
 
-_LAYER_CALL = "L.geoJson("
+_LAYER_CALL = re.compile(r"= hailinLayer\(map_\w+, ")
 
 
 class _Lines(html.parser.HTMLParser):
@@ -158,3 +226,14 @@ class _Lines(html.parser.HTMLParser):
 
     def handle_data(self, data):
         self.lines[-1].append(data)
+
+
+def named_layers(page):
+    """{name in the layer control: its data layer as :func:`data_layers` gives
+    it} of a rendered page, decoded as the browser reads them."""
+    decoder, layers = json.JSONDecoder(), {}
+    for found in re.finditer(r"var (data_layer_[0-9a-f]+) = hailinLayer\(\w+, ", page):
+        payload, _end = decoder.raw_decode(page, found.end())
+        layers[found.group(1)] = {"payload": payload, "features": _features(payload)}
+    names = re.findall(r'"((?:[^"\\]|\\.)*)": (data_layer_[0-9a-f]+)\b', page)
+    return {json.loads(f'"{name}"'): layers[var] for name, var in names if var in layers}

@@ -99,12 +99,21 @@ steps = st.lists(
 
 def _report(ws, folder):
     """Every reporting command, as the CLI runs them."""
-    _detections, ledger, _patches = ws.flag()
+    _detections, ledger, patches = ws.flag()
     assert len(ledger) == len(ws.ledger()[0])
     for suffix in ("csv", "xlsx", "gpkg", "geojson"):
         ws.export_ledger(folder / f"ledger.{suffix}")
     clearance, restoration = ws.progress()
-    json.dumps({"c": clearance.to_dict(), "r": restoration.to_dict()}, default=str)
+    # The figures `progress --json` prints, through JSON, agree with the store and the ledger.
+    figures = json.loads(json.dumps({"c": clearance.to_dict(), "r": restoration.to_dict()}))
+    cleared, planted = figures["c"]["totals"], figures["r"]["totals"]
+    assert cleared["plots"] == len(ws.plots("clearance"))
+    assert planted["plots"] == len(ws.plots("restoration"))
+    recurrence = ledger[ledger["kind"] == "recurrence"]
+    assert cleared["recurrence_cases"] == len(recurrence)
+    assert cleared["recurrence_plots"] == recurrence["plot_id"].nunique()
+    assert cleared["new_infestations"] == len(patches)
+    assert sum(cleared["cases_by_status"].values()) == len(recurrence)
     data = ws.map_data()
     for draw in MAPS.values():
         for lang in ("zh", "en"):

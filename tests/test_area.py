@@ -107,6 +107,9 @@ def test_utm_square_has_its_ellipsoidal_area_not_the_grid_area(utm_square):
 def test_geographic_crs_never_gives_square_degrees():
     frame = geopandas.GeoDataFrame(geometry=[shapely.box(120.3, 27.2, 120.31, 27.21)], crs=4326)
     assert area(frame, unit="m2").iloc[0] > 1e6
+    assert area(frame, unit="m2").iloc[0] == pytest.approx(
+        geod_area_m2(shapely.box(120.3, 27.2, 120.31, 27.21)), rel=1e-6
+    )
 
 
 def test_result_keeps_the_index_and_missing_rows():
@@ -119,6 +122,9 @@ def test_result_keeps_the_index_and_missing_rows():
     result = area(frame)
     assert result.index.tolist() == [10, 20, 30]
     assert result.iloc[0] > 0
+    assert result.iloc[0] == pytest.approx(
+        geod_area_m2(quad(120.3, 27.2, 0.01)) * 15 / 10000, rel=1e-6
+    )
     assert np.isnan(result.loc[20])
     assert result.loc[30] == 0
 

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from geo.area import area
 from hailin.cli import main
+from tests.map_workspace import named_layers
 
 
 @pytest.fixture
@@ -128,8 +129,26 @@ def test_demo_writes_the_overview_map(tmp_path, run):
     result = run("demo", tmp_path / "demo", "--lang", "en")
     assert result.exit_code == 0, result.output
     page = (tmp_path / "demo" / "out" / "overview.html").read_text(encoding="utf-8")
-    for name in ("Kewan mangrove reserve", "Xuncheng mangrove reserve", "Luochun mangrove reserve"):
-        assert name in page
+    layers = named_layers(page)
+    from surveys.workspace import Workspace
+
+    records = Workspace(tmp_path / "demo").surveys()
+    points = int((records.geom_type == "Point").sum())
+    tracks = int((records.geom_type == "LineString").sum())
+    assert {name: len(layer["features"]) for name, layer in layers.items()} == {
+        "Reserve boundaries": 3,
+        "Clearance plots": 245,
+        "Restoration plots": 139,
+        "New infestations": 2,
+        "Patrol tracks": tracks,
+        "Patrol records": points,
+    }
+    assert (points, tracks) == (3198, 53)  # the demo's seeded records
+    assert [f["properties"]["popup"] for f in layers["Reserve boundaries"]["features"]] == [
+        "<b>Kewan mangrove reserve</b><div>Township: Qianqi</div><div>Area: 760.0 mu (50.66 ha)</div>",
+        "<b>Xuncheng mangrove reserve</b><div>Township: Dianxia</div><div>Area: 628.0 mu (41.87 ha)</div>",
+        "<b>Luochun mangrove reserve</b><div>Township: Jiayang</div><div>Area: 680.0 mu (45.34 ha)</div>",
+    ]
     from surveys.workspace import Workspace
 
     ws = Workspace(tmp_path / "demo")
@@ -140,7 +159,14 @@ def test_demo_writes_the_overview_map(tmp_path, run):
         "kmz",
         "xlsx",
     ]
-    assert sorted(uploads.loc[uploads["kind"] != "surveys", "kind"]) == ["clearance", "restoration"]
+    # the plots, and the demo's drone image and two NDVI dates (digital monitoring)
+    assert sorted(uploads.loc[uploads["kind"] != "surveys", "kind"]) == [
+        "clearance",
+        "raster",
+        "raster",
+        "raster",
+        "restoration",
+    ]
     assert set(uploads["status"]) == {"accepted"}
     records = ws.surveys()
     assert set(records["patrol_type"]) == {
@@ -158,15 +184,15 @@ def test_demo_writes_the_overview_map(tmp_path, run):
     forced = run("demo", tmp_path / "demo", "--force")
     assert forced.exit_code == 0, forced.output
     page = (tmp_path / "demo" / "out" / "overview.html").read_text("utf-8")
-    assert json.dumps("柯湾红树林保护小区")[1:-1] in page  # inside the layer's GeoJSON
+    assert "柯湾红树林保护小区" in page  # inside the layer's data, as UTF-8
 
 
 def test_map_command_writes_each_map(tmp_path, run):
     assert run("demo", tmp_path / "demo").exit_code == 0
-    for kind, layer in (
-        ("clearance", "Clearance plots"),
-        ("restoration", "Restoration plots"),
-        ("overview", "Reserve boundaries"),
+    for kind, layers in (
+        ("clearance", {"Clearance plots": 245, "Regrowth findings": 60, "New infestations": 2}),
+        ("restoration", {"Restoration plots": 139}),
+        ("overview", {"Clearance plots": 245, "Restoration plots": 139, "New infestations": 2}),
     ):
         target = tmp_path / f"{kind}.html"
         result = run(
@@ -183,10 +209,17 @@ def test_map_command_writes_each_map(tmp_path, run):
         )
         assert result.exit_code == 0, result.output
         page = target.read_text(encoding="utf-8")
-        assert layer in page and "World_Imagery" in page
+        shown = {name: len(layer["features"]) for name, layer in named_layers(page).items()}
+        assert shown == {
+            "Reserve boundaries": 3,
+            **layers,
+            "Patrol tracks": 53,
+            "Patrol records": 3198,
+        }
+        assert "World_Imagery" in page
     default = run("-w", tmp_path / "demo", "map", "clearance")
     assert default.exit_code == 0
     assert (tmp_path / "demo" / "out" / "clearance.html").exists()
     page = (tmp_path / "demo" / "out" / "clearance.html").read_text(encoding="utf-8")
-    assert json.dumps("除治图斑")[1:-1] in page  # the workspace language: zh
+    assert "除治图斑" in page  # the workspace language: zh
     assert run("-w", tmp_path / "demo", "map", "everything").exit_code == 2

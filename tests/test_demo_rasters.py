@@ -63,6 +63,7 @@ def test_index_dates_clouds_and_greening(demo):
     after = value_stats(second, restoration)
     clouded = before["valid_fraction"] < 1
     assert 0 < clouded.sum() < len(restoration)
+    assert (int(clouded.sum()), len(restoration)) == (73, 139)  # the seeded cloud
     assert before.loc[before["valid_fraction"] == 0, "mean"].isna().all()
     clear = ~clouded.to_numpy()
     greening = after["mean"].to_numpy()[clear] - before["mean"].to_numpy()[clear]

@@ -7,6 +7,7 @@ import pathlib
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from tests.conftest import DATA
 from tests.data.make_data import P
@@ -93,6 +94,14 @@ def test_csv_wkt_column(workspace):
     assert summary.rows_accepted == 2
     assert records.geometry.iloc[0].geom_type == "Polygon"
     assert records.geometry.iloc[1].geom_type == "Point"
+    # Stored as drawn: the 16-sided patch around (120.3301, 27.2612), the point as written.
+    written = pd.read_csv(FORMATS / "patrol_wkt.csv")["wkt"]
+    polygon = shapely.from_wkt(written.iloc[0])
+    assert shapely.get_coordinates(records.geometry.iloc[0]).tolist() == (
+        shapely.get_coordinates(polygon).tolist()
+    )
+    assert len(polygon.exterior.coords) == 17
+    assert (records.geometry.iloc[1].x, records.geometry.iloc[1].y) == (120.3312, 27.2304)
 
 
 def test_csv_degrees_minutes_seconds(workspace):

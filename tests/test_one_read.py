@@ -75,7 +75,7 @@ def test_the_demo_builds_the_ledger_once_after_its_imports(counts, tmp_path):
     _ws, outputs = build_demo(tmp_path / "demo")
     # flag, two ledger exports and three maps share one read and one ledger.
     assert (counts["ledger"], counts["detect"]) == (1, 1)
-    assert outputs["recurrence"] == "40 case(s) in 35 plot(s), 2 new patch(es)"
+    assert outputs["recurrence"] == "44 case(s) in 39 plot(s), 2 new patch(es)"
     assert {"clearance map", "restoration map", "overview map"} <= set(outputs)
 
 

@@ -8,6 +8,7 @@ import hmac
 import http.server
 import json
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -242,3 +243,37 @@ def test_the_case_page_shows_records_photos_and_escaped_notes(portal):
     assert detail["case"]["status"] == "open"
     assert [r["notes"] for r in detail["records"]] == [hostile]
     assert [p["photo_id"] for p in detail["photos"]] == [shot["upload_id"]]
+
+
+def test_a_command_line_import_is_announced_by_the_worker(portal, receiver, tmp_path):
+    from click.testing import CliRunner
+
+    from hailin.cli import main
+
+    (plot,) = quiet_plots(portal.workspace, 1)
+    path = tmp_path / "命令行复萌.csv"
+    path.write_bytes(csv_bytes([_finding(plot, "2025-04-01 09:00")]))
+    result = CliRunner().invoke(
+        main, ["-w", str(portal.workspace), "import", str(path), "--team", "巽城队"]
+    )
+    assert result.exit_code == 0, result.output
+
+    def about_it(path):
+        return [
+            m["json"]
+            for m in receiver.messages(path)
+            if "命令行复萌.csv" in json.dumps(m, ensure_ascii=False)
+        ]
+
+    portal.wait_for(lambda: about_it("/json") and about_it("/wecom"), what="the worker's messages")
+    (payload,) = about_it("/json")
+    assert payload["upload"]["file"] == "命令行复萌.csv"
+    assert payload["upload"]["team"] == "巽城队"
+    assert payload["upload"]["uploaded_by"] == "hailin CLI"
+    assert [c["case_id"] for c in payload["cases"]] == [f"{plot[0]}#1"]
+    assert payload["cases"][0]["first_detected"].startswith("2025-04-01T09:00:00+08:00")
+    (wecom,) = about_it("/wecom")
+    assert "\n> 上传: 命令行复萌.csv · 巽城队 · hailin CLI\n" in wecom["markdown"]["content"]
+    # The worker keeps looking: the same change is never announced twice.
+    time.sleep(12)
+    assert len(about_it("/json")) == 1

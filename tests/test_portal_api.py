@@ -147,6 +147,8 @@ def test_withdrawal_goes_through_the_workspace(portal, patrol, admin):
     row = uploads[uploads["upload_id"] == summary["upload_id"]].iloc[0]
     assert row["status"] == "withdrawn"
     assert row["withdrawn_reason"] == "exported from Gaode: GCJ-02 [admin, portal]"
+    # The upload log names the portal's accounts, not the server's own user.
+    assert (row["uploaded_by"], row["withdrawn_by"]) == ("qianqi", "admin")
     twice = admin.post(
         f"{portal.base}/api/uploads/{summary['upload_id']}/withdraw", json={"reason": "again"}
     )
@@ -377,6 +379,8 @@ def test_english_when_chosen(portal, patrol):
 def test_ledger_table_sorts_filters_and_downloads(portal):
     viewer = portal.login("ecologist", portal.passwords["ecologist"])
     cases = viewer.get(portal.base + "/api/ledger", timeout=60).json()
+    # Each case gives its area (the plot's or the new patch's), in mu and ha.
+    assert all(c["area_mu"] > 0 and abs(c["area_ha"] * 15 - c["area_mu"]) < 1e-9 for c in cases)
     open_cases = sorted((c for c in cases if c["status"] == "open"), key=lambda c: c["days_open"])
     page = viewer.get(portal.base + "/ledger/?status=open&sort=days_open&dir=asc", timeout=60).text
     shown = re.findall(r'<tr data-case="([^"]+)">', page)

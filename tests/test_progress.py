@@ -67,7 +67,50 @@ def test_clearance_progress_by_month_township_and_open_area():
     assert progress.totals["open_recurrence_mu"] == 10.0
     assert progress.totals["cases_by_status"] == {"open": 1, "re_cleared": 0, "verified_clear": 0}
     assert progress.extra["recurrence_plots_by_year"].values.tolist() == [["2023", 1]]
-    json.dumps(progress.to_dict())
+    # The JSON `hailin progress --json` prints: every figure, exactly, through a round trip.
+    assert json.loads(json.dumps(progress.to_dict())) == {
+        "totals": {
+            "cleared_mu": 60.0,
+            "cleared_ha": 4.0,
+            "target_mu": 120.0,
+            "pct_of_target": 50.0,
+            "plots": 3,
+            "first_cleared": "2023-04-10",
+            "last_cleared": "2023-05-02",
+            "open_recurrence_mu": 10.0,
+            "recurrence_cases": 1,
+            "recurrence_plots": 1,
+            "cases_by_status": {"open": 1, "re_cleared": 0, "verified_clear": 0},
+            "new_infestations": 0,
+            "open_cases": 1,
+            "open_cases_by_kind": {"recurrence": 1, "new_infestation": 0},
+        },
+        "by_period": [
+            {
+                "month": "2023-04",
+                "plots": 2,
+                "area_mu": 30.0,
+                "cumulative_mu": 30.0,
+                "cumulative_pct_of_target": 25.0,
+            },
+            {
+                "month": "2023-05",
+                "plots": 1,
+                "area_mu": 30.0,
+                "cumulative_mu": 60.0,
+                "cumulative_pct_of_target": 50.0,
+            },
+        ],
+        "by_site": [
+            {"site": "kewan", "plots": 2, "area_mu": 30.0, "area_ha": 2.0},
+            {"site": "luochun", "plots": 1, "area_mu": 30.0, "area_ha": 2.0},
+        ],
+        "by_township": [
+            {"township": "佳阳畲族乡", "plots": 1, "area_mu": 30.0, "area_ha": 2.0},
+            {"township": "前岐镇", "plots": 2, "area_mu": 30.0, "area_ha": 2.0},
+        ],
+        "recurrence_plots_by_year": [{"year": "2023", "recurrence_plots": 1}],
+    }
 
 
 def test_survival_is_the_latest_check_weighted_by_plot_area():
@@ -134,8 +177,9 @@ def test_demo_progress_and_ledger_files(tmp_path):
         "前岐镇",
         "佳阳畲族乡",
     }
-    assert [r["year"] for r in figures["restoration"]["by_period"]] == ["2023"]
-    assert 60 < restoration["survival_pct"] < 100
+    assert [r["year"] for r in figures["restoration"]["by_period"]] == ["2023", "2024"]
+    # Area-weighted over the latest check of each checked plot (the demo's seeded data).
+    assert (restoration["plots_checked"], restoration["survival_pct"]) == (108, 87.629)
     csv = (demo / "out" / "ledger.csv").read_bytes()
     assert csv.startswith(b"\xef\xbb\xbf")
     assert "案件编号" in csv.decode("utf-8-sig").splitlines()[0]
@@ -143,7 +187,8 @@ def test_demo_progress_and_ledger_files(tmp_path):
     sheet = book.active
     assert sheet.title == "台账"
     assert [c.value for c in sheet[1]][:3] == ["案件编号", "类型", "图斑编号"]
-    assert sheet.max_row - 1 == 42  # 40 recurrence cases and 2 new patches
+    # 40 recurrence cases from patrols, 4 from the demo's drone image, 2 new patches
+    assert sheet.max_row - 1 == 46
 
 
 def test_exports_neutralise_formulas_and_carry_geometry(tmp_path):

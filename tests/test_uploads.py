@@ -12,6 +12,7 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
+from geo.area import area
 from hailin.cli import main
 from surveys.errors import UploadError
 from tests.conftest import DATA
@@ -103,19 +104,27 @@ def test_the_ledger_follows_a_withdrawal_and_flag_layers_are_recomputed(tmp_path
         1,
         ["detections", "recurrence_cases", "new_infestations"],
     )
-    ledger, _patches = ws.ledger()
-    assert rows(ledger) == [
+    ledger, patches = ws.ledger()
+    # Each case's area is its plot's or its patch's (mu and ha).
+    areas = {
+        "P1": ws.plots("clearance").set_index("plot_id")["area_mu"]["P1"],
+        "NEW-20230801-01": area(patches.set_index("patch_id").geometry)["NEW-20230801-01"],
+    }
+    assert ledger["area_mu"].tolist() == pytest.approx([areas[p] for p in ledger["plot_id"]])
+    assert (ledger["area_ha"] * 15).tolist() == pytest.approx(ledger["area_mu"].tolist())
+    assert rows(ledger.drop(columns=["area_mu", "area_ha"])) == [
         {
             "case_id": "NEW-20230801-01#1",
             "kind": "new_infestation",
             "plot_id": "NEW-20230801-01",
             "site": None,
-            "township": None,
+            "township": "前岐镇",  # outside every reserve: the nearest one's township
             "cleared_on": None,
             "first_detected": pd.Timestamp("2023-08-01 09:00", tz=TZ),
             "last_detected": pd.Timestamp("2023-08-03 09:00", tz=TZ),
             "detections": 2,
             "sources": "city_joint,digital_monitoring",
+            "rasters": "",
             "largest_patch_m2": None,
             "status": "open",
             "status_since": pd.Timestamp("2023-08-01 09:00", tz=TZ),
@@ -134,6 +143,7 @@ def test_the_ledger_follows_a_withdrawal_and_flag_layers_are_recomputed(tmp_path
             "last_detected": pd.Timestamp("2023-06-03 09:00", tz=TZ),
             "detections": 2,
             "sources": "city_joint,township_patrol",
+            "rasters": "",
             "largest_patch_m2": None,
             "status": "verified_clear",
             "status_since": pd.Timestamp("2023-07-15 09:00", tz=TZ),

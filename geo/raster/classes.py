@@ -105,7 +105,7 @@ def parse_classes(spec: str | Mapping) -> dict[int, str]:
         raise ArgumentTypeError(f"'spec' should be a str or a mapping, got {type(spec)}")
     if not pairs:
         raise RasterError(f"class spec {shown!r} names no class; expected e.g. '1=mangrove'")
-    classes = {}
+    classes: dict[int, str] = {}
     for value, name in pairs:
         value = _check_value(value, shown)
         name = _check_name(name, shown)

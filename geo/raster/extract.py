@@ -141,8 +141,8 @@ class _WindowSource(RasterSource):
         self._scale = (scale, offset) if scaled and (scale != 1.0 or offset != 0.0) else None
         flags = set(dataset.mask_flag_enums[band - 1])
         self._masked = flags != {MaskFlags.all_valid}
-        self._nodata = None
-        self._fill = None
+        self._nodata: float | None = None
+        self._fill: float | None = None
         if dtype.kind == "f" or self._scale is not None or above is not None:
             self._dtype = np.float64 if self._scale is not None else dtype
             if above is not None:
@@ -283,6 +283,7 @@ def extract(
         align_to_blocks=True,
         band=band,
     )
+    assert window is not None  # the plots measured overlap the raster's footprint
     strategy = _choose_strategy(dataset, band, window, measured)
     # Strips of whole block rows, so each block is decompressed once; a very
     # wide window is cut into boxes of about _STRIP_CELLS instead.

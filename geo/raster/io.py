@@ -19,6 +19,7 @@ import rasterio.errors
 from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
+from geo.crs import transformer
 from geo.errors import ArgumentTypeError, RasterError
 from geo.raster.dates import raster_date
 
@@ -215,9 +216,8 @@ def _check_coordinates(dataset, label):
             f"pixel size {pixel:g} look like degrees, but the raster declares the projected "
             f"CRS {crs.name!r}; declare EPSG:4326 or EPSG:4490 instead"
         )
-    transformer = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
     try:
-        west, south, east, north = transformer.transform_bounds(left, bottom, right, top)
+        west, south, east, north = transformer(crs, 4326).transform_bounds(left, bottom, right, top)
     except pyproj.exceptions.ProjError:
         west = south = east = north = math.inf
     if not all(map(math.isfinite, (west, south, east, north))):
@@ -240,8 +240,11 @@ def _check_coordinates(dataset, label):
 
 def bounds_wgs84(dataset) -> tuple[float, float, float, float]:
     """(west, south, east, north) of the raster's footprint in EPSG:4326."""
-    transformer = pyproj.Transformer.from_crs(raster_crs(dataset), 4326, always_xy=True)
-    return tuple(float(v) for v in transformer.transform_bounds(*dataset.bounds, densify_pts=21))
+    left, bottom, right, top = dataset.bounds
+    west, south, east, north = transformer(raster_crs(dataset), 4326).transform_bounds(
+        left, bottom, right, top, densify_pts=21
+    )
+    return float(west), float(south), float(east), float(north)
 
 
 def has_mask(dataset, band: int = 1) -> bool:
@@ -267,6 +270,7 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
     """
     crs = raster_crs(dataset)
     code = crs.to_epsg()
+    left, bottom, right, top = (float(v) for v in dataset.bounds)
     return RasterInfo(
         name=str(dataset.name),
         width=dataset.width,
@@ -275,7 +279,7 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
         dtype=dataset.dtypes[band - 1],
         crs=f"EPSG:{code}" if code else crs.to_string(),
         resolution=(abs(dataset.transform.a), abs(dataset.transform.e)),
-        bounds=tuple(float(v) for v in dataset.bounds),
+        bounds=(left, bottom, right, top),
         bounds_wgs84=bounds_wgs84(dataset),
         nodata=None if dataset.nodata is None else float(dataset.nodata),
         has_mask=has_mask(dataset, band),

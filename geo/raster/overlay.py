@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pyproj
 import rasterio
 import rasterio.errors
 from affine import Affine
@@ -24,6 +23,7 @@ from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
 from rasterio.warp import calculate_default_transform, reproject
 
+from geo.crs import transformer
 from geo.errors import RasterError
 from geo.raster.classes import class_colours, normalize_colour, parse_classes
 from geo.raster.io import RasterLike, bounded_env, opened
@@ -177,7 +177,7 @@ def overlay_image(
     height, width = target.shape
     left, top = transform.c, transform.f
     right, bottom = left + width * transform.a, top + height * transform.e
-    to_wgs84 = pyproj.Transformer.from_crs(_DISPLAY_CRS[crs], 4326, always_xy=True)
+    to_wgs84 = transformer(_DISPLAY_CRS[crs], 4326)
     (west, east), (north, south) = to_wgs84.transform([left, right], [top, bottom])
     return Overlay(
         png=_png(rgba),

@@ -6,11 +6,14 @@ from hailin.cli.area import area_command
 from hailin.cli.assets import assets_group
 from hailin.cli.dataset import dataset_group
 from hailin.cli.demo import demo_command
+from hailin.cli.export import export_group
 from hailin.cli.imports import import_command
 from hailin.cli.init import init_command
 from hailin.cli.ledger import flag_command, ledger_command, progress_command
 from hailin.cli.maps import map_command
 from hailin.cli.plots import plots_group
+from hailin.cli.raster import raster_group
+from hailin.cli.report import report_command
 from hailin.cli.serve import serve_command
 from hailin.cli.sites import sites_group
 from hailin.cli.uploads import uploads_group
@@ -39,12 +42,15 @@ for command in (
     import_command,
     uploads_group,
     plots_group,
+    export_group,
     flag_command,
     ledger_command,
     progress_command,
     dataset_group,
+    report_command,
     map_command,
     area_command,
+    raster_group,
     assets_group,
     serve_command,
     users_group,

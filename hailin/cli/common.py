@@ -15,7 +15,6 @@ from geo.errors import HailinError
 from surveys.dist.scheduler import ENVIRONMENT_VARIABLE, parse_scheduler
 from surveys.errors import SchedulerError, SettingsError, WorkspaceError
 from surveys.io.logs import logging_to
-from surveys.workspace import Workspace
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -72,6 +71,8 @@ def workspace(ctx):
     From here on, until the command ends, what hailin logs (tracebacks of its
     own bugs) goes to the workspace's logs/hailin.log.
     """
+    from surveys.workspace import Workspace
+
     root = ctx.find_root()
     ws = Workspace.find(root.obj.get("workspace"))
     if root.obj.get("log") != ws.log_path:

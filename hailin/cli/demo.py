@@ -6,7 +6,6 @@ import time
 import click
 
 from hailin.cli.common import reports_errors
-from hailin.demo import build_demo
 
 
 @click.command("demo")
@@ -16,6 +15,8 @@ from hailin.demo import build_demo
 @reports_errors
 def demo_command(directory, lang, force):
     """Build a demo workspace in DIRECTORY from the bundled data and write its maps."""
+    from hailin.demo import build_demo
+
     started = time.perf_counter()
     ws, outputs = build_demo(directory, lang=lang, force=force)
     click.echo(f"demo workspace: {ws.root}")

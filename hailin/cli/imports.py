@@ -4,7 +4,6 @@ import os
 import sqlite3
 
 import click
-from tqdm import tqdm
 
 from geo.errors import HailinError
 from hailin.cli.common import (
@@ -18,7 +17,6 @@ from hailin.cli.common import (
     workspace,
 )
 from surveys.errors import SurveyFileError
-from surveys.ingest import ImportSummary
 from surveys.io.archive import printable_name
 from surveys.schema import PATROL_TYPES
 
@@ -39,6 +37,8 @@ def _name(path):
 
 def _failed(path, kind, dry_run, message):
     """The summary of a file whose import failed on a hailin bug (nothing stored)."""
+    from surveys.ingest import ImportSummary
+
     return ImportSummary(
         upload_id="",
         file=_name(path),
@@ -114,6 +114,8 @@ def run_imports(ctx, files, kind, as_json, *, dry_run, strict, **flags):
             if as_json or total < PROGRESS_FROM_ROWS:
                 return
             if bar is None:
+                from tqdm import tqdm
+
                 bar = tqdm(
                     desc=f"{_name(_path)}: storing",
                     total=total,

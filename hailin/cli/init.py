@@ -3,7 +3,6 @@
 import click
 
 from hailin.cli.common import reports_errors
-from surveys.workspace import Workspace
 
 
 @click.command("init")
@@ -18,6 +17,8 @@ from surveys.workspace import Workspace
 @reports_errors
 def init_command(directory, lang):
     """Create a new workspace in DIRECTORY."""
+    from surveys.workspace import Workspace
+
     ws = Workspace.create(directory, language=lang)
     click.echo(f"workspace created: {ws.root}")
     click.echo(f"  settings: {ws.settings_path}")

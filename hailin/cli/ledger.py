@@ -3,7 +3,6 @@
 import os
 
 import click
-import pandas as pd
 
 from hailin.cli.common import (
     emit_json,
@@ -13,8 +12,7 @@ from hailin.cli.common import (
     workspace_command,
 )
 from surveys.dist.scheduler import connect
-from surveys.io.exports import FORMATS
-from surveys.ledger.cases import STATUSES
+from surveys.io.export_formats import FORMATS
 from surveys.schema import word
 
 
@@ -22,15 +20,22 @@ from surveys.schema import word
 @scheduler_option
 def flag_command(ws, as_json, scheduler):
     """Recompute recurrence detections, the ledger and new-infestation patches."""
+    from surveys.ledger.cases import STATUSES
+    from surveys.ledger.counts import CASE_KINDS, case_counts, open_cases_text
+
     with connect(scheduler) as client:
         detections, ledger, patches = ws.flag(ws.frames(client=client))
     counts = ledger.groupby(["kind", "status"]).size()
+    one_count = case_counts(ledger)
     payload = {
         "detections": len(detections),
         "plots_with_detections": int(detections["plot_id"].nunique()),
         "cases": int((ledger["kind"] == "recurrence").sum()),
         "cases_by_status": {s: int(counts.get(("recurrence", s), 0)) for s in STATUSES},
         "new_infestations": len(patches),
+        # Open cases of both kinds, counted as every output counts them.
+        "open_cases": one_count["open"],
+        "open_cases_by_kind": {k: one_count["by_kind"][k]["open"] for k in CASE_KINDS},
     }
     if as_json:
         emit_json(payload)
@@ -44,6 +49,7 @@ def flag_command(ws, as_json, scheduler):
         + ", ".join(f"{n} {word('status', s, 'en')}" for s, n in payload["cases_by_status"].items())
     )
     click.echo(f"{payload['new_infestations']} new infestation patch(es) outside the cleared plots")
+    click.echo(f"open cases: {open_cases_text(one_count, 'en')}")
 
 
 @click.command("ledger")
@@ -76,10 +82,25 @@ def ledger_command(ctx, output, lang, scheduler):
 @scheduler_option
 def progress_command(ws, as_json, scheduler):
     """Cleared and planted mu against the targets, recurrence and survival."""
+    import pandas as pd
+
+    from surveys.ledger.counts import open_cases_text
+    from surveys.stats import recurrence_by_year
+
     with connect(scheduler) as client:
-        clearance, restoration = ws.progress(frames=ws.frames(client=client))
+        frames = ws.frames(client=client)
+        clearance, restoration = ws.progress(frames=frames)
+        # The programme's figure: plots re-cleared in the year (surveys.stats.recurrence).
+        per_year = recurrence_by_year(frames.ledger).body
     if as_json:
-        emit_json({"clearance": clearance.to_dict(), "restoration": restoration.to_dict()})
+        years = [{"year": year, **row} for year, row in per_year.to_dict(orient="index").items()]
+        emit_json(
+            {
+                "clearance": clearance.to_dict(),
+                "restoration": restoration.to_dict(),
+                "recurrence_by_year": years,
+            }
+        )
         return
     c, r = clearance.totals, restoration.totals
     click.echo(
@@ -93,8 +114,16 @@ def progress_command(ws, as_json, scheduler):
         f"{by_status['re_cleared']}, {by_status['verified_clear']}; "
         f"{c['new_infestations']} new patch(es)"
     )
+    by_kind = {k: {"open": n} for k, n in c["open_cases_by_kind"].items()}
+    shown = open_cases_text({"open": c["open_cases"], "by_kind": by_kind}, "en")
+    click.echo(f"  open cases: {shown}")
     for row in clearance.extra["recurrence_plots_by_year"].itertuples():
         click.echo(f"  recurrence plots first found in {row.year}: {row.recurrence_plots}")
+    for year, row in per_year.iterrows():
+        click.echo(
+            f"  plots re-cleared in {year}: {int(row['plots_re_cleared'])} "
+            f"({row['re_cleared_mu']:,.2f} mu), cases opened: {int(row['cases_opened'])}"
+        )
     click.echo(
         "  by month: "
         + ", ".join(f"{row.month} {row.area_mu:,.1f}" for row in clearance.by_period.itertuples())
@@ -118,4 +147,26 @@ def progress_command(ws, as_json, scheduler):
     click.echo(
         "  by year: "
         + ", ".join(f"{row.year} {row.area_mu:,.1f}" for row in restoration.by_period.itertuples())
+    )
+    _imagery_line(restoration.extra.get("imagery"))
+
+
+def _imagery_line(imagery):
+    """The survival estimated from imagery, beside the planting checks' (when
+    `hailin raster cover` has measured any plot)."""
+    if not imagery or imagery["survival_pct"] is None:
+        return
+    from surveys.ledger.cover import MIN_TREND_DAYS
+
+    trend = imagery["trend_pct_per_year"]
+    trend = (
+        f"no trend yet (dates less than {MIN_TREND_DAYS} days apart)"
+        if trend is None
+        else f"cover trend {trend:+.1f} points/year ({imagery['plots_with_trend']} plots)"
+    )
+    dates = imagery["dates"]
+    click.echo(
+        f"  from imagery: survival {imagery['survival_pct']:.1f}% (latest mangrove cover, "
+        f"area-weighted, {imagery['plots_measured']} plots, {len(dates)} image date(s) "
+        f"{dates[0]} to {dates[-1]}); {trend}"
     )

@@ -5,14 +5,15 @@ import os
 import click
 
 from hailin.cli.common import EXIT_USAGE, fail, reports_errors, workspace
-from maps import MAPS, save_map
+from hailin.cli.raster import classes_option
 from maps.assets import require_assets
 from maps.basemaps import basemap_names, resolve, tianditu_key
 from maps.errors import MapError
+from maps.kinds import MAP_KINDS
 
 
 @click.command("map")
-@click.argument("kind", type=click.Choice(sorted(MAPS)))
+@click.argument("kind", type=click.Choice(sorted(MAP_KINDS)))
 @click.option(
     "-o",
     "--output",
@@ -49,10 +50,24 @@ from maps.errors import MapError
     metavar="FIRST-LAST",
     help="Zoom levels of --basemap-file the map carries, e.g. 10-16 (default: all of the file's).",
 )
+@click.option(
+    "--raster",
+    "rasters",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A raster drawn under the plots (classes in their colours, an index as a colour "
+    "ramp); may be given several times.",
+)
+@classes_option
 @click.pass_context
 @reports_errors
-def map_command(ctx, kind, output, lang, basemap, offline, assets_dir, basemap_file, zooms):
+def map_command(
+    ctx, kind, output, lang, basemap, offline, assets_dir, basemap_file, zooms, rasters, classes
+):
     """Write an interactive map of clearance, restoration or the whole programme."""
+    from maps.output import save_map
+    from maps.programme import MAPS
+
     if offline and assets_dir:
         fail("--offline and --assets exclude each other: choose one", EXIT_USAGE)
     if zooms and not basemap_file:
@@ -67,6 +82,7 @@ def map_command(ctx, kind, output, lang, basemap, offline, assets_dir, basemap_f
     if offline or assets_dir:
         require_assets()  # before the data is read: the one-line message at once
     path = output or os.path.join(ws.out_dir, f"{kind}.html")
+    images = [ws.raster_overlay(raster, classes=classes) for raster in rasters]
     fmap = MAPS[kind](
         ws.map_data(),
         lang=lang,
@@ -74,6 +90,7 @@ def map_command(ctx, kind, output, lang, basemap, offline, assets_dir, basemap_f
         tianditu_key=key,
         basemap_file=basemap_file,
         zooms=zooms,
+        rasters=images,
     )
     save_map(fmap, path, offline=offline, assets=assets_dir)
     how = ""

@@ -1,7 +1,6 @@
 """hailin uploads list · hailin uploads withdraw ID --reason TEXT"""
 
 import click
-import pandas as pd
 
 from hailin.cli.common import emit_json, workspace_command
 from surveys.errors import UploadError
@@ -20,6 +19,8 @@ def uploads_group():
 
 
 def _plain(value):
+    import pandas as pd
+
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
@@ -30,6 +31,8 @@ def _plain(value):
 def _local(text, timezone):
     if text is None:
         return ""
+    import pandas as pd
+
     return pd.Timestamp(text).tz_convert(timezone).strftime("%Y-%m-%d %H:%M")
 
 

@@ -103,7 +103,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": WEB_DIR / "portal.sqlite3",
+            "NAME": str(WEB_DIR / "portal.sqlite3"),
             "OPTIONS": {
                 # WAL: readers never wait for the writer; writers queue for 30 s.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -135,7 +135,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_NAME = "hailin_csrftoken"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "hailin.web.portal.views.csrf_failure"
+CSRF_FAILURE_VIEW = "hailin.web.portal.error_pages.csrf_failure"
 CSRF_TRUSTED_ORIGINS = _list("HAILIN_CSRF_TRUSTED_ORIGINS")
 # django-axes: 5 failed logins for one user name from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = int(_env("HAILIN_LOGIN_FAILURES", "5"))

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from django.views.i18n import set_language
 
-from hailin.web.portal import views
+from hailin.web.portal import error_pages, ledger_pages, map_pages, views
 from hailin.web.portal.api import api
 
 admin.site.site_header = admin.site.site_title = "hailin 海林"
@@ -25,13 +25,13 @@ urlpatterns = [
     path("uploads/<str:upload_id>/", views.upload_detail, name="upload_detail"),
     path("uploads/<str:upload_id>/errors.csv", views.upload_errors, name="upload_errors"),
     path("uploads/<str:upload_id>/withdraw", views.upload_withdraw, name="upload_withdraw"),
-    path("maps/", views.maps, name="maps"),
-    path("maps/<str:name>/", views.map_page, name="map_page"),
-    path("maps/<str:name>/assets/<path:asset>", views.map_asset, name="map_asset"),
-    path("ledger/", views.ledger, name="ledger"),
-    path("ledger.xlsx", views.ledger_xlsx, name="ledger_xlsx"),
-    path("ledger/case/<str:case_id>/", views.case, name="case"),
-    path("progress/", views.progress, name="progress"),
+    path("maps/", map_pages.maps, name="maps"),
+    path("maps/<str:name>/", map_pages.map_page, name="map_page"),
+    path("maps/<str:name>/assets/<path:asset>", map_pages.map_asset, name="map_asset"),
+    path("ledger/", ledger_pages.ledger, name="ledger"),
+    path("ledger.xlsx", ledger_pages.ledger_xlsx, name="ledger_xlsx"),
+    path("ledger/case/<str:case_id>/", ledger_pages.case, name="case"),
+    path("progress/", ledger_pages.progress, name="progress"),
     path("photos/<str:photo_id>/thumb.jpg", views.photo_thumb, name="photo_thumb"),
     path("audit/", views.audit, name="audit"),
     # One login page for everything: the admin's own sends there.
@@ -40,7 +40,7 @@ urlpatterns = [
     path("api/", api.urls),
 ]
 
-handler400 = views.bad_request
-handler403 = views.forbidden
-handler404 = views.not_found
-handler500 = views.server_error
+handler400 = error_pages.bad_request
+handler403 = error_pages.forbidden
+handler404 = error_pages.not_found
+handler500 = error_pages.server_error

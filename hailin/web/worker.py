@@ -1,5 +1,6 @@
 """The portal's background worker (``hailin serve`` starts one): delivers the
-alert outbox with retries and backoff, and draws the maps again after imports.
+alert outbox with retries and backoff, draws the maps again after imports, and
+looks for changes made to the store outside the portal (hailin.web.portal.watch).
 
 Run as ``python -m hailin.web.worker`` with ``HAILIN_WORKSPACE`` set.
 """
@@ -12,6 +13,7 @@ import time
 
 logger = logging.getLogger("hailin.web")
 TICK_S = 0.5
+WATCH_S = 5.0
 
 
 def maps_due(now_wanted, built, interval_s, last_built_at):
@@ -62,15 +64,21 @@ def run(stop):
     from django.conf import settings
 
     from hailin.web.portal.alerts import deliver_due
+    from hailin.web.portal.data import workspace
     from hailin.web.portal.intake import MAPS_WANTED
     from hailin.web.portal.models import PortalState
+    from hailin.web.portal.watch import store_changed_elsewhere
 
     last_built = 0.0
+    last_watched = 0.0
     parent = os.getppid()
     while not stop.is_set():
         if os.getppid() != parent:  # `hailin serve` is gone: so is its worker
             break
         try:
+            if time.monotonic() - last_watched >= WATCH_S:
+                store_changed_elsewhere(workspace())
+                last_watched = time.monotonic()
             deliver_due()
             states = {
                 s.key: s.value

@@ -130,12 +130,11 @@ def check_isolating_rows(check, table, *, file):
     rest = np.setdiff1d(np.arange(n), bad)
     frame = table.frame.reset_index(drop=True)
     for position in bad:
-        error = search.failing[position]
         logger.error(
             "%s row %s: internal error while checking it; the row is rejected",
             file,
             table.source_rows[position],
-            exc_info=error,
+            exc_info=search.failing[position],
         )
     rejects = pd.DataFrame(
         {

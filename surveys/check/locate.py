@@ -89,7 +89,7 @@ def refuse_coordinates(
         if prefix:
             found[bad] = [prefix + message for message in found[bad]]
         problems.add(bad, column, found)
-        geometries = np.where(bad, None, geometries)
+        geometries = np.where(bad, None, geometries)  # type: ignore[call-overload]  # numpy's stubs refuse a None scalar; object arrays take it
     return geometries
 
 

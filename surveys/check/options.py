@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from geo.crs import normalize_crs
+from geo.crs import CRSLike, normalize_crs
 from surveys.check.words import code_for
 from surveys.errors import SettingsError, SurveyFileError
 from surveys.localtime import DEFAULT_TIMEZONE
@@ -19,11 +19,41 @@ EARLIEST_DATE = datetime.date(1990, 1, 1)
 
 @dataclasses.dataclass(frozen=True)
 class ImportOptions:
-    """What the uploader says about a file (the CLI flags)."""
+    """What the uploader says about a file (the CLI flags of ``hailin import``).
+
+    Checked when made; dates may be given as ISO text.
+
+    Parameters
+    ----------
+    patrol_type : str, optional
+        The patrol type of every row (a code or its Chinese or English word).
+    team : str, optional
+        The team of every row.
+    crs : pyproj.CRS, str or int, optional
+        The coordinates' CRS when the file does not say.
+    sheet : str, optional
+        The worksheet of a workbook.
+    timezone : str
+        The zone of times written without one (default Asia/Shanghai).
+    max_distance_km : float or None
+        Rows farther than this from every site are refused (None: no check).
+    earliest_date, latest_date : datetime.date, optional
+        Rows dated outside the window are refused (latest: tomorrow).
+
+    Examples
+    --------
+    >>> options = ImportOptions(patrol_type="乡镇巡查", earliest_date="2020-01-01")
+    >>> options.earliest_date, options.max_distance_km
+    (datetime.date(2020, 1, 1), 30.0)
+    >>> ImportOptions(max_distance_km=0)
+    Traceback (most recent call last):
+    ...
+    surveys.errors.SettingsError: max_distance_km should be a number more than 0 (or None), got 0
+    """
 
     patrol_type: str | None = None
     team: str | None = None
-    crs: object = None
+    crs: CRSLike | None = None
     sheet: str | None = None
     timezone: str = DEFAULT_TIMEZONE
     max_distance_km: float | None = 30.0
@@ -71,12 +101,20 @@ class ImportOptions:
                 f"earliest_date {self.earliest_date} comes after latest_date {self.latest_date}"
             )
 
-    def time_window(self):
+    def time_window(self) -> tuple[pd.Timestamp, pd.Timestamp, str]:
         """(earliest, latest, message if later) of plausible times, in UTC.
 
         The earliest is the start of ``earliest_date`` and the latest the end
         of ``latest_date`` in the options' time zone; without a latest date,
-        a day from now (a patrol phone's clock may run ahead)."""
+        a day from now (a patrol phone's clock may run ahead).
+
+        Examples
+        --------
+        >>> options = ImportOptions(earliest_date="2023-01-01", latest_date="2023-12-31")
+        >>> earliest, latest, message = options.time_window()
+        >>> str(earliest), str(latest), message
+        ('2022-12-31 16:00:00+00:00', '2023-12-31 15:59:59.999999+00:00', 'date/time is after 2023-12-31')
+        """
         earliest = pd.Timestamp(self.earliest_date).tz_localize(self.timezone).tz_convert("UTC")
         if self.latest_date is None:
             latest = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)

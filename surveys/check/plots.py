@@ -158,7 +158,7 @@ def _plot_ids(frame, headers, source_rows, problems):
     problems.add(pd.isna(plot_ids), column, "no plot id")
     repeated = pd.Series(plot_ids).duplicated(keep="first").to_numpy() & ~pd.isna(plot_ids)
     if repeated.any():
-        first_row = {}
+        first_row: dict[str, int] = {}
         for position, plot_id in enumerate(plot_ids):
             first_row.setdefault(plot_id, source_rows[position])
         shown = np.full(len(plot_ids), None, dtype=object)

@@ -101,7 +101,7 @@ def clean_text(series: pd.Series) -> pd.Series:
     text = pd.Series(uniques, dtype="object").astype(str).str.strip()
     blank = text.eq("") | text.str.lower().isin(["nan", "none", "null"])
     cleaned = text.where(~blank, None).to_numpy(dtype=object)
-    values = np.append(cleaned, None)[np.where(codes < 0, len(cleaned), codes)]
+    values = np.append(cleaned, None)[np.where(codes < 0, len(cleaned), codes)]  # type: ignore[call-overload]  # numpy's stubs refuse a None scalar; object arrays take it
     return pd.Series(values, index=series.index, dtype="object")
 
 

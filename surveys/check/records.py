@@ -238,8 +238,9 @@ def record_keys(records) -> np.ndarray:
     geometries = np.asarray(records.geometry.values, dtype=object)
     seconds = records["observed_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
     is_point = shapely.get_type_id(geometries) == 0
-    x = np.where(is_point, shapely.get_x(np.where(is_point, geometries, None)), 0.0)
-    y = np.where(is_point, shapely.get_y(np.where(is_point, geometries, None)), 0.0)
+    points = np.where(is_point, geometries, None)  # type: ignore[call-overload]  # numpy's stubs refuse a None scalar; object arrays take it
+    x = np.where(is_point, shapely.get_x(points), 0.0)
+    y = np.where(is_point, shapely.get_y(points), 0.0)
     shape = np.zeros(len(geometries), dtype=np.uint64)
     if (~is_point).any():
         rounded = shapely.set_precision(geometries[~is_point], 1e-6)

@@ -160,9 +160,8 @@ def utf8_path(path) -> Iterator[str]:
     try:
         siblings = [n for n in os.listdir(folder) if os.path.splitext(n)[0] == stem]
         for sibling in dict.fromkeys([name, *siblings]):
-            suffix = os.path.splitext(sibling)[1]
             try:
-                suffix = suffix.decode("ascii")
+                suffix = os.path.splitext(sibling)[1].decode("ascii")
             except UnicodeDecodeError:
                 continue
             os.symlink(os.path.join(folder, sibling), os.path.join(links, "upload" + suffix))

@@ -2,6 +2,7 @@
 and the import error report (CSV), all through one spreadsheet-formula guard."""
 
 import csv
+import datetime
 import os
 
 import geopandas
@@ -10,6 +11,8 @@ import pyogrio
 
 from geo.sites import site_names, township_name
 from surveys.errors import ExportError
+from surveys.io.export_formats import FORMATS
+from surveys.io.taizhang import AREA_COLUMN, TITLES, WIDTHS
 from surveys.ledger.cases import LEDGER_TIMES
 from surveys.schema import word
 
@@ -19,11 +22,14 @@ HEADERS_ZH = {
     "plot_id": "图斑编号",
     "site": "保护区",
     "township": "乡镇",
+    "area_mu": "面积(亩)",
+    "area_ha": "面积(公顷)",
     "cleared_on": "除治日期",
     "first_detected": "首次发现",
     "last_detected": "最近发现",
     "detections": "发现次数",
     "sources": "发现来源",
+    "rasters": "监测影像",
     "largest_patch_m2": "最大斑块面积(㎡)",
     "status": "状态",
     "status_since": "状态日期",
@@ -33,7 +39,6 @@ HEADERS_ZH = {
 }
 # Ledger columns holding codes, shown in words in a Chinese ledger, and their vocabularies.
 CODED_COLUMNS = {"status": "status", "kind": "case_kind"}
-FORMATS = (".csv", ".xlsx", ".gpkg", ".geojson")
 
 
 # A cell starting with one of these is run as a formula by Excel, WPS or LibreOffice.
@@ -61,6 +66,9 @@ def ledger_table(ledger, language="zh", sites=None, *, words=True):
     when given); with ``words`` and ``language`` "zh", codes in words and
     headers in Chinese (the vocabulary's, :func:`surveys.schema.word`)."""
     table = ledger.copy()
+    # Areas as they are shown everywhere: mu to 2 decimals, ha to 4.
+    table["area_mu"] = table["area_mu"].round(2)
+    table["area_ha"] = table["area_ha"].round(4)
     for column in LEDGER_TIMES:
         table[column] = table[column].dt.strftime("%Y-%m-%d %H:%M")
     table["cleared_on"] = table["cleared_on"].map(
@@ -96,11 +104,10 @@ def export_ledger(ledger, areas, path, language="zh", sites=None):
         )
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    if suffix == ".csv":
-        ledger_table(ledger, language, sites).to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        title = "台账" if language == "zh" else "ledger"
-        _write_xlsx(ledger_table(ledger, language, sites), path, title)
+    if suffix in (".csv", ".xlsx"):
+        write_sheet(
+            ledger_table(ledger, language, sites), path, "台账" if language == "zh" else "ledger"
+        )
     else:
         geometry = areas.drop_duplicates("plot_id").set_index("plot_id").geometry
         spatial = geopandas.GeoDataFrame(
@@ -117,6 +124,26 @@ def export_ledger(ledger, areas, path, language="zh", sites=None):
             driver="GPKG" if suffix == ".gpkg" else "GeoJSON",
         )
     return path
+
+
+def write_sheet(table: pd.DataFrame, path, title: str) -> None:
+    """Write ``table`` for people: CSV (UTF-8 with a BOM, which Excel needs) or
+    XLSX (sheet ``title``) by ``path``'s extension, every cell through
+    :func:`neutralise`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> write_sheet(pd.DataFrame({"note": ["=1+1"]}), path, "t")
+    >>> path.read_text(encoding="utf-8-sig").splitlines()
+    ['note', "'=1+1"]
+    """
+    table = table.map(neutralise)
+    if os.fspath(path).lower().endswith(".csv"):
+        table.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        _write_xlsx(table, path, title)
 
 
 def _write_xlsx(table, path, title):
@@ -136,6 +163,95 @@ def _write_xlsx(table, path, title):
         sheet.column_dimensions[column_cells[0].column_letter].width = min(40, max(10, width + 2))
     sheet.freeze_panes = "A2"
     book.save(path)
+
+
+def write_csv(path, header, rows):
+    """A CSV for people: UTF-8 with a BOM (Excel shows Chinese), every cell
+    through the formula guard.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> write_csv(path, ["field", "column"], [["=x", "名称"]])
+    >>> pathlib.Path(path).read_text(encoding="utf-8-sig").splitlines()
+    ['field,column', "'=x,名称"]
+    """
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([neutralise(cell) for cell in header])
+        writer.writerows([neutralise(cell) for cell in row] for row in rows)
+
+
+# -- the 台账 (surveys.io.taizhang builds the table) --------------------------------------
+def _style_sheet(sheet, columns, rows):
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
+    sheet.cell(1, 1).font = Font(bold=True, size=14)
+    sheet.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
+    sheet.row_dimensions[1].height = 28
+    for row in sheet.iter_rows(min_row=2, max_row=rows + 2, max_col=columns):
+        for cell in row:
+            cell.border = border
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for row in range(3, rows + 3):
+        sheet.cell(row, AREA_COLUMN).number_format = "0.00"
+    for index, width in enumerate(WIDTHS[:columns], start=1):
+        sheet.column_dimensions[sheet.cell(2, index).column_letter].width = width
+
+
+def _print_setup(sheet):
+    sheet.freeze_panes = "A3"
+    sheet.print_title_rows = "2:2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.oddFooter.center.text = "&P / &N"
+
+
+def write_taizhang(table: pd.DataFrame, path, lang: str = "zh", as_of=None) -> str:
+    """Write :func:`taizhang_table` to the XLSX ``path`` with the title row
+    (dated ``as_of``, today when not given), frozen header and print setup.
+
+    Examples
+    --------
+    >>> import datetime, tempfile, openpyxl
+    >>> from surveys.io.taizhang import HEADERS
+    >>> table = pd.DataFrame([[1, "前岐镇", "P1", 3.14, "", "", "", "", "", ""]],
+    ...                      columns=HEADERS["zh"])
+    >>> path = write_taizhang(table, os.path.join(tempfile.mkdtemp(), "台账.xlsx"),
+    ...                       as_of=datetime.date(2024, 5, 31))
+    >>> sheet = openpyxl.load_workbook(path).active
+    >>> sheet["A1"].value, sheet.freeze_panes, sheet["D3"].number_format
+    ('互花米草除治台账（截至 2024-05-31）', 'A3', '0.00')
+    """
+    import openpyxl
+
+    if os.path.splitext(os.fspath(path))[1].lower() != ".xlsx":
+        raise ExportError(f"{path}: the 台账 is written as .xlsx")
+    as_of = as_of or datetime.date.today()
+    book = openpyxl.Workbook()
+    sheet = book.create_sheet("台账" if lang == "zh" else "ledger", 0)
+    book.remove(book.worksheets[1])
+    sheet.append([TITLES[lang].format(date=as_of.isoformat())])
+    sheet.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        sheet.append([neutralise(v) for v in row])
+    _style_sheet(sheet, len(table.columns), len(table))
+    _print_setup(sheet)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    book.save(path)
+    return os.fspath(path)
 
 
 ERROR_REPORT_HEADER = ["file", "row", "column", "reason", "raw"]

@@ -9,6 +9,7 @@ import os
 import sqlite3
 import struct
 import urllib.parse
+from collections.abc import Mapping, Sequence
 
 import geopandas
 import numpy as np
@@ -68,17 +69,16 @@ SQL_TYPES = {
 }
 
 
-def _wkb_of_blob_sql():
-    """SQL that strips the GeoPackage header (8 bytes plus the envelope the
-    flags byte announces) so SQLite hands over plain WKB."""
+def wkb_of_blob_sql(column=GEOMETRY_COLUMN):
+    """SQL that strips the GeoPackage header of ``column`` (8 bytes plus the
+    envelope the flags byte announces) so SQLite hands over plain WKB."""
     cases = []
     for flags in range(64):
         envelope = _ENVELOPE_BYTES.get((flags >> 1) & 0b111)
         if envelope is not None:
             cases.append(f"WHEN X'{flags:02X}' THEN {9 + envelope}")
     return (
-        f"substr({GEOMETRY_COLUMN}, CASE substr({GEOMETRY_COLUMN}, 4, 1) "
-        f"{' '.join(cases)} ELSE 9 END)"
+        f"substr({quote(column)}, CASE substr({quote(column)}, 4, 1) {' '.join(cases)} ELSE 9 END)"
     )
 
 
@@ -155,7 +155,7 @@ def quote(name: str) -> str:
 
 
 # SELECT expression giving plain WKB of the geometry column.
-WKB_OF_BLOB = _wkb_of_blob_sql()
+WKB_OF_BLOB = wkb_of_blob_sql()
 
 # Checked before every write transaction (quick_check of each, well under 1 ms
 # on a 1M-record store; a whole-store quick_check costs ~0.5 s there).
@@ -287,6 +287,20 @@ def table_names(connection: sqlite3.Connection) -> list[str]:
     return [r[0] for r in connection.execute("SELECT table_name FROM gpkg_contents").fetchall()]
 
 
+def next_fid(connection: sqlite3.Connection, name: str) -> int:
+    """The fid the next row of table ``name`` gets: past every fid it holds and
+    every fid it ever gave (AUTOINCREMENT never gives one twice)."""
+    last = connection.execute(f"SELECT max(fid) FROM {quote(name)}").fetchone()[0] or 0
+    if connection.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'"
+    ).fetchone()[0]:
+        given = connection.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = ?", (name,)
+        ).fetchone()
+        last = max(last, given[0] if given else 0)
+    return last + 1
+
+
 def column_types(connection: sqlite3.Connection, name: str) -> dict[str, str]:
     """{column: declared SQL type} of table ``name``."""
     rows = connection.execute(f"PRAGMA table_info({quote(name)})").fetchall()
@@ -297,10 +311,10 @@ def read_layer(
     connection: sqlite3.Connection,
     path,
     name: str,
-    columns: list | None,
+    columns: Sequence[str] | None,
     where: str | None,
-    parameters: tuple,
-    schema: dict | None,
+    parameters: Sequence[object],
+    schema: Mapping[str, str] | None,
     spatial: bool,
 ) -> pd.DataFrame:
     """Layer ``name`` as a (Geo)DataFrame; see :meth:`surveys.io.store.Store.read`."""
@@ -332,7 +346,8 @@ def read_layer(
             geometry = shapely.from_wkb(np.asarray(stored[column], dtype=object))
         elif column in stored:
             data[column] = from_sql_values(list(stored[column]), types[column]).array
-        else:  # a column an older store lacks
+        else:  # a column an older store lacks (refused above unless the schema names it)
+            assert schema is not None
             data[column] = from_sql_values([None] * len(rows), SQL_TYPES[schema[column]]).array
     frame = pd.DataFrame(data)
     if geometry is not None:

@@ -5,6 +5,8 @@ written reads as an empty frame of its columns, so every command works on a
 fresh store.
 """
 
+from collections.abc import Sequence
+
 import geopandas
 import pandas as pd
 
@@ -20,6 +22,8 @@ CASES_LAYER = "recurrence_cases"
 PATCHES_LAYER = "new_infestations"
 # Layers `flag` derives from the records; recomputed when an upload is withdrawn.
 DERIVED_LAYERS = (DETECTIONS_LAYER, CASES_LAYER, PATCHES_LAYER)
+# Mangrove cover of restoration plots per image date (`hailin raster cover`).
+COVER_LAYER = "imagery_cover"
 
 UPLOAD_KINDS = {
     "upload_id": "text",
@@ -74,6 +78,21 @@ REJECT_KINDS = {
     "column": "text",
     "reason": "text",
     "raw": "text",
+}
+
+# The imagery_cover layer: one row per raster (upload) and plot (see surveys.imagery).
+COVER_KINDS = {
+    "upload_id": "text",
+    "raster": "text",
+    "image_date": "date",
+    "plot_id": "text",
+    "method": "text",
+    "plot_m2": "real",
+    "covered_fraction": "real",
+    "valid_fraction": "real",
+    "cover_fraction": "real",
+    "cover_m2": "real",
+    "measured_at": "datetime",
 }
 
 
@@ -139,7 +158,10 @@ def read_plots(store, kind: str) -> geopandas.GeoDataFrame:
 
 
 def read_surveys(
-    store, columns: list | None = None, where: str | None = None, parameters: tuple = ()
+    store,
+    columns: Sequence[str] | None = None,
+    where: str | None = None,
+    parameters: Sequence[object] = (),
 ) -> geopandas.GeoDataFrame:
     """The accepted survey records (optionally some columns, or an SQL filter)."""
     return store.read(
@@ -160,6 +182,11 @@ def read_rejects(store) -> pd.DataFrame:
 def read_uploads(store) -> pd.DataFrame:
     """The upload log as stored (see :func:`surveys.io.uploads.list_uploads`)."""
     return store.read(UPLOADS_LAYER, schema=UPLOAD_KINDS, spatial=False)
+
+
+def read_cover(store) -> pd.DataFrame:
+    """Mangrove cover per restoration plot and image (empty when none measured yet)."""
+    return store.read(COVER_LAYER, schema=COVER_KINDS, spatial=False)
 
 
 def read_photos(store) -> geopandas.GeoDataFrame:

@@ -81,7 +81,8 @@ def dedupe_headers(headers: list) -> list[str]:
         for position, h in enumerate(headers)
     ]
     taken = set(names)
-    used, next_number = set(), {}
+    used: set[str] = set()
+    next_number: dict[str, int] = {}
     out = []
     for name in names:
         if name not in used:

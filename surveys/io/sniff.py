@@ -6,7 +6,10 @@ Every reader returns a :class:`surveys.io.raw.RawTable`; turning that into
 survey records is :mod:`surveys.check`'s job.
 """
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 from surveys.errors import SurveyFileError
 from surveys.io.archive import check_file_size
@@ -17,7 +20,10 @@ from surveys.io.raw import RawTable, note
 from surveys.io.text import UTF16_BOMS, read_delimited
 from surveys.io.xlsx import read_xlsx
 from surveys.io.zips import open_zip
-from surveys.limits import LIMITS
+from surveys.limits import LIMITS, Limits
+
+if TYPE_CHECKING:
+    import geopandas
 
 
 def sniff_format(path, file, limits=LIMITS):
@@ -97,11 +103,39 @@ EXPECTED_SUFFIX = {
 }
 
 
-def read_raw(path, /, *, sheet=None, layer=None, name=None, limits=None) -> RawTable:
+def read_raw(
+    path: str | os.PathLike[str],
+    /,
+    *,
+    sheet: str | None = None,
+    layer: str | None = None,
+    name: str | None = None,
+    limits: Limits | None = None,
+) -> RawTable:
     """Read any supported file into a :class:`RawTable` (format judged by content).
 
-    Every reader holds to ``limits`` (default :data:`surveys.limits.LIMITS`) and
-    refuses a file past any of them with a :class:`SurveyFileError`.
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    sheet : str, optional
+        The worksheet of a workbook (default: the first with rows).
+    layer : str, optional
+        The layer of a GeoPackage.
+    name : str, optional
+        The file's name for messages (default: the name in ``path``).
+    limits : Limits, optional
+        Bounds on sizes, rows and depths (default :data:`surveys.limits.LIMITS`).
+
+    Returns
+    -------
+    RawTable
+        The rows as text, with their source row numbers, geometry and CRS.
+
+    Raises
+    ------
+    SurveyFileError
+        For a missing, unreadable or unknown file, or one past a limit.
 
     Examples
     --------
@@ -142,9 +176,36 @@ def read_raw(path, /, *, sheet=None, layer=None, name=None, limits=None) -> RawT
     return table
 
 
-def read_vector(path, /, *, layer=None):
-    """A spatial file (GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, GPX) as a
-    GeoDataFrame in the file's own CRS (EPSG:4326 when it declares none)."""
+def read_vector(
+    path: str | os.PathLike[str], /, *, layer: str | None = None
+) -> geopandas.GeoDataFrame:
+    """A spatial file (GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, GPX) as a GeoDataFrame.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    layer : str, optional
+        The layer of a GeoPackage.
+
+    Returns
+    -------
+    GeoDataFrame
+        The features in the file's own CRS (EPSG:4326 when it declares none).
+
+    Raises
+    ------
+    SurveyFileError
+        For a file without geometry, or one :func:`read_raw` refuses.
+
+    Examples
+    --------
+    >>> import pathlib
+    >>> path = pathlib.Path(__file__).parents[2] / "tests/data/formats/patrol_fc.geojson"
+    >>> frame = read_vector(path)
+    >>> len(frame), frame.crs.to_epsg(), frame.geom_type.tolist()[:3]
+    (4, 4326, ['Point', 'LineString', 'Polygon'])
+    """
     import geopandas
 
     file = os.path.basename(path)

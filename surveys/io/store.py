@@ -7,18 +7,23 @@ GIS, QGIS included, opens them); geometry is EPSG:4326 without envelopes.
 
 The journal is WAL, so a reader (opened read-only) sees the last commit and never
 waits for a writer; writers queue for one write lock, each for a bounded time.
+
+Every geometry layer carries the GeoPackage R-tree spatial index (:mod:`surveys.io.rtree`),
+kept by the store's writes; an older store gets it at its first write transaction.
 """
+
+from __future__ import annotations
 
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import geopandas
-import numpy as np
-import shapely
+import pandas as pd
 
 from surveys.errors import StoreError
-from surveys.io import storelock
+from surveys.io import rtree, storelock
 from surveys.io.geopackage import (
     APPLICATION_ID,
     GEOMETRY_COLUMN,
@@ -26,7 +31,6 @@ from surveys.io.geopackage import (
     SRS_ID,
     check_intact,
     column_types,
-    encode_geometries,
     initialise,
     kind_of,
     quote,
@@ -34,8 +38,8 @@ from surveys.io.geopackage import (
     read_only_uri,
     store_error,
     table_names,
-    to_sql_values,
 )
+from surveys.io.rows import insert_rows, update_extent
 
 # How long a writer waits for another writer's transaction before it gives up
 # (seconds). Readers never wait for writers: WAL lets them read the last commit.
@@ -45,18 +49,22 @@ READ_WAIT_S = 30.0
 
 
 class Store:
-    """A GeoPackage holding the workspace's layers.
+    """A GeoPackage holding the workspace's layers, opened with :meth:`open` as a
+    writer (the default) or a reader (``write=False``: never waits for an import,
+    sees the last commit). Writes inside ``with store.transaction():`` land
+    together; a writer waits ``wait`` seconds for another, then a StoreError.
 
-    Open with :meth:`open`: a writer (the default; creates the GeoPackage
-    tables when new) or a reader (``write=False``: read-only, never waits for
-    an import and sees the last commit). Write several layers atomically
-    inside ``with store.transaction():``.
-
-    The journal is WAL. A writer waits ``wait`` seconds (default
-    :data:`WRITE_WAIT_S`) for another writer, then fails with a
-    :class:`StoreError` naming the import that holds the store. Locked, full
-    disk and corrupt store each have their own message; the store is checked
-    (header and :data:`CHECKED_TABLES`) before every write transaction.
+    Examples
+    --------
+    >>> import os, tempfile, geopandas, shapely
+    >>> path = os.path.join(tempfile.mkdtemp(), "demo.gpkg")
+    >>> xy = shapely.points([[120.33, 27.26], [120.34, 27.27]])
+    >>> points = geopandas.GeoDataFrame({"name": ["a", "b"]}, geometry=xy, crs=4326)
+    >>> with Store.open(path, create=True) as store, store.transaction():
+    ...     store.append("points", points)
+    >>> with Store.open(path, write=False) as store:
+    ...     store.count("points"), store.read("points", where="name = ?", parameters=("b",)).geometry.x.tolist()
+    (2, [120.34])
     """
 
     # A ceiling on the store's size in pages (SQLite's max_page_count), for a
@@ -73,7 +81,15 @@ class Store:
         self._checked = False
 
     @classmethod
-    def open(cls, path, /, *, create=False, write=True, wait=WRITE_WAIT_S):
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        /,
+        *,
+        create: bool = False,
+        write: bool = True,
+        wait: float = WRITE_WAIT_S,
+    ) -> Store:
         """Open the store at ``path`` (``create`` it when missing; writers only)."""
         if create and not write:
             raise StoreError("a store can only be created by a writer (write=True)")
@@ -99,6 +115,7 @@ class Store:
                 if app_id != APPLICATION_ID:
                     raise StoreError(f"{self.path}: not a GeoPackage store")
                 return
+            rtree.register_functions(self._connection)  # what the R-tree triggers call
             self._connection.execute("PRAGMA foreign_keys = OFF")
             self._connection.execute("PRAGMA synchronous = FULL")  # one fsync per commit
             self._connection.execute("PRAGMA cache_size = -262144")  # 256 MiB for index builds
@@ -117,7 +134,8 @@ class Store:
             self.close()
             raise
 
-    def close(self):
+    def close(self) -> None:
+        """Close the connection (the store is closed on leaving ``with``)."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
@@ -129,13 +147,13 @@ class Store:
         self.close()
 
     # -- errors -----------------------------------------------------------------
-    def error(self, error):
+    def error(self, error: sqlite3.Error) -> StoreError:
         """A :class:`StoreError` with a clear message for an ``sqlite3`` error."""
         return store_error(self.path, error, self.wait)
 
     # -- transactions -----------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self, *, holder=None):
+    def transaction(self, *, holder: str | None = None) -> Iterator[sqlite3.Connection]:
         """All writes inside land together or not at all (nested calls join).
 
         ``holder`` says what this writer does ("import of a.csv"), for the
@@ -165,7 +183,7 @@ class Store:
                 raise self.error(error) from error
 
     @contextlib.contextmanager
-    def snapshot(self):
+    def snapshot(self) -> Iterator[Store]:
         """Reads inside see one state of the store: one read transaction, so the
         layers a command reads agree with each other even when an import
         commits meanwhile (WAL keeps the reader's snapshot; it never waits for
@@ -191,8 +209,11 @@ class Store:
         try:
             if not self._checked:
                 check_intact(self._connection, self.path)
-                self._checked = True
             self._token = storelock.write_record(self.path, holder)
+            if not self._checked:
+                for table, column in rtree.unindexed(self._connection):
+                    rtree.create_index(self._connection, table, column)
+                self._checked = True
         except BaseException as error:
             self._end("ROLLBACK")
             if isinstance(error, sqlite3.Error):
@@ -209,17 +230,25 @@ class Store:
             self._connection.execute(statement)
 
     # -- layers -----------------------------------------------------------------
-    def layers(self):
+    def layers(self) -> list[str]:
         """The names of the store's layers."""
         try:
             return table_names(self._connection)
         except sqlite3.Error as error:
             raise self.error(error) from error
 
-    def has_layer(self, name):
+    def has_layer(self, name: str) -> bool:
+        """Whether the store has a layer ``name``."""
         return name in self.layers()
 
-    def create_layer(self, name, columns, *, geometry_type="GEOMETRY", spatial=True):
+    def create_layer(
+        self,
+        name: str,
+        columns: Mapping[str, str],
+        *,
+        geometry_type: str = "GEOMETRY",
+        spatial: bool = True,
+    ) -> None:
         """Create a layer with ``columns`` = {name: kind} (kinds of :data:`SQL_TYPES`)."""
         definitions = ["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"]
         if spatial:
@@ -238,21 +267,32 @@ class Store:
                     "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 2, 0)",
                     (name, GEOMETRY_COLUMN, geometry_type, SRS_ID),
                 )
+                rtree.create_index(connection, name, GEOMETRY_COLUMN)
 
-    def drop_layer(self, name):
+    def drop_layer(self, name: str) -> None:
+        """Remove layer ``name`` (nothing when it is not there)."""
         with self.transaction() as connection:
+            rtree.drop_index(connection, name, GEOMETRY_COLUMN)
             connection.execute(f"DROP TABLE IF EXISTS {quote(name)}")
             connection.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (name,))
             connection.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (name,))
 
-    def column_types(self, name):
+    def column_types(self, name: str) -> dict[str, str]:
         """{column: declared SQL type} of layer ``name``."""
         try:
             return column_types(self._connection, name)
         except sqlite3.Error as error:
             raise self.error(error) from error
 
-    def append(self, name, frame, *, kinds=None, progress=None, chunk_rows=50_000):
+    def append(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        *,
+        kinds: Mapping[str, str] | None = None,
+        progress: Callable[[int], object] | None = None,
+        chunk_rows: int = 50_000,
+    ) -> None:
         """Append rows of ``frame`` to layer ``name``, creating it when missing.
 
         ``progress(n)`` is called after each chunk of ``n`` rows is written.
@@ -275,43 +315,49 @@ class Store:
                         )
             if len(frame) == 0:
                 return
-            names = [quote(c) for c in columns] + ([GEOMETRY_COLUMN] if spatial else [])
-            placeholders = ", ".join("?" * len(names))
-            statement = f"INSERT INTO {quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
-            for start in range(0, len(frame), chunk_rows):
-                chunk = frame.iloc[start : start + chunk_rows]
-                values = [to_sql_values(chunk[c], kinds[c]) for c in columns]
-                if spatial:
-                    values.append(encode_geometries(chunk.geometry.values))
-                connection.executemany(statement, zip(*values, strict=True))
-                if progress is not None:
-                    progress(len(chunk))
+            index = None
+            with contextlib.ExitStack() as stack:
+                if spatial and rtree.has_index(connection, name, GEOMETRY_COLUMN):
+                    index = stack.enter_context(
+                        rtree.bulk_insert(connection, name, GEOMETRY_COLUMN)
+                    )
+                insert_rows(
+                    connection,
+                    name,
+                    frame,
+                    columns,
+                    kinds,
+                    spatial=spatial,
+                    chunk_rows=chunk_rows,
+                    progress=progress,
+                    index=index,
+                )
             if spatial:
-                self._update_extent(name, frame.geometry.values)
+                update_extent(connection, name, frame.geometry.values)
             connection.execute(
                 "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
                 "WHERE table_name = ?",
                 (name,),
             )
 
-    def _update_extent(self, name, geometries):
-        bounds = shapely.total_bounds(np.asarray(geometries, dtype=object))
-        if not np.isfinite(bounds).all():
-            return
-        self._connection.execute(
-            "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), "
-            "min_y = min(coalesce(min_y, ?2), ?2), max_x = max(coalesce(max_x, ?3), ?3), "
-            "max_y = max(coalesce(max_y, ?4), ?4) WHERE table_name = ?5",
-            (*map(float, bounds), name),
-        )
-
-    def replace(self, name, frame, *, kinds=None):
+    def replace(
+        self, name: str, frame: pd.DataFrame, *, kinds: Mapping[str, str] | None = None
+    ) -> None:
         """Replace layer ``name`` by ``frame`` in one transaction."""
         with self.transaction():
             self.drop_layer(name)
             self.append(name, frame, kinds=kinds)
 
-    def read(self, name, *, columns=None, where=None, parameters=(), schema=None, spatial=True):
+    def read(
+        self,
+        name: str,
+        *,
+        columns: Sequence[str] | None = None,
+        where: str | None = None,
+        parameters: Sequence[object] = (),
+        schema: Mapping[str, str] | None = None,
+        spatial: bool = True,
+    ) -> pd.DataFrame:
         """Layer ``name`` as a (Geo)DataFrame: all ``columns`` or the ones named
         (the geometry comes whenever the layer has one), optionally filtered by
         an SQL ``where``.
@@ -328,7 +374,7 @@ class Store:
         except sqlite3.Error as error:
             raise self.error(error) from error
 
-    def ensure_columns(self, name, kinds):
+    def ensure_columns(self, name: str, kinds: Mapping[str, str]) -> None:
         """Add the columns of ``kinds`` that layer ``name`` lacks (an older store)."""
         with self.transaction() as connection:
             known = self.column_types(name)
@@ -338,15 +384,17 @@ class Store:
                         f"ALTER TABLE {quote(name)} ADD COLUMN {quote(column)} {SQL_TYPES[kind]}"
                     )
 
-    def execute(self, sql, parameters=()):
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> sqlite3.Cursor:
         """Run one SQL statement on the store (for indexes and small queries)."""
         try:
             return self._connection.execute(sql, parameters)
         except sqlite3.Error as error:
             raise self.error(error) from error
 
-    def count(self, name):
+    def count(self, name: str) -> int:
+        """The number of rows in layer ``name``."""
         return self.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0]
 
-    def integrity_check(self):
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check``: "ok" for a sound store."""
         return self._connection.execute("PRAGMA integrity_check").fetchone()[0]

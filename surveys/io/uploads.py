@@ -17,6 +17,7 @@ from geo.overlay import overlapping_pairs
 from surveys.errors import UploadError
 from surveys.io.archive import printable_name
 from surveys.io.layout import (
+    COVER_LAYER,
     REJECT_KINDS,
     REJECTS_LAYER,
     SURVEYS_LAYER,
@@ -180,6 +181,7 @@ class Withdrawal:
     archived_as: list
     recomputed: list = dataclasses.field(default_factory=list)
     warnings: list = dataclasses.field(default_factory=list)
+    cover_removed: int = 0  # imagery_cover rows of a raster upload
 
     def to_dict(self):
         payload = dataclasses.asdict(self)
@@ -212,8 +214,14 @@ def withdraw(store, upload_id, reason, *, by=None) -> Withdrawal:
         )
         store.execute(
             "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-            "WHERE table_name IN (?, ?, ?, ?, ?)",
-            (UPLOADS_LAYER, SURVEYS_LAYER, REJECTS_LAYER, *map(plots_layer, PLOT_KINDS)),
+            "WHERE table_name IN (?, ?, ?, ?, ?, ?)",
+            (
+                UPLOADS_LAYER,
+                SURVEYS_LAYER,
+                REJECTS_LAYER,
+                COVER_LAYER,
+                *map(plots_layer, PLOT_KINDS),
+            ),
         )
         later = store.execute(
             f"SELECT DISTINCT file FROM {UPLOADS_LAYER} WHERE {_STANDING} "
@@ -254,7 +262,7 @@ def _standing_rows(store, upload_id):
 
 
 def _remove_rows(store, upload_id):
-    """Delete the upload's records, rejects and plots; returns the counts."""
+    """Delete the upload's records, rejects, plots and cover rows; returns the counts."""
     records = store.execute(f"DELETE FROM {SURVEYS_LAYER} WHERE upload_id = ?", (upload_id,))
     rejects = store.execute(f"DELETE FROM {REJECTS_LAYER} WHERE upload_id = ?", (upload_id,))
     plots = 0
@@ -263,10 +271,16 @@ def _remove_rows(store, upload_id):
             plots += store.execute(
                 f"DELETE FROM {plots_layer(kind)} WHERE upload_id = ?", (upload_id,)
             ).rowcount
+    cover = 0
+    if store.has_layer(COVER_LAYER):
+        cover = store.execute(
+            f"DELETE FROM {COVER_LAYER} WHERE upload_id = ?", (upload_id,)
+        ).rowcount
     return {
         "records_removed": records.rowcount,
         "rejects_removed": rejects.rowcount,
         "plots_removed": plots,
+        "cover_removed": cover,
     }
 
 

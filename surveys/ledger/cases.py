@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.overlay import place_in_sites
+from geo.area import M2_PER_HA, M2_PER_MU, area_m2
+from geo.overlay import nearest_township, place_in_sites
 from surveys.ledger.detections import SPARTINA_FINDINGS, detect, within_tolerance
 from surveys.ledger.machine import case_rows, verify_cases
 from surveys.ledger.patches import cluster_new_infestations
@@ -39,11 +40,14 @@ LEDGER_COLUMNS = [
     "plot_id",
     "site",
     "township",
+    "area_mu",
+    "area_ha",
     "cleared_on",
     "first_detected",
     "last_detected",
     "detections",
     "sources",
+    "rasters",
     "largest_patch_m2",
     "status",
     "status_since",
@@ -220,7 +224,8 @@ def in_detection_order(detections):
 
 def case_area_frame(clearance, detections, patches, sites) -> geopandas.GeoDataFrame:
     """What cases can be about: the clearance plots with detections and the new
-    patches (placed in the sites), with plot_id, site, township, cleared_on, kind."""
+    patches (placed in the sites; outside them, in the nearest site's township),
+    with plot_id, site, township, area_m2, cleared_on, kind."""
     case_plots = clearance[clearance["plot_id"].isin(detections["plot_id"].unique())]
     areas = pd.concat(
         [
@@ -234,8 +239,13 @@ def case_area_frame(clearance, detections, patches, sites) -> geopandas.GeoDataF
         ignore_index=True,
     )
     areas = areas.set_geometry("geometry").set_crs(4326, allow_override=True)
-    if len(patches) and sites is not None:
-        in_site, township = place_in_sites(np.asarray(areas.geometry.values, dtype=object), sites)
+    areas["area_m2"] = area_m2(areas.geometry).to_numpy(dtype=float)
+    if len(patches) and sites is not None and len(sites):
+        geometries = np.asarray(areas.geometry.values, dtype=object)
+        in_site, township = place_in_sites(geometries, sites)
+        # A patch outside every reserve is counted in the nearest reserve's township.
+        outside = pd.isna(township)
+        township[outside] = nearest_township(geometries[outside], sites)
         new = areas["kind"].eq("new_infestation").to_numpy()
         areas.loc[new, "site"] = in_site[new]
         areas.loc[new, "township"] = township[new]
@@ -247,6 +257,8 @@ def finding_tokens(detections, outside, membership, areas) -> pd.DataFrame:
     patch area, action and whether it was removed on the spot."""
     area_of = pd.Series(np.arange(len(areas)), index=areas["plot_id"].to_numpy())
     columns = ["record_key", "observed_at", "patrol_type", "patch_area_m2", "action"]
+    if "raster" in detections and "raster" in outside:  # the raster of a raster detection
+        columns.append("raster")
     found = pd.concat(
         [
             detections[columns].assign(area=area_of.reindex(detections["plot_id"]).to_numpy()),
@@ -273,6 +285,8 @@ def empty_ledger(timezone=DEFAULT_TIMEZONE):
         **{c: f"datetime64[ns, {timezone}]" for c in LEDGER_TIMES},
         "detections": np.int64,
         "largest_patch_m2": float,
+        "area_mu": float,
+        "area_ha": float,
         "days_open": "Int64",
     }
     return pd.DataFrame({c: pd.Series(dtype=types[c]) for c in LEDGER_COLUMNS})
@@ -301,11 +315,14 @@ def ledger_rows(cases, areas, rules, as_of) -> pd.DataFrame:
             "plot_id": area["plot_id"].to_numpy(),
             "site": area["site"].to_numpy(),
             "township": area["township"].to_numpy(),
+            "area_mu": area["area_m2"].to_numpy(dtype=float) / M2_PER_MU,
+            "area_ha": area["area_m2"].to_numpy(dtype=float) / M2_PER_HA,
             "cleared_on": area["cleared_on"].to_numpy(),
             "first_detected": cases["first"].to_numpy(),
             "last_detected": cases["last"].to_numpy(),
             "detections": cases["detections"].to_numpy(dtype=np.int64),
             "sources": cases["sources"].to_numpy(),
+            "rasters": cases["rasters"].to_numpy(),
             "largest_patch_m2": cases["largest"].to_numpy(dtype=float),
             "status": cases["status"].to_numpy(),
             "status_since": cases["since"].to_numpy(),

@@ -21,6 +21,16 @@ def _sources(spotted, cases):
     return text
 
 
+def _rasters(spotted, cases):
+    """Per case, the file names of the rasters that saw it (detections of
+    ``hailin raster detect``), sorted and comma-joined; "" when none did."""
+    if "raster" not in spotted:
+        return np.full(len(cases), "", dtype=object)
+    seen = spotted[spotted["raster"].notna()]
+    names = seen.groupby("case")["raster"].agg(lambda n: ", ".join(sorted(set(n))))
+    return names.astype(object).reindex(cases).fillna("").to_numpy(dtype=object)
+
+
 def case_rows(detections, removals) -> pd.DataFrame:
     """Vectorised case machine over the Spartina findings and removals of all
     areas at once (``area``, ``time``, ``key``, ``patrol_type``,
@@ -50,6 +60,7 @@ def case_rows(detections, removals) -> pd.DataFrame:
         largest=("patch_area_m2", "max"),
     )
     cases["sources"] = _sources(spotted, cases.index.to_numpy())
+    cases["rasters"] = _rasters(spotted, cases.index.to_numpy())
     cleared = tokens[tokens["removed"]].groupby("case")["time"].min()
     cases["re_cleared"] = cleared.reindex(cases.index)
     cases["next_start"] = cases.groupby("area")["first"].shift(-1)

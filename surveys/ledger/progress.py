@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from surveys.ledger.cases import STATUSES
+from surveys.ledger.counts import CASE_KINDS, case_counts
 from surveys.localtime import DEFAULT_TIMEZONE, local_dates
 
 
@@ -107,6 +108,7 @@ def clearance_progress(clearance, ledger, target_mu):
     )
     per_year["year"] = per_year["year"].astype(str)
     status_counts = ledger.groupby(["kind", "status"]).size()
+    counts = case_counts(ledger)
     totals = {
         **_area_totals("cleared", clearance, target_mu),
         "first_cleared": str(min(clearance["cleared_on"])) if len(clearance) else None,
@@ -118,6 +120,9 @@ def clearance_progress(clearance, ledger, target_mu):
         "new_infestations": int(
             ledger.loc[ledger["kind"] == "new_infestation", "plot_id"].nunique()
         ),
+        # The one count of open cases (surveys.ledger.counts): both kinds, side by side.
+        "open_cases": counts["open"],
+        "open_cases_by_kind": {k: counts["by_kind"][k]["open"] for k in CASE_KINDS},
     }
     return Progress(
         totals,

@@ -69,8 +69,9 @@ def inert(text):
 
 
 # -- which cases an import opened -------------------------------------------------------
-def _signature(ws):
-    """What the ledger depends on besides the rules: the standing uploads and the settings."""
+def store_state(ws):
+    """What the ledger depends on besides the rules (the standing uploads and the
+    settings) as a digest, and the upload ids it was taken from."""
     uploads = ws.uploads()
     digest = hashlib.sha256()
     for upload_id, status, kind in zip(
@@ -79,7 +80,7 @@ def _signature(ws):
         digest.update(f"{upload_id}|{status}|{kind};".encode())
     stat = os.stat(ws.settings_path)
     digest.update(f"{stat.st_mtime_ns}:{stat.st_size}".encode())
-    return digest.hexdigest()
+    return digest.hexdigest(), sorted(set(uploads["upload_id"]))
 
 
 def _ledger(ws):
@@ -87,25 +88,34 @@ def _ledger(ws):
     return ledger
 
 
+def remembered():
+    """The last comparison: ``{"signature", "ids", "uploads"}``, or None."""
+    state = PortalState.objects.filter(key=STATE_KEY).first()
+    return None if state is None else state.value
+
+
 def known_cases(ws):
     """The ledger's case ids now (from the last comparison when the store has
     not changed since), or None when they cannot be had."""
     try:
-        signature = _signature(ws)
-        state = PortalState.objects.filter(key=STATE_KEY).first()
-        if state is not None and state.value.get("signature") == signature:
-            return set(state.value.get("ids", []))
+        signature, _uploads = store_state(ws)
+        state = remembered()
+        if state is not None and state.get("signature") == signature:
+            return set(state.get("ids", []))
         ids = set(_ledger(ws)["case_id"])
-        _remember(signature, ids)
+        remember(ws, ids)
         return ids
     except Exception:
         logger.exception("alerts: the ledger could not be read before an import")
         return None
 
 
-def _remember(signature, ids):
+def remember(ws, ids):
+    """Keep the case ids ``ids`` as those of the store as it is now."""
+    signature, uploads = store_state(ws)
     PortalState.objects.update_or_create(
-        key=STATE_KEY, defaults={"value": {"signature": signature, "ids": sorted(ids)}}
+        key=STATE_KEY,
+        defaults={"value": {"signature": signature, "ids": sorted(ids), "uploads": uploads}},
     )
 
 
@@ -131,7 +141,7 @@ def unchanged(ws, before):
     if before is None:
         return
     try:
-        _remember(_signature(ws), before)
+        remember(ws, before)
     except Exception:
         logger.exception("alerts: could not remember the case ids")
 
@@ -142,7 +152,7 @@ def opened_cases(ws, before):
         return []
     try:
         ledger = _ledger(ws)
-        _remember(_signature(ws), set(ledger["case_id"]))
+        remember(ws, set(ledger["case_id"]))
         new = ledger[~ledger["case_id"].isin(before)]
         names = site_names(ws)
         zone = ws.settings.timezone
@@ -241,16 +251,21 @@ def email_text(event):
 
 
 @transaction.atomic
-def announce(upload, cases):
-    """Queue one message per destination about the ``cases`` ``upload`` opened."""
+def announce(cases, *, upload=None, upload_id="", file="", team="", uploaded_by=""):
+    """Queue one message per destination about the ``cases`` an import opened:
+    a portal ``upload``, or one made elsewhere (the command line, a raster
+    detection) named by ``upload_id``, ``file``, ``team`` and ``uploaded_by``."""
     if not cases:
         return None
+    if upload is not None:
+        upload_id, file, team = upload.upload_id, upload.file, upload.team
+        uploaded_by = upload.user.get_username()
     event = AlertEvent.objects.create(
         portal_upload=upload,
-        upload_id=upload.upload_id,
-        file=upload.file,
-        team=upload.team,
-        uploaded_by=upload.user.get_username(),
+        upload_id=upload_id[:64],
+        file=file[:300],
+        team=team[:200],
+        uploaded_by=uploaded_by[:150],
         cases=cases,
     )
     for hook in Webhook.objects.filter(active=True):

@@ -31,8 +31,6 @@ UPLOAD_FIELDS = [
     "withdrawn_by",
     "withdrawn_reason",
 ]
-# The ledger's columns, as the portal's API and pages give them.
-LEDGER_FIELDS = list(LEDGER_COLUMNS)
 
 
 def workspace():
@@ -119,7 +117,7 @@ def ledger_rows(ws, ledger=None):
     if ledger is None:
         ledger, _patches = ws.ledger()
     names = site_names(ws)
-    table = rows(ledger, LEDGER_FIELDS, ws.settings.timezone)
+    table = rows(ledger, LEDGER_COLUMNS, ws.settings.timezone)
     for row in table:
         row["site_name"] = names.get(row["site"], row["site"])
         row["url"] = case_url(row["case_id"])
@@ -224,7 +222,7 @@ def case_detail(ws, case_id):
     records = records.sort_values("observed_at", kind="stable")
     fields = [c for c in records.columns if c != "geometry"]
     return (
-        {**rows(match.head(1), LEDGER_FIELDS, ws.settings.timezone)[0]},
+        {**rows(match.head(1), LEDGER_COLUMNS, ws.settings.timezone)[0]},
         rows(records, fields, ws.settings.timezone),
         area,
     )

@@ -87,9 +87,9 @@ def _failed(file, message):
     }
 
 
-def _import_survey(ws, path, file, team, patrol_type):
+def _import_survey(ws, path, file, team, patrol_type, uploader):
     """(summary dict, cases the import opened)."""
-    flags = {"team": team or None, "patrol_type": patrol_type or None}
+    flags = {"team": team or None, "patrol_type": patrol_type or None, "uploader": uploader}
     try:
         with import_lock():
             before = alerts.known_cases(ws)
@@ -147,7 +147,7 @@ def receive(ws, uploaded, *, user, team, patrol_type, request=None):
         if photo_format(head):
             summary, cases = _import_photo(ws, path, file, team, user.get_username()), []
         else:
-            summary, cases = _import_survey(ws, path, file, team, patrol_type)
+            summary, cases = _import_survey(ws, path, file, team, patrol_type, user.get_username())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report = summary.get("report")
@@ -182,12 +182,31 @@ def receive(ws, uploaded, *, user, team, patrol_type, request=None):
     )
     if cases:
         try:
-            alerts.announce(upload, cases)
+            alerts.announce(cases, upload=upload)
         except Exception:  # alerts never fail an import
             logger.exception("alerts: could not queue the messages of %s", file)
     if upload.rows_accepted:
         want_maps()
     return upload
+
+
+def withdraw(ws, request, upload_id, reason):
+    """Withdraw ``upload_id`` for the request's account through the workspace
+    (exactly what `hailin uploads withdraw` does), audited; the maps follow.
+    Returns the :class:`surveys.io.uploads.Withdrawal`; UploadError as the store says."""
+    name = request.user.get_username()
+    done = ws.withdraw_upload(upload_id, reason=f"{reason} [{name}, portal]", by=name)
+    record(
+        "withdraw",
+        user=request.user,
+        request=request,
+        upload_id=done.upload_id,
+        files=done.files,
+        reason=reason,
+        records_removed=done.records_removed,
+    )
+    want_maps()
+    return done
 
 
 def public_summary(summary):

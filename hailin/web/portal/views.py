@@ -3,41 +3,26 @@
 
 import logging
 import os
-import tempfile
 import urllib.parse
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.template import loader
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hailin.web.portal import data, intake
-from hailin.web.portal.audit import record
-from hailin.web.portal.mapfiles import LANGS, MAP_NAMES, asset_path, map_file
-from hailin.web.portal.models import AuditEvent, PortalState, PortalUpload
+from hailin.web.portal.models import AuditEvent, PortalUpload
 from hailin.web.portal.roles import account_of, allowed, require, role_of, visible_teams
 from surveys.errors import UploadError
 from surveys.schema import codes, word
 
 logger = logging.getLogger("hailin.web")
-LEDGER_SORTS = (
-    "case_id",
-    "kind",
-    "plot_id",
-    "site",
-    "first_detected",
-    "last_detected",
-    "detections",
-    "status",
-    "days_open",
-)
 MAX_ERRORS_SHOWN = 200
 
 
@@ -208,236 +193,17 @@ def upload_withdraw(request, upload_id):
     if not reason:
         messages.error(request, _("Say why the upload is withdrawn."))
         return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
-    stored_reason = f"{reason} [{request.user.get_username()}, portal]"
     try:
-        withdrawal = ws.withdraw_upload(upload_id, reason=stored_reason)
+        withdrawal = intake.withdraw(ws, request, upload_id, reason)
     except UploadError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
-    record(
-        "withdraw",
-        user=request.user,
-        request=request,
-        upload_id=withdrawal.upload_id,
-        files=withdrawal.files,
-        reason=reason,
-        records_removed=withdrawal.records_removed,
-    )
-    intake.want_maps()
     messages.success(
         request,
         _("Withdrawn: %(n)d record(s) taken out; the raw file is kept.")
         % {"n": withdrawal.records_removed},
     )
     return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
-
-
-# -- maps ---------------------------------------------------------------------------------
-def maps(request):
-    require(request, "maps")
-    states = {
-        s.key: s.value
-        for s in PortalState.objects.filter(key__in=[intake.MAPS_WANTED, "maps_built"])
-    }
-    built = states.get("maps_built") or {}
-    wanted = (states.get(intake.MAPS_WANTED) or {}).get("at")
-    folder = settings.WEB_DIR / "maps"
-    entries = [
-        {
-            "name": name,
-            "url": reverse("map_page", args=[name]),
-            "ready": any(os.path.isfile(map_file(folder, name, code)) for code in LANGS),
-        }
-        for name in MAP_NAMES
-    ]
-    return render(
-        request,
-        "portal/maps.html",
-        {
-            "maps": entries,
-            "built_at": built.get("at"),
-            "updating": bool(wanted and wanted > built.get("from", "")) or not built,
-            "error": built.get("error"),
-        },
-    )
-
-
-# Map pages run folium's inline scripts and load the basemap tiles; leaflet-measure
-# builds its templates with `new Function` (lodash), hence 'unsafe-eval' there alone.
-MAP_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
-    "style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: https://*.tile.openstreetmap.org https://tile.openstreetmap.org "
-    "https://server.arcgisonline.com https://*.is.autonavi.com https://*.tianditu.gov.cn; "
-    "connect-src 'self'; font-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-
-
-def map_page(request, name):
-    require(request, "maps")
-    if name not in MAP_NAMES:
-        raise Http404("no such map")
-    folder = settings.WEB_DIR / "maps"
-    # The reader's language, else whichever language was drawn.
-    paths = [map_file(folder, name, code) for code in dict.fromkeys([lang(), *LANGS])]
-    path = next((p for p in paths if os.path.isfile(p)), None)
-    if path is None:
-        return render(request, "portal/map_missing.html", {"name": name}, status=503)
-    response = FileResponse(open(path, "rb"), content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = MAP_CSP
-    response._csp_exempt = True  # django-csp: this page carries its own policy
-    response["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def map_asset(request, name, asset):
-    """A script, stylesheet, icon or tile a map loads, from the copy beside the maps."""
-    require(request, "maps")
-    if name not in MAP_NAMES:
-        raise Http404("no such map")
-    path = asset_path(settings.WEB_DIR / "maps", asset)
-    if path is None:
-        raise Http404("no such map asset")
-    response = FileResponse(open(path, "rb"))
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
-
-
-# -- ledger, cases, progress --------------------------------------------------------------
-def _filtered_ledger(request, table):
-    status = request.GET.get("status") or ""
-    kind = request.GET.get("kind") or ""
-    site = request.GET.get("site") or ""
-    query = (request.GET.get("q") or "").strip().lower()
-    if status:
-        table = [r for r in table if r["status"] == status]
-    if kind:
-        table = [r for r in table if r["kind"] == kind]
-    if site:
-        table = [r for r in table if r["site"] == site]
-    if query:
-        table = [
-            r
-            for r in table
-            if query in (r["case_id"] or "").lower()
-            or query in (r["township"] or "").lower()
-            or query in str(r["site_name"] or "").lower()
-        ]
-    sort = request.GET.get("sort") if request.GET.get("sort") in LEDGER_SORTS else "first_detected"
-    descending = request.GET.get("dir", "desc") == "desc"
-    present = [r for r in table if r[sort] is not None]
-    missing = [r for r in table if r[sort] is None]
-    present.sort(key=lambda r: r[sort], reverse=descending)
-    return present + missing, {
-        "status": status,
-        "kind": kind,
-        "site": site,
-        "q": request.GET.get("q") or "",
-        "sort": sort,
-        "dir": "desc" if descending else "asc",
-    }
-
-
-def ledger(request):
-    require(request, "ledger")
-    ws = data.workspace()
-    table = data.ledger_rows(ws)
-    for row in table:
-        row["status_label"] = words("status", row["status"])
-    shown, chosen = _filtered_ledger(request, table)
-    columns = []
-    for key, label in (
-        ("case_id", _("case")),
-        ("kind", _("kind")),
-        ("site", _("site")),
-        ("first_detected", _("first found")),
-        ("last_detected", _("last found")),
-        ("detections", _("findings")),
-        ("status", _("status")),
-        ("days_open", _("days open")),
-    ):
-        flip = "asc" if chosen["sort"] == key and chosen["dir"] == "desc" else "desc"
-        query = {k: v for k, v in chosen.items() if v and k not in ("sort", "dir")}
-        query.update(sort=key, dir=flip)
-        columns.append(
-            {
-                "key": key,
-                "label": label,
-                "url": "?" + urllib.parse.urlencode(query),
-                "sorted": chosen["dir"] if chosen["sort"] == key else "",
-            }
-        )
-    return render(
-        request,
-        "portal/ledger.html",
-        {
-            "rows": shown,
-            "total": len(table),
-            "chosen": chosen,
-            "columns": columns,
-            "statuses": [(s, words("status", s)) for s in ("open", "re_cleared", "verified_clear")],
-            "sites": sorted(data.site_names(ws, lang()).items()),
-        },
-    )
-
-
-def ledger_xlsx(request):
-    require(request, "ledger")
-    ws = data.workspace()
-    folder = tempfile.mkdtemp(prefix="ledger-", dir=settings.FILE_UPLOAD_TEMP_DIR)
-    path = os.path.join(folder, "ledger.xlsx")
-    ws.export_ledger(path, lang())
-    with open(path, "rb") as handle:
-        body = handle.read()
-    os.remove(path)
-    os.rmdir(folder)
-    response = HttpResponse(
-        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    name = "台账.xlsx" if lang() == "zh" else "ledger.xlsx"
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''" + urllib.parse.quote(name)
-    return response
-
-
-def case(request, case_id):
-    require(request, "ledger")
-    ws = data.workspace()
-    found = data.case_detail(ws, case_id)
-    if found is None:
-        raise Http404("no such case")
-    row, records, _area = found
-    row["status_label"] = words("status", row["status"])
-    row["site_name"] = data.site_names(ws, lang()).get(row["site"], row["site"])
-    photos = data.photos_for(ws, request.user, [r["record_id"] for r in records])
-    by_record = {}
-    for photo in photos:
-        by_record.setdefault(photo["record_id"], []).append(photo)
-    for record_row in records:
-        record_row["finding_label"] = words("finding", record_row["finding"])
-        record_row["patrol_label"] = words("patrol_type", record_row["patrol_type"])
-        record_row["photos"] = by_record.get(record_row["record_id"], [])
-    history = [(row["first_detected"], _("case opened: Spartina found"))]
-    if row["re_cleared_at"]:
-        history.append((row["re_cleared_at"], words("status", "re_cleared")))
-    if row["verified_at"]:
-        history.append((row["verified_at"], words("status", "verified_clear")))
-    return render(
-        request,
-        "portal/case.html",
-        {"case": row, "records": records, "photos": photos, "history": history},
-    )
-
-
-def progress(request):
-    require(request, "progress")
-    ws = data.workspace()
-    clearance, restoration = ws.progress()
-    return render(
-        request,
-        "portal/progress.html",
-        {"clearance": clearance.to_dict(), "restoration": restoration.to_dict()},
-    )
 
 
 # -- photos -------------------------------------------------------------------------------
@@ -472,50 +238,3 @@ def admin_login(request):
     if not target.startswith("/") or target.startswith("//"):
         target = "/admin/"
     return HttpResponseRedirect(reverse("login") + "?" + urllib.parse.urlencode({"next": target}))
-
-
-# -- errors: never a traceback ------------------------------------------------------------
-def _error(request, status, title, message):
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=status)
-    return render(
-        request,
-        "portal/error.html",
-        {"status": status, "title": title, "message": message},
-        status=status,
-    )
-
-
-@login_not_required
-def bad_request(request, exception=None):
-    return _error(request, 400, _("Bad request"), _("The request could not be understood."))
-
-
-@login_not_required
-def forbidden(request, exception=None):
-    return _error(request, 403, _("Not allowed"), _("Your account may not open this page."))
-
-
-@login_not_required
-def not_found(request, exception=None):
-    return _error(request, 404, _("Not found"), _("There is nothing here."))
-
-
-@login_not_required
-def server_error(request):
-    # No request context: whatever failed (the database too) must not fail this page.
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"detail": "internal error; details in the workspace's logs/portal.log"}, status=500
-        )
-    return HttpResponse(loader.get_template("500.html").render(), status=500)
-
-
-@login_not_required
-def csrf_failure(request, reason=""):
-    return _error(
-        request,
-        403,
-        _("Not allowed"),
-        _("The form was out of date or sent from elsewhere (CSRF check). Reload and try again."),
-    )

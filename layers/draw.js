@@ -1,0 +1,531 @@
+/* hailin data layers: the compact payloads of layers/encode.py drawn with Leaflet.
+ *
+ * Written for hailin (no code copied). Loaded once per page after Leaflet and
+ * maps/frame.js; every value comes in as JSON from layers/features.py.
+ *
+ * - Plots, patches, findings, tracks and reserves are Leaflet paths on one
+ *   canvas per map (10,000 SVG paths took seconds to draw; one canvas draws
+ *   them in tens of milliseconds). Paths the time control hides stay in their
+ *   place in the drawing order and are skipped, so nothing jumps above another.
+ * - Patrol records (up to millions) are a layer of their own: typed arrays,
+ *   projected once per datum through the map's CRS (so GCJ-02 follows the
+ *   basemap), drawn one by one when few are in view, else as cells of a screen
+ *   grid showing their count and their patrol types' shares in the legend's
+ *   colours.
+ * - Popups and tooltips are built from the columns as text nodes: no value is
+ *   ever read as HTML.
+ */
+var hailinLayer = (function () {
+    "use strict";
+    var TYPES = {u1: Uint8Array, u2: Uint16Array, u4: Uint32Array};
+
+    /* The numbers of layers/encode.py ints(): a typed array (offset added). */
+    function ints(spec) {
+        var bin = atob(spec.b), n = bin.length, bytes = new Uint8Array(n);
+        for (var i = 0; i < n; i++) { bytes[i] = bin.charCodeAt(i); }
+        var raw = new TYPES[spec.t](bytes.buffer);
+        if (!spec.o) { return raw; }
+        var out = new Float64Array(raw.length);
+        for (var j = 0; j < raw.length; j++) { out[j] = raw[j] + spec.o; }
+        return out;
+    }
+
+    function dayText(day) { return new Date(day * 86400000).toISOString().slice(0, 10); }
+
+    function minuteText(minute) {
+        var iso = new Date(minute * 60000).toISOString();
+        return iso.slice(0, 10) + " " + iso.slice(11, 16);
+    }
+
+    /* A layer's columns: values by feature, decoded on first use. */
+    function Columns(payload, stateOf) {
+        var specs = payload.columns, cache = {}, entered = {};
+        function numbers(name) {
+            if (!cache[name]) {
+                var spec = specs[name];
+                cache[name] = ints(spec.kind === "text" || spec.kind === "rows" ? spec.codes : spec.values);
+            }
+            return cache[name];
+        }
+        function value(name, i) {
+            if (name === "@state") { return payload.states[stateOf(i)]; }
+            var spec = specs[name], v = numbers(name)[i];
+            if (spec.kind === "minute") { return minuteText(v); }
+            if (spec.kind === "day") { return dayText(v); }
+            return spec.table[v];
+        }
+        function isEntered(name, i) {
+            var spec = specs[name];
+            if (!spec || !spec.entered || !spec.entered.length) { return false; }
+            if (!entered[name]) {
+                entered[name] = {};
+                spec.entered.forEach(function (code) { entered[name][code] = true; });
+            }
+            return entered[name][numbers(name)[i]] === true;
+        }
+        return {numbers: numbers, value: value, isEntered: isEntered};
+    }
+
+    function line(box, text, tag) {
+        var el = document.createElement(tag || "div");
+        el.textContent = text;
+        box.appendChild(el);
+    }
+
+    /* A popup: a bold title, then "label: value" rows, empty values left out. */
+    function popupElement(payload, columns, i) {
+        var spec = payload.popup, words = payload.words || {};
+        var box = document.createElement("div");
+        box.className = "hailin-popup-body";
+        var prefix = spec.title[0], value = spec.title[1] ? columns.value(spec.title[1], i) : "";
+        line(box, prefix && value ? prefix + " " + value : prefix || value, "b");
+        spec.rows.forEach(function (row) {
+            var pairs = row[0] === null ? columns.value(row[1], i) :
+                [[row[0] + (columns.isEntered(row[1], i) ? " " + words.as_entered : ""),
+                  columns.value(row[1], i)]];
+            pairs.forEach(function (pair) {
+                if (pair[1] !== "" && pair[1] !== null && pair[1] !== undefined) {
+                    line(box, pair[0] + ": " + pair[1]);
+                }
+            });
+        });
+        return box;
+    }
+
+    function tooltipText(payload, columns, i) {
+        return payload.tooltip.map(function (name) { return columns.value(name, i); })
+            .filter(function (v) { return v !== "" && v !== null && v !== undefined; })
+            .join(" · ");
+    }
+
+    function openPopup(map, latlng, element) {
+        var size = map.getSize();
+        L.popup({
+            maxWidth: Math.max(160, Math.min(360, size.x - 140)),
+            maxHeight: Math.max(140, size.y - 200),
+            autoPan: !map.hailinPlacesPopups,
+            className: "hailin-popup"
+        }).setLatLng(latlng).setContent(element).openOn(map);
+    }
+
+    /* One canvas per map for every path layer; hidden paths are skipped. */
+    var Canvas = L.Canvas.extend({
+        _updatePoly: function (layer, closed) {
+            if (!layer._hailinHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
+        },
+        _updateCircle: function (layer) {
+            if (!layer._hailinHidden) { L.Canvas.prototype._updateCircle.call(this, layer); }
+        }
+    });
+
+    function canvasOf(map) {
+        if (!map.hailinCanvas) { map.hailinCanvas = new Canvas({padding: 0.3, tolerance: 4}); }
+        return map.hailinCanvas;
+    }
+
+    function redraw(renderer) {
+        if (renderer._map && renderer._container) {
+            renderer._redrawBounds = null;
+            renderer._redraw();
+        }
+    }
+
+    /* A polygon never drawn smaller than minSize pixels: below it, a dot. */
+    var Patch = L.Polygon.extend({
+        _project: function () {
+            L.Polygon.prototype._project.call(this);
+            var b = this._pxBounds, half = this.options.hailinMinSize / 2;
+            this._hailinDot = null;
+            if (b) {
+                var size = b.getSize();
+                if (Math.max(size.x, size.y) < 2 * half) {
+                    this._hailinDot = b.getCenter();
+                    this._pxBounds = L.bounds(this._hailinDot.subtract([half, half]),
+                        this._hailinDot.add([half, half]));
+                }
+            }
+        },
+        _updatePath: function () {
+            if (!this._hailinDot) { return L.Polygon.prototype._updatePath.call(this); }
+            this._point = this._hailinDot;
+            this._radius = this.options.hailinMinSize / 2;
+            this._renderer._updateCircle(this);
+        },
+        _empty: function () {
+            return !this._renderer._bounds.intersects(this._pxBounds);
+        },
+        _containsPoint: function (p) {
+            if (!this._hailinDot) { return L.Polygon.prototype._containsPoint.call(this, p); }
+            return p.distanceTo(this._hailinDot) <= this.options.hailinMinSize / 2 + 2;
+        }
+    });
+
+    /* [[lat, lng]...] nests of each feature of an encoded shape geometry. */
+    function shapeLatLngs(g) {
+        var parts = ints(g.parts), rings = ints(g.rings), sizes = ints(g.sizes);
+        var first = ints(g.first), steps = ints(g.steps), s = g.scale;
+        var out = [], q = 0, r = 0, k = 0;
+        for (var f = 0; f < parts.length; f++) {
+            var pieces = [];
+            for (var a = 0; a < parts[f]; a++, q++) {
+                var loops = [];
+                for (var b = 0; b < rings[q]; b++, r++) {
+                    var x = first[2 * r], y = first[2 * r + 1], ring = [L.latLng(y / s, x / s)];
+                    for (var v = 1; v < sizes[r]; v++, k++) {
+                        x += steps[2 * k];
+                        y += steps[2 * k + 1];
+                        ring.push(L.latLng(y / s, x / s));
+                    }
+                    loops.push(ring);
+                }
+                pieces.push(g.type === "polygon" ? loops : loops[0]);
+            }
+            out.push(pieces.length === 1 ? pieces[0] : pieces);
+        }
+        return out;
+    }
+
+    /* When each feature shows: its state at a day (null: hidden). */
+    function timing(payload) {
+        var time = payload.time, n = payload.count;
+        if (time && time.steps) {
+            var count = ints(time.steps.count), days = ints(time.steps.day);
+            var states = ints(time.steps.state), start = new Uint32Array(n + 1);
+            for (var i = 0; i < n; i++) { start[i + 1] = start[i] + count[i]; }
+            return function (f, day) {
+                var state = null;
+                for (var k = start[f]; k < start[f + 1]; k++) {
+                    if (day === null || days[k] <= day) { state = states[k]; }
+                }
+                return state;
+            };
+        }
+        if (time && time.since) {
+            var since = null;
+            return function (f, day) {
+                since = since || ints(payload.columns[time.since].values);
+                return day === null || since[f] <= day ? 0 : null;
+            };
+        }
+        return function () { return 0; };
+    }
+
+    function pathOf(payload, latlngs, options) {
+        var g = payload.geometry;
+        if (g.type === "point") {
+            return L.circleMarker(latlngs, L.extend(options, {radius: payload.radius || 4}));
+        }
+        if (g.type === "line") { return L.polyline(latlngs, options); }
+        if (payload.min_size) { return new Patch(latlngs, L.extend(options, {hailinMinSize: payload.min_size})); }
+        return L.polygon(latlngs, options);
+    }
+
+    function pathLayer(map, payload) {
+        var state = timing(payload), styles = payload.style, n = payload.count;
+        var current = new Int32Array(n), day = null, g = payload.geometry;
+        var columns = Columns(payload, function (i) { return current[i]; });
+        var classes = styles["class"] && styles["class"] !== "@state" ? ints(payload.classes[styles["class"]]) : null;
+        var renderer = canvasOf(map), group = L.featureGroup(), paths = [];
+        var places = g.type === "point" ? null : shapeLatLngs(g);
+        var xs = places ? null : ints(g.x), ys = places ? null : ints(g.y);
+        function colourOf(i) {
+            if (!styles.colours) { return {}; }
+            var c = styles.colours[classes ? classes[i] : current[i]];
+            return {color: c, fillColor: c};
+        }
+        for (var i = 0; i < n; i++) {
+            current[i] = state(i, null);
+            var options = L.extend({renderer: renderer}, styles.base, colourOf(i));
+            var path = pathOf(payload, places ? places[i] : L.latLng(ys[i] / g.scale, xs[i] / g.scale), options);
+            path.hailinIndex = i;
+            path.feature = {type: "Feature", properties: payload.ids ? {plot_id: columns.value(payload.ids, i)} : {}};
+            paths.push(path);
+            group.addLayer(path);
+        }
+        group.on("click", function (e) {
+            var path = e.propagatedFrom || e.layer;
+            openPopup(map, path.getLatLng ? path.getLatLng() : e.latlng, popupElement(payload, columns, path.hailinIndex));
+        });
+        group.bindTooltip(function (path) {
+            return document.createTextNode(tooltipText(payload, columns, path.hailinIndex));
+        }, {sticky: true});
+        group.hailinTimed = !!payload.time;
+        group.hailinShowAt = function (at) {
+            var changed = false;
+            day = at;
+            paths.forEach(function (path, f) {
+                var s = state(f, at), hidden = s === null;
+                if (!hidden && s !== current[f]) {
+                    current[f] = s;
+                    if (styles["class"] === "@state") { L.extend(path.options, colourOf(f)); }
+                    changed = true;
+                }
+                if (!!path._hailinHidden !== hidden) {
+                    path._hailinHidden = hidden;
+                    path.options.interactive = !hidden;
+                    changed = true;
+                }
+            });
+            if (changed) { redraw(renderer); }
+        };
+        group.hailinShown = function () {
+            return paths.filter(function (p) { return !p._hailinHidden; }).length;
+        };
+        group.hailinFeature = function (id) {
+            return paths.filter(function (p) { return p.feature && p.feature.properties.plot_id === id; })[0];
+        };
+        group.hailinDay = function () { return day; };
+        group.hailinPaths = paths;
+        return group;
+    }
+
+    /* Patrol records: one canvas of their own, over the paths, blind to the
+     * mouse (the map's own events find what is under it). */
+    var Records = L.Layer.extend({
+        initialize: function (payload) {
+            this._payload = payload;
+            this._day = null;
+            this._items = [];
+            this._drawn = {points: 0, cells: 0, records: 0};
+        },
+
+        _decode: function () {
+            if (this._time) { return; }
+            var p = this._payload, g = p.geometry;
+            this._time = ints(p.columns[p.time.sorted].values);
+            this._x = ints(g.x);
+            this._y = ints(g.y);
+            this._class = ints(p.classes[p.style["class"]]);
+            this._columns = Columns(p, function () { return 0; });
+            this._limit();
+        },
+
+        /* How many records (in time order) lie on or before the day shown. */
+        _limit: function () {
+            var t = this._time, lo = 0, hi = t.length;
+            if (this._day === null) { this._n = t.length; return; }
+            var end = (this._day + 1) * 1440;
+            while (lo < hi) {
+                var mid = (lo + hi) >> 1;
+                if (t[mid] < end) { lo = mid + 1; } else { hi = mid; }
+            }
+            this._n = lo;
+        },
+
+        /* Zoom-0 pixel places through the map's CRS (GCJ-02 over Gaode). */
+        _project: function () {
+            var crs = this._map.options.crs, n = this._x.length, s = this._payload.geometry.scale;
+            this._px = new Float64Array(n);
+            this._py = new Float64Array(n);
+            for (var i = 0; i < n; i++) {
+                var p = crs.latLngToPoint(L.latLng(this._y[i] / s, this._x[i] / s), 0);
+                this._px[i] = p.x;
+                this._py[i] = p.y;
+            }
+            this._crs = crs;
+        },
+
+        onAdd: function (map) {
+            this._decode();
+            if (!map.getPane("hailinRecords")) {
+                var pane = map.createPane("hailinRecords");
+                pane.style.zIndex = 450;
+                pane.style.pointerEvents = "none";
+            }
+            this._renderer = L.canvas({pane: "hailinRecords", padding: 0.3});
+            this._renderer.on("update", this._draw, this);
+            this._project();
+            map.addLayer(this._renderer);
+            this._renderer._container.style.pointerEvents = "none";
+            map.on("hailin:datum", this._redraw, this);
+            map.on("click", this._click, this);
+            L.DomEvent.on(map.getContainer(), "mousemove", this._hover, this);
+        },
+
+        onRemove: function (map) {
+            map.off("hailin:datum", this._redraw, this);
+            map.off("click", this._click, this);
+            L.DomEvent.off(map.getContainer(), "mousemove", this._hover, this);
+            this._renderer.off("update", this._draw, this);
+            map.removeLayer(this._renderer);
+            if (this._tip) { map.closeTooltip(this._tip); }
+            this._items = [];
+        },
+
+        _redraw: function () {
+            if (this._map && this._renderer._map) { this._renderer._update(); }
+        },
+
+        _cells: function (b, zoom) {
+            var crs = this._map.options.crs, scale = crs.scale(zoom) / crs.scale(0);
+            var o = this._map.getPixelOrigin(), size = this._payload.cell || 64;
+            var gx = Math.floor(b.min.x / size) * size, gy = Math.floor(b.min.y / size) * size;
+            var cols = Math.ceil((b.max.x - gx) / size) + 1, rows = Math.ceil((b.max.y - gy) / size) + 1;
+            var k = this._payload.style.colours.length, cells = cols * rows;
+            var grid = {count: new Uint32Array(cells), kinds: new Uint32Array(cells * k),
+                sx: new Float64Array(cells), sy: new Float64Array(cells), last: new Int32Array(cells),
+                x: new Float64Array(this._n), y: new Float64Array(this._n), inView: 0};
+            for (var i = 0; i < this._n; i++) {
+                var x = this._px[i] * scale - o.x, y = this._py[i] * scale - o.y;
+                grid.x[i] = x;
+                grid.y[i] = y;
+                if (x < b.min.x || x > b.max.x || y < b.min.y || y > b.max.y) { grid.x[i] = NaN; continue; }
+                var c = Math.floor((x - gx) / size) + Math.floor((y - gy) / size) * cols;
+                grid.count[c]++;
+                grid.kinds[c * k + this._class[i]]++;
+                grid.sx[c] += x;
+                grid.sy[c] += y;
+                grid.last[c] = i;
+                grid.inView++;
+            }
+            return grid;
+        },
+
+        _draw: function () {
+            var map = this._map, b = this._renderer._bounds;
+            if (!map || !b || !this._time) { return; }
+            if (this._crs !== map.options.crs) { this._project(); }
+            var ctx = this._renderer._ctx, zoom = map.getZoom(), grid = this._cells(b, zoom);
+            var colours = this._payload.style.colours, k = colours.length;
+            var detail = grid.inView <= (this._payload.detail || 1500) || zoom >= map.getMaxZoom();
+            this._items = [];
+            this._drawn = {points: 0, cells: 0, records: grid.inView};
+            var i, c;
+            if (detail) {
+                for (i = 0; i < this._n; i++) {
+                    if (grid.x[i] === grid.x[i]) { this._point(ctx, grid.x[i], grid.y[i], i, colours); }
+                }
+                return;
+            }
+            for (c = 0; c < grid.count.length; c++) {
+                if (grid.count[c] === 1) {
+                    i = grid.last[c];
+                    this._point(ctx, grid.x[i], grid.y[i], i, colours);
+                } else if (grid.count[c] > 1) {
+                    var shares = Array.prototype.slice.call(grid.kinds, c * k, (c + 1) * k);
+                    this._cell(ctx, grid.sx[c] / grid.count[c], grid.sy[c] / grid.count[c], grid.count[c], shares, colours);
+                }
+            }
+        },
+
+        _point: function (ctx, x, y, i, colours) {
+            ctx.beginPath();
+            ctx.arc(x, y, 4, 0, 2 * Math.PI);
+            ctx.fillStyle = colours[this._class[i]];
+            ctx.fill();
+            ctx.lineWidth = 1;
+            ctx.strokeStyle = "#ffffff";
+            ctx.stroke();
+            this._items.push({x: x, y: y, r: 6, index: i});
+            this._drawn.points++;
+        },
+
+        /* A cell: a ring of the patrol types' shares (the legend's colours)
+         * around its count. */
+        _cell: function (ctx, x, y, count, shares, colours) {
+            var r = 11 + 3 * Math.log(count) / Math.LN10, start = -Math.PI / 2;
+            ctx.lineWidth = 6;
+            shares.forEach(function (share, kind) {
+                if (!share) { return; }
+                var end = start + 2 * Math.PI * share / count;
+                ctx.beginPath();
+                ctx.arc(x, y, r - 3, start, end);
+                ctx.strokeStyle = colours[kind];
+                ctx.stroke();
+                start = end;
+            });
+            ctx.beginPath();
+            ctx.arc(x, y, r - 6, 0, 2 * Math.PI);
+            ctx.fillStyle = "rgba(255,255,255,0.95)";
+            ctx.fill();
+            ctx.fillStyle = "#222222";
+            ctx.font = "bold 11px sans-serif";
+            ctx.textAlign = "center";
+            ctx.textBaseline = "middle";
+            ctx.fillText(this._short(count), x, y);
+            this._items.push({x: x, y: y, r: r, index: -1, count: count, shares: shares});
+            this._drawn.cells++;
+        },
+
+        _short: function (count) {
+            if (count < 10000) { return String(count); }
+            return Math.round(count / 1000) + "k";
+        },
+
+        _hit: function (point) {
+            for (var j = this._items.length - 1; j >= 0; j--) {
+                var item = this._items[j];
+                var dx = item.x - point.x, dy = item.y - point.y;
+                if (dx * dx + dy * dy <= item.r * item.r) { return item; }
+            }
+            return null;
+        },
+
+        _latLng: function (item) {
+            if (item.index < 0) { return this._map.layerPointToLatLng([item.x, item.y]); }
+            var s = this._payload.geometry.scale;
+            return L.latLng(this._y[item.index] / s, this._x[item.index] / s);
+        },
+
+        _click: function (e) {
+            var item = this._hit(e.layerPoint), map = this._map;
+            if (!item) { return; }
+            if (item.index >= 0) {
+                openPopup(map, this._latLng(item), popupElement(this._payload, this._columns, item.index));
+            } else {
+                map.setView(this._latLng(item), Math.min(map.getZoom() + 2, map.getMaxZoom()));
+            }
+        },
+
+        _hover: function (e) {
+            var map = this._map;
+            if (!map || (map.dragging && map.dragging.moving()) || map._animatingZoom) { return; }
+            var item = this._hit(map.mouseEventToLayerPoint(e));
+            if (!item) {
+                if (this._tip && map.hasLayer(this._tip)) { map.closeTooltip(this._tip); }
+                return;
+            }
+            this._tip = this._tip || L.tooltip({direction: "top", className: "hailin-records-tip"});
+            this._tip.options.offset = [0, -item.r];
+            this._tip.setLatLng(this._latLng(item)).setContent(this._tipContent(item));
+            if (!map.hasLayer(this._tip)) { map.openTooltip(this._tip); }
+        },
+
+        _tipContent: function (item) {
+            var p = this._payload, box = document.createElement("div");
+            if (item.index >= 0) {
+                line(box, tooltipText(p, this._columns, item.index));
+                return box;
+            }
+            line(box, p.words.records.replace("{n}", item.count.toLocaleString("en-US")), "b");
+            item.shares.forEach(function (share, kind) {
+                if (share) { line(box, p.class_words[kind] + " " + share.toLocaleString("en-US")); }
+            });
+            line(box, p.words.zoom);
+            return box;
+        },
+
+        hailinShowAt: function (day) {
+            this._day = day;
+            if (this._time) { this._limit(); }
+            this._redraw();
+        },
+
+        hailinShown: function () {
+            this._decode();
+            return this._n;
+        },
+
+        hailinDrawn: function () { return this._drawn; }
+    });
+
+    return function (map, payload) {
+        var layer = payload.records ? new Records(payload) : pathLayer(map, payload);
+        layer.hailinTimed = !!payload.time;
+        layer.hailinPayload = payload;
+        layer.hailinName = payload.name;
+        map.hailinLayers = map.hailinLayers || [];
+        map.hailinLayers.push(layer);
+        return layer;
+    };
+})();

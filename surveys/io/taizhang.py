@@ -1,0 +1,120 @@
+"""The ledger in the 台账 layout an office files, as a table; written as one
+XLSX sheet with a title row, a frozen header and a print setup by
+:func:`surveys.io.exports.write_taizhang` (every CSV and XLSX for people is
+written there, through the one formula guard).
+
+Columns: 序号, 乡镇/村/小地名, 图斑号, 面积(亩) (2 decimals), 发现时间, 处置措施,
+处置时间, 责任单位, 核验情况, 备注; in English when the workspace is.
+"""
+
+import pandas as pd
+
+from geo.sites import site_names, township_name
+from surveys.schema import word
+
+HEADERS = {
+    "zh": [
+        "序号",
+        "乡镇/村/小地名",
+        "图斑号",
+        "面积(亩)",
+        "发现时间",
+        "处置措施",
+        "处置时间",
+        "责任单位",
+        "核验情况",
+        "备注",
+    ],
+    "en": [
+        "No.",
+        "Township/village/place",
+        "Plot",
+        "Area (mu)",
+        "Found on",
+        "Action",
+        "Done on",
+        "Responsible unit",
+        "Verification",
+        "Notes",
+    ],
+}
+TITLES = {"zh": "互花米草除治台账（截至 {date}）", "en": "Spartina clearance ledger (as of {date})"}
+WIDTHS = [6, 30, 18, 10, 12, 10, 12, 22, 22, 36]
+AREA_COLUMN = 4  # 面积(亩), 1-based
+
+
+def _day(value) -> str:
+    return "" if value is None or pd.isna(value) else value.strftime("%Y-%m-%d")
+
+
+def _note(row, lang) -> str:
+    kind = word("case_kind", row["kind"], lang)
+    if lang == "zh":
+        return f"{kind}；案件编号 {row['case_id']}；发现 {row['detections']} 次"
+    return f"{kind}; case {row['case_id']}; {row['detections']} finding(s)"
+
+
+def _verification(row, lang) -> str:
+    status = word("status", row["status"], lang)
+    if row["status"] == "verified_clear":
+        return f"{status}（{_day(row['verified_at'])}）" if lang == "zh" else (
+            f"{status} ({_day(row['verified_at'])})"
+        )  # fmt: skip
+    return status
+
+
+def taizhang_table(ledger, clearance, sites, lang: str = "zh") -> pd.DataFrame:
+    """The ledger in the 台账 layout, one row per case, as text and numbers.
+
+    Parameters
+    ----------
+    ledger : DataFrame
+        The ledger (:mod:`surveys.ledger.cases`).
+    clearance : DataFrame
+        The clearance plots (plot_id, contractor): a plot's contractor is the
+        unit responsible for it; a new patch's is its township.
+    sites : DataFrame
+        The site registry, for the sites' names.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`HEADERS` in ``lang``.
+
+    Examples
+    --------
+    >>> from geo.sites import load_sites
+    >>> ledger = pd.DataFrame({
+    ...     "case_id": ["P1#1"], "kind": ["recurrence"], "plot_id": ["P1"], "site": ["kewan"],
+    ...     "township": ["前岐镇"], "area_mu": [3.14159], "detections": [2], "status": ["open"],
+    ...     "first_detected": pd.to_datetime(["2024-05-01 09:00"]), "re_cleared_at": [pd.NaT],
+    ...     "verified_at": [pd.NaT]})
+    >>> clearance = pd.DataFrame({"plot_id": ["P1"], "contractor": ["海林公司"]})
+    >>> row = taizhang_table(ledger, clearance, load_sites()).iloc[0]
+    >>> row["乡镇/村/小地名"], float(row["面积(亩)"]), row["处置措施"], row["责任单位"], row["核验情况"]
+    ('前岐镇/柯湾红树林保护小区', 3.14, '未处理', '海林公司', '复萌未处置')
+    """
+    names = site_names(sites, lang) if sites is not None else {}
+    contractors = dict(zip(clearance["plot_id"], clearance.get("contractor", []), strict=False))
+    rows = []
+    for number, (_, row) in enumerate(ledger.iterrows(), start=1):
+        township = township_name(row["township"], lang) if isinstance(row["township"], str) else ""
+        place = "/".join(p for p in (township, names.get(row["site"], "")) if p)
+        contractor = contractors.get(row["plot_id"])
+        re_cleared = row["re_cleared_at"] is not None and not pd.isna(row["re_cleared_at"])
+        rows.append(
+            [
+                number,
+                place,
+                row["plot_id"],
+                round(float(row["area_mu"]), 2),
+                _day(row["first_detected"]),
+                word("action", "removed" if re_cleared else "none", lang),
+                _day(row["re_cleared_at"]),
+                contractor if isinstance(contractor, str) and contractor else township,
+                _verification(row, lang),
+                _note(row, lang),
+            ]
+        )
+    return pd.DataFrame(rows, columns=HEADERS[lang])

@@ -1,0 +1,142 @@
+"""The workspace's exports: the ledger (CSV, XLSX, GeoPackage, GeoJSON), the
+台账 an office files, and plots, cases and patches for a GIS in the CRS it
+works in. A part of :class:`surveys.workspace.Workspace` kept in its own module."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import zoneinfo
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from geo.overlay import place_in_sites
+from surveys.errors import ExportError
+from surveys.io import dataset
+from surveys.io.exports import HEADERS_ZH, export_ledger, write_taizhang
+from surveys.io.gis import LAYER_HEADERS_ZH, export_layer
+from surveys.io.layout import read_plots, read_sites, read_surveys
+from surveys.io.taizhang import taizhang_table
+from surveys.settings import SETTINGS_FILE
+
+if TYPE_CHECKING:
+    from surveys.frames import Frames
+    from surveys.settings import Settings
+
+
+class ExportWork:
+    """Export methods of :class:`surveys.workspace.Workspace` (it supplies
+    ``settings`` and ``frames``)."""
+
+    settings: Settings
+    settings_path: str
+    store: Callable[..., Any]
+    frames: Callable[..., Frames]
+
+    def export_ledger(
+        self,
+        path: str | os.PathLike[str],
+        language: str | None = None,
+        frames: Frames | None = None,
+    ) -> pd.DataFrame:
+        """Write the ledger, recomputed (or of ``frames``), to CSV, XLSX,
+        GeoPackage or GeoJSON in ``language`` (default the workspace's);
+        returns the ledger."""
+        frames = frames or self.frames()
+        language = language or self.settings.language
+        export_ledger(frames.ledger, frames.case_areas(), path, language, frames.sites)
+        return frames.ledger
+
+    def export_layer(
+        self,
+        what: str,
+        path: str | os.PathLike[str],
+        /,
+        *,
+        crs: str = "4326",
+        kind: str = "clearance",
+        frames: Frames | None = None,
+    ) -> dict:
+        """Write plots (``what`` "plots", of ``kind`` "clearance" or
+        "restoration"), the ledger's cases ("cases") or the new patches
+        ("patches") to a GeoPackage, GeoJSON or Shapefile ``path`` in the
+        output CRS ``crs`` (see :func:`surveys.io.gis.export_layer`); returns
+        what was written."""
+        frames = frames or self.frames()
+        layers = {
+            "plots": lambda: frames.clearance if kind == "clearance" else frames.restoration,
+            "cases": frames.cases,
+            "patches": frames.new_patches,
+        }
+        if what not in layers:
+            raise ExportError(f"export one of {sorted(layers)}, not {what!r}")
+        if kind not in ("clearance", "restoration"):
+            raise ExportError(f"plots are 'clearance' or 'restoration', not {kind!r}")
+        layer = f"{kind}_plots" if what == "plots" else what
+        headers = {**LAYER_HEADERS_ZH, **HEADERS_ZH}
+        return export_layer(layers[what](), path, crs=crs, layer=layer, headers=headers)
+
+    def export_taizhang(
+        self,
+        path: str | os.PathLike[str],
+        /,
+        language: str | None = None,
+        frames: Frames | None = None,
+    ) -> pd.DataFrame:
+        """Write the ledger in the 台账 layout (XLSX with a title row, frozen
+        header and print setup; :mod:`surveys.io.taizhang`); returns the table."""
+        frames = frames or self.frames()
+        language = language or self.settings.language
+        table = taizhang_table(frames.ledger, frames.clearance, frames.sites, language)
+        # The day the office files it, local to the workspace.
+        as_of = (
+            frames.as_of or datetime.datetime.now(zoneinfo.ZoneInfo(self.settings.timezone)).date()
+        )
+        write_taizhang(table, path, language, as_of)
+        return table
+
+    def export_dataset(
+        self, root: str | os.PathLike[str], /, *, county: str | None = None, append: bool = False
+    ) -> dict:
+        """Write the store as a partitioned dataset (GeoParquet by county and
+        year, :mod:`surveys.io.dataset`) in ``root``, with this workspace's
+        hailin.toml. ``county`` names the county of every row; by default a
+        record's county is the site holding it (``none`` outside the sites)
+        and a plot's its site. With ``append`` the dataset at ``root`` gains
+        these counties' partitions (replacing its own earlier ones). Returns
+        the manifest."""
+        with self.store(write=False) as store, store.snapshot():
+            sites = read_sites(store)
+            layers = {
+                dataset.SITES: sites,
+                dataset.RECORDS: read_surveys(store),
+                **{dataset.PLOT_LAYERS[k]: read_plots(store, k) for k in dataset.PLOT_LAYERS},
+            }
+        counties = {
+            name: _counties(frame, county, sites, name == dataset.RECORDS)
+            for name, frame in layers.items()
+            if name != dataset.SITES
+        }
+        manifest = dataset.write_dataset(
+            root, layers, counties, timezone=self.settings.timezone, append=append
+        )
+        if not os.path.exists(os.path.join(root, SETTINGS_FILE)):
+            shutil.copyfile(self.settings_path, os.path.join(root, SETTINGS_FILE))
+        return manifest
+
+
+def _counties(frame, county, sites, records):
+    """The county of each row: ``county``, else its ``county`` column, else the
+    site holding a record or a plot's site (``none`` when none)."""
+    if county:
+        return np.full(len(frame), str(county), dtype=object)
+    if "county" in frame:
+        return frame["county"].fillna("none").astype(str).to_numpy()
+    if records:
+        site, _township = place_in_sites(np.asarray(frame.geometry.values, dtype=object), sites)
+        return np.where(pd.isna(site), "none", site).astype(object)
+    return frame["site"].fillna("none").astype(str).to_numpy()

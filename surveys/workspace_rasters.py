@@ -1,0 +1,165 @@
+"""The workspace's digital monitoring (数字化监测预警): rasters as uploads,
+early warning into the ledger, cover of restoration plots, overlays for the
+maps. A part of :class:`surveys.workspace.Workspace` kept in its own module;
+:mod:`surveys.monitoring` loads GDAL, so it is imported on use."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from surveys.check.options import ImportOptions
+
+if TYPE_CHECKING:
+    from geo.raster import Overlay
+    from surveys.imagery import CoverMeasure, DetectionRules
+    from surveys.monitoring import Raster, RasterRun
+    from surveys.paths import WorkspacePaths
+    from surveys.settings import Settings
+
+PathLike = str | os.PathLike[str]
+
+
+class RasterWork:
+    """Raster methods of :class:`surveys.workspace.Workspace` (it supplies
+    ``settings``, ``paths``, ``plots`` and ``write_wait_s``)."""
+
+    settings: Settings
+    paths: WorkspacePaths
+    write_wait_s: float
+    plots: Callable[[str], pd.DataFrame]
+
+    def raster_classes(self, classes: str | dict | None = None) -> dict | str | None:
+        """The class specification of classified rasters: ``classes`` when given,
+        else ``classes`` under [raster] in hailin.toml, else None."""
+        if classes is not None:
+            return classes
+        named = self.settings.raster_classes
+        return None if named is None else dict(named)
+
+    def raster_stats(
+        self,
+        path: PathLike,
+        /,
+        *,
+        kind: str = "clearance",
+        classes: str | dict | None = None,
+        threshold: float | None = None,
+        band: int = 1,
+    ) -> tuple[Raster, pd.DataFrame, str]:
+        """(checked raster, per-plot table, "classes" or "values"): the statistics
+        of a raster over the ``kind`` plots (see :func:`surveys.monitoring.plot_statistics`)."""
+        from surveys import monitoring
+
+        raster = monitoring.check_raster_file(path, band=band)
+        table, mode = monitoring.plot_statistics(
+            raster,
+            self.plots(kind),
+            classes=self.raster_classes(classes),
+            threshold=threshold,
+            band=band,
+        )
+        return raster, table, mode
+
+    def _dated_rasters(self, paths, date, band):
+        """[(checked raster, its date)]: every raster checked before anything is stored."""
+        from surveys import monitoring
+
+        rasters = [monitoring.check_raster_file(path, band=band) for path in paths]
+        latest = self.settings.latest_date or datetime.date.today() + datetime.timedelta(days=1)
+        window = (self.settings.earliest_date, latest)
+        return [(raster, monitoring.image_date(raster, date, window)) for raster in rasters]
+
+    def _recording(self, team):
+        from surveys import monitoring
+
+        settings = self.settings
+        options = ImportOptions(
+            timezone=settings.timezone,
+            earliest_date=settings.earliest_date,
+            latest_date=settings.latest_date,
+        )
+        return monitoring.Recording(
+            self.paths, settings.timezone, options.time_window(), team, wait=self.write_wait_s
+        )
+
+    def _each_raster(self, paths, date, band, kind, classes, team, work):
+        """``work(raster, day, plots, class spec, recording)`` for each raster,
+        every one checked and dated before the first is stored."""
+        dated = self._dated_rasters(paths, date, band)
+        plots, recording = self.plots(kind), self._recording(team)
+        spec = self.raster_classes(classes)
+        return [work(raster, day, plots, spec, recording) for raster, day in dated]
+
+    def detect_in_rasters(
+        self,
+        paths: Sequence[PathLike],
+        /,
+        *,
+        date: datetime.date | None = None,
+        classes: str | dict | None = None,
+        rules: DetectionRules | None = None,
+        team: str | None = None,
+        band: int = 1,
+    ) -> list[RasterRun]:
+        """Early warning from classified rasters: every cleared plot whose class
+        area (Spartina by default) passes ``rules`` (a
+        :class:`surveys.imagery.DetectionRules`) on an image dated after its
+        clearance is stored as a ``digital_monitoring`` detection, with the raster
+        as an upload. ``date`` (a ``datetime.date``) is the image's, else each
+        file's metadata or name says. Returns a
+        :class:`surveys.monitoring.RasterRun` per raster."""
+        from surveys import monitoring
+        from surveys.imagery import DetectionRules
+
+        rules = rules or DetectionRules()
+
+        def detect(raster, day, plots, spec, recording):
+            return monitoring.detect_regrowth(raster, day, plots, spec, rules, recording, band=band)
+
+        return self._each_raster(paths, date, band, "clearance", classes, team, detect)
+
+    def cover_from_rasters(
+        self,
+        paths: Sequence[PathLike],
+        /,
+        *,
+        date: datetime.date | None = None,
+        classes: str | dict | None = None,
+        measure: CoverMeasure | None = None,
+        team: str | None = None,
+        band: int = 1,
+    ) -> list[RasterRun]:
+        """Mangrove cover of every restoration plot on each raster's date, stored
+        in the imagery_cover layer (a raster's earlier rows are replaced);
+        ``measure`` is a :class:`surveys.imagery.CoverMeasure` (default: the
+        ``mangrove`` class). Returns a :class:`surveys.monitoring.RasterRun` per raster."""
+        from surveys import monitoring
+        from surveys.imagery import CoverMeasure
+
+        measure = measure or CoverMeasure()
+
+        def cover(raster, day, plots, spec, recording):
+            return monitoring.measure_cover(raster, day, plots, spec, measure, recording, band=band)
+
+        return self._each_raster(paths, date, band, "restoration", classes, team, cover)
+
+    def raster_overlay(
+        self, path: PathLike, /, *, classes: str | dict | None = None, band: int = 1
+    ) -> tuple[str, Overlay]:
+        """(file name, :class:`geo.raster.Overlay`): a raster coloured for the maps,
+        classes in their colours ([raster] colours in hailin.toml) or a ramp."""
+        from surveys import monitoring
+
+        raster = monitoring.check_raster_file(path, band=band)
+        overlay = monitoring.raster_overlay(
+            raster,
+            classes=self.raster_classes(classes),
+            colours=dict(self.settings.raster_colours),
+            band=band,
+        )
+        return raster.file, overlay

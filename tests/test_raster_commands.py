@@ -1,0 +1,179 @@
+"""`hailin raster stats` and `hailin raster detect` on a workspace with
+hand-made rasters (tests/raster_workspace.py): the figures per plot, the
+detections stored, and the ledger rows they make."""
+
+import csv
+import json
+import os
+
+import geopandas
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from hailin.cli import main
+from surveys.io.layout import SURVEYS_LAYER
+from tests.raster_workspace import CLASSES, classified, seeded_workspace, write_classified
+
+
+@pytest.fixture
+def ws(workspace, tmp_path):
+    return seeded_workspace(workspace, tmp_path)
+
+
+def run(ws, *args):
+    result = CliRunner().invoke(main, ["-w", str(ws.root), *map(str, args)])
+    assert "Traceback" not in result.output
+    return result
+
+
+def ledger_rows(ws, tmp_path):
+    path = tmp_path / "ledger.csv"
+    assert run(ws, "ledger", "-o", path, "--lang", "en").exit_code == 0
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_stats_of_a_classified_raster_per_clearance_plot(ws, tmp_path, hailin_json):
+    path = write_classified(tmp_path / "uav_20240815.tif")
+    code, out = hailin_json(ws, "raster", "stats", path, "--classes", CLASSES)
+    assert code == 0
+    assert (out["mode"], out["plots"], out["measured"], out["outside"]) == ("classes", 4, 3, 1)
+    assert out["raster"]["date"] == "2024-08-15"
+    rows = {row["plot_id"]: row for row in out["rows"]}
+    assert [round(rows[p]["spartina_m2"], 3) for p in "ABC"] == [600.0, 400.0, 1000.0]
+    assert [round(rows[p]["mudflat_m2"], 3) for p in "ABC"] == [9400.0, 9600.0, 9000.0]
+    assert round(rows["A"]["spartina_fraction"], 9) == 0.06
+    assert rows["D"]["covered_fraction"] == 0 and rows["D"]["spartina_m2"] is None
+
+
+def test_stats_of_restoration_plots_written_as_csv_xlsx_and_gpkg(ws, tmp_path):
+    path = write_classified(tmp_path / "uav.tif")
+    for suffix in ("csv", "xlsx", "gpkg"):
+        out = tmp_path / f"stats.{suffix}"
+        result = run(
+            ws, "raster", "stats", path, "--kind", "restoration", "--classes", CLASSES, "-o", out
+        )
+        assert result.exit_code == 0, result.output
+        assert f"per-plot table written to {out}" in result.output
+    table = pd.read_csv(tmp_path / "stats.csv", encoding="utf-8-sig")
+    assert table["plot_id"].tolist() == ["Z1", "Z2"]
+    assert table["mangrove_m2"].tolist() == [3000.0, 6000.0]
+    assert pd.read_excel(tmp_path / "stats.xlsx")["mangrove_fraction"].tolist() == [0.3, 0.6]
+    spatial = geopandas.read_file(tmp_path / "stats.gpkg")
+    assert spatial["plot_id"].tolist() == ["Z1", "Z2"] and spatial.crs.to_epsg() == 4326
+
+
+def test_class_names_from_hailin_toml(ws, tmp_path, hailin_json):
+    settings = os.path.join(ws.root, "hailin.toml")
+    with open(settings, encoding="utf-8") as handle:
+        text = handle.read()
+    text = text.replace('# classes = "1=mangrove,2=spartina', 'classes = "1=mangrove,2=reed')
+    with open(settings, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path = write_classified(tmp_path / "uav.tif")
+    from surveys.workspace import Workspace
+
+    code, out = hailin_json(Workspace(ws.root), "raster", "stats", path)
+    assert code == 0
+    assert round(out["rows"][0]["reed_m2"], 3) == 600.0
+
+
+def test_bad_rasters_are_exit_4_with_a_message(ws, tmp_path):
+    junk = tmp_path / "junk.tif"
+    junk.write_bytes(b"II*\x00not a tiff at all")
+    result = run(ws, "raster", "stats", junk)
+    assert result.exit_code == 4
+    assert "junk.tif: not a raster GDAL can read" in result.output
+    result = run(ws, "raster", "stats", tmp_path / "missing.tif")
+    assert result.exit_code == 4 and "no such file" in result.output
+    # metre coordinates under a .prj-style WGS84 declaration
+    lying = write_classified(tmp_path / "lying.tif", crs="EPSG:4326")
+    result = run(ws, "raster", "stats", lying)
+    assert result.exit_code == 4 and "cannot be degrees, but the raster declares" in result.output
+
+
+def test_detect_stores_regrowth_in_cleared_plots_and_the_ledger_shows_the_raster(ws, tmp_path):
+    path = write_classified(tmp_path / "uav_20240815.tif")
+    result = run(ws, "raster", "detect", path, "--classes", CLASSES, "--min-area", 500, "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    (raster,) = out["rasters"]
+    # A: 600 m² passes; B: 400 m² is under --min-area; C was cleared after the
+    # image; D is outside the raster.
+    assert raster["found"] == [{"plot_id": "A", "area_m2": 600.0, "fraction": 0.06}]
+    assert (raster["date"], raster["stored"], raster["plots_measured"]) == ("2024-08-15", 1, 2)
+    (row,) = ledger_rows(ws, tmp_path)
+    assert row == {
+        "case_id": "A#1",
+        "kind": "recurrence",
+        "plot_id": "A",
+        "site": "",  # the grid lies beside the reserve's strip, not in it
+        "township": "",
+        "cleared_on": "2023-04-12",
+        "first_detected": "2024-08-15 12:00",
+        "last_detected": "2024-08-15 12:00",
+        "detections": "1",
+        "sources": "digital_monitoring",
+        "rasters": "uav_20240815.tif",
+        "largest_patch_m2": "600.0",
+        "status": "open",
+        "status_since": "2024-08-15 12:00",
+        "days_open": "0",  # as of the last record
+        "re_cleared_at": "",
+        "verified_at": "",
+    }
+    records = geopandas.read_file(ws.store_path, layer=SURVEYS_LAYER)
+    (record,) = records[records["patrol_type"] == "digital_monitoring"].itertuples()
+    extra = json.loads(record.extra)
+    assert (extra["raster"], extra["date"], extra["plot_id"]) == (
+        "uav_20240815.tif",
+        "2024-08-15",
+        "A",
+    )
+    assert extra["sha256"] == raster["upload_id"] and len(extra["sha256"]) == 64
+    # the centre of A's six Spartina pixels (the first row's six) lies in A
+    assert record.geometry.within(ws.plots("clearance").set_index("plot_id").geometry["A"])
+
+
+def test_detect_again_adds_nothing_and_withdrawing_the_raster_takes_it_out(ws, tmp_path):
+    path = write_classified(tmp_path / "uav_20240815.tif")
+    first = json.loads(run(ws, "raster", "detect", path, "--classes", CLASSES, "--json").stdout)
+    assert first["detections_stored"] == 2  # A and B with the default 50 m²
+    again = json.loads(run(ws, "raster", "detect", path, "--classes", CLASSES, "--json").stdout)
+    assert (again["detections_stored"], again["already_stored"]) == (0, 2)
+    assert [row["plot_id"] for row in ledger_rows(ws, tmp_path)] == ["A", "B"]
+    upload = first["rasters"][0]["upload_id"]
+    assert run(ws, "uploads", "withdraw", upload[:12], "--reason", "misclassified").exit_code == 0
+    assert ledger_rows(ws, tmp_path) == []
+
+
+def test_detect_takes_dates_from_names_and_refuses_what_it_cannot_date(ws, tmp_path):
+    early = write_classified(tmp_path / "uav_2023-04-01.tif")  # before every clearance
+    late = write_classified(tmp_path / "uav_20240902.tif", classified(spartina_a=7))
+    result = run(ws, "raster", "detect", early, late, "--classes", CLASSES, "--json")
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.stdout)["rasters"]
+    assert [(r["date"], [f["plot_id"] for f in r["found"]]) for r in runs] == [
+        ("2023-04-01", []),
+        ("2024-09-02", ["A", "B", "C"]),
+    ]
+    result = run(ws, "raster", "detect", early, late, "--date", "2024-08-15")
+    assert result.exit_code == 2 and "--date names one image's date" in result.output
+    undated = write_classified(tmp_path / "uav.tif")
+    result = run(ws, "raster", "detect", undated, "--classes", CLASSES)
+    assert result.exit_code == 4 and "give it with --date YYYY-MM-DD" in result.output
+    result = run(
+        ws,
+        "raster",
+        "detect",
+        undated,
+        "--classes",
+        CLASSES,
+        "--class",
+        "reed",
+        "--date",
+        "2024-08-15",
+    )
+    assert result.exit_code == 4 and "no class named 'reed'" in result.output
+    assert [row["plot_id"] for row in ledger_rows(ws, tmp_path)] == ["A", "B", "C"]
