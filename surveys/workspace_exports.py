@@ -33,8 +33,13 @@ class ExportWork:
     ``settings`` and ``frames``)."""
 
     settings: Settings
-    settings_path: str
     store: Callable[..., Any]
+
+    if TYPE_CHECKING:
+
+        @property
+        def settings_path(self) -> str: ...
+
     frames: Callable[..., Frames]
 
     def export_ledger(

@@ -32,7 +32,7 @@ def export_dataset(ws, directory, county, append, as_json):
     this machine or on a Dask cluster (--scheduler).
     """
     manifest = ws.export_dataset(directory, county=county, append=append)
-    rows = collections.Counter()
+    rows: collections.Counter[str] = collections.Counter()
     partitions = collections.defaultdict(set)
     for entry in manifest["files"]:
         rows[entry["layer"]] += entry["rows"]

@@ -9,6 +9,7 @@ case rows) come back to the client.
 """
 
 import dataclasses
+from typing import Any
 import operator
 
 import geopandas
@@ -67,7 +68,7 @@ class Engine:
     partition stretch past their own cells (:func:`surveys.dist.partition.reach`).
     """
 
-    client: object
+    client: Any
     parts: list
     divisions: Divisions
     reaches: pd.DataFrame = dataclasses.field(

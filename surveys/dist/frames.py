@@ -11,6 +11,7 @@ import datetime
 import functools
 
 from surveys.dist.engine import Engine
+from surveys.errors import FramesError
 from surveys.dist.flag import distributed_ledger
 from surveys.dist.progress import distributed_restoration_progress
 from surveys.dist.sources import engine_from_dataset, engine_from_frames
@@ -29,15 +30,21 @@ class DistributedFrames(Frames):
 
     engine: Engine | None = None
 
+    @property
+    def _engine(self) -> Engine:
+        if self.engine is None:
+            raise FramesError("distributed frames need an engine (a Dask client)")
+        return self.engine
+
     def build_ledger(self, rules: LedgerRules) -> LedgerBuild:
         """The ledger, new-infestation patches and detections, built on the cluster."""
-        return distributed_ledger(self.engine, self.clearance, rules, self.sites, self.as_of)
+        return distributed_ledger(self._engine, self.clearance, rules, self.sites, self.as_of)
 
     @functools.cached_property
     def restoration_progress(self) -> Progress:
         """Planted area against the target; survival from the partitions' checks."""
         return distributed_restoration_progress(
-            self.engine,
+            self._engine,
             self.restoration,
             self.settings.restoration_target_mu,
             self.timezone,

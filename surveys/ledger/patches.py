@@ -60,7 +60,7 @@ def convex_hulls(geometries: np.ndarray, position: np.ndarray, buffer_m=None) ->
     # Findings may be polygons or tracks: every vertex goes into its patch's hull.
     vertices, owner = shapely.get_coordinates(geometries[order], return_index=True)
     hulls = shapely.convex_hull(shapely.multipoints(vertices, indices=position[order][owner]))
-    return hulls if buffer_m is None else shapely.buffer(hulls, buffer_m)
+    return np.asarray(hulls if buffer_m is None else shapely.buffer(hulls, buffer_m))
 
 
 def cluster_new_infestations(findings, cluster_m=30.0, timezone=DEFAULT_TIMEZONE, crs=None):
