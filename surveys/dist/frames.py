@@ -92,5 +92,5 @@ def distributed_frames(
         typed_records(None, ["observed_at"]),
         None,
         as_of,
-        engine,
+        engine=engine,
     )
