@@ -7,6 +7,7 @@ needs one light name does not pull in the rest (see tests/test_cli_start.py).
 
 import importlib
 import sys
+import types
 from collections.abc import Callable, Iterable
 
 
@@ -26,6 +27,7 @@ def lazy_exports(
     True
     """
     home = {name: module for module, names in modules.items() for name in names}
+    _keep_exports_over_submodules(package, set(home) & {m.rsplit(".", 1)[-1] for m in modules})
 
     def __getattr__(name: str) -> object:
         module = home.get(name)
@@ -40,3 +42,20 @@ def lazy_exports(
         return sorted(set(vars(sys.modules[package])) | set(home))
 
     return __getattr__, __dir__
+
+
+def _keep_exports_over_submodules(package: str, names: set[str]) -> None:
+    """Importing a submodule sets it on its package under its own name, so once
+    ``geo.area`` (the module) is imported, ``from geo import area`` would give
+    the module and not the function. The package keeps its export; the
+    submodule stays reachable through ``sys.modules`` and ``from geo.area import``."""
+    if not names:
+        return
+
+    class Package(types.ModuleType):
+        def __setattr__(self, name: str, value: object) -> None:
+            if name in names and isinstance(value, types.ModuleType):
+                return
+            super().__setattr__(name, value)
+
+    sys.modules[package].__class__ = Package
