@@ -41,8 +41,9 @@ class DistributedFrames(Frames):
         return distributed_ledger(self._engine, self.clearance, rules, self.sites, self.as_of)
 
     @functools.cached_property
-    def restoration_progress(self) -> Progress:
-        """Planted area against the target; survival from the partitions' checks."""
+    def _patrol_restoration(self) -> Progress:
+        """Planted area against the target; survival from the partitions' checks
+        (the imagery figures are added as on one machine)."""
         return distributed_restoration_progress(
             self._engine,
             self.restoration,
