@@ -1,5 +1,6 @@
 """examples/planning.ipynb runs on the demo workspace and says what it should."""
 
+import html
 import pathlib
 
 import nbclient
@@ -48,7 +49,11 @@ def test_the_notebook_answers_the_planners_questions(executed):
         "46",
         "10",
     ]  # 4 of them from the demo's drone image
-    assert "leaflet" in _text(_outputs(notebook, "map"), "text/html").lower()
+    # The inline clearance map: its layer control names every data layer, in English.
+    inline = html.unescape(_text(_outputs(notebook, "map"), "text/html"))
+    assert inline.count("hailinLayer(") == 6
+    for name in ("Reserve boundaries", "Clearance plots", "Regrowth findings", "Patrol records"):
+        assert f'"{name}": data_layer_' in inline
     assert _text(_outputs(notebook, "export")) == "46 cases; 245 plots in EPSG: 4528\n"
     assert (folder / "out" / "台账.xlsx").is_file()
     assert (folder / "out" / "除治图斑.cpg").read_text() == "GBK"
