@@ -117,6 +117,8 @@ def test_detect_stores_regrowth_in_cleared_plots_and_the_ledger_shows_the_raster
         "sources": "digital_monitoring",
         "rasters": "uav_20240815.tif",
         "largest_patch_m2": "600.0",
+        "area_mu": "15.0",  # the 100 m square plot
+        "area_ha": "1.0",
         "status": "open",
         "status_since": "2024-08-15 12:00",
         "days_open": "0",  # as of the last record
