@@ -83,6 +83,9 @@ def serve_command(ctx, host, port, workers, map_assets):
         # Threads: a page reader is answered while other threads wait for an import.
         "--worker-class", "gthread", "--threads", "4",
         "--timeout", "180", "--graceful-timeout", "20", "--max-requests", "2000",
+        # Idle connections stay open longer than a client or a reverse proxy (60 s)
+        # keeps them: a request sent as the server closes its connection gets no answer.
+        "--keep-alive", "75",
         "--max-requests-jitter", "200", "--access-logfile", os.path.join(logs, "portal-access.log"),
         "--error-logfile", os.path.join(logs, "portal-server.log"), "--capture-output",
         "--forwarded-allow-ips", env.get("HAILIN_FORWARDED_ALLOW_IPS", "127.0.0.1"),
