@@ -49,14 +49,18 @@ def test_readme_demo_command_on_a_fresh_copy(tmp_path):
     environment["PATH"] = os.pathsep.join(
         p for p in environment.get("PATH", "").split(os.pathsep) if ".venv" not in p
     )
-    result = subprocess.run(
-        ["bash", "-c", command],
-        cwd=copy,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+
+    def run():
+        return subprocess.run(
+            ["bash", "-c", command],
+            cwd=copy,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    result = run()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     overview = copy / "hailin-demo" / "out" / "overview.html"
     assert overview.is_file()
@@ -79,14 +83,7 @@ def test_readme_demo_command_on_a_fresh_copy(tmp_path):
     # Run twice, the command rebuilds the demo where it stands.
     first_page = page
     overview.unlink()
-    again = subprocess.run(
-        ["bash", "-c", command],
-        cwd=copy,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    again = run()
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert re.search(r"done in [\d.]+ s", again.stdout)
     rebuilt = overview.read_text(encoding="utf-8")
