@@ -192,6 +192,19 @@ def test_new_infestation_reports_are_clustered_into_patches():
     ]
 
 
+def test_a_two_report_patch_has_one_outline_whichever_report_comes_first():
+    # Two reports make a line for a hull; its buffer starts where the line does.
+    rows = [
+        ("2023-08-01T09:00+08:00", "spartina_new", (120.3400, 27.2700)),
+        ("2023-08-03T09:00+08:00", "spartina_new", (120.34015, 27.27005)),
+    ]
+    forward, _ = cluster_new_infestations(records(*rows), cluster_m=30)
+    backward, _ = cluster_new_infestations(records(*rows[::-1]), cluster_m=30)
+    assert forward["patch_id"].tolist() == backward["patch_id"].tolist() == ["NEW-20230801-01"]
+    assert forward.geometry[0].wkb == backward.geometry[0].wkb
+    assert forward.geometry[0].area == backward.geometry[0].area
+
+
 def test_same_records_in_any_order_give_the_same_ledger():
     rows = [
         ("2023-06-01T09:00+08:00", "spartina_regrowth"),

@@ -60,6 +60,10 @@ def convex_hulls(geometries: np.ndarray, position: np.ndarray, buffer_m=None) ->
     # Findings may be polygons or tracks: every vertex goes into its patch's hull.
     vertices, owner = shapely.get_coordinates(geometries[order], return_index=True)
     hulls = shapely.convex_hull(shapely.multipoints(vertices, indices=position[order][owner]))
+    # The hull of two reports is a line running in the reports' order, and its
+    # buffer starts where the line does: normalised, a patch's outline (and
+    # area, to the last bit) does not depend on which report came first.
+    hulls = shapely.normalize(hulls)
     return np.asarray(hulls if buffer_m is None else shapely.buffer(hulls, buffer_m))
 
 
