@@ -109,10 +109,7 @@ def cluster_outside(engine, outside: list, cluster_m: float, timezone: str):
     cut = engine.each(_halo_cut, outside, cluster_m=cluster_m, divisions=engine.divisions)
     received = [engine.pick(cut, i) for i in range(engine.count)]
     labels = engine.gather(
-        [
-            engine.client.submit(_groups, received[i], crs, cluster_m, i, pure=False)
-            for i in range(engine.count)
-        ]
+        [engine.on(i, _groups, received[i], crs, cluster_m, i) for i in range(engine.count)]
     )
     labels = concat(labels)
     if labels is None or len(labels) == 0:

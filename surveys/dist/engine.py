@@ -9,8 +9,8 @@ case rows) come back to the client.
 """
 
 import dataclasses
-from typing import Any
 import operator
+from typing import Any
 
 import geopandas
 import numpy as np
@@ -60,12 +60,48 @@ def _split_by(frame, column, total, count):
     return [frame[home == h] for h in range(count)]
 
 
+def homes_on(client, count: int) -> list:
+    """The worker each of ``count`` partitions lives on: contiguous runs of
+    partitions (neighbours on the curve) per worker, in address order, so
+    that a halo mostly stays on one worker.
+
+    Examples
+    --------
+    >>> class Two:
+    ...     def nthreads(self):
+    ...         return {"tcp://b:2": 1, "tcp://a:1": 1}
+    >>> homes_on(Two(), 3)
+    ['tcp://a:1', 'tcp://a:1', 'tcp://b:2']
+    """
+    workers = sorted(client.nthreads()) if client is not None else []
+    if not workers:
+        return [None] * count
+    return [workers[i * len(workers) // count] for i in range(count)]
+
+
+def scatter_to(client, pieces: list, homes: list) -> list:
+    """Futures of ``pieces``, each scattered to its home worker (one call per
+    worker; any worker when the home is None)."""
+    futures: list = [None] * len(pieces)
+    for home in dict.fromkeys(homes):
+        chosen = [i for i, h in enumerate(homes) if h == home]
+        sent = client.scatter(
+            [pieces[i] for i in chosen], workers=None if home is None else [home], hash=False
+        )
+        for i, future in zip(chosen, sent, strict=True):
+            futures[i] = future
+    return futures
+
+
 @dataclasses.dataclass
 class Engine:
     """A Dask client and the record partitions of one command on it.
 
-    ``reaches`` are the (partition, coarse cell) pairs where the records of a
-    partition stretch past their own cells (:func:`surveys.dist.partition.reach`).
+    Partition i lives on worker ``homes[i]`` and every task on it (or on what
+    was sent to it) runs there: the scheduler never moves a partition, only
+    the small frames a regrouping exchanges. ``reaches`` are the (partition,
+    coarse cell) pairs where the records of a partition stretch past their
+    own cells (:func:`surveys.dist.partition.reach`).
     """
 
     client: Any
@@ -74,24 +110,38 @@ class Engine:
     reaches: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame({"partition": [], "cell": []}, dtype=np.int64)
     )
+    homes: list = dataclasses.field(default_factory=list)
 
     @property
     def count(self) -> int:
         """The number of partitions."""
         return self.divisions.count
 
+    def on(self, i: int, function, *args, **kwargs):
+        """A future of ``function(*args, **kwargs)`` run on partition i's worker
+        (another only if that one is gone)."""
+        home = self.homes[i] if i < len(self.homes) else None
+        return self.client.submit(
+            function,
+            *args,
+            pure=False,
+            workers=None if home is None else [home],
+            allow_other_workers=True,
+            **kwargs,
+        )
+
     def each(self, function, *columns, **common) -> list:
         """Futures of ``function(column_0[i], column_1[i], ..., **common)`` for
-        each partition i (columns are lists of futures or values, one per
-        partition; ``common`` goes to every call)."""
+        each partition i, on its worker (columns are lists of futures or
+        values, one per partition; ``common`` goes to every call)."""
         return [
-            self.client.submit(function, *(column[i] for column in columns), pure=False, **common)
+            self.on(i, function, *(column[i] for column in columns), **common)
             for i in range(self.count)
         ]
 
     def pick(self, futures, index) -> list:
-        """Futures of ``result[index]`` of each future."""
-        return [self.client.submit(operator.getitem, f, index, pure=False) for f in futures]
+        """Futures of ``result[index]`` of each partition's future."""
+        return [self.on(i, operator.getitem, f, index) for i, f in enumerate(futures)]
 
     def gather(self, futures) -> list:
         """The results of ``futures``, on the client."""
@@ -103,13 +153,18 @@ class Engine:
 
     def send(self, frame, halo_m: float) -> list:
         """Futures of ``frame`` cut per partition with a halo of ``halo_m``
-        (:func:`surveys.dist.partition.split_with_halo`)."""
+        (:func:`surveys.dist.partition.split_with_halo`), each on its
+        partition's worker."""
         pieces = split_with_halo(frame, halo_m, self.divisions, self.reaches)
-        return self.client.scatter(pieces, hash=False)
+        return scatter_to(self.client, pieces, self.homes or [None] * self.count)
 
     def regroup(self, futures, column: str, total: int, count: int) -> list:
         """Futures of the rows of every partition's frame whose ``column``
         (a number 0..total-1) has home h (:func:`home_of`), for h in
-        0..count-1: a shuffle by key."""
-        cut = [self.client.submit(_split_by, f, column, total, count, pure=False) for f in futures]
-        return [self.client.submit(concat, self.pick(cut, h), pure=False) for h in range(count)]
+        0..count-1: a shuffle by key (each cut where its frame is, each
+        group on partition h's worker)."""
+        cut = [self.on(i, _split_by, f, column, total, count) for i, f in enumerate(futures)]
+        return [
+            self.on(h, concat, [self.on(i, operator.getitem, c, h) for i, c in enumerate(cut)])
+            for h in range(count)
+        ]

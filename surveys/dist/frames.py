@@ -11,10 +11,10 @@ import datetime
 import functools
 
 from surveys.dist.engine import Engine
-from surveys.errors import FramesError
 from surveys.dist.flag import distributed_ledger
 from surveys.dist.progress import distributed_restoration_progress
 from surveys.dist.sources import engine_from_dataset, engine_from_frames
+from surveys.errors import FramesError
 from surveys.frames import RECORD_DETAIL, Frames, read_frames
 from surveys.io.dataset import read_dataset_layers, typed_records
 from surveys.ledger.cases import LedgerBuild, LedgerRules

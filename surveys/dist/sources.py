@@ -3,10 +3,12 @@ workspace GeoPackage) or straight from a GeoParquet dataset, each worker
 reading its own key range (:mod:`surveys.io.dataset`).
 """
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
-from surveys.dist.engine import Engine, Part, concat
+from surveys.dist.engine import Engine, Part, concat, homes_on, scatter_to
 from surveys.dist.partition import COARSE_SHIFT, Divisions, coarse_keys, hilbert_keys, reach
 from surveys.io.dataset import CLEAR, RECORDS, files_of, read_files, read_manifest, typed_records
 from surveys.ledger.cases import point_inspections
@@ -60,7 +62,8 @@ def engine_from_frames(
     reaches = pd.concat(
         [reach(findings, divisions), reach(inspections, divisions)], ignore_index=True
     ).drop_duplicates()
-    return Engine(client, client.scatter(pieces, hash=False), divisions, reaches)
+    homes = homes_on(client, divisions.count)
+    return Engine(client, scatter_to(client, pieces, homes), divisions, reaches, homes)
 
 
 def _read_part(root, entries, low, high, columns):
@@ -92,23 +95,23 @@ def engine_from_dataset(client, root, partitions: int | None = None) -> Engine:
     partitions = partitions or partition_count(client, int(groups[:, 2].sum()))
     divisions = Divisions.balanced(cells, weights, partitions)
     bounds = [0, *divisions.starts, None]
-    parts = []
-    for low, high in zip(bounds[:-1], bounds[1:], strict=True):
+    homes = homes_on(client, divisions.count)
+    engine = Engine(client, [], divisions, homes=homes)
+    for i, (low, high) in enumerate(itertools.pairwise(bounds)):
         chosen = [e for e in entries if _overlaps(e, low, high)]
         shift = 2 * COARSE_SHIFT
-        parts.append(
-            client.submit(
+        engine.parts.append(
+            engine.on(
+                i,
                 _read_part,
                 root,
                 chosen,
                 low << shift,
                 None if high is None else high << shift,
                 RECORD_DETAIL,
-                pure=False,
             )
         )
-    engine = Engine(client, parts, divisions)
-    engine.reaches = concat(engine.gather(engine.each(_reach, parts, divisions=divisions)))
+    engine.reaches = concat(engine.gather(engine.each(_reach, engine.parts, divisions=divisions)))
     return engine
 
 
