@@ -241,14 +241,15 @@ def case_area_frame(clearance, detections, patches, sites) -> geopandas.GeoDataF
     areas = areas.set_geometry("geometry").set_crs(4326, allow_override=True)
     areas["area_m2"] = area_m2(areas.geometry).to_numpy(dtype=float)
     if len(patches) and sites is not None and len(sites):
-        geometries = np.asarray(areas.geometry.values, dtype=object)
+        # Only the patches are placed: a plot's site and township are its own.
+        new = areas["kind"].eq("new_infestation").to_numpy()
+        geometries = np.asarray(areas.geometry.values[new], dtype=object)
         in_site, township = place_in_sites(geometries, sites)
         # A patch outside every reserve is counted in the nearest reserve's township.
         outside = pd.isna(township)
         township[outside] = nearest_township(geometries[outside], sites)
-        new = areas["kind"].eq("new_infestation").to_numpy()
-        areas.loc[new, "site"] = in_site[new]
-        areas.loc[new, "township"] = township[new]
+        areas.loc[new, "site"] = in_site
+        areas.loc[new, "township"] = township
     return areas
 
 
