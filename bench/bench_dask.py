@@ -12,6 +12,7 @@ Run: python -m bench.bench_dask [RECORDS] [PLOTS] [PARTITIONS]
 """
 
 import os
+import pickle
 import sys
 import threading
 import time
@@ -74,7 +75,7 @@ def single(frames, rules):
 
 
 def _bytes(part):
-    return int(part.findings.memory_usage(deep=True).sum() + part.inspections.memory_usage().sum())
+    return len(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def on_cluster(frames, rules, workers, partitions):

@@ -18,14 +18,13 @@ import pandas as pd
 from geo.raster import (
     RasterInfo,
     class_centroids,
-    class_stats,
     open_raster,
     overlay_image,
     parse_classes,
     raster_info,
-    value_stats,
 )
 from geo.raster.overlay import Overlay
+from surveys.dist.rasters import HERE, Zonal
 from surveys.errors import ImageryError, SurveyFileError
 from surveys.imagery import (
     CoverMeasure,
@@ -125,16 +124,18 @@ def plot_statistics(
     classes=None,
     threshold: float | None = None,
     band: int = 1,
+    zonal: Zonal = HERE,
 ) -> tuple[pd.DataFrame, str]:
     """(per-plot table, "classes" or "values"): class areas and shares of a
     classified raster, or statistics of a continuous one (with a
     ``threshold``, or when its values are floating-point or scaled). The
-    table starts with plot_id, site and township."""
+    table starts with plot_id, site and township. ``zonal`` says where the
+    statistics run (here, or on a Dask cluster)."""
     with _readable(raster) as path:
         if threshold is not None or raster.continuous:
-            stats, mode = value_stats(path, plots, band=band, threshold=threshold), "values"
+            stats, mode = zonal.values(path, plots, band=band, threshold=threshold), "values"
         else:
-            stats, mode = class_stats(path, plots, classes, band=band), "classes"
+            stats, mode = zonal.classes(path, plots, classes, band=band), "classes"
     facts = [c for c in ("site", "township") if c in plots]
     table = pd.concat(
         [plots[["plot_id", *facts]].reset_index(drop=True), stats.drop(columns="plot_id")], axis=1
@@ -185,9 +186,12 @@ def detect_regrowth(
     recording: Recording,
     *,
     band: int = 1,
+    zonal: Zonal = HERE,
 ) -> RasterRun:
     """Store as detections the cleared plots where ``raster`` (classified,
-    dated ``day``) shows the class of ``rules`` past its thresholds."""
+    dated ``day``) shows the class of ``rules`` past its thresholds; the
+    statistics of every plot run where ``zonal`` says (here, or on a Dask
+    cluster), the centres of the few plots found here."""
     named = class_spec(classes)
     values = {name: value for value, name in named.items()}
     if rules.class_name not in values:
@@ -197,7 +201,7 @@ def detect_regrowth(
         )
     plots = cleared_before(clearance, day).reset_index(drop=True)
     with _readable(raster) as path:
-        stats = class_stats(path, plots, named, band=band)
+        stats = zonal.classes(path, plots, named, band=band)
         hits = regrown(stats, rules)
         places = class_centroids(path, plots[hits], values[rules.class_name], band=band)
     # A plot whose pixels give no centre (none should) is placed at its own point.
@@ -234,14 +238,15 @@ def measure_cover(
     recording: Recording,
     *,
     band: int = 1,
+    zonal: Zonal = HERE,
 ) -> RasterRun:
     """Store the mangrove cover ``raster`` (dated ``day``) shows in each
     restoration plot, in place of what it gave before."""
     with _readable(raster) as path:
         if measure.continuous:
-            stats = value_stats(path, restoration, band=band, threshold=measure.threshold)
+            stats = zonal.values(path, restoration, band=band, threshold=measure.threshold)
         else:
-            stats = class_stats(path, restoration, class_spec(classes), band=band)
+            stats = zonal.classes(path, restoration, class_spec(classes), band=band)
     image = Image(raster.file, archive.sha256_of(raster.path), day)
     rows = cover_rows(stats, image, measure)
     run = RasterRun(raster.file, image.upload_id, day.isoformat(), plots_measured=len(rows))

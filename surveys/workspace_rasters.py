@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -50,10 +50,13 @@ class RasterWork:
         classes: str | dict | None = None,
         threshold: float | None = None,
         band: int = 1,
+        client: Any = None,
     ) -> tuple[Raster, pd.DataFrame, str]:
         """(checked raster, per-plot table, "classes" or "values"): the statistics
-        of a raster over the ``kind`` plots (see :func:`surveys.monitoring.plot_statistics`)."""
+        of a raster over the ``kind`` plots (see :func:`surveys.monitoring.plot_statistics`),
+        computed as tasks on ``client``'s Dask cluster when given."""
         from surveys import monitoring
+        from surveys.dist.rasters import Zonal
 
         raster = monitoring.check_raster_file(path, band=band)
         table, mode = monitoring.plot_statistics(
@@ -62,6 +65,7 @@ class RasterWork:
             classes=self.raster_classes(classes),
             threshold=threshold,
             band=band,
+            zonal=Zonal(client),
         )
         return raster, table, mode
 
@@ -105,21 +109,26 @@ class RasterWork:
         rules: DetectionRules | None = None,
         team: str | None = None,
         band: int = 1,
+        client: Any = None,
     ) -> list[RasterRun]:
         """Early warning from classified rasters: every cleared plot whose class
         area (Spartina by default) passes ``rules`` (a
         :class:`surveys.imagery.DetectionRules`) on an image dated after its
         clearance is stored as a ``digital_monitoring`` detection, with the raster
         as an upload. ``date`` (a ``datetime.date``) is the image's, else each
-        file's metadata or name says. Returns a
+        file's metadata or name says; the plots' statistics run as tasks on
+        ``client``'s Dask cluster when given. Returns a
         :class:`surveys.monitoring.RasterRun` per raster."""
         from surveys import monitoring
+        from surveys.dist.rasters import Zonal
         from surveys.imagery import DetectionRules
 
         rules = rules or DetectionRules()
 
         def detect(raster, day, plots, spec, recording):
-            return monitoring.detect_regrowth(raster, day, plots, spec, rules, recording, band=band)
+            return monitoring.detect_regrowth(
+                raster, day, plots, spec, rules, recording, band=band, zonal=Zonal(client)
+            )
 
         return self._each_raster(paths, date, band, "clearance", classes, team, detect)
 
@@ -133,18 +142,23 @@ class RasterWork:
         measure: CoverMeasure | None = None,
         team: str | None = None,
         band: int = 1,
+        client: Any = None,
     ) -> list[RasterRun]:
         """Mangrove cover of every restoration plot on each raster's date, stored
         in the imagery_cover layer (a raster's earlier rows are replaced);
         ``measure`` is a :class:`surveys.imagery.CoverMeasure` (default: the
-        ``mangrove`` class). Returns a :class:`surveys.monitoring.RasterRun` per raster."""
+        ``mangrove`` class; the statistics run on ``client``'s Dask cluster when
+        given). Returns a :class:`surveys.monitoring.RasterRun` per raster."""
         from surveys import monitoring
+        from surveys.dist.rasters import Zonal
         from surveys.imagery import CoverMeasure
 
         measure = measure or CoverMeasure()
 
         def cover(raster, day, plots, spec, recording):
-            return monitoring.measure_cover(raster, day, plots, spec, measure, recording, band=band)
+            return monitoring.measure_cover(
+                raster, day, plots, spec, measure, recording, band=band, zonal=Zonal(client)
+            )
 
         return self._each_raster(paths, date, band, "restoration", classes, team, cover)
 

@@ -154,3 +154,23 @@ def test_records_on_and_across_partition_edges(client, partitions):
 def test_divisions_cut_where_asked():
     divisions = Divisions((10, 20))
     assert divisions.partition_of(np.array([9, 10, 19, 20, 99])).tolist() == [0, 1, 1, 2, 2]
+
+
+def test_a_partition_keeps_point_inspections_as_coordinates_and_polygons_whole():
+    from surveys.dist.engine import Part
+
+    square = shapely.box(120.30, 27.20, 120.3001, 27.2001)
+    inspections = records(
+        ("2023-06-20T09:00+08:00", "clear", (120.30, 27.20)),
+        ("2023-07-25T09:00+08:00", "clear", (120.3000001, 27.2000001)),
+    )
+    inspections.loc[1, "geometry"] = square
+    part = Part.of(records(("2023-06-01T09:00+08:00", "spartina_regrowth")), inspections)
+    assert list(part.inspections.columns) == ["observed_at", "x", "y"]
+    assert part.inspections[["x", "y"]].values.tolist() == [[120.30, 27.20]]
+    assert part.other.geometry.tolist() == [square]
+    later = part.inspections_after(pd.Timestamp("2023-06-01", tz="UTC"))
+    assert later.geometry.to_wkt().tolist() == ["POINT (120.3 27.2)", square.wkt]
+    assert later["observed_at"].tolist() == inspections["observed_at"].tolist()
+    assert part.latest()[1] == pd.Timestamp("2023-07-25T01:00", tz="UTC")
+    assert len(part.inspections_after(pd.Timestamp("2023-07-01", tz="UTC"))) == 1

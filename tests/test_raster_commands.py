@@ -179,3 +179,28 @@ def test_detect_takes_dates_from_names_and_refuses_what_it_cannot_date(ws, tmp_p
     )
     assert result.exit_code == 4 and "no class named 'reed'" in result.output
     assert [row["plot_id"] for row in ledger_rows(ws, tmp_path)] == ["A", "B", "C"]
+
+
+def test_stats_detect_and_cover_on_a_local_dask_cluster_give_the_same(ws, tmp_path, hailin_json):
+    path = write_classified(tmp_path / "uav_20240815.tif")
+    stats = [
+        hailin_json(ws, "raster", "stats", path, "--classes", CLASSES, *extra)
+        for extra in ((), ("--scheduler", "local:1"))
+    ]
+    assert stats[0][0] == stats[1][0] == 0
+    assert stats[1][1] == stats[0][1]
+    assert [round(r["spartina_m2"] or 0, 3) for r in stats[1][1]["rows"]] == [600, 400, 1000, 0]
+    detect = run(
+        ws, "raster", "detect", path, "--classes", CLASSES, "--scheduler", "local:1", "--json"
+    )
+    assert detect.exit_code == 0, detect.output
+    found = json.loads(detect.stdout)["rasters"][0]["found"]
+    assert [(f["plot_id"], f["area_m2"]) for f in found] == [("A", 600.0), ("B", 400.0)]
+    assert [row["plot_id"] for row in ledger_rows(ws, tmp_path)] == ["A", "B"]
+    covers = [
+        hailin_json(ws, "raster", "cover", path, "--classes", CLASSES, *extra)
+        for extra in ((), ("--scheduler", "local:1"))
+    ]
+    (plain,), (spread,) = (c[1]["rasters"] for c in covers)
+    assert (plain["plots_measured"], plain["mean_cover_pct"]) == (2, 45.0)
+    assert (spread["plots_measured"], spread["mean_cover_pct"], spread["replaced"]) == (2, 45.0, 2)

@@ -12,7 +12,7 @@ import click
 from geo.errors import RasterError
 from geo.raster.classes import parse_classes
 from geo.units import M2_PER_MU
-from hailin.cli.common import EXIT_NOTHING_STORED, emit_json, workspace_command
+from hailin.cli.common import EXIT_NOTHING_STORED, emit_json, scheduler_option, workspace_command
 
 
 def _classes(_ctx, _param, value):
@@ -109,7 +109,8 @@ def _describe(raster):
     type=click.Path(dir_okay=False),
     help="Write the per-plot table: .csv or .xlsx (Excel) or .gpkg (QGIS, with the plots).",
 )
-def stats_command(ws, raster, kind, classes, band, threshold, output, as_json):
+@scheduler_option
+def stats_command(ws, raster, kind, classes, band, threshold, output, as_json, scheduler):
     """Per plot (of --kind: clearance, the default, or restoration), the area
     (m², mu) and share of each class of a classified RASTER,
     or the mean, min, max, std and area above --threshold of an index; pixels
@@ -119,13 +120,15 @@ def stats_command(ws, raster, kind, classes, band, threshold, output, as_json):
     --threshold is given; floating-point or scaled values are read as an index.
     Plots partly or wholly outside the raster say so (covered_fraction).
     """
+    from surveys.dist.scheduler import connect
     from surveys.io.tables import TABLE_FORMATS, write_plot_table
 
     if output and os.path.splitext(output)[1].lower() not in TABLE_FORMATS:
         raise click.BadParameter(f"{output!r}: write {', '.join(TABLE_FORMATS)}", param_hint="-o")
-    checked, table, mode = ws.raster_stats(
-        raster, kind=kind, classes=classes, threshold=threshold, band=band
-    )
+    with connect(scheduler) as client:
+        checked, table, mode = ws.raster_stats(
+            raster, kind=kind, classes=classes, threshold=threshold, band=band, client=client
+        )
     if output:
         write_plot_table(table, ws.plots(kind), output)
     covered = table["covered_fraction"]
@@ -206,8 +209,9 @@ def _print_stats(raster, table, mode, kind, counts, output):
 )
 @team_option
 @band_option
+@scheduler_option
 def detect_command(
-    ws, rasters, date, class_name, classes, min_area, min_fraction, team, band, as_json
+    ws, rasters, date, class_name, classes, min_area, min_fraction, team, band, as_json, scheduler
 ):
     """Early warning: every cleared plot where a classified RASTER, dated after
     its clearance, shows Spartina on at least --min-area m² and --min-fraction
@@ -220,15 +224,23 @@ def detect_command(
     the same raster again adds nothing and `hailin uploads withdraw` takes its
     detections out. The date comes from --date, else the file's metadata or name.
     """
+    from surveys.dist.scheduler import connect
     from surveys.imagery import DetectionRules
 
     try:
         rules = DetectionRules(class_name.strip().lower(), min_area, min_fraction)
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
-    runs = ws.detect_in_rasters(
-        rasters, date=_date(date, rasters), classes=classes, rules=rules, team=team, band=band
-    )
+    with connect(scheduler) as client:
+        runs = ws.detect_in_rasters(
+            rasters,
+            date=_date(date, rasters),
+            classes=classes,
+            rules=rules,
+            team=team,
+            band=band,
+            client=client,
+        )
     if as_json:
         emit_json(
             {
@@ -269,8 +281,9 @@ def detect_command(
 )
 @team_option
 @band_option
+@scheduler_option
 def cover_command(
-    ws, rasters, date, class_name, classes, threshold, index_range, team, band, as_json
+    ws, rasters, date, class_name, classes, threshold, index_range, team, band, as_json, scheduler
 ):
     """Mangrove cover of every restoration plot on each RASTER's date, kept in
     the store (imagery_cover); running a raster again replaces its figures.
@@ -279,15 +292,23 @@ def cover_command(
     estimated from imagery that `hailin progress` and the restoration map show
     beside the survival from planting checks.
     """
+    from surveys.dist.scheduler import connect
     from surveys.imagery import CoverMeasure
 
     try:
         measure = CoverMeasure(class_name.strip().lower(), threshold, _index(index_range))
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
-    runs = ws.cover_from_rasters(
-        rasters, date=_date(date, rasters), classes=classes, measure=measure, team=team, band=band
-    )
+    with connect(scheduler) as client:
+        runs = ws.cover_from_rasters(
+            rasters,
+            date=_date(date, rasters),
+            classes=classes,
+            measure=measure,
+            team=team,
+            band=band,
+            client=client,
+        )
     if as_json:
         emit_json({"method": measure.label, "rasters": [run.to_dict() for run in runs]})
         return

@@ -48,7 +48,7 @@ def _plot_ids(detections):
 
 
 def _latest(part):
-    return [part.findings["observed_at"].max(), part.inspections["observed_at"].max()]
+    return part.latest()
 
 
 def _tokens(part, detections, outside, areas_near, membership, area_ids, rules, crs):
@@ -73,7 +73,7 @@ def _waiting(cases):
 def _checks(part, targets_near, rules, crs, after):
     """Clear inspections of the partition near re-cleared areas (after the
     earliest re-clearing), ``area`` the position in the whole ledger's areas."""
-    later = part.inspections[part.inspections["observed_at"] > after]
+    later = part.inspections_after(after)
     checks = near_after_clearance(later, targets_near, rules, crs)[["area", "time", "day"]]
     checks["area"] = targets_near["position"].to_numpy()[checks["area"].to_numpy()]
     return checks

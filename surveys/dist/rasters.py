@@ -11,6 +11,9 @@ groups' rows back in the plots' order, one table per raster, and names the
 classes found anywhere (``classes=None``) as the single machine does.
 """
 
+import dataclasses
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -113,3 +116,40 @@ def raster_stats(
             table = _found_classes(table, pieces)
         tables.append(table)
     return tables
+
+
+@dataclasses.dataclass(frozen=True)
+class Zonal:
+    """Where a raster command's zonal statistics run: on this machine
+    (``client`` None: :func:`geo.raster.class_stats`, :func:`geo.raster.value_stats`)
+    or as tasks on ``client``'s Dask cluster (:func:`raster_stats`), with the
+    same tables either way.
+
+    Examples
+    --------
+    >>> Zonal().client is None
+    True
+    """
+
+    client: Any = None
+
+    def classes(self, raster: str, plots, classes=None, band: int = 1) -> pd.DataFrame:
+        """:func:`geo.raster.class_stats` of ``raster`` over ``plots``."""
+        if self.client is None:
+            return class_stats(raster, plots, classes, band=band)
+        return raster_stats(self.client, [raster], plots, classes=classes, band=band)[0]
+
+    def values(
+        self, raster: str, plots, band: int = 1, threshold: float | None = None
+    ) -> pd.DataFrame:
+        """:func:`geo.raster.value_stats` of ``raster`` over ``plots``."""
+        if self.client is None:
+            return value_stats(raster, plots, band=band, threshold=threshold)
+        tables = raster_stats(
+            self.client, [raster], plots, values=True, band=band, threshold=threshold
+        )
+        return tables[0]
+
+
+# Zonal statistics on this machine: what the raster commands do without --scheduler.
+HERE = Zonal()

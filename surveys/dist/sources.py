@@ -53,7 +53,7 @@ def engine_from_frames(
         divisions = Divisions.balanced(coarse, None, partitions)
     owner = [divisions.partition_of(coarse_keys(k)) for k in keys]
     pieces = [
-        Part(
+        Part.of(
             _sorted_piece(findings, keys[0], owner[0] == i),
             _sorted_piece(inspections, keys[1], owner[1] == i),
         )
@@ -74,11 +74,12 @@ def _read_part(root, entries, low, high, columns):
     inspections = read_files(root, entries, ["observed_at", "geometry"], [*span, CLEAR[True]])
     findings = typed_records(findings, columns)
     inspections = typed_records(inspections, ["observed_at"])
-    return Part(findings, point_inspections(inspections))
+    return Part.of(findings, point_inspections(inspections))
 
 
 def _reach(part, divisions):
-    return pd.concat([reach(part.findings, divisions), reach(part.inspections, divisions)])
+    other = [] if part.other is None else [reach(part.other, divisions)]
+    return pd.concat([reach(part.findings, divisions), *other])
 
 
 def engine_from_dataset(client, root, partitions: int | None = None) -> Engine:
