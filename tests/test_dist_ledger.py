@@ -166,7 +166,7 @@ def test_a_partition_keeps_point_inspections_as_coordinates_and_polygons_whole()
     )
     inspections.loc[1, "geometry"] = square
     part = Part.of(records(("2023-06-01T09:00+08:00", "spartina_regrowth")), inspections)
-    assert list(part.inspections.columns) == ["observed_at", "x", "y"]
+    assert list(part.inspections.columns) == ["observed_at", "x", "y", "cell"]
     assert part.inspections[["x", "y"]].values.tolist() == [[120.30, 27.20]]
     assert part.other.geometry.tolist() == [square]
     later = part.inspections_after(pd.Timestamp("2023-06-01", tz="UTC"))

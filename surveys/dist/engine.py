@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.dist.partition import Divisions, split_with_halo
+from surveys.dist.partition import (
+    Divisions,
+    coarse_keys,
+    hilbert_keys,
+    split_with_halo,
+    touched_cells,
+)
 
 
 @dataclasses.dataclass
@@ -25,8 +31,8 @@ class Part:
     """One spatial partition of the records, kept compact in a worker's
     memory (10⁷ records fit one worker's 4 GB): ``findings`` (every record
     but the ``clear`` inspections, in full) and ``inspections`` (the ``clear``
-    records that are not tracks, most of the records: observed_at and x, y of
-    points, 24 bytes where a shapely point takes ~150; ``other`` holds the
+    records that are not tracks, most of the records: observed_at, x, y and
+    coarse cell of points, 32 bytes where a shapely point takes ~150; ``other`` holds the
     rare polygons whole)."""
 
     findings: geopandas.GeoDataFrame
@@ -45,14 +51,22 @@ class Part:
                 "observed_at": times[point],
                 "x": shapely.get_x(shapes[point]),
                 "y": shapely.get_y(shapes[point]),
+                "cell": coarse_keys(hilbert_keys(geopandas.GeoSeries(shapes[point]))),
             }
         ).reset_index(drop=True)
         other = inspections.iloc[np.flatnonzero(~point)][["observed_at", "geometry"]]
         return cls(findings, points, other if len(other) else None)
 
-    def inspections_after(self, after) -> geopandas.GeoDataFrame:
-        """The inspections observed after ``after``, as a GeoDataFrame (observed_at, geometry)."""
-        chosen = self.inspections[self.inspections["observed_at"] > after]
+    def inspections_after(self, after, near=None, halo_m: float = 0.0) -> geopandas.GeoDataFrame:
+        """The inspections observed after ``after``, as a GeoDataFrame
+        (observed_at, geometry); with ``near`` (a GeoDataFrame), only the
+        points in the coarse cells its geometries, grown by ``halo_m``, touch
+        (all that can lie within ``halo_m`` of them)."""
+        chosen = self.inspections["observed_at"] > after
+        if near is not None:
+            _rows, cells = touched_cells(shapely.bounds(np.asarray(near.geometry.values)), halo_m)
+            chosen &= pd.Index(np.unique(cells)).get_indexer(self.inspections["cell"]) >= 0
+        chosen = self.inspections[chosen]
         points = geopandas.GeoDataFrame(
             {"observed_at": chosen["observed_at"].reset_index(drop=True)},
             geometry=shapely.points(chosen["x"].to_numpy(), chosen["y"].to_numpy()),

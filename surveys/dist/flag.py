@@ -21,11 +21,13 @@ detections are the single-machine ones, row for row.
 import numpy as np
 import pandas as pd
 
+from geo.area import area_m2
 from surveys.dist.clusters import cluster_outside
 from surveys.dist.engine import Engine, concat
 from surveys.ledger.cases import (
     LedgerBuild,
     LedgerRules,
+    among,
     case_area_frame,
     finding_tokens,
     in_detection_order,
@@ -43,8 +45,33 @@ def _detect(part, plots, tolerance_m, timezone, crs):
     return detect(part.findings, plots, tolerance_m, timezone, crs)
 
 
-def _plot_ids(detections):
-    return detections["plot_id"].unique()
+def _found_plots(detections, plots):
+    """plot_id and area_m2 of the partition's plots with detections: the area
+    computed from the plot it holds, the same figure in every partition."""
+    found = plots[among(plots["plot_id"], detections["plot_id"])]
+    return pd.DataFrame(
+        {
+            "plot_id": found["plot_id"].to_numpy(),
+            "area_m2": area_m2(found.geometry).to_numpy(dtype=float),
+        }
+    )
+
+
+def _areas_near(plots, patches, position_of):
+    """The case areas within the tolerance of the partition, as sending all of
+    them with a halo would give (cleared_on, geometry, position in the
+    ledger's areas): its plots with detections, taken from the plots it holds
+    (sent with the same halo), then the patches sent to it."""
+    mine = plots[among(plots["plot_id"], position_of.index)]
+    mine = mine[["cleared_on", "geometry"]].assign(
+        position=position_of.reindex(mine["plot_id"].to_numpy()).to_numpy()
+    )
+    return concat([mine, patches])
+
+
+def _targets_near(areas_near, targets):
+    """The re-cleared areas among the partition's areas (in area order)."""
+    return areas_near[np.isin(areas_near["position"].to_numpy(), targets)]
 
 
 def _latest(part):
@@ -73,7 +100,7 @@ def _waiting(cases):
 def _checks(part, targets_near, rules, crs, after):
     """Clear inspections of the partition near re-cleared areas (after the
     earliest re-clearing), ``area`` the position in the whole ledger's areas."""
-    later = part.inspections_after(after)
+    later = part.inspections_after(after, near=targets_near, halo_m=rules.tolerance_m)
     checks = near_after_clearance(later, targets_near, rules, crs)[["area", "time", "day"]]
     checks["area"] = targets_near["position"].to_numpy()[checks["area"].to_numpy()]
     return checks
@@ -84,7 +111,7 @@ def _verify(cases, checks, rules):
 
 
 def _detections(engine, clearance, rules):
-    """Futures of (detections, outside) per partition."""
+    """Futures of (detections, outside, the plots sent) per partition."""
     plots = engine.send(clearance[["plot_id", "cleared_on", "geometry"]], rules.tolerance_m)
     crs = local_metric_crs(clearance)
     both = engine.each(
@@ -95,18 +122,28 @@ def _detections(engine, clearance, rules):
         timezone=rules.timezone,
         crs=crs,
     )
-    return engine.pick(both, 0), engine.pick(both, 1)
+    return engine.pick(both, 0), engine.pick(both, 1), plots
 
 
-def _case_rows(engine, detections, outside, membership, areas, rules):
+def _near(engine, plots, areas, rules):
+    """Futures of the case areas within the tolerance of each partition: only
+    the patches are sent, the plots are those each partition holds."""
+    position = np.arange(len(areas))
+    plotted = areas["kind"].eq("recurrence").to_numpy()
+    patches = areas.loc[~plotted, ["cleared_on", "geometry"]].assign(position=position[~plotted])
+    position_of = pd.Series(position[plotted], index=areas["plot_id"].to_numpy()[plotted])
+    sent = engine.send(patches, rules.tolerance_m)
+    return engine.each(_areas_near, plots, sent, position_of=engine.share(position_of))
+
+
+def _case_rows(engine, detections, outside, near, membership, areas, rules):
     """Futures of the cases per home (contiguous runs of areas)."""
-    positioned = areas[["cleared_on", "geometry"]].assign(position=np.arange(len(areas)))
     tokens = engine.each(
         _tokens,
         engine.parts,
         detections,
         outside,
-        engine.send(positioned, rules.tolerance_m),
+        near,
         membership=engine.share(membership),
         area_ids=engine.share(areas[["plot_id"]]),
         rules=rules,
@@ -117,18 +154,17 @@ def _case_rows(engine, detections, outside, membership, areas, rules):
     return engine.each(_cases, found, removals)
 
 
-def _verified(engine, cases, areas, rules):
+def _verified(engine, cases, near, areas, rules):
     """Futures of the cases per home, re-cleared ones verified by the clear
     inspections near them."""
     waiting = concat(engine.gather(engine.each(_waiting, cases)))
     if waiting is None or len(waiting) == 0:
         return cases
     targets = np.sort(waiting["area"].unique().astype(np.int64))
-    near = areas.iloc[targets][["cleared_on", "geometry"]].assign(position=targets)
     checks = engine.each(
         _checks,
         engine.parts,
-        engine.send(near, rules.tolerance_m),
+        engine.each(_targets_near, near, targets=engine.share(targets)),
         rules=rules,
         crs=local_metric_crs(areas.iloc[targets]),
         after=waiting["re_cleared"].min(),
@@ -149,15 +185,18 @@ def distributed_ledger(
     See :func:`surveys.dist.frames.distributed_frames`; the test
     ``tests/test_dist_ledger.py`` compares both paths row for row.
     """
-    detections, outside = _detections(engine, clearance, rules)
+    detections, outside, plots = _detections(engine, clearance, rules)
     patches, membership = cluster_outside(engine, outside, rules.cluster_m, rules.timezone)
-    ids = engine.gather(engine.each(_plot_ids, detections))
-    found_in = pd.DataFrame({"plot_id": np.concatenate([np.asarray(i, object) for i in ids])})
-    areas = case_area_frame(clearance, found_in, patches, sites)
+    found = concat(engine.gather(engine.each(_found_plots, detections, plots)))
+    found = found.drop_duplicates("plot_id")
+    areas = case_area_frame(
+        clearance, found, patches, sites, plot_area_m2=found.set_index("plot_id")["area_m2"]
+    )
     if as_of is None:
         latest = [t for pair in engine.gather(engine.each(_latest, engine.parts)) for t in pair]
         as_of = latest_local_day(latest, rules.timezone)
-    cases = _case_rows(engine, detections, outside, membership, areas, rules)
-    cases = concat(engine.gather(_verified(engine, cases, areas, rules)))
+    near = _near(engine, plots, areas, rules)
+    cases = _case_rows(engine, detections, outside, near, membership, areas, rules)
+    cases = concat(engine.gather(_verified(engine, cases, near, areas, rules)))
     ledger = ledger_rows(cases, areas, rules, as_of)
     return LedgerBuild(ledger, patches, in_detection_order(concat(engine.gather(detections))))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.ledger.cases import STATUSES
+from surveys.ledger.cases import STATUSES, among
 from surveys.ledger.counts import CASE_KINDS, case_counts
 from surveys.localtime import DEFAULT_TIMEZONE, local_dates
 
@@ -97,7 +97,7 @@ def clearance_progress(clearance, ledger, target_mu):
     an open recurrence case; recurrence plots per year."""
     recurrence = ledger[ledger["kind"] == "recurrence"]
     open_plots = recurrence.loc[recurrence["status"] == "open", "plot_id"].unique()
-    open_mu = float(clearance.loc[clearance["plot_id"].isin(open_plots), "area_mu"].sum())
+    open_mu = float(clearance.loc[among(clearance["plot_id"], open_plots), "area_mu"].sum())
     years = recurrence["first_detected"].dt.year
     per_year = (
         recurrence.assign(year=years)
