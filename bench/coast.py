@@ -189,7 +189,11 @@ def county_sites(*plots):
     boxes = geopandas.GeoDataFrame(frame, geometry="geometry", crs=4326).dissolve("site")
     bounds = boxes.bounds + np.array([-0.03, -0.03, 0.03, 0.03])
     sites = geopandas.GeoDataFrame(
-        {"site_id": boxes.index.to_numpy(), "name_en": boxes.index.to_numpy()},
+        {
+            "site_id": boxes.index.to_numpy(),
+            "name_en": boxes.index.to_numpy(),
+            "township": boxes.index.to_numpy(),  # as the plots' township: the county
+        },
         geometry=shapely.box(*bounds.to_numpy().T),
         crs=4326,
     )

@@ -110,7 +110,7 @@ def home_of(items: np.ndarray, total: int, count: int) -> np.ndarray:
     return np.asarray(items, dtype=np.int64) * count // max(total, 1)
 
 
-def _split_by(frame, column, total, count):
+def split_by(frame, column, total, count):
     """``frame`` cut into ``count`` frames by the home of ``frame[column]``."""
     home = home_of(frame[column].to_numpy(), total, count)
     return [frame[home == h] for h in range(count)]
@@ -219,7 +219,7 @@ class Engine:
         (a number 0..total-1) has home h (:func:`home_of`), for h in
         0..count-1: a shuffle by key (each cut where its frame is, each
         group on partition h's worker)."""
-        cut = [self.on(i, _split_by, f, column, total, count) for i, f in enumerate(futures)]
+        cut = [self.on(i, split_by, f, column, total, count) for i, f in enumerate(futures)]
         return [
             self.on(h, concat, [self.on(i, operator.getitem, c, h) for i, c in enumerate(cut)])
             for h in range(count)

@@ -23,12 +23,13 @@ import pandas as pd
 
 from geo.area import area_m2
 from surveys.dist.clusters import cluster_outside
-from surveys.dist.engine import Engine, concat
+from surveys.dist.engine import Engine, split_by, concat, scatter_to
 from surveys.ledger.cases import (
     LedgerBuild,
     LedgerRules,
     among,
     case_area_frame,
+    empty_ledger,
     finding_tokens,
     in_detection_order,
     latest_local_day,
@@ -197,6 +198,37 @@ def distributed_ledger(
         as_of = latest_local_day(latest, rules.timezone)
     near = _near(engine, plots, areas, rules)
     cases = _case_rows(engine, detections, outside, near, membership, areas, rules)
-    cases = concat(engine.gather(_verified(engine, cases, near, areas, rules)))
-    ledger = ledger_rows(cases, areas, rules, as_of)
+    cases = _verified(engine, cases, near, areas, rules)
+    ledger = _ledger(engine, cases, areas, rules, as_of)
     return LedgerBuild(ledger, patches, in_detection_order(concat(engine.gather(detections))))
+
+
+def _rows_of_home(cases, facts, rules, as_of):
+    """The ledger rows of one home's cases; ``facts`` are the home's areas
+    (a contiguous run of positions, from ``facts["position"]``)."""
+    offset = int(facts["position"].iloc[0]) if len(facts) else 0
+    return ledger_rows(cases.assign(area=cases["area"] - offset), facts, rules, as_of)
+
+
+def _ledger(engine, cases, areas, rules, as_of):
+    """The ledger: rows made per home where its cases are, put in the ledger's
+    order here; a text column that only some homes fill is read again as one
+    column, as one machine would build it."""
+    facts = pd.DataFrame(areas.drop(columns=areas.geometry.name)).assign(
+        position=np.arange(len(areas))
+    )
+    pieces = scatter_to(
+        engine.client,
+        split_by(facts, "position", len(areas), engine.count),
+        engine.homes or [None] * engine.count,
+    )
+    rows = engine.gather(engine.each(_rows_of_home, cases, pieces, rules=rules, as_of=as_of))
+    ledger = concat([piece for piece in rows if len(piece)])
+    if ledger is None:
+        return empty_ledger(rules.timezone)
+    for column in ledger.columns:
+        if ledger[column].dtype == object:
+            ledger[column] = pd.Series(ledger[column].to_numpy(dtype=object), index=ledger.index)
+    return ledger.sort_values(["kind", "plot_id", "first_detected"], kind="stable").reset_index(
+        drop=True
+    )
