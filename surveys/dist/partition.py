@@ -106,13 +106,9 @@ def touched_cells(bounds: np.ndarray, halo_m: float = 0.0) -> tuple[np.ndarray, 
     cy = y0[rows] + within // width[rows]
     if rows.size == 0:
         return rows, np.zeros(0, np.int64)
-    cells = pd.DataFrame({"cx": cx, "cy": cy})
-    unique = cells.drop_duplicates()
-    keys = pd.Series(
-        _cell_keys(unique["cx"].to_numpy(), unique["cy"].to_numpy()),
-        index=pd.MultiIndex.from_frame(unique),
-    )
-    return rows, keys.reindex(pd.MultiIndex.from_frame(cells)).to_numpy()
+    # Each distinct cell's key once: (cx, cy) as one number (both < 2**11).
+    unique, inverse = np.unique((cx << 16) | cy, return_inverse=True)
+    return rows, _cell_keys(unique >> 16, unique & 0xFFFF)[inverse.reshape(-1)]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,31 +8,25 @@ and gives them to :func:`surveys.ledger.progress.restoration_progress`, so
 the figures are the single-machine ones.
 """
 
-import numpy as np
-import shapely
+import pandas as pd
 
 from surveys.dist.engine import Engine, concat
-from surveys.ledger.progress import Progress, restoration_progress
+from surveys.ledger.progress import Progress, restoration_progress, survival_checks
 
 
-def _checks_inside(part, plots):
-    """The partition's planting checks (with a survival) inside a plot."""
-    findings = part.findings
-    checks = findings[(findings["finding"] == "planting_check") & findings["survival_pct"].notna()]
-    if len(checks) == 0 or len(plots) == 0:
-        return checks.iloc[0:0]
-    tree = shapely.STRtree(np.asarray(plots.geometry.values, dtype=object))
-    record, _plot = tree.query(
-        np.asarray(checks.geometry.values, dtype=object), predicate="intersects"
-    )
-    return checks.iloc[np.unique(record)]
+def _checks_inside(part, plots, timezone):
+    """The partition's planting checks inside a restoration plot it holds
+    (:func:`surveys.ledger.progress.survival_checks`)."""
+    return survival_checks(plots, part.findings, timezone)
 
 
-def planting_checks(engine: Engine, restoration):
+def planting_checks(engine: Engine, restoration, timezone: str) -> pd.DataFrame:
     """Every planting check with a survival inside a restoration plot, from
-    the partitions, by record key."""
+    the partitions (each record in its own, with every plot it is in there),
+    in record-key order: what one machine finds."""
     plots = engine.send(restoration[["plot_id", "geometry"]], 0.0)
-    checks = concat(engine.gather(engine.each(_checks_inside, engine.parts, plots)))
+    found = engine.gather(engine.each(_checks_inside, engine.parts, plots, timezone=timezone))
+    checks = concat(found)
     return checks.sort_values("record_key", kind="stable").reset_index(drop=True)
 
 
@@ -41,6 +35,5 @@ def distributed_restoration_progress(
 ) -> Progress:
     """:func:`surveys.ledger.progress.restoration_progress` of the records held
     by ``engine``."""
-    return restoration_progress(
-        restoration, planting_checks(engine, restoration), target_mu, timezone
-    )
+    checks = planting_checks(engine, restoration, timezone)
+    return restoration_progress(restoration, None, target_mu, timezone, checks)

@@ -133,9 +133,10 @@ def clearance_progress(clearance, ledger, target_mu):
     )
 
 
-def plot_survival(restoration, surveys, timezone=DEFAULT_TIMEZONE):
-    """Survival per restoration plot: the mean of its latest day of
-    ``planting_check`` records (points inside the plot)."""
+def survival_checks(restoration, surveys, timezone=DEFAULT_TIMEZONE) -> pd.DataFrame:
+    """Every ``planting_check`` record (with a survival) inside a restoration
+    plot, once per plot it is in: plot_id, survival_pct, checked_on (local
+    date) and record_key, in record-key order."""
     checks = surveys[(surveys["finding"] == "planting_check") & surveys["survival_pct"].notna()]
     if "record_key" in checks:  # one order (and so the same means) whatever the records' order
         checks = checks.sort_values("record_key", kind="stable")
@@ -145,21 +146,40 @@ def plot_survival(restoration, surveys, timezone=DEFAULT_TIMEZONE):
                 "plot_id": pd.Series(dtype=object),
                 "survival_pct": pd.Series(dtype=float),
                 "checked_on": pd.Series(dtype=object),
+                "record_key": pd.Series(dtype=np.int64),
             }
         )
     tree = shapely.STRtree(np.asarray(restoration.geometry.values, dtype=object))
     record, plot = tree.query(
         np.asarray(checks.geometry.values, dtype=object), predicate="intersects"
     )
-    joined = pd.DataFrame(
+    keys = checks["record_key"].to_numpy() if "record_key" in checks else np.arange(len(checks))
+    return pd.DataFrame(
         {
             "plot_id": restoration["plot_id"].to_numpy()[plot],
             "survival_pct": checks["survival_pct"].to_numpy()[record],
             "checked_on": local_dates(
                 checks["observed_at"].iloc[record].reset_index(drop=True), timezone
             ).to_numpy(),
+            "record_key": keys[record],
         }
     )
+
+
+def plot_survival(restoration, surveys, timezone=DEFAULT_TIMEZONE, checks=None):
+    """Survival per restoration plot: the mean of its latest day of
+    ``planting_check`` records (points inside the plot); ``checks`` are
+    :func:`survival_checks` when found elsewhere (on a cluster's partitions)."""
+    joined = survival_checks(restoration, surveys, timezone) if checks is None else checks
+    if len(joined) == 0:
+        return pd.DataFrame(
+            {
+                "plot_id": pd.Series(dtype=object),
+                "survival_pct": pd.Series(dtype=float),
+                "checked_on": pd.Series(dtype=object),
+            }
+        )
+    joined = joined.drop(columns="record_key")
     latest = joined.groupby("plot_id")["checked_on"].transform("max")
     return (
         joined[joined["checked_on"] == latest]
@@ -175,10 +195,11 @@ def _weighted(frame):
     return float((checked["survival_pct"] * checked["area_mu"]).sum() / checked["area_mu"].sum())
 
 
-def restoration_progress(restoration, surveys, target_mu, timezone=DEFAULT_TIMEZONE):
+def restoration_progress(restoration, surveys, target_mu, timezone=DEFAULT_TIMEZONE, checks=None):
     """Planted area by year, site and township against ``target_mu``; survival
-    weighted by plot area over the plots that were checked."""
-    survival = plot_survival(restoration, surveys, timezone)
+    weighted by plot area over the plots that were checked (``checks``: see
+    :func:`plot_survival`)."""
+    survival = plot_survival(restoration, surveys, timezone, checks)
     plots = restoration.merge(survival, on="plot_id", how="left")
     by_site = _grouped(plots, "site", "site")
     by_site["survival_pct"] = [
