@@ -195,6 +195,15 @@ def _weighted(frame):
     return float((checked["survival_pct"] * checked["area_mu"]).sum() / checked["area_mu"].sum())
 
 
+def _weighted_per(plots, column, names) -> list:
+    """:func:`_weighted` of the plots of each of ``names`` in ``column``
+    (missing: "(none)"), each group found once rather than by a scan of all
+    the plots per name."""
+    rows = plots.groupby(plots[column].fillna("(none)"), sort=False).indices
+    empty = np.zeros(0, dtype=np.int64)
+    return [_weighted(plots.iloc[rows.get(name, empty)]) for name in names]
+
+
 def restoration_progress(restoration, surveys, target_mu, timezone=DEFAULT_TIMEZONE, checks=None):
     """Planted area by year, site and township against ``target_mu``; survival
     weighted by plot area over the plots that were checked (``checks``: see
@@ -202,13 +211,9 @@ def restoration_progress(restoration, surveys, target_mu, timezone=DEFAULT_TIMEZ
     survival = plot_survival(restoration, surveys, timezone, checks)
     plots = restoration.merge(survival, on="plot_id", how="left")
     by_site = _grouped(plots, "site", "site")
-    by_site["survival_pct"] = [
-        _weighted(plots[plots["site"].fillna("(none)") == s]) for s in by_site["site"]
-    ]
+    by_site["survival_pct"] = _weighted_per(plots, "site", by_site["site"])
     by_township = _grouped(plots, "township", "township")
-    by_township["survival_pct"] = [
-        _weighted(plots[plots["township"].fillna("(none)") == t]) for t in by_township["township"]
-    ]
+    by_township["survival_pct"] = _weighted_per(plots, "township", by_township["township"])
     totals = {
         **_area_totals("planted", restoration, target_mu),
         "plots_checked": int(plots["survival_pct"].notna().sum()),
