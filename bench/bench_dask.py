@@ -2,11 +2,12 @@
 (bench/coast.py) on a Dask LocalCluster with 1 and 2 worker processes, and
 on this process (the single-machine path) as the baseline, on the same data.
 
-For each: wall time of the ledger and the progress figures (the records
-already in memory: sending them to the workers is timed apart), peak memory
-(resident set) per worker, and that the ledger is the single machine's, row
-for row. Also: the scaling efficiency from 1 to 2 workers, the bytes of the
-record partitions sent and of the case tokens regrouped (the shuffle).
+For each (each cluster twice, alternating): wall time of the ledger and the
+progress figures (the records already in memory: sending them to the
+workers is timed apart), peak memory (resident set) per worker, and that
+the ledger is the single machine's, row for row. Also: the scaling
+efficiency from 1 to 2 workers (of the medians) and the bytes of the record
+partitions sent.
 
 Run: python -m bench.bench_dask [RECORDS] [PLOTS] [PARTITIONS]
 """
