@@ -92,6 +92,7 @@ def on_cluster(frames, rules, workers, partitions):
             processes=True,
             memory_limit="4GB",
             dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"},
         ) as cluster,
         distributed.Client(cluster) as client,
         PeakMemory(client) as peak,

@@ -2,6 +2,7 @@
 $HAILIN_SCHEDULER) give what they give without it."""
 
 import json
+import socket
 
 import pytest
 from click.testing import CliRunner
@@ -50,3 +51,21 @@ def test_scheduler_texts():
     assert parse_scheduler("local") == ("local", None)
     assert parse_scheduler("local:4") == ("local", 4)
     assert parse_scheduler("tls://10.1.2.3:8786") == ("address", "tls://10.1.2.3:8786")
+
+
+def test_a_local_cluster_starts_while_another_program_holds_port_8787(root):
+    # The scheduler's HTTP server took 8787 by default and warned when it was
+    # held (by a `dask scheduler`, a notebook's cluster): here warnings fail.
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        holder.bind(("0.0.0.0", 8787))
+        holder.listen()
+    except OSError:
+        pass  # held by another program already: the case under test
+    try:
+        result = run("-w", root, "flag", "--json", "--scheduler", "local:1")
+    finally:
+        holder.close()
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["cases"] > 50

@@ -83,6 +83,9 @@ def connect(
                 processes=processes,
                 memory_limit=memory_limit,
                 dashboard_address=None,
+                # The scheduler's HTTP server (health, metrics) on a free port:
+                # by default it takes 8787 and warns when another cluster has it.
+                scheduler_kwargs={"dashboard_address": ":0"},
             )
             stack = contextlib.ExitStack()
             stack.enter_context(cluster)
