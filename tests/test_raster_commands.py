@@ -181,7 +181,9 @@ def test_detect_takes_dates_from_names_and_refuses_what_it_cannot_date(ws, tmp_p
     assert [row["plot_id"] for row in ledger_rows(ws, tmp_path)] == ["A", "B", "C"]
 
 
-def test_stats_detect_and_cover_on_a_local_dask_cluster_give_the_same(ws, tmp_path, hailin_json):
+def test_stats_detect_and_cover_on_a_local_dask_cluster_give_the_same(
+    ws, tmp_path, hailin_json, monkeypatch
+):
     path = write_classified(tmp_path / "uav_20240815.tif")
     stats = [
         hailin_json(ws, "raster", "stats", path, "--classes", CLASSES, *extra)
@@ -204,3 +206,12 @@ def test_stats_detect_and_cover_on_a_local_dask_cluster_give_the_same(ws, tmp_pa
     (plain,), (spread,) = (c[1]["rasters"] for c in covers)
     assert (plain["plots_measured"], plain["mean_cover_pct"]) == (2, 45.0)
     assert (spread["plots_measured"], spread["mean_cover_pct"], spread["replaced"]) == (2, 45.0, 2)
+    progress = [hailin_json(ws, "progress", *extra) for extra in ((), ("--scheduler", "local:1"))]
+    assert progress[1] == progress[0]
+    assert progress[1][1]["restoration"]["imagery"]["plots_measured"] == 2
+    # A relative path is opened by the workers as an absolute one.
+    monkeypatch.chdir(tmp_path)
+    relative = hailin_json(
+        ws, "raster", "stats", "uav_20240815.tif", "--classes", CLASSES, "--scheduler", "local:1"
+    )
+    assert relative[1]["rows"] == stats[0][1]["rows"]

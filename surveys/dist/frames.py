@@ -80,11 +80,13 @@ def distributed_frames(
     if dataset is not None:
         layers = read_dataset_layers(dataset, RECORD_DETAIL, with_records=False)
         engine = engine_from_dataset(client, dataset, partitions)
+        cover = None  # imagery cover stays in the county workspaces, as on one machine
     else:
         read = read_frames(store, settings)
         layers = {"sites": read.sites, "clearance": read.clearance, "restoration": read.restoration}
         engine = engine_from_frames(client, read.findings, read.inspections, partitions)
-    return DistributedFrames(
+        cover = read.cover
+    frames = DistributedFrames(
         settings,
         layers["sites"],
         layers["clearance"],
@@ -95,3 +97,6 @@ def distributed_frames(
         as_of,
         engine=engine,
     )
+    if cover is not None:
+        frames.cover = cover
+    return frames

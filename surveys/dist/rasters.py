@@ -12,6 +12,7 @@ classes found anywhere (``classes=None``) as the single machine does.
 """
 
 import dataclasses
+import os
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,22 @@ def window_groups(plots, group: int = GROUP_PLOTS) -> list[np.ndarray]:
     keys = hilbert_keys(plots.geometry.to_crs(4326))
     order = np.argsort(keys, kind="stable")
     return [order[start : start + group] for start in range(0, len(order), max(1, group))]
+
+
+def in_reach(raster) -> str:
+    """``raster`` as the workers should open it: a local path made absolute
+    (a worker does not share the command's working folder); GDAL virtual file
+    systems (``/vsis3/...``) and URLs as they are.
+
+    Examples
+    --------
+    >>> in_reach("/vsis3/bucket/T50RQT.tif"), in_reach("/data/a.tif")
+    ('/vsis3/bucket/T50RQT.tif', '/data/a.tif')
+    """
+    text = os.fspath(raster)
+    if text.startswith("/vsi") or "://" in text:
+        return text
+    return os.path.abspath(text)
 
 
 def _class_task(raster, plots, classes, band):
@@ -100,7 +117,7 @@ def raster_stats(
     parts = client.scatter([plots.iloc[g] for g in groups], hash=False)
     tables = []
     for raster in rasters:
-        raster = str(raster)
+        raster = in_reach(raster)
         if values:
             futures = [
                 client.submit(_value_task, raster, p, band, threshold, pure=False) for p in parts
