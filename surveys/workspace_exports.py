@@ -20,6 +20,7 @@ from surveys.io import dataset
 from surveys.io.exports import HEADERS_ZH, export_ledger, write_taizhang
 from surveys.io.gis import LAYER_HEADERS_ZH, export_layer
 from surveys.io.layout import read_plots, read_sites, read_surveys
+from surveys.io.rasters import raster_sources
 from surveys.io.taizhang import taizhang_table
 from surveys.settings import SETTINGS_FILE
 
@@ -116,9 +117,11 @@ class ExportWork:
         the manifest."""
         with self.store(write=False) as store, store.snapshot():
             sites = read_sites(store)
+            records = read_surveys(store)
+            rasters = records["record_key"].map(raster_sources(store)).astype(object)
             layers = {
                 dataset.SITES: sites,
-                dataset.RECORDS: read_surveys(store),
+                dataset.RECORDS: records.assign(**{dataset.RASTER: rasters.to_numpy()}),
                 **{dataset.PLOT_LAYERS[k]: read_plots(store, k) for k in dataset.PLOT_LAYERS},
             }
         counties = {

@@ -215,3 +215,24 @@ def test_stats_detect_and_cover_on_a_local_dask_cluster_give_the_same(
         ws, "raster", "stats", "uav_20240815.tif", "--classes", CLASSES, "--scheduler", "local:1"
     )
     assert relative[1]["rows"] == stats[0][1]["rows"]
+
+
+def test_a_dataset_export_keeps_the_raster_behind_each_detection(ws, tmp_path):
+    path = write_classified(tmp_path / "uav_20240815.tif")
+    assert run(ws, "raster", "detect", path, "--classes", CLASSES).exit_code == 0
+    folder = tmp_path / "dataset"
+    assert run(ws, "dataset", "export", folder).exit_code == 0
+    ledgers = {}
+    for name, root in (("workspace", ws.root), ("dataset", folder)):
+        out = tmp_path / f"{name}.csv"
+        result = CliRunner().invoke(
+            main, ["-w", str(root), "ledger", "-o", str(out), "--lang", "en"]
+        )
+        assert result.exit_code == 0, result.output
+        with open(out, encoding="utf-8-sig", newline="") as handle:
+            ledgers[name] = list(csv.DictReader(handle))
+    assert [(r["plot_id"], r["rasters"]) for r in ledgers["dataset"]] == [
+        ("A", "uav_20240815.tif"),
+        ("B", "uav_20240815.tif"),
+    ]
+    assert ledgers["dataset"] == ledgers["workspace"]

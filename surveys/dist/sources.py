@@ -10,7 +10,16 @@ import pandas as pd
 
 from surveys.dist.engine import Engine, Part, concat, homes_on, scatter_to
 from surveys.dist.partition import COARSE_SHIFT, Divisions, coarse_keys, hilbert_keys, reach
-from surveys.io.dataset import CLEAR, RECORDS, files_of, read_files, read_manifest, typed_records
+from surveys.io.dataset import (
+    CLEAR,
+    RASTER,
+    RECORDS,
+    files_of,
+    findings_with_raster,
+    read_files,
+    read_manifest,
+    typed_records,
+)
 from surveys.ledger.cases import point_inspections
 
 # Records per partition the default count aims at: a partition's frames and
@@ -70,9 +79,9 @@ def _read_part(root, entries, low, high, columns):
     """A partition of a dataset's records: the rows of ``entries`` with a key
     from ``low`` up to ``high`` (excluded; None: no end)."""
     span = [("hilbert", ">=", low)] + ([("hilbert", "<", high)] if high is not None else [])
-    findings = read_files(root, entries, [*columns, "geometry"], [*span, CLEAR[False]])
+    findings = read_files(root, entries, [*columns, RASTER, "geometry"], [*span, CLEAR[False]])
     inspections = read_files(root, entries, ["observed_at", "geometry"], [*span, CLEAR[True]])
-    findings = typed_records(findings, columns)
+    findings = findings_with_raster(findings, columns)
     inspections = typed_records(inspections, ["observed_at"])
     return Part.of(findings, point_inspections(inspections))
 

@@ -45,6 +45,10 @@ PLOT_LAYERS = {"clearance": "clearance_plots", "restoration": "restoration_plots
 DATE_OF = {"clearance_plots": "cleared_on", "restoration_plots": "planted_on"}
 # The filters of the clear inspections (True) and of the other records (False).
 CLEAR = {True: ("finding", "==", "clear"), False: ("finding", "!=", "clear")}
+# The raster a digital-monitoring detection came from (its file name), written
+# with the records since the uploads log stays in the workspace; datasets
+# written before it have no such column.
+RASTER = "raster"
 # Rows per row group: small enough that a key range reads little beyond itself.
 ROW_GROUP = 65_536
 # The manifest is read whole: a bound on its size (a coast of counties x years fits).
@@ -245,6 +249,12 @@ def _table(root, entry, columns, filters):
     """One file of the dataset as an Arrow table (some columns, a pyarrow filter)."""
     path = os.path.join(root, entry["path"])
     try:
+        if (
+            columns is not None
+            and RASTER in columns
+            and RASTER not in pyarrow.parquet.read_schema(path).names
+        ):
+            columns = [c for c in columns if c != RASTER]
         return pyarrow.parquet.read_table(path, columns=columns, filters=filters)
     except (OSError, ValueError, pyarrow.ArrowException) as error:
         raise DatasetError(f"{path}: cannot be read as GeoParquet ({error})") from error
@@ -281,6 +291,17 @@ def _typed(frame, kinds, columns):
     return frame[[*columns, "geometry"]]
 
 
+def findings_with_raster(frame, columns: list) -> geopandas.GeoDataFrame:
+    """Records read with :data:`RASTER` (when the files had it) typed as
+    :func:`typed_records` with ``columns``, keeping the raster column as a
+    workspace read gives it (None where no raster)."""
+    typed = typed_records(frame, columns)
+    if frame is None or RASTER not in frame or len(typed) == 0:
+        return typed
+    raster = frame[RASTER].astype(object)
+    return typed.assign(**{RASTER: raster.where(raster.notna(), None).to_numpy()})
+
+
 def typed_records(frame, columns: list) -> geopandas.GeoDataFrame:
     """Records read from the dataset (or None) as the store gives them:
     ``columns`` then the geometry, typed as the store types them when empty."""
@@ -307,17 +328,18 @@ def read_dataset_layers(
     if not with_records:
         return {**layers, "findings": None, "inspections": None}
     if every_record:
-        records = _typed(
-            read_layer(root, manifest, RECORDS, [*record_columns, "geometry"]),
-            KINDS,
+        records = findings_with_raster(
+            read_layer(root, manifest, RECORDS, [*record_columns, RASTER, "geometry"]),
             record_columns,
         )
         clear = records["finding"].eq("clear").to_numpy()
         layers.update(records=records, findings=records[~clear], inspections=records[clear])
         return layers
-    findings = read_layer(root, manifest, RECORDS, [*record_columns, "geometry"], [CLEAR[False]])
+    findings = read_layer(
+        root, manifest, RECORDS, [*record_columns, RASTER, "geometry"], [CLEAR[False]]
+    )
     inspections = read_layer(root, manifest, RECORDS, ["observed_at", "geometry"], [CLEAR[True]])
-    layers["findings"] = _typed(findings, KINDS, record_columns)
+    layers["findings"] = findings_with_raster(findings, record_columns)
     layers["inspections"] = _typed(inspections, KINDS, ["observed_at"])
     return layers
 
