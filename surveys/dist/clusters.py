@@ -27,6 +27,7 @@ from surveys.dist.engine import concat
 from surveys.dist.partition import split_with_halo
 from surveys.ledger.detections import local_metric_crs, metric_geometries
 from surveys.ledger.patches import (
+    connected_components,
     convex_hulls,
     first_reports,
     name_patches,
@@ -65,8 +66,9 @@ def _groups(pieces, crs, cluster_m, partition):
 
 
 def join_groups(labels: pd.DataFrame) -> pd.Series:
-    """The patch number (0..n-1) of each record key, groups sharing a record
-    being one patch: connected components by repeated smallest labels.
+    """The patch number (0..n-1) of each record key (in key order), groups
+    sharing a record being one patch: the connected components of records
+    and groups (:func:`surveys.ledger.patches.connected_components`).
 
     Examples
     --------
@@ -74,18 +76,11 @@ def join_groups(labels: pd.DataFrame) -> pd.Series:
     >>> join_groups(labels).to_dict()
     {1: 0, 2: 0, 3: 0, 4: 1}
     """
-    labels = labels.drop_duplicates()
-    node = labels["node"].to_numpy()
-    key = labels["record_key"].to_numpy()
-    component = pd.Series(node, index=node).groupby(level=0).first()
-    while True:
-        per_key = pd.Series(component.reindex(node).to_numpy(), index=key).groupby(level=0).min()
-        per_node = pd.Series(per_key.reindex(key).to_numpy(), index=node).groupby(level=0).min()
-        if per_node.equals(component):
-            break
-        component = per_node
-    per_key = pd.Series(component.reindex(node).to_numpy(), index=key).groupby(level=0).min()
-    return pd.Series(pd.factorize(per_key.to_numpy(), sort=True)[0], index=per_key.index)
+    key, keys = pd.factorize(labels["record_key"], sort=True)
+    node, nodes = pd.factorize(labels["node"])
+    # Records are items 0..K-1 and groups K..K+N-1; a row joins the two.
+    component = connected_components(len(keys) + len(nodes), key, node + len(keys))
+    return pd.Series(component[: len(keys)], index=np.asarray(keys))
 
 
 def _firsts_and_hulls(outside, patch_of, crs):

@@ -211,7 +211,10 @@ class Engine:
         """Futures of ``frame`` cut per partition with a halo of ``halo_m``
         (:func:`surveys.dist.partition.split_with_halo`), each on its
         partition's worker."""
-        pieces = split_with_halo(frame, halo_m, self.divisions, self.reaches)
+        return self.place(split_with_halo(frame, halo_m, self.divisions, self.reaches))
+
+    def place(self, pieces: list) -> list:
+        """Futures of ``pieces`` (one per partition), each on its partition's worker."""
         return scatter_to(self.client, pieces, self.homes or [None] * self.count)
 
     def regroup(self, futures, column: str, total: int, count: int) -> list:

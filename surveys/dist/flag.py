@@ -23,7 +23,7 @@ import pandas as pd
 
 from geo.area import area_m2
 from surveys.dist.clusters import cluster_outside
-from surveys.dist.engine import Engine, split_by, concat, scatter_to
+from surveys.dist.engine import Engine, concat, split_by
 from surveys.ledger.cases import (
     LedgerBuild,
     LedgerRules,
@@ -32,6 +32,7 @@ from surveys.ledger.cases import (
     empty_ledger,
     finding_tokens,
     in_detection_order,
+    in_ledger_order,
     latest_local_day,
     ledger_rows,
     near_after_clearance,
@@ -217,11 +218,7 @@ def _ledger(engine, cases, areas, rules, as_of):
     facts = pd.DataFrame(areas.drop(columns=areas.geometry.name)).assign(
         position=np.arange(len(areas))
     )
-    pieces = scatter_to(
-        engine.client,
-        split_by(facts, "position", len(areas), engine.count),
-        engine.homes or [None] * engine.count,
-    )
+    pieces = engine.place(split_by(facts, "position", len(areas), engine.count))
     rows = engine.gather(engine.each(_rows_of_home, cases, pieces, rules=rules, as_of=as_of))
     ledger = concat([piece for piece in rows if len(piece)])
     if ledger is None:
@@ -229,6 +226,4 @@ def _ledger(engine, cases, areas, rules, as_of):
     for column in ledger.columns:
         if ledger[column].dtype == object:
             ledger[column] = pd.Series(ledger[column].to_numpy(dtype=object), index=ledger.index)
-    return ledger.sort_values(["kind", "plot_id", "first_detected"], kind="stable").reset_index(
-        drop=True
-    )
+    return in_ledger_order(ledger)

@@ -363,6 +363,12 @@ def ledger_rows(cases, areas, rules, as_of) -> pd.DataFrame:
     )
     for column in LEDGER_TIMES:
         ledger[column] = pd.to_datetime(ledger[column], utc=True).dt.tz_convert(rules.timezone)
+    return in_ledger_order(ledger)
+
+
+def in_ledger_order(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger's rows sorted by kind, plot and first detection (one order,
+    however the rows were made)."""
     return ledger.sort_values(["kind", "plot_id", "first_detected"], kind="stable").reset_index(
         drop=True
     )
