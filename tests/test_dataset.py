@@ -138,3 +138,25 @@ def test_a_dataset_takes_no_import_and_a_bad_manifest_is_refused(exported, tmp_p
     result = run("-w", broken, "flag")
     assert result.exit_code == 4
     assert "not a hailin dataset manifest" in result.stderr
+
+
+def test_a_dataset_whose_raster_column_is_not_text_is_refused(exported, tmp_path):
+    import shutil
+
+    import pyarrow
+
+    _ws, root, _payload = exported
+    copy = tmp_path / "ds"
+    shutil.copytree(root, copy)
+    for path in sorted((copy / "surveys").rglob("*.parquet")):
+        table = pyarrow.parquet.read_table(path)
+        numbers = pyarrow.array([12345] * len(table), pyarrow.int64())
+        table = table.set_column(table.schema.get_field_index("raster"), "raster", numbers)
+        pyarrow.parquet.write_table(
+            table.replace_schema_metadata(pyarrow.parquet.read_metadata(path).metadata), path
+        )
+    for extra in ((), ("--scheduler", "local:1")):
+        result = CliRunner().invoke(main, ["-w", str(copy), "flag", *extra])
+        assert result.exit_code == 4, result.output
+        assert "the raster column should hold file names, not int64" in result.stderr
+        assert "Traceback" not in result.output

@@ -255,9 +255,15 @@ def _table(root, entry, columns, filters):
             and RASTER not in pyarrow.parquet.read_schema(path).names
         ):
             columns = [c for c in columns if c != RASTER]
-        return pyarrow.parquet.read_table(path, columns=columns, filters=filters)
+        table = pyarrow.parquet.read_table(path, columns=columns, filters=filters)
     except (OSError, ValueError, pyarrow.ArrowException) as error:
         raise DatasetError(f"{path}: cannot be read as GeoParquet ({error})") from error
+    if RASTER in table.column_names:
+        kind = table.schema.field(RASTER).type
+        texts = (pyarrow.types.is_string, pyarrow.types.is_large_string, pyarrow.types.is_null)
+        if not any(is_kind(kind) for is_kind in texts):
+            raise DatasetError(f"{path}: the raster column should hold file names, not {kind}")
+    return table
 
 
 def read_files(root, entries, columns=None, filters=None) -> geopandas.GeoDataFrame:
