@@ -9,7 +9,7 @@ import pyproj
 import shapely
 
 from bench.common import median_seconds
-from geo.area import area_m2
+from hailin.geo.area import area_m2
 
 N = 100_000
 
@@ -31,8 +31,8 @@ def main():
     )
     worst = float(np.max(np.abs(result.to_numpy() - reference) / reference))
     print(f"polygons: {N}")
-    print(f"geo.area (EPSG:4326):      {ours:.3f} s (median of 3)")
-    print(f"geo.area (EPSG:4549):      {ours_projected:.3f} s (median of 3)")
+    print(f"hailin.geo.area (EPSG:4326):      {ours:.3f} s (median of 3)")
+    print(f"hailin.geo.area (EPSG:4549):      {ours_projected:.3f} s (median of 3)")
     print(f"pyproj.Geod, one by one:   {baseline:.3f} s")
     print(f"speed-up over Geod loop:   {baseline / ours:.1f}x")
     print(f"worst relative difference: {worst:.2e}")

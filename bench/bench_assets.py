@@ -27,11 +27,11 @@ import shapely
 
 from bench.common import median_seconds
 from hailin.demo import build_demo
-from layers.features import feature_layer
-from layers.page import check_page
-from maps import MAPS, new_map, save_map
-from maps.assets import all_assets
-from maps.fetch import fetch_from
+from hailin.layers.features import feature_layer
+from hailin.layers.page import check_page
+from hailin.maps import MAPS, new_map, save_map
+from hailin.maps.assets import all_assets
+from hailin.maps.fetch import fetch_from
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "tests" / "browser" / "node_modules"
@@ -110,7 +110,7 @@ def ten_thousand_plots(folder):
     fmap = new_map(tuple(plots.total_bounds), lang="en", basemap="osm")
     style = {"color": "#1a9850", "weight": 1, "fillOpacity": 0.5}
     feature_layer(plots, "plots", [style] * n, [("p", [])] * n, [""] * n).add_to(fmap)
-    from layers.page import LayerControl
+    from hailin.layers.page import LayerControl
 
     LayerControl().add_to(fmap)
     return save_map(check_page(fmap), folder / "plots10k.html")

@@ -25,11 +25,11 @@ import pandas as pd
 import psutil
 
 from bench.coast import coast
-from surveys.dist.flag import distributed_ledger
-from surveys.dist.progress import distributed_restoration_progress
-from surveys.dist.sources import engine_from_frames
-from surveys.ledger.cases import LedgerRules, build_ledger
-from surveys.ledger.progress import clearance_progress, restoration_progress
+from hailin.surveys.dist.flag import distributed_ledger
+from hailin.surveys.dist.progress import distributed_restoration_progress
+from hailin.surveys.dist.sources import engine_from_frames
+from hailin.surveys.ledger.cases import LedgerRules, build_ledger
+from hailin.surveys.ledger.progress import clearance_progress, restoration_progress
 
 
 class PeakMemory:

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.io.layout import SURVEYS_LAYER, ensure_layers, plots_layer
-from surveys.ledger.cases import LedgerRules, build_ledger
-from surveys.ledger.detections import detect
-from surveys.schema import KINDS, PLOT_COLUMNS
-from surveys.workspace import Workspace
+from hailin.surveys.io.layout import SURVEYS_LAYER, ensure_layers, plots_layer
+from hailin.surveys.ledger.cases import LedgerRules, build_ledger
+from hailin.surveys.ledger.detections import detect
+from hailin.surveys.schema import KINDS, PLOT_COLUMNS
+from hailin.surveys.workspace import Workspace
 
 # A 30 km square around Shacheng Bay.
 WEST, SOUTH, SIZE = 120.20, 27.10, 0.30

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.sites import load_sites
+from hailin.geo.sites import load_sites
 from hailin.demo_data import survey_csv_frame
 
 HERE = os.path.dirname(os.path.abspath(__file__))

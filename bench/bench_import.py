@@ -17,9 +17,9 @@ import time
 
 import pyogrio
 
-from geo.sites import load_sites
+from hailin.geo.sites import load_sites
 from hailin.demo_data import survey_csv_frame
-from surveys.workspace import Workspace
+from hailin.surveys.workspace import Workspace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

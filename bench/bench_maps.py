@@ -49,7 +49,7 @@ def _baseline_frames(data):
 def _write(kind, data, path):
     """Write map ``kind`` of ``data`` to ``path``."""
     if kind in ("overview", "clearance", "reserves"):
-        from maps import MAPS
+        from hailin.maps import MAPS
 
         drawn = data.sites if kind == "reserves" else data
         MAPS["overview" if kind == "reserves" else kind](drawn, lang="zh").save(str(path))

@@ -23,7 +23,7 @@ import time
 import requests
 
 from hailin.demo import build_demo
-from surveys import Workspace
+from hailin.surveys import Workspace
 from tests.portal import csv_bytes, quiet_plots, running
 
 OUT = pathlib.Path(__file__).resolve().parent / "out" / "portal"

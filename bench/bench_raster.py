@@ -124,13 +124,13 @@ def child(method, argument):
         # The floor every child pays: libraries loaded and the plots built.
         import exactextract  # noqa: F401
 
-        import geo.raster  # noqa: F401
+        import hailin.geo.raster  # noqa: F401
 
         started = time.perf_counter()
         _plots()
         result["seconds"] = time.perf_counter() - started
     elif method == "hailin":
-        from geo.raster import class_stats
+        from hailin.geo.raster import class_stats
 
         plots, _utm = _plots()
         started = time.perf_counter()
@@ -167,7 +167,7 @@ def child(method, argument):
         shares = [s.get(2, 0) / max(1, sum(s.values())) for s in stats]
         result["spartina_share"] = sum(shares) / len(shares)
     elif method == "overlay":
-        from geo.raster import overlay_image
+        from hailin.geo.raster import overlay_image
 
         path = COG if argument == "cog" else tile_path(0)
         started = time.perf_counter()
@@ -176,7 +176,7 @@ def child(method, argument):
         result["size"] = [image.width, image.height]
         result["png_bytes"] = len(image.png)
     elif method == "dates":
-        from geo.raster import class_stats
+        from hailin.geo.raster import class_stats
 
         plots, _utm = _plots()
         started = time.perf_counter()

@@ -21,9 +21,9 @@ import numpy as np
 import pyogrio
 import shapely
 
-from surveys.io import rtree
-from surveys.io.geopackage import encode_geometries
-from surveys.io.store import Store
+from hailin.surveys.io import rtree
+from hailin.surveys.io.geopackage import encode_geometries
+from hailin.surveys.io.store import Store
 
 
 def points(count):

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.sites import normalize_sites
-from surveys.io.layout import SITES_LAYER, SURVEYS_LAYER, ensure_layers, plots_layer
-from surveys.schema import KINDS, PLOT_COLUMNS
-from surveys.workspace import Workspace
+from hailin.geo.sites import normalize_sites
+from hailin.surveys.io.layout import SITES_LAYER, SURVEYS_LAYER, ensure_layers, plots_layer
+from hailin.surveys.schema import KINDS, PLOT_COLUMNS
+from hailin.surveys.workspace import Workspace
 
 # (province, shore vertices lon/lat, counties): a rough line along each coast.
 PROVINCES = [

@@ -14,9 +14,9 @@ import numpy as np
 import shapely
 
 from bench.bench_flag import SIZE, SOUTH, WEST, make_frames
-from surveys.io.layout import SURVEYS_LAYER, ensure_layers, plots_layer
-from surveys.schema import KINDS, PLOT_COLUMNS
-from surveys.workspace import Workspace
+from hailin.surveys.io.layout import SURVEYS_LAYER, ensure_layers, plots_layer
+from hailin.surveys.schema import KINDS, PLOT_COLUMNS
+from hailin.surveys.workspace import Workspace
 
 TEAMS = [
     "前岐镇巡查队",

@@ -1,13 +1,13 @@
 """Pure geometry for hailin: CRS handling, GCJ-02, ellipsoidal areas, the sites.
 
-Raster statistics live in :mod:`geo.raster`, imported on its own so that
+Raster statistics live in :mod:`hailin.geo.raster`, imported on its own so that
 ``import geo`` does not load GDAL.
 """
 
 import logging
 from typing import TYPE_CHECKING
 
-from geo.errors import (
+from hailin.geo.errors import (
     ArgumentTypeError,
     CRSError,
     GeometryError,
@@ -17,11 +17,11 @@ from geo.errors import (
     SiteError,
     UnitError,
 )
-from geo.lazy import lazy_exports
+from hailin.geo.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from geo.area import InvalidGeometryWarning, area, area_m2, convert_area
-    from geo.crs import (
+    from hailin.geo.area import InvalidGeometryWarning, area, area_m2, convert_area
+    from hailin.geo.crs import (
         CGCS2000,
         GCJ02,
         WGS84,
@@ -32,20 +32,20 @@ if TYPE_CHECKING:
         to_wgs84_geometries,
         wgs84_to_gcj02_geometries,
     )
-    from geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
-    from geo.sites import KNOWN_SITES, load_sites, normalize_sites
-    from geo.units import M2_PER_HA, M2_PER_MU
+    from hailin.geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
+    from hailin.geo.sites import KNOWN_SITES, load_sites, normalize_sites
+    from hailin.geo.units import M2_PER_HA, M2_PER_MU
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "geo.area": [
+        "hailin.geo.area": [
             "InvalidGeometryWarning",
             "area",
             "area_m2",
             "convert_area",
         ],
-        "geo.crs": [
+        "hailin.geo.crs": [
             "CGCS2000",
             "GCJ02",
             "WGS84",
@@ -56,9 +56,9 @@ __getattr__, __dir__ = lazy_exports(
             "to_wgs84_geometries",
             "wgs84_to_gcj02_geometries",
         ],
-        "geo.gcj02": ["gcj02_to_wgs84", "in_mainland_china", "wgs84_to_gcj02"],
-        "geo.units": ["M2_PER_HA", "M2_PER_MU"],
-        "geo.sites": ["KNOWN_SITES", "load_sites", "normalize_sites"],
+        "hailin.geo.gcj02": ["gcj02_to_wgs84", "in_mainland_china", "wgs84_to_gcj02"],
+        "hailin.geo.units": ["M2_PER_HA", "M2_PER_MU"],
+        "hailin.geo.sites": ["KNOWN_SITES", "load_sites", "normalize_sites"],
     },
 )
 

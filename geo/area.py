@@ -20,9 +20,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geo.crs import CRSLike
-from geo.errors import ArgumentTypeError, CRSError, GeometryError, UnitError
-from geo.units import M2_PER_HA, M2_PER_MU, UNITS  # noqa: F401  (area.M2_PER_MU and the rest stay importable)
+from hailin.geo.crs import CRSLike
+from hailin.geo.errors import ArgumentTypeError, CRSError, GeometryError, UnitError
+from hailin.geo.units import M2_PER_HA, M2_PER_MU, UNITS  # noqa: F401  (area.M2_PER_MU and the rest stay importable)
 
 # GRS80 / CGCS2000 ellipsoid.
 _A = 6378137.0
@@ -330,7 +330,7 @@ def area_with_ids(obj: Any, unit: str = "mu", crs: Any = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from geo.sites import load_sites
+    >>> from hailin.geo.sites import load_sites
     >>> table = area_with_ids(load_sites(), unit="mu")
     >>> table.columns.tolist()[:2], table.columns[-1]
     (['site_id', 'name_zh'], 'area_mu')

@@ -18,9 +18,9 @@ import numpy.typing as npt
 import pyproj
 import shapely
 
-from geo.errors import CRSError
-from geo.gauss_kruger import GK_PATTERN, ZONE_RANGE, gauss_kruger_crs, gauss_kruger_info
-from geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+from hailin.geo.errors import CRSError
+from hailin.geo.gauss_kruger import GK_PATTERN, ZONE_RANGE, gauss_kruger_crs, gauss_kruger_info
+from hailin.geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs

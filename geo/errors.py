@@ -18,7 +18,7 @@ class HailinError(Exception):
 
     Examples
     --------
-    >>> from geo import normalize_crs
+    >>> from hailin.geo import normalize_crs
     >>> try:
     ...     normalize_crs("EPSG:99999")
     ... except HailinError as error:
@@ -32,10 +32,10 @@ class CRSError(HailinError, ValueError):
 
     Examples
     --------
-    >>> from geo import normalize_crs
+    >>> from hailin.geo import normalize_crs
     >>> normalize_crs("EPSG:99999")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    geo.errors.CRSError: unknown coordinate reference system 'EPSG:99999': expected an EPSG code, ...
+    hailin.geo.errors.CRSError: unknown coordinate reference system 'EPSG:99999': expected an EPSG code, ...
     """
 
 
@@ -45,10 +45,10 @@ class GeometryError(HailinError, ValueError):
     Examples
     --------
     >>> import shapely
-    >>> from geo import area
+    >>> from hailin.geo import area
     >>> area(shapely.Point(120.3, 27.2))
     Traceback (most recent call last):
-    geo.errors.GeometryError: area needs polygons; feature(s) 1 (Point) are not (features counted from 1)
+    hailin.geo.errors.GeometryError: area needs polygons; feature(s) 1 (Point) are not (features counted from 1)
     """
 
     # The positions (from 0) of the features at fault, when the raiser knows them.
@@ -61,10 +61,10 @@ class SiteError(HailinError, ValueError):
     Examples
     --------
     >>> import geopandas
-    >>> from geo import normalize_sites
+    >>> from hailin.geo import normalize_sites
     >>> normalize_sites(geopandas.GeoDataFrame(geometry=[], crs=4326), source="reserves.geojson")
     Traceback (most recent call last):
-    geo.errors.SiteError: reserves.geojson: no features
+    hailin.geo.errors.SiteError: reserves.geojson: no features
     """
 
 
@@ -73,10 +73,10 @@ class RasterError(HailinError, ValueError):
 
     Examples
     --------
-    >>> from geo.raster import parse_classes
+    >>> from hailin.geo.raster import parse_classes
     >>> parse_classes("2:spartina")
     Traceback (most recent call last):
-    geo.errors.RasterError: class spec item '2:spartina' in '2:spartina' is not VALUE=NAME (e.g. 2=spartina)
+    hailin.geo.errors.RasterError: class spec item '2:spartina' in '2:spartina' is not VALUE=NAME (e.g. 2=spartina)
     """
 
 
@@ -85,10 +85,10 @@ class ArgumentTypeError(HailinError, TypeError):
 
     Examples
     --------
-    >>> from geo import area
+    >>> from hailin.geo import area
     >>> area("plot P1")
     Traceback (most recent call last):
-    geo.errors.ArgumentTypeError: 'obj' should be a GeoDataFrame, GeoSeries or shapely geometry, got <class 'str'>
+    hailin.geo.errors.ArgumentTypeError: 'obj' should be a GeoDataFrame, GeoSeries or shapely geometry, got <class 'str'>
     """
 
 
@@ -97,10 +97,10 @@ class UnitError(HailinError, ValueError):
 
     Examples
     --------
-    >>> from geo import convert_area
+    >>> from hailin.geo import convert_area
     >>> convert_area(10000.0, "acre")
     Traceback (most recent call last):
-    geo.errors.UnitError: unit must be one of ['ha', 'm2', 'mu'], got 'acre'
+    hailin.geo.errors.UnitError: unit must be one of ['ha', 'm2', 'mu'], got 'acre'
     """
 
 
@@ -110,11 +110,11 @@ class PlotsError(HailinError, ValueError):
     Examples
     --------
     >>> import geopandas, numpy, shapely
-    >>> from geo.raster import value_stats
-    >>> from geo.raster.examples import memory_raster
+    >>> from hailin.geo.raster import value_stats
+    >>> from hailin.geo.raster.examples import memory_raster
     >>> plots = geopandas.GeoDataFrame({"name": ["P1"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326)
     >>> with memory_raster(numpy.zeros((2, 2), "uint8")) as raster:
     ...     value_stats(raster, plots)
     Traceback (most recent call last):
-    geo.errors.PlotsError: 'plots' needs a plot_id column; it has name, geometry
+    hailin.geo.errors.PlotsError: 'plots' needs a plot_id column; it has name, geometry
     """

@@ -6,7 +6,7 @@ import re
 
 import pyproj
 
-from geo.errors import CRSError
+from hailin.geo.errors import CRSError
 
 # CGCS2000 Gauss-Kruger EPSG codes: (first code, first zone, zone width in degrees).
 GK3_PREFIXED = (4513, 25, 3)  # zones 25-45, easting = zone * 1e6 + 500 km

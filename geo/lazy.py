@@ -20,9 +20,9 @@ def lazy_exports(
 
     Examples
     --------
-    >>> getattr_, dir_ = lazy_exports("geo", {"geo.gcj02": ["wgs84_to_gcj02"]})
+    >>> getattr_, dir_ = lazy_exports("hailin.geo", {"hailin.geo.gcj02": ["wgs84_to_gcj02"]})
     >>> getattr_("wgs84_to_gcj02").__module__
-    'geo.gcj02'
+    'hailin.geo.gcj02'
     >>> "wgs84_to_gcj02" in dir_()
     True
     """
@@ -46,7 +46,7 @@ def lazy_exports(
 
 def _keep_exports_over_submodules(package: str, names: set[str]) -> None:
     """Importing a submodule sets it on its package under its own name, so once
-    ``geo.area`` (the module) is imported, ``from geo import area`` would give
+    ``hailin.geo.area`` (the module) is imported, ``from geo import area`` would give
     the module and not the function. The package keeps its export; the
     submodule stays reachable through ``sys.modules`` and ``from geo.area import``."""
     if not names:

@@ -4,7 +4,7 @@ The store is EPSG:4326; offices work in CGCS2000, geographic (EPSG:4490) or
 projected in the 3-degree Gauss-Kruger zone of the data, with the zone number
 in front of the easting (EPSG:4513-4533) or without it (EPSG:4534-4554). An
 output CRS is named by one of :data:`OUTPUT_CRS` or any CRS
-:func:`geo.crs.normalize_crs` reads.
+:func:`hailin.geo.crs.normalize_crs` reads.
 """
 
 import geopandas
@@ -12,8 +12,8 @@ import numpy as np
 import pyproj
 import shapely  # noqa: F401 (the examples use it)
 
-from geo.crs import GCJ02, WGS84, gauss_kruger_crs, normalize_crs, wgs84_to_gcj02_geometries
-from geo.errors import CRSError
+from hailin.geo.crs import GCJ02, WGS84, gauss_kruger_crs, normalize_crs, wgs84_to_gcj02_geometries
+from hailin.geo.errors import CRSError
 
 # Names of the output systems, as --crs takes them.
 OUTPUT_CRS = ("4326", "4490", "gk3", "gk3-noprefix")
@@ -54,7 +54,7 @@ def output_crs(name, gdf: geopandas.GeoDataFrame | None = None) -> pyproj.CRS:
         ``"4326"`` (WGS84), ``"4490"`` (CGCS2000 geographic), ``"gk3"`` (the
         3-degree Gauss-Kruger zone of ``gdf``, zone number in front of the
         easting), ``"gk3-noprefix"`` (the same zone without it), or any CRS
-        :func:`geo.crs.normalize_crs` reads (``"cgcs2000:gk3:zone40"``).
+        :func:`hailin.geo.crs.normalize_crs` reads (``"cgcs2000:gk3:zone40"``).
     gdf : GeoDataFrame, optional
         The data, in EPSG:4326; needed for ``"gk3"`` and ``"gk3-noprefix"``.
 

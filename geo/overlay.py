@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import area_m2
-from geo.crs import WGS84
+from hailin.geo.area import area_m2
+from hailin.geo.crs import WGS84
 
 _KM_PER_DEGREE = 111.32
 
@@ -25,7 +25,7 @@ def place_in_sites(geometries, sites):
 
     Examples
     --------
-    >>> from geo.sites import load_sites
+    >>> from hailin.geo.sites import load_sites
     >>> site, township = place_in_sites(np.array([shapely.Point(0, 0), None]), load_sites())
     >>> site.tolist(), township.tolist()
     ([None, None], [None, None])
@@ -106,7 +106,7 @@ def site_distance_km(geometries: np.ndarray, sites: geopandas.GeoDataFrame) -> n
 
     Examples
     --------
-    >>> from geo.sites import load_sites
+    >>> from hailin.geo.sites import load_sites
     >>> far = site_distance_km(np.array([shapely.Point(121.33, 27.26)]), load_sites())
     >>> bool(90 < far[0] < 110)
     True
@@ -139,7 +139,7 @@ def nearest_township(geometries: np.ndarray, sites: geopandas.GeoDataFrame) -> n
 
     Examples
     --------
-    >>> from geo.sites import load_sites
+    >>> from hailin.geo.sites import load_sites
     >>> nearest_township(np.array([shapely.Point(120.30, 27.25), None]), load_sites()).tolist()
     ['前岐镇', None]
     """

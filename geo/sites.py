@@ -17,8 +17,8 @@ import pandas as pd
 import shapely
 from geopandas import GeoDataFrame
 
-from geo.crs import WGS84, to_wgs84
-from geo.errors import ArgumentTypeError, SiteError
+from hailin.geo.crs import WGS84, to_wgs84
+from hailin.geo.errors import ArgumentTypeError, SiteError
 
 SITE_COLUMNS = ["site_id", "name_zh", "name_en", "township", "geometry"]
 
@@ -53,7 +53,7 @@ def load_sites() -> geopandas.GeoDataFrame:
     >>> load_sites()["site_id"].tolist()
     ['kewan', 'xuncheng', 'luochun']
     """
-    path = resources.files("geo").joinpath("data", "sites.geojson")
+    path = resources.files("hailin.geo").joinpath("data", "sites.geojson")
     with resources.as_file(path) as real_path:
         sites = geopandas.read_file(real_path)
     return sites[SITE_COLUMNS].set_crs(WGS84, allow_override=True)

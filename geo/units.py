@@ -1,4 +1,4 @@
-"""Area units, apart from :mod:`geo.area` so that the command line offers them
+"""Area units, apart from :mod:`hailin.geo.area` so that the command line offers them
 without loading pyproj or shapely."""
 
 M2_PER_MU = 10000.0 / 15.0

@@ -9,7 +9,7 @@ import geopandas
 import numpy as np
 import shapely
 
-from geo.area import area_m2, drawn_area_m2
+from hailin.geo.area import area_m2, drawn_area_m2
 
 OUT_OF_RANGE = "coordinates out of range (longitude -180..180, latitude -90..90)"
 _POLYGONAL = (3, 6)  # Polygon, MultiPolygon
@@ -75,7 +75,7 @@ def repair_polygons(geometries, crs=4326):
     geometries with each invalid polygon replaced by its polygonal repair,
     a mask of the repaired ones, a mask of those whose repair leaves no
     polygon (set to None), and the area of each repaired or lost polygon as
-    drawn (the rings' net enclosed area, see :func:`geo.area.drawn_area_m2`)
+    drawn (the rings' net enclosed area, see :func:`hailin.geo.area.drawn_area_m2`)
     and after repair (NaN elsewhere). Other geometry types are left alone.
 
     Examples

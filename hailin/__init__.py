@@ -15,10 +15,10 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from geo.lazy import lazy_exports
+from hailin.geo.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from geo import (
+    from hailin.geo import (
         GCJ02,
         HailinError,
         gcj02_to_wgs84,
@@ -27,12 +27,12 @@ if TYPE_CHECKING:
         to_wgs84,
         wgs84_to_gcj02,
     )
-    from geo.output_crs import to_cgcs2000, to_gcj02
+    from hailin.geo.output_crs import to_cgcs2000, to_gcj02
     from hailin.accessor import HailinAccessor
     from hailin.notebook import NotebookWorkspace, area, open_workspace
-    from maps import MapData, clearance_map, overview_map, restoration_map
-    from surveys import Workspace, read_file, read_vector
-    from surveys.stats import StatTable
+    from hailin.maps import MapData, clearance_map, overview_map, restoration_map
+    from hailin.surveys import Workspace, read_file, read_vector
+    from hailin.surveys.stats import StatTable
 
 _exported, __dir__ = lazy_exports(
     __name__,
@@ -46,12 +46,12 @@ _exported, __dir__ = lazy_exports(
             "to_wgs84",
             "wgs84_to_gcj02",
         ],
-        "geo.output_crs": ["to_cgcs2000", "to_gcj02"],
+        "hailin.geo.output_crs": ["to_cgcs2000", "to_gcj02"],
         "hailin.accessor": ["HailinAccessor"],
         "hailin.notebook": ["NotebookWorkspace", "area", "open_workspace"],
         "maps": ["MapData", "clearance_map", "overview_map", "restoration_map"],
         "surveys": ["Workspace", "read_file", "read_vector"],
-        "surveys.stats": ["StatTable"],
+        "hailin.surveys.stats": ["StatTable"],
     },
 )
 

@@ -10,9 +10,9 @@ Registered when ``hailin`` is imported::
 import geopandas
 import pandas as pd
 
-from geo.area import area
-from geo.errors import ArgumentTypeError
-from geo.output_crs import to_cgcs2000, to_gcj02
+from hailin.geo.area import area
+from hailin.geo.errors import ArgumentTypeError
+from hailin.geo.output_crs import to_cgcs2000, to_gcj02
 
 
 @pd.api.extensions.register_dataframe_accessor("hailin")
@@ -37,7 +37,7 @@ class HailinAccessor:
 
     def area(self, unit: str = "mu") -> pd.Series:
         """Ellipsoidal area of each polygon in ``unit`` ("mu", "ha" or "m2"),
-        indexed like the frame (see :func:`geo.area.area`).
+        indexed like the frame (see :func:`hailin.geo.area.area`).
 
         Examples
         --------
@@ -49,7 +49,7 @@ class HailinAccessor:
         return area(self._geo(), unit=unit)
 
     def to_gcj02(self) -> geopandas.GeoDataFrame:
-        """A copy shifted to GCJ-02 (see :func:`geo.output_crs.to_gcj02`).
+        """A copy shifted to GCJ-02 (see :func:`hailin.geo.output_crs.to_gcj02`).
 
         Examples
         --------
@@ -64,7 +64,7 @@ class HailinAccessor:
     ) -> geopandas.GeoDataFrame:
         """A copy in CGCS2000: EPSG:4490 without ``zone``, else the 3-degree
         Gauss-Kruger zone (a number, or "auto" for the data's own), with or
-        without the zone ``prefix`` (see :func:`geo.output_crs.to_cgcs2000`).
+        without the zone ``prefix`` (see :func:`hailin.geo.output_crs.to_cgcs2000`).
 
         Examples
         --------

@@ -6,13 +6,13 @@ import shutil
 from hailin.demo_data import demo_plots
 from hailin.demo_files import write_demo_patrols, write_demo_plots
 from hailin.demo_rasters import write_demo_rasters
-from maps import MAPS, save_map
-from maps.assets import cache_dir, fill_hint, missing_assets
-from maps.basemaps import tianditu_key
-from surveys.errors import WorkspaceExistsError
-from surveys.paths import STORE_FILE
-from surveys.settings import SETTINGS_FILE
-from surveys.workspace import Workspace
+from hailin.maps import MAPS, save_map
+from hailin.maps.assets import cache_dir, fill_hint, missing_assets
+from hailin.maps.basemaps import tianditu_key
+from hailin.surveys.errors import WorkspaceExistsError
+from hailin.surveys.paths import STORE_FILE
+from hailin.surveys.settings import SETTINGS_FILE
+from hailin.surveys.workspace import Workspace
 
 _DEMO_ENTRIES = (
     SETTINGS_FILE,
@@ -54,7 +54,7 @@ def _monitoring(ws, directory, clearance, restoration, outputs):
     :mod:`hailin.demo_rasters`): early warning from the classified drone
     image, mangrove cover from the two NDVI dates. Returns {map name: raster
     overlays}."""
-    from surveys.imagery import CoverMeasure
+    from hailin.surveys.imagery import CoverMeasure
 
     rasters = write_demo_rasters(
         os.path.join(directory, "raster-files"), ws.sites(), clearance, restoration

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import area_m2
-from surveys.localtime import DEFAULT_TIMEZONE
-from surveys.schema import codes, word
+from hailin.geo.area import area_m2
+from hailin.surveys.localtime import DEFAULT_TIMEZONE
+from hailin.surveys.schema import codes, word
 
 RECURRENCE_SPOTS = 35
 _TEAMS = {"kewan": "前岐镇", "xuncheng": "店下镇", "luochun": "佳阳畲族乡"}

@@ -14,8 +14,8 @@ import pandas as pd
 import shapely
 
 from hailin.demo_data import patrol_records
-from surveys.localtime import DEFAULT_TIMEZONE
-from surveys.schema import codes, word
+from hailin.surveys.localtime import DEFAULT_TIMEZONE
+from hailin.surveys.schema import codes, word
 
 # What the demo's files write in the action column (no action: left blank).
 _ACTIONS_WRITTEN = {"none": "", "reported": word("action", "reported", "zh"),

@@ -28,7 +28,7 @@ import shapely
 from affine import Affine
 from rasterio.features import rasterize
 
-from geo.crs import transformer
+from hailin.geo.crs import transformer
 from hailin.errors import DemoError
 
 CLASSES = "1=mangrove,2=spartina,3=mudflat,4=water"
@@ -138,7 +138,7 @@ def write_demo_rasters(
     Examples
     --------
     >>> import tempfile
-    >>> from geo.sites import load_sites
+    >>> from hailin.geo.sites import load_sites
     >>> from hailin.demo_data import demo_plots
     >>> sites = load_sites()
     >>> clearance, restoration = demo_plots(sites)

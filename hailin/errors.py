@@ -1,6 +1,6 @@
-"""Errors of the front (CLI, demo), under :class:`geo.errors.HailinError`."""
+"""Errors of the front (CLI, demo), under :class:`hailin.geo.errors.HailinError`."""
 
-from geo.errors import HailinError
+from hailin.geo.errors import HailinError
 
 
 class DemoError(HailinError, ValueError):

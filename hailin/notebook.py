@@ -3,8 +3,8 @@
 ``hailin.open_workspace(path)`` gives a :class:`NotebookWorkspace`. Its layers
 (``sites``, ``clearance_plots``, ``ledger`` …) are properties read from the
 store every time they are asked for, so they are never stale after an import;
-its statistics are :class:`surveys.stats.StatTable` frames with a total row.
-Everything is done by :class:`surveys.workspace.Workspace` (``ws.workspace``),
+its statistics are :class:`hailin.surveys.stats.StatTable` frames with a total row.
+Everything is done by :class:`hailin.surveys.workspace.Workspace` (``ws.workspace``),
 which this wraps.
 """
 
@@ -16,12 +16,12 @@ import geopandas
 import pandas as pd
 
 import hailin.accessor  # noqa: F401  (opening a workspace registers gdf.hailin)
-from geo.area import area_with_ids as area  # noqa: F401  (hailin.area, keeping ids)
-from maps import clearance_map, overview_map, restoration_map
-from surveys import stats
-from surveys.frames import Frames
-from surveys.ingest import ImportSummary
-from surveys.workspace import Workspace
+from hailin.geo.area import area_with_ids as area  # noqa: F401  (hailin.area, keeping ids)
+from hailin.maps import clearance_map, overview_map, restoration_map
+from hailin.surveys import stats
+from hailin.surveys.frames import Frames
+from hailin.surveys.ingest import ImportSummary
+from hailin.surveys.workspace import Workspace
 
 
 def open_workspace(path: str | os.PathLike) -> "NotebookWorkspace":

@@ -1,25 +1,25 @@
 """Map layers: one builder per layer, each returning (layer, legend entries).
 
-:mod:`layers.page` is the one way their text reaches a page: as data, never as
+:mod:`hailin.layers.page` is the one way their text reaches a page: as data, never as
 template source.
 """
 
 import logging
 from typing import TYPE_CHECKING
 
-from geo.lazy import lazy_exports
+from hailin.geo.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from layers.page import DataLayer, check_page, html_text, js_value
-    from layers.sites import sites_layer
-    from layers.text import text
+    from hailin.layers.page import DataLayer, check_page, html_text, js_value
+    from hailin.layers.sites import sites_layer
+    from hailin.layers.text import text
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "layers.page": ["DataLayer", "check_page", "html_text", "js_value"],
-        "layers.sites": ["sites_layer"],
-        "layers.text": ["text"],
+        "hailin.layers.page": ["DataLayer", "check_page", "html_text", "js_value"],
+        "hailin.layers.sites": ["sites_layer"],
+        "hailin.layers.text": ["text"],
     },
 )
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from layers.encode import day_numbers, rows_column, text_column
-from layers.features import STATE, Popup, data_layer, entered, fields, plot_columns, steps
-from layers.text import text
-from surveys.schema import colours, word
+from hailin.layers.encode import day_numbers, rows_column, text_column
+from hailin.layers.features import STATE, Popup, data_layer, entered, fields, plot_columns, steps
+from hailin.layers.text import text
+from hailin.surveys.schema import colours, word
 
 # A plot's colour by its status, in legend order (the vocabulary's).
 STATUS_COLOURS = colours("status")

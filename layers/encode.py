@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.schema import word
+from hailin.surveys.schema import word
 
 # Display simplification of lines and rings, metres; with the rounding to
 # 1e-6 degree (at most 0.08 m) no drawn boundary is more than 1 m off.

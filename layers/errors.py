@@ -1,6 +1,6 @@
-"""Errors of the map layers, under :class:`geo.errors.HailinError`."""
+"""Errors of the map layers, under :class:`hailin.geo.errors.HailinError`."""
 
-from geo.errors import HailinError
+from hailin.geo.errors import HailinError
 
 
 class LayerError(HailinError, ValueError):

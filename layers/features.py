@@ -15,11 +15,11 @@ import dataclasses
 import geopandas
 import numpy as np
 
-from geo.errors import ArgumentTypeError
-from geo.sites import township_name
-from layers.encode import ints, points, shapes, text_column
-from layers.page import DataLayer
-from layers.text import text
+from hailin.geo.errors import ArgumentTypeError
+from hailin.geo.sites import township_name
+from hailin.layers.encode import ints, points, shapes, text_column
+from hailin.layers.page import DataLayer
+from hailin.layers.text import text
 
 STATE = "@state"
 
@@ -57,8 +57,8 @@ def data_layer(
     show: bool = True,
     **options,
 ) -> DataLayer:
-    """The :class:`layers.page.DataLayer` of ``frame``: ``columns`` (name ->
-    column of :mod:`layers.encode`), the ``popup``, the ``tooltip`` (column
+    """The :class:`hailin.layers.page.DataLayer` of ``frame``: ``columns`` (name ->
+    column of :mod:`hailin.layers.encode`), the ``popup``, the ``tooltip`` (column
     names joined by " · "), ``style`` (``base`` Leaflet path options,
     ``colours`` and the ``class`` column or ``@state`` picking one, or none),
     ``time`` (``since``: a column of day numbers, or ``steps``: see

@@ -24,7 +24,7 @@ import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from layers.errors import PageError
+from hailin.layers.errors import PageError
 
 # Characters that could end a <script> or start markup, the line separators
 # U+2028 and U+2029 (line ends to older JavaScript) and lone surrogates (not
@@ -184,7 +184,7 @@ DRAW_SCRIPT = pathlib.Path(__file__).with_name("draw.js")
 
 class DataLayer(PageParts, folium.map.Layer):
     """A layer of the page's data drawn by ``layers/draw.js`` from ``payload``
-    (see :func:`layers.features.data_layer`): the data enters the page as JSON
+    (see :func:`hailin.layers.features.data_layer`): the data enters the page as JSON
     (:func:`js_value`), never as template source.
 
     Parameters
@@ -285,8 +285,8 @@ def check_page(fmap: folium.Map) -> folium.Map:
     Examples
     --------
     >>> import folium
-    >>> from geo import load_sites
-    >>> from layers.sites import sites_layer
+    >>> from hailin.geo import load_sites
+    >>> from hailin.layers.sites import sites_layer
     >>> fmap = folium.Map()
     >>> layer, legend = sites_layer(load_sites())
     >>> _ = layer.add_to(fmap)
@@ -296,7 +296,7 @@ def check_page(fmap: folium.Map) -> folium.Map:
     >>> check_page(fmap)
     Traceback (most recent call last):
     ...
-    layers.errors.PageError: folium.map.Marker would put its text through Jinja2; draw map data with layers.page (DataLayer, PageElement)
+    hailin.layers.errors.PageError: folium.map.Marker would put its text through Jinja2; draw map data with layers.page (DataLayer, PageElement)
     """
     elements: list[Element] = [fmap]
     while elements:

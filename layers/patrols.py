@@ -4,11 +4,11 @@ patrol tracks, both following the time control."""
 import numpy as np
 import shapely
 
-from layers.encode import day_column, ints, local_minutes, text_column, word_column
-from layers.features import Popup, data_layer, entered, labelled
-from layers.text import text
-from surveys.localtime import DEFAULT_TIMEZONE
-from surveys.schema import colours, word
+from hailin.layers.encode import day_column, ints, local_minutes, text_column, word_column
+from hailin.layers.features import Popup, data_layer, entered, labelled
+from hailin.layers.text import text
+from hailin.surveys.localtime import DEFAULT_TIMEZONE
+from hailin.surveys.schema import colours, word
 
 # A record's colour by its patrol type, in legend order (the vocabulary's).
 PATROL_COLOURS = colours("patrol_type")

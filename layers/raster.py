@@ -1,20 +1,20 @@
 """Layer: a raster of a key area drawn as an image, with its legend.
 
-The image is :func:`geo.raster.overlay_image`'s PNG (Web Mercator grid, read
+The image is :func:`hailin.geo.raster.overlay_image`'s PNG (Web Mercator grid, read
 from overviews or decimated, so a Sentinel-2 tile becomes a page-sized image),
 placed by ``L.imageOverlay`` between its WGS84 corners. Leaflet places the
 corners through the map's projection, so over a Gaode basemap the image moves
 with the GCJ-02 shift as every other overlay does (``maps/frame.js``). The PNG
-travels in the page as a ``data:`` URI, written by :func:`layers.page.js_value`.
+travels in the page as a ``data:`` URI, written by :func:`hailin.layers.page.js_value`.
 """
 
 import base64
 
 import folium
 
-from layers.page import PageParts, js_value
-from layers.text import text
-from surveys.schema import word
+from hailin.layers.page import PageParts, js_value
+from hailin.layers.text import text
+from hailin.surveys.schema import word
 
 
 class ImageLayer(PageParts, folium.map.Layer):
@@ -43,7 +43,7 @@ def raster_legend(overlay, file: str, lang: str = "zh") -> list[dict]:
 
     Examples
     --------
-    >>> from geo.raster import Overlay
+    >>> from hailin.geo.raster import Overlay
     >>> image = Overlay(b"", (0, 0, 1, 1), "EPSG:3857", 1, 1, (("spartina", "#e6550d"),))
     >>> raster_legend(image, "a.tif", "zh")
     [{'label': '互花米草', 'color': '#e6550d', 'fill': '#e6550d'}]
@@ -67,7 +67,7 @@ def _is_number(label):
 
 def raster_layer(file: str, overlay, lang: str = "zh", *, opacity: float = 0.75):
     """(layer, legend entries) of a raster's display image (a
-    :class:`geo.raster.Overlay`); ``file`` names it in the layer control."""
+    :class:`hailin.geo.raster.Overlay`); ``file`` names it in the layer control."""
     name = f"{text('raster_layer', lang)}: {file}"
     layer = ImageLayer(overlay.png, overlay.bounds, name, opacity=opacity)
     return layer, raster_legend(overlay, file, lang)

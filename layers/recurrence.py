@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from layers.encode import day_column, ints, local_minutes, text_column, word_column
-from layers.features import Popup, data_layer, entered, labelled
-from layers.text import text
-from surveys.localtime import DEFAULT_TIMEZONE
-from surveys.schema import word
+from hailin.layers.encode import day_column, ints, local_minutes, text_column, word_column
+from hailin.layers.features import Popup, data_layer, entered, labelled
+from hailin.layers.text import text
+from hailin.surveys.localtime import DEFAULT_TIMEZONE
+from hailin.surveys.schema import word
 
 FINDING_COLOUR = "#b2182b"
 PATCH_COLOUR = "#762a83"

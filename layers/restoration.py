@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from layers.encode import day_numbers, ints, rows_column, text_column
-from layers.features import Popup, data_layer, entered, fields, plot_columns
-from layers.text import text
+from hailin.layers.encode import day_numbers, ints, rows_column, text_column
+from hailin.layers.features import Popup, data_layer, entered, fields, plot_columns
+from hailin.layers.text import text
 
 YEAR_COLOURS = ["#66c2a5", "#1b9e77", "#7570b3", "#e7298a", "#a6761d", "#666666"]
 

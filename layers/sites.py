@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import geopandas
 
-from geo.area import area
-from geo.sites import township_name
-from layers.encode import text_column
-from layers.features import Popup, data_layer, entered
-from layers.page import DataLayer
-from layers.text import text
+from hailin.geo.area import area
+from hailin.geo.sites import township_name
+from hailin.layers.encode import text_column
+from hailin.layers.features import Popup, data_layer, entered
+from hailin.layers.page import DataLayer
+from hailin.layers.text import text
 
 STYLE = {"color": "#1b7837", "weight": 2, "fillColor": "#5aae61", "fillOpacity": 0.15}
 
@@ -33,7 +33,7 @@ def sites_layer(sites: geopandas.GeoDataFrame, lang: str = "zh") -> tuple[DataLa
 
     Examples
     --------
-    >>> from geo import load_sites
+    >>> from hailin.geo import load_sites
     >>> layer, legend = sites_layer(load_sites(), "en")
     >>> layer.layer_name, layer.count
     ('Reserve boundaries', 3)

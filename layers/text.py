@@ -1,12 +1,12 @@
 """The labels of maps, in Chinese and English.
 
 The words of codes (patrol types, findings, statuses, case kinds) are not here:
-they come from the one vocabulary, :data:`surveys.schema.VOCABULARY`
-(:func:`surveys.schema.word`).
+they come from the one vocabulary, :data:`hailin.surveys.schema.VOCABULARY`
+(:func:`hailin.surveys.schema.word`).
 """
 
-from layers.errors import LayerError
-from surveys.schema import word
+from hailin.layers.errors import LayerError
+from hailin.surveys.schema import word
 
 TEXT = {
     "sites": {"zh": "保护区范围", "en": "Reserve boundaries"},

@@ -3,23 +3,23 @@
 import logging
 from typing import TYPE_CHECKING
 
-from geo.lazy import lazy_exports
-from maps.basemaps import BASEMAPS
-from maps.kinds import MAP_KINDS
+from hailin.geo.lazy import lazy_exports
+from hailin.maps.basemaps import BASEMAPS
+from hailin.maps.kinds import MAP_KINDS
 
 if TYPE_CHECKING:
-    from maps.base import new_map
-    from maps.data import MapData
-    from maps.output import save_map
-    from maps.programme import MAPS, clearance_map, overview_map, restoration_map
+    from hailin.maps.base import new_map
+    from hailin.maps.data import MapData
+    from hailin.maps.output import save_map
+    from hailin.maps.programme import MAPS, clearance_map, overview_map, restoration_map
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "maps.base": ["new_map"],
-        "maps.data": ["MapData"],
-        "maps.output": ["save_map"],
-        "maps.programme": ["MAPS", "clearance_map", "overview_map", "restoration_map"],
+        "hailin.maps.base": ["new_map"],
+        "hailin.maps.data": ["MapData"],
+        "hailin.maps.output": ["save_map"],
+        "hailin.maps.programme": ["MAPS", "clearance_map", "overview_map", "restoration_map"],
     },
 )
 

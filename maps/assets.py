@@ -3,12 +3,12 @@
 Every asset is a file of an npm package at a pinned version, with the sha256 of
 the file and the sha512 of the package's published tarball (npm's ``integrity``,
 as in ``tests/browser/package-lock.json``). The same table serves the three ways
-a map is written (see :mod:`maps.output`):
+a map is written (see :mod:`hailin.maps.output`):
 
 - online: from jsDelivr's npm mirror (``https://cdn.jsdelivr.net/npm/PACKAGE@VERSION/PATH``),
   each tag with a subresource-integrity hash, so a changed file is not run;
 - beside the map (``--assets DIR``) and inlined (``--offline``): from the local
-  asset cache that ``hailin assets fetch`` fills (:mod:`maps.fetch`), every file
+  asset cache that ``hailin assets fetch`` fills (:mod:`hailin.maps.fetch`), every file
   checked against its sha256 each time it is read.
 
 No third-party file is kept in the repository: only names, versions and hashes.
@@ -22,7 +22,7 @@ import hashlib
 import os
 import pathlib
 
-from maps.errors import AssetError, AssetsMissing
+from hailin.maps.errors import AssetError, AssetsMissing
 
 CDN = "https://cdn.jsdelivr.net/npm"
 ASSETS_ENV = "HAILIN_ASSETS"
@@ -240,7 +240,7 @@ def npm_packages() -> dict:
 def pin_assets(element):
     """Mark a folium Map or plugin as loading hailin's assets: folium's own
     links (four CDNs, jQuery, Bootstrap) are dropped, and the map's
-    :class:`maps.output.Frame` writes the links or the inlined files instead."""
+    :class:`hailin.maps.output.Frame` writes the links or the inlined files instead."""
     kind = type(element).__name__
     if kind == "Map" or kind in PLUGINS:
         element.default_js = []

@@ -8,20 +8,20 @@ from collections.abc import Sequence
 import folium
 import folium.plugins
 
-from layers.page import LayerControl, check_page, html_text
-from layers.text import text
-from maps.assets import pin_assets
-from maps.basemap_layer import BasemapLayer, basemap_layer
-from maps.basemaps import FILE, checked_key, offered, resolve
-from maps.controls import Layout, Legend
-from maps.errors import MapError
-from maps.frame import MEASURE_LOCALE, Frame, words
-from maps.tilefiles import open_tile_file, select_tiles
+from hailin.layers.page import LayerControl, check_page, html_text
+from hailin.layers.text import text
+from hailin.maps.assets import pin_assets
+from hailin.maps.basemap_layer import BasemapLayer, basemap_layer
+from hailin.maps.basemaps import FILE, checked_key, offered, resolve
+from hailin.maps.controls import Layout, Legend
+from hailin.maps.errors import MapError
+from hailin.maps.frame import MEASURE_LOCALE, Frame, words
+from hailin.maps.tilefiles import open_tile_file, select_tiles
 
 
 class FileBasemapLayer(BasemapLayer):
     """The basemap drawn from an MBTiles or PMTiles file: its tiles travel with
-    the page (``data:`` URIs), or lie beside it once :func:`maps.output.save_map`
+    the page (``data:`` URIs), or lie beside it once :func:`hailin.maps.output.save_map`
     has written them there (``tile_urls``)."""
 
     def __init__(self, label, tiles, *, show=False):
@@ -80,8 +80,8 @@ def new_map(
     lang : {"zh", "en"}
         The language of labels and controls.
     basemap : str, optional
-        The basemap shown: a name of :data:`maps.basemaps.BASEMAPS`, ``"file"``,
-        or None for the default (see :func:`maps.basemaps.resolve`).
+        The basemap shown: a name of :data:`hailin.maps.basemaps.BASEMAPS`, ``"file"``,
+        or None for the default (see :func:`hailin.maps.basemaps.resolve`).
     tianditu_key : str, optional
         Adds the Tianditu basemaps.
     basemap_file : str or os.PathLike, optional

@@ -1,14 +1,14 @@
-"""The folium layer that draws one basemap of :mod:`maps.basemaps`."""
+"""The folium layer that draws one basemap of :mod:`hailin.maps.basemaps`."""
 
 import folium
 
-from layers.page import PageParts, js_value
-from maps.basemaps import BASEMAPS
+from hailin.layers.page import PageParts, js_value
+from hailin.maps.basemaps import BASEMAPS
 
 
 class BasemapLayer(PageParts, folium.map.Layer):
     """One base layer of the switcher: tile layers (``[(url, options)]``, or
-    embedded tiles from :mod:`maps.tilefiles`) in ``datum``; the map's frame
+    embedded tiles from :mod:`hailin.maps.tilefiles`) in ``datum``; the map's frame
     (``maps/frame.js``) draws the overlays in that datum while it is shown."""
 
     def __init__(self, label, datum, tiles, *, show=False):

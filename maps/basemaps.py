@@ -8,7 +8,7 @@ imagery (GCJ-02: overlays are drawn shifted while one is shown, see
 basemaps are not offered and no Tianditu address is written into the page.
 
 Each basemap is one entry of Leaflet's layer control (its base layers), drawn
-by a :class:`maps.basemap_layer.BasemapLayer`: a group of tile layers whose
+by a :class:`hailin.maps.basemap_layer.BasemapLayer`: a group of tile layers whose
 options are hailin's own constants, written into the page as JSON. This module
 imports no folium, so the command line can offer the names at once.
 """
@@ -16,8 +16,8 @@ imports no folium, so the command line can offer the names at once.
 import dataclasses
 import os
 
-from maps.errors import MapError
-from surveys.settings import tianditu_key_problem
+from hailin.maps.errors import MapError
+from hailin.surveys.settings import tianditu_key_problem
 
 TIANDITU_ENV = "TIANDITU_KEY"
 KEY_HELP = "a free browser key from https://console.tianditu.gov.cn"

@@ -4,16 +4,16 @@ and the layout rules that keep popups clear of them (``maps/controls.js``).
 The time control is ours rather than folium's TimestampedGeoJson, which needs
 four more scripts and draws only one part of a MultiPolygon: it steps through
 months and tells every time-stamped layer of the map (``layers/draw.js``) and
-the panel the day shown. Every control is a :class:`layers.page.PageElement`:
+the panel the day shown. Every control is a :class:`hailin.layers.page.PageElement`:
 its markup is built here with escaped text, its data written as JSON, and
 nothing passes through Jinja2.
 """
 
 import pathlib
 
-from layers.page import PageElement, html_text, js_value, script_file
-from layers.text import text
-from maps.figures import month_ends
+from hailin.layers.page import PageElement, html_text, js_value, script_file
+from hailin.layers.text import text
+from hailin.maps.figures import month_ends
 
 CONTROLS_SCRIPT = pathlib.Path(__file__).with_name("controls.js")
 _STYLE = (

@@ -1,7 +1,7 @@
 """What the maps are drawn from: frames given to them, never read here.
 
 A workspace gathers them once per command (``Workspace.map_data()`` in
-:mod:`surveys.workspace`, a :class:`surveys.frames.Frames`) and the front
+:mod:`hailin.surveys.workspace`, a :class:`hailin.surveys.frames.Frames`) and the front
 (``hailin map``, the demo, a notebook) hands them to the map functions; any
 object with these attributes will do.
 """
@@ -13,7 +13,7 @@ import pandas as pd
 
 
 class Figures(Protocol):
-    """Progress figures of one kind of work (see ``surveys.ledger.progress.Progress``)."""
+    """Progress figures of one kind of work (see ``hailin.surveys.ledger.progress.Progress``)."""
 
     @property
     def totals(self) -> dict:
@@ -25,14 +25,14 @@ class Figures(Protocol):
 
 
 class MapData(Protocol):
-    """The frames a map is drawn from (all EPSG:4326); :class:`surveys.frames.Frames`
+    """The frames a map is drawn from (all EPSG:4326); :class:`hailin.surveys.frames.Frames`
     (``Workspace.map_data()``) is one. Members are read-only properties, so that
     frozen dataclasses and cached properties fit.
 
     Examples
     --------
     >>> import tempfile
-    >>> from surveys import Workspace
+    >>> from hailin.surveys import Workspace
     >>> data = Workspace.create(tempfile.mkdtemp()).map_data()
     >>> len(data.sites), len(data.clearance), len(data.ledger), data.timezone
     (3, 0, 0, 'Asia/Shanghai')

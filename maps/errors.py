@@ -1,6 +1,6 @@
-"""Errors the maps raise; each is a :class:`geo.errors.HailinError`."""
+"""Errors the maps raise; each is a :class:`hailin.geo.errors.HailinError`."""
 
-from geo.errors import HailinError
+from hailin.geo.errors import HailinError
 
 
 class MapError(HailinError, ValueError):

@@ -29,8 +29,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from maps.assets import MAX_ASSET_BYTES, PACKAGES, REGISTRY, all_assets, cache_dir, matches
-from maps.errors import AssetError
+from hailin.maps.assets import MAX_ASSET_BYTES, PACKAGES, REGISTRY, all_assets, cache_dir, matches
+from hailin.maps.errors import AssetError
 
 MAX_METADATA_BYTES = 8 << 20
 MAX_TARBALL_BYTES = 64 << 20
@@ -165,8 +165,8 @@ def fetch_from_registry(cache=None, registry=REGISTRY, *, timeout=TIMEOUT_S, pac
     """Fill the cache from npm package tarballs; returns a :class:`FetchReport`.
 
     ``registry`` is any npm registry or mirror (the pins make a mirror as safe
-    as the original); ``packages`` replaces the pinned :data:`maps.assets.PACKAGES`
-    (name -> :class:`maps.assets.Package`), for tests that serve tarballs they
+    as the original); ``packages`` replaces the pinned :data:`hailin.maps.assets.PACKAGES`
+    (name -> :class:`hailin.maps.assets.Package`), for tests that serve tarballs they
     packed themselves. A package whose tarball does not match its sha512
     raises :class:`~maps.errors.AssetError` before any of its files is written.
     """

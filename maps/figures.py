@@ -3,7 +3,7 @@
 A map's periods are the months from its first dated thing (a clearance, a
 planting, a record, a case) to its last, so the slider spans everything the
 map draws. The panel's figures are computed here for the last day of each
-month with the progress functions planners use (:mod:`surveys.ledger.progress`),
+month with the progress functions planners use (:mod:`hailin.surveys.ledger.progress`),
 on the plots and records up to that day, so the panel at the slider's last
 position says exactly what ``hailin progress`` says.
 """
@@ -13,9 +13,9 @@ import datetime
 import numpy as np
 import pandas as pd
 
-from layers.encode import day_numbers, local_minutes
-from surveys.ledger.counts import CASE_KINDS
-from surveys.ledger.progress import plot_survival, restoration_progress
+from hailin.layers.encode import day_numbers, local_minutes
+from hailin.surveys.ledger.counts import CASE_KINDS
+from hailin.surveys.ledger.progress import plot_survival, restoration_progress
 
 
 def months(first: datetime.date, last: datetime.date) -> list[str]:
@@ -76,7 +76,7 @@ def periods_of(data, *, clearance=True, restoration=True) -> list[str]:
 def cleared_by_period(data, ends) -> tuple[list[float], list[dict]]:
     """(cleared mu, open cases) on each day of ``ends``: plots cleared by then;
     cases of both kinds found by then and not yet cleared again, counted as
-    :func:`surveys.ledger.counts.case_counts` counts the ledger's open cases."""
+    :func:`hailin.surveys.ledger.counts.case_counts` counts the ledger's open cases."""
     cleared_days = day_numbers(data.clearance["cleared_on"])
     area = data.clearance["area_mu"].to_numpy(dtype=float)
     found, _ = _ledger_days(data.ledger, "first_detected")

@@ -4,7 +4,7 @@ the words on Leaflet's controls, and the frame script (``maps/frame.js``):
 GCJ-02 drawing over Gaode, basemap switching, coordinates in popups.
 
 :class:`Frame` is the map's first child, so its scripts run before any layer
-is made. It is a :class:`layers.page.PageElement`: its text is finished here
+is made. It is a :class:`hailin.layers.page.PageElement`: its text is finished here
 and never passes through Jinja2 (leaflet.js holds ``{{`` in places).
 """
 
@@ -14,10 +14,10 @@ import functools
 import pathlib
 import re
 
-from geo import gcj02
-from layers.page import PageElement, html_text, js_value
-from maps.assets import ASSETS, BY_PATH, assets_for, read_asset
-from maps.errors import AssetError
+from hailin.geo import gcj02
+from hailin.layers.page import PageElement, html_text, js_value
+from hailin.maps.assets import ASSETS, BY_PATH, assets_for, read_asset
+from hailin.maps.errors import AssetError
 
 WORDS = {
     "zoom_in": {"zh": "放大", "en": "Zoom in"},

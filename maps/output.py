@@ -10,7 +10,7 @@ offline    one HTML file holding every script, stylesheet and image
            need one (a basemap file's tiles travel inside).
 =========  ====================================================================
 
-Both of the last two read the asset cache (:mod:`maps.assets`), which
+Both of the last two read the asset cache (:mod:`hailin.maps.assets`), which
 ``hailin assets fetch`` fills; without it they raise
 :class:`~maps.errors.AssetsMissing`, whose message names that command.
 """
@@ -23,10 +23,10 @@ import urllib.parse
 
 import folium
 
-from maps.assets import all_assets, read_asset, require_assets
-from maps.base import FileBasemapLayer
-from maps.errors import MapError
-from maps.frame import Frame, Output
+from hailin.maps.assets import all_assets, read_asset, require_assets
+from hailin.maps.base import FileBasemapLayer
+from hailin.maps.errors import MapError
+from hailin.maps.frame import Frame, Output
 
 
 def _frame(fmap):
@@ -75,7 +75,7 @@ def save_map(
     Parameters
     ----------
     fmap : folium.Map
-        A map made by :func:`maps.new_map` (or the map functions).
+        A map made by :func:`hailin.maps.new_map` (or the map functions).
     path : str or os.PathLike
         The HTML file.
     offline : bool
@@ -83,7 +83,7 @@ def save_map(
     assets : str or os.PathLike, optional
         A folder to copy the assets into, linked with relative URLs.
     cache : str or os.PathLike, optional
-        The asset cache (default: :func:`maps.assets.cache_dir`).
+        The asset cache (default: :func:`hailin.maps.assets.cache_dir`).
 
     Returns
     -------
@@ -93,7 +93,7 @@ def save_map(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from maps import new_map
+    >>> from hailin.maps import new_map
     >>> page = pathlib.Path(tempfile.mkdtemp()) / "map.html"
     >>> _ = save_map(new_map((120.3, 27.2, 120.4, 27.3), "en"), page)
     >>> "cdn.jsdelivr.net/npm/leaflet@1.9.3" in page.read_text(encoding="utf-8")

@@ -1,10 +1,10 @@
 """The clearance, restoration and overview maps of the programme.
 
-Each map has one time control (:class:`maps.controls.TimeControl`) over every
+Each map has one time control (:class:`hailin.maps.controls.TimeControl`) over every
 month its data spans: it drives every time-stamped layer (plots by status or
 planting, findings and patches from the day they were found, patrol records
 and tracks by date) and the summary panel, whose figures are those of the
-month shown (:mod:`maps.figures`).
+month shown (:mod:`hailin.maps.figures`).
 """
 
 from __future__ import annotations
@@ -17,29 +17,29 @@ import geopandas
 import numpy as np
 import pandas as pd
 
-from geo.sites import site_names
-from layers.clearance import clearance_layer
-from layers.patrols import patrol_layers
-from layers.raster import raster_layer
-from layers.recurrence import detections_layer, patches_layer
-from layers.restoration import restoration_layer, year_colours
-from layers.sites import sites_layer
-from layers.text import text
-from maps.base import finish, new_map
-from maps.controls import SummaryPanel, TimeControl, bar_chart
-from maps.data import MapData
-from maps.figures import (
+from hailin.geo.sites import site_names
+from hailin.layers.clearance import clearance_layer
+from hailin.layers.patrols import patrol_layers
+from hailin.layers.raster import raster_layer
+from hailin.layers.recurrence import detections_layer, patches_layer
+from hailin.layers.restoration import restoration_layer, year_colours
+from hailin.layers.sites import sites_layer
+from hailin.layers.text import text
+from hailin.maps.base import finish, new_map
+from hailin.maps.controls import SummaryPanel, TimeControl, bar_chart
+from hailin.maps.data import MapData
+from hailin.maps.figures import (
     cleared_by_period,
     month_ends,
     periods_of,
     planted_by_period,
     survival_history,
 )
-from maps.kinds import MAP_KINDS
-from surveys.ledger.counts import case_counts, open_cases_text
+from hailin.maps.kinds import MAP_KINDS
+from hailin.surveys.ledger.counts import case_counts, open_cases_text
 
 if TYPE_CHECKING:
-    from geo.raster import Overlay
+    from hailin.geo.raster import Overlay
 
 CLEARED_COLOUR = "#1a9850"
 
@@ -124,7 +124,7 @@ def _clearance_panel(data, lang, periods):
 
 def _year_survival(data):
     """{year: survival %} of the plots planted that year that were checked
-    (weighted by area, as in :func:`surveys.ledger.progress.restoration_progress`)."""
+    (weighted by area, as in :func:`hailin.surveys.ledger.progress.restoration_progress`)."""
     plots = data.restoration.assign(
         year=[str(d)[:4] for d in data.restoration["planted_on"]],
         rate=data.restoration["plot_id"].map(data.survival).astype(float),
@@ -167,7 +167,7 @@ def _short(rate):
 def _start(sites, frames, lang, basemap, frame):
     """(map, legend): a map fitted to the sites and ``frames``, the reserves drawn;
     ``basemap`` and ``frame`` (tianditu_key, basemap_file, zooms) go to
-    :func:`maps.base.new_map`."""
+    :func:`hailin.maps.base.new_map`."""
     fmap = new_map(_bounds(sites, *frames), lang=lang, basemap=basemap, **frame)
     legend: list[dict] = []
     _add(fmap, sites_layer(sites, lang), legend)
@@ -217,11 +217,11 @@ def clearance_map(
     lang : {"zh", "en"}
         The language of the map.
     basemap : str, optional
-        The basemap shown (see :func:`maps.new_map`).
+        The basemap shown (see :func:`hailin.maps.new_map`).
     rasters : sequence of (str, geo.raster.Overlay), optional
         Raster overlays (file name, display image) drawn under the plots.
     **frame
-        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`hailin.maps.new_map`.
 
     Returns
     -------
@@ -230,7 +230,7 @@ def clearance_map(
     Examples
     --------
     >>> import pathlib, tempfile, folium, geopandas, shapely
-    >>> from surveys import Workspace
+    >>> from hailin.surveys import Workspace
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> ws = Workspace.create(folder / "ws")
     >>> plots = geopandas.GeoDataFrame({"图斑编号": ["P1"], "除治日期": ["2023-05-01"]},
@@ -272,11 +272,11 @@ def restoration_map(
     lang : {"zh", "en"}
         The language of the map.
     basemap : str, optional
-        The basemap shown (see :func:`maps.new_map`).
+        The basemap shown (see :func:`hailin.maps.new_map`).
     rasters : sequence of (str, geo.raster.Overlay), optional
         Raster overlays (file name, display image) drawn under the plots.
     **frame
-        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`hailin.maps.new_map`.
 
     Returns
     -------
@@ -285,7 +285,7 @@ def restoration_map(
     Examples
     --------
     >>> import tempfile, folium
-    >>> from surveys import Workspace
+    >>> from hailin.surveys import Workspace
     >>> fmap = restoration_map(Workspace.create(tempfile.mkdtemp()).map_data(), "en")
     >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
     ['Reserve boundaries', 'Restoration plots']
@@ -317,11 +317,11 @@ def overview_map(
     lang : {"zh", "en"}
         The language of the map.
     basemap : str, optional
-        The basemap shown (see :func:`maps.new_map`).
+        The basemap shown (see :func:`hailin.maps.new_map`).
     rasters : sequence of (str, geo.raster.Overlay), optional
         Raster overlays (file name, display image) drawn under the plots.
     **frame
-        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`maps.new_map`.
+        ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`hailin.maps.new_map`.
 
     Returns
     -------
@@ -330,7 +330,7 @@ def overview_map(
     Examples
     --------
     >>> import folium
-    >>> from geo import load_sites
+    >>> from hailin.geo import load_sites
     >>> fmap = overview_map(load_sites(), "en")
     >>> [c.layer_name for c in fmap._children.values() if isinstance(c, folium.map.Layer) and c.overlay]
     ['Reserve boundaries']

@@ -17,8 +17,8 @@ import hashlib
 import math
 import pathlib
 
-from maps.errors import TileFileError
-from maps.tilereaders import (
+from hailin.maps.errors import TileFileError
+from hailin.maps.tilereaders import (
     MAX_TILES,
     MBTilesReader,
     PMTilesReader,
@@ -53,7 +53,7 @@ def parse_zooms(text):
     >>> parse_zooms("16-10")
     Traceback (most recent call last):
     ...
-    maps.errors.TileFileError: zooms should be FIRST-LAST with 0 <= FIRST <= LAST <= 22, e.g. 10-16; got '16-10'
+    hailin.maps.errors.TileFileError: zooms should be FIRST-LAST with 0 <= FIRST <= LAST <= 22, e.g. 10-16; got '16-10'
     """
     if isinstance(text, tuple | list) and len(text) == 2:
         first, last = text

@@ -1,7 +1,7 @@
 """Readers of raster tile files: MBTiles (SQLite, opened read-only with its
 schema untrusted, queries time-limited) and PMTiles (bounded directories).
 
-:func:`maps.tilefiles.open_tile_file` chooses one by the file's first bytes.
+:func:`hailin.maps.tilefiles.open_tile_file` chooses one by the file's first bytes.
 """
 
 import json
@@ -11,7 +11,7 @@ import time
 import urllib.parse
 import zlib
 
-from maps.errors import TileFileError
+from hailin.maps.errors import TileFileError
 
 MAX_TILES = 4096
 MAX_TILE_BYTES = 2 << 20

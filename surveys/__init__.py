@@ -3,8 +3,8 @@
 import logging
 from typing import TYPE_CHECKING
 
-from geo.lazy import lazy_exports
-from surveys.errors import (
+from hailin.geo.lazy import lazy_exports
+from hailin.surveys.errors import (
     ExportError,
     FramesError,
     NotAWorkspaceError,
@@ -18,22 +18,22 @@ from surveys.errors import (
 )
 
 if TYPE_CHECKING:
-    from surveys.check.options import ImportOptions
-    from surveys.files import read_file
-    from surveys.io.sniff import read_raw, read_vector
-    from surveys.io.store import Store
-    from surveys.settings import Settings
-    from surveys.workspace import Workspace
+    from hailin.surveys.check.options import ImportOptions
+    from hailin.surveys.files import read_file
+    from hailin.surveys.io.sniff import read_raw, read_vector
+    from hailin.surveys.io.store import Store
+    from hailin.surveys.settings import Settings
+    from hailin.surveys.workspace import Workspace
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "surveys.check.options": ["ImportOptions"],
-        "surveys.files": ["read_file"],
-        "surveys.io.sniff": ["read_raw", "read_vector"],
-        "surveys.io.store": ["Store"],
-        "surveys.settings": ["Settings"],
-        "surveys.workspace": ["Workspace"],
+        "hailin.surveys.check.options": ["ImportOptions"],
+        "hailin.surveys.files": ["read_file"],
+        "hailin.surveys.io.sniff": ["read_raw", "read_vector"],
+        "hailin.surveys.io.store": ["Store"],
+        "hailin.surveys.settings": ["Settings"],
+        "hailin.surveys.workspace": ["Workspace"],
     },
 )
 

@@ -1,6 +1,6 @@
 """Errors of the survey side: files, workspaces and the store."""
 
-from geo.errors import HailinError
+from hailin.geo.errors import HailinError
 
 
 class WorkspaceError(HailinError):
@@ -19,10 +19,10 @@ class NotAWorkspaceError(WorkspaceError, FileNotFoundError):
     Examples
     --------
     >>> import tempfile
-    >>> from surveys import Workspace
+    >>> from hailin.surveys import Workspace
     >>> Workspace(tempfile.mkdtemp())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    surveys.errors.NotAWorkspaceError: ... is not a hailin workspace (no hailin.toml); create one with `hailin init ...`...
+    hailin.surveys.errors.NotAWorkspaceError: ... is not a hailin workspace (no hailin.toml); create one with `hailin init ...`...
     """
 
 
@@ -32,11 +32,11 @@ class WorkspaceExistsError(WorkspaceError, FileExistsError):
     Examples
     --------
     >>> import tempfile
-    >>> from surveys import Workspace
+    >>> from hailin.surveys import Workspace
     >>> ws = Workspace.create(tempfile.mkdtemp())
     >>> Workspace.create(ws.root)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    surveys.errors.WorkspaceExistsError: ... already holds a hailin workspace
+    hailin.surveys.errors.WorkspaceExistsError: ... already holds a hailin workspace
     """
 
 
@@ -46,10 +46,10 @@ class SettingsError(HailinError, ValueError):
     Examples
     --------
     >>> import tempfile
-    >>> from surveys import Workspace
+    >>> from hailin.surveys import Workspace
     >>> Workspace.create(tempfile.mkdtemp(), language="fr")
     Traceback (most recent call last):
-    surveys.errors.SettingsError: language should be one of ('zh', 'en'), got 'fr'
+    hailin.surveys.errors.SettingsError: language should be one of ('zh', 'en'), got 'fr'
     """
 
 
@@ -59,10 +59,10 @@ class StoreError(HailinError, OSError):
     Examples
     --------
     >>> import os, tempfile
-    >>> from surveys import Store
+    >>> from hailin.surveys import Store
     >>> Store.open(os.path.join(tempfile.mkdtemp(), "hailin.gpkg"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    surveys.errors.StoreError: .../hailin.gpkg: no store here
+    hailin.surveys.errors.StoreError: .../hailin.gpkg: no store here
     """
 
 
@@ -73,12 +73,12 @@ class SurveyFileError(HailinError, ValueError):
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from surveys import read_file
+    >>> from hailin.surveys import read_file
     >>> empty = pathlib.Path(tempfile.mkdtemp()) / "patrol.csv"
     >>> empty.touch()
     >>> read_file(empty)
     Traceback (most recent call last):
-    surveys.errors.SurveyFileError: patrol.csv: the file is empty
+    hailin.surveys.errors.SurveyFileError: patrol.csv: the file is empty
     """
 
     def __init__(
@@ -108,10 +108,10 @@ class ExportError(HailinError, ValueError):
     Examples
     --------
     >>> import tempfile
-    >>> from surveys import Workspace
+    >>> from hailin.surveys import Workspace
     >>> Workspace.create(tempfile.mkdtemp()).export_ledger("ledger.pdf")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    surveys.errors.ExportError: ledger.pdf: the ledger is written as .csv, .xlsx, .gpkg, .geojson; got '.pdf'
+    hailin.surveys.errors.ExportError: ledger.pdf: the ledger is written as .csv, .xlsx, .gpkg, .geojson; got '.pdf'
     """
 
 
@@ -121,10 +121,10 @@ class UploadError(HailinError, LookupError):
     Examples
     --------
     >>> import tempfile
-    >>> from surveys import Workspace
+    >>> from hailin.surveys import Workspace
     >>> Workspace.create(tempfile.mkdtemp()).withdraw_upload("0123456789abcdef", reason="typo")
     Traceback (most recent call last):
-    surveys.errors.UploadError: no upload '0123456789abcdef' in this workspace (see `hailin uploads list`)
+    hailin.surveys.errors.UploadError: no upload '0123456789abcdef' in this workspace (see `hailin uploads list`)
     """
 
 
@@ -133,10 +133,10 @@ class VocabularyError(HailinError, ValueError):
 
     Examples
     --------
-    >>> from surveys.schema import word
+    >>> from hailin.surveys.schema import word
     >>> word("finding", "clear", "fr")
     Traceback (most recent call last):
-    surveys.errors.VocabularyError: lang should be 'zh' or 'en', got 'fr'
+    hailin.surveys.errors.VocabularyError: lang should be 'zh' or 'en', got 'fr'
     """
 
 
@@ -146,10 +146,10 @@ class FramesError(HailinError, LookupError):
     Examples
     --------
     >>> import tempfile
-    >>> from surveys import Workspace
+    >>> from hailin.surveys import Workspace
     >>> Workspace.create(tempfile.mkdtemp()).frames().surveys
     Traceback (most recent call last):
-    surveys.errors.FramesError: these frames hold no records; read them with every_record=True
+    hailin.surveys.errors.FramesError: these frames hold no records; read them with every_record=True
     """
 
 

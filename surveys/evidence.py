@@ -2,7 +2,7 @@
 record, archived with a thumbnail, withdrawn with a reason.
 
 Functions take the store's path and the workspace's paths (never a
-Workspace); reading a photo's EXIF is :mod:`surveys.io.photos`'s job.
+Workspace); reading a photo's EXIF is :mod:`hailin.surveys.io.photos`'s job.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import geopandas
 import pandas as pd
 import shapely
 
-from surveys.errors import SurveyFileError, UploadError
-from surveys.io import photos
-from surveys.io.archive import sha256_of
-from surveys.io.layout import PHOTO_KINDS, PHOTOS_LAYER, read_surveys
-from surveys.io.store import Store
-from surveys.paths import WorkspacePaths
+from hailin.surveys.errors import SurveyFileError, UploadError
+from hailin.surveys.io import photos
+from hailin.surveys.io.archive import sha256_of
+from hailin.surveys.io.layout import PHOTO_KINDS, PHOTOS_LAYER, read_surveys
+from hailin.surveys.io.store import Store
+from hailin.surveys.paths import WorkspacePaths
 
 MAX_REASON = 500
 

@@ -1,4 +1,4 @@
-"""``surveys.read_file``: a patrol file as survey records, without a workspace."""
+"""``hailin.surveys.read_file``: a patrol file as survey records, without a workspace."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import geopandas
 import pandas as pd
 
-from surveys.check.options import ImportOptions
-from surveys.check.records import normalize
-from surveys.io.sniff import read_raw
+from hailin.surveys.check.options import ImportOptions
+from hailin.surveys.check.records import normalize
+from hailin.surveys.io.sniff import read_raw
 
 
 def read_file(

@@ -14,15 +14,15 @@ import functools
 import geopandas
 import pandas as pd
 
-from geo.overlay import records_per_plot
-from surveys.errors import FramesError
-from surveys.io.dataset import read_dataset_layers
-from surveys.io.layout import COVER_KINDS, read_cover, read_plots, read_sites, read_surveys
-from surveys.io.rasters import raster_sources
-from surveys.ledger.cases import LEDGER_INPUT, LedgerBuild, LedgerRules, build_ledger, case_areas
-from surveys.ledger.cover import ImageryCover, imagery_survival
-from surveys.ledger.progress import Progress, clearance_progress, restoration_progress
-from surveys.settings import Settings
+from hailin.geo.overlay import records_per_plot
+from hailin.surveys.errors import FramesError
+from hailin.surveys.io.dataset import read_dataset_layers
+from hailin.surveys.io.layout import COVER_KINDS, read_cover, read_plots, read_sites, read_surveys
+from hailin.surveys.io.rasters import raster_sources
+from hailin.surveys.ledger.cases import LEDGER_INPUT, LedgerBuild, LedgerRules, build_ledger, case_areas
+from hailin.surveys.ledger.cover import ImageryCover, imagery_survival
+from hailin.surveys.ledger.progress import Progress, clearance_progress, restoration_progress
+from hailin.surveys.settings import Settings
 
 # The survey columns a command reads of the records it shows or keeps (detections).
 RECORD_DETAIL = [*LEDGER_INPUT, "record_id", "team", "observer", "notes"]
@@ -70,7 +70,7 @@ class Frames:
 
     @property
     def ledger(self) -> pd.DataFrame:
-        """One row per recurrence case (see :mod:`surveys.ledger.cases`)."""
+        """One row per recurrence case (see :mod:`hailin.surveys.ledger.cases`)."""
         return self.built.ledger
 
     @property
@@ -152,7 +152,7 @@ class Frames:
     @functools.cached_property
     def imagery(self) -> ImageryCover:
         """Mangrove cover from imagery per restoration plot, its trend and the
-        imagery survival estimate (see :mod:`surveys.ledger.cover`)."""
+        imagery survival estimate (see :mod:`hailin.surveys.ledger.cover`)."""
         return imagery_survival(self.cover, self.restoration, self.survival)
 
     @property
@@ -199,7 +199,7 @@ def read_dataset_frames(
     root, settings: Settings, *, every_record: bool = False, as_of: datetime.date | None = None
 ) -> Frames:
     """The frames of :func:`read_frames`, from the partitioned dataset (GeoParquet)
-    at ``root`` (:mod:`surveys.io.dataset`), on this machine (rasters and imagery
+    at ``root`` (:mod:`hailin.surveys.io.dataset`), on this machine (rasters and imagery
     cover stay in the county workspaces)."""
     layers = read_dataset_layers(root, RECORD_DETAIL, every_record=every_record)
     return Frames(

@@ -24,11 +24,11 @@ import geopandas
 import numpy as np
 import pandas as pd
 
-from surveys.check.invariants import enforce_invariants
-from surveys.check.problems import Problems
-from surveys.check.records import record_keys
-from surveys.errors import ImageryError
-from surveys.localtime import local_noon
+from hailin.surveys.check.invariants import enforce_invariants
+from hailin.surveys.check.problems import Problems
+from hailin.surveys.check.records import record_keys
+from hailin.surveys.errors import ImageryError
+from hailin.surveys.localtime import local_noon
 
 # A measurement counts for the cover series only if at least this share of the
 # plot had pixels with data (clouds, the raster's edge).
@@ -65,7 +65,7 @@ class DetectionRules:
     >>> DetectionRules(min_area_m2=-1)
     Traceback (most recent call last):
     ...
-    surveys.errors.ImageryError: min_area_m2 should be at least 0, got -1
+    hailin.surveys.errors.ImageryError: min_area_m2 should be at least 0, got -1
     """
 
     class_name: str = "spartina"
@@ -238,7 +238,7 @@ def detection_records(
 
 def keep_invariants(records: geopandas.GeoDataFrame, window: tuple) -> geopandas.GeoDataFrame:
     """The records that keep the store's invariants (the last guard an import's
-    rows pass, :func:`surveys.check.invariants.enforce_invariants`): a valid
+    rows pass, :func:`hailin.surveys.check.invariants.enforce_invariants`): a valid
     point, a time inside ``window`` ((earliest, latest, message) in UTC), known
     codes, finite measures. A raster's records are built to keep them; one that
     does not is refused here rather than stored.

@@ -1,6 +1,6 @@
 """The import flow: hash, duplicate check, stage, read, check, store, report.
 
-:meth:`surveys.workspace.Workspace.import_file` runs it with the workspace's
+:meth:`hailin.surveys.workspace.Workspace.import_file` runs it with the workspace's
 paths and options. The file is read and checked without holding the store;
 the write lock is taken only to store the result. Whether the file is a
 duplicate is decided again inside that write transaction, so simultaneous
@@ -13,12 +13,12 @@ import os
 
 import pandas as pd
 
-from geo.errors import HailinError
-from surveys.check.options import ImportOptions
-from surveys.check.plots import normalize_plots
-from surveys.check.records import normalize
-from surveys.errors import SurveyFileError, VocabularyError
-from surveys.io.archive import (
+from hailin.geo.errors import HailinError
+from hailin.surveys.check.options import ImportOptions
+from hailin.surveys.check.plots import normalize_plots
+from hailin.surveys.check.records import normalize
+from hailin.surveys.errors import SurveyFileError, VocabularyError
+from hailin.surveys.io.archive import (
     archive_name,
     check_file_size,
     discard,
@@ -28,13 +28,13 @@ from surveys.io.archive import (
     stage_upload,
     utf8_path,
 )
-from surveys.io.exports import write_error_report
-from surveys.io.layout import ensure_layers, read_sites
-from surveys.io.logs import logging_to
-from surveys.io.raw import note
-from surveys.io.sniff import read_raw
-from surveys.io.store import WRITE_WAIT_S, Store
-from surveys.io.uploads import (
+from hailin.surveys.io.exports import write_error_report
+from hailin.surveys.io.layout import ensure_layers, read_sites
+from hailin.surveys.io.logs import logging_to
+from hailin.surveys.io.raw import note
+from hailin.surveys.io.sniff import read_raw
+from hailin.surveys.io.store import WRITE_WAIT_S, Store
+from hailin.surveys.io.uploads import (
     STORED_STATUSES,
     forget_failed_upload,
     login,
@@ -44,8 +44,8 @@ from surveys.io.uploads import (
     store_surveys,
     store_upload_row,
 )
-from surveys.paths import WorkspacePaths
-from surveys.schema import PLOT_KINDS
+from hailin.surveys.paths import WorkspacePaths
+from hailin.surveys.schema import PLOT_KINDS
 
 logger = logging.getLogger(__name__)
 

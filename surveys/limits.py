@@ -8,7 +8,7 @@ with modest memory, while the largest real patrol and plot files pass.
 import dataclasses
 import time
 
-from surveys.errors import SurveyFileError
+from hailin.surveys.errors import SurveyFileError
 
 _MIB = 1024 * 1024
 
@@ -71,7 +71,7 @@ class Limits:
 
     Examples
     --------
-    >>> from surveys.limits import LIMITS
+    >>> from hailin.surveys.limits import LIMITS
     >>> LIMITS.columns, LIMITS.xml_depth
     (1000, 256)
     """
@@ -134,7 +134,7 @@ def refuse_past(found: int, limit: int, message: str, file: str, *, unit: str = 
     >>> refuse_past(3, 2, "sheet 'a' holds 3 cells", "a.xlsx")
     Traceback (most recent call last):
     ...
-    surveys.errors.SurveyFileError: a.xlsx: sheet 'a' holds 3 cells (limit 2)
+    hailin.surveys.errors.SurveyFileError: a.xlsx: sheet 'a' holds 3 cells (limit 2)
     """
     if found > limit:
         raise SurveyFileError(f"{message} (limit {limit:,}{unit})", file=file)

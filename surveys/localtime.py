@@ -9,7 +9,7 @@ workspace's time zone (``timezone`` in hailin.toml, by default
 import numpy as np
 import pandas as pd
 
-from surveys.timezone import DEFAULT_TIMEZONE
+from hailin.surveys.timezone import DEFAULT_TIMEZONE
 
 
 def _local(timestamps, timezone):

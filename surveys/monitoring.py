@@ -1,10 +1,10 @@
 """The digital-monitoring flow: a raster opened and checked, its statistics per
 plot measured, and what they mean stored, with the raster as an upload.
 
-Like :mod:`surveys.ingest` it works on the workspace's paths and explicit
+Like :mod:`hailin.surveys.ingest` it works on the workspace's paths and explicit
 options, never on the Workspace. What the statistics mean (detections, cover)
-is decided by the pure functions of :mod:`surveys.imagery`; the store side is
-:mod:`surveys.io.rasters`. Importing this module loads GDAL (rasterio).
+is decided by the pure functions of :mod:`hailin.surveys.imagery`; the store side is
+:mod:`hailin.surveys.io.rasters`. Importing this module loads GDAL (rasterio).
 """
 
 import contextlib
@@ -15,7 +15,7 @@ import os
 import geopandas
 import pandas as pd
 
-from geo.raster import (
+from hailin.geo.raster import (
     RasterInfo,
     class_centroids,
     open_raster,
@@ -23,10 +23,10 @@ from geo.raster import (
     parse_classes,
     raster_info,
 )
-from geo.raster.overlay import Overlay
-from surveys.dist.rasters import HERE, Zonal
-from surveys.errors import ImageryError, SurveyFileError
-from surveys.imagery import (
+from hailin.geo.raster.overlay import Overlay
+from hailin.surveys.dist.rasters import HERE, Zonal
+from hailin.surveys.errors import ImageryError, SurveyFileError
+from hailin.surveys.imagery import (
     CoverMeasure,
     DetectionRules,
     Image,
@@ -36,18 +36,18 @@ from surveys.imagery import (
     keep_invariants,
     regrown,
 )
-from surveys.io import archive
-from surveys.io.layout import ensure_layers
-from surveys.io.rasters import (
+from hailin.surveys.io import archive
+from hailin.surveys.io.layout import ensure_layers
+from hailin.surveys.io.rasters import (
     count_raster_rows,
     next_source_row,
     register_raster,
     store_cover,
 )
-from surveys.io.store import WRITE_WAIT_S, Store
-from surveys.io.uploads import login, store_surveys
-from surveys.limits import LIMITS
-from surveys.paths import WorkspacePaths
+from hailin.surveys.io.store import WRITE_WAIT_S, Store
+from hailin.surveys.io.uploads import login, store_surveys
+from hailin.surveys.limits import LIMITS
+from hailin.surveys.paths import WorkspacePaths
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,8 +75,8 @@ def _readable(raster):
 
 def check_raster_file(path, /, *, band: int = 1) -> Raster:
     """Open a raster file to check it (size, georeferencing, band; see
-    :func:`geo.raster.check_raster`) and describe it; refused with
-    :class:`SurveyFileError` or :class:`geo.errors.RasterError`."""
+    :func:`hailin.geo.raster.check_raster`) and describe it; refused with
+    :class:`SurveyFileError` or :class:`hailin.geo.errors.RasterError`."""
     file = archive.printable_name(os.path.basename(os.fspath(path)))
     if not os.path.isfile(path):
         raise SurveyFileError("no such file", file=archive.printable_name(os.fspath(path)))
@@ -147,7 +147,7 @@ def plot_statistics(
 class Recording:
     """Where and as whom a raster's results are stored; ``window`` is the
     (earliest, latest, message) of plausible times the records must keep
-    (:meth:`surveys.check.options.ImportOptions.time_window`)."""
+    (:meth:`hailin.surveys.check.options.ImportOptions.time_window`)."""
 
     paths: WorkspacePaths
     timezone: str
@@ -315,7 +315,7 @@ def _upload_row(raster, image, recording, archived_as):
 
 
 def raster_overlay(raster: Raster, *, classes=None, colours=None, band: int = 1) -> Overlay:
-    """The display image of a raster for web maps (:func:`geo.raster.overlay_image`):
+    """The display image of a raster for web maps (:func:`hailin.geo.raster.overlay_image`):
     classes in their colours when the raster is classified and ``classes`` are
     named, else a colour ramp with its legend."""
     named = None if classes is None or raster.continuous else parse_classes(classes)

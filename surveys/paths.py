@@ -3,8 +3,8 @@
 import dataclasses
 import os
 
-from surveys.io.logs import LOG_FILE
-from surveys.settings import SETTINGS_FILE
+from hailin.surveys.io.logs import LOG_FILE
+from hailin.surveys.settings import SETTINGS_FILE
 
 STORE_FILE = "hailin.gpkg"
 

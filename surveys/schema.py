@@ -12,7 +12,7 @@ import functools
 import tomllib
 from importlib import resources
 
-from surveys.errors import VocabularyError
+from hailin.surveys.errors import VocabularyError
 
 VOCABULARY_FILE = "data/vocabulary.toml"
 
@@ -78,7 +78,7 @@ class Term:
 def _load_vocabulary():
     """The terms of surveys/data/vocabulary.toml, checked: each code once per
     vocabulary, words as text, shown codes with both display words."""
-    data = tomllib.loads(resources.files("surveys").joinpath(VOCABULARY_FILE).read_text("utf-8"))
+    data = tomllib.loads(resources.files("hailin.surveys").joinpath(VOCABULARY_FILE).read_text("utf-8"))
     terms = []
     for vocabulary, entries in data.items():
         for entry in entries:

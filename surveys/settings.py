@@ -15,9 +15,9 @@ import re
 import tomllib
 import zoneinfo
 
-from surveys.errors import SettingsError
-from surveys.targets import WORKS, Targets, parse_targets
-from surveys.timezone import DEFAULT_TIMEZONE
+from hailin.surveys.errors import SettingsError
+from hailin.surveys.targets import WORKS, Targets, parse_targets
+from hailin.surveys.timezone import DEFAULT_TIMEZONE
 
 SETTINGS_FILE = "hailin.toml"
 LANGUAGES = ("zh", "en")
@@ -119,7 +119,7 @@ class Settings:
     >>> parse_settings(b"recurrence = { verify_days = -1 }")
     Traceback (most recent call last):
     ...
-    surveys.errors.SettingsError: hailin.toml: recurrence.verify_days should not be negative (allowed: a whole number, from 0 to 3650 days; got -1)
+    hailin.surveys.errors.SettingsError: hailin.toml: recurrence.verify_days should not be negative (allowed: a whole number, from 0 to 3650 days; got -1)
     """
 
     language: str = "zh"
@@ -297,8 +297,8 @@ def _checked(key_name, key, value, source):
 def _raster_section(values, source):
     """[raster] classes and colours, checked as the raster commands read them."""
     # geo.raster.classes is plain Python; the package loads GDAL only on use.
-    from geo.errors import RasterError
-    from geo.raster.classes import normalize_colour, parse_classes
+    from hailin.geo.errors import RasterError
+    from hailin.geo.raster.classes import normalize_colour, parse_classes
 
     out: dict[str, object] = {}
     try:
@@ -330,7 +330,7 @@ def parse_settings(text, *, source=SETTINGS_FILE):
     >>> parse_settings("[recurrence]\\ntolerance_m = nan")
     Traceback (most recent call last):
     ...
-    surveys.errors.SettingsError: hailin.toml: recurrence.tolerance_m should be a finite number \
+    hailin.surveys.errors.SettingsError: hailin.toml: recurrence.tolerance_m should be a finite number \
 (allowed: a number, more than 0, up to 1000 metres; got nan)
     """
     if isinstance(text, bytes | bytearray):

@@ -1,7 +1,7 @@
 """The programme's targets by year, month and township (hailin.toml ``[targets]``).
 
 ``[targets]`` holds one total per kind of work (``clearance_mu``,
-``restoration_mu``, read by :mod:`surveys.settings`) and, optionally, a table
+``restoration_mu``, read by :mod:`hailin.surveys.settings`) and, optionally, a table
 per kind of work with its targets broken down::
 
     [targets.clearance.by_year]
@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from surveys.errors import SettingsError
+from hailin.surveys.errors import SettingsError
 
 WORKS = ("clearance", "restoration")
 BREAKDOWNS = ("by_year", "by_month", "by_township")
@@ -157,7 +157,7 @@ def parse_targets(table: dict, totals: dict, source: str) -> Targets:
     >>> parse_targets({"clearance": {"by_month": {"2023-13": 5}}}, {}, "hailin.toml")
     Traceback (most recent call last):
     ...
-    surveys.errors.SettingsError: hailin.toml: targets.clearance.by_month.2023-13 is not a \
+    hailin.surveys.errors.SettingsError: hailin.toml: targets.clearance.by_month.2023-13 is not a \
 month (YYYY-MM) (allowed: month (YYYY-MM)s as keys)
     """
     works = {

@@ -17,13 +17,13 @@ from typing import Any
 import geopandas
 import pandas as pd
 
-from geo.sites import load_sites, normalize_sites
-from surveys import evidence, ingest
-from surveys.check.options import ImportOptions
-from surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceError, WorkspaceExistsError
-from surveys.frames import Frames, read_dataset_frames, read_frames
-from surveys.io import dataset
-from surveys.io.layout import (
+from hailin.geo.sites import load_sites, normalize_sites
+from hailin.surveys import evidence, ingest
+from hailin.surveys.check.options import ImportOptions
+from hailin.surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceError, WorkspaceExistsError
+from hailin.surveys.frames import Frames, read_dataset_frames, read_frames
+from hailin.surveys.io import dataset
+from hailin.surveys.io.layout import (
     CASES_LAYER,
     DERIVED_LAYERS,
     DETECTIONS_LAYER,
@@ -37,15 +37,15 @@ from surveys.io.layout import (
     read_surveys,
     read_uploads,
 )
-from surveys.io.photos import PhotoSummary
-from surveys.io.sniff import read_vector
-from surveys.io.store import WRITE_WAIT_S, Store
-from surveys.io.uploads import Withdrawal, list_uploads, withdraw
-from surveys.ledger.progress import Progress, clearance_progress
-from surveys.paths import STORE_FILE, WorkspacePaths
-from surveys.settings import LANGUAGES, MAX_SETTINGS_BYTES, SETTINGS_FILE, TEMPLATE, parse_settings
-from surveys.workspace_exports import ExportWork
-from surveys.workspace_rasters import RasterWork
+from hailin.surveys.io.photos import PhotoSummary
+from hailin.surveys.io.sniff import read_vector
+from hailin.surveys.io.store import WRITE_WAIT_S, Store
+from hailin.surveys.io.uploads import Withdrawal, list_uploads, withdraw
+from hailin.surveys.ledger.progress import Progress, clearance_progress
+from hailin.surveys.paths import STORE_FILE, WorkspacePaths
+from hailin.surveys.settings import LANGUAGES, MAX_SETTINGS_BYTES, SETTINGS_FILE, TEMPLATE, parse_settings
+from hailin.surveys.workspace_exports import ExportWork
+from hailin.surveys.workspace_rasters import RasterWork
 
 ENVIRONMENT_VARIABLE = "HAILIN_WORKSPACE"
 
@@ -172,7 +172,7 @@ class Workspace(ExportWork, RasterWork):
             yield store
 
     def _read(self, reader, *args, **kwargs):
-        """One layer read-only: ``reader(store, ...)`` of :mod:`surveys.io.layout`."""
+        """One layer read-only: ``reader(store, ...)`` of :mod:`hailin.surveys.io.layout`."""
         with self.store(write=False) as store:
             return reader(store, *args, **kwargs)
 
@@ -213,7 +213,7 @@ class Workspace(ExportWork, RasterWork):
         "restoration" (flags: patrol_type, team, crs, sheet); ``progress(rows,
         total)`` follows the writing; ``uploader`` is who the upload log names (the
         portal's account; else this process's user). See
-        :func:`surveys.ingest.import_file`."""
+        :func:`hailin.surveys.ingest.import_file`."""
         return ingest.import_file(
             path,
             self.import_options(**flags),
@@ -254,7 +254,7 @@ class Workspace(ExportWork, RasterWork):
         user and ``reason``. ``upload_id`` is the sha256 or a unique prefix of
         at least 8 hex digits. The same file can then be imported again.
         Layers written by :meth:`flag` are recomputed. Returns a
-        :class:`surveys.io.uploads.Withdrawal`. ``by`` is who the upload log
+        :class:`hailin.surveys.io.uploads.Withdrawal`. ``by`` is who the upload log
         names (the portal's account; else this process's user)."""
         with self.store() as store:
             withdrawal = withdraw(store, upload_id, reason, by=by)
@@ -278,17 +278,17 @@ class Workspace(ExportWork, RasterWork):
         partitions: int | None = None,
     ) -> Frames:
         """One consistent read of the store (one read-only connection, one read
-        transaction): a :class:`surveys.frames.Frames` that builds the ledger
+        transaction): a :class:`hailin.surveys.frames.Frames` that builds the ledger
         once, on first use. Pass it to :meth:`flag`, :meth:`export_ledger` and
         :meth:`progress` (and to the maps) so that a command reads and builds
         each thing once. ``every_record`` reads every record in full (the maps
         draw them all); ``as_of`` is the day open cases are counted to.
 
-        With a Dask ``client`` (see :mod:`surveys.dist`), the records are cut
+        With a Dask ``client`` (see :mod:`hailin.surveys.dist`), the records are cut
         into ``partitions`` on its cluster and the ledger and survival are
         computed there, with the same results."""
         if client is not None:
-            from surveys.dist.frames import distributed_frames  # needs the dask extra
+            from hailin.surveys.dist.frames import distributed_frames  # needs the dask extra
 
             if self.is_dataset:
                 return distributed_frames(
@@ -306,8 +306,8 @@ class Workspace(ExportWork, RasterWork):
             return read_frames(store, self.settings, every_record=every_record, as_of=as_of)
 
     def map_data(self) -> Frames:
-        """The frames the maps are drawn from (:class:`surveys.frames.Frames`
-        with every record): pass it to :func:`maps.clearance_map` and the others."""
+        """The frames the maps are drawn from (:class:`hailin.surveys.frames.Frames`
+        with every record): pass it to :func:`hailin.maps.clearance_map` and the others."""
         return self.frames(every_record=True)
 
     def ledger(
@@ -364,9 +364,9 @@ class Workspace(ExportWork, RasterWork):
         uploader: str | None = None,
     ) -> PhotoSummary:
         """Store a geotagged JPEG/HEIC photo as evidence; returns a
-        :class:`surveys.io.photos.PhotoSummary`. It is attached to the record
+        :class:`hailin.surveys.io.photos.PhotoSummary`. It is attached to the record
         nearest in time and place (within
-        :data:`surveys.io.photos.ATTACH_DISTANCE_M` and
+        :data:`hailin.surveys.io.photos.ATTACH_DISTANCE_M` and
         :data:`~surveys.io.photos.ATTACH_GAP_S`), else kept as a record of its
         own; one without GPS or time, or far from every site, is rejected with
         the reason. The raw photo goes to uploads/, a thumbnail to out/photos/."""

@@ -1,6 +1,6 @@
 """The workspace's exports: the ledger (CSV, XLSX, GeoPackage, GeoJSON), the
 台账 an office files, and plots, cases and patches for a GIS in the CRS it
-works in. A part of :class:`surveys.workspace.Workspace` kept in its own module."""
+works in. A part of :class:`hailin.surveys.workspace.Workspace` kept in its own module."""
 
 from __future__ import annotations
 
@@ -14,23 +14,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from geo.overlay import place_in_sites
-from surveys.errors import ExportError
-from surveys.io import dataset
-from surveys.io.exports import HEADERS_ZH, export_ledger, write_taizhang
-from surveys.io.gis import LAYER_HEADERS_ZH, export_layer
-from surveys.io.layout import read_plots, read_sites, read_surveys
-from surveys.io.rasters import raster_sources
-from surveys.io.taizhang import taizhang_table
-from surveys.settings import SETTINGS_FILE
+from hailin.geo.overlay import place_in_sites
+from hailin.surveys.errors import ExportError
+from hailin.surveys.io import dataset
+from hailin.surveys.io.exports import HEADERS_ZH, export_ledger, write_taizhang
+from hailin.surveys.io.gis import LAYER_HEADERS_ZH, export_layer
+from hailin.surveys.io.layout import read_plots, read_sites, read_surveys
+from hailin.surveys.io.rasters import raster_sources
+from hailin.surveys.io.taizhang import taizhang_table
+from hailin.surveys.settings import SETTINGS_FILE
 
 if TYPE_CHECKING:
-    from surveys.frames import Frames
-    from surveys.settings import Settings
+    from hailin.surveys.frames import Frames
+    from hailin.surveys.settings import Settings
 
 
 class ExportWork:
-    """Export methods of :class:`surveys.workspace.Workspace` (it supplies
+    """Export methods of :class:`hailin.surveys.workspace.Workspace` (it supplies
     ``settings`` and ``frames``)."""
 
     settings: Settings
@@ -70,7 +70,7 @@ class ExportWork:
         """Write plots (``what`` "plots", of ``kind`` "clearance" or
         "restoration"), the ledger's cases ("cases") or the new patches
         ("patches") to a GeoPackage, GeoJSON or Shapefile ``path`` in the
-        output CRS ``crs`` (see :func:`surveys.io.gis.export_layer`); returns
+        output CRS ``crs`` (see :func:`hailin.surveys.io.gis.export_layer`); returns
         what was written."""
         frames = frames or self.frames()
         layers = {
@@ -94,7 +94,7 @@ class ExportWork:
         frames: Frames | None = None,
     ) -> pd.DataFrame:
         """Write the ledger in the 台账 layout (XLSX with a title row, frozen
-        header and print setup; :mod:`surveys.io.taizhang`); returns the table."""
+        header and print setup; :mod:`hailin.surveys.io.taizhang`); returns the table."""
         frames = frames or self.frames()
         language = language or self.settings.language
         table = taizhang_table(frames.ledger, frames.clearance, frames.sites, language)
@@ -109,7 +109,7 @@ class ExportWork:
         self, root: str | os.PathLike[str], /, *, county: str | None = None, append: bool = False
     ) -> dict:
         """Write the store as a partitioned dataset (GeoParquet by county and
-        year, :mod:`surveys.io.dataset`) in ``root``, with this workspace's
+        year, :mod:`hailin.surveys.io.dataset`) in ``root``, with this workspace's
         hailin.toml. ``county`` names the county of every row; by default a
         record's county is the site holding it (``none`` outside the sites)
         and a plot's its site. With ``append`` the dataset at ``root`` gains

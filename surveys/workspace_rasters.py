@@ -1,7 +1,7 @@
 """The workspace's digital monitoring (数字化监测预警): rasters as uploads,
 early warning into the ledger, cover of restoration plots, overlays for the
-maps. A part of :class:`surveys.workspace.Workspace` kept in its own module;
-:mod:`surveys.monitoring` loads GDAL, so it is imported on use."""
+maps. A part of :class:`hailin.surveys.workspace.Workspace` kept in its own module;
+:mod:`hailin.surveys.monitoring` loads GDAL, so it is imported on use."""
 
 from __future__ import annotations
 
@@ -12,20 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from surveys.check.options import ImportOptions
+from hailin.surveys.check.options import ImportOptions
 
 if TYPE_CHECKING:
-    from geo.raster import Overlay
-    from surveys.imagery import CoverMeasure, DetectionRules
-    from surveys.monitoring import Raster, RasterRun
-    from surveys.paths import WorkspacePaths
-    from surveys.settings import Settings
+    from hailin.geo.raster import Overlay
+    from hailin.surveys.imagery import CoverMeasure, DetectionRules
+    from hailin.surveys.monitoring import Raster, RasterRun
+    from hailin.surveys.paths import WorkspacePaths
+    from hailin.surveys.settings import Settings
 
 PathLike = str | os.PathLike[str]
 
 
 class RasterWork:
-    """Raster methods of :class:`surveys.workspace.Workspace` (it supplies
+    """Raster methods of :class:`hailin.surveys.workspace.Workspace` (it supplies
     ``settings``, ``paths``, ``plots`` and ``write_wait_s``)."""
 
     settings: Settings
@@ -53,10 +53,10 @@ class RasterWork:
         client: Any = None,
     ) -> tuple[Raster, pd.DataFrame, str]:
         """(checked raster, per-plot table, "classes" or "values"): the statistics
-        of a raster over the ``kind`` plots (see :func:`surveys.monitoring.plot_statistics`),
+        of a raster over the ``kind`` plots (see :func:`hailin.surveys.monitoring.plot_statistics`),
         computed as tasks on ``client``'s Dask cluster when given."""
-        from surveys import monitoring
-        from surveys.dist.rasters import Zonal
+        from hailin.surveys import monitoring
+        from hailin.surveys.dist.rasters import Zonal
 
         raster = monitoring.check_raster_file(path, band=band)
         table, mode = monitoring.plot_statistics(
@@ -71,7 +71,7 @@ class RasterWork:
 
     def _dated_rasters(self, paths, date, band):
         """[(checked raster, its date)]: every raster checked before anything is stored."""
-        from surveys import monitoring
+        from hailin.surveys import monitoring
 
         rasters = [monitoring.check_raster_file(path, band=band) for path in paths]
         latest = self.settings.latest_date or datetime.date.today() + datetime.timedelta(days=1)
@@ -79,7 +79,7 @@ class RasterWork:
         return [(raster, monitoring.image_date(raster, date, window)) for raster in rasters]
 
     def _recording(self, team):
-        from surveys import monitoring
+        from hailin.surveys import monitoring
 
         settings = self.settings
         options = ImportOptions(
@@ -113,15 +113,15 @@ class RasterWork:
     ) -> list[RasterRun]:
         """Early warning from classified rasters: every cleared plot whose class
         area (Spartina by default) passes ``rules`` (a
-        :class:`surveys.imagery.DetectionRules`) on an image dated after its
+        :class:`hailin.surveys.imagery.DetectionRules`) on an image dated after its
         clearance is stored as a ``digital_monitoring`` detection, with the raster
         as an upload. ``date`` (a ``datetime.date``) is the image's, else each
         file's metadata or name says; the plots' statistics run as tasks on
         ``client``'s Dask cluster when given. Returns a
-        :class:`surveys.monitoring.RasterRun` per raster."""
-        from surveys import monitoring
-        from surveys.dist.rasters import Zonal
-        from surveys.imagery import DetectionRules
+        :class:`hailin.surveys.monitoring.RasterRun` per raster."""
+        from hailin.surveys import monitoring
+        from hailin.surveys.dist.rasters import Zonal
+        from hailin.surveys.imagery import DetectionRules
 
         rules = rules or DetectionRules()
 
@@ -146,12 +146,12 @@ class RasterWork:
     ) -> list[RasterRun]:
         """Mangrove cover of every restoration plot on each raster's date, stored
         in the imagery_cover layer (a raster's earlier rows are replaced);
-        ``measure`` is a :class:`surveys.imagery.CoverMeasure` (default: the
+        ``measure`` is a :class:`hailin.surveys.imagery.CoverMeasure` (default: the
         ``mangrove`` class; the statistics run on ``client``'s Dask cluster when
-        given). Returns a :class:`surveys.monitoring.RasterRun` per raster."""
-        from surveys import monitoring
-        from surveys.dist.rasters import Zonal
-        from surveys.imagery import CoverMeasure
+        given). Returns a :class:`hailin.surveys.monitoring.RasterRun` per raster."""
+        from hailin.surveys import monitoring
+        from hailin.surveys.dist.rasters import Zonal
+        from hailin.surveys.imagery import CoverMeasure
 
         measure = measure or CoverMeasure()
 
@@ -165,9 +165,9 @@ class RasterWork:
     def raster_overlay(
         self, path: PathLike, /, *, classes: str | dict | None = None, band: int = 1
     ) -> tuple[str, Overlay]:
-        """(file name, :class:`geo.raster.Overlay`): a raster coloured for the maps,
+        """(file name, :class:`hailin.geo.raster.Overlay`): a raster coloured for the maps,
         classes in their colours ([raster] colours in hailin.toml) or a ramp."""
-        from surveys import monitoring
+        from hailin.surveys import monitoring
 
         raster = monitoring.check_raster_file(path, band=band)
         overlay = monitoring.raster_overlay(

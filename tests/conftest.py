@@ -3,7 +3,7 @@ import pyproj
 import pytest
 import shapely
 
-from surveys.workspace import Workspace
+from hailin.surveys.workspace import Workspace
 
 GEOD = pyproj.Geod(ellps="GRS80")
 

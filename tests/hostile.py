@@ -30,7 +30,7 @@ import geopandas
 import pyproj
 import shapely
 
-from geo.gcj02 import wgs84_to_gcj02
+from hailin.geo.gcj02 import wgs84_to_gcj02
 
 # Points inside the Kewan, Xuncheng and Luochun demo sites.
 INSIDE = [(120.3301, 27.2612), (120.3312, 27.2304), (120.3795, 27.2468), (120.3402, 27.2551)]
@@ -200,7 +200,7 @@ def _restoration_payloads(folder):
 @case("sites_payloads.geojson", "code in text", 0, None, command="sites")
 def _site_payloads(folder):
     p = payloads(folder)
-    from geo.sites import load_sites
+    from hailin.geo.sites import load_sites
 
     sites = load_sites()
     sites["name_zh"] = [p["jinja_os"], p["lone_open"], p["script_tag"]]
@@ -340,7 +340,7 @@ def _empty_plot(folder):
 def _gcj02(folder):
     """Points near the reserves' edges as a Gaode export gives them: shifted ~550 m
     into the bay, outside the sites, until read as GCJ-02."""
-    from geo.sites import load_sites
+    from hailin.geo.sites import load_sites
 
     sites = shapely.union_all(load_sites().geometry.values)
     inner = shapely.buffer(sites, -0.0005)

@@ -3,7 +3,7 @@ packages the browser tests install, and where screenshots go."""
 
 import pathlib
 
-from maps.fetch import fetch_from
+from hailin.maps.fetch import fetch_from
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "tests" / "browser" / "node_modules"

@@ -17,9 +17,9 @@ import re
 import geopandas
 import shapely
 
-from geo.sites import load_sites
-from layers.encode import decode_ints
-from surveys.workspace import Workspace
+from hailin.geo.sites import load_sites
+from hailin.layers.encode import decode_ints
+from hailin.surveys.workspace import Workspace
 
 CLEARANCE = [
     shapely.box(120.3328, 27.2598, 120.3334, 27.2602),

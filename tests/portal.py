@@ -213,7 +213,7 @@ def geotagged_jpeg(lon, lat, taken="2024:05:01 10:00:00", offset="+08:00", size=
 def quiet_plots(workspace, count=1):
     """``count`` clearance plots without any case yet: (plot_id, lon, lat) of a
     point inside each (a Spartina finding there opens the plot's case #1)."""
-    from surveys import Workspace
+    from hailin.surveys import Workspace
 
     ws = Workspace(workspace)
     plots = ws.plots("clearance")

@@ -5,7 +5,7 @@ import pyproj
 import rasterio
 from affine import Affine
 
-from geo.raster.examples import geotiff_profile
+from hailin.geo.raster.examples import geotiff_profile
 
 # An equal-area CRS on the CGCS2000 ellipsoid (China Albers): planar m² are
 # ellipsoidal m², so hand-computed pixel areas are exact.

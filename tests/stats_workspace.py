@@ -19,7 +19,7 @@ import csv
 import geopandas
 import shapely
 
-from surveys.workspace import Workspace
+from hailin.surveys.workspace import Workspace
 
 CLEARANCE = {
     "A": (shapely.box(120.3300, 27.2600, 120.3306, 27.2604), "2023-04-10", "刈割+围淹"),

@@ -11,8 +11,8 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maps import MAPS
-from surveys.workspace import Workspace
+from hailin.maps import MAPS
+from hailin.surveys.workspace import Workspace
 from tests.conftest import DATA
 from tests.hostile import CASES, write_corpus
 

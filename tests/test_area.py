@@ -8,9 +8,9 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.area import InvalidGeometryWarning, area, area_m2
-from geo.crs import gauss_kruger_crs
-from geo.errors import CRSError, GeometryError
+from hailin.geo.area import InvalidGeometryWarning, area, area_m2
+from hailin.geo.crs import gauss_kruger_crs
+from hailin.geo.errors import CRSError, GeometryError
 from tests.conftest import geod_area_m2
 
 COAST = [

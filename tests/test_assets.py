@@ -20,9 +20,9 @@ import typing
 import pytest
 from click.testing import CliRunner
 
-from geo.sites import load_sites
+from hailin.geo.sites import load_sites
 from hailin.cli import main
-from maps.assets import (
+from hailin.maps.assets import (
     ASSETS,
     PACKAGES,
     all_assets,
@@ -34,11 +34,11 @@ from maps.assets import (
     read_asset,
     require_assets,
 )
-from maps.errors import AssetError, AssetsMissing, MapError
-from maps.fetch import fetch_from, fetch_from_registry
-from maps.frame import inline_css
-from maps.output import save_map
-from maps.programme import overview_map
+from hailin.maps.errors import AssetError, AssetsMissing, MapError
+from hailin.maps.fetch import fetch_from, fetch_from_registry
+from hailin.maps.frame import inline_css
+from hailin.maps.output import save_map
+from hailin.maps.programme import overview_map
 from tests.map_assets import NODE_MODULES
 
 LOCK = pathlib.Path(__file__).parent / "browser" / "package-lock.json"

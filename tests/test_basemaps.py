@@ -7,15 +7,15 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from geo.sites import load_sites
+from hailin.geo.sites import load_sites
 from hailin.cli import main
-from layers.page import check_page
-from maps import save_map
-from maps.basemaps import BASEMAPS, basemap_names, offered, resolve, tianditu_key
-from maps.errors import MapError
-from maps.programme import overview_map
-from surveys.errors import SettingsError
-from surveys.settings import TEMPLATE, parse_settings
+from hailin.layers.page import check_page
+from hailin.maps import save_map
+from hailin.maps.basemaps import BASEMAPS, basemap_names, offered, resolve, tianditu_key
+from hailin.maps.errors import MapError
+from hailin.maps.programme import overview_map
+from hailin.surveys.errors import SettingsError
+from hailin.surveys.settings import TEMPLATE, parse_settings
 
 KEY = "0123456789abcdef0123456789abcdef"
 

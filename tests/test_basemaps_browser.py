@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
-from geo.sites import load_sites
+from hailin.geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
+from hailin.geo.sites import load_sites
 from hailin.demo import build_demo
-from maps import MAPS, save_map
-from maps.frame import mainland_outline
-from maps.programme import overview_map
-from maps.tilefiles import padded
+from hailin.maps import MAPS, save_map
+from hailin.maps.frame import mainland_outline
+from hailin.maps.programme import overview_map
+from hailin.maps.tilefiles import padded
 from tests.browser import open_map
 from tests.map_assets import screenshot
 from tests.test_maps_browser import EXPECTED_LAYERS, MAP_OBJECT

@@ -5,7 +5,7 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from geo.area import area
+from hailin.geo.area import area
 from hailin.cli import main
 from tests.map_workspace import named_layers
 
@@ -130,7 +130,7 @@ def test_demo_writes_the_overview_map(tmp_path, run):
     assert result.exit_code == 0, result.output
     page = (tmp_path / "demo" / "out" / "overview.html").read_text(encoding="utf-8")
     layers = named_layers(page)
-    from surveys.workspace import Workspace
+    from hailin.surveys.workspace import Workspace
 
     records = Workspace(tmp_path / "demo").surveys()
     points = int((records.geom_type == "Point").sum())
@@ -149,7 +149,7 @@ def test_demo_writes_the_overview_map(tmp_path, run):
         "<b>Xuncheng mangrove reserve</b><div>Township: Dianxia</div><div>Area: 628.0 mu (41.87 ha)</div>",
         "<b>Luochun mangrove reserve</b><div>Township: Jiayang</div><div>Area: 680.0 mu (45.34 ha)</div>",
     ]
-    from surveys.workspace import Workspace
+    from hailin.surveys.workspace import Workspace
 
     ws = Workspace(tmp_path / "demo")
     uploads = ws.uploads()

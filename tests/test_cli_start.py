@@ -53,7 +53,7 @@ def test_every_help_page_loads_no_heavy_library():
     assert heavy_after(HELP.format(commands=COMMANDS)) == []
 
 
-@pytest.mark.parametrize("package", ["hailin", "geo", "surveys", "layers", "maps", "hailin.cli"])
+@pytest.mark.parametrize("package", ["hailin", "hailin.geo", "hailin.surveys", "hailin.layers", "hailin.maps", "hailin.cli"])
 def test_importing_a_package_loads_no_heavy_library(package):
     assert heavy_after(f"import {package}") == []
 
@@ -74,13 +74,11 @@ def test_the_console_script_prints_help():
 
 
 def test_the_exports_arrive_when_asked_for():
-    import geo
     import hailin
-    import maps
-    import surveys
-    from maps.kinds import MAP_KINDS
-    from maps.programme import clearance_map
-    from surveys.workspace import Workspace
+    from hailin import geo, maps, surveys
+    from hailin.maps.kinds import MAP_KINDS
+    from hailin.maps.programme import clearance_map
+    from hailin.surveys.workspace import Workspace
 
     assert hailin.Workspace is surveys.Workspace is Workspace
     assert list(maps.MAPS) == list(MAP_KINDS) == ["clearance", "restoration", "overview"]
@@ -89,5 +87,5 @@ def test_the_exports_arrive_when_asked_for():
     for package in (geo, surveys, maps, hailin):
         for name in package.__all__:
             assert getattr(package, name) is not None, (package.__name__, name)
-    with pytest.raises(AttributeError, match="module 'geo' has no attribute 'nothing'"):
+    with pytest.raises(AttributeError, match="module 'hailin.geo' has no attribute 'nothing'"):
         _ = geo.nothing

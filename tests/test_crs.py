@@ -4,7 +4,7 @@ import pyproj
 import pytest
 import shapely
 
-from geo.crs import (
+from hailin.geo.crs import (
     GCJ02,
     fit_crs_to_coordinates,
     gauss_kruger_crs,
@@ -12,7 +12,7 @@ from geo.crs import (
     to_wgs84,
     wgs84_to_gcj02_geometries,
 )
-from geo.errors import CRSError, HailinError
+from hailin.geo.errors import CRSError, HailinError
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from bench.coast import coast, write_workspace
 from hailin.cli import main
-from surveys.dist.partition import hilbert_keys
-from surveys.io.dataset import MANIFEST_FILE, read_manifest
+from hailin.surveys.dist.partition import hilbert_keys
+from hailin.surveys.io.dataset import MANIFEST_FILE, read_manifest
 
 
 def run(*args, env=None):

@@ -5,8 +5,8 @@ import datetime
 import numpy as np
 import pytest
 
-from geo.raster import class_stats, open_raster, raster_date, raster_info, value_stats
-from geo.sites import load_sites
+from hailin.geo.raster import class_stats, open_raster, raster_date, raster_info, value_stats
+from hailin.geo.sites import load_sites
 from hailin.demo_data import demo_plots
 from hailin.demo_rasters import write_demo_rasters
 

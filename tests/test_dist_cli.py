@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from bench.coast import coast, write_workspace
 from hailin.cli import main
-from surveys.dist.scheduler import parse_scheduler
+from hailin.surveys.dist.scheduler import parse_scheduler
 
 
 @pytest.fixture(scope="module")

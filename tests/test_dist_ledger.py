@@ -14,11 +14,11 @@ import pytest
 import shapely
 
 from bench.coast import coast, write_workspace
-from surveys.dist.flag import distributed_ledger
-from surveys.dist.partition import COARSE_SHIFT, COAST_BOUNDS, Divisions, coarse_keys, hilbert_keys
-from surveys.dist.scheduler import connect
-from surveys.dist.sources import engine_from_frames
-from surveys.ledger.cases import LedgerRules, build_ledger
+from hailin.surveys.dist.flag import distributed_ledger
+from hailin.surveys.dist.partition import COARSE_SHIFT, COAST_BOUNDS, Divisions, coarse_keys, hilbert_keys
+from hailin.surveys.dist.scheduler import connect
+from hailin.surveys.dist.sources import engine_from_frames
+from hailin.surveys.ledger.cases import LedgerRules, build_ledger
 from tests.scenario import records
 
 GEOD = pyproj.Geod(ellps="GRS80")
@@ -157,7 +157,7 @@ def test_divisions_cut_where_asked():
 
 
 def test_a_partition_keeps_point_inspections_as_coordinates_and_polygons_whole():
-    from surveys.dist.engine import Part
+    from hailin.surveys.dist.engine import Part
 
     square = shapely.box(120.30, 27.20, 120.3001, 27.2001)
     inspections = records(

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.raster import class_stats, value_stats
-from surveys.dist.rasters import raster_stats, window_groups
-from surveys.dist.scheduler import connect
+from hailin.geo.raster import class_stats, value_stats
+from hailin.surveys.dist.rasters import raster_stats, window_groups
+from hailin.surveys.dist.scheduler import connect
 from tests.rasters import ALBERS, TOP, X0, write_raster
 
 

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from hailin.cli import main
-from surveys.io.exports import HEADERS_ZH
-from surveys.io.layout import REJECTS_LAYER, SURVEYS_LAYER, UPLOADS_LAYER
-from surveys.ledger.cases import LEDGER_COLUMNS
-from surveys.workspace import Workspace
+from hailin.surveys.io.exports import HEADERS_ZH
+from hailin.surveys.io.layout import REJECTS_LAYER, SURVEYS_LAYER, UPLOADS_LAYER
+from hailin.surveys.ledger.cases import LEDGER_COLUMNS
+from hailin.surveys.workspace import Workspace
 from tests.conftest import DATA
 
 SQUARE = "POLYGON ((120.33 27.26, 120.331 27.26, 120.331 27.261, 120.33 27.261, 120.33 27.26))"

@@ -6,8 +6,8 @@ import hypothesis.strategies as st
 import numpy as np
 import shapely
 
-from layers.encode import SCALE, decode_ints, ints, points, shapes, text_column
-from maps import MAPS
+from hailin.layers.encode import SCALE, decode_ints, ints, points, shapes, text_column
+from hailin.maps import MAPS
 from tests.map_workspace import build, shown
 
 

@@ -7,9 +7,9 @@ import pathlib
 
 import pytest
 
-from geo.errors import HailinError
-from surveys.errors import NotAWorkspaceError, WorkspaceError, WorkspaceExistsError
-from surveys.workspace import Workspace
+from hailin.geo.errors import HailinError
+from hailin.surveys.errors import NotAWorkspaceError, WorkspaceError, WorkspaceExistsError
+from hailin.surveys.workspace import Workspace
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUILTINS = {"ValueError", "TypeError", "KeyError", "LookupError", "OSError", "FileNotFoundError"}

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import surveys.ingest
+import hailin.surveys.ingest
 from hailin.cli import main
-from surveys.io.archive import printable_name
-from surveys.io.exports import neutralise, write_error_report
-from surveys.workspace import Workspace
+from hailin.surveys.io.archive import printable_name
+from hailin.surveys.io.exports import neutralise, write_error_report
+from hailin.surveys.workspace import Workspace
 from tests.conftest import DATA
 
 FORMATS = DATA / "formats"
@@ -35,14 +35,14 @@ def _bug(*args, **kwargs):
 
 
 def test_a_bug_while_reading_rejects_that_file_and_logs_the_traceback(workspace, monkeypatch):
-    original = surveys.ingest.read_raw
+    original = hailin.surveys.ingest.read_raw
 
     def read_raw(path, **kwargs):
         if kwargs.get("name") == "patrol_bom.csv":
             _bug()
         return original(path, **kwargs)
 
-    monkeypatch.setattr(surveys.ingest, "read_raw", read_raw)
+    monkeypatch.setattr(hailin.surveys.ingest, "read_raw", read_raw)
     result = run(workspace, "import", FORMATS / "patrol_bom.csv", FORMATS / "patrol_en.csv")
     assert result.exit_code == 3  # one file stored, one rejected
     assert "Traceback" not in result.output
@@ -54,7 +54,7 @@ def test_a_bug_while_reading_rejects_that_file_and_logs_the_traceback(workspace,
     ) in result.stderr
     assert "patrol_en.csv: accepted (4 read, 4 accepted, 0 rejected)" in result.stdout
     log = log_text(workspace)
-    assert "surveys.ingest ERROR: reading or checking patrol_bom.csv" in log
+    assert "hailin.surveys.ingest ERROR: reading or checking patrol_bom.csv" in log
     assert "Traceback (most recent call last)" in log and "ZeroDivisionError" in log
     uploads = workspace.uploads().set_index("file")["status"].to_dict()
     assert uploads == {"patrol_bom.csv": "rejected", "patrol_en.csv": "accepted"}
@@ -66,7 +66,7 @@ def test_a_bug_while_reading_rejects_that_file_and_logs_the_traceback(workspace,
 
 
 def test_a_bug_while_storing_fails_that_file_only_and_archives_nothing(workspace, monkeypatch):
-    monkeypatch.setattr(surveys.ingest, "store_surveys", _bug)
+    monkeypatch.setattr(hailin.surveys.ingest, "store_surveys", _bug)
     result = run(workspace, "import", FORMATS / "patrol_en.csv", "--json")
     assert result.exit_code == 4
     assert "Traceback" not in result.output

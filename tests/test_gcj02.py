@@ -5,7 +5,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.gcj02 import _MAINLAND_OUTLINE, gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
+from hailin.geo.gcj02 import _MAINLAND_OUTLINE, gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

@@ -14,11 +14,11 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from geo.area import M2_PER_MU
+from hailin.geo.area import M2_PER_MU
 from hailin.cli import main
-from surveys.errors import ExportError
-from surveys.io.gis import export_layer
-from surveys.io.taizhang import HEADERS
+from hailin.surveys.errors import ExportError
+from hailin.surveys.io.gis import export_layer
+from hailin.surveys.io.taizhang import HEADERS
 from tests.conftest import geod_area_m2
 from tests.stats_workspace import CLEARANCE, build
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from hailin.cli import main
-from surveys.workspace import Workspace
+from hailin.surveys.workspace import Workspace
 from tests.hostile import CASES, MARKER, write_corpus
 
 COMMANDS = {

@@ -4,7 +4,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys.workspace import Workspace
+from hailin.surveys.workspace import Workspace
 from tests.scenario import PLOT
 
 HEADER = "时间,经度,纬度,巡查类型,发现,处理,备注\n"

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from hailin.cli import main
 from hailin.demo_data import survey_csv_frame
-from surveys.io.store import Store
+from hailin.surveys.io.store import Store
 from tests.conftest import DATA
 
 FORMATS = DATA / "formats"

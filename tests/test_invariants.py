@@ -14,15 +14,15 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from geo.area import area
-from geo.gcj02 import wgs84_to_gcj02
-from geo.sites import load_sites
+from hailin.geo.area import area
+from hailin.geo.gcj02 import wgs84_to_gcj02
+from hailin.geo.sites import load_sites
 from hailin.cli import main
-from surveys.check.invariants import enforce_invariants
-from surveys.check.options import ImportOptions
-from surveys.check.problems import Problems
-from surveys.check.records import normalize
-from surveys.io.raw import RawTable
+from hailin.surveys.check.invariants import enforce_invariants
+from hailin.surveys.check.options import ImportOptions
+from hailin.surveys.check.problems import Problems
+from hailin.surveys.check.records import normalize
+from hailin.surveys.io.raw import RawTable
 from tests.conftest import DATA
 
 HEADER = "observed_at,lon,lat,patrol_type,finding,cover_pct,patch_area_m2"
@@ -165,7 +165,7 @@ def test_deeply_nested_wkt_is_refused_before_geos_parses_it():
 def test_a_coordinate_with_a_long_run_of_spaces_is_refused_at_once():
     import time
 
-    from surveys.check.parsing import parse_coordinates
+    from hailin.surveys.check.parsing import parse_coordinates
 
     # The DMS pattern took 60 s on 2,000 spaces; a generous bound catches a hang.
     started = time.monotonic()
@@ -342,16 +342,16 @@ POISONED = "27°15'40.3\"N"
 @pytest.fixture
 def poisoned_parser(monkeypatch):
     """parse_dms meets a value it was never meant to see: a hailin bug for one value."""
-    import surveys.check.parsing
+    import hailin.surveys.check.parsing
 
-    real = surveys.check.parsing.parse_dms
+    real = hailin.surveys.check.parsing.parse_dms
 
     def parse_dms(text):
         if text == POISONED:
             raise TypeError("a value the parser was never meant to see")
         return real(text)
 
-    monkeypatch.setattr(surveys.check.parsing, "parse_dms", parse_dms)
+    monkeypatch.setattr(hailin.surveys.check.parsing, "parse_dms", parse_dms)
 
 
 def test_an_unexpected_error_rejects_only_its_row(
@@ -361,7 +361,7 @@ def test_an_unexpected_error_rejects_only_its_row(
         tmp_path / "dms.csv",
         ["27°15'40.1\"N", "27°15'40.2\"N", POISONED, "27°15'40.4\"N", "27°15'40.5\"N"],
     )
-    with caplog.at_level(logging.ERROR, logger="surveys"):
+    with caplog.at_level(logging.ERROR, logger="hailin.surveys"):
         code, summary = hailin_json(seeded, "import", path)
     assert (code, summary["status"]) == (3, "partial")
     assert (summary["rows_read"], summary["rows_accepted"], summary["rows_rejected"]) == (5, 4, 1)
@@ -373,7 +373,7 @@ def test_an_unexpected_error_rejects_only_its_row(
     assert mine.geometry.y.round(6).tolist() == pytest.approx(
         [27.261139, 27.261167, 27.261222, 27.26125], abs=1e-6
     )
-    logged = [r for r in caplog.records if r.name.startswith("surveys") and r.exc_info]
+    logged = [r for r in caplog.records if r.name.startswith("hailin.surveys") and r.exc_info]
     assert any("row 4" in r.getMessage() and r.exc_info[0] is TypeError for r in logged), (
         caplog.records
     )
@@ -410,16 +410,16 @@ def test_an_error_every_row_raises_is_the_files(tmp_path, poisoned_parser):
 
 
 def test_an_unexpected_error_in_a_plots_file_rejects_only_its_row(seeded, tmp_path, monkeypatch):
-    import surveys.check.plots
+    import hailin.surveys.check.plots
 
-    real = surveys.check.plots._match_site
+    real = hailin.surveys.check.plots._match_site
 
     def match_site(value, lookup):
         if value == "坏名字":
             raise KeyError(value)
         return real(value, lookup)
 
-    monkeypatch.setattr(surveys.check.plots, "_match_site", match_site)
+    monkeypatch.setattr(hailin.surveys.check.plots, "_match_site", match_site)
     path = write_plots(
         tmp_path / "plots.geojson",
         [

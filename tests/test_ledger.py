@@ -6,9 +6,9 @@ import itertools
 import pandas as pd
 import pytest
 
-from surveys.ledger.cases import LedgerRules, build_ledger
-from surveys.ledger.detections import detect
-from surveys.ledger.patches import cluster_new_infestations
+from hailin.surveys.ledger.cases import LedgerRules, build_ledger
+from hailin.surveys.ledger.detections import detect
+from hailin.surveys.ledger.patches import cluster_new_infestations
 from tests.scenario import EAST_EDGE, east_of_edge, plots, records
 
 RULES = LedgerRules(tolerance_m=10, verify_inspections=2, verify_days=30)

@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
-from layers.text import text
-from maps import MAPS
-from surveys.workspace import Workspace
+from hailin.layers.text import text
+from hailin.maps import MAPS
+from hailin.surveys.workspace import Workspace
 from tests.map_workspace import PATROLS, data_layers, html_lines, write_clearance, write_patrols
 
 # A regrowth finding in the first clearance plot, and an inspection late at night.

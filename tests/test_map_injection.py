@@ -17,12 +17,12 @@ import jinja2.nodes
 import pytest
 from click.testing import CliRunner
 
-from geo.sites import load_sites
+from hailin.geo.sites import load_sites
 from hailin.cli import main
-from layers.page import check_page, html_text, js_value
-from layers.text import text as label
-from maps import MAPS
-from maps.programme import overview_map
+from hailin.layers.page import check_page, html_text, js_value
+from hailin.layers.text import text as label
+from hailin.maps import MAPS
+from hailin.maps.programme import overview_map
 from tests.map_workspace import build, shown
 
 MARKER = "pwned"

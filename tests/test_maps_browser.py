@@ -4,14 +4,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.sites import load_sites
+from hailin.geo.sites import load_sites
 from hailin.demo import build_demo
-from layers.clearance import STATUS_COLOURS
-from maps import MAPS
-from maps.figures import periods_of
-from maps.programme import overview_map
-from surveys.ledger.counts import case_counts, open_cases_text
-from surveys.schema import word
+from hailin.layers.clearance import STATUS_COLOURS
+from hailin.maps import MAPS
+from hailin.maps.figures import periods_of
+from hailin.maps.programme import overview_map
+from hailin.surveys.ledger.counts import case_counts, open_cases_text
+from hailin.surveys.schema import word
 from tests.browser import open_map
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -446,7 +446,7 @@ def test_the_npm_assets_the_tests_install_are_the_ones_the_maps_load():
     import json
     import pathlib
 
-    from maps.assets import npm_packages
+    from hailin.maps.assets import npm_packages
 
     package = pathlib.Path(__file__).parent / "browser" / "package.json"
     assert json.loads(package.read_text(encoding="utf-8"))["dependencies"] == npm_packages()
@@ -480,7 +480,7 @@ def test_template_text_in_every_popup_stays_text(tmp_path):
 
 
 def test_a_fresh_workspace_map_opens_with_the_reserves(tmp_path):
-    from surveys.workspace import Workspace
+    from hailin.surveys.workspace import Workspace
 
     data = Workspace.create(tmp_path / "ws").map_data()
     for kind in MAPS:

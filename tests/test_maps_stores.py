@@ -6,12 +6,12 @@ must render, show the reserves and say what the store holds.
 
 import pytest
 
-from geo.sites import load_sites
-from layers.page import DataLayer
-from layers.text import text
-from maps import MAPS
-from maps.controls import SummaryPanel
-from surveys.workspace import Workspace
+from hailin.geo.sites import load_sites
+from hailin.layers.page import DataLayer
+from hailin.layers.text import text
+from hailin.maps import MAPS
+from hailin.maps.controls import SummaryPanel
+from hailin.surveys.workspace import Workspace
 from tests.conftest import DATA
 from tests.map_workspace import PATROLS, build, data_layers, html_lines
 

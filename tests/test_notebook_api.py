@@ -11,9 +11,9 @@ import shapely
 from click.testing import CliRunner
 
 import hailin
-from geo.gcj02 import wgs84_to_gcj02
+from hailin.geo.gcj02 import wgs84_to_gcj02
 from hailin.cli import main
-from maps.controls import SummaryPanel
+from hailin.maps.controls import SummaryPanel
 from tests.map_workspace import build, html_lines
 
 

@@ -7,11 +7,11 @@ import collections
 import pytest
 from click.testing import CliRunner
 
-import surveys.frames
-import surveys.ledger.cases
+import hailin.surveys.frames
+import hailin.surveys.ledger.cases
 from hailin.cli import main
 from hailin.demo import build_demo
-from surveys.io.store import Store
+from hailin.surveys.io.store import Store
 
 
 @pytest.fixture
@@ -33,10 +33,10 @@ def counts(monkeypatch):
 
     monkeypatch.setattr(Store, "open", classmethod(counting_open))
     monkeypatch.setattr(
-        surveys.frames, "build_ledger", counting("ledger", surveys.frames.build_ledger)
+        hailin.surveys.frames, "build_ledger", counting("ledger", hailin.surveys.frames.build_ledger)
     )
     monkeypatch.setattr(
-        surveys.ledger.cases, "detect", counting("detect", surveys.ledger.cases.detect)
+        hailin.surveys.ledger.cases, "detect", counting("detect", hailin.surveys.ledger.cases.detect)
     )
     return counted
 

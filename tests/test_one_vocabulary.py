@@ -8,8 +8,8 @@ import pathlib
 from click.testing import CliRunner
 
 from hailin.cli import main
-from maps import MAPS
-from surveys.schema import VOCABULARY
+from hailin.maps import MAPS
+from hailin.surveys.schema import VOCABULARY
 from tests.map_workspace import build, html_lines, shown
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ import pytest
 import shapely
 from PIL import Image
 
-from surveys.errors import SurveyFileError, UploadError
-from surveys.io.photos import Photo, nearest_record, read_photo, thumbnail
+from hailin.surveys.errors import SurveyFileError, UploadError
+from hailin.surveys.io.photos import Photo, nearest_record, read_photo, thumbnail
 from tests.portal import csv_bytes, geotagged_jpeg
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.area import area
+from hailin.geo.area import area
 from tests.conftest import DATA
 
 

@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from surveys import Workspace
+from hailin.surveys import Workspace
 from tests.portal import csv_bytes, geotagged_jpeg, hailin, running
 
 BAD_ROW = ("2024-06-10 09:10", 999, 27.26, "未见异常", "乡镇巡查", "")

@@ -7,7 +7,7 @@ import hypothesis
 import pytest
 import schemathesis
 
-from surveys import Workspace
+from hailin.surveys import Workspace
 from tests.portal import csv_bytes, running
 
 ROWS = 25

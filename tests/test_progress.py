@@ -12,9 +12,9 @@ import shapely
 from click.testing import CliRunner
 
 from hailin.cli import main
-from surveys.io.exports import export_ledger
-from surveys.ledger.cases import LedgerRules, build_ledger, case_areas
-from surveys.ledger.progress import clearance_progress, restoration_progress
+from hailin.surveys.io.exports import export_ledger
+from hailin.surveys.ledger.cases import LedgerRules, build_ledger, case_areas
+from hailin.surveys.ledger.progress import clearance_progress, restoration_progress
 from tests.scenario import PLOT, records
 
 

@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-PACKAGES = ["geo", "surveys", "layers", "maps", "hailin"]
+PACKAGES = ["hailin.geo", "hailin.surveys", "hailin.layers", "hailin.maps", "hailin"]
 
 
 def exported():
@@ -39,9 +39,9 @@ FUNCTIONS = [(name, obj) for name, obj in EXPORTED if inspect.isfunction(obj)]
 
 def test_the_packages_export_what_they_name():
     names = [name for name, _ in EXPORTED]
-    assert "geo.area.area" in names
-    assert "surveys.workspace.Workspace.frames" in names
-    assert "maps.programme.overview_map" in names
+    assert "hailin.geo.area.area" in names
+    assert "hailin.surveys.workspace.Workspace.frames" in names
+    assert "hailin.maps.programme.overview_map" in names
     assert len(names) > 60
 
 

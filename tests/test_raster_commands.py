@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from hailin.cli import main
-from surveys.io.layout import SURVEYS_LAYER
+from hailin.surveys.io.layout import SURVEYS_LAYER
 from tests.raster_workspace import CLASSES, classified, seeded_workspace, write_classified
 
 
@@ -72,7 +72,7 @@ def test_class_names_from_hailin_toml(ws, tmp_path, hailin_json):
     with open(settings, "w", encoding="utf-8") as handle:
         handle.write(text)
     path = write_classified(tmp_path / "uav.tif")
-    from surveys.workspace import Workspace
+    from hailin.surveys.workspace import Workspace
 
     code, out = hailin_json(Workspace(ws.root), "raster", "stats", path)
     assert code == 0

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from hailin.cli import main
-from layers.text import text
-from maps import MAPS
+from hailin.layers.text import text
+from hailin.maps import MAPS
 from tests.map_workspace import shown
 from tests.raster_workspace import (
     ALBERS,

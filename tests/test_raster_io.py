@@ -7,8 +7,8 @@ import pytest
 import shapely
 from affine import Affine
 
-from geo.errors import RasterError
-from geo.raster import (
+from hailin.geo.errors import RasterError
+from hailin.geo.raster import (
     check_raster,
     class_colours,
     class_stats,
@@ -19,7 +19,7 @@ from geo.raster import (
     raster_info,
     read_window,
 )
-from geo.raster.io import no_data, pixel_window
+from hailin.geo.raster.io import no_data, pixel_window
 from tests.rasters import TOP, X0, utm_origin, write_raster
 from tests.test_raster_zonal import plots
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from geo.gcj02 import wgs84_to_gcj02
-from geo.raster import overlay_image
+from hailin.geo.gcj02 import wgs84_to_gcj02
+from hailin.geo.raster import overlay_image
 from hailin.cli import main
-from layers.text import text
-from maps import MAPS, save_map
+from hailin.layers.text import text
+from hailin.maps import MAPS, save_map
 from tests.browser import open_map
 from tests.raster_workspace import ALBERS, CLASSES, TRANSFORM, seeded_workspace, write_classified
 from tests.rasters import write_raster

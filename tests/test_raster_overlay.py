@@ -9,8 +9,8 @@ from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
 
-from geo.errors import RasterError
-from geo.raster import open_raster, overlay_image, raster_info
+from hailin.geo.errors import RasterError
+from hailin.geo.raster import open_raster, overlay_image, raster_info
 from tests.rasters import utm_origin, write_raster
 
 CLASSES = "1=mangrove,2=spartina,3=mudflat,4=water"

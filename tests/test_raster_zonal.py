@@ -32,9 +32,9 @@ import pytest
 import shapely
 from affine import Affine
 
-from geo.area import M2_PER_MU, area_m2
-from geo.errors import CRSError, RasterError
-from geo.raster import class_stats, value_stats
+from hailin.geo.area import M2_PER_MU, area_m2
+from hailin.geo.errors import CRSError, RasterError
+from hailin.geo.raster import class_stats, value_stats
 from tests.rasters import ALBERS, TOP, X0, utm_origin, write_raster
 
 CLASSES = "1=mangrove,2=spartina,3=mudflat,4=water"

@@ -17,9 +17,9 @@ import pyogrio
 import pytest
 import shapely
 
-from surveys import SurveyFileError, read_file, read_raw
-from surveys.io.raw import dedupe_headers
-from surveys.limits import LIMITS, over_limit
+from hailin.surveys import SurveyFileError, read_file, read_raw
+from hailin.surveys.io.raw import dedupe_headers
+from hailin.surveys.limits import LIMITS, over_limit
 from tests.conftest import DATA
 from tests.data.make_data import P
 
@@ -621,7 +621,7 @@ def test_the_readme_states_the_limits_as_they_are():
 
 
 def test_a_file_past_the_size_bound_is_refused_before_it_is_hashed_or_copied(tmp_path):
-    from surveys.workspace import Workspace
+    from hailin.surveys.workspace import Workspace
 
     ws = Workspace.create(tmp_path / "ws")
     path = tmp_path / "huge.csv"

@@ -6,7 +6,7 @@ import re
 import shutil
 import subprocess
 
-from maps.assets import ASSETS, missing_assets
+from hailin.maps.assets import ASSETS, missing_assets
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from geo.area import M2_PER_MU
+from hailin.geo.area import M2_PER_MU
 from hailin.cli import main
 from hailin.report import month_figures
-from surveys.workspace import Workspace
+from hailin.surveys.workspace import Workspace
 from tests.conftest import geod_area_m2
 from tests.stats_workspace import CLEARANCE, build
 

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from hailin.cli import main
-from surveys.errors import SettingsError
-from surveys.settings import TEMPLATE, parse_settings
-from surveys.workspace import Workspace
+from hailin.surveys.errors import SettingsError
+from hailin.surveys.settings import TEMPLATE, parse_settings
+from hailin.surveys.workspace import Workspace
 
 RANGES = {
     "tolerance_m": "(allowed: a number, more than 0, up to 1000 metres; got {})",

@@ -3,9 +3,9 @@ import pyproj
 import pytest
 import shapely
 
-from geo.area import area
-from geo.errors import SiteError
-from geo.sites import load_sites, normalize_sites
+from hailin.geo.area import area
+from hailin.geo.errors import SiteError
+from hailin.geo.sites import load_sites, normalize_sites
 
 GEOD = pyproj.Geod(ellps="GRS80")
 
@@ -36,7 +36,7 @@ def test_bundled_sites_sit_near_the_reserves(site_id, lon, lat):
 def test_the_data_says_it_is_illustrative():
     from importlib import resources
 
-    text = resources.files("geo").joinpath("data", "sites.geojson").read_text(encoding="utf-8")
+    text = resources.files("hailin.geo").joinpath("data", "sites.geojson").read_text(encoding="utf-8")
     assert "NOT official boundaries" in text
     assert '"illustrative": true' in text
 

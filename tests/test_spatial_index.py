@@ -10,9 +10,9 @@ import numpy as np
 import pyogrio
 import shapely
 
-from surveys.io import rtree, rtree_pack
-from surveys.io.geopackage import read_only_uri
-from surveys.io.store import Store
+from hailin.surveys.io import rtree, rtree_pack
+from hailin.surveys.io.geopackage import read_only_uri
+from hailin.surveys.io.store import Store
 from tests.conftest import DATA
 from tests.test_plots import KEWAN, KEWAN_2, write_plots
 

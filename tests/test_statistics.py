@@ -8,11 +8,11 @@ import pyproj
 import pytest
 import shapely
 
-from geo.area import M2_PER_MU
+from hailin.geo.area import M2_PER_MU
 from hailin.notebook import NotebookWorkspace
-from surveys.errors import SettingsError, StatisticsError
-from surveys.settings import parse_settings
-from surveys.stats import TOTAL, StatTable, period
+from hailin.surveys.errors import SettingsError, StatisticsError
+from hailin.surveys.settings import parse_settings
+from hailin.surveys.stats import TOTAL, StatTable, period
 from tests.conftest import geod_area_m2
 from tests.stats_workspace import CLEARANCE, RESTORATION, TRACK, build
 

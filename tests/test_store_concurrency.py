@@ -15,11 +15,11 @@ from click.testing import CliRunner
 
 from hailin.cli import main
 from hailin.demo_data import survey_csv_frame
-from surveys.errors import StoreError
-from surveys.io import storelock
-from surveys.io.geopackage import header_problem
-from surveys.io.store import WRITE_WAIT_S, Store
-from surveys.workspace import Workspace
+from hailin.surveys.errors import StoreError
+from hailin.surveys.io import storelock
+from hailin.surveys.io.geopackage import header_problem
+from hailin.surveys.io.store import WRITE_WAIT_S, Store
+from hailin.surveys.workspace import Workspace
 from tests.conftest import DATA
 
 FORMATS = DATA / "formats"
@@ -28,7 +28,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # A real hailin writer: takes the write lock like an import and keeps it until told.
 HOLDER = """
 import sys
-from surveys.workspace import Workspace
+from hailin.surveys.workspace import Workspace
 ws = Workspace(sys.argv[1])
 with ws.store() as store, store.transaction(holder="hailin import of holder.csv (surveys)"):
     print("holding", flush=True)
@@ -184,7 +184,7 @@ def test_eight_simultaneous_imports_of_one_file_keep_one_accepted_record(workspa
     # The CLI as users run it, with a longer writer wait: the first to queue for the
     # lock waits for the slowest to start, which on a busy machine can take long.
     patient = (
-        "import sys; from surveys.workspace import Workspace; Workspace.write_wait_s = 300.0; "
+        "import sys; from hailin.surveys.workspace import Workspace; Workspace.write_wait_s = 300.0; "
         "from hailin.cli import main; main(sys.argv[1:], prog_name='hailin')"
     )
     processes = [

@@ -8,19 +8,19 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from geo.sites import load_sites
+from hailin.geo.sites import load_sites
 from hailin.cli import main
-from maps import save_map
-from maps.errors import TileFileError
-from maps.programme import overview_map
-from maps.tilefiles import (
+from hailin.maps import save_map
+from hailin.maps.errors import TileFileError
+from hailin.maps.programme import overview_map
+from hailin.maps.tilefiles import (
     open_tile_file,
     padded,
     parse_zooms,
     select_tiles,
     tile_range,
 )
-from maps.tilereaders import MAX_TILE_BYTES, MAX_TILES
+from hailin.maps.tilereaders import MAX_TILE_BYTES, MAX_TILES
 from tests.tiles import tile_png, tiles_for, write_mbtiles, write_pmtiles
 
 SITES = tuple(load_sites().total_bounds)

@@ -12,9 +12,9 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from geo.area import area
+from hailin.geo.area import area
 from hailin.cli import main
-from surveys.errors import UploadError
+from hailin.surveys.errors import UploadError
 from tests.conftest import DATA
 from tests.test_import_order import FILES, _write
 
@@ -84,8 +84,8 @@ def test_withdraw_takes_records_and_rejects_out_and_keeps_the_raw_file(workspace
 
 
 def test_the_ledger_follows_a_withdrawal_and_flag_layers_are_recomputed(tmp_path):
-    from surveys.io.layout import CASES_LAYER
-    from surveys.workspace import Workspace
+    from hailin.surveys.io.layout import CASES_LAYER
+    from hailin.surveys.workspace import Workspace
 
     paths, plots = _write(tmp_path)
     ws = Workspace.create(tmp_path / "ws")

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from surveys.check.words import code_for, read_column, read_phrase
-from surveys.schema import WORDS
-from surveys.workspace import Workspace
+from hailin.surveys.check.words import code_for, read_column, read_phrase
+from hailin.surveys.schema import WORDS
+from hailin.surveys.workspace import Workspace
 from tests.scenario import PLOT
 
 REGROWTH, NEW, REMOVED = "spartina_regrowth", "spartina_new", "spartina_removed"

@@ -6,10 +6,10 @@ import pyogrio
 import pytest
 import shapely
 
-from surveys.errors import SettingsError, StoreError, WorkspaceError
-from surveys.io.store import Store
-from surveys.settings import TEMPLATE, parse_settings
-from surveys.workspace import Workspace
+from hailin.surveys.errors import SettingsError, StoreError, WorkspaceError
+from hailin.surveys.io.store import Store
+from hailin.surveys.settings import TEMPLATE, parse_settings
+from hailin.surveys.workspace import Workspace
 
 
 def test_create_makes_the_whole_folder(tmp_path):

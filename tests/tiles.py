@@ -9,7 +9,7 @@ import sqlite3
 import struct
 import zlib
 
-from maps.tilefiles import tile_range
+from hailin.maps.tilefiles import tile_range
 
 ZOOM_COLOURS = [
     (0xCF, 0xE8, 0xD0),

@@ -2,7 +2,7 @@
 
 Imported on its own (``from geo.raster import class_stats``) so that ``import
 geo`` does not load GDAL. The names below are loaded on first use, so that
-:mod:`geo.raster.classes` (class specifications, pure Python) can be used, by
+:mod:`hailin.geo.raster.classes` (class specifications, pure Python) can be used, by
 the settings check say, without loading GDAL either.
 """
 
@@ -33,8 +33,8 @@ _HOMES = {
 def __getattr__(name):
     home = _HOMES.get(name)
     if home is None:
-        raise AttributeError(f"module 'geo.raster' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"geo.raster.{home}"), name)
+        raise AttributeError(f"module 'hailin.geo.raster' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"hailin.geo.raster.{home}"), name)
     globals()[name] = value
     return value
 

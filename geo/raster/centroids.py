@@ -12,9 +12,9 @@ import geopandas
 import numpy as np
 import shapely
 
-from geo.crs import transformer
-from geo.raster.extract import extract
-from geo.raster.io import RasterLike, opened, raster_crs
+from hailin.geo.crs import transformer
+from hailin.geo.raster.extract import extract
+from hailin.geo.raster.io import RasterLike, opened, raster_crs
 
 _OPS = [
     ("values", "values", 0),
@@ -33,7 +33,7 @@ def class_centroids(
     ----------
     raster : str, os.PathLike or rasterio dataset
         A classified raster in any CRS (checked as by
-        :func:`geo.raster.check_raster`).
+        :func:`hailin.geo.raster.check_raster`).
     plots : GeoDataFrame
         Polygons with a unique ``plot_id`` column, in any CRS.
     value : int
@@ -52,7 +52,7 @@ def class_centroids(
     Examples
     --------
     >>> import numpy as np, shapely
-    >>> from geo.raster.examples import memory_raster
+    >>> from hailin.geo.raster.examples import memory_raster
     >>> square = shapely.box(220000, 3029980, 220030, 3030000)  # 3 x 2 pixels in UTM 51N
     >>> plots = geopandas.GeoDataFrame({"plot_id": ["A"]}, geometry=[square], crs=32651)
     >>> with memory_raster(np.array([[1, 2, 2], [1, 1, 2]], dtype="uint8")) as ds:

@@ -9,7 +9,7 @@ are lower-cased, and may not take the names of the columns every table has.
 import re
 from collections.abc import Mapping
 
-from geo.errors import ArgumentTypeError, RasterError
+from hailin.geo.errors import ArgumentTypeError, RasterError
 
 #: Names that would collide with the fixed columns of the statistics tables
 #: (``plot_m2``, ``covered_fraction``, ``valid_m2``, ``other_m2``).
@@ -83,7 +83,7 @@ def parse_classes(spec: str | Mapping) -> dict[int, str]:
     >>> parse_classes("1=mangrove,2")
     Traceback (most recent call last):
     ...
-    geo.errors.RasterError: class spec item '2' in '1=mangrove,2' is not VALUE=NAME (e.g. 2=spartina)
+    hailin.geo.errors.RasterError: class spec item '2' in '1=mangrove,2' is not VALUE=NAME (e.g. 2=spartina)
     """
     if isinstance(spec, Mapping):
         shown = ", ".join(f"{k}={v}" for k, v in spec.items())

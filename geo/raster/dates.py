@@ -52,12 +52,12 @@ def raster_date(dataset: "rasterio.io.DatasetReader") -> datetime.date | None:
     Parameters
     ----------
     dataset : rasterio dataset
-        An open dataset (see :func:`geo.raster.open_raster`).
+        An open dataset (see :func:`hailin.geo.raster.open_raster`).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from geo.raster.examples import memory_raster
+    >>> from hailin.geo.raster.examples import memory_raster
     >>> tags = {"TIFFTAG_DATETIME": "2024:07:01 09:00:00"}
     >>> with memory_raster(np.zeros((1, 1), "uint8"), tags=tags, filename="ndvi_2024-06-02.tif") as ds:
     ...     raster_date(ds)

@@ -4,7 +4,7 @@ handed to exactextract, the coverage fractions and statistics handed back.
 Reading is windowed: only the window of the plots' bounding box is read, in
 strips of whole block rows, with GDAL's cache bounded. When the plots are few
 and far apart (their blocks a small part of the window), each plot's own
-window is read instead. See :mod:`geo.raster.zonal` for what is computed.
+window is read instead. See :mod:`hailin.geo.raster.zonal` for what is computed.
 """
 
 import math
@@ -21,9 +21,9 @@ from exactextract.writer import Writer
 from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
-from geo.area import area_m2
-from geo.errors import ArgumentTypeError, CRSError, PlotsError, RasterError
-from geo.raster.io import bounded_env, dataset_name, no_data, pixel_window, raster_crs
+from hailin.geo.area import area_m2
+from hailin.geo.errors import ArgumentTypeError, CRSError, PlotsError, RasterError
+from hailin.geo.raster.io import bounded_env, dataset_name, no_data, pixel_window, raster_crs
 
 # Cells per strip in raster-sequential reading (several block rows of a tile).
 _STRIP_CELLS = 8_000_000

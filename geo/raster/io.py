@@ -1,6 +1,6 @@
 """Opening rasters, checking their georeferencing, and reading pixel windows.
 
-This is the one module of :mod:`geo.raster` that touches paths. Everything
+This is the one module of :mod:`hailin.geo.raster` that touches paths. Everything
 else takes an open rasterio dataset. Rasters are never read whole: callers
 ask for a window, and GDAL's block cache is bounded while they work (see
 :func:`bounded_env`).
@@ -19,9 +19,9 @@ import rasterio.errors
 from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
-from geo.crs import transformer
-from geo.errors import ArgumentTypeError, RasterError
-from geo.raster.dates import raster_date
+from hailin.geo.crs import transformer
+from hailin.geo.errors import ArgumentTypeError, RasterError
+from hailin.geo.raster.dates import raster_date
 
 #: What the raster functions accept: a path (opened and closed by them) or an open dataset.
 RasterLike = str | os.PathLike | rasterio.io.DatasetReader
@@ -92,7 +92,7 @@ def open_raster(path, /, *, band: int = 1) -> rasterio.io.DatasetReader:
     >>> open_raster("no-such-file.tif")
     Traceback (most recent call last):
     ...
-    geo.errors.RasterError: no-such-file.tif: no such file
+    hailin.geo.errors.RasterError: no-such-file.tif: no such file
     """
     name = os.fspath(path)
     if not name.startswith("/vsi") and not os.path.isfile(name):
@@ -147,13 +147,13 @@ def check_raster(dataset, *, band: int = 1) -> None:
     Examples
     --------
     >>> import numpy as np
-    >>> from geo.raster.examples import memory_raster
+    >>> from hailin.geo.raster.examples import memory_raster
     >>> metres = np.zeros((4, 4), "uint8")
     >>> with memory_raster(metres, crs="EPSG:4326", filename="prj-says-wgs84.tif") as ds:
     ...     check_raster(ds)
     Traceback (most recent call last):
     ...
-    geo.errors.RasterError: prj-says-wgs84.tif: x 220000 to 220040, y 3029960 to 3030000 cannot be degrees, but the raster declares the geographic CRS 'WGS 84'; metre coordinates need their projected CRS (e.g. EPSG:32651 for UTM 51N, EPSG:4549 for CGCS2000 / 3-degree Gauss-Kruger CM 120E)
+    hailin.geo.errors.RasterError: prj-says-wgs84.tif: x 220000 to 220040, y 3029960 to 3030000 cannot be degrees, but the raster declares the geographic CRS 'WGS 84'; metre coordinates need their projected CRS (e.g. EPSG:32651 for UTM 51N, EPSG:4549 for CGCS2000 / 3-degree Gauss-Kruger CM 120E)
     """
     label = dataset_name(dataset)
     if not isinstance(band, int) or isinstance(band, bool) or not 1 <= band <= dataset.count:
@@ -259,7 +259,7 @@ def raster_info(dataset, *, band: int = 1) -> RasterInfo:
     Examples
     --------
     >>> import numpy as np
-    >>> from geo.raster.examples import memory_raster
+    >>> from hailin.geo.raster.examples import memory_raster
     >>> classes = np.zeros((20, 30), "uint8")
     >>> with memory_raster(classes, nodata=255, filename="classes_20240815.tif") as ds:
     ...     info = raster_info(ds)
@@ -299,7 +299,7 @@ def pixel_window(dataset, bounds, *, align_to_blocks: bool = False, band: int = 
     Examples
     --------
     >>> import numpy as np
-    >>> from geo.raster.examples import memory_raster
+    >>> from hailin.geo.raster.examples import memory_raster
     >>> with memory_raster(np.zeros((20, 30), "uint8")) as ds:
     ...     pixel_window(ds, (220015, 3029900, 220031, 3029990))
     Window(col_off=1, row_off=1, width=3, height=9)
@@ -349,7 +349,7 @@ def read_window(
     Examples
     --------
     >>> import numpy as np
-    >>> from geo.raster.examples import memory_raster
+    >>> from hailin.geo.raster.examples import memory_raster
     >>> values = np.array([[5000, -1, 7000]], dtype="int16")
     >>> with memory_raster(values, nodata=-1, scales=(0.0001,)) as ds:
     ...     pixels = read_window(ds, Window(0, 0, 3, 1), scaled=True)

@@ -23,10 +23,10 @@ from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
 from rasterio.warp import calculate_default_transform, reproject
 
-from geo.crs import transformer
-from geo.errors import RasterError
-from geo.raster.classes import class_colours, normalize_colour, parse_classes
-from geo.raster.io import RasterLike, bounded_env, opened
+from hailin.geo.crs import transformer
+from hailin.geo.errors import RasterError
+from hailin.geo.raster.classes import class_colours, normalize_colour, parse_classes
+from hailin.geo.raster.io import RasterLike, bounded_env, opened
 
 #: Red-yellow-green ramp (ColorBrewer RdYlGn), low to high, for index rasters.
 DEFAULT_RAMP = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
@@ -123,13 +123,13 @@ def overlay_image(
     Parameters
     ----------
     raster : str, os.PathLike or rasterio dataset
-        Any raster :func:`geo.raster.check_raster` accepts.
+        Any raster :func:`hailin.geo.raster.check_raster` accepts.
     classes : str or mapping, optional
         For a classified raster: ``"1=mangrove,2=spartina"`` (see
-        :func:`geo.raster.parse_classes`). Without it values are continuous.
+        :func:`hailin.geo.raster.parse_classes`). Without it values are continuous.
     colours : mapping, optional
         Class colours by name or value; known names have defaults
-        (:data:`geo.raster.CLASS_COLOURS`).
+        (:data:`hailin.geo.raster.CLASS_COLOURS`).
     ramp : sequence of (value, colour), optional
         Stops of a continuous ramp, rising; default: red-yellow-green from
         the 2nd to the 98th percentile of the displayed values.
@@ -148,7 +148,7 @@ def overlay_image(
     Examples
     --------
     >>> import numpy as np
-    >>> from geo.raster.examples import memory_raster
+    >>> from hailin.geo.raster.examples import memory_raster
     >>> stripes = np.repeat(np.arange(1, 5, dtype="uint8"), 100)[None, :].repeat(300, 0)
     >>> with memory_raster(stripes) as ds:
     ...     image = overlay_image(ds, classes="1=mangrove,2=spartina", max_size=256)

@@ -7,7 +7,7 @@ monitoring record needs around it:
 
 * plots in any CRS (stored plots are EPSG:4326) are reprojected to the
   raster's CRS; the raster is never resampled;
-* areas are ellipsoidal, consistent with :func:`geo.area`. A pixel's ground
+* areas are ellipsoidal, consistent with :func:`hailin.geo.area`. A pixel's ground
   area differs from its nominal size: in UTM by the scale factor (up to 0.1%
   at Fuding, at the west edge of zone 51), in a geographic raster with the
   latitude of its row. For each plot hailin takes ``s = geo.area(plot) /
@@ -17,13 +17,13 @@ monitoring record needs around it:
   plot ``s`` varies by < 1e-6 in UTM or Gauss-Kruger zones and by
   ``tan(lat) x plot height / 2R`` (< 2e-5 for a 300 m plot at 27N) in a
   geographic raster, far below any classification error; a plot wholly on
-  valid pixels gets exactly its ``geo.area``;
+  valid pixels gets exactly its ``hailin.geo.area``;
 * nodata values, mask bands, alpha and NaN are all "no data": they count
   neither in areas nor in fractions (``valid_m2`` says how much had data);
 * a plot partly outside the raster says so in ``covered_fraction``; a plot
   wholly outside, or wholly on no data, has NaN statistics, never zeros.
 
-Reading is windowed (see :mod:`geo.raster.extract`), so memory stays a few
+Reading is windowed (see :mod:`hailin.geo.raster.extract`), so memory stays a few
 tens of MB for a 10,980 x 10,980 tile.
 """
 
@@ -33,11 +33,11 @@ import geopandas
 import numpy as np
 import pandas as pd
 
-from geo.area import M2_PER_MU
-from geo.errors import RasterError
-from geo.raster.classes import parse_classes
-from geo.raster.extract import cell_area, extract
-from geo.raster.io import RasterLike, opened
+from hailin.geo.area import M2_PER_MU
+from hailin.geo.errors import RasterError
+from hailin.geo.raster.classes import parse_classes
+from hailin.geo.raster.extract import cell_area, extract
+from hailin.geo.raster.io import RasterLike, opened
 
 # The statistics value_stats asks exactextract for: (statistic, result name, source).
 _VALUE_OPS = [
@@ -62,13 +62,13 @@ def class_stats(
     ----------
     raster : str, os.PathLike or rasterio dataset
         A classified (integer-valued) raster in any CRS. A path is opened,
-        checked (:func:`geo.raster.check_raster`) and closed here.
+        checked (:func:`hailin.geo.raster.check_raster`) and closed here.
     plots : GeoDataFrame
         Polygons with a unique ``plot_id`` column, in any CRS (EPSG:4326 for
         stored plots); reprojected to the raster's CRS.
     classes : str, mapping or None
         ``"1=mangrove,2=spartina"`` or ``{1: "mangrove"}`` (see
-        :func:`geo.raster.parse_classes`). Pixel values not named are summed
+        :func:`hailin.geo.raster.parse_classes`). Pixel values not named are summed
         as ``other``. None names every value found ``class_<value>``.
     band : int
         The band holding the classes.
@@ -77,7 +77,7 @@ def class_stats(
     -------
     pandas.DataFrame
         One row per plot, in the plots' order, with columns ``plot_id``,
-        ``plot_m2`` (:func:`geo.area`), ``covered_fraction`` (share of the
+        ``plot_m2`` (:func:`hailin.geo.area`), ``covered_fraction`` (share of the
         plot inside the raster's footprint), ``valid_m2`` and
         ``valid_fraction`` (area on pixels with data), then for each class
         ``<name>_m2``, ``<name>_mu`` and ``<name>_fraction`` (of the valid
@@ -88,7 +88,7 @@ def class_stats(
     ------
     RasterError
         Unreadable raster, georeferencing that cannot be right (see
-        :func:`geo.raster.check_raster`), or non-whole class values.
+        :func:`hailin.geo.raster.check_raster`), or non-whole class values.
 
     Examples
     --------
@@ -96,7 +96,7 @@ def class_stats(
     (1.5 of class 2):
 
     >>> import geopandas, numpy as np, shapely
-    >>> from geo.raster.examples import memory_raster
+    >>> from hailin.geo.raster.examples import memory_raster
     >>> plots = geopandas.GeoDataFrame(
     ...     {"plot_id": ["A"]}, geometry=[shapely.box(220005, 3029990, 220030, 3030000)],
     ...     crs=32651)
@@ -206,7 +206,7 @@ def value_stats(
     Examples
     --------
     >>> import geopandas, numpy as np, shapely
-    >>> from geo.raster.examples import memory_raster
+    >>> from hailin.geo.raster.examples import memory_raster
     >>> plots = geopandas.GeoDataFrame(
     ...     {"plot_id": ["A"]}, geometry=[shapely.box(220000, 3029990, 220015, 3030000)],
     ...     crs=32651)

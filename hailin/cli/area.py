@@ -2,7 +2,7 @@
 
 import click
 
-from geo.units import UNITS
+from hailin.geo.units import UNITS
 from hailin.cli.common import crs_option, json_option, reports_errors
 
 

@@ -8,14 +8,14 @@ import geopandas
 import numpy as np
 import shapely
 
-from geo.area import InvalidGeometryWarning, area_m2
-from geo.crs import WGS84, fit_crs_to_coordinates, is_gcj02, normalize_crs, to_wgs84_geometries
-from geo.errors import CRSError, GeometryError
-from geo.units import UNITS
-from geo.validity import coordinate_problems
+from hailin.geo.area import InvalidGeometryWarning, area_m2
+from hailin.geo.crs import WGS84, fit_crs_to_coordinates, is_gcj02, normalize_crs, to_wgs84_geometries
+from hailin.geo.errors import CRSError, GeometryError
+from hailin.geo.units import UNITS
+from hailin.geo.validity import coordinate_problems
 from hailin.cli.common import emit_json
-from surveys.errors import SurveyFileError
-from surveys.io.sniff import read_raw
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.io.sniff import read_raw
 
 _LISTED = 5  # features named in a refusal; the rest are counted
 

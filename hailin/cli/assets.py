@@ -5,7 +5,7 @@ import time
 import click
 
 from hailin.cli.common import EXIT_NOTHING_STORED, emit_json, json_option, reports_errors
-from maps.assets import REGISTRY, all_assets, cache_dir, fill_hint, missing_assets
+from hailin.maps.assets import REGISTRY, all_assets, cache_dir, fill_hint, missing_assets
 
 
 @click.group("assets")
@@ -34,7 +34,7 @@ def assets_group():
 @reports_errors
 def fetch_command(source, registry, as_json):
     """Fill the asset cache once; maps written with --offline or --assets read it."""
-    from maps.fetch import fetch_from, fetch_from_registry
+    from hailin.maps.fetch import fetch_from, fetch_from_registry
 
     started = time.perf_counter()
     report = fetch_from(source) if source else fetch_from_registry(registry=registry)

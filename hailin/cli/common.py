@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import click
 
-from geo.errors import HailinError
-from surveys.dist.scheduler import ENVIRONMENT_VARIABLE, parse_scheduler
-from surveys.errors import SchedulerError, SettingsError, WorkspaceError
-from surveys.io.logs import logging_to
+from hailin.geo.errors import HailinError
+from hailin.surveys.dist.scheduler import ENVIRONMENT_VARIABLE, parse_scheduler
+from hailin.surveys.errors import SchedulerError, SettingsError, WorkspaceError
+from hailin.surveys.io.logs import logging_to
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -71,7 +71,7 @@ def workspace(ctx):
     From here on, until the command ends, what hailin logs (tracebacks of its
     own bugs) goes to the workspace's logs/hailin.log.
     """
-    from surveys.workspace import Workspace
+    from hailin.surveys.workspace import Workspace
 
     root = ctx.find_root()
     ws = Workspace.find(root.obj.get("workspace"))

@@ -3,7 +3,7 @@
 import click
 
 from hailin.cli.common import emit_json, workspace_command
-from surveys.io.export_formats import GIS_FORMATS
+from hailin.surveys.io.export_formats import GIS_FORMATS
 
 CRS_HELP = (
     "Output coordinates: 4326 (WGS84, default), 4490 (CGCS2000), gk3 (CGCS2000 3-degree "

@@ -5,7 +5,7 @@ import sqlite3
 
 import click
 
-from geo.errors import HailinError
+from hailin.geo.errors import HailinError
 from hailin.cli.common import (
     EXIT_NOTHING_STORED,
     EXIT_OK,
@@ -16,9 +16,9 @@ from hailin.cli.common import (
     reports_errors,
     workspace,
 )
-from surveys.errors import SurveyFileError
-from surveys.io.archive import printable_name
-from surveys.schema import PATROL_TYPES
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.io.archive import printable_name
+from hailin.surveys.schema import PATROL_TYPES
 
 PROGRESS_FROM_ROWS = 5000
 
@@ -37,7 +37,7 @@ def _name(path):
 
 def _failed(path, kind, dry_run, message):
     """The summary of a file whose import failed on a hailin bug (nothing stored)."""
-    from surveys.ingest import ImportSummary
+    from hailin.surveys.ingest import ImportSummary
 
     return ImportSummary(
         upload_id="",

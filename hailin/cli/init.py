@@ -17,7 +17,7 @@ from hailin.cli.common import reports_errors
 @reports_errors
 def init_command(directory, lang):
     """Create a new workspace in DIRECTORY."""
-    from surveys.workspace import Workspace
+    from hailin.surveys.workspace import Workspace
 
     ws = Workspace.create(directory, language=lang)
     click.echo(f"workspace created: {ws.root}")

@@ -11,17 +11,17 @@ from hailin.cli.common import (
     workspace,
     workspace_command,
 )
-from surveys.dist.scheduler import connect
-from surveys.io.export_formats import FORMATS
-from surveys.schema import word
+from hailin.surveys.dist.scheduler import connect
+from hailin.surveys.io.export_formats import FORMATS
+from hailin.surveys.schema import word
 
 
 @workspace_command(click.command("flag"))
 @scheduler_option
 def flag_command(ws, as_json, scheduler):
     """Recompute recurrence detections, the ledger and new-infestation patches."""
-    from surveys.ledger.cases import STATUSES
-    from surveys.ledger.counts import CASE_KINDS, case_counts, open_cases_text
+    from hailin.surveys.ledger.cases import STATUSES
+    from hailin.surveys.ledger.counts import CASE_KINDS, case_counts, open_cases_text
 
     with connect(scheduler) as client:
         detections, ledger, patches = ws.flag(ws.frames(client=client))
@@ -84,8 +84,8 @@ def progress_command(ws, as_json, scheduler):
     """Cleared and planted mu against the targets, recurrence and survival."""
     import pandas as pd
 
-    from surveys.ledger.counts import open_cases_text
-    from surveys.stats import recurrence_by_year
+    from hailin.surveys.ledger.counts import open_cases_text
+    from hailin.surveys.stats import recurrence_by_year
 
     with connect(scheduler) as client:
         frames = ws.frames(client=client)
@@ -156,7 +156,7 @@ def _imagery_line(imagery):
     `hailin raster cover` has measured any plot)."""
     if not imagery or imagery["survival_pct"] is None:
         return
-    from surveys.ledger.cover import MIN_TREND_DAYS
+    from hailin.surveys.ledger.cover import MIN_TREND_DAYS
 
     trend = imagery["trend_pct_per_year"]
     trend = (

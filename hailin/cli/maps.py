@@ -6,10 +6,10 @@ import click
 
 from hailin.cli.common import EXIT_USAGE, fail, reports_errors, workspace
 from hailin.cli.raster import classes_option
-from maps.assets import require_assets
-from maps.basemaps import basemap_names, resolve, tianditu_key
-from maps.errors import MapError
-from maps.kinds import MAP_KINDS
+from hailin.maps.assets import require_assets
+from hailin.maps.basemaps import basemap_names, resolve, tianditu_key
+from hailin.maps.errors import MapError
+from hailin.maps.kinds import MAP_KINDS
 
 
 @click.command("map")
@@ -65,8 +65,8 @@ def map_command(
     ctx, kind, output, lang, basemap, offline, assets_dir, basemap_file, zooms, rasters, classes
 ):
     """Write an interactive map of clearance, restoration or the whole programme."""
-    from maps.output import save_map
-    from maps.programme import MAPS
+    from hailin.maps.output import save_map
+    from hailin.maps.programme import MAPS
 
     if offline and assets_dir:
         fail("--offline and --assets exclude each other: choose one", EXIT_USAGE)

@@ -9,9 +9,9 @@ import os
 
 import click
 
-from geo.errors import RasterError
-from geo.raster.classes import parse_classes
-from geo.units import M2_PER_MU
+from hailin.geo.errors import RasterError
+from hailin.geo.raster.classes import parse_classes
+from hailin.geo.units import M2_PER_MU
 from hailin.cli.common import EXIT_NOTHING_STORED, emit_json, scheduler_option, workspace_command
 
 
@@ -120,8 +120,8 @@ def stats_command(ws, raster, kind, classes, band, threshold, output, as_json, s
     --threshold is given; floating-point or scaled values are read as an index.
     Plots partly or wholly outside the raster say so (covered_fraction).
     """
-    from surveys.dist.scheduler import connect
-    from surveys.io.tables import TABLE_FORMATS, write_plot_table
+    from hailin.surveys.dist.scheduler import connect
+    from hailin.surveys.io.tables import TABLE_FORMATS, write_plot_table
 
     if output and os.path.splitext(output)[1].lower() not in TABLE_FORMATS:
         raise click.BadParameter(f"{output!r}: write {', '.join(TABLE_FORMATS)}", param_hint="-o")
@@ -224,8 +224,8 @@ def detect_command(
     the same raster again adds nothing and `hailin uploads withdraw` takes its
     detections out. The date comes from --date, else the file's metadata or name.
     """
-    from surveys.dist.scheduler import connect
-    from surveys.imagery import DetectionRules
+    from hailin.surveys.dist.scheduler import connect
+    from hailin.surveys.imagery import DetectionRules
 
     try:
         rules = DetectionRules(class_name.strip().lower(), min_area, min_fraction)
@@ -292,8 +292,8 @@ def cover_command(
     estimated from imagery that `hailin progress` and the restoration map show
     beside the survival from planting checks.
     """
-    from surveys.dist.scheduler import connect
-    from surveys.imagery import CoverMeasure
+    from hailin.surveys.dist.scheduler import connect
+    from hailin.surveys.imagery import CoverMeasure
 
     try:
         measure = CoverMeasure(class_name.strip().lower(), threshold, _index(index_range))

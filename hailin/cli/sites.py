@@ -14,7 +14,7 @@ def sites_group():
 @click.argument("file", type=click.Path(dir_okay=False))
 def import_sites(ws, file, as_json):
     """Replace the reserve polygons with official boundaries from FILE."""
-    from geo.area import area
+    from hailin.geo.area import area
 
     sites = ws.import_sites(file)
     sizes = area(sites, unit="mu")

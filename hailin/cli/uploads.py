@@ -3,7 +3,7 @@
 import click
 
 from hailin.cli.common import emit_json, workspace_command
-from surveys.errors import UploadError
+from hailin.surveys.errors import UploadError
 
 # The fields of `uploads list --json`, in this order.
 LIST_FIELDS = [

@@ -3,7 +3,7 @@
 Sections: the month's figures against the totals, the progress charts, the
 clearance status map with the month's new cases, the cases opened this month
 and those still open, and patrol effort by mode; all in the workspace
-language. Figures come from :mod:`surveys.stats`, counted as everywhere else.
+language. Figures come from :mod:`hailin.surveys.stats`, counted as everywhere else.
 """
 
 import dataclasses
@@ -17,11 +17,11 @@ import pandas as pd
 
 from hailin.report import figures
 from hailin.report.words import label
-from surveys import stats
-from surveys.errors import ReportError
-from surveys.frames import Frames
-from surveys.ledger.counts import OPEN
-from surveys.schema import word
+from hailin.surveys import stats
+from hailin.surveys.errors import ReportError
+from hailin.surveys.frames import Frames
+from hailin.surveys.ledger.counts import OPEN
+from hailin.surveys.schema import word
 
 PICTURE_WIDTH_CM = 15.5
 MAX_LISTED_CASES = 30
@@ -49,7 +49,7 @@ def month_figures(frames: Frames, month: str) -> MonthFigures:
     Examples
     --------
     >>> import tempfile
-    >>> from surveys.workspace import Workspace
+    >>> from hailin.surveys.workspace import Workspace
     >>> frames = Workspace.create(tempfile.mkdtemp()).frames(every_record=True)
     >>> month_figures(frames, "2024-05").cases_opened
     0

@@ -18,8 +18,8 @@ from matplotlib import font_manager
 from matplotlib.patches import Patch
 
 from hailin.report.words import label
-from layers.clearance import STATUS_COLOURS, plot_statuses
-from surveys.schema import word
+from hailin.layers.clearance import STATUS_COLOURS, plot_statuses
+from hailin.surveys.schema import word
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")
 DPI = 150

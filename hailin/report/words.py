@@ -1,7 +1,7 @@
 """The monthly report's labels in Chinese and English (the words of codes come
-from the one vocabulary, :func:`surveys.schema.word`)."""
+from the one vocabulary, :func:`hailin.surveys.schema.word`)."""
 
-from surveys.errors import ReportError
+from hailin.surveys.errors import ReportError
 
 LABELS = {
     "title": {

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.validity import coordinate_problems
-from surveys.check.locate import invalid_mask
-from surveys.check.problems import Problems, describe
-from surveys.io.raw import RawTable
-from surveys.schema import ACTIONS, FINDINGS, PATROL_TYPES
+from hailin.geo.validity import coordinate_problems
+from hailin.surveys.check.locate import invalid_mask
+from hailin.surveys.check.problems import Problems, describe
+from hailin.surveys.io.raw import RawTable
+from hailin.surveys.schema import ACTIONS, FINDINGS, PATROL_TYPES
 
 # Stored codes must be one of these.
 KNOWN_CODES = {

@@ -15,8 +15,8 @@ import logging
 import numpy as np
 import pandas as pd
 
-from geo.errors import HailinError
-from surveys.check.problems import raw_json
+from hailin.geo.errors import HailinError
+from hailin.surveys.check.problems import raw_json
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def table_rows(table, positions, *, keep_ragged=False):
 
     Examples
     --------
-    >>> from surveys.io.raw import RawTable
+    >>> from hailin.surveys.io.raw import RawTable
     >>> frame = pd.DataFrame({"a": ["x", "y", "z"]})
     >>> part = table_rows(RawTable(frame, np.array([2, 3, 4])), np.array([0, 2]))
     >>> part.frame["a"].tolist(), part.source_rows.tolist()

@@ -10,16 +10,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import UNITS
-from geo.crs import WGS84, fit_crs_to_coordinates, is_gcj02, normalize_crs, to_wgs84_geometries
-from geo.errors import CRSError
-from geo.gcj02 import gcj02_to_wgs84
-from geo.overlay import inside_sites, site_distance_km
-from geo.validity import OUT_OF_RANGE, coordinate_problems, repair_polygons
-from surveys.check.parsing import parse_coordinates
-from surveys.check.problems import Problems, clean_text, describe, missing_columns
-from surveys.errors import SurveyFileError
-from surveys.io.raw import note
+from hailin.geo.area import UNITS
+from hailin.geo.crs import WGS84, fit_crs_to_coordinates, is_gcj02, normalize_crs, to_wgs84_geometries
+from hailin.geo.errors import CRSError
+from hailin.geo.gcj02 import gcj02_to_wgs84
+from hailin.geo.overlay import inside_sites, site_distance_km
+from hailin.geo.validity import OUT_OF_RANGE, coordinate_problems, repair_polygons
+from hailin.surveys.check.parsing import parse_coordinates
+from hailin.surveys.check.problems import Problems, clean_text, describe, missing_columns
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.io.raw import note
 
 # Repaired polygons named one by one in the warnings; more are counted.
 MAX_REPAIR_WARNINGS = 100
@@ -68,7 +68,7 @@ def locate(table, frame, headers, options, problems, warnings, file, sites=None)
 
 def resolve_crs(declared, x_values: np.ndarray, file: str):
     """The CRS of the coordinates: ``declared`` (an option, the file's own or
-    WGS84) fitted to what the eastings show; see :func:`geo.crs.fit_crs_to_coordinates`."""
+    WGS84) fitted to what the eastings show; see :func:`hailin.geo.crs.fit_crs_to_coordinates`."""
     try:
         crs = normalize_crs(declared)
         if is_gcj02(crs):
@@ -82,7 +82,7 @@ def refuse_coordinates(
     geometries: np.ndarray, problems: Problems, column: str, *, lonlat: bool, prefix: str = ""
 ) -> np.ndarray:
     """Refuse (and drop) geometries that are empty, not finite or, when
-    ``lonlat``, out of range; see :func:`geo.validity.coordinate_problems`."""
+    ``lonlat``, out of range; see :func:`hailin.geo.validity.coordinate_problems`."""
     found = coordinate_problems(geometries, lonlat=lonlat)
     bad = pd.notna(found)
     if bad.any():

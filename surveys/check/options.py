@@ -8,11 +8,11 @@ import math
 
 import pandas as pd
 
-from geo.crs import CRSLike, normalize_crs
-from surveys.check.words import code_for
-from surveys.errors import SettingsError, SurveyFileError
-from surveys.localtime import DEFAULT_TIMEZONE
-from surveys.schema import allowed_words
+from hailin.geo.crs import CRSLike, normalize_crs
+from hailin.surveys.check.words import code_for
+from hailin.surveys.errors import SettingsError, SurveyFileError
+from hailin.surveys.localtime import DEFAULT_TIMEZONE
+from hailin.surveys.schema import allowed_words
 
 EARLIEST_DATE = datetime.date(1990, 1, 1)
 
@@ -48,7 +48,7 @@ class ImportOptions:
     >>> ImportOptions(max_distance_km=0)
     Traceback (most recent call last):
     ...
-    surveys.errors.SettingsError: max_distance_km should be a number more than 0 (or None), got 0
+    hailin.surveys.errors.SettingsError: max_distance_km should be a number more than 0 (or None), got 0
     """
 
     patrol_type: str | None = None

@@ -67,7 +67,7 @@ def _to_numbers(series, retry_text):
     """Floats of a column; unparsed non-blank entries get ``retry_text(texts)``.
 
     Infinite values ("inf", "1e999") come back as read; callers refuse them
-    with their own message (see :func:`surveys.check.locate.locate`)."""
+    with their own message (see :func:`hailin.surveys.check.locate.locate`)."""
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
     failed = np.flatnonzero(np.isnan(numbers))
     unreadable = np.zeros(len(numbers), dtype=bool)
@@ -225,7 +225,7 @@ def parse_times(values, timezone, times_of_day=None):
 
     Examples
     --------
-    >>> from surveys.localtime import DEFAULT_TIMEZONE  # Fuding, UTC+8
+    >>> from hailin.surveys.localtime import DEFAULT_TIMEZONE  # Fuding, UTC+8
     >>> t, bad, beyond = parse_times(
     ...     ["2023-05-01 10:30", "2023年5月1日 10时30分", "soon", "9999-12-31"], DEFAULT_TIMEZONE
     ... )

@@ -1,7 +1,7 @@
 """Reading a finding or action phrase: cut into the words of the vocabulary,
 every part a known word, negation counted wherever it stands.
 
-:func:`read_text` is the reader; :mod:`surveys.check.words` applies it to
+:func:`read_text` is the reader; :mod:`hailin.surveys.check.words` applies it to
 values and columns.
 """
 
@@ -10,8 +10,8 @@ import functools
 import re
 import unicodedata
 
-from surveys.errors import VocabularyError
-from surveys.schema import WORDS, allowed_words
+from hailin.surveys.errors import VocabularyError
+from hailin.surveys.schema import WORDS, allowed_words
 
 _MAX_PHRASE = 100  # characters; longer text is a note, not a finding
 _NEGATABLE = ("spartina_regrowth", "spartina_new", "mangrove_damage", "seedling_harvest")
@@ -269,7 +269,7 @@ def _meaning(terms, vocabulary):
 @functools.lru_cache(maxsize=4096)
 def read_text(text: str, vocabulary: str) -> Reading:
     """What the stripped, non-blank ``text`` says as a finding or action; see
-    :func:`surveys.check.words.read_phrase`.
+    :func:`hailin.surveys.check.words.read_phrase`.
 
     Examples
     --------

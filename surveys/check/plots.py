@@ -1,7 +1,7 @@
 """Clearance plots (除治图斑) and restoration plots (种植地块): checked row by row.
 
 Plots come through the same readers, CRS handling and row checks as surveys
-(:func:`surveys.check.locate.locate`, :func:`surveys.check.times.observed_times`);
+(:func:`hailin.surveys.check.locate.locate`, :func:`hailin.surveys.check.times.observed_times`);
 here is only what is particular to plots: polygons, ids, dates, declared
 areas, and the site each plot lies in.
 """
@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import UNITS, area_m2
-from geo.crs import WGS84
-from geo.overlay import overlapping_pairs, place_in_sites
-from surveys.check.invariants import enforce_invariants
-from surveys.check.isolation import check_isolating_rows
-from surveys.check.locate import locate
-from surveys.check.parsing import parse_numbers
-from surveys.check.problems import (
+from hailin.geo.area import UNITS, area_m2
+from hailin.geo.crs import WGS84
+from hailin.geo.overlay import overlapping_pairs, place_in_sites
+from hailin.surveys.check.invariants import enforce_invariants
+from hailin.surveys.check.isolation import check_isolating_rows
+from hailin.surveys.check.locate import locate
+from hailin.surveys.check.parsing import parse_numbers
+from hailin.surveys.check.problems import (
     Normalized,
     Problems,
     checked,
@@ -28,12 +28,12 @@ from surveys.check.problems import (
     only_read_rejects,
     optional_text,
 )
-from surveys.check.times import observed_times, time_column
-from surveys.errors import VocabularyError
-from surveys.headers import PLOT_HEADERS, area_unit_of, match_headers
-from surveys.io.raw import RawTable, note
-from surveys.localtime import local_dates
-from surveys.schema import DATE_COLUMN, PLOT_KINDS, TEXT_FIELDS
+from hailin.surveys.check.times import observed_times, time_column
+from hailin.surveys.errors import VocabularyError
+from hailin.surveys.headers import PLOT_HEADERS, area_unit_of, match_headers
+from hailin.surveys.io.raw import RawTable, note
+from hailin.surveys.localtime import local_dates
+from hailin.surveys.schema import DATE_COLUMN, PLOT_KINDS, TEXT_FIELDS
 
 # A declared area further than this from the computed one is reported.
 DECLARED_AREA_TOLERANCE = 0.05
@@ -52,7 +52,7 @@ def normalize_plots(table: RawTable, kind, options, *, file, sites=None) -> Norm
     Self-intersecting plots are repaired and reported with their area as
     drawn and after repair, or refused when no polygon is left; a row whose
     check raises an unexpected error is rejected alone (see
-    :mod:`surveys.check.isolation`).
+    :mod:`hailin.surveys.check.isolation`).
     """
     if kind not in PLOT_KINDS:
         raise VocabularyError(f"kind should be one of {PLOT_KINDS}, got {kind!r}")

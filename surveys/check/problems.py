@@ -13,9 +13,9 @@ import geopandas
 import numpy as np
 import pandas as pd
 
-from geo.crs import WGS84
-from surveys.errors import SurveyFileError
-from surveys.io.raw import RawTable
+from hailin.geo.crs import WGS84
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.io.raw import RawTable
 
 REJECT_COLUMNS = ["source_row", "column", "reason", "raw"]
 # Columns named in a missing-column message; more are counted.

@@ -1,7 +1,7 @@
 """From a file's raw table to canonical survey records, checked row by row.
 
 Every check is vectorised and marks the rows it refuses (see
-:mod:`surveys.check.problems`); rows with no problem are accepted, the others
+:mod:`hailin.surveys.check.problems`); rows with no problem are accepted, the others
 become rejects with the raw row, so nothing is lost.
 """
 
@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import WGS84
-from surveys.check.invariants import enforce_invariants, geometry_column
-from surveys.check.isolation import check_isolating_rows
-from surveys.check.locate import locate
-from surveys.check.options import ImportOptions
-from surveys.check.parsing import parse_numbers
-from surveys.check.problems import (
+from hailin.geo.crs import WGS84
+from hailin.surveys.check.invariants import enforce_invariants, geometry_column
+from hailin.surveys.check.isolation import check_isolating_rows
+from hailin.surveys.check.locate import locate
+from hailin.surveys.check.options import ImportOptions
+from hailin.surveys.check.parsing import parse_numbers
+from hailin.surveys.check.problems import (
     Normalized,
     Problems,
     checked,
@@ -27,11 +27,11 @@ from surveys.check.problems import (
     only_read_rejects,
     optional_text,
 )
-from surveys.check.times import observed_times, time_column
-from surveys.check.words import code_for, combine_actions, map_vocabulary, read_column
-from surveys.headers import match_headers
-from surveys.io.raw import RawTable, note
-from surveys.schema import allowed_words
+from hailin.surveys.check.times import observed_times, time_column
+from hailin.surveys.check.words import code_for, combine_actions, map_vocabulary, read_column
+from hailin.surveys.headers import match_headers
+from hailin.surveys.io.raw import RawTable, note
+from hailin.surveys.schema import allowed_words
 
 _OPTIONAL_MEASURES = {
     "cover_pct": (0.0, 100.0),
@@ -47,7 +47,7 @@ def normalize(table: RawTable, options: ImportOptions, *, file, sites=None) -> N
     """Check and convert a raw table into survey records; see :class:`Normalized`.
 
     A row whose check raises an unexpected error is rejected alone (see
-    :mod:`surveys.check.isolation`); the other rows are checked as usual.
+    :mod:`hailin.surveys.check.isolation`); the other rows are checked as usual.
 
     Examples
     --------
@@ -196,7 +196,7 @@ def _measures(frame, headers, problems):
 def _action(frame, headers, finding, named, problems):
     """The action of each row: from the action column and the finding's words
     (a removal one says and the other denies refuses the row, see
-    :func:`surveys.check.words.combine_actions`), else removed for the finding
+    :func:`hailin.surveys.check.words.combine_actions`), else removed for the finding
     spartina_removed and none for the others."""
     n = len(frame)
     stated = np.full(n, None, dtype=object)

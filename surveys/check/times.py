@@ -5,8 +5,8 @@ column, read in the workspace's time zone and held to the plausible window.
 import numpy as np
 import pandas as pd
 
-from surveys.check.parsing import parse_times
-from surveys.check.problems import describe, missing_columns
+from hailin.surveys.check.parsing import parse_times
+from hailin.surveys.check.problems import describe, missing_columns
 
 # The column a time problem is named under, in the order they are looked for.
 TIME_FIELDS = ("datetime", "date", "time")

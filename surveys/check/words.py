@@ -1,5 +1,5 @@
 """Codes from the words patrol files use: patrol types looked up whole,
-findings and actions read as phrases (:mod:`surveys.check.phrases`), the
+findings and actions read as phrases (:mod:`hailin.surveys.check.phrases`), the
 action a row's two columns say together.
 """
 
@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from surveys.check.phrases import PHRASE_VOCABULARIES, Reading, read_text
-from surveys.errors import VocabularyError
-from surveys.schema import PATROL_TYPES
+from hailin.surveys.check.phrases import PHRASE_VOCABULARIES, Reading, read_text
+from hailin.surveys.errors import VocabularyError
+from hailin.surveys.schema import PATROL_TYPES
 
 
 def _value_key(value):
@@ -48,7 +48,7 @@ def _patrol_type(text):
 def read_phrase(value, vocabulary: str) -> Reading | None:
     """Read a finding or action phrase as a patrol team means it.
 
-    The phrase is cut into the words of :data:`surveys.schema.WORDS` (Chinese or English, any
+    The phrase is cut into the words of :data:`hailin.surveys.schema.WORDS` (Chinese or English, any
     width, punctuation and spaces free); every part must be a known word, or the
     phrase is refused with the known words listed: nothing is guessed. Negation
     (未, 没有, 无, 不, 尚未, not, no, …) counts wherever it stands, for the term it

@@ -6,5 +6,5 @@ Needs the ``dask`` extra (dask, distributed). The modules:
 key ranges, halos), ``sources`` (records in partitions, from frames or a
 GeoParquet dataset), ``clusters`` (new-infestation patches across partition
 edges), ``flag`` (the ledger), ``progress``, ``rasters`` (zonal statistics as
-tasks), ``frames`` (what a command reads, as :class:`surveys.frames.Frames`).
+tasks), ``frames`` (what a command reads, as :class:`hailin.surveys.frames.Frames`).
 """

@@ -1,7 +1,7 @@
 """New-infestation patches across partition edges.
 
 Spartina findings near no clearance plot are clustered as
-:func:`surveys.ledger.patches.cluster_new_infestations` does, on partitions:
+:func:`hailin.surveys.ledger.patches.cluster_new_infestations` does, on partitions:
 
 1. each finding goes to every partition whose cells its bounds, grown by the
    cluster distance, touch (a halo); two findings within the distance of each
@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.dist.engine import concat
-from surveys.dist.partition import split_with_halo
-from surveys.ledger.detections import local_metric_crs, metric_geometries
-from surveys.ledger.patches import (
+from hailin.surveys.dist.engine import concat
+from hailin.surveys.dist.partition import split_with_halo
+from hailin.surveys.ledger.detections import local_metric_crs, metric_geometries
+from hailin.surveys.ledger.patches import (
     connected_components,
     convex_hulls,
     first_reports,
@@ -39,7 +39,7 @@ from surveys.ledger.patches import (
 def bounds_frame(bounds: list) -> geopandas.GeoDataFrame:
     """Two points spanning the union of ``bounds`` (minx, miny, maxx, maxy
     rows): a frame whose total bounds are the union's, for
-    :func:`surveys.ledger.detections.local_metric_crs`."""
+    :func:`hailin.surveys.ledger.detections.local_metric_crs`."""
     known = np.array([b for b in bounds if b is not None and np.isfinite(b).all()])
     if known.size == 0:
         return geopandas.GeoDataFrame(geometry=[], crs=4326)
@@ -68,7 +68,7 @@ def _groups(pieces, crs, cluster_m, partition):
 def join_groups(labels: pd.DataFrame) -> pd.Series:
     """The patch number (0..n-1) of each record key (in key order), groups
     sharing a record being one patch: the connected components of records
-    and groups (:func:`surveys.ledger.patches.connected_components`).
+    and groups (:func:`hailin.surveys.ledger.patches.connected_components`).
 
     Examples
     --------

@@ -4,7 +4,7 @@ frame to the partitions with a halo, regroup results by a key, gather.
 
 The partitions stay in the workers' memory (futures) for the whole command:
 each is read once (from the client's frames or from a GeoParquet dataset,
-see :mod:`surveys.dist.sources`), and only small results (bounds, plot ids,
+see :mod:`hailin.surveys.dist.sources`), and only small results (bounds, plot ids,
 case rows) come back to the client.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.dist.partition import (
+from hailin.surveys.dist.partition import (
     Divisions,
     coarse_keys,
     hilbert_keys,
@@ -157,7 +157,7 @@ class Engine:
     was sent to it) runs there: the scheduler never moves a partition, only
     the small frames a regrouping exchanges. ``reaches`` are the (partition,
     coarse cell) pairs where the records of a partition stretch past their
-    own cells (:func:`surveys.dist.partition.reach`).
+    own cells (:func:`hailin.surveys.dist.partition.reach`).
     """
 
     client: Any
@@ -209,7 +209,7 @@ class Engine:
 
     def send(self, frame, halo_m: float) -> list:
         """Futures of ``frame`` cut per partition with a halo of ``halo_m``
-        (:func:`surveys.dist.partition.split_with_halo`), each on its
+        (:func:`hailin.surveys.dist.partition.split_with_halo`), each on its
         partition's worker."""
         return self.place(split_with_halo(frame, halo_m, self.divisions, self.reaches))
 

@@ -1,11 +1,11 @@
 """The recurrence ledger on a Dask cluster: the steps of
-:func:`surveys.ledger.cases.build_ledger`, run on spatial partitions.
+:func:`hailin.surveys.ledger.cases.build_ledger`, run on spatial partitions.
 
 1. Detection: each partition's Spartina findings against the clearance plots
    sent to it with a halo of the tolerance (a finding 9 m outside a plot of
    the next partition still meets it there); each record is decided in its
    one partition, so its nearest plot is the nearest of all.
-2. New-infestation patches across partition edges (:mod:`surveys.dist.clusters`).
+2. New-infestation patches across partition edges (:mod:`hailin.surveys.dist.clusters`).
 3. Case areas (plots with detections, patches) on the client: a small frame.
 4. Tokens (findings and removals near the areas) in the partitions, then
    regrouped by area: the case machine runs per group of whole areas, with
@@ -21,10 +21,10 @@ detections are the single-machine ones, row for row.
 import numpy as np
 import pandas as pd
 
-from geo.area import area_m2
-from surveys.dist.clusters import cluster_outside
-from surveys.dist.engine import Engine, concat, split_by
-from surveys.ledger.cases import (
+from hailin.geo.area import area_m2
+from hailin.surveys.dist.clusters import cluster_outside
+from hailin.surveys.dist.engine import Engine, concat, split_by
+from hailin.surveys.ledger.cases import (
     LedgerBuild,
     LedgerRules,
     among,
@@ -39,8 +39,8 @@ from surveys.ledger.cases import (
     removal_mask,
     removal_tokens,
 )
-from surveys.ledger.detections import detect, local_metric_crs
-from surveys.ledger.machine import case_rows, verify_cases
+from hailin.surveys.ledger.detections import detect, local_metric_crs
+from hailin.surveys.ledger.machine import case_rows, verify_cases
 
 
 def _detect(part, plots, tolerance_m, timezone, crs):
@@ -178,13 +178,13 @@ def _verified(engine, cases, near, areas, rules):
 def distributed_ledger(
     engine: Engine, clearance, rules: LedgerRules = LedgerRules(), sites=None, as_of=None
 ) -> LedgerBuild:
-    """:func:`surveys.ledger.cases.build_ledger` of the records held by
+    """:func:`hailin.surveys.ledger.cases.build_ledger` of the records held by
     ``engine`` (partitions on a Dask cluster) and the clearance plots (a
     GeoDataFrame on the client): the same ledger, patches and detections.
 
     Examples
     --------
-    See :func:`surveys.dist.frames.distributed_frames`; the test
+    See :func:`hailin.surveys.dist.frames.distributed_frames`; the test
     ``tests/test_dist_ledger.py`` compares both paths row for row.
     """
     detections, outside, plots = _detections(engine, clearance, rules)

@@ -1,5 +1,5 @@
 """What a command reads, when its heavy work runs on a Dask cluster: the
-frames of :class:`surveys.frames.Frames` with the records held in partitions
+frames of :class:`hailin.surveys.frames.Frames` with the records held in partitions
 on the workers, and the ledger and survival computed there.
 
 Sites and plots (a million plots at most) are read on the client, as the
@@ -10,21 +10,21 @@ import dataclasses
 import datetime
 import functools
 
-from surveys.dist.engine import Engine
-from surveys.dist.flag import distributed_ledger
-from surveys.dist.progress import distributed_restoration_progress
-from surveys.dist.sources import engine_from_dataset, engine_from_frames
-from surveys.errors import FramesError
-from surveys.frames import RECORD_DETAIL, Frames, read_frames
-from surveys.io.dataset import read_dataset_layers, typed_records
-from surveys.ledger.cases import LedgerBuild, LedgerRules
-from surveys.ledger.progress import Progress
-from surveys.settings import Settings
+from hailin.surveys.dist.engine import Engine
+from hailin.surveys.dist.flag import distributed_ledger
+from hailin.surveys.dist.progress import distributed_restoration_progress
+from hailin.surveys.dist.sources import engine_from_dataset, engine_from_frames
+from hailin.surveys.errors import FramesError
+from hailin.surveys.frames import RECORD_DETAIL, Frames, read_frames
+from hailin.surveys.io.dataset import read_dataset_layers, typed_records
+from hailin.surveys.ledger.cases import LedgerBuild, LedgerRules
+from hailin.surveys.ledger.progress import Progress
+from hailin.surveys.settings import Settings
 
 
 @dataclasses.dataclass
 class DistributedFrames(Frames):
-    """:class:`surveys.frames.Frames` whose records are partitions on a Dask
+    """:class:`hailin.surveys.frames.Frames` whose records are partitions on a Dask
     cluster (``engine``): ``findings`` and ``inspections`` are empty here,
     the ledger and the survival figures are computed on the cluster."""
 
@@ -68,8 +68,8 @@ def distributed_frames(
     Examples
     --------
     >>> import tempfile
-    >>> from surveys.dist.scheduler import connect
-    >>> from surveys.workspace import Workspace
+    >>> from hailin.surveys.dist.scheduler import connect
+    >>> from hailin.surveys.workspace import Workspace
     >>> ws = Workspace.create(tempfile.mkdtemp())
     >>> with connect("local:1", processes=False) as client:
     ...     with ws.store(write=False) as store:

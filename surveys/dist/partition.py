@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.errors import PartitionError
+from hailin.surveys.errors import PartitionError
 
 # Every coastal province's waters, Hainan (16-20N) to Liaoning (41N), Guangxi
 # (104.5E) to the Yalu (124.5E) with some sea: lon/lat degrees (EPSG:4326).

@@ -4,19 +4,19 @@ The figures are sums over plots (a million at most: they fit the client);
 what needs the records, the survival of restoration plots, takes the
 ``planting_check`` records inside a restoration plot from the partitions
 (plots sent to them with their cells, no halo: a check counts inside only)
-and gives them to :func:`surveys.ledger.progress.restoration_progress`, so
+and gives them to :func:`hailin.surveys.ledger.progress.restoration_progress`, so
 the figures are the single-machine ones.
 """
 
 import pandas as pd
 
-from surveys.dist.engine import Engine, concat
-from surveys.ledger.progress import Progress, restoration_progress, survival_checks
+from hailin.surveys.dist.engine import Engine, concat
+from hailin.surveys.ledger.progress import Progress, restoration_progress, survival_checks
 
 
 def _checks_inside(part, plots, timezone):
     """The partition's planting checks inside a restoration plot it holds
-    (:func:`surveys.ledger.progress.survival_checks`)."""
+    (:func:`hailin.surveys.ledger.progress.survival_checks`)."""
     return survival_checks(plots, part.findings, timezone)
 
 
@@ -33,7 +33,7 @@ def planting_checks(engine: Engine, restoration, timezone: str) -> pd.DataFrame:
 def distributed_restoration_progress(
     engine: Engine, restoration, target_mu: float, timezone: str
 ) -> Progress:
-    """:func:`surveys.ledger.progress.restoration_progress` of the records held
+    """:func:`hailin.surveys.ledger.progress.restoration_progress` of the records held
     by ``engine``."""
     checks = planting_checks(engine, restoration, timezone)
     return restoration_progress(restoration, None, target_mu, timezone, checks)

@@ -1,9 +1,9 @@
 """Zonal statistics of many rasters over many plots, as tasks on a Dask cluster.
 
-The plots are put in Hilbert order (the key of :mod:`surveys.dist.partition`)
+The plots are put in Hilbert order (the key of :mod:`hailin.surveys.dist.partition`)
 and cut into runs of ``group`` plots: each run is a compact patch of the
 coast, so one raster window holds it. A task is one raster and one such
-group: :func:`geo.raster.class_stats` or :func:`geo.raster.value_stats`
+group: :func:`hailin.geo.raster.class_stats` or :func:`hailin.geo.raster.value_stats`
 (exactextract inside) reads that window only, from the raster in place (a
 path the workers reach, or a GDAL virtual file system URL such as
 ``/vsis3/bucket/tile.tif`` or ``/vsicurl/https://...``). The client puts the
@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.area import M2_PER_MU
-from geo.raster import class_stats, value_stats
-from surveys.dist.partition import hilbert_keys
+from hailin.geo.area import M2_PER_MU
+from hailin.geo.raster import class_stats, value_stats
+from hailin.surveys.dist.partition import hilbert_keys
 
 # Plots per task: a window of a few hundred plots along the shore.
 GROUP_PLOTS = 2_000
@@ -104,8 +104,8 @@ def raster_stats(
     group: int = GROUP_PLOTS,
 ) -> list[pd.DataFrame]:
     """For each of ``rasters`` (paths or GDAL URLs the workers can open), the
-    table :func:`geo.raster.class_stats` (or, with ``values``,
-    :func:`geo.raster.value_stats`) gives for ``plots``, computed as one
+    table :func:`hailin.geo.raster.class_stats` (or, with ``values``,
+    :func:`hailin.geo.raster.value_stats`) gives for ``plots``, computed as one
     task per raster and group of plots (:func:`window_groups`) on
     ``client``'s cluster.
 
@@ -138,7 +138,7 @@ def raster_stats(
 @dataclasses.dataclass(frozen=True)
 class Zonal:
     """Where a raster command's zonal statistics run: on this machine
-    (``client`` None: :func:`geo.raster.class_stats`, :func:`geo.raster.value_stats`)
+    (``client`` None: :func:`hailin.geo.raster.class_stats`, :func:`hailin.geo.raster.value_stats`)
     or as tasks on ``client``'s Dask cluster (:func:`raster_stats`), with the
     same tables either way.
 
@@ -151,7 +151,7 @@ class Zonal:
     client: Any = None
 
     def classes(self, raster: str, plots, classes=None, band: int = 1) -> pd.DataFrame:
-        """:func:`geo.raster.class_stats` of ``raster`` over ``plots``."""
+        """:func:`hailin.geo.raster.class_stats` of ``raster`` over ``plots``."""
         if self.client is None:
             return class_stats(raster, plots, classes, band=band)
         return raster_stats(self.client, [raster], plots, classes=classes, band=band)[0]
@@ -159,7 +159,7 @@ class Zonal:
     def values(
         self, raster: str, plots, band: int = 1, threshold: float | None = None
     ) -> pd.DataFrame:
-        """:func:`geo.raster.value_stats` of ``raster`` over ``plots``."""
+        """:func:`hailin.geo.raster.value_stats` of ``raster`` over ``plots``."""
         if self.client is None:
             return value_stats(raster, plots, band=band, threshold=threshold)
         tables = raster_stats(

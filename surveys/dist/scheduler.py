@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 
-from surveys.errors import SchedulerError
+from hailin.surveys.errors import SchedulerError
 
 ENVIRONMENT_VARIABLE = "HAILIN_SCHEDULER"
 _LOCAL = re.compile(r"local(?::(\d{1,3}))?")

@@ -1,6 +1,6 @@
 """Records into partitions on the cluster: from frames the client read (a
 workspace GeoPackage) or straight from a GeoParquet dataset, each worker
-reading its own key range (:mod:`surveys.io.dataset`).
+reading its own key range (:mod:`hailin.surveys.io.dataset`).
 """
 
 import itertools
@@ -8,9 +8,9 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from surveys.dist.engine import Engine, Part, concat, homes_on, scatter_to
-from surveys.dist.partition import COARSE_SHIFT, Divisions, coarse_keys, hilbert_keys, reach
-from surveys.io.dataset import (
+from hailin.surveys.dist.engine import Engine, Part, concat, homes_on, scatter_to
+from hailin.surveys.dist.partition import COARSE_SHIFT, Divisions, coarse_keys, hilbert_keys, reach
+from hailin.surveys.io.dataset import (
     CLEAR,
     RASTER,
     RECORDS,
@@ -20,7 +20,7 @@ from surveys.io.dataset import (
     read_manifest,
     typed_records,
 )
-from surveys.ledger.cases import point_inspections
+from hailin.surveys.ledger.cases import point_inspections
 
 # Records per partition the default count aims at: a partition's frames and
 # joins then take a few hundred MB of a worker's memory.
@@ -96,7 +96,7 @@ def engine_from_dataset(client, root, partitions: int | None = None) -> Engine:
     at ``root`` (its key range, from the files whose row groups reach it):
     the records never pass through the client. ``root`` must be in reach of
     every worker (a shared folder)."""
-    from surveys.frames import RECORD_DETAIL
+    from hailin.surveys.frames import RECORD_DETAIL
 
     entries = files_of(read_manifest(root), RECORDS)
     groups = np.array([g for e in entries for g in e["row_groups"]], dtype=np.int64).reshape(-1, 3)

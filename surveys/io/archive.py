@@ -16,8 +16,8 @@ import time
 import unicodedata
 from collections.abc import Iterator
 
-from surveys.errors import StoreError, SurveyFileError
-from surveys.limits import LIMITS, over_limit
+from hailin.surveys.errors import StoreError, SurveyFileError
+from hailin.surveys.limits import LIMITS, over_limit
 
 # A staged copy older than this was left by a killed import and is removed.
 STALE_STAGING_S = 24 * 3600

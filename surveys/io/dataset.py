@@ -12,7 +12,7 @@ the layers::
     restoration_plots/county=<county>/year=<year planted>/part-<id>.parquet
 
 Files are GeoParquet 1.1 (WKB, EPSG:4326) with a ``bbox`` covering column,
-sorted by ``hilbert`` (the key of :mod:`surveys.dist.partition`), written in
+sorted by ``hilbert`` (the key of :mod:`hailin.surveys.dist.partition`), written in
 row groups whose statistics bound both: a reader skips what it does not
 need by bounding box or by key range. County and year are in the folder
 names only (hive style, any GeoParquet reader adds them as columns).
@@ -30,11 +30,11 @@ import pyarrow
 import pyarrow.parquet
 import shapely
 
-from surveys.dist.partition import COAST_BOUNDS, LEVEL, hilbert_keys
-from surveys.errors import DatasetError
-from surveys.io.geopackage import empty_frame
-from surveys.localtime import local_dates
-from surveys.schema import KINDS, PLOT_COLUMNS
+from hailin.surveys.dist.partition import COAST_BOUNDS, LEVEL, hilbert_keys
+from hailin.surveys.errors import DatasetError
+from hailin.surveys.io.geopackage import empty_frame
+from hailin.surveys.localtime import local_dates
+from hailin.surveys.schema import KINDS, PLOT_COLUMNS
 
 MANIFEST_FILE = "hailin-dataset.json"
 FORMAT = "hailin-dataset"

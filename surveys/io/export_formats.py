@@ -1,5 +1,5 @@
 """The file types the ledger and GIS layers are exported as, apart from
-:mod:`surveys.io.exports` and :mod:`surveys.io.gis` so that the command line
+:mod:`hailin.surveys.io.exports` and :mod:`hailin.surveys.io.gis` so that the command line
 names them without loading geopandas."""
 
 FORMATS = (".csv", ".xlsx", ".gpkg", ".geojson")

@@ -9,12 +9,12 @@ import geopandas
 import pandas as pd
 import pyogrio
 
-from geo.sites import site_names, township_name
-from surveys.errors import ExportError
-from surveys.io.export_formats import FORMATS
-from surveys.io.taizhang import AREA_COLUMN, TITLES, WIDTHS
-from surveys.ledger.cases import LEDGER_TIMES
-from surveys.schema import word
+from hailin.geo.sites import site_names, township_name
+from hailin.surveys.errors import ExportError
+from hailin.surveys.io.export_formats import FORMATS
+from hailin.surveys.io.taizhang import AREA_COLUMN, TITLES, WIDTHS
+from hailin.surveys.ledger.cases import LEDGER_TIMES
+from hailin.surveys.schema import word
 
 HEADERS_ZH = {
     "case_id": "案件编号",
@@ -64,7 +64,7 @@ def ledger_table(ledger, language="zh", sites=None, *, words=True):
     """The ledger as people read it: local times as text, sites by their names
     and townships in ``language`` (names from ``sites``, the site registry,
     when given); with ``words`` and ``language`` "zh", codes in words and
-    headers in Chinese (the vocabulary's, :func:`surveys.schema.word`)."""
+    headers in Chinese (the vocabulary's, :func:`hailin.surveys.schema.word`)."""
     table = ledger.copy()
     # Areas as they are shown everywhere: mu to 2 decimals, ha to 4.
     table["area_mu"] = table["area_mu"].round(2)
@@ -226,7 +226,7 @@ def write_taizhang(table: pd.DataFrame, path, lang: str = "zh", as_of=None) -> s
     Examples
     --------
     >>> import datetime, tempfile, openpyxl
-    >>> from surveys.io.taizhang import HEADERS
+    >>> from hailin.surveys.io.taizhang import HEADERS
     >>> table = pd.DataFrame([[1, "前岐镇", "P1", 3.14, "", "", "", "", "", ""]],
     ...                      columns=HEADERS["zh"])
     >>> path = write_taizhang(table, os.path.join(tempfile.mkdtemp(), "台账.xlsx"),

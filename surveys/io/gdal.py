@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from surveys.errors import SurveyFileError
-from surveys.io.archive import check_file_size
-from surveys.io.raw import RawTable, note
-from surveys.io.zips import extract_zip
-from surveys.limits import LIMITS, Limits
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.io.archive import check_file_size
+from hailin.surveys.io.raw import RawTable, note
+from hailin.surveys.io.zips import extract_zip
+from hailin.surveys.limits import LIMITS, Limits
 
 _LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile"}
 _GDAL_ERRORS = (

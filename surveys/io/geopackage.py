@@ -1,7 +1,7 @@
 """The GeoPackage under the store: geometry blobs, column values to and from
 SQLite, the core tables, layer reads, and what an SQLite error means to a user.
 
-Plain functions on an ``sqlite3`` connection; :class:`surveys.io.store.Store`
+Plain functions on an ``sqlite3`` connection; :class:`hailin.surveys.io.store.Store`
 holds the connection, its transactions and the write lock.
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.errors import StoreError
-from surveys.io import storelock
+from hailin.surveys.errors import StoreError
+from hailin.surveys.io import storelock
 
 GEOMETRY_COLUMN = "geometry"
 SRS_ID = 4326
@@ -317,7 +317,7 @@ def read_layer(
     schema: Mapping[str, str] | None,
     spatial: bool,
 ) -> pd.DataFrame:
-    """Layer ``name`` as a (Geo)DataFrame; see :meth:`surveys.io.store.Store.read`."""
+    """Layer ``name`` as a (Geo)DataFrame; see :meth:`hailin.surveys.io.store.Store.read`."""
     if name not in table_names(connection):
         if schema is None:
             raise StoreError(f"{path}: no layer {name!r}")
@@ -359,7 +359,7 @@ def read_layer(
 
 def empty_frame(kinds, *, spatial=True, columns=None):
     """An empty (Geo)DataFrame with the columns of ``kinds`` ({column: kind}),
-    typed as :meth:`surveys.io.store.Store.read` types them; only ``columns`` when given.
+    typed as :meth:`hailin.surveys.io.store.Store.read` types them; only ``columns`` when given.
 
     Examples
     --------

@@ -14,10 +14,10 @@ import geopandas
 import pandas as pd
 import pyogrio
 
-from geo.output_crs import to_output_crs
-from surveys.errors import ExportError
-from surveys.io.export_formats import GIS_FORMATS
-from surveys.io.exports import write_csv
+from hailin.geo.output_crs import to_output_crs
+from hailin.surveys.errors import ExportError
+from hailin.surveys.io.export_formats import GIS_FORMATS
+from hailin.surveys.io.exports import write_csv
 
 SHAPEFILE_ENCODING = "GBK"
 FIELD_BYTES = 10
@@ -186,7 +186,7 @@ def export_layer(
         ``.gpkg``, ``.geojson`` or ``.shp``.
     crs : str
         ``"4326"``, ``"4490"``, ``"gk3"``, ``"gk3-noprefix"`` or a CRS
-        (see :func:`geo.output_crs.output_crs`).
+        (see :func:`hailin.geo.output_crs.output_crs`).
     layer : str
         The GeoPackage layer name.
     headers : dict, optional

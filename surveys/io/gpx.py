@@ -3,11 +3,11 @@
 import numpy as np
 import shapely
 
-from surveys.errors import SurveyFileError
-from surveys.io.archive import check_file_size, read_bytes
-from surveys.io.raw import RawTable
-from surveys.io.xml import AttributeColumns, child, child_text, local_name, parse_document
-from surveys.limits import LIMITS, Deadline
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.io.archive import check_file_size, read_bytes
+from hailin.surveys.io.raw import RawTable
+from hailin.surveys.io.xml import AttributeColumns, child, child_text, local_name, parse_document
+from hailin.surveys.limits import LIMITS, Deadline
 
 # The point fields read from every waypoint, track and route.
 _FIELDS = ("name", "desc", "cmt", "type", "time", "src", "sym")

@@ -8,12 +8,12 @@ import re
 import numpy as np
 import shapely
 
-from surveys.errors import SurveyFileError
-from surveys.io.archive import check_file_size, read_bytes
-from surveys.io.raw import RawTable
-from surveys.io.xml import AttributeColumns, child, child_text, local_name, parse_document
-from surveys.io.zips import open_zip, read_member
-from surveys.limits import LIMITS, Deadline, Limits
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.io.archive import check_file_size, read_bytes
+from hailin.surveys.io.raw import RawTable
+from hailin.surveys.io.xml import AttributeColumns, child, child_text, local_name, parse_document
+from hailin.surveys.io.zips import open_zip, read_member
+from hailin.surveys.limits import LIMITS, Deadline, Limits
 
 _COORDINATE_SPLIT = re.compile(r"\s+")
 

@@ -1,6 +1,6 @@
 """The workspace store's layers: their names, their columns, and reading each.
 
-Every function takes an open :class:`surveys.io.store.Store`; a layer not yet
+Every function takes an open :class:`hailin.surveys.io.store.Store`; a layer not yet
 written reads as an empty frame of its columns, so every command works on a
 fresh store.
 """
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import geopandas
 import pandas as pd
 
-from surveys.errors import VocabularyError
-from surveys.schema import KINDS, PLOT_COLUMNS, PLOT_KINDS
+from hailin.surveys.errors import VocabularyError
+from hailin.surveys.schema import KINDS, PLOT_COLUMNS, PLOT_KINDS
 
 SITES_LAYER = "sites"
 SURVEYS_LAYER = "surveys"
@@ -180,7 +180,7 @@ def read_rejects(store) -> pd.DataFrame:
 
 
 def read_uploads(store) -> pd.DataFrame:
-    """The upload log as stored (see :func:`surveys.io.uploads.list_uploads`)."""
+    """The upload log as stored (see :func:`hailin.surveys.io.uploads.list_uploads`)."""
     return store.read(UPLOADS_LAYER, schema=UPLOAD_KINDS, spatial=False)
 
 

@@ -7,7 +7,7 @@ import os
 
 LOG_FILE = os.path.join("logs", "hailin.log")
 # The packages whose loggers write to the workspace log.
-LOGGERS = ("geo", "surveys", "layers", "maps", "hailin")
+LOGGERS = ("hailin",)
 _MAX_BYTES = 1 << 20
 _BACKUPS = 3
 _FORMAT = "%(asctime)s %(process)d %(name)s %(levelname)s: %(message)s"
@@ -30,9 +30,9 @@ def logging_to(path):
     >>> import logging, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "logs", "hailin.log")
     >>> with logging_to(path):
-    ...     logging.getLogger("surveys.ingest").error("a hailin bug")
+    ...     logging.getLogger("hailin.surveys.ingest").error("a hailin bug")
     >>> import pathlib
-    >>> "surveys.ingest ERROR: a hailin bug" in pathlib.Path(path).read_text(encoding="utf-8")
+    >>> "hailin.surveys.ingest ERROR: a hailin bug" in pathlib.Path(path).read_text(encoding="utf-8")
     True
     """
     path = os.path.abspath(path)

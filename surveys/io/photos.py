@@ -22,8 +22,8 @@ import pandas as pd
 import pyproj
 import shapely
 
-from surveys.errors import SurveyFileError
-from surveys.localtime import DEFAULT_TIMEZONE
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.localtime import DEFAULT_TIMEZONE
 
 # A photo is attached to a record at most this far away ...
 ATTACH_DISTANCE_M = 50.0
@@ -204,7 +204,7 @@ def read_photo(path, /, *, file: str | None = None, timezone: str = DEFAULT_TIME
     >>> read_photo(path)
     Traceback (most recent call last):
     ...
-    surveys.errors.SurveyFileError: a.jpg: the photo has no GPS position in its EXIF (location was off when it was taken); it cannot be placed
+    hailin.surveys.errors.SurveyFileError: a.jpg: the photo has no GPS position in its EXIF (location was off when it was taken); it cannot be placed
     """
     file = file or str(path).replace("\\", "/").rsplit("/", 1)[-1]
     with open(path, "rb") as handle:

@@ -2,22 +2,22 @@
 file: kind ``raster``, its sha256 the upload id, its bytes archived in
 uploads/, one row in the upload log (so ``hailin uploads list`` and
 ``withdraw`` work for it). Its detections are survey records (stored by
-:func:`surveys.io.uploads.store_surveys`, as an import's are), its cover
+:func:`hailin.surveys.io.uploads.store_surveys`, as an import's are), its cover
 measurements rows of the ``imagery_cover`` layer.
 
-Every function takes an open :class:`surveys.io.store.Store`; the writing
+Every function takes an open :class:`hailin.surveys.io.store.Store`; the writing
 ones run inside the caller's write transaction.
 """
 
 import pandas as pd
 
-from surveys.io.layout import (
+from hailin.surveys.io.layout import (
     COVER_KINDS,
     COVER_LAYER,
     SURVEYS_LAYER,
     UPLOADS_LAYER,
 )
-from surveys.io.uploads import previous_upload, store_upload_row
+from hailin.surveys.io.uploads import previous_upload, store_upload_row
 
 RASTER_KIND = "raster"
 

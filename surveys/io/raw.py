@@ -2,7 +2,7 @@
 
 A :class:`RawTable` holds the file's own columns and values, the row or
 feature number a person would quote, and geometry with the file's CRS where
-the format carries them. Turning it into survey records is :mod:`surveys.check`'s job.
+the format carries them. Turning it into survey records is :mod:`hailin.surveys.check`'s job.
 """
 
 import dataclasses
@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from surveys.headers import match_headers
+from hailin.surveys.headers import match_headers
 
 # Rows searched for the header: titles above it are common in Chinese office sheets.
 HEADER_SEARCH_ROWS = 30

@@ -1,6 +1,6 @@
 """Writing a frame's rows into a store layer: the INSERTs, a chunk at a time,
 and the layer's extent in gpkg_contents. Inside the store's write transaction
-(:meth:`surveys.io.store.Store.append` calls these)."""
+(:meth:`hailin.surveys.io.store.Store.append` calls these)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.io.geopackage import (
+from hailin.surveys.io.geopackage import (
     GEOMETRY_COLUMN,
     encode_geometries,
     next_fid,

@@ -22,8 +22,8 @@ import struct
 import numpy as np
 import shapely
 
-from surveys.io.geopackage import quote, wkb_of_blob_sql
-from surveys.io.rtree_pack import CELL, outward, read_leaves, write_tree
+from hailin.surveys.io.geopackage import quote, wkb_of_blob_sql
+from hailin.surveys.io.rtree_pack import CELL, outward, read_leaves, write_tree
 
 EXTENSION = "gpkg_rtree_index"
 DEFINITION = "http://www.geopackage.org/spec120/#extension_rtree"

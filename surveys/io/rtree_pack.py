@@ -21,7 +21,7 @@ import sqlite3
 
 import numpy as np
 
-from surveys.io.geopackage import quote
+from hailin.surveys.io.geopackage import quote
 
 # One cell: an id (a row's fid, or a child node's number), then minx, maxx,
 # miny, maxy as 32-bit floats; all big-endian.

@@ -2,8 +2,8 @@
 then the reader for that format. The readers and the store are the only code
 that opens patrol and boundary files.
 
-Every reader returns a :class:`surveys.io.raw.RawTable`; turning that into
-survey records is :mod:`surveys.check`'s job.
+Every reader returns a :class:`hailin.surveys.io.raw.RawTable`; turning that into
+survey records is :mod:`hailin.surveys.check`'s job.
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from surveys.errors import SurveyFileError
-from surveys.io.archive import check_file_size
-from surveys.io.gdal import read_gpkg, read_shapefile, read_shapezip, read_with_gdal
-from surveys.io.gpx import read_gpx
-from surveys.io.kml import read_kml, read_kmz
-from surveys.io.raw import RawTable, note
-from surveys.io.text import UTF16_BOMS, read_delimited
-from surveys.io.xlsx import read_xlsx
-from surveys.io.zips import open_zip
-from surveys.limits import LIMITS, Limits
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.io.archive import check_file_size
+from hailin.surveys.io.gdal import read_gpkg, read_shapefile, read_shapezip, read_with_gdal
+from hailin.surveys.io.gpx import read_gpx
+from hailin.surveys.io.kml import read_kml, read_kmz
+from hailin.surveys.io.raw import RawTable, note
+from hailin.surveys.io.text import UTF16_BOMS, read_delimited
+from hailin.surveys.io.xlsx import read_xlsx
+from hailin.surveys.io.zips import open_zip
+from hailin.surveys.limits import LIMITS, Limits
 
 if TYPE_CHECKING:
     import geopandas
@@ -125,7 +125,7 @@ def read_raw(
     name : str, optional
         The file's name for messages (default: the name in ``path``).
     limits : Limits, optional
-        Bounds on sizes, rows and depths (default :data:`surveys.limits.LIMITS`).
+        Bounds on sizes, rows and depths (default :data:`hailin.surveys.limits.LIMITS`).
 
     Returns
     -------

@@ -8,7 +8,7 @@ GIS, QGIS included, opens them); geometry is EPSG:4326 without envelopes.
 The journal is WAL, so a reader (opened read-only) sees the last commit and never
 waits for a writer; writers queue for one write lock, each for a bounded time.
 
-Every geometry layer carries the GeoPackage R-tree spatial index (:mod:`surveys.io.rtree`),
+Every geometry layer carries the GeoPackage R-tree spatial index (:mod:`hailin.surveys.io.rtree`),
 kept by the store's writes; an older store gets it at its first write transaction.
 """
 
@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import geopandas
 import pandas as pd
 
-from surveys.errors import StoreError
-from surveys.io import rtree, storelock
-from surveys.io.geopackage import (
+from hailin.surveys.errors import StoreError
+from hailin.surveys.io import rtree, storelock
+from hailin.surveys.io.geopackage import (
     APPLICATION_ID,
     GEOMETRY_COLUMN,
     SQL_TYPES,
@@ -39,7 +39,7 @@ from surveys.io.geopackage import (
     store_error,
     table_names,
 )
-from surveys.io.rows import insert_rows, update_extent
+from hailin.surveys.io.rows import insert_rows, update_extent
 
 # How long a writer waits for another writer's transaction before it gives up
 # (seconds). Readers never wait for writers: WAL lets them read the last commit.

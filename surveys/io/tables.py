@@ -1,5 +1,5 @@
 """Per-plot tables written for people and GIS: CSV and XLSX that Excel opens
-(written by :func:`surveys.io.exports.write_sheet`, through the one formula guard)
+(written by :func:`hailin.surveys.io.exports.write_sheet`, through the one formula guard)
 and a GeoPackage layer with the plots' polygons that QGIS opens."""
 
 import os
@@ -8,8 +8,8 @@ import geopandas
 import pandas as pd
 import pyogrio
 
-from surveys.errors import ExportError
-from surveys.io.exports import write_sheet
+from hailin.surveys.errors import ExportError
+from hailin.surveys.io.exports import write_sheet
 
 TABLE_FORMATS = (".csv", ".xlsx", ".gpkg")
 LAYER = "raster_stats"

@@ -1,6 +1,6 @@
 """The ledger in the 台账 layout an office files, as a table; written as one
 XLSX sheet with a title row, a frozen header and a print setup by
-:func:`surveys.io.exports.write_taizhang` (every CSV and XLSX for people is
+:func:`hailin.surveys.io.exports.write_taizhang` (every CSV and XLSX for people is
 written there, through the one formula guard).
 
 Columns: 序号, 乡镇/村/小地名, 图斑号, 面积(亩) (2 decimals), 发现时间, 处置措施,
@@ -9,8 +9,8 @@ Columns: 序号, 乡镇/村/小地名, 图斑号, 面积(亩) (2 decimals), 发�
 
 import pandas as pd
 
-from geo.sites import site_names, township_name
-from surveys.schema import word
+from hailin.geo.sites import site_names, township_name
+from hailin.surveys.schema import word
 
 HEADERS = {
     "zh": [
@@ -69,7 +69,7 @@ def taizhang_table(ledger, clearance, sites, lang: str = "zh") -> pd.DataFrame:
     Parameters
     ----------
     ledger : DataFrame
-        The ledger (:mod:`surveys.ledger.cases`).
+        The ledger (:mod:`hailin.surveys.ledger.cases`).
     clearance : DataFrame
         The clearance plots (plot_id, contractor): a plot's contractor is the
         unit responsible for it; a new patch's is its township.
@@ -84,7 +84,7 @@ def taizhang_table(ledger, clearance, sites, lang: str = "zh") -> pd.DataFrame:
 
     Examples
     --------
-    >>> from geo.sites import load_sites
+    >>> from hailin.geo.sites import load_sites
     >>> ledger = pd.DataFrame({
     ...     "case_id": ["P1#1"], "kind": ["recurrence"], "plot_id": ["P1"], "site": ["kewan"],
     ...     "township": ["前岐镇"], "area_mu": [3.14159], "detections": [2], "status": ["open"],

@@ -8,10 +8,10 @@ import io
 import numpy as np
 import pandas as pd
 
-from surveys.errors import SurveyFileError
-from surveys.io.archive import read_bytes
-from surveys.io.raw import HEADER_SEARCH_ROWS, RawTable, dedupe_headers, find_header_row, note
-from surveys.limits import LIMITS, Deadline, over_limit
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.io.archive import read_bytes
+from hailin.surveys.io.raw import HEADER_SEARCH_ROWS, RawTable, dedupe_headers, find_header_row, note
+from hailin.surveys.limits import LIMITS, Deadline, over_limit
 
 # Byte-order marks of UTF-16 text (Excel's "Unicode text").
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")

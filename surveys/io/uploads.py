@@ -1,7 +1,7 @@
 """Upload bookkeeping in the store: what each upload stored, the upload log,
 and withdrawing an upload (corrections).
 
-Every function takes an open :class:`surveys.io.store.Store`; the writing ones
+Every function takes an open :class:`hailin.surveys.io.store.Store`; the writing ones
 run inside the caller's write transaction, so one import's upload row,
 records and rejects land together.
 """
@@ -13,10 +13,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from geo.overlay import overlapping_pairs
-from surveys.errors import UploadError
-from surveys.io.archive import printable_name
-from surveys.io.layout import (
+from hailin.geo.overlay import overlapping_pairs
+from hailin.surveys.errors import UploadError
+from hailin.surveys.io.archive import printable_name
+from hailin.surveys.io.layout import (
     COVER_LAYER,
     REJECT_KINDS,
     REJECTS_LAYER,
@@ -26,7 +26,7 @@ from surveys.io.layout import (
     ensure_layers,
     plots_layer,
 )
-from surveys.schema import KINDS, PLOT_COLUMNS, PLOT_KINDS
+from hailin.surveys.schema import KINDS, PLOT_COLUMNS, PLOT_KINDS
 
 MIN_PREFIX = 8
 MAX_REASON = 500

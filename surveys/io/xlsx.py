@@ -9,12 +9,12 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from surveys.errors import SurveyFileError
-from surveys.io.archive import read_bytes
-from surveys.io.raw import HEADER_SEARCH_ROWS, RawTable, dedupe_headers, find_header_row
-from surveys.io.xml import parse_xml
-from surveys.io.zips import member_chunks, open_zip
-from surveys.limits import LIMITS, Deadline, over_limit, refuse_past
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.io.archive import read_bytes
+from hailin.surveys.io.raw import HEADER_SEARCH_ROWS, RawTable, dedupe_headers, find_header_row
+from hailin.surveys.io.xml import parse_xml
+from hailin.surveys.io.zips import member_chunks, open_zip
+from hailin.surveys.limits import LIMITS, Deadline, over_limit, refuse_past
 
 
 def _worksheet(workbook, sheet, file):

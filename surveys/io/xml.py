@@ -11,8 +11,8 @@ import defusedxml
 import defusedxml.ElementTree
 import pandas as pd
 
-from surveys.errors import SurveyFileError
-from surveys.limits import LIMITS, Deadline, Limits, over_limit
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.limits import LIMITS, Deadline, Limits, over_limit
 
 
 def parse_xml(data, file, limits=LIMITS, deadline=None):
@@ -130,7 +130,7 @@ def parse_document(
     >>> parse_document(b"<kml><Document/></kml>", "a.kml", "gpx")
     Traceback (most recent call last):
     ...
-    surveys.errors.SurveyFileError: a.kml: root element is <kml>, not <gpx>
+    hailin.surveys.errors.SurveyFileError: a.kml: root element is <kml>, not <gpx>
     """
     root = parse_xml(data, file, limits, deadline)
     if local_name(root.tag) != root_name:

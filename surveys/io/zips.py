@@ -2,7 +2,7 @@
 odd members, names pointing outside the archive.
 
 Every guard refuses with a :class:`SurveyFileError` naming the bound it holds to
-(see :mod:`surveys.limits`) and the value it found.
+(see :mod:`hailin.surveys.limits`) and the value it found.
 """
 
 import os
@@ -12,8 +12,8 @@ import struct
 import zipfile
 from collections.abc import Iterator
 
-from surveys.errors import SurveyFileError
-from surveys.limits import LIMITS, over_limit, size_text
+from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.limits import LIMITS, over_limit, size_text
 
 _CHUNK = 1024 * 1024
 _UNPACKABLE = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}

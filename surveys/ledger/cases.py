@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import M2_PER_HA, M2_PER_MU, area_m2
-from geo.overlay import nearest_township, place_in_sites
-from surveys.ledger.detections import SPARTINA_FINDINGS, detect, within_tolerance
-from surveys.ledger.machine import case_rows, verify_cases
-from surveys.ledger.patches import cluster_new_infestations
-from surveys.localtime import DEFAULT_TIMEZONE, local_dates, local_day_numbers
+from hailin.geo.area import M2_PER_HA, M2_PER_MU, area_m2
+from hailin.geo.overlay import nearest_township, place_in_sites
+from hailin.surveys.ledger.detections import SPARTINA_FINDINGS, detect, within_tolerance
+from hailin.surveys.ledger.machine import case_rows, verify_cases
+from hailin.surveys.ledger.patches import cluster_new_infestations
+from hailin.surveys.localtime import DEFAULT_TIMEZONE, local_dates, local_day_numbers
 
 LEDGER_COLUMNS = [
     "case_id",
@@ -94,7 +94,7 @@ def near_after_clearance(records, areas, rules, crs=None) -> pd.DataFrame:
     """(area, time, day, key) of records within the tolerance of an area, on a
     local day after the area's clearance (new patches have none); ``area`` is
     the position in ``areas``, distances in ``crs`` (see
-    :func:`surveys.ledger.detections.within_tolerance`)."""
+    :func:`hailin.surveys.ledger.detections.within_tolerance`)."""
     empty = pd.DataFrame(
         {
             "area": pd.Series(dtype=np.int64),
@@ -321,7 +321,7 @@ def empty_ledger(timezone=DEFAULT_TIMEZONE):
 
 def ledger_rows(cases, areas, rules, as_of) -> pd.DataFrame:
     """The ledger's rows (see :data:`LEDGER_COLUMNS`) of the ``cases`` of
-    :func:`surveys.ledger.machine.case_rows` about ``areas``, sorted by kind,
+    :func:`hailin.surveys.ledger.machine.case_rows` about ``areas``, sorted by kind,
     plot and first detection."""
     if len(cases) == 0:
         return empty_ledger(rules.timezone)

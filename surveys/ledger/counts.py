@@ -11,8 +11,8 @@ shows both kinds beside the total.
 
 import pandas as pd
 
-from surveys.ledger.cases import STATUSES
-from surveys.schema import word
+from hailin.surveys.ledger.cases import STATUSES
+from hailin.surveys.schema import word
 
 CASE_KINDS = ("recurrence", "new_infestation")
 OPEN = "open"

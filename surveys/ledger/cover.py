@@ -4,9 +4,9 @@ image dates, its trend, and the imagery-based survival estimate.
 Definitions (the README's "Digital monitoring" says the same):
 
 - a plot's **cover series** is its mangrove cover (percent of the plot's area
-  with data, see :mod:`surveys.imagery`) on each image date, counting only
+  with data, see :mod:`hailin.surveys.imagery`) on each image date, counting only
   images dated on or after its planting day on which at least
-  :data:`surveys.imagery.MIN_VALID_FRACTION` of the plot had data (clouds and
+  :data:`hailin.surveys.imagery.MIN_VALID_FRACTION` of the plot had data (clouds and
   the raster's edge leave the rest out), and of one way of measuring it
   (``method``: the one with the most dates for the plot, of two with as many
   the one measured last); images of one date are averaged;
@@ -27,7 +27,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from surveys.imagery import MIN_VALID_FRACTION
+from hailin.surveys.imagery import MIN_VALID_FRACTION
 
 _DAYS_PER_YEAR = 365.25
 # Days from a plot's first to its latest image before a trend is given.

@@ -11,7 +11,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from surveys.localtime import DEFAULT_TIMEZONE, local_dates
+from hailin.surveys.localtime import DEFAULT_TIMEZONE, local_dates
 
 SPARTINA_FINDINGS = ("spartina_regrowth", "spartina_new")
 

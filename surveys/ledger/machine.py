@@ -1,6 +1,6 @@
 """The case machine of the recurrence ledger, over the tokens of every area
 at once: Spartina findings open a case, removals re-clear it, clear
-inspections verify it (the rules are in :mod:`surveys.ledger.cases`).
+inspections verify it (the rules are in :mod:`hailin.surveys.ledger.cases`).
 
 Each area's cases depend on that area's tokens only, so the distributed
 ledger runs the machine on areas grouped per partition.
@@ -9,7 +9,7 @@ ledger runs the machine on areas grouped per partition.
 import numpy as np
 import pandas as pd
 
-from surveys.localtime import local_day_numbers
+from hailin.surveys.localtime import local_day_numbers
 
 
 def _sources(spotted, cases):

@@ -2,10 +2,10 @@
 into patches by distance.
 
 Pure functions on GeoDataFrames; distances are taken in a local transverse
-Mercator (:func:`surveys.ledger.detections.local_metric_crs`). The steps
+Mercator (:func:`hailin.surveys.ledger.detections.local_metric_crs`). The steps
 (:func:`patch_groups`, :func:`first_reports`, :func:`name_patches`,
 :func:`convex_hulls`) are public so that the distributed ledger
-(:mod:`surveys.dist.clusters`) runs the same ones on parts of the findings.
+(:mod:`hailin.surveys.dist.clusters`) runs the same ones on parts of the findings.
 """
 
 import geopandas
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.ledger.detections import local_metric_crs, metric_geometries
-from surveys.localtime import DEFAULT_TIMEZONE, local_dates
+from hailin.surveys.ledger.detections import local_metric_crs, metric_geometries
+from hailin.surveys.localtime import DEFAULT_TIMEZONE, local_dates
 
 
 def patch_groups(points: np.ndarray, cluster_m: float) -> np.ndarray:

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from surveys.ledger.cases import STATUSES, among
-from surveys.ledger.counts import CASE_KINDS, case_counts
-from surveys.localtime import DEFAULT_TIMEZONE, local_dates
+from hailin.surveys.ledger.cases import STATUSES, among
+from hailin.surveys.ledger.counts import CASE_KINDS, case_counts
+from hailin.surveys.localtime import DEFAULT_TIMEZONE, local_dates
 
 
 @dataclasses.dataclass

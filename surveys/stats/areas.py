@@ -3,7 +3,7 @@
 One engine for both kinds of work: plots (clearance or restoration) grouped by
 month, year, site, township or a plot attribute (method, contractor, species,
 funding), in mu and ha, beside the targets hailin.toml sets for that grouping
-(:mod:`surveys.targets`). A plot counts in the period its work was done
+(:mod:`hailin.surveys.targets`). A plot counts in the period its work was done
 (``cleared_on`` / ``planted_on``, local days).
 """
 
@@ -12,10 +12,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from surveys.errors import StatisticsError
-from surveys.stats.periods import Period, period
-from surveys.stats.table import StatTable, with_total
-from surveys.targets import WorkTargets
+from hailin.surveys.errors import StatisticsError
+from hailin.surveys.stats.periods import Period, period
+from hailin.surveys.stats.table import StatTable, with_total
+from hailin.surveys.targets import WorkTargets
 
 NONE_LABEL = "(none)"
 GROUPS = {
@@ -74,7 +74,7 @@ def area_table(
     plots, work: str, targets: WorkTargets, by: str = "month", when=None, survival=None
 ) -> StatTable:
     """Plots and area (mu, ha) of ``work`` ("clearance" or "restoration") by
-    ``by`` within the period ``when`` (see :func:`surveys.stats.periods.period`),
+    ``by`` within the period ``when`` (see :func:`hailin.surveys.stats.periods.period`),
     with target_mu and pct_of_target where targets are set, cumulative_mu for
     months and years, and (restoration, given ``survival``: plot_id,
     survival_pct) the area-weighted survival.

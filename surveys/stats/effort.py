@@ -23,11 +23,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from geo.length import length_m
-from surveys.errors import StatisticsError
-from surveys.localtime import DEFAULT_TIMEZONE, local_dates
-from surveys.stats.periods import period
-from surveys.stats.table import StatTable, with_total
+from hailin.geo.length import length_m
+from hailin.surveys.errors import StatisticsError
+from hailin.surveys.localtime import DEFAULT_TIMEZONE, local_dates
+from hailin.surveys.stats.periods import period
+from hailin.surveys.stats.table import StatTable, with_total
 
 EFFORT_GROUPS = ("patrol_type", "team", "month", "year")
 ALIASES = {"mode": "patrol_type"}

@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from surveys.ledger.counts import case_counts
-from surveys.stats.effort import patrol_effort
-from surveys.stats.recurrence import recurrence_by_year
-from surveys.stats.table import StatTable
+from hailin.surveys.ledger.counts import case_counts
+from hailin.surveys.stats.effort import patrol_effort
+from hailin.surveys.stats.recurrence import recurrence_by_year
+from hailin.surveys.stats.table import StatTable
 
 COLUMNS = ["number", "area_mu", "area_ha", "target_mu", "pct_of_target", "pct", "km"]
 
@@ -14,9 +14,9 @@ COLUMNS = ["number", "area_mu", "area_ha", "target_mu", "pct_of_target", "pct", 
 def key_figures(frames) -> StatTable:
     """Cleared and planted area against the totals' targets, survival, cases
     (open ones by kind), plots re-cleared, and, when ``frames`` hold every
-    record, patrols, person-times and km walked (see :mod:`surveys.stats`).
+    record, patrols, person-times and km walked (see :mod:`hailin.surveys.stats`).
 
-    ``frames`` is a :class:`surveys.frames.Frames`.
+    ``frames`` is a :class:`hailin.surveys.frames.Frames`.
     """
     settings = frames.settings
     counts = case_counts(frames.ledger)

@@ -3,7 +3,7 @@
 Every period is a range of local calendar days, first and last included:
 ``2024`` (or ``"2024"``), ``"2024Q4"``, ``"2024-05"``, ``("2024-04-01",
 "2024-06-30")``, or ``None`` for all time. Days are local to the workspace
-(:mod:`surveys.localtime`), as patrols count them.
+(:mod:`hailin.surveys.localtime`), as patrols count them.
 """
 
 import dataclasses
@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from surveys.errors import StatisticsError
+from hailin.surveys.errors import StatisticsError
 
 _QUARTER = re.compile(r"(\d{4})-?[Qq]([1-4])")
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")

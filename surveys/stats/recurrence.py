@@ -5,18 +5,18 @@ The programme's "recurrence plots cleared in 2023" are the plots **re-cleared**
 in 2023: clearance plots where at least one recurrence case was re-cleared on a
 local day of 2023 (a plot re-cleared twice in the year counts once). Cases
 opened per year count cases by the year of their first finding. Both kinds of
-case are counted the same way (:mod:`surveys.ledger.counts`): plot cases
+case are counted the same way (:mod:`hailin.surveys.ledger.counts`): plot cases
 (``recurrence``) and new-patch cases (``new_infestation``), side by side.
 """
 
 import numpy as np
 import pandas as pd
 
-from surveys.errors import StatisticsError
-from surveys.ledger.cases import STATUSES
-from surveys.ledger.counts import CASE_KINDS, OPEN, case_counts
-from surveys.stats.periods import period
-from surveys.stats.table import StatTable, with_total
+from hailin.surveys.errors import StatisticsError
+from hailin.surveys.ledger.cases import STATUSES
+from hailin.surveys.ledger.counts import CASE_KINDS, OPEN, case_counts
+from hailin.surveys.stats.periods import period
+from hailin.surveys.stats.table import StatTable, with_total
 
 AGE_BANDS = ((30, "0-30 days"), (90, "31-90 days"), (180, "91-180 days"), (365, "181-365 days"))
 OPEN_GROUPS = ("kind", "site", "township", "age")
@@ -147,7 +147,7 @@ def open_cases(ledger: pd.DataFrame, by: str | None = None, when=None) -> StatTa
 def cases_by_kind(ledger: pd.DataFrame) -> StatTable:
     """Cases by kind (plot cases ``recurrence``, new-patch cases
     ``new_infestation``) and status, with the total: the one count of open
-    cases (:mod:`surveys.ledger.counts`) every output shows.
+    cases (:mod:`hailin.surveys.ledger.counts`) every output shows.
 
     Parameters
     ----------

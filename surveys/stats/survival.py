@@ -1,14 +1,14 @@
 """Survival of the planted mangroves, plot by plot.
 
 A plot's survival is the mean of the ``planting_check`` records inside it on
-its latest day of checks (:func:`surveys.ledger.progress.plot_survival`);
+its latest day of checks (:func:`hailin.surveys.ledger.progress.plot_survival`);
 totals are weighted by plot area over the plots checked.
 """
 
 import numpy as np
 import pandas as pd
 
-from surveys.stats.table import StatTable, with_total
+from hailin.surveys.stats.table import StatTable, with_total
 
 COLUMNS = [
     "site",

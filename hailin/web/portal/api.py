@@ -39,8 +39,8 @@ from hailin.web.portal.schemas import (
     WithdrawIn,
     WithdrawOut,
 )
-from surveys.errors import UploadError
-from surveys.schema import codes
+from hailin.surveys.errors import UploadError
+from hailin.surveys.schema import codes
 
 logger = logging.getLogger("hailin.web")
 

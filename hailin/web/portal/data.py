@@ -10,8 +10,8 @@ import pandas as pd
 from django.conf import settings
 
 from hailin.web.portal.roles import visible_teams
-from surveys import Workspace
-from surveys.ledger.cases import LEDGER_COLUMNS
+from hailin.surveys import Workspace
+from hailin.surveys.ledger.cases import LEDGER_COLUMNS
 
 UPLOAD_FIELDS = [
     "upload_id",

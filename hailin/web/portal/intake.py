@@ -17,11 +17,11 @@ import unicodedata
 from django.conf import settings
 from django.utils import timezone
 
-from geo.errors import HailinError
+from hailin.geo.errors import HailinError
 from hailin.web.portal import alerts
 from hailin.web.portal.audit import record
 from hailin.web.portal.models import PortalState, PortalUpload
-from surveys.io.photos import photo_format
+from hailin.surveys.io.photos import photo_format
 
 logger = logging.getLogger("hailin.web")
 LOCK_WAIT_S = 120
@@ -193,7 +193,7 @@ def receive(ws, uploaded, *, user, team, patrol_type, request=None):
 def withdraw(ws, request, upload_id, reason):
     """Withdraw ``upload_id`` for the request's account through the workspace
     (exactly what `hailin uploads withdraw` does), audited; the maps follow.
-    Returns the :class:`surveys.io.uploads.Withdrawal`; UploadError as the store says."""
+    Returns the :class:`hailin.surveys.io.uploads.Withdrawal`; UploadError as the store says."""
     name = request.user.get_username()
     done = ws.withdraw_upload(upload_id, reason=f"{reason} [{name}, portal]", by=name)
     record(

@@ -10,8 +10,8 @@ view that serves them under ``/maps/NAME/assets/``.
 import os
 import tempfile
 
-from maps import MAPS, save_map
-from maps.basemaps import tianditu_key
+from hailin.maps import MAPS, save_map
+from hailin.maps.basemaps import tianditu_key
 
 MAP_NAMES = tuple(MAPS)
 LANGS = ("zh", "en")
