@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hailin.geo.sites import load_sites
 from hailin.demo_data import survey_csv_frame
+from hailin.geo.sites import load_sites
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOW = os.path.dirname(HERE)

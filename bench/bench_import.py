@@ -17,8 +17,8 @@ import time
 
 import pyogrio
 
-from hailin.geo.sites import load_sites
 from hailin.demo_data import survey_csv_frame
+from hailin.geo.sites import load_sites
 from hailin.surveys.workspace import Workspace
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from hailin.geo.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from hailin.accessor import HailinAccessor
     from hailin.geo import (
         GCJ02,
         HailinError,
@@ -28,9 +29,8 @@ if TYPE_CHECKING:
         wgs84_to_gcj02,
     )
     from hailin.geo.output_crs import to_cgcs2000, to_gcj02
-    from hailin.accessor import HailinAccessor
-    from hailin.notebook import NotebookWorkspace, area, open_workspace
     from hailin.maps import MapData, clearance_map, overview_map, restoration_map
+    from hailin.notebook import NotebookWorkspace, area, open_workspace
     from hailin.surveys import Workspace, read_file, read_vector
     from hailin.surveys.stats import StatTable
 

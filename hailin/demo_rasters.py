@@ -28,8 +28,8 @@ import shapely
 from affine import Affine
 from rasterio.features import rasterize
 
-from hailin.geo.crs import transformer
 from hailin.errors import DemoError
+from hailin.geo.crs import transformer
 
 CLASSES = "1=mangrove,2=spartina,3=mudflat,4=water"
 CLASS_DATE = "2024-08-15"

@@ -19,7 +19,13 @@ from hailin.surveys.errors import FramesError
 from hailin.surveys.io.dataset import read_dataset_layers
 from hailin.surveys.io.layout import COVER_KINDS, read_cover, read_plots, read_sites, read_surveys
 from hailin.surveys.io.rasters import raster_sources
-from hailin.surveys.ledger.cases import LEDGER_INPUT, LedgerBuild, LedgerRules, build_ledger, case_areas
+from hailin.surveys.ledger.cases import (
+    LEDGER_INPUT,
+    LedgerBuild,
+    LedgerRules,
+    build_ledger,
+    case_areas,
+)
 from hailin.surveys.ledger.cover import ImageryCover, imagery_survival
 from hailin.surveys.ledger.progress import Progress, clearance_progress, restoration_progress
 from hailin.surveys.settings import Settings

@@ -14,7 +14,9 @@ HEADERS_FILE = "data/headers.toml"
 
 def _load_headers():
     """(survey headers, plot headers): {field: names, most specific first}."""
-    data = tomllib.loads(resources.files("hailin.surveys").joinpath(HEADERS_FILE).read_text("utf-8"))
+    data = tomllib.loads(
+        resources.files("hailin.surveys").joinpath(HEADERS_FILE).read_text("utf-8")
+    )
     survey = {field: tuple(names) for field, names in data["survey"].items()}
     plots = {
         **{key: survey[key] for key in ("lon", "lat", "wkt")},

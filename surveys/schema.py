@@ -78,7 +78,9 @@ class Term:
 def _load_vocabulary():
     """The terms of surveys/data/vocabulary.toml, checked: each code once per
     vocabulary, words as text, shown codes with both display words."""
-    data = tomllib.loads(resources.files("hailin.surveys").joinpath(VOCABULARY_FILE).read_text("utf-8"))
+    data = tomllib.loads(
+        resources.files("hailin.surveys").joinpath(VOCABULARY_FILE).read_text("utf-8")
+    )
     terms = []
     for vocabulary, entries in data.items():
         for entry in entries:

@@ -20,7 +20,12 @@ import pandas as pd
 from hailin.geo.sites import load_sites, normalize_sites
 from hailin.surveys import evidence, ingest
 from hailin.surveys.check.options import ImportOptions
-from hailin.surveys.errors import NotAWorkspaceError, SettingsError, WorkspaceError, WorkspaceExistsError
+from hailin.surveys.errors import (
+    NotAWorkspaceError,
+    SettingsError,
+    WorkspaceError,
+    WorkspaceExistsError,
+)
 from hailin.surveys.frames import Frames, read_dataset_frames, read_frames
 from hailin.surveys.io import dataset
 from hailin.surveys.io.layout import (
@@ -43,7 +48,13 @@ from hailin.surveys.io.store import WRITE_WAIT_S, Store
 from hailin.surveys.io.uploads import Withdrawal, list_uploads, withdraw
 from hailin.surveys.ledger.progress import Progress, clearance_progress
 from hailin.surveys.paths import STORE_FILE, WorkspacePaths
-from hailin.surveys.settings import LANGUAGES, MAX_SETTINGS_BYTES, SETTINGS_FILE, TEMPLATE, parse_settings
+from hailin.surveys.settings import (
+    LANGUAGES,
+    MAX_SETTINGS_BYTES,
+    SETTINGS_FILE,
+    TEMPLATE,
+    parse_settings,
+)
 from hailin.surveys.workspace_exports import ExportWork
 from hailin.surveys.workspace_rasters import RasterWork
 

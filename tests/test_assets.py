@@ -20,8 +20,8 @@ import typing
 import pytest
 from click.testing import CliRunner
 
-from hailin.geo.sites import load_sites
 from hailin.cli import main
+from hailin.geo.sites import load_sites
 from hailin.maps.assets import (
     ASSETS,
     PACKAGES,

@@ -7,8 +7,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from hailin.geo.sites import load_sites
 from hailin.cli import main
+from hailin.geo.sites import load_sites
 from hailin.layers.page import check_page
 from hailin.maps import save_map
 from hailin.maps.basemaps import BASEMAPS, basemap_names, offered, resolve, tianditu_key

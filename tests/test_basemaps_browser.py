@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import shapely
 
+from hailin.demo import build_demo
 from hailin.geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
 from hailin.geo.sites import load_sites
-from hailin.demo import build_demo
 from hailin.maps import MAPS, save_map
 from hailin.maps.frame import mainland_outline
 from hailin.maps.programme import overview_map

@@ -5,8 +5,8 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from hailin.geo.area import area
 from hailin.cli import main
+from hailin.geo.area import area
 from tests.map_workspace import named_layers
 
 

@@ -53,7 +53,10 @@ def test_every_help_page_loads_no_heavy_library():
     assert heavy_after(HELP.format(commands=COMMANDS)) == []
 
 
-@pytest.mark.parametrize("package", ["hailin", "hailin.geo", "hailin.surveys", "hailin.layers", "hailin.maps", "hailin.cli"])
+@pytest.mark.parametrize(
+    "package",
+    ["hailin", "hailin.geo", "hailin.surveys", "hailin.layers", "hailin.maps", "hailin.cli"],
+)
 def test_importing_a_package_loads_no_heavy_library(package):
     assert heavy_after(f"import {package}") == []
 
@@ -87,5 +90,5 @@ def test_the_exports_arrive_when_asked_for():
     for package in (geo, surveys, maps, hailin):
         for name in package.__all__:
             assert getattr(package, name) is not None, (package.__name__, name)
-    with pytest.raises(AttributeError, match="module 'hailin.geo' has no attribute 'nothing'"):
+    with pytest.raises(AttributeError, match=r"module 'hailin\.geo' has no attribute 'nothing'"):
         _ = geo.nothing

@@ -5,10 +5,10 @@ import datetime
 import numpy as np
 import pytest
 
-from hailin.geo.raster import class_stats, open_raster, raster_date, raster_info, value_stats
-from hailin.geo.sites import load_sites
 from hailin.demo_data import demo_plots
 from hailin.demo_rasters import write_demo_rasters
+from hailin.geo.raster import class_stats, open_raster, raster_date, raster_info, value_stats
+from hailin.geo.sites import load_sites
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,13 @@ import shapely
 
 from bench.coast import coast, write_workspace
 from hailin.surveys.dist.flag import distributed_ledger
-from hailin.surveys.dist.partition import COARSE_SHIFT, COAST_BOUNDS, Divisions, coarse_keys, hilbert_keys
+from hailin.surveys.dist.partition import (
+    COARSE_SHIFT,
+    COAST_BOUNDS,
+    Divisions,
+    coarse_keys,
+    hilbert_keys,
+)
 from hailin.surveys.dist.scheduler import connect
 from hailin.surveys.dist.sources import engine_from_frames
 from hailin.surveys.ledger.cases import LedgerRules, build_ledger

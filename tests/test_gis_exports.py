@@ -14,8 +14,8 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from hailin.geo.area import M2_PER_MU
 from hailin.cli import main
+from hailin.geo.area import M2_PER_MU
 from hailin.surveys.errors import ExportError
 from hailin.surveys.io.gis import export_layer
 from hailin.surveys.io.taizhang import HEADERS

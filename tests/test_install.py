@@ -20,8 +20,7 @@ def wheel(tmp_path_factory):
     """The wheel pip builds from the repository, as ``pip install`` would."""
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-         "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
         check=True,
         capture_output=True,
         timeout=600,
@@ -47,7 +46,9 @@ def fresh_venv(wheel, tmp_path_factory):
     )
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     (pathlib.Path(site) / "hailin-test-deps.pth").write_text(
         sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
@@ -73,8 +74,12 @@ def test_the_wheel_has_one_top_level_name(wheel):
         names = archive.namelist()
     tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert tops == {"hailin"}
-    for data in ("hailin/surveys/data/vocabulary.toml", "hailin/geo/data/sites.geojson",
-                 "hailin/layers/draw.js", "hailin/maps/controls.js"):
+    for data in (
+        "hailin/surveys/data/vocabulary.toml",
+        "hailin/geo/data/sites.geojson",
+        "hailin/layers/draw.js",
+        "hailin/maps/controls.js",
+    ):
         assert data in names
 
 
@@ -84,7 +89,11 @@ def test_the_installed_package_works_beside_folders_named_like_its_own(fresh_ven
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(decoy_folder), "LANG": "C.UTF-8"}
     demo = subprocess.run(
         [str(bin_dir / "hailin"), "demo", "--force", "demo"],
-        cwd=decoy_folder, env=env, capture_output=True, text=True, timeout=600,
+        cwd=decoy_folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert demo.returncode == 0, demo.stdout + demo.stderr
     script = (
@@ -92,12 +101,17 @@ def test_the_installed_package_works_beside_folders_named_like_its_own(fresh_ven
         "ws = hailin.open_workspace('demo')\n"
         "m = ws.clearance_map()\n"
         "m.save('notebook-map.html')\n"
+        f"bare = sorted(n for n in sys.modules if n.split('.')[0] in {DECOYS!r})\n"
         "print(json.dumps({'sites': ws.sites['site_id'].tolist(), 'file': hailin.__file__,"
-        " 'bare': sorted(n for n in sys.modules if n.split('.')[0] in %r)}))\n" % (DECOYS,)
+        " 'bare': bare}))\n"
     )
     done = subprocess.run(
         [str(bin_dir / "python"), "-c", script],
-        cwd=decoy_folder, env=env, capture_output=True, text=True, timeout=600,
+        cwd=decoy_folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     said = json.loads(done.stdout.splitlines()[-1])
@@ -107,7 +121,11 @@ def test_the_installed_package_works_beside_folders_named_like_its_own(fresh_ven
     assert (decoy_folder / "notebook-map.html").stat().st_size > 10_000
     drawn = subprocess.run(
         [str(bin_dir / "hailin"), "-w", "demo", "map", "overview", "-o", "overview.html"],
-        cwd=decoy_folder, env=env, capture_output=True, text=True, timeout=600,
+        cwd=decoy_folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert drawn.returncode == 0, drawn.stdout + drawn.stderr
     assert (decoy_folder / "overview.html").stat().st_size > 10_000

@@ -14,10 +14,10 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
+from hailin.cli import main
 from hailin.geo.area import area
 from hailin.geo.gcj02 import wgs84_to_gcj02
 from hailin.geo.sites import load_sites
-from hailin.cli import main
 from hailin.surveys.check.invariants import enforce_invariants
 from hailin.surveys.check.options import ImportOptions
 from hailin.surveys.check.problems import Problems

@@ -17,8 +17,8 @@ import jinja2.nodes
 import pytest
 from click.testing import CliRunner
 
-from hailin.geo.sites import load_sites
 from hailin.cli import main
+from hailin.geo.sites import load_sites
 from hailin.layers.page import check_page, html_text, js_value
 from hailin.layers.text import text as label
 from hailin.maps import MAPS

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from hailin.geo.sites import load_sites
 from hailin.demo import build_demo
+from hailin.geo.sites import load_sites
 from hailin.layers.clearance import STATUS_COLOURS
 from hailin.maps import MAPS
 from hailin.maps.figures import periods_of

@@ -11,8 +11,8 @@ import shapely
 from click.testing import CliRunner
 
 import hailin
-from hailin.geo.gcj02 import wgs84_to_gcj02
 from hailin.cli import main
+from hailin.geo.gcj02 import wgs84_to_gcj02
 from hailin.maps.controls import SummaryPanel
 from tests.map_workspace import build, html_lines
 

@@ -33,10 +33,14 @@ def counts(monkeypatch):
 
     monkeypatch.setattr(Store, "open", classmethod(counting_open))
     monkeypatch.setattr(
-        hailin.surveys.frames, "build_ledger", counting("ledger", hailin.surveys.frames.build_ledger)
+        hailin.surveys.frames,
+        "build_ledger",
+        counting("ledger", hailin.surveys.frames.build_ledger),
     )
     monkeypatch.setattr(
-        hailin.surveys.ledger.cases, "detect", counting("detect", hailin.surveys.ledger.cases.detect)
+        hailin.surveys.ledger.cases,
+        "detect",
+        counting("detect", hailin.surveys.ledger.cases.detect),
     )
     return counted
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from hailin.cli import main
 from hailin.geo.gcj02 import wgs84_to_gcj02
 from hailin.geo.raster import overlay_image
-from hailin.cli import main
 from hailin.layers.text import text
 from hailin.maps import MAPS, save_map
 from tests.browser import open_map

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from hailin.geo.area import M2_PER_MU
 from hailin.cli import main
+from hailin.geo.area import M2_PER_MU
 from hailin.report import month_figures
 from hailin.surveys.workspace import Workspace
 from tests.conftest import geod_area_m2

@@ -36,7 +36,9 @@ def test_bundled_sites_sit_near_the_reserves(site_id, lon, lat):
 def test_the_data_says_it_is_illustrative():
     from importlib import resources
 
-    text = resources.files("hailin.geo").joinpath("data", "sites.geojson").read_text(encoding="utf-8")
+    text = (
+        resources.files("hailin.geo").joinpath("data", "sites.geojson").read_text(encoding="utf-8")
+    )
     assert "NOT official boundaries" in text
     assert '"illustrative": true' in text
 

@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from hailin.geo.sites import load_sites
 from hailin.cli import main
+from hailin.geo.sites import load_sites
 from hailin.maps import save_map
 from hailin.maps.errors import TileFileError
 from hailin.maps.programme import overview_map

@@ -29,7 +29,15 @@ def source_tree(tmp_path_factory):
 
 def test_mypy_finds_no_errors(source_tree):
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), "-p", "hailin"],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "-p",
+            "hailin",
+        ],
         cwd=source_tree,
         capture_output=True,
         text=True,

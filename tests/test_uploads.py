@@ -12,8 +12,8 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from hailin.geo.area import area
 from hailin.cli import main
+from hailin.geo.area import area
 from hailin.surveys.errors import UploadError
 from tests.conftest import DATA
 from tests.test_import_order import FILES, _write

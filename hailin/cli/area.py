@@ -2,8 +2,8 @@
 
 import click
 
-from hailin.geo.units import UNITS
 from hailin.cli.common import crs_option, json_option, reports_errors
+from hailin.geo.units import UNITS
 
 
 @click.command("area")

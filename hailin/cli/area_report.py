@@ -8,12 +8,18 @@ import geopandas
 import numpy as np
 import shapely
 
+from hailin.cli.common import emit_json
 from hailin.geo.area import InvalidGeometryWarning, area_m2
-from hailin.geo.crs import WGS84, fit_crs_to_coordinates, is_gcj02, normalize_crs, to_wgs84_geometries
+from hailin.geo.crs import (
+    WGS84,
+    fit_crs_to_coordinates,
+    is_gcj02,
+    normalize_crs,
+    to_wgs84_geometries,
+)
 from hailin.geo.errors import CRSError, GeometryError
 from hailin.geo.units import UNITS
 from hailin.geo.validity import coordinate_problems
-from hailin.cli.common import emit_json
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.sniff import read_raw
 

@@ -5,7 +5,6 @@ import sqlite3
 
 import click
 
-from hailin.geo.errors import HailinError
 from hailin.cli.common import (
     EXIT_NOTHING_STORED,
     EXIT_OK,
@@ -16,6 +15,7 @@ from hailin.cli.common import (
     reports_errors,
     workspace,
 )
+from hailin.geo.errors import HailinError
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import printable_name
 from hailin.surveys.schema import PATROL_TYPES

@@ -9,10 +9,10 @@ import os
 
 import click
 
+from hailin.cli.common import EXIT_NOTHING_STORED, emit_json, scheduler_option, workspace_command
 from hailin.geo.errors import RasterError
 from hailin.geo.raster.classes import parse_classes
 from hailin.geo.units import M2_PER_MU
-from hailin.cli.common import EXIT_NOTHING_STORED, emit_json, scheduler_option, workspace_command
 
 
 def _classes(_ctx, _param, value):

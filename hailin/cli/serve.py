@@ -54,9 +54,9 @@ def serve_command(ctx, host, port, workers, map_assets):
     if _missing_web_extra():
         fail("the portal needs the web extra: pip install 'hailin[web]'", 2)
     ws = workspace(ctx)
-    from hailin.web import bootstrap
     from hailin.maps.assets import cache_dir, fill_hint, missing_assets
     from hailin.maps.fetch import fetch_from
+    from hailin.web import bootstrap
 
     password = bootstrap.prepare(ws.root, host=host, port=port)
     env = bootstrap.environment(ws.root, host=host, port=port)

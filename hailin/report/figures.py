@@ -17,8 +17,8 @@ import numpy as np
 from matplotlib import font_manager
 from matplotlib.patches import Patch
 
-from hailin.report.words import label
 from hailin.layers.clearance import STATUS_COLOURS, plot_statuses
+from hailin.report.words import label
 from hailin.surveys.schema import word
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")

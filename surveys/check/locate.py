@@ -11,7 +11,13 @@ import pandas as pd
 import shapely
 
 from hailin.geo.area import UNITS
-from hailin.geo.crs import WGS84, fit_crs_to_coordinates, is_gcj02, normalize_crs, to_wgs84_geometries
+from hailin.geo.crs import (
+    WGS84,
+    fit_crs_to_coordinates,
+    is_gcj02,
+    normalize_crs,
+    to_wgs84_geometries,
+)
 from hailin.geo.errors import CRSError
 from hailin.geo.gcj02 import gcj02_to_wgs84
 from hailin.geo.overlay import inside_sites, site_distance_km

@@ -10,7 +10,13 @@ import pandas as pd
 
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import read_bytes
-from hailin.surveys.io.raw import HEADER_SEARCH_ROWS, RawTable, dedupe_headers, find_header_row, note
+from hailin.surveys.io.raw import (
+    HEADER_SEARCH_ROWS,
+    RawTable,
+    dedupe_headers,
+    find_header_row,
+    note,
+)
 from hailin.surveys.limits import LIMITS, Deadline, over_limit
 
 # Byte-order marks of UTF-16 text (Excel's "Unicode text").

@@ -19,7 +19,12 @@ from hailin.surveys.stats.areas import GROUPS, area_table, period_target
 from hailin.surveys.stats.effort import EFFORT_GROUPS, patrol_effort, people
 from hailin.surveys.stats.figures import key_figures
 from hailin.surveys.stats.periods import Period, period
-from hailin.surveys.stats.recurrence import OPEN_GROUPS, cases_by_kind, open_cases, recurrence_by_year
+from hailin.surveys.stats.recurrence import (
+    OPEN_GROUPS,
+    cases_by_kind,
+    open_cases,
+    recurrence_by_year,
+)
 from hailin.surveys.stats.survival import survival_by_plot
 from hailin.surveys.stats.table import TOTAL, StatTable, with_total
 

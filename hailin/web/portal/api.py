@@ -16,6 +16,8 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
+from hailin.surveys.errors import UploadError
+from hailin.surveys.schema import codes
 from hailin.web.portal import data, intake
 from hailin.web.portal.audit import record
 from hailin.web.portal.mapfiles import LANGS, MAP_NAMES, map_file
@@ -39,8 +41,6 @@ from hailin.web.portal.schemas import (
     WithdrawIn,
     WithdrawOut,
 )
-from hailin.surveys.errors import UploadError
-from hailin.surveys.schema import codes
 
 logger = logging.getLogger("hailin.web")
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from hailin.web.portal.roles import visible_teams
 from hailin.surveys import Workspace
 from hailin.surveys.ledger.cases import LEDGER_COLUMNS
+from hailin.web.portal.roles import visible_teams
 
 UPLOAD_FIELDS = [
     "upload_id",

@@ -18,10 +18,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from hailin.geo.errors import HailinError
+from hailin.surveys.io.photos import photo_format
 from hailin.web.portal import alerts
 from hailin.web.portal.audit import record
 from hailin.web.portal.models import PortalState, PortalUpload
-from hailin.surveys.io.photos import photo_format
 
 logger = logging.getLogger("hailin.web")
 LOCK_WAIT_S = 120

@@ -16,11 +16,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hailin.surveys.errors import UploadError
+from hailin.surveys.schema import codes, word
 from hailin.web.portal import data, intake
 from hailin.web.portal.models import AuditEvent, PortalUpload
 from hailin.web.portal.roles import account_of, allowed, require, role_of, visible_teams
-from hailin.surveys.errors import UploadError
-from hailin.surveys.schema import codes, word
 
 logger = logging.getLogger("hailin.web")
 MAX_ERRORS_SHOWN = 200
