@@ -9,6 +9,7 @@ installed as ``hailin.geo`` and so on (pyproject's package-dir). pytest's own
 import importlib
 import pathlib
 
+import pytest
 from _pytest.doctest import DoctestModule
 
 ROOT = pathlib.Path(__file__).resolve().parent
@@ -41,9 +42,30 @@ class InstalledDoctestModule(DoctestModule):
         return importlib.import_module(installed_name(self.path))
 
 
+def _library_module(path: pathlib.Path) -> bool:
+    return path.suffix == ".py" and path.name != "conftest.py" and installed_name(path) is not None
+
+
+def pytest_collect_directory(path, parent):
+    """geo/ and the rest as plain folders: a pytest Package would import their
+    ``__init__.py`` by the bare name (``geo``) to look for setup functions."""
+    name = installed_name(path / "__init__.py")
+    if name and name != "hailin" and name.count(".") >= 1 and (path / "__init__.py").exists():
+        return pytest.Dir.from_parent(parent, path=path)
+    return None
+
+
 def pytest_collect_file(file_path, parent):
-    if file_path.suffix == ".py" and file_path.name != "conftest.py" and installed_name(file_path):
+    # A file named on the command line is collected by pytest_pycollect_makemodule.
+    if _library_module(file_path) and not parent.session.isinitpath(file_path):
         return InstalledDoctestModule.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_pycollect_makemodule(module_path, parent):
+    """``pytest geo/crs.py`` runs that module's doctests, imported as installed."""
+    if _library_module(module_path):
+        return InstalledDoctestModule.from_parent(parent, path=module_path)
     return None
 
 

@@ -59,17 +59,17 @@ def _monitoring(ws, directory, clearance, restoration, outputs):
     rasters = write_demo_rasters(
         os.path.join(directory, "raster-files"), ws.sites(), clearance, restoration
     )
-    (run,) = ws.detect_in_rasters([rasters.classified], classes=rasters.classes)
+    (run,) = ws.rasters.detect([rasters.classified], classes=rasters.classes)
     outputs[f"raster detect {run.file}"] = (
         f"{run.stored} detection(s) of Spartina regrowth in {run.plots_measured} cleared plots"
     )
-    for run in ws.cover_from_rasters(rasters.index, measure=CoverMeasure(index=_NDVI_COVER)):
+    for run in ws.rasters.cover(rasters.index, measure=CoverMeasure(index=_NDVI_COVER)):
         outputs[f"raster cover {run.file}"] = (
             f"mangrove cover {run.mean_cover_pct:.1f}% of {run.plots_measured} restoration plots"
         )
     return {
-        "clearance": [ws.raster_overlay(rasters.classified, classes=rasters.classes)],
-        "restoration": [ws.raster_overlay(rasters.index[-1])],
+        "clearance": [ws.rasters.overlay(rasters.classified, classes=rasters.classes)],
+        "restoration": [ws.rasters.overlay(rasters.index[-1])],
     }
 
 
@@ -101,7 +101,7 @@ def build_demo(directory, lang="zh", force=False):
     )
     for suffix in ("xlsx", "csv"):
         path = os.path.join(ws.out_dir, f"ledger.{suffix}")
-        ws.export_ledger(path, lang, frames=frames)
+        ws.exports.ledger(path, lang, frames=frames)
         outputs[f"ledger ({suffix})"] = path
     # Offline (self-contained) maps when the asset cache is filled, else online ones.
     offline = not missing_assets()

@@ -150,12 +150,12 @@ class NotebookWorkspace:
         ("cases", "patches") as GeoPackage, GeoJSON or Shapefile (GBK DBF,
         .cpg, .prj, a field mapping file) in ``crs``: "4326", "4490", "gk3"
         (the Gauss-Kruger zone of the data) or "gk3-noprefix"."""
-        return self.workspace.export_layer(what, path, crs=crs, kind=kind)
+        return self.workspace.exports.layer(what, path, crs=crs, kind=kind)
 
     def export_ledger(self, path: str | os.PathLike, /, lang: str | None = None) -> pd.DataFrame:
         """Write the ledger in the 台账 layout (XLSX with a title row, frozen
         header and print setup); returns the table written."""
-        return self.workspace.export_taizhang(path, lang)
+        return self.workspace.exports.taizhang(path, lang)
 
     # -- statistics ----------------------------------------------------------------------
     def cases_by_kind(self) -> "stats.StatTable":

@@ -109,7 +109,7 @@ class ExportError(HailinError, ValueError):
     --------
     >>> import tempfile
     >>> from hailin.surveys import Workspace
-    >>> Workspace.create(tempfile.mkdtemp()).export_ledger("ledger.pdf")  # doctest: +ELLIPSIS
+    >>> Workspace.create(tempfile.mkdtemp()).exports.ledger("ledger.pdf")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     hailin.surveys.errors.ExportError: ledger.pdf: the ledger is written as .csv, .xlsx, .gpkg, .geojson; got '.pdf'
     """

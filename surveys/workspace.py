@@ -3,7 +3,9 @@
 A workspace is hailin.toml (settings), hailin.gpkg (the store), uploads/ (raw
 files by content hash) and out/ (maps and exports). :class:`Workspace` runs
 every command: it calls the readers, checks, store and ledger functions with
-explicit arguments; nothing below it receives the workspace.
+explicit arguments, and hands its settings, frames and store to the services
+named for what they do (:attr:`Workspace.exports`, :attr:`Workspace.rasters`);
+nothing below it receives the workspace.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import pandas as pd
 from hailin.geo.sites import load_sites, normalize_sites
 from hailin.surveys import evidence, ingest
 from hailin.surveys.check.options import ImportOptions
+from hailin.surveys.digital_monitoring import DigitalMonitoring
 from hailin.surveys.errors import (
     NotAWorkspaceError,
     SettingsError,
     WorkspaceError,
     WorkspaceExistsError,
 )
+from hailin.surveys.exporting import Exports
 from hailin.surveys.frames import Frames, read_dataset_frames, read_frames
 from hailin.surveys.io import dataset
 from hailin.surveys.io.layout import (
@@ -55,13 +59,11 @@ from hailin.surveys.settings import (
     TEMPLATE,
     parse_settings,
 )
-from hailin.surveys.workspace_exports import ExportWork
-from hailin.surveys.workspace_rasters import RasterWork
 
 ENVIRONMENT_VARIABLE = "HAILIN_WORKSPACE"
 
 
-class Workspace(ExportWork, RasterWork):
+class Workspace:
     """One monitoring workspace on disk: settings, store, uploads and outputs.
 
     Parameters
@@ -139,6 +141,20 @@ class Workspace(ExportWork, RasterWork):
     def log_path(self) -> str:
         """logs/hailin.log: hailin's bugs"""
         return self.paths.log
+
+    @property
+    def exports(self) -> Exports:
+        """The ledger, the 台账, GIS layers and the partitioned dataset, written
+        from this workspace (:class:`hailin.surveys.exporting.Exports`)."""
+        return Exports(self.settings, self.paths, frames=self.frames, store=self.store)
+
+    @property
+    def rasters(self) -> DigitalMonitoring:
+        """Rasters of key areas read into this workspace's record: statistics,
+        detections, cover, overlays (:class:`hailin.surveys.digital_monitoring.DigitalMonitoring`)."""
+        return DigitalMonitoring(
+            self.settings, self.paths, plots=self.plots, wait=self.write_wait_s
+        )
 
     @classmethod
     def create(cls, root: str | os.PathLike[str], /, *, language: str = "zh") -> Workspace:

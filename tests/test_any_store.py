@@ -102,7 +102,7 @@ def _report(ws, folder):
     _detections, ledger, patches = ws.flag()
     assert len(ledger) == len(ws.ledger()[0])
     for suffix in ("csv", "xlsx", "gpkg", "geojson"):
-        ws.export_ledger(folder / f"ledger.{suffix}")
+        ws.exports.ledger(folder / f"ledger.{suffix}")
     clearance, restoration = ws.progress()
     # The figures `progress --json` prints, through JSON, agree with the store and the ledger.
     figures = json.loads(json.dumps({"c": clearance.to_dict(), "r": restoration.to_dict()}))

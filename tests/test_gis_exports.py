@@ -79,13 +79,13 @@ def test_plots_as_a_gbk_shapefile_in_the_gauss_kruger_zone(ws, tmp_path):
 
 
 def test_the_zone_without_its_prefix_and_cgcs2000_geographic(ws, tmp_path):
-    plain = ws.export_layer("plots", tmp_path / "p.shp", crs="gk3-noprefix", kind="restoration")
+    plain = ws.exports.layer("plots", tmp_path / "p.shp", crs="gk3-noprefix", kind="restoration")
     assert plain["crs"] == 4549
     back = pyogrio.read_dataframe(tmp_path / "p.shp")
     plots = ws.plots("restoration")
     assert _max_offset_m(back, plots, 4549) < 0.001
     assert back["funding"].tolist() == ["公益基金", "财政资金", "公益基金"]
-    geographic = ws.export_layer("plots", tmp_path / "p.gpkg", crs="4490", kind="restoration")
+    geographic = ws.exports.layer("plots", tmp_path / "p.gpkg", crs="4490", kind="restoration")
     assert geographic["crs"] == 4490
     back = geopandas.read_file(tmp_path / "p.gpkg", layer="restoration_plots")
     assert back.crs.to_epsg() == 4490
@@ -93,16 +93,16 @@ def test_the_zone_without_its_prefix_and_cgcs2000_geographic(ws, tmp_path):
 
 
 def test_cases_and_patches_round_trip(ws, tmp_path):
-    ws.export_layer("cases", tmp_path / "cases.gpkg", crs="gk3")
+    ws.exports.layer("cases", tmp_path / "cases.gpkg", crs="gk3")
     cases = geopandas.read_file(tmp_path / "cases.gpkg", layer="cases")
     assert cases.crs.to_epsg() == 4528
     assert sorted(cases["case_id"]) == ["A#1", "A#2", "B#1", "C#1", "D#1", "NEW-20240620-01#1"]
     a1 = cases.set_index("case_id").loc["A#1"]
     assert (a1["first_detected"], a1["re_cleared_at"]) == ("2023-08-01 09:00", "2023-09-01 09:00")
-    ws.export_layer("cases", tmp_path / "cases.shp", crs="4326")
+    ws.exports.layer("cases", tmp_path / "cases.shp", crs="4326")
     short = pyogrio.read_dataframe(tmp_path / "cases.shp").set_index("case_id")
     assert short.loc["A#1", "recleared"] == "2023-09-01 09:00"
-    written = ws.export_layer("patches", tmp_path / "patches.geojson")
+    written = ws.exports.layer("patches", tmp_path / "patches.geojson")
     assert (written["features"], written["crs"]) == (1, 4326)
     patches = geopandas.read_file(tmp_path / "patches.geojson")
     row = patches.iloc[0]

@@ -55,7 +55,7 @@ def _features(page):
 
 
 def _first_detected(ws, tmp_path):
-    ws.export_ledger(tmp_path / "ledger.csv", "en")
+    ws.exports.ledger(tmp_path / "ledger.csv", "en")
     with open(tmp_path / "ledger.csv", encoding="utf-8-sig", newline="") as handle:
         return [row["first_detected"] for row in csv.DictReader(handle)]
 

@@ -80,7 +80,7 @@ def _ledger_rows(path):
 
 def test_the_ledger_export_and_the_maps_say_the_same_words(tmp_path):
     ws = build(tmp_path)
-    ws.export_ledger(tmp_path / "ledger.csv", "zh")
+    ws.exports.ledger(tmp_path / "ledger.csv", "zh")
     rows = {row["图斑编号"]: row for row in _ledger_rows(tmp_path / "ledger.csv")}
     case = rows["clearance plot 0"]
     assert (case["类型"], case["状态"], case["发现来源"]) == (
@@ -99,7 +99,7 @@ def test_the_ledger_export_and_the_maps_say_the_same_words(tmp_path):
 
 def test_sites_and_townships_in_the_workspace_language(tmp_path):
     ws = build(tmp_path)
-    ws.export_ledger(tmp_path / "ledger.csv", "en")
+    ws.exports.ledger(tmp_path / "ledger.csv", "en")
     case = next(
         r for r in _ledger_rows(tmp_path / "ledger.csv") if r["plot_id"] == "clearance plot 0"
     )

@@ -81,9 +81,9 @@ def test_hailin_map_draws_the_raster_at_its_bounds_with_class_colours(ws, tmp_pa
 def test_an_index_raster_is_a_ramp_with_its_legend(ws, tmp_path):
     values = np.linspace(0.0, 0.8, 600, dtype="float32").reshape(20, 30)
     raster = write_raster(tmp_path / "ndvi.tif", values, crs=ALBERS, transform=TRANSFORM)
-    fmap = MAPS["restoration"](ws.map_data(), lang="en", rasters=[ws.raster_overlay(raster)])
+    fmap = MAPS["restoration"](ws.map_data(), lang="en", rasters=[ws.rasters.overlay(raster)])
     page = fmap.get_root().render()
-    (overlay,) = [ws.raster_overlay(raster)[1]]
+    (overlay,) = [ws.rasters.overlay(raster)[1]]
     assert len(overlay.legend) >= 2
     assert all(re.fullmatch(r"-?[0-9.]+", label) for label, _colour in overlay.legend)
     rows = legend_rows(page)
@@ -95,7 +95,7 @@ def test_an_index_raster_is_a_ramp_with_its_legend(ws, tmp_path):
 def test_a_raster_file_name_reaches_the_page_as_text(ws, tmp_path):
     name = "{{7*7}}<img src=x onerror=alert(1)>.tif"
     raster = write_classified(tmp_path / name)
-    fmap = MAPS["clearance"](ws.map_data(), lang="en", rasters=[ws.raster_overlay(raster)])
+    fmap = MAPS["clearance"](ws.map_data(), lang="en", rasters=[ws.rasters.overlay(raster)])
     page = fmap.get_root().render()
     assert "<img src=x" not in page and "49<" not in page
     (control,) = re.findall(r'"((?:[^"\\]|\\.)*)": image_layer_\w+', page)
@@ -134,7 +134,7 @@ def _metres(a, b):
 
 def test_the_image_is_drawn_at_its_bounds_and_follows_gcj02_in_chromium(ws, tmp_path):
     raster = write_classified(tmp_path / "uav.tif")
-    file, overlay = ws.raster_overlay(raster, classes=CLASSES)
+    file, overlay = ws.rasters.overlay(raster, classes=CLASSES)
     path = tmp_path / "clearance.html"
     save_map(
         MAPS["clearance"](ws.map_data(), lang="zh", basemap="gaode", rasters=[(file, overlay)]),

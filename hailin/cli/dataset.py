@@ -31,7 +31,7 @@ def export_dataset(ws, directory, county, append, as_json):
     `hailin -w DIRECTORY flag|ledger|progress|map` then read the dataset, on
     this machine or on a Dask cluster (--scheduler).
     """
-    manifest = ws.export_dataset(directory, county=county, append=append)
+    manifest = ws.exports.dataset(directory, county=county, append=append)
     rows: collections.Counter[str] = collections.Counter()
     partitions = collections.defaultdict(set)
     for entry in manifest["files"]:

@@ -49,7 +49,7 @@ def _report(written, as_json):
 @click.option("--crs", default="4326", show_default=True, help=CRS_HELP)
 def export_plots(ws, as_json, output, kind, crs):
     """Write the clearance or restoration plots."""
-    _report(ws.export_layer("plots", output, crs=crs, kind=kind), as_json)
+    _report(ws.exports.layer("plots", output, crs=crs, kind=kind), as_json)
 
 
 @workspace_command(export_group.command("cases"))
@@ -57,7 +57,7 @@ def export_plots(ws, as_json, output, kind, crs):
 @click.option("--crs", default="4326", show_default=True, help=CRS_HELP)
 def export_cases(ws, as_json, output, crs):
     """Write the ledger's cases with their plot or patch as geometry."""
-    _report(ws.export_layer("cases", output, crs=crs), as_json)
+    _report(ws.exports.layer("cases", output, crs=crs), as_json)
 
 
 @workspace_command(export_group.command("patches"))
@@ -65,7 +65,7 @@ def export_cases(ws, as_json, output, crs):
 @click.option("--crs", default="4326", show_default=True, help=CRS_HELP)
 def export_patches(ws, as_json, output, crs):
     """Write the new-infestation patches with their latest case."""
-    _report(ws.export_layer("patches", output, crs=crs), as_json)
+    _report(ws.exports.layer("patches", output, crs=crs), as_json)
 
 
 @workspace_command(export_group.command("ledger"))
@@ -75,7 +75,7 @@ def export_patches(ws, as_json, output, crs):
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language (default: hailin.toml).")
 def export_taizhang(ws, as_json, output, lang):
     """Write the ledger in the 台账 layout: title row, frozen header, print setup."""
-    table = ws.export_taizhang(output, lang)
+    table = ws.exports.taizhang(output, lang)
     if as_json:
         emit_json({"path": output, "cases": len(table)})
         return

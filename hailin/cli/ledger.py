@@ -74,7 +74,7 @@ def ledger_command(ctx, output, lang, scheduler):
         )
     ws = workspace(ctx)
     with connect(scheduler) as client:
-        ledger = ws.export_ledger(output, lang, ws.frames(client=client))
+        ledger = ws.exports.ledger(output, lang, ws.frames(client=client))
     click.echo(f"{len(ledger)} case(s) written to {output}")
 
 

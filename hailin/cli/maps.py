@@ -82,7 +82,7 @@ def map_command(
     if offline or assets_dir:
         require_assets()  # before the data is read: the one-line message at once
     path = output or os.path.join(ws.out_dir, f"{kind}.html")
-    images = [ws.raster_overlay(raster, classes=classes) for raster in rasters]
+    images = [ws.rasters.overlay(raster, classes=classes) for raster in rasters]
     fmap = MAPS[kind](
         ws.map_data(),
         lang=lang,

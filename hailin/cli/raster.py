@@ -126,7 +126,7 @@ def stats_command(ws, raster, kind, classes, band, threshold, output, as_json, s
     if output and os.path.splitext(output)[1].lower() not in TABLE_FORMATS:
         raise click.BadParameter(f"{output!r}: write {', '.join(TABLE_FORMATS)}", param_hint="-o")
     with connect(scheduler) as client:
-        checked, table, mode = ws.raster_stats(
+        checked, table, mode = ws.rasters.stats(
             raster, kind=kind, classes=classes, threshold=threshold, band=band, client=client
         )
     if output:
@@ -232,7 +232,7 @@ def detect_command(
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
     with connect(scheduler) as client:
-        runs = ws.detect_in_rasters(
+        runs = ws.rasters.detect(
             rasters,
             date=_date(date, rasters),
             classes=classes,
@@ -300,7 +300,7 @@ def cover_command(
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
     with connect(scheduler) as client:
-        runs = ws.cover_from_rasters(
+        runs = ws.rasters.cover(
             rasters,
             date=_date(date, rasters),
             classes=classes,

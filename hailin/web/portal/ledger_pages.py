@@ -109,7 +109,7 @@ def ledger_xlsx(request):
     ws = data.workspace()
     folder = tempfile.mkdtemp(prefix="ledger-", dir=settings.FILE_UPLOAD_TEMP_DIR)
     path = os.path.join(folder, "ledger.xlsx")
-    ws.export_ledger(path, lang())
+    ws.exports.ledger(path, lang())
     with open(path, "rb") as handle:
         body = handle.read()
     os.remove(path)

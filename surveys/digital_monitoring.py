@@ -1,7 +1,8 @@
 """The workspace's digital monitoring (数字化监测预警): rasters as uploads,
 early warning into the ledger, cover of restoration plots, overlays for the
-maps. A part of :class:`hailin.surveys.workspace.Workspace` kept in its own module;
-:mod:`hailin.surveys.monitoring` loads GDAL, so it is imported on use."""
+maps. :class:`hailin.surveys.workspace.Workspace` hands its settings, files
+and plots to :class:`DigitalMonitoring`; :mod:`hailin.surveys.monitoring`
+loads GDAL, so it is imported on use."""
 
 from __future__ import annotations
 
@@ -24,16 +25,44 @@ if TYPE_CHECKING:
 PathLike = str | os.PathLike[str]
 
 
-class RasterWork:
-    """Raster methods of :class:`hailin.surveys.workspace.Workspace` (it supplies
-    ``settings``, ``paths``, ``plots`` and ``write_wait_s``)."""
+class DigitalMonitoring:
+    """Rasters of key areas read into the record: statistics per plot, early
+    warning of regrowth, cover of restoration plots, overlays for the maps.
 
-    settings: Settings
-    paths: WorkspacePaths
-    write_wait_s: float
-    plots: Callable[[str], pd.DataFrame]
+    Parameters
+    ----------
+    settings : Settings
+        The workspace's hailin.toml ([raster] classes and colours, dates, time zone).
+    paths : WorkspacePaths
+        Its files (rasters are kept as uploads).
+    plots : callable
+        ``plots(kind)`` reads the clearance or restoration plots.
+    wait : float
+        Seconds a write waits for another writer.
 
-    def raster_classes(self, classes: str | dict | None = None) -> dict | str | None:
+    Examples
+    --------
+    >>> import tempfile
+    >>> from hailin.surveys.workspace import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp())
+    >>> ws.rasters.classes("1=mangrove,2=spartina")
+    '1=mangrove,2=spartina'
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        paths: WorkspacePaths,
+        *,
+        plots: Callable[[str], pd.DataFrame],
+        wait: float,
+    ) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.plots = plots
+        self.wait = wait
+
+    def classes(self, classes: str | dict | None = None) -> dict | str | None:
         """The class specification of classified rasters: ``classes`` when given,
         else ``classes`` under [raster] in hailin.toml, else None."""
         if classes is not None:
@@ -41,7 +70,7 @@ class RasterWork:
         named = self.settings.raster_classes
         return None if named is None else dict(named)
 
-    def raster_stats(
+    def stats(
         self,
         path: PathLike,
         /,
@@ -62,7 +91,7 @@ class RasterWork:
         table, mode = monitoring.plot_statistics(
             raster,
             self.plots(kind),
-            classes=self.raster_classes(classes),
+            classes=self.classes(classes),
             threshold=threshold,
             band=band,
             zonal=Zonal(client),
@@ -88,7 +117,7 @@ class RasterWork:
             latest_date=settings.latest_date,
         )
         return monitoring.Recording(
-            self.paths, settings.timezone, options.time_window(), team, wait=self.write_wait_s
+            self.paths, settings.timezone, options.time_window(), team, wait=self.wait
         )
 
     def _each_raster(self, paths, date, band, kind, classes, team, work):
@@ -96,10 +125,10 @@ class RasterWork:
         every one checked and dated before the first is stored."""
         dated = self._dated_rasters(paths, date, band)
         plots, recording = self.plots(kind), self._recording(team)
-        spec = self.raster_classes(classes)
+        spec = self.classes(classes)
         return [work(raster, day, plots, spec, recording) for raster, day in dated]
 
-    def detect_in_rasters(
+    def detect(
         self,
         paths: Sequence[PathLike],
         /,
@@ -125,14 +154,14 @@ class RasterWork:
 
         rules = rules or DetectionRules()
 
-        def detect(raster, day, plots, spec, recording):
+        def detect_one(raster, day, plots, spec, recording):
             return monitoring.detect_regrowth(
                 raster, day, plots, spec, rules, recording, band=band, zonal=Zonal(client)
             )
 
-        return self._each_raster(paths, date, band, "clearance", classes, team, detect)
+        return self._each_raster(paths, date, band, "clearance", classes, team, detect_one)
 
-    def cover_from_rasters(
+    def cover(
         self,
         paths: Sequence[PathLike],
         /,
@@ -155,14 +184,14 @@ class RasterWork:
 
         measure = measure or CoverMeasure()
 
-        def cover(raster, day, plots, spec, recording):
+        def cover_one(raster, day, plots, spec, recording):
             return monitoring.measure_cover(
                 raster, day, plots, spec, measure, recording, band=band, zonal=Zonal(client)
             )
 
-        return self._each_raster(paths, date, band, "restoration", classes, team, cover)
+        return self._each_raster(paths, date, band, "restoration", classes, team, cover_one)
 
-    def raster_overlay(
+    def overlay(
         self, path: PathLike, /, *, classes: str | dict | None = None, band: int = 1
     ) -> tuple[str, Overlay]:
         """(file name, :class:`hailin.geo.raster.Overlay`): a raster coloured for the maps,
@@ -172,7 +201,7 @@ class RasterWork:
         raster = monitoring.check_raster_file(path, band=band)
         overlay = monitoring.raster_overlay(
             raster,
-            classes=self.raster_classes(classes),
+            classes=self.classes(classes),
             colours=dict(self.settings.raster_colours),
             band=band,
         )

@@ -1,6 +1,7 @@
 """The workspace's exports: the ledger (CSV, XLSX, GeoPackage, GeoJSON), the
-台账 an office files, and plots, cases and patches for a GIS in the CRS it
-works in. A part of :class:`hailin.surveys.workspace.Workspace` kept in its own module."""
+台账 an office files, plots, cases and patches for a GIS in the CRS it works
+in, and the partitioned dataset. :class:`hailin.surveys.workspace.Workspace`
+hands its settings, frames and store to :class:`Exports`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import shutil
 import zoneinfo
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,25 +26,51 @@ from hailin.surveys.io.taizhang import taizhang_table
 from hailin.surveys.settings import SETTINGS_FILE
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from hailin.surveys.frames import Frames
+    from hailin.surveys.io.store import Store
+    from hailin.surveys.paths import WorkspacePaths
     from hailin.surveys.settings import Settings
 
 
-class ExportWork:
-    """Export methods of :class:`hailin.surveys.workspace.Workspace` (it supplies
-    ``settings`` and ``frames``)."""
+class Exports:
+    """What a workspace writes for offices and other machines.
 
-    settings: Settings
-    store: Callable[..., Any]
+    Parameters
+    ----------
+    settings : Settings
+        The workspace's hailin.toml (language, time zone).
+    paths : WorkspacePaths
+        Its files (the settings file is copied beside a dataset).
+    frames : callable
+        ``frames()`` reads the store once (:meth:`Workspace.frames`).
+    store : callable
+        ``store(write=False)`` opens the store (:meth:`Workspace.store`).
 
-    if TYPE_CHECKING:
+    Examples
+    --------
+    >>> import tempfile
+    >>> from hailin.surveys.workspace import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp())
+    >>> ws.exports.ledger(ws.root + "/ledger.csv").empty
+    True
+    """
 
-        @property
-        def settings_path(self) -> str: ...
+    def __init__(
+        self,
+        settings: Settings,
+        paths: WorkspacePaths,
+        *,
+        frames: Callable[[], Frames],
+        store: Callable[..., AbstractContextManager[Store]],
+    ) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.frames = frames
+        self.store = store
 
-    frames: Callable[..., Frames]
-
-    def export_ledger(
+    def ledger(
         self,
         path: str | os.PathLike[str],
         language: str | None = None,
@@ -57,7 +84,7 @@ class ExportWork:
         export_ledger(frames.ledger, frames.case_areas(), path, language, frames.sites)
         return frames.ledger
 
-    def export_layer(
+    def layer(
         self,
         what: str,
         path: str | os.PathLike[str],
@@ -86,7 +113,7 @@ class ExportWork:
         headers = {**LAYER_HEADERS_ZH, **HEADERS_ZH}
         return export_layer(layers[what](), path, crs=crs, layer=layer, headers=headers)
 
-    def export_taizhang(
+    def taizhang(
         self,
         path: str | os.PathLike[str],
         /,
@@ -105,7 +132,7 @@ class ExportWork:
         write_taizhang(table, path, language, as_of)
         return table
 
-    def export_dataset(
+    def dataset(
         self, root: str | os.PathLike[str], /, *, county: str | None = None, append: bool = False
     ) -> dict:
         """Write the store as a partitioned dataset (GeoParquet by county and
@@ -133,7 +160,7 @@ class ExportWork:
             root, layers, counties, timezone=self.settings.timezone, append=append
         )
         if not os.path.exists(os.path.join(root, SETTINGS_FILE)):
-            shutil.copyfile(self.settings_path, os.path.join(root, SETTINGS_FILE))
+            shutil.copyfile(self.paths.settings, os.path.join(root, SETTINGS_FILE))
         return manifest
 
 
