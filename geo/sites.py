@@ -185,3 +185,36 @@ def township_name(township, lang: str):
     if lang == "en" and isinstance(township, str):
         return KNOWN_TOWNSHIPS.get(township.strip(), township)
     return township
+
+
+def site_table(sites: GeoDataFrame) -> pd.DataFrame:
+    """One row per site: its id, names in zh and en, township (zh and en),
+    ellipsoidal area in mu and bounds in degrees (EPSG:4326).
+
+    Examples
+    --------
+    >>> table = site_table(load_sites())
+    >>> table.columns.tolist()
+    ['site_id', 'name_zh', 'name_en', 'township', 'township_en', 'area_mu', 'west', 'south', 'east', 'north']
+    >>> table.loc[0, ["site_id", "township_en"]].tolist()
+    ['kewan', 'Qianqi']
+    >>> bool((table["area_mu"] > 0).all())
+    True
+    """
+    from hailin.geo.area import area  # geo.area imports this module's neighbours
+
+    bounds = sites.to_crs(WGS84).bounds
+    return pd.DataFrame(
+        {
+            "site_id": sites["site_id"].to_numpy(),
+            "name_zh": sites["name_zh"].to_numpy(),
+            "name_en": sites["name_en"].to_numpy(),
+            "township": sites["township"].to_numpy(),
+            "township_en": [township_name(t, "en") for t in sites["township"]],
+            "area_mu": area(sites, unit="mu").to_numpy().round(2),
+            "west": bounds["minx"].to_numpy().round(6),
+            "south": bounds["miny"].to_numpy().round(6),
+            "east": bounds["maxx"].to_numpy().round(6),
+            "north": bounds["maxy"].to_numpy().round(6),
+        }
+    )

@@ -41,6 +41,36 @@ def test_init_then_lookup_by_option_and_environment(tmp_path, run):
     assert "1 site(s) imported" in by_env.output
 
 
+def test_sites_are_listed_as_a_table_and_as_json(tmp_path, run):
+    from hailin.geo.sites import load_sites
+    from tests.conftest import geod_area_m2
+
+    assert run("init", tmp_path / "ws").exit_code == 0
+    table = run("-w", tmp_path / "ws", "sites")
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[0] == "共 3 个保护小区："
+    assert [line.split()[0] for line in lines[1:]] == ["kewan", "xuncheng", "luochun"]
+    assert (
+        "柯湾红树林保护小区  前岐镇  759.97 mu  [120.3160, 27.2525, 120.3479, 27.2690]" in lines[1]
+    )
+    listed = run("-w", tmp_path / "ws", "sites", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    sites = json.loads(listed.stdout)["sites"]
+    assert json.loads(run("-w", tmp_path / "ws", "sites", "--json").stdout)["sites"] == sites
+    assert [(s["site_id"], s["name_en"], s["township_en"]) for s in sites] == [
+        ("kewan", "Kewan mangrove reserve", "Qianqi"),
+        ("xuncheng", "Xuncheng mangrove reserve", "Dianxia"),
+        ("luochun", "Luochun mangrove reserve", "Jiayang"),
+    ]
+    for site, geometry in zip(sites, load_sites().geometry, strict=True):
+        assert site["area_mu"] == pytest.approx(geod_area_m2(geometry) / (10_000 / 15), abs=0.006)
+        west, south, east, north = geometry.bounds
+        assert (site["west"], site["south"], site["east"], site["north"]) == pytest.approx(
+            (west, south, east, north), abs=1e-6
+        )
+
+
 def test_not_a_workspace_is_a_usage_error(tmp_path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("sites", "import", "whatever.geojson", env={"HAILIN_WORKSPACE": ""})

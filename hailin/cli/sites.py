@@ -1,13 +1,37 @@
-"""hailin sites import FILE"""
+"""hailin sites [list] | hailin sites import FILE"""
 
 import click
 
-from hailin.cli.common import emit_json, workspace_command
+from hailin.cli.common import emit_json, json_option, workspace_command
 
 
-@click.group("sites")
-def sites_group():
-    """The reserve boundaries of the workspace."""
+@click.group("sites", invoke_without_command=True)
+@json_option
+@click.pass_context
+def sites_group(ctx, as_json):
+    """The reserve boundaries of the workspace: listed when no command is given."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_sites, as_json=as_json)
+
+
+@workspace_command(sites_group.command("list"))
+def list_sites(ws, as_json):
+    """List the sites: id, names in zh and en, township, area in mu, bounds."""
+    from hailin.geo.sites import site_table
+
+    table = site_table(ws.sites())
+    if as_json:
+        emit_json({"sites": table.to_dict(orient="records")})
+        return
+    lang = ws.settings.language
+    name, township = ("name_zh", "township") if lang == "zh" else ("name_en", "township_en")
+    click.echo(f"{len(table)} site(s):" if lang == "en" else f"共 {len(table)} 个保护小区：")
+    for row in table.itertuples():
+        click.echo(
+            f"  {row.site_id:<12} {getattr(row, name)}  {getattr(row, township)}  "
+            f"{row.area_mu:,.2f} mu  "
+            f"[{row.west:.4f}, {row.south:.4f}, {row.east:.4f}, {row.north:.4f}]"
+        )
 
 
 @workspace_command(sites_group.command("import"))
