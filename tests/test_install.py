@@ -87,15 +87,20 @@ def test_the_wheel_has_one_top_level_name(wheel):
 def test_the_installed_package_works_beside_folders_named_like_its_own(fresh_venv, decoy_folder):
     bin_dir = fresh_venv / "bin"
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(decoy_folder), "LANG": "C.UTF-8"}
-    demo = subprocess.run(
-        [str(bin_dir / "hailin"), "demo", "--force", "demo"],
-        cwd=decoy_folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert demo.returncode == 0, demo.stdout + demo.stderr
+
+    def run(program, *args):
+        done = subprocess.run(
+            [str(bin_dir / program), *args],
+            cwd=decoy_folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    run("hailin", "demo", "--force", "demo")
     script = (
         "import json, hailin, sys\n"
         "ws = hailin.open_workspace('demo')\n"
@@ -105,27 +110,10 @@ def test_the_installed_package_works_beside_folders_named_like_its_own(fresh_ven
         "print(json.dumps({'sites': ws.sites['site_id'].tolist(), 'file': hailin.__file__,"
         " 'bare': bare}))\n"
     )
-    done = subprocess.run(
-        [str(bin_dir / "python"), "-c", script],
-        cwd=decoy_folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    said = json.loads(done.stdout.splitlines()[-1])
+    said = json.loads(run("python", "-c", script).splitlines()[-1])
     assert said["sites"] == ["kewan", "xuncheng", "luochun"]
     assert said["file"].startswith(str(fresh_venv))
     assert said["bare"] == []
     assert (decoy_folder / "notebook-map.html").stat().st_size > 10_000
-    drawn = subprocess.run(
-        [str(bin_dir / "hailin"), "-w", "demo", "map", "overview", "-o", "overview.html"],
-        cwd=decoy_folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert drawn.returncode == 0, drawn.stdout + drawn.stderr
+    run("hailin", "-w", "demo", "map", "overview", "-o", "overview.html")
     assert (decoy_folder / "overview.html").stat().st_size > 10_000
