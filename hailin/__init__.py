@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 _exported, __dir__ = lazy_exports(
     __name__,
     {
-        "geo": [
+        "hailin.geo": [
             "GCJ02",
             "HailinError",
             "gcj02_to_wgs84",
@@ -49,8 +49,8 @@ _exported, __dir__ = lazy_exports(
         "hailin.geo.output_crs": ["to_cgcs2000", "to_gcj02"],
         "hailin.accessor": ["HailinAccessor"],
         "hailin.notebook": ["NotebookWorkspace", "area", "open_workspace"],
-        "maps": ["MapData", "clearance_map", "overview_map", "restoration_map"],
-        "surveys": ["Workspace", "read_file", "read_vector"],
+        "hailin.maps": ["MapData", "clearance_map", "overview_map", "restoration_map"],
+        "hailin.surveys": ["Workspace", "read_file", "read_vector"],
         "hailin.surveys.stats": ["StatTable"],
     },
 )

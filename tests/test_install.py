@@ -103,6 +103,7 @@ def test_the_installed_package_works_beside_folders_named_like_its_own(fresh_ven
     run("hailin", "demo", "--force", "demo")
     script = (
         "import json, hailin, sys\n"
+        "exported = [getattr(hailin, name) for name in hailin.__all__]\n"
         "ws = hailin.open_workspace('demo')\n"
         "m = ws.clearance_map()\n"
         "m.save('notebook-map.html')\n"

@@ -15,7 +15,7 @@ import openpyxl
 import pyproj
 import shapely
 
-from geo.gcj02 import wgs84_to_gcj02
+from hailin.geo.gcj02 import wgs84_to_gcj02
 
 HERE = pathlib.Path(__file__).resolve().parent
 FORMATS = HERE / "formats"
