@@ -14,6 +14,7 @@ from hailin.cli.maps import map_command
 from hailin.cli.plots import plots_group
 from hailin.cli.raster import raster_group
 from hailin.cli.report import report_command
+from hailin.cli.risk import risk_group
 from hailin.cli.serve import serve_command
 from hailin.cli.sites import sites_group
 from hailin.cli.uploads import uploads_group
@@ -48,6 +49,7 @@ for command in (
     progress_command,
     dataset_group,
     report_command,
+    risk_group,
     map_command,
     area_command,
     raster_group,
