@@ -171,7 +171,9 @@ def read_history(frames: Frames) -> History:
         inspections=_near(point_inspections(frames.inspections), clearance, rules_m, tz, crs),
         findings=found,
         imagery=found[digital].reset_index(drop=True),
-        re_cleared=_events(re_cleared["plot_id"], local_day_numbers(re_cleared["re_cleared_at"], tz)),
+        re_cleared=_events(
+            re_cleared["plot_id"], local_day_numbers(re_cleared["re_cleared_at"], tz)
+        ),
         cases=_events(ours["plot_id"], local_day_numbers(ours["first_detected"], tz)),
         neighbours=neighbours[neighbours["distance_m"] > rules_m].reset_index(drop=True),
         patches=_near(patches, clearance, PATCH_FAR_M, tz, crs),

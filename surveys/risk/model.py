@@ -24,7 +24,10 @@ MIN_POSITIVES = 10
 MIN_DAYS = 3
 BASELINES = ("days_since_clearance", "previous_season")
 # The feature each baseline reads: a plot ranked by a baseline is shown with it.
-BASELINE_FEATURE = {"days_since_clearance": "days_since_clearance", "previous_season": "recent_findings"}
+BASELINE_FEATURE = {
+    "days_since_clearance": "days_since_clearance",
+    "previous_season": "recent_findings",
+}
 # How many reasons a plot is shown with.
 TOP_REASONS = 3
 
@@ -121,9 +124,7 @@ class RiskModel:
         contributions = transform.transform(X) * logistic.coef_[0]
         names = [_feature_code(n) for n in transform.get_feature_names_out()]
         top = np.argsort(-contributions, axis=1)[:, :TOP_REASONS]
-        return [
-            [names[j] for j in row if contributions[i, j] > 0] for i, row in enumerate(top)
-        ]
+        return [[names[j] for j in row if contributions[i, j] > 0] for i, row in enumerate(top)]
 
 
 def _feature_code(name: str) -> str:

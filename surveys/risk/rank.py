@@ -44,7 +44,7 @@ def precision_at(y: np.ndarray, score: np.ndarray, day: np.ndarray, share: float
     hits = seen = 0
     for when in np.unique(day):
         on = day == when
-        k = max(1, int(round(share * on.sum())))
+        k = max(1, round(share * int(on.sum())))
         top = np.argsort(-score[on], kind="stable")[:k]
         hits += int(y[on][top].sum())
         seen += k
@@ -85,6 +85,3 @@ def evaluate_risk(history: History, cutoff: int, weeks: int = 4) -> dict:
         }
     counts = {"rows": len(test.y), "positives": test.positives, "days": len(set(test.day))}
     return {"model": model, "test": counts, "scores": scores}
-
-
-
