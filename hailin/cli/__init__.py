@@ -11,6 +11,7 @@ from hailin.cli.imports import import_command
 from hailin.cli.init import init_command
 from hailin.cli.ledger import flag_command, ledger_command, progress_command
 from hailin.cli.maps import map_command
+from hailin.cli.plan import plan_group
 from hailin.cli.plots import plots_group
 from hailin.cli.raster import raster_group
 from hailin.cli.report import report_command
@@ -50,6 +51,7 @@ for command in (
     dataset_group,
     report_command,
     risk_group,
+    plan_group,
     map_command,
     area_command,
     raster_group,

@@ -17,37 +17,6 @@ weeks_option = click.option(
 )
 
 
-def _value(code: str, value, lang: str) -> str:
-    """A reason with its value, as a patrol reads it: 除治后天数 35."""
-    from hailin.surveys.schema import word
-
-    name = word("risk_reason", code, lang)
-    if code in ("open_case", "season_sin", "season_cos", "previous_season") or value is None:
-        return name
-    if isinstance(value, str):
-        return f"{name} {value}"
-    digits = 2 if code == "compactness" else 1 if code == "area_mu" else 0
-    return f"{name} {value:.{digits}f}"
-
-
-def reason_texts(row, lang: str) -> list[str]:
-    """The reasons of one ranked plot (a row of ``rank_plots``) in words with values."""
-    return [_value(code, row.get(code), lang) for code in row["reasons"]]
-
-
-def ranking(frames, as_of: datetime.date, weeks: int):
-    """(model, ranked plots with site and township) of ``frames`` as of ``as_of``."""
-    from hailin.surveys.risk import day_number, fit_risk, frames_as_of, rank_plots, read_history
-
-    cut = frames_as_of(frames, as_of)
-    history = read_history(cut)
-    day = day_number(as_of)
-    model = fit_risk(history, day, weeks)
-    ranked = rank_plots(history, model, day)
-    places = history.plots[["site", "township", "lon", "lat"]]
-    return model, ranked.join(places, on="plot_id")
-
-
 def how_ranked(model, lang: str) -> str:
     """The line saying what ranked the plots: the model, or the fallback and why."""
     from hailin.surveys.risk.model import MIN_DAYS, MIN_POSITIVES
@@ -68,6 +37,8 @@ def how_ranked(model, lang: str) -> str:
 
 
 def _plot_payload(row, lang):
+    from hailin.surveys.risk.reasons import reason_texts
+
     risk = None if row["risk"] != row["risk"] else round(float(row["risk"]), 4)
     return {
         "rank": int(row["rank"]),
@@ -96,7 +67,9 @@ def risk_group(ws, as_json, as_of, weeks, top):
         return
     day = as_of.date() if as_of else datetime.date.today()
     lang = ws.settings.language
-    model, ranked = ranking(ws.frames(), day, weeks)
+    from hailin.surveys.risk import rank_as_of
+
+    model, ranked, _ = rank_as_of(ws.frames(), day, weeks)
     shown = ranked if top == 0 else ranked.head(top)
     plots = [_plot_payload(row, lang) for row in shown.to_dict("records")]
     if as_json:

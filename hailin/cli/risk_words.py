@@ -61,6 +61,34 @@ TEXT = {
         "en": "  {team}: planned {planned} stop(s), {km_planned:.1f} km; visited {visited}, "
         "tracks {km_walked:.1f} km",
     },
+    "risk": {"zh": "风险", "en": "risk"},
+    "columns": {
+        "zh": [
+            "日期",
+            "顺序",
+            "编号",
+            "类型",
+            "风险",
+            "原因",
+            "经度",
+            "纬度",
+            "距上一点（公里）",
+            "当日累计（公里）",
+        ],
+        "en": [
+            "day",
+            "order",
+            "id",
+            "kind",
+            "risk",
+            "reason",
+            "longitude",
+            "latitude",
+            "leg (km)",
+            "walked (km)",
+        ],
+    },
+    "outcomes": {"zh": "  {team}：", "en": "  {team}: "},
 }
 
 

@@ -1,10 +1,13 @@
 """The ranking of one day and the honest evaluation of a cut-off."""
 
+import datetime
+
 import numpy as np
 import pandas as pd
 
+from hailin.surveys.frames import Frames
 from hailin.surveys.risk.features import features_at
-from hailin.surveys.risk.history import History
+from hailin.surveys.risk.history import History, day_number, frames_as_of, read_history
 from hailin.surveys.risk.model import BASELINES, RiskModel, auc, fit_risk, snapshot_days
 
 # Precision is measured on these top shares of the ranking.
@@ -36,6 +39,28 @@ def rank_plots(history: History, model: RiskModel, day: int) -> pd.DataFrame:
     table = table.sort_values("score", ascending=False, kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table.rename_axis("plot_id").reset_index()
+
+
+def rank_as_of(frames: Frames, day: datetime.date, weeks: int = 4):
+    """(model, ranking, frames as of ``day``): the ranking of :func:`rank_plots`
+    with each plot's site, township and inside point (lon, lat), learnt from
+    ``frames`` cut at the end of ``day`` (nothing later is read).
+
+    Examples
+    --------
+    >>> from hailin.surveys import Workspace
+    >>> import tempfile
+    >>> model, ranked, cut = rank_as_of(Workspace.create(tempfile.mkdtemp()).frames(),
+    ...     datetime.date(2024, 5, 12))
+    >>> model.fallback, len(ranked), cut.as_of
+    ('too_few_days', 0, datetime.date(2024, 5, 12))
+    """
+    cut = frames_as_of(frames, day)
+    history = read_history(cut)
+    model = fit_risk(history, day_number(day), weeks)
+    ranked = rank_plots(history, model, day_number(day))
+    places = history.plots[["site", "township", "lon", "lat"]]
+    return model, ranked.join(places, on="plot_id"), cut
 
 
 def precision_at(y: np.ndarray, score: np.ndarray, day: np.ndarray, share: float) -> float | None:

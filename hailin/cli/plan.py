@@ -1,0 +1,212 @@
+"""hailin plan --week 2024-W20 [--teams FILE] · hailin plan status --week 2024-W20"""
+
+import datetime
+import os
+
+import click
+
+from hailin.cli.common import emit_json, workspace_command
+from hailin.cli.risk import weeks_option
+from hailin.cli.risk_words import TEXT, say
+
+week_option = click.option("--week", required=True, help="The ISO week, like 2024-W20.")
+_LIST_COLUMNS = [
+    "day",
+    "order",
+    "stop_id",
+    "kind",
+    "risk",
+    "reason",
+    "lon",
+    "lat",
+    "leg_km",
+    "walked_km",
+]
+
+
+def plan_folder(ws, week: str, output=None) -> str:
+    """Where a week's plan is written: -o DIR, else out/plans/WEEK in the workspace."""
+    return output or os.path.join(ws.paths.out, "plans", week.upper())
+
+
+def _write_team(route, team, folder, lang) -> list[str]:
+    from hailin.surveys.io.routes import file_stem, write_gpx, write_kml, write_list
+    from hailin.surveys.schema import word
+
+    shown = route.assign(kind=route["kind"].map(lambda k: word("plan_stop", k, lang)))
+    labels = {"risk": say("risk", lang), "sep": "；" if lang == "zh" else "; "}
+    stem = os.path.join(folder, file_stem(team.name))
+    write_gpx(shown, f"{stem}.gpx", labels)
+    write_kml(shown, f"{stem}.kml", team.name, labels)
+    headers = dict(zip(_LIST_COLUMNS, TEXT["columns"][lang], strict=True))
+    write_list(shown, f"{stem}.xlsx", headers, file_stem(team.name)[:31])
+    return [f"{stem}.gpx", f"{stem}.kml", f"{stem}.xlsx"]
+
+
+@workspace_command(click.group("plan", invoke_without_command=True))
+@click.option("--week", help="The ISO week to plan, like 2024-W20.")
+@click.option(
+    "--teams",
+    "teams_file",
+    type=click.Path(dir_okay=False),
+    help="The teams file (TOML; default: teams.toml in the workspace).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Rank as of this day (default: the day before the week).",
+)
+@weeks_option
+@click.option(
+    "--share",
+    type=click.FloatRange(0.01, 1.0),
+    default=0.2,
+    show_default=True,
+    help="The share of the ranking (highest risk first) offered to the teams.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    help="Folder for the files (default: out/plans/WEEK in the workspace).",
+)
+def plan_group(ws, as_json, week, teams_file, as_of, weeks, share, output):
+    """Plan a week of inspections: the open cases and the highest-risk plots,
+    given to the team whose area holds them within a day's walk, each day as
+    a route; writes each team's GPX, KML and XLSX and the plan (plan.gpkg)."""
+    if click.get_current_context().invoked_subcommand is not None:
+        return
+    if not week:
+        raise click.UsageError("name the week: --week 2024-W20")
+    import pandas as pd
+
+    from hailin.surveys.io.routes import write_plan
+    from hailin.surveys.plan import assign_teams, candidate_stops, read_teams, route_team, week_days
+
+    lang = ws.settings.language
+    teams = read_teams(teams_file or os.path.join(ws.root, "teams.toml"))
+    days = week_days(week)
+    day = as_of.date() if as_of else days[0] - datetime.timedelta(days=1)
+    from hailin.surveys.risk import rank_as_of
+
+    model, ranked, cut = rank_as_of(ws.frames(), day, weeks)
+    stops = candidate_stops(ranked, cut, lang, share)
+    owner = assign_teams(stops, teams)
+    folder = plan_folder(ws, week, output)
+    os.makedirs(folder, exist_ok=True)
+    routes, files, summary = [], [], []
+    for team in teams:
+        route = route_team(stops[(owner == team.name).to_numpy()], team, week.upper())
+        routes.append(route)
+        files += _write_team(route, team, folder, lang) if len(route) else []
+        km = float(route.drop_duplicates("day")["day_km"].sum()) if len(route) else 0.0
+        summary.append(
+            {
+                "team": team.name,
+                "days": len(team.days),
+                "stops": len(route),
+                "km": km,
+                "budget_km": team.budget_km,
+            }
+        )
+    plan = pd.concat([r for r in routes if len(r)] or [routes[0]], ignore_index=True)
+    files.append(write_plan(plan.assign(week=week.upper(), as_of=day.isoformat()), folder))
+    left = len(stops) - len(plan)
+    payload = {
+        "week": week.upper(),
+        "as_of": day.isoformat(),
+        "ranking": model.method,
+        "fallback": model.fallback,
+        "teams": summary,
+        "stops": len(plan),
+        "left_out": left,
+        "folder": folder,
+        "files": files,
+    }
+    if as_json:
+        emit_json(payload)
+        return
+    if model.fallback is not None:
+        from hailin.cli.risk import how_ranked
+
+        click.echo(how_ranked(model, lang))
+    click.echo(
+        say(
+            "plan_written",
+            lang,
+            week=week.upper(),
+            teams=len(teams),
+            stops=len(plan),
+            km=sum(s["km"] for s in summary),
+            folder=folder,
+        )
+    )
+    for line in summary:
+        click.echo(
+            say(
+                "plan_team",
+                lang,
+                team=line["team"],
+                days=line["days"],
+                stops=line["stops"],
+                km=line["km"],
+                budget=line["budget_km"],
+            )
+        )
+    if left:
+        click.echo(say("plan_left", lang, count=left))
+
+
+@workspace_command(plan_group.command("status"))
+@week_option
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Match the records up to this day (default: today).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    help="The plan's folder (default: out/plans/WEEK in the workspace).",
+)
+def status_command(ws, as_json, week, as_of, output):
+    """Match the week's inspections back to its plan: each stop planned,
+    visited, found (Spartina) or missed; per team stops and km planned vs done."""
+    from hailin.surveys.io.routes import read_plan
+    from hailin.surveys.plan import plan_status, week_days
+    from hailin.surveys.plan.status import OUTCOMES
+    from hailin.surveys.schema import word
+
+    lang = ws.settings.language
+    days = week_days(week)
+    day = as_of.date() if as_of else datetime.date.today()
+    plan = read_plan(plan_folder(ws, week, output), week.upper())
+    stops, effort = plan_status(plan, ws.frames(every_record=True), days, day)
+    teams = [
+        {"team": team, **{k: (round(float(v), 3) if "km" in k else int(v)) for k, v in row.items()}}
+        for team, row in effort.to_dict("index").items()
+    ]
+    if as_json:
+        rows = stops[["team", "day", "order", "stop_id", "kind", "outcome"]].to_dict("records")
+        emit_json({"week": week.upper(), "as_of": day.isoformat(), "teams": teams, "stops": rows})
+        return
+    click.echo(say("status", lang, week=week.upper(), as_of=day))
+    for line in teams:
+        counts = ("，" if lang == "zh" else ", ").join(
+            f"{word('plan_outcome', o, lang)} {line[o]}" for o in OUTCOMES
+        )
+        click.echo(say("outcomes", lang, team=line["team"]) + counts)
+        click.echo(
+            say(
+                "effort",
+                lang,
+                team=line["team"],
+                planned=line["stops"],
+                km_planned=line["km_planned"],
+                visited=line["visited"] + line["found"],
+                km_walked=line["km_walked"],
+            )
+        )
