@@ -2,7 +2,8 @@
 
 Plots cleared by mowing only (刈割) regrow often in the first 240 days after
 each clearance; every other plot rarely. Each regrowth is removed on the spot
-(the plot is re-cleared that day). Patrols inspect every plot once a month.
+(the plot is re-cleared that day), except in the first plot, where regrowth is
+reported and left (an open case). Patrols inspect every plot once a month.
 """
 
 import datetime
@@ -85,8 +86,9 @@ def patrol_history(plots, end, seed=6):
             early = (day - cleared).days <= 240
             chance = 0.35 if plot.method == MOWING and early else 0.03
             if rng.random() < chance:
-                rows.append(_record(day, "spartina_regrowth", where, "removed"))
-                cleared = day
+                left = plot.Index == 0
+                rows.append(_record(day, "spartina_regrowth", where, "none" if left else "removed"))
+                cleared = cleared if left else day
             else:
                 rows.append(_record(day, "clear", where))
             day += datetime.timedelta(days=int(rng.integers(25, 35)))
@@ -96,15 +98,19 @@ def patrol_history(plots, end, seed=6):
     return records
 
 
-def build(root, *, end=datetime.date(2025, 6, 30), per_site=40, span_days=540):
-    """A workspace at ``root`` with the generated history up to ``end``."""
+def generated(*, end=datetime.date(2025, 6, 30), per_site=40, span_days=540):
+    """The generated sites, surveys, clearance and (no) restoration plots."""
     plots = clearance_plots(per_site, span_days=span_days)
     surveys = patrol_history(plots, end)
     restoration = plots.iloc[0:0][["plot_id", "site", "township", "area_mu", "geometry"]]
-    frames = {
+    return {
         "sites": load_sites(),
         "surveys": surveys,
         "clearance": plots,
         "restoration": restoration,
     }
-    return write_workspace(root, frames)
+
+
+def build(root, **options):
+    """A workspace at ``root`` with the generated history (see :func:`generated`)."""
+    return write_workspace(root, generated(**options))

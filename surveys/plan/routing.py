@@ -52,7 +52,10 @@ def _metric(stops: pd.DataFrame, start) -> np.ndarray:
 
 def _solve(matrix: np.ndarray, penalties: list[int], days: int, budget_m: int, seconds: int):
     """The routes (lists of node numbers, 0 the start) of each day."""
-    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+    try:
+        from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+    except ImportError:
+        raise PlanError("routes need OR-Tools: pip install 'hailin[risk]'") from None
 
     manager = pywrapcp.RoutingIndexManager(len(matrix), days, 0)
     routing = pywrapcp.RoutingModel(manager)

@@ -171,6 +171,10 @@ def fit_risk(history: History, cutoff: int, weeks: int = 4) -> RiskModel:
     """
     if weeks < 1:
         raise RiskError(f"weeks should be 1 or more, got {weeks}")
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise RiskError("the risk ranking needs scikit-learn: pip install 'hailin[risk]'") from None
     data = training_set(history, snapshot_days(history, weeks, cutoff), weeks)
     direction = _direction(data)
     trained = {"rows": len(data.y), "positives": data.positives, "days": len(set(data.day))}
