@@ -7,7 +7,7 @@ import click
 
 from hailin.cli.common import emit_json, workspace_command
 from hailin.cli.risk import weeks_option
-from hailin.cli.risk_words import TEXT, say
+from hailin.cli.risk_words import COLUMNS, say
 
 week_option = click.option("--week", required=True, help="The ISO week, like 2024-W20.")
 _LIST_COLUMNS = [
@@ -38,9 +38,21 @@ def _write_team(route, team, folder, lang) -> list[str]:
     stem = os.path.join(folder, file_stem(team.name))
     write_gpx(shown, f"{stem}.gpx", labels)
     write_kml(shown, f"{stem}.kml", team.name, labels)
-    headers = dict(zip(_LIST_COLUMNS, TEXT["columns"][lang], strict=True))
+    headers = dict(zip(_LIST_COLUMNS, COLUMNS[lang], strict=True))
     write_list(shown, f"{stem}.xlsx", headers, file_stem(team.name)[:31])
     return [f"{stem}.gpx", f"{stem}.kml", f"{stem}.xlsx"]
+
+
+def _write_map(ws, plan, folder, lang) -> str:
+    """The clearance map with the plan's next inspections, beside the plan."""
+    from hailin.maps.output import save_map
+    from hailin.maps.programme import clearance_map
+    from hailin.surveys.io.routes import read_plan
+
+    path = os.path.join(folder, "map.html")
+    stops = read_plan(folder, os.path.basename(folder))
+    save_map(clearance_map(ws.map_data(), lang, plan=stops), path)
+    return path
 
 
 @workspace_command(click.group("plan", invoke_without_command=True))
@@ -112,6 +124,7 @@ def plan_group(ws, as_json, week, teams_file, as_of, weeks, share, output):
         )
     plan = pd.concat([r for r in routes if len(r)] or [routes[0]], ignore_index=True)
     files.append(write_plan(plan.assign(week=week.upper(), as_of=day.isoformat()), folder))
+    files.append(_write_map(ws, plan, folder, lang))
     left = len(stops) - len(plan)
     payload = {
         "week": week.upper(),

@@ -1,7 +1,7 @@
 """The sentences of `hailin risk` and `hailin plan`, in Chinese and English (the
 words of codes — reasons, outcomes — come from the vocabulary)."""
 
-TEXT = {
+TEXT: dict[str, dict[str, str]] = {
     "ranking": {
         "zh": "复萌风险排序（截至 {as_of}，未来 {weeks} 周）：{how}",
         "en": "Recurrence risk ranking (as of {as_of}, next {weeks} weeks): {how}",
@@ -62,33 +62,36 @@ TEXT = {
         "tracks {km_walked:.1f} km",
     },
     "risk": {"zh": "风险", "en": "risk"},
-    "columns": {
-        "zh": [
-            "日期",
-            "顺序",
-            "编号",
-            "类型",
-            "风险",
-            "原因",
-            "经度",
-            "纬度",
-            "距上一点（公里）",
-            "当日累计（公里）",
-        ],
-        "en": [
-            "day",
-            "order",
-            "id",
-            "kind",
-            "risk",
-            "reason",
-            "longitude",
-            "latitude",
-            "leg (km)",
-            "walked (km)",
-        ],
-    },
     "outcomes": {"zh": "  {team}：", "en": "  {team}: "},
+}
+
+
+# The columns of a team's list (XLSX), in order.
+COLUMNS: dict[str, list[str]] = {
+    "zh": [
+        "日期",
+        "顺序",
+        "编号",
+        "类型",
+        "风险",
+        "原因",
+        "经度",
+        "纬度",
+        "距上一点（公里）",
+        "当日累计（公里）",
+    ],
+    "en": [
+        "day",
+        "order",
+        "id",
+        "kind",
+        "risk",
+        "reason",
+        "longitude",
+        "latitude",
+        "leg (km)",
+        "walked (km)",
+    ],
 }
 
 

@@ -1,6 +1,8 @@
 """The ranking of one day and the honest evaluation of a cut-off."""
 
 import datetime
+import functools
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -100,8 +102,8 @@ def evaluate_risk(history: History, cutoff: int, weeks: int = 4) -> dict:
     days = snapshot_days(history, weeks, end + 1, start=cutoff) if end >= cutoff else []
     test = training_set(history, days, weeks)
     scores = {}
-    methods = {"model": model.score} if model.pipeline is not None else {}
-    methods.update({name: lambda X, n=name: model.baseline(X, n) for name in BASELINES})
+    methods: dict[str, Callable] = {"model": model.score} if model.pipeline is not None else {}
+    methods.update({name: functools.partial(model.baseline, name=name) for name in BASELINES})
     for name, scorer in methods.items():
         score = scorer(test.X) if len(test.y) else np.zeros(0)
         scores[name] = {"auc": auc(test.y, score)} | {
