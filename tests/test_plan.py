@@ -1,7 +1,6 @@
 """Patrol plans: stops within each team's area and a day's walk, routes as
 GPX/KML/XLSX in the order walked, and the plan matched back to the week's records."""
 
-import datetime
 import json
 import os
 
@@ -76,7 +75,8 @@ def test_routes_read_back_in_the_order_walked(planned):
     plan = plan_frame(ws)
     east = plan[plan["team"] == "前岐镇"].sort_values(["day", "order"])
     expected = [
-        f"{d[5:]} {o:02d} {s}" for d, o, s in zip(east["day"], east["order"], east["stop_id"])
+        f"{d[5:]} {o:02d} {s}"
+        for d, o, s in zip(east["day"], east["order"], east["stop_id"], strict=True)
     ]
     folder = os.path.join(ws.root, "out", "plans", WEEK)
     gpx = pyogrio.read_dataframe(os.path.join(folder, "前岐镇.gpx"), layer="waypoints")
@@ -149,7 +149,7 @@ def test_a_stop_beyond_every_days_walk_is_left_out():
 
 
 def test_teams_files_are_checked():
-    with pytest.raises(PlanError, match="budget_km should be 0.1 to 60.0 km"):
+    with pytest.raises(PlanError, match=r"budget_km should be 0\.1 to 60\.0 km"):
         parse_teams(b'[[team]]\nname = "A"\nsites = ["kewan"]\nbudget_km = 500')
     with pytest.raises(PlanError, match="unknown key"):
         parse_teams(b'[[team]]\nname = "A"\nsites = ["kewan"]\nbudget_km = 5\nboat = 1')

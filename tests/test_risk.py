@@ -69,7 +69,7 @@ def test_features_of_a_day_are_what_was_known_then(history):
 
 def test_ranking_as_of_reads_nothing_later(generated):
     day = datetime.date(2024, 3, 1)
-    model, ranked, cut = rank_as_of(generated.frames(), day, 4)
+    _model, ranked, cut = rank_as_of(generated.frames(), day, 4)
     end = pd.Timestamp("2024-03-02", tz="Asia/Shanghai")
     assert (
         cut.findings["observed_at"].max() < end <= generated.frames().findings["observed_at"].max()
