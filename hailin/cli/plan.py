@@ -43,7 +43,7 @@ def _write_team(route, team, folder, lang) -> list[str]:
     return [f"{stem}.gpx", f"{stem}.kml", f"{stem}.xlsx"]
 
 
-def _write_map(ws, plan, folder, lang) -> str:
+def _write_map(ws, folder, lang) -> str:
     """The clearance map with the plan's next inspections, beside the plan."""
     from hailin.maps.output import save_map
     from hailin.maps.programme import clearance_map
@@ -91,44 +91,36 @@ def plan_group(ws, as_json, week, teams_file, as_of, weeks, share, output):
         return
     if not week:
         raise click.UsageError("name the week: --week 2024-W20")
-    import pandas as pd
-
     from hailin.surveys.io.routes import write_plan
-    from hailin.surveys.plan import assign_teams, candidate_stops, read_teams, route_team, week_days
+    from hailin.surveys.plan import read_teams
+    from hailin.surveys.plan.week import plan_week
 
     lang = ws.settings.language
     teams = read_teams(teams_file or os.path.join(ws.root, "teams.toml"))
-    days = week_days(week)
-    day = as_of.date() if as_of else days[0] - datetime.timedelta(days=1)
-    from hailin.surveys.risk import rank_as_of
-
-    model, ranked, cut = rank_as_of(ws.frames(), day, weeks)
-    stops = candidate_stops(ranked, cut, lang, share)
-    owner = assign_teams(stops, teams)
+    day = as_of.date() if as_of else None
+    made = plan_week(ws.frames(), teams, week, as_of=day, weeks=weeks, share=share, lang=lang)
     folder = plan_folder(ws, week, output)
     os.makedirs(folder, exist_ok=True)
-    routes, files, summary = [], [], []
+    files, summary = [], []
     for team in teams:
-        route = route_team(stops[(owner == team.name).to_numpy()], team, week.upper())
-        routes.append(route)
+        route = made.routes[made.routes["team"] == team.name]
         files += _write_team(route, team, folder, lang) if len(route) else []
-        km = float(route.drop_duplicates("day")["day_km"].sum()) if len(route) else 0.0
         summary.append(
             {
                 "team": team.name,
                 "days": len(team.days),
                 "stops": len(route),
-                "km": km,
+                "km": made.team_km(team.name),
                 "budget_km": team.budget_km,
             }
         )
-    plan = pd.concat([r for r in routes if len(r)] or [routes[0]], ignore_index=True)
-    files.append(write_plan(plan.assign(week=week.upper(), as_of=day.isoformat()), folder))
-    files.append(_write_map(ws, plan, folder, lang))
-    left = len(stops) - len(plan)
+    plan = made.routes.assign(week=made.week, as_of=made.as_of.isoformat())
+    files.append(write_plan(plan, folder))
+    files.append(_write_map(ws, folder, lang))
+    model, left = made.model, len(made.stops) - len(plan)
     payload = {
-        "week": week.upper(),
-        "as_of": day.isoformat(),
+        "week": made.week,
+        "as_of": made.as_of.isoformat(),
         "ranking": model.method,
         "fallback": model.fallback,
         "teams": summary,

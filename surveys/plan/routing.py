@@ -50,7 +50,9 @@ def _metric(stops: pd.DataFrame, start) -> np.ndarray:
     return np.column_stack([shapely.get_x(metric), shapely.get_y(metric)])
 
 
-def _solve(matrix: np.ndarray, penalties: list[int], days: int, budget_m: int, seconds: int):
+def _solve(
+    matrix: np.ndarray, penalties: list[int], days: int, budget_m: int, seconds: int, guided: bool
+):
     """The routes (lists of node numbers, 0 the start) of each day."""
     try:
         from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -66,8 +68,11 @@ def _solve(matrix: np.ndarray, penalties: list[int], days: int, budget_m: int, s
         routing.AddDisjunction([manager.NodeToIndex(node)], penalty)
     parameters = pywrapcp.DefaultRoutingSearchParameters()
     parameters.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    search = routing_enums_pb2.LocalSearchMetaheuristic
+    # Greedy descent ends at its local optimum (the same plan every run); guided local
+    # search runs to the time limit (bench/bench_risk.py measures what it gains).
     parameters.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        search.GUIDED_LOCAL_SEARCH if guided else search.GREEDY_DESCENT
     )
     parameters.time_limit.FromSeconds(seconds)
     solution = routing.SolveWithParameters(parameters)
@@ -85,12 +90,15 @@ def _solve(matrix: np.ndarray, penalties: list[int], days: int, budget_m: int, s
     return routes
 
 
-def route_team(stops: pd.DataFrame, team: Team, week: str, seconds: int = SECONDS) -> pd.DataFrame:
+def route_team(
+    stops: pd.DataFrame, team: Team, week: str, seconds: int = SECONDS, *, guided: bool = False
+) -> pd.DataFrame:
     """The team's stops of the week in the order walked: the stop columns with
     team, day (ISO date), order (1, 2 … within the day), leg_km (from the
     previous stop or the start), walked_km (so far that day) and day_km (the
     day's whole walk, back to the start included). Stops that fit no day's
-    budget are left out.
+    budget are left out. With ``guided`` the solver searches on (guided local
+    search) until ``seconds`` have passed.
 
     Examples
     --------
@@ -111,7 +119,7 @@ def route_team(stops: pd.DataFrame, team: Team, week: str, seconds: int = SECOND
     # Skipping a stop costs more than any walk a day can hold: priority first, then distance.
     scale = 4 * budget_m
     penalties = [int(p * scale) for p in stops["priority"]]
-    routes = _solve(matrix.astype(np.int64), penalties, len(days), budget_m, seconds)
+    routes = _solve(matrix.astype(np.int64), penalties, len(days), budget_m, seconds, guided)
     rows = []
     for day, route in zip(days, routes, strict=True):
         walked, previous = 0.0, 0
