@@ -25,6 +25,18 @@ def how_ranked(model, lang: str) -> str:
     counts = model.trained_on
     if model.fallback is None:
         return say("model", lang, **counts)
+    if model.fallback == "baseline_better":
+        checked = counts["validation"]
+        return say(
+            "baseline_better",
+            lang,
+            days=checked["days"],
+            model=checked["model"],
+            best=checked[model.method],
+            baseline=word("risk_reason", model.method, lang),
+        )
+    if model.fallback == "not_validated":
+        return say("not_validated", lang, baseline=word("risk_reason", model.method, lang))
     return say(
         "fallback",
         lang,

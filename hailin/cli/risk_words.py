@@ -17,6 +17,17 @@ TEXT: dict[str, dict[str, str]] = {
         "{min_days} days and {min_positives} findings): no model fitted, ranked by the best "
         "baseline, {baseline}",
     },
+    "not_validated": {
+        "zh": "截止日前最后三分之一的时点或其之前没有发现互花米草，无法检验模型，改用最佳基线「{baseline}」排序",
+        "en": "no Spartina was found in the last third of the days before it, or before them: "
+        "the model cannot be checked, so the best baseline ranks: {baseline}",
+    },
+    "baseline_better": {
+        "zh": "截止日前最后 {days} 个时点的检验中，模型（AUC {model:.3f}）不如基线「{baseline}」"
+        "（AUC {best:.3f}），改用该基线排序",
+        "en": "on the last {days} days before it the model (AUC {model:.3f}) ranked worse than "
+        "the baseline {baseline} (AUC {best:.3f}): ranked by that baseline",
+    },
     "header": {"zh": "名次  图斑  风险  原因", "en": "rank  plot  risk  reasons"},
     "no_plots": {
         "zh": "截至该日没有已除治的图斑",

@@ -49,7 +49,7 @@ def plan_status(plan, frames, days: list[datetime.date], as_of: datetime.date):
     ...     "day_km": [2.0]}, geometry=[shapely.Point(120.3, 27.2)], crs=4326)
     >>> days = [datetime.date(2024, 5, 13) + datetime.timedelta(d) for d in range(7)]
     >>> stops, effort = plan_status(plan, frames, days, datetime.date(2024, 5, 20))
-    >>> stops["outcome"].tolist(), effort.loc["KW", "missed"]
+    >>> stops["outcome"].tolist(), int(effort.loc["KW", "missed"])
     (['missed'], 1)
     """
     records = _week_records(frames, days, as_of)

@@ -158,7 +158,12 @@ def fit_risk(history: History, cutoff: int, weeks: int = 4) -> RiskModel:
     """The ranking learnt from ``history`` before day number ``cutoff``: the
     logistic model, or the best baseline (with ``fallback`` saying why) when the
     history before the cut-off holds fewer than :data:`MIN_DAYS` days or
-    :data:`MIN_POSITIVES` outcomes with Spartina found.
+    :data:`MIN_POSITIVES` outcomes with Spartina found (``too_few_days``,
+    ``too_few_findings``), when the last third of those days or the days
+    before them hold no finding, so the model cannot be checked
+    (``not_validated``), or when a baseline ranked that last third better than
+    the model fitted on the days before it (``baseline_better``;
+    ``trained_on["validation"]`` holds the AUCs compared).
 
     Examples
     --------
@@ -185,9 +190,39 @@ def fit_risk(history: History, cutoff: int, weeks: int = 4) -> RiskModel:
         if data.positives < MIN_POSITIVES or data.positives == len(data.y)
         else None
     )
+    checked = None if short is not None else _validate(data)
+    trained["validation"] = checked
+    if short is None and checked is None:
+        short = "not_validated"
     if short is not None:
         scores = {name: auc(data.y, baseline_score(data.X, name, direction)) for name in BASELINES}
         best = max(BASELINES[::-1], key=lambda name: scores[name] or 0.0)
         return RiskModel(best, None, direction, trained, fallback=short)
+    assert checked is not None
+    best = max(BASELINES[::-1], key=lambda name: checked[name] or 0.0)
+    if (checked["model"] or 0.0) < (checked[best] or 0.0):
+        return RiskModel(best, None, direction, trained, fallback="baseline_better")
     pipeline = _pipeline().fit(data.X, data.y)
     return RiskModel("model", pipeline, direction, trained)
+
+
+def _validate(data: TrainingSet) -> dict | None:
+    """AUC of the model and the baselines on the last third of the training days,
+    the model fitted on the days before them (None when either part lacks a
+    finding): a model that does worse there than a baseline is not used."""
+    days = np.unique(data.day)
+    split = days[len(days) - max(1, len(days) // 3)]
+    early, late = data.day < split, data.day >= split
+    fit = TrainingSet(data.X[early], data.y[early], data.day[early])
+    check = TrainingSet(data.X[late], data.y[late], data.day[late])
+    if len(np.unique(fit.y)) < 2 or len(np.unique(check.y)) < 2:
+        return None
+    direction = _direction(fit)
+    model = _pipeline().fit(fit.X, fit.y)
+    scores = {
+        "days": len(np.unique(check.day)),
+        "model": auc(check.y, model.predict_proba(check.X)[:, 1]),
+    }
+    return scores | {
+        name: auc(check.y, baseline_score(check.X, name, direction)) for name in BASELINES
+    }
