@@ -111,3 +111,15 @@ def test_too_short_a_history_falls_back_and_says_so(tmp_path):
     assert payload["plots_ranked"] == 12 and all(p["risk"] is None for p in payload["plots"])
     output = run(short, "risk", "evaluate", "--cutoff", "2023-03-01")
     assert "历史记录不足" in output and "不拟合模型，改用最佳基线" in output
+
+
+def test_the_demo_is_ranked_by_the_baseline_that_its_own_past_supports(tmp_path):
+    """The demo's regrowth is random: too few findings late in the record to
+    check a model, so the best baseline ranks, and the command says so."""
+    from hailin.demo import build_demo
+
+    ws, _ = build_demo(tmp_path / "demo")
+    payload = json.loads(run(ws, "risk", "--as-of", "2024-06-01", "--json", "--top", "3"))
+    assert (payload["method"], payload["fallback"]) == ("days_since_clearance", "not_validated")
+    assert payload["note"].startswith("截止日前最后三分之一的时点或其之前没有发现互花米草")
+    assert [p["reasons"][0]["code"] for p in payload["plots"]] == ["days_since_clearance"] * 3

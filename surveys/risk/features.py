@@ -33,37 +33,20 @@ NUMERIC = [
 ]
 
 
-def _count(events: pd.DataFrame, index, start: int, end: int) -> np.ndarray:
-    """Events per plot of ``index`` dated in (start, end]."""
-    within = events[(events["day"] > start) & (events["day"] <= end)]
-    return within.groupby("plot_id").size().reindex(index, fill_value=0).to_numpy()
+def _count(events: pd.DataFrame, n: int, start: float, end: int, weights=None) -> np.ndarray:
+    """Events (or their ``weights``) per plot row dated in (start, end]."""
+    day = events["day"].to_numpy()
+    on = (day > start) & (day <= end)
+    chosen = None if weights is None else np.asarray(weights)[on]
+    return np.bincount(events["plot"].to_numpy()[on], weights=chosen, minlength=n)[:n]
 
 
-def _last(events: pd.DataFrame, index, day: int) -> pd.Series:
-    """The last event day per plot up to ``day`` (NaN where none)."""
-    return events[events["day"] <= day].groupby("plot_id")["day"].max().reindex(index)
-
-
-def _regrowth_days(history: History, index, day: int) -> np.ndarray:
-    """Mean days from a clearance (or re-clearance) to the next case found, per plot."""
-    cases = history.cases[history.cases["day"] <= day].sort_values("day")
-    if cases.empty:
-        return np.full(len(index), float(NEVER_DAYS))
-    cleared = history.plots["cleared"].reindex(cases["plot_id"]).to_numpy(dtype=float)
-    redone = history.re_cleared.sort_values("day").rename(columns={"day": "since"})
-    redone["since"] = redone["since"].astype("int64")
-    joined = pd.merge_asof(
-        cases.astype({"day": "int64"}),
-        redone,
-        left_on="day",
-        right_on="since",
-        by="plot_id",
-        allow_exact_matches=False,
-    )
-    since = np.fmax(cleared, joined["since"].to_numpy(dtype=float))
-    gaps = pd.Series(joined["day"].to_numpy() - since, index=joined["plot_id"].to_numpy())
-    mean = gaps.groupby(level=0).mean().reindex(index)
-    return mean.fillna(NEVER_DAYS).clip(upper=NEVER_DAYS).to_numpy()
+def _latest(events: pd.DataFrame, n: int, day: int) -> np.ndarray:
+    """The last event day per plot row up to ``day`` (NaN where none)."""
+    latest = np.full(n, np.nan)
+    on = events["day"].to_numpy() <= day
+    np.fmax.at(latest, events["plot"].to_numpy()[on], events["day"].to_numpy(dtype=float)[on])
+    return latest
 
 
 def features_at(history: History, day: int) -> pd.DataFrame:
@@ -79,48 +62,54 @@ def features_at(history: History, day: int) -> pd.DataFrame:
     >>> features_at(history, 19_700).columns[:2].tolist()
     ['days_since_clearance', 'days_since_clean']
     """
-    plots = history.plots[history.plots["cleared"] <= day]
-    index = plots.index
-    redone = _last(history.re_cleared, index, day)
-    cleared = np.fmax(plots["cleared"].to_numpy(dtype=float), redone.to_numpy(dtype=float))
+    plots, n = history.plots, len(history.plots)
+    cleared = np.fmax(plots["cleared"].to_numpy(dtype=float), _latest(history.re_cleared, n, day))
     since_clearance = day - cleared
-    clean = _last(history.inspections, index, day).to_numpy(dtype=float)
+    clean = _latest(history.inspections, n, day)
     since_clean = np.where(np.isnan(clean), since_clearance, day - np.fmax(clean, cleared))
-    start = day - SEASON_DAYS
+    start, ever = day - SEASON_DAYS, -np.inf
     near = history.neighbours
+    distance = np.full(n, PATCH_FAR_M)
     patches = history.patches[history.patches["day"] <= day]
-    distance = patches.groupby("plot_id")["distance_m"].min().reindex(index)
-    past = _count(history.cases, index, -1 << 40, day)
+    np.fmin.at(distance, patches["plot"].to_numpy(), patches["distance_m"].to_numpy(dtype=float))
+    past = _count(history.cases, n, ever, day)
+    gaps = _count(history.cases, n, ever, day, history.cases["gap"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        regrowth = np.where(past > 0, gaps / np.maximum(past, 1), NEVER_DAYS)
     angle = 2 * np.pi * (day % 365.25) / 365.25
     table = {
         "days_since_clearance": since_clearance,
         "days_since_clean": since_clean,
         "past_cases": past,
-        "days_to_regrowth": _regrowth_days(history, index, day),
-        "open_case": (past > _count(history.re_cleared, index, -1 << 40, day)).astype(float),
-        "recent_findings": _count(history.findings, index, start, day),
-        "neighbours_200m": _count(near[near["distance_m"] <= NEIGHBOUR_M[0]], index, start, day),
-        "neighbours_500m": _count(near, index, start, day),
-        "patch_distance_m": distance.fillna(PATCH_FAR_M).to_numpy(),
-        "imagery_findings": _count(history.imagery, index, start, day),
-        "season_sin": np.full(len(index), np.sin(angle)),
-        "season_cos": np.full(len(index), np.cos(angle)),
-        "area_mu": plots["area_mu"].to_numpy(),
-        "compactness": plots["compactness"].to_numpy(),
+        "days_to_regrowth": np.minimum(regrowth, NEVER_DAYS),
+        "open_case": (past > _count(history.re_cleared, n, ever, day)).astype(float),
+        "recent_findings": _count(history.findings, n, start, day),
+        "neighbours_200m": _count(near[near["distance_m"] <= NEIGHBOUR_M[0]], n, start, day),
+        "neighbours_500m": _count(near, n, start, day),
+        "patch_distance_m": distance,
+        "imagery_findings": _count(history.imagery, n, start, day),
+        "season_sin": np.full(n, np.sin(angle)),
+        "season_cos": np.full(n, np.cos(angle)),
+        "area_mu": plots["area_mu"].to_numpy(dtype=float),
+        "compactness": plots["compactness"].to_numpy(dtype=float),
     }
-    frame = pd.DataFrame(table, index=index).astype(float)
+    frame = pd.DataFrame(table, index=plots.index).astype(float)
     frame["method"] = plots["method"].to_numpy()
-    return frame
+    return frame[(plots["cleared"] <= day).to_numpy()]
 
 
-def labels_at(history: History, day: int, weeks: int, index) -> np.ndarray:
-    """1 where Spartina was found in the plot within ``weeks`` weeks after ``day``.
+def labels_at(history: History, day: int, weeks: int) -> np.ndarray:
+    """1 where Spartina was found in the plot within ``weeks`` weeks after
+    ``day``, for the plots of :func:`features_at` on ``day`` (in its order).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> history = History(*[pd.DataFrame({"plot_id": [], "day": []})] * 8, last_day=None)
-    >>> labels_at(history, 100, 4, ["P1"]).tolist()
-    [0]
+    >>> events = pd.DataFrame({"plot_id": ["P1"], "day": [110], "plot": [0]})
+    >>> plots = pd.DataFrame({"cleared": [0, 50, 200]}, index=["P1", "P2", "P3"])
+    >>> history = History(plots, *[events] * 7, last_day=None)
+    >>> labels_at(history, 100, 4).tolist()
+    [1, 0]
     """
-    return (_count(history.findings, index, day, day + 7 * weeks) > 0).astype(int)
+    found = _count(history.findings, len(history.plots), day, day + 7 * weeks) > 0
+    return found[(history.plots["cleared"] <= day).to_numpy()].astype(int)

@@ -166,16 +166,54 @@ def read_history(frames: Frames) -> History:
     patches = patches.rename(columns={"first_detected": "observed_at"})
     every = [t for t in (frames.findings["observed_at"], frames.inspections["observed_at"])]
     times = pd.concat([s for s in every if len(s)]) if any(len(s) for s in every) else None
+    plots = _plot_table(clearance)
+    position = _positions(plots.index)
+    redone = _coded(
+        _events(re_cleared["plot_id"], local_day_numbers(re_cleared["re_cleared_at"], tz)),
+        position,
+    )
+    cases = _events(ours["plot_id"], local_day_numbers(ours["first_detected"], tz))
     return History(
-        plots=_plot_table(clearance),
-        inspections=_near(point_inspections(frames.inspections), clearance, rules_m, tz, crs),
-        findings=found,
-        imagery=found[digital].reset_index(drop=True),
-        re_cleared=_events(
-            re_cleared["plot_id"], local_day_numbers(re_cleared["re_cleared_at"], tz)
+        plots=plots,
+        inspections=_coded(
+            _near(point_inspections(frames.inspections), clearance, rules_m, tz, crs), position
         ),
-        cases=_events(ours["plot_id"], local_day_numbers(ours["first_detected"], tz)),
-        neighbours=neighbours[neighbours["distance_m"] > rules_m].reset_index(drop=True),
-        patches=_near(patches, clearance, PATCH_FAR_M, tz, crs),
+        findings=_coded(found, position),
+        imagery=_coded(found[digital].reset_index(drop=True), position),
+        re_cleared=redone,
+        cases=_with_gaps(_coded(cases, position), redone, plots),
+        neighbours=_coded(
+            neighbours[neighbours["distance_m"] > rules_m].reset_index(drop=True), position
+        ),
+        patches=_coded(_near(patches, clearance, PATCH_FAR_M, tz, crs), position),
         last_day=None if times is None else int(local_day_numbers(times, tz).max()),
     )
+
+
+def _positions(index: pd.Index) -> pd.Series:
+    """{plot_id: row of the plot table} (a repeated id: its first row)."""
+    rows = pd.Series(np.arange(len(index)), index=index)
+    return rows[~rows.index.duplicated()]
+
+
+def _coded(events: pd.DataFrame, position: pd.Series) -> pd.DataFrame:
+    """``events`` of known plots, with each plot's row in the plot table (``plot``)."""
+    rows = events["plot_id"].map(position)
+    kept = events[rows.notna().to_numpy()]
+    return kept.assign(plot=rows.dropna().astype(np.int64).to_numpy()).reset_index(drop=True)
+
+
+def _with_gaps(cases: pd.DataFrame, redone: pd.DataFrame, plots: pd.DataFrame) -> pd.DataFrame:
+    """``cases`` with ``gap``: days from the plot's last clearance (or
+    re-clearance) before the case to the day it was found."""
+    if cases.empty:
+        return cases.assign(gap=np.zeros(0))
+    cases = cases.astype({"day": "int64"}).sort_values("day")
+    since = redone.rename(columns={"day": "since"})[["plot_id", "since"]]
+    since = since.astype({"since": "int64"}).sort_values("since")
+    joined = pd.merge_asof(
+        cases, since, left_on="day", right_on="since", by="plot_id", allow_exact_matches=False
+    )
+    cleared = plots["cleared"].to_numpy(dtype=float)[joined["plot"].to_numpy()]
+    start = np.fmax(cleared, joined["since"].to_numpy(dtype=float))
+    return joined.drop(columns="since").assign(gap=joined["day"].to_numpy() - start)

@@ -62,7 +62,7 @@ def training_set(history: History, days: list[int], weeks: int) -> TrainingSet:
     for day in days:
         features = features_at(history, day)
         frames.append(features)
-        labels.append(labels_at(history, day, weeks, features.index))
+        labels.append(labels_at(history, day, weeks))
         when.append(np.full(len(features), day))
     if not frames:
         empty = features_at(history, -1 << 40)
