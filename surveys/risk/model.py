@@ -182,7 +182,7 @@ def fit_risk(history: History, cutoff: int, weeks: int = 4) -> RiskModel:
         raise RiskError("the risk ranking needs scikit-learn: pip install 'hailin[risk]'") from None
     data = training_set(history, snapshot_days(history, weeks, cutoff), weeks)
     direction = _direction(data)
-    trained = {"rows": len(data.y), "positives": data.positives, "days": len(set(data.day))}
+    trained: dict = {"rows": len(data.y), "positives": data.positives, "days": len(set(data.day))}
     short = (
         "too_few_days"
         if trained["days"] < MIN_DAYS
