@@ -6,9 +6,15 @@ import os
 import click
 
 from hailin.cli.common import emit_json, workspace_command
-from hailin.cli.risk import weeks_option
+from hailin.cli.risk import as_of_option, weeks_option
 from hailin.cli.risk_words import COLUMNS, say
 
+folder_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    help="The plan's folder (default: out/plans/WEEK in the workspace).",
+)
 week_option = click.option("--week", required=True, help="The ISO week, like 2024-W20.")
 _LIST_COLUMNS = [
     "day",
@@ -63,12 +69,7 @@ def _write_map(ws, folder, lang) -> str:
     type=click.Path(dir_okay=False),
     help="The teams file (TOML; default: teams.toml in the workspace).",
 )
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Rank as of this day (default: the day before the week).",
-)
+@as_of_option("Rank as of this day (default: the day before the week).")
 @weeks_option
 @click.option(
     "--share",
@@ -77,12 +78,7 @@ def _write_map(ws, folder, lang) -> str:
     show_default=True,
     help="The share of the ranking (highest risk first) offered to the teams.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False),
-    help="Folder for the files (default: out/plans/WEEK in the workspace).",
-)
+@folder_option
 def plan_group(ws, as_json, week, teams_file, as_of, weeks, share, output):
     """Plan a week of inspections: the open cases and the highest-risk plots,
     given to the team whose area holds them within a day's walk, each day as
@@ -165,18 +161,8 @@ def plan_group(ws, as_json, week, teams_file, as_of, weeks, share, output):
 
 @workspace_command(plan_group.command("status"))
 @week_option
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Match the records up to this day (default: today).",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False),
-    help="The plan's folder (default: out/plans/WEEK in the workspace).",
-)
+@as_of_option("Match the records up to this day (default: today).")
+@folder_option
 def status_command(ws, as_json, week, as_of, output):
     """Match the week's inspections back to its plan: each stop planned,
     visited, found (Spartina) or missed; per team stops and km planned vs done."""

@@ -8,6 +8,13 @@ from hailin.cli.common import emit_json, workspace_command
 from hailin.cli.risk_words import say
 
 _day = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def as_of_option(help_text: str):
+    """--as-of DATE (YYYY-MM-DD), as each command reads it."""
+    return click.option("--as-of", "as_of", type=_day, help=help_text)
+
+
 weeks_option = click.option(
     "--weeks",
     type=click.IntRange(1, 52),
@@ -67,7 +74,7 @@ def _plot_payload(row, lang):
 
 
 @workspace_command(click.group("risk", invoke_without_command=True))
-@click.option("--as-of", "as_of", type=_day, help="The day ranked (default: today).")
+@as_of_option("The day ranked (default: today).")
 @weeks_option
 @click.option(
     "--top", type=click.IntRange(0), default=20, show_default=True, help="Plots shown (0: all)."

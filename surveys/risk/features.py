@@ -55,11 +55,7 @@ def features_at(history: History, day: int) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from hailin.surveys import Workspace
-    >>> from hailin.surveys.risk.history import read_history
-    >>> import tempfile
-    >>> history = read_history(Workspace.create(tempfile.mkdtemp()).frames())
-    >>> features_at(history, 19_700).columns[:2].tolist()
+    >>> features_at(History.empty(), 19_700).columns[:2].tolist()
     ['days_since_clearance', 'days_since_clean']
     """
     plots, n = history.plots, len(history.plots)

@@ -100,6 +100,23 @@ class History:
     patches: pd.DataFrame
     last_day: int | None
 
+    @classmethod
+    def empty(cls) -> "History":
+        """The history of a workspace with no cleared plot yet.
+
+        Examples
+        --------
+        >>> History.empty().plots.empty
+        True
+        """
+        columns = ["cleared", "method", "site", "township", "area_mu", "compactness", "lon", "lat"]
+        plots = pd.DataFrame({c: [] for c in columns}, index=pd.Index([], name="plot_id"))
+        events = pd.DataFrame({"plot_id": [], "day": [], "plot": []}).astype({"plot": "int64"})
+        near = events.assign(distance_m=np.zeros(0))
+        return cls(
+            plots, events, events, events, events, events.assign(gap=np.zeros(0)), near, near, None
+        )
+
 
 def _events(plot_ids, days, **extra) -> pd.DataFrame:
     return pd.DataFrame({"plot_id": np.asarray(plot_ids, dtype=object), "day": days, **extra})

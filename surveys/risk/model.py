@@ -167,10 +167,7 @@ def fit_risk(history: History, cutoff: int, weeks: int = 4) -> RiskModel:
 
     Examples
     --------
-    >>> from hailin.surveys import Workspace
-    >>> from hailin.surveys.risk.history import read_history
-    >>> import tempfile
-    >>> model = fit_risk(read_history(Workspace.create(tempfile.mkdtemp()).frames()), 19_800)
+    >>> model = fit_risk(History.empty(), 19_800)
     >>> model.method, model.fallback
     ('previous_season', 'too_few_days')
     """

@@ -23,10 +23,7 @@ def rank_plots(history: History, model: RiskModel, day: int) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from hailin.surveys import Workspace
-    >>> from hailin.surveys.risk.history import read_history
-    >>> import tempfile
-    >>> history = read_history(Workspace.create(tempfile.mkdtemp()).frames())
+    >>> history = History.empty()
     >>> len(rank_plots(history, fit_risk(history, 19_800), 19_800))
     0
     """
@@ -88,11 +85,7 @@ def evaluate_risk(history: History, cutoff: int, weeks: int = 4) -> dict:
 
     Examples
     --------
-    >>> from hailin.surveys import Workspace
-    >>> from hailin.surveys.risk.history import read_history
-    >>> import tempfile
-    >>> history = read_history(Workspace.create(tempfile.mkdtemp()).frames())
-    >>> evaluate_risk(history, 19_800)["test"]
+    >>> evaluate_risk(History.empty(), 19_800)["test"]
     {'rows': 0, 'positives': 0, 'days': 0}
     """
     from hailin.surveys.risk.model import training_set
