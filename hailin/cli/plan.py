@@ -144,17 +144,7 @@ def plan_group(ws, as_json, week, teams_file, as_of, weeks, share, output):
         )
     )
     for line in summary:
-        click.echo(
-            say(
-                "plan_team",
-                lang,
-                team=line["team"],
-                days=line["days"],
-                stops=line["stops"],
-                km=line["km"],
-                budget=line["budget_km"],
-            )
-        )
+        click.echo(say("plan_team", lang, **line))
     if left:
         click.echo(say("plan_left", lang, count=left))
 

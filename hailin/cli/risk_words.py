@@ -56,8 +56,8 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "plan for {week}: {teams} team(s), {stops} stop(s), {km:.1f} km to walk; files in {folder}",
     },
     "plan_team": {
-        "zh": "  {team}：{days} 天、{stops} 个点、{km:.1f} 公里（每天上限 {budget:.1f} 公里）",
-        "en": "  {team}: {days} day(s), {stops} stop(s), {km:.1f} km (at most {budget:.1f} km a day)",
+        "zh": "  {team}：{days} 天、{stops} 个点、{km:.1f} 公里（每天上限 {budget_km:.1f} 公里）",
+        "en": "  {team}: {days} day(s), {stops} stop(s), {km:.1f} km (at most {budget_km:.1f} km a day)",
     },
     "plan_left": {
         "zh": "  超出队伍范围或步行上限、未排入的点：{count} 个",
