@@ -10,7 +10,9 @@ order and plot id and described with its reason and risk, and a route (GPX
 
 import os
 import re
+import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 import geopandas
 import pandas as pd
@@ -26,6 +28,20 @@ PLAN_LAYER = "stops"
 MAX_PLAN_STOPS = 100_000
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+def _replace(path, write: Callable[[str], None]) -> None:
+    """``write`` a file beside ``path``, then put it in place at once: a reader
+    (or `hailin plan status`) sees the old file or the new, never half of one."""
+    path = os.fspath(path)
+    stem, suffix = os.path.splitext(path)
+    temporary = f"{stem}.{uuid.uuid4().hex}.tmp{suffix}"
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def file_stem(name: str) -> str:
@@ -71,7 +87,9 @@ def write_gpx(route: pd.DataFrame, path, labels) -> None:
                 path_element, f"{{{GPX_NS}}}rtept", lat=f"{row['lat']:.7f}", lon=f"{row['lon']:.7f}"
             )
             ET.SubElement(point, f"{{{GPX_NS}}}name").text = _name(row)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    _replace(
+        path, lambda to: ET.ElementTree(root).write(to, encoding="utf-8", xml_declaration=True)
+    )
 
 
 def write_kml(route: pd.DataFrame, path, title: str, labels) -> None:
@@ -109,7 +127,9 @@ def write_kml(route: pd.DataFrame, path, title: str, labels) -> None:
             ET.SubElement(line, f"{{{KML_NS}}}coordinates").text = " ".join(
                 f"{lon:.7f},{lat:.7f}" for lon, lat in zip(stops["lon"], stops["lat"], strict=True)
             )
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    _replace(
+        path, lambda to: ET.ElementTree(root).write(to, encoding="utf-8", xml_declaration=True)
+    )
 
 
 def write_list(route: pd.DataFrame, path, headers: dict, title: str) -> None:
@@ -117,7 +137,7 @@ def write_list(route: pd.DataFrame, path, headers: dict, title: str) -> None:
     ``headers`` names the columns shown, in order."""
     table = route.assign(risk=route["risk"].round(3), leg_km=route["leg_km"].round(2))
     table = table.assign(walked_km=route["walked_km"].round(2))
-    write_sheet(table[list(headers)].rename(columns=headers), path, title)
+    _replace(path, lambda to: write_sheet(table[list(headers)].rename(columns=headers), to, title))
 
 
 def write_plan(plan: pd.DataFrame, folder) -> str:
@@ -128,9 +148,7 @@ def write_plan(plan: pd.DataFrame, folder) -> str:
         geometry=shapely.points(plan["lon"].to_numpy(float), plan["lat"].to_numpy(float)),
         crs=4326,
     )
-    if os.path.exists(path):
-        os.remove(path)
-    pyogrio.write_dataframe(frame, path, layer=PLAN_LAYER, driver="GPKG")
+    _replace(path, lambda to: pyogrio.write_dataframe(frame, to, layer=PLAN_LAYER, driver="GPKG"))
     return path
 
 
