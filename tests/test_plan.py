@@ -151,6 +151,11 @@ def test_a_stop_beyond_every_days_walk_is_left_out():
 def test_teams_files_are_checked():
     with pytest.raises(PlanError, match=r"budget_km should be 0\.1 to 60\.0 km"):
         parse_teams(b'[[team]]\nname = "A"\nsites = ["kewan"]\nbudget_km = 500')
+    with pytest.raises(PlanError, match="the same once written as file names"):
+        parse_teams(
+            b'[[team]]\nname = "A/B"\nsites = ["kewan"]\nbudget_km = 5\n'
+            b'[[team]]\nname = "a b"\nsites = ["luochun"]\nbudget_km = 5'
+        )
     with pytest.raises(PlanError, match="unknown key"):
         parse_teams(b'[[team]]\nname = "A"\nsites = ["kewan"]\nbudget_km = 5\nboat = 1')
     with pytest.raises(PlanError, match="larger than 64 KiB"):

@@ -106,9 +106,12 @@ def parse_teams(text: bytes, source: str = TEAMS_FILE) -> list[Team]:
     if len(entries) > MAX_TEAMS:
         raise PlanError(f"{source}: more than {MAX_TEAMS} teams")
     teams = [_team(entry, source, number) for number, entry in enumerate(entries, start=1)]
-    names = [team.name for team in teams]
-    if len(set(names)) != len(names):
-        raise PlanError(f"{source}: a team name appears twice")
+    from hailin.surveys.io.routes import file_stem
+
+    # Each team's files are named after it: two names must not give one file name.
+    stems = [file_stem(team.name).casefold() for team in teams]
+    if len(set(stems)) != len(stems):
+        raise PlanError(f"{source}: two team names are the same once written as file names")
     return teams
 
 
