@@ -123,3 +123,15 @@ def test_the_demo_is_ranked_by_the_baseline_that_its_own_past_supports(tmp_path)
     assert (payload["method"], payload["fallback"]) == ("days_since_clearance", "not_validated")
     assert payload["note"].startswith("截止日前最后三分之一的时点或其之前没有发现互花米草")
     assert [p["reasons"][0]["code"] for p in payload["plots"]] == ["days_since_clearance"] * 3
+
+
+def test_the_notebook_ranks_and_evaluates_as_the_commands_do(generated):
+    from hailin.notebook import NotebookWorkspace
+
+    ws = NotebookWorkspace(generated)
+    ranked = ws.risk("2024-09-01")
+    assert len(ranked) == 80 and ranked.attrs == {"method": "model", "fallback": None}
+    assert ranked["reason"].iloc[0].startswith(f"清除方式 {MOWING}；")
+    table = ws.evaluate_risk("2024-09-01")
+    assert table.index.tolist() == ["model", *BASELINES]
+    assert table.loc["model", "auc"] > table["auc"].iloc[1:].max()
