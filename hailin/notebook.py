@@ -202,6 +202,36 @@ class NotebookWorkspace:
         survival = frames.restoration_progress.extra["plot_survival"]
         return stats.survival_by_plot(frames.restoration, survival)
 
+    # -- where to look next (the risk extra) ---------------------------------------------
+    def risk(self, as_of: Any = None, weeks: int = 4) -> pd.DataFrame:
+        """The cleared plots ranked by recurrence risk as of ``as_of`` (a date or
+        "YYYY-MM-DD"; default today) for the next ``weeks`` weeks, as `hailin risk`
+        ranks them, with each plot's reasons in words (``reason``); ``.attrs``
+        holds the ranking's method and fallback."""
+        import datetime
+
+        from hailin.surveys.risk import rank_as_of, reason_texts
+
+        day = pd.Timestamp(as_of).date() if as_of is not None else datetime.date.today()
+        model, ranked, _ = rank_as_of(self.frames(), day, weeks)
+        sep = "；" if self.language == "zh" else "; "
+        reasons = [sep.join(reason_texts(row, self.language)) for row in ranked.to_dict("records")]
+        ranked = ranked.assign(reason=reasons)
+        ranked.attrs.update(method=model.method, fallback=model.fallback)
+        return ranked
+
+    def evaluate_risk(self, cutoff: Any, weeks: int = 4) -> pd.DataFrame:
+        """AUC and precision at the top 10 % and 20 % after ``cutoff`` of the
+        model fitted before it and of both baselines (`hailin risk evaluate`),
+        one row per method; ``.attrs`` holds the fallback and the rows scored."""
+        from hailin.surveys.risk import day_number, evaluate_risk, read_history
+
+        day = day_number(pd.Timestamp(cutoff).date())
+        result = evaluate_risk(read_history(self.frames()), day, weeks)
+        table = pd.DataFrame.from_dict(result["scores"], orient="index")
+        table.attrs.update(fallback=result["model"].fallback, test=result["test"])
+        return table
+
     # -- maps ----------------------------------------------------------------------------
     def clearance_map(self, lang: str | None = None, **options: Any) -> folium.Map:
         """The clearance map (plots by status, findings, new patches, patrols)."""

@@ -74,6 +74,12 @@ TEXT = {
     "as_of": {"zh": "截至", "en": "as of"},
     "planted_by_year": {"zh": "各年种植面积（亩）与成活率", "en": "Planted by year (mu), survival"},
     "cleared_by_month": {"zh": "各月除治面积（亩）", "en": "Cleared by month (mu)"},
+    # The next inspections of a patrol plan (hailin plan)
+    "next_inspections": {"zh": "下周巡查点", "en": "Next inspections"},
+    "kind": {"zh": "类型", "en": "Kind"},
+    "visit": {"zh": "巡查顺序", "en": "Visit"},
+    "risk": {"zh": "复萌风险", "en": "Recurrence risk"},
+    "reason": {"zh": "原因", "en": "Reasons"},
 }
 
 # Labels that name a code: their words are the vocabulary's (surveys.schema).

@@ -19,6 +19,7 @@ import pandas as pd
 
 from hailin.geo.sites import site_names
 from hailin.layers.clearance import clearance_layer
+from hailin.layers.inspections import next_inspections_layer
 from hailin.layers.patrols import patrol_layers
 from hailin.layers.raster import raster_layer
 from hailin.layers.recurrence import detections_layer, patches_layer
@@ -206,9 +207,11 @@ def clearance_map(
     basemap: str | None = None,
     *,
     rasters: Sequence[tuple[str, Overlay]] = (),
+    plan: Any = None,
     **frame: Any,
 ) -> folium.Map:
-    """Clearance plots by ledger status over time, regrowth findings, new patches.
+    """Clearance plots by ledger status over time, regrowth findings, new patches
+    (and a patrol plan's next inspections when given).
 
     Parameters
     ----------
@@ -220,6 +223,8 @@ def clearance_map(
         The basemap shown (see :func:`hailin.maps.new_map`).
     rasters : sequence of (str, geo.raster.Overlay), optional
         Raster overlays (file name, display image) drawn under the plots.
+    plan : GeoDataFrame, optional
+        A patrol plan's stops (``hailin plan``'s plan.gpkg): the next inspections layer.
     **frame
         ``tianditu_key``, ``basemap_file`` and ``zooms`` of :func:`hailin.maps.new_map`.
 
@@ -249,6 +254,8 @@ def clearance_map(
     if len(data.patches):
         _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
     _patrols(fmap, data, lang, legend)
+    if plan is not None and len(plan):
+        _add(fmap, next_inspections_layer(plan, lang), legend)
     periods = periods_of(data, restoration=False)
     rows, chart = _clearance_panel(data, lang, periods)
     _timed(fmap, periods, lang, SummaryPanel(text("clearance_title", lang), rows, chart, lang))

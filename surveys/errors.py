@@ -175,3 +175,11 @@ class SchedulerError(HailinError, ValueError):
 
 class DatasetError(HailinError, OSError):
     """A partitioned dataset (GeoParquet) that cannot be read or written."""
+
+
+class RiskError(HailinError, ValueError):
+    """A recurrence-risk ranking or evaluation that cannot be made as asked."""
+
+
+class PlanError(HailinError, ValueError):
+    """A patrol plan that cannot be made as asked: teams, week, a plan file."""

@@ -11,9 +11,11 @@ from hailin.cli.imports import import_command
 from hailin.cli.init import init_command
 from hailin.cli.ledger import flag_command, ledger_command, progress_command
 from hailin.cli.maps import map_command
+from hailin.cli.plan import plan_group
 from hailin.cli.plots import plots_group
 from hailin.cli.raster import raster_group
 from hailin.cli.report import report_command
+from hailin.cli.risk import risk_group
 from hailin.cli.serve import serve_command
 from hailin.cli.sites import sites_group
 from hailin.cli.uploads import uploads_group
@@ -48,6 +50,8 @@ for command in (
     progress_command,
     dataset_group,
     report_command,
+    risk_group,
+    plan_group,
     map_command,
     area_command,
     raster_group,

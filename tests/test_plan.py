@@ -1,0 +1,198 @@
+"""Patrol plans: stops within each team's area and a day's walk, routes as
+GPX/KML/XLSX in the order walked, and the plan matched back to the week's records."""
+
+import json
+import os
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+from click.testing import CliRunner
+
+from hailin.cli import main
+from hailin.surveys.errors import PlanError
+from hailin.surveys.io.routes import write_gpx, write_list
+from hailin.surveys.plan import Team, parse_teams, route_team, week_days
+from tests.risk_workspace import build, generated
+
+WEEK = "2024-W36"
+TEAMS = """
+[[team]]
+name = "前岐镇"
+sites = ["kewan"]
+budget_km = 2.0
+days = [1, 3]
+start = [120.3305, 27.2655]
+
+[[team]]
+name = "店下镇"
+townships = ["店下镇"]
+budget_km = 3
+"""
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    """The generated workspace, its teams file and the plan of WEEK (JSON summary)."""
+    root = tmp_path_factory.mktemp("plan")
+    ws = build(root / "ws")
+    teams = root / "teams.toml"
+    teams.write_text(TEAMS, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["-w", ws.root, "plan", "--week", WEEK, "--teams", str(teams), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    return ws, json.loads(result.output)
+
+
+def plan_frame(ws):
+    return pyogrio.read_dataframe(os.path.join(ws.root, "out", "plans", WEEK, "plan.gpkg"))
+
+
+def test_plans_respect_team_areas_and_walking_budgets(planned):
+    ws, summary = planned
+    plan = plan_frame(ws)
+    assert summary["stops"] == len(plan) > 10
+    east, west = plan[plan["team"] == "前岐镇"], plan[plan["team"] == "店下镇"]
+    assert set(east["site"]) == {"kewan"} and set(west["township"]) == {"店下镇"}
+    # Days the teams patrol, each day's walk (back to the start) within its budget.
+    assert set(east["day"]) <= {"2024-09-02", "2024-09-04"}
+    assert east.groupby("day")["day_km"].first().max() <= 2.0 + 1e-3
+    assert west.groupby("day")["day_km"].first().max() <= 3.0 + 1e-3
+    # Order is 1, 2, … each day, and walked_km adds the legs up.
+    for _, day in plan.groupby(["team", "day"]):
+        assert day["order"].tolist() == list(range(1, len(day) + 1))
+        assert np.allclose(day["walked_km"], day["leg_km"].cumsum())
+    # The open case (KE-001, regrowth left in place) is re-checked first of all.
+    case = plan[plan["stop_id"] == "KE-001"]
+    assert case["kind"].tolist() == ["open_case"] and case["team"].tolist() == ["前岐镇"]
+
+
+def test_routes_read_back_in_the_order_walked(planned):
+    ws, _ = planned
+    plan = plan_frame(ws)
+    east = plan[plan["team"] == "前岐镇"].sort_values(["day", "order"])
+    expected = [
+        f"{d[5:]} {o:02d} {s}"
+        for d, o, s in zip(east["day"], east["order"], east["stop_id"], strict=True)
+    ]
+    folder = os.path.join(ws.root, "out", "plans", WEEK)
+    gpx = pyogrio.read_dataframe(os.path.join(folder, "前岐镇.gpx"), layer="waypoints")
+    assert gpx["name"].tolist() == expected
+    assert gpx["desc"].str.contains("；").all()
+    route_points = pyogrio.read_dataframe(os.path.join(folder, "前岐镇.gpx"), layer="route_points")
+    assert route_points["name"].tolist() == expected
+    kml = os.path.join(folder, "前岐镇.kml")
+    names, ids = [], []
+    for layer in pyogrio.list_layers(kml)[:, 0]:
+        marks = pyogrio.read_dataframe(kml, layer=layer)
+        marks = marks[marks.geometry.geom_type == "Point"]
+        names += marks["Name"].tolist()
+        ids += marks["plot_id"].tolist()
+    assert names == expected and ids == east["stop_id"].tolist()
+    sheet = openpyxl.load_workbook(os.path.join(folder, "前岐镇.xlsx")).active
+    rows = list(sheet.values)
+    assert rows[0][:4] == ("日期", "顺序", "编号", "类型")
+    assert [r[2] for r in rows[1:]] == east["stop_id"].tolist()
+
+
+def test_plan_status_after_a_week_of_inspections(planned):
+    ws, _ = planned
+    plan = plan_frame(ws)
+    result = CliRunner().invoke(
+        main, ["-w", ws.root, "plan", "status", "--week", WEEK, "--as-of", "2024-09-08", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    # Expected by hand: the generated records lie at each plot's inside point.
+    surveys = generated()["surveys"]
+    local = surveys["observed_at"].dt.tz_convert("Asia/Shanghai").dt.date
+    days = week_days(WEEK)
+    week = surveys[(local >= days[0]) & (local <= days[-1])]
+    plots = generated()["clearance"]
+    where = dict(zip(plots["plot_id"], plots.geometry, strict=True))
+    found, visited = set(), set()
+    for row in week.itertuples():
+        for plot_id in plan["stop_id"]:
+            if where[plot_id].contains(row.geometry):
+                (found if row.finding == "spartina_regrowth" else visited).add(plot_id)
+    outcome = {s["stop_id"]: s["outcome"] for s in payload["stops"]}
+    expected = {
+        p: "found" if p in found else "visited" if p in visited else "missed" for p in outcome
+    }
+    assert outcome == expected
+    teams = {t["team"]: t for t in payload["teams"]}
+    assert sum(t["found"] for t in teams.values()) == len(found) > 0
+    assert teams["前岐镇"]["stops"] == (plan["team"] == "前岐镇").sum()
+    assert teams["前岐镇"]["planned"] == 0  # the week is over: nothing is still to come
+    text = CliRunner().invoke(
+        main, ["-w", ws.root, "plan", "status", "--week", WEEK, "--as-of", "2024-09-03"]
+    )
+    assert "已计划" in text.output and "计划 " in text.output
+
+
+def test_a_stop_beyond_every_days_walk_is_left_out():
+    stops = pd.DataFrame(
+        {
+            "stop_id": ["near", "far"],
+            "priority": [1.0, 3.0],
+            "lon": [120.331, 120.40],
+            "lat": [27.26, 27.26],
+        }
+    )
+    team = Team("KW", ("kewan",), (), budget_km=1.0, days=(2,), start=(120.330, 27.26))
+    route = route_team(stops, team, WEEK)
+    assert route["stop_id"].tolist() == ["near"] and route["day"].tolist() == ["2024-09-03"]
+    assert route["day_km"].iloc[0] == pytest.approx(2 * 0.0989, abs=0.002)
+
+
+def test_teams_files_are_checked():
+    with pytest.raises(PlanError, match=r"budget_km should be 0\.1 to 60\.0 km"):
+        parse_teams(b'[[team]]\nname = "A"\nsites = ["kewan"]\nbudget_km = 500')
+    with pytest.raises(PlanError, match="the same once written as file names"):
+        parse_teams(
+            b'[[team]]\nname = "A/B"\nsites = ["kewan"]\nbudget_km = 5\n'
+            b'[[team]]\nname = "a b"\nsites = ["luochun"]\nbudget_km = 5'
+        )
+    with pytest.raises(PlanError, match="unknown key"):
+        parse_teams(b'[[team]]\nname = "A"\nsites = ["kewan"]\nbudget_km = 5\nboat = 1')
+    with pytest.raises(PlanError, match="larger than 64 KiB"):
+        parse_teams(b"#" * 70_000)
+    with pytest.raises(PlanError, match="not a UTF-8 TOML"):
+        parse_teams(b"[[team]\n")
+
+
+def test_plan_refuses_a_bad_week_and_a_missing_teams_file(planned):
+    ws, _ = planned
+    teams = os.path.join(os.path.dirname(ws.root), "teams.toml")
+    bad = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", "2024-20", "--teams", teams])
+    assert bad.exit_code == 4
+    assert bad.output == "hailin: error: week should be written like 2024-W20, got '2024-20'\n"
+    missing = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK])
+    assert missing.exit_code == 4
+    assert missing.output == "hailin: error: teams.toml: no such teams file\n"
+
+
+def test_route_files_keep_hostile_text_as_data(tmp_path):
+    route = pd.DataFrame(
+        {
+            "stop_id": ['=HYPERLINK("x")'],
+            "kind": ["risk"],
+            "risk": [0.5],
+            "reason": ["<script>alert(1)</script> & 1"],
+            "day": ["2024-09-02"],
+            "order": [1],
+            "lon": [120.33],
+            "lat": [27.26],
+            "leg_km": [0.1],
+            "walked_km": [0.1],
+        }
+    )
+    write_gpx(route, tmp_path / "r.gpx", {"risk": "risk", "sep": "; "})
+    read = pyogrio.read_dataframe(tmp_path / "r.gpx", layer="waypoints")
+    assert read["desc"].tolist() == ["risk; risk 0.50; <script>alert(1)</script> & 1"]
+    write_list(route, tmp_path / "r.xlsx", {"stop_id": "id", "reason": "reason"}, "r")
+    cells = list(openpyxl.load_workbook(tmp_path / "r.xlsx").active.values)
+    assert cells[1] == ('\'=HYPERLINK("x")', "<script>alert(1)</script> & 1")
