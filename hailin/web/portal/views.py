@@ -80,6 +80,11 @@ def upload(request):
         "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
     }
     if request.method == "GET":
+        done = request.GET.get("done", "").split(",")[: settings.UPLOAD_MAX_FILES]
+        finished = PortalUpload.objects.filter(
+            user=request.user, pk__in=[d for d in done if d.isdigit()]
+        )
+        context["results"] = [_result(u) for u in finished.order_by("id")]
         return render(request, "portal/upload.html", context)
     files = request.FILES.getlist("files")
     team = (request.POST.get("team") or "").strip()[:200]
