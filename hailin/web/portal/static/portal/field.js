@@ -146,6 +146,7 @@
       return rows.filter(function (r) { return r.id === editing; })[0];
     }) : Promise.resolve(null);
     kept.then(function (previous) {
+      show("form-note", "");
       if (!previous && !goodFix()) { show("form-problem", fix ? say(WORDS.too_coarse, { acc: Math.round(fix.acc), limit: config.max_accuracy_m }) : WORDS.no_position); return; }
       var o = observationFromForm(previous);
       var files = Array.prototype.slice.call($("photos").files);
@@ -154,7 +155,8 @@
         files.forEach(function (file) { s.photos.put({ observation: o.id, name: file.name, blob: file }); });
       }).then(function () {
         ["editing", "photos", "notes"].concat(NUMBERS).forEach(function (name) { $(name).value = ""; });
-        show("form-problem", WORDS.saved);
+        show("form-problem", "");
+        show("form-note", WORDS.saved);
         render();
         sync();
       });
