@@ -3,6 +3,7 @@ with its service worker under /field/), its settings and vocabulary as JSON,
 and the sync of what the phone recorded (observations, track pieces, photos).
 The checking and storing is :mod:`hailin.web.portal.fieldsync`'s."""
 
+import hashlib
 import json
 import logging
 import os
@@ -163,6 +164,9 @@ def photo(request, field_id):
     uploaded = request.FILES.get("photo")
     if uploaded is None:
         return _refused(_("No photo in the request."), 400)
+    sha = _sha256(uploaded)
+    if sha in row.photos:  # sent again after a lost answer: stored already
+        return JsonResponse({"status": "duplicate", "photo_id": sha, "reasons": []})
     ws = data.workspace()
     found = ws.surveys(["record_id", "observed_at", "team"], "record_id = ?", [row.record_id])
     if len(found) == 0:  # the upload was withdrawn meanwhile
@@ -177,6 +181,14 @@ def photo(request, field_id):
     return JsonResponse(
         {"status": summary["status"], "photo_id": summary["upload_id"], "reasons": reasons}
     )
+
+
+def _sha256(uploaded):
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return digest.hexdigest()
 
 
 def _store_photo(ws, uploaded, target, team, row, request):

@@ -6,7 +6,7 @@
   var store = window.hailinStore;
   var WORDS = JSON.parse(document.getElementById("field-words").textContent);
   var LANG = document.documentElement.lang === "en" ? 2 : 1; // [code, zh, en]
-  var BATCH = 20;
+  var BATCH = 50;
   var TRACK_STEP_M = 10;
   var NEW_PATROL_MS = 3600 * 1000;
   var FIELDS = ["team", "patrol_type", "finding", "action", "observer", "notes"];
