@@ -24,10 +24,9 @@ import uuid
 from hailin.demo import build_demo
 from hailin.surveys import Workspace
 from tests.portal import csv_bytes, geotagged_jpeg, running
-from tests.test_resumable import dropped_piece, state
+from tests.test_portal_field import PIECE, dropped_piece, send_pieces, state
 
 OUT = pathlib.Path(__file__).resolve().parent / "out" / "field"
-PIECE = 1024 * 1024
 
 
 def observations(n, photos_every=4, day=11):
@@ -85,23 +84,12 @@ def resumable(portal, session, body):
     token = session.post(portal.base + "/upload/resumable/", json={**meta, "team": "前岐镇"})
     token = token.json()["token"]
     for n, cut in enumerate((300_000, 700_000)):
-        offset = state(portal, session, token)["offset"]
+        answer = state(portal, session, token)
         if n == 1:  # the second drop comes later in the file
-            while offset < len(body) // 2:
-                offset = session.patch(
-                    f"{portal.base}/upload/resumable/{token}",
-                    data=body[offset : offset + PIECE],
-                    headers={"Upload-Offset": str(offset)},
-                ).json()["offset"]
-        dropped_piece(portal, session, token, offset, body[offset : offset + PIECE], cut)
-    answer = state(portal, session, token)
-    while not answer.get("done"):
+            answer = send_pieces(portal, session, token, body, answer, until=len(body) // 2)
         offset = answer["offset"]
-        answer = session.patch(
-            f"{portal.base}/upload/resumable/{token}",
-            data=body[offset : offset + PIECE],
-            headers={"Upload-Offset": str(offset)},
-        ).json()
+        dropped_piece(portal, session, token, offset, body[offset : offset + PIECE], cut)
+    answer = send_pieces(portal, session, token, body, state(portal, session, token))
     return time.perf_counter() - started, answer["status"]
 
 

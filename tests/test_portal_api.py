@@ -115,7 +115,7 @@ def test_the_upload_page_shows_summary_and_error_rows(portal, patrol):
     assert 'data-file="page.csv" data-status="partial"' in answer.text
     assert "部分接收" in answer.text  # Chinese by default
     assert "<td>3</td>" in answer.text  # the bad row, as a person counts it
-    assert "out of range" in answer.text
+    assert "坐标超出范围（经度 -180..180，纬度 -90..90）" in answer.text  # in Chinese too
     assert "/errors.csv" in answer.text
 
 

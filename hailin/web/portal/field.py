@@ -10,6 +10,7 @@ import os
 import tempfile
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -71,6 +72,7 @@ def words():
     }
 
 
+@login_not_required  # browsers fetch a manifest without cookies; it names no one
 @require_GET
 def manifest(request):
     icon = static("portal/field-icon.svg")

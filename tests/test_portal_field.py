@@ -1,14 +1,20 @@
-"""Uploads in pieces over a real server: a large photo whose connection drops
-twice in the middle of a piece goes on from the offset the server kept and
-is stored once; a piece at the wrong offset is refused with the offset; a
-file whose bytes do not match its sha256 starts again. (bench/bench_field.py
-measures the 40 MB case.)"""
+"""The field form's sync and uploads in pieces over a real server (the form's
+page itself: tests/test_field_browser.py).
+
+Sync: each observation answered by its phone-made id, refusals in Chinese, a
+repeat stores nothing, the batch an upload of its own kind that an admin
+withdraws. Pieces: a large photo whose connection drops twice in the middle
+of a piece goes on from the offset the server kept and is stored once; a
+piece at the wrong offset is refused with the offset; a file whose bytes do
+not match its sha256 starts again. (bench/bench_field.py measures the 40 MB
+case.)"""
 
 import hashlib
 import io
 import os
 import socket
 import time
+import uuid
 
 import pytest
 
@@ -25,12 +31,66 @@ def portal(portal_template, tmp_path_factory):
     env = {"HAILIN_MAP_LANGS": ""}
     with running(portal_template, tmp_path_factory.mktemp("pieces") / "ws", env=env) as portal:
         portal.password = portal.add_user("xuncha", "patrol", "前岐镇")
+        portal.other = portal.add_user("other", "patrol", "店下镇")
         yield portal
 
 
 @pytest.fixture(scope="module")
 def patrol(portal):
     return portal.login("xuncha", portal.password)
+
+
+def observation(**values):
+    return {
+        "id": str(uuid.uuid4()),
+        "observed_at": "2024-06-12T01:00:00.000Z",
+        "lon": 120.3302,
+        "lat": 27.2601,
+        "accuracy_m": 8,
+        "team": "前岐镇",
+        "patrol_type": "township_patrol",
+        "finding": "spartina_regrowth",
+        "action": "removed",
+        "cover_pct": 20,
+        **values,
+    }
+
+
+def sync(portal, session, *observations):
+    answer = session.post(portal.base + "/field/sync", json={"observations": observations})
+    assert answer.status_code == 200, answer.text
+    return {a["id"]: (a["status"], a["reason"]) for a in answer.json()["answers"]}
+
+
+def test_each_observation_is_answered_once_by_its_id(portal, patrol):
+    good = observation()
+    coarse = observation(accuracy_m=80, lon=120.3305)
+    elsewhere = observation(team="店下镇", lon=120.3308)
+    photo_first = patrol.post(f"{portal.base}/field/photos/{good['id']}", files={"photo": b"x"})
+    assert photo_first.status_code == 409
+    first = sync(portal, patrol, good, coarse, elsewhere, {"id": "../x"})
+    assert first == {
+        good["id"]: ("accepted", ""),
+        coarse["id"]: ("rejected", "GPS 定位精度仅 80 米，要求不超过 30 米。"),
+        elsewhere["id"]: ("rejected", "请选择您所在的队伍。"),
+    }
+    assert sync(portal, patrol, good, coarse, elsewhere) == first
+    other = portal.login("other", portal.other)
+    assert sync(portal, other, good)[good["id"]][0] == "rejected"
+
+    records = Workspace(portal.workspace).surveys(["record_id", "upload_id", "extra"])
+    mine = records[records["extra"].fillna("").str.contains(good["id"])]
+    assert len(mine) == 1
+    uploads = patrol.get(portal.base + "/uploads/").text
+    assert uploads.count("外业表单") == 1
+    admin = portal.login("admin", portal.admin_password)
+    done = admin.post(
+        f"{portal.base}/api/uploads/{mine['upload_id'].iloc[0]}/withdraw",
+        json={"reason": "试用"},
+    )
+    assert done.json()["records_removed"] == 1
+    audit = admin.get(portal.base + "/api/audit").json()
+    assert any(e["action"] == "field_sync" for e in audit)
 
 
 def large_photo(lon=120.3302, lat=27.2601):
@@ -70,6 +130,19 @@ def state(portal, session, token):
     return session.get(f"{portal.base}/upload/resumable/{token}").json()
 
 
+def send_pieces(portal, session, token, body, answer, until=None):
+    """PATCH the pieces from ``answer``'s offset until done (or past ``until`` bytes)."""
+    until = len(body) if until is None else until
+    while not answer.get("done") and (answer["offset"] < until or until == len(body)):
+        offset = answer["offset"]
+        answer = session.patch(
+            f"{portal.base}/upload/resumable/{token}",
+            data=body[offset : offset + PIECE],
+            headers={"Upload-Offset": str(offset)},
+        ).json()
+    return answer
+
+
 def test_a_large_photo_survives_two_dropped_connections_and_lands_once(portal, patrol):
     body = large_photo()
     assert len(body) > 3 * PIECE
@@ -86,14 +159,7 @@ def test_a_large_photo_survives_two_dropped_connections_and_lands_once(portal, p
     )
     assert wrong.status_code == 409 and wrong.json()["offset"] == offsets[1]
 
-    answer = {"offset": offsets[1]}
-    while not answer.get("done"):
-        offset = answer["offset"]
-        answer = patrol.patch(
-            f"{portal.base}/upload/resumable/{token}",
-            data=body[offset : offset + PIECE],
-            headers={"Upload-Offset": str(offset)},
-        ).json()
+    answer = send_pieces(portal, patrol, token, body, {"offset": offsets[1]})
     assert answer["status"] == "accepted"
     again = patrol.patch(
         f"{portal.base}/upload/resumable/{token}", data=b"", headers={"Upload-Offset": "0"}
