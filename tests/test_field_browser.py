@@ -68,6 +68,16 @@ def phone(portal):
             browser.close()
 
 
+def _open(page, portal, path):
+    """Open ``path`` as the patrol member, logging in when the portal asks."""
+    page.goto(portal.base + path)
+    if "/accounts/login/" in page.url:
+        page.fill("input[name=username]", "xuncha")
+        page.fill("input[name=password]", portal.password)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_url(portal.base + path)
+
+
 def _jpeg(colour):
     from PIL import Image
 
@@ -107,11 +117,7 @@ def test_a_patrol_recorded_offline_is_stored_once_with_its_photos(portal, phone)
     from playwright.sync_api import expect
 
     context, page, elsewhere = phone
-    page.goto(portal.base + "/field/")
-    page.fill("input[name=username]", "xuncha")
-    page.fill("input[name=password]", portal.password)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(portal.base + "/field/")
+    _open(page, portal, "/field/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     expect(page.locator("#finding option")).to_have_count(len(codes("finding")))
     assert page.input_value("#patrol_type") == "township_patrol"
@@ -191,3 +197,40 @@ def test_a_bad_value_comes_back_in_chinese_and_is_corrected(portal, phone):
     records = _field_records(portal.workspace, points_only=True)
     assert len(records) == before + 1
     assert records["cover_pct"].tolist().count(15.0) == 1
+
+
+def test_a_file_chosen_offline_waits_and_lands_once_with_its_result_first(portal, phone):
+    from playwright.sync_api import expect
+
+    from tests.portal import csv_bytes
+
+    context, page, elsewhere = phone
+    _open(page, portal, "/upload/")
+    context.set_offline(True)
+    times = [f"2024-06-14 {9 + m // 60:02d}:{m % 60:02d}" for m in range(100)]
+    rows = [
+        (t, 120.3302 + m * 1e-4, 27.2601, "未见异常", "乡镇巡查", "堤外" * 2000)
+        for m, t in enumerate(times)
+    ]
+    body = csv_bytes(rows)
+    assert len(body) > 1024 * 1024  # two pieces at least
+    page.set_input_files(
+        "#files", files=[{"name": "离线.csv", "mimeType": "text/csv", "buffer": body}]
+    )
+    page.click("#send")
+    waiting = page.locator("#file-list li")
+    expect(waiting).to_contain_text("离线.csv · 离线：等待网络")
+    assert page.locator("#file-list progress").count() == 1
+
+    context.set_offline(False)
+    page.wait_for_url("**/upload/?done=*", timeout=120_000)
+    result = page.locator("section.result")
+    assert result.get_attribute("data-file") == "离线.csv"
+    assert result.get_attribute("data-status") == "accepted"
+    assert (
+        page.locator("#results").bounding_box()["y"]
+        < page.locator("#upload-form").bounding_box()["y"]
+    )
+    uploads = Workspace(portal.workspace).uploads()
+    assert (uploads["file"] == "离线.csv").sum() == 1
+    assert elsewhere == []

@@ -86,6 +86,12 @@ def start(request):
     problem = _problem(request, meta)
     if problem:
         return _refused(problem, 400)
+    count, seconds = (int(x) for x in settings.UPLOAD_RATE.split("/"))
+    if intake.recent_uploads_of(request.user, seconds) >= count:
+        why = _(
+            "Too many uploads: at most %(count)d files in %(minutes)d minutes. Try again later."
+        )
+        return _refused(why % {"count": count, "minutes": max(1, seconds // 60)}, 429)
     name = intake.safe_name(meta.get("name"))
     same = dict(user=request.user, sha256=meta["sha256"], size=meta["size"], name=name)
     team, patrol_type = str(meta.get("team") or "")[:200], meta.get("patrol_type") or ""

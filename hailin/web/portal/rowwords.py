@@ -12,8 +12,6 @@ template with the same values. A message no template fits stays as it is
 import functools
 import re
 
-from django.utils.translation import gettext
-
 # One entry per message shape the readers and checks write (the English is the msgid).
 TEMPLATES = (
     # rows
@@ -102,8 +100,9 @@ def template_of(message):
     return None, {}
 
 
-def translate(message):
-    """``message`` in the active language (the portal's, or the workspace's in the CLI).
+def translate(message, gettext=None):
+    """``message`` in the active language: through ``gettext`` (a catalogue's
+    lookup, e.g. :class:`gettext.GNUTranslations`'s), else Django's active one.
 
     Examples
     --------
@@ -115,7 +114,9 @@ def translate(message):
     template, values = template_of(message)
     if template is None:
         return message
+    if gettext is None:
+        from django.utils.translation import gettext
     for name in NESTED:
         if name in values:
-            values[name] = translate(values[name])
+            values[name] = translate(values[name], gettext)
     return gettext(template).format(**values)

@@ -46,9 +46,11 @@
   }
 
   function call(method, url, body, headers) {
-    return fetch(url, { method: method, body: body, credentials: "same-origin", headers: Object.assign({ "X-CSRFToken": csrf() }, headers || {}) })
+    return fetch(url, { method: method, body: body, credentials: "same-origin", redirect: "manual", headers: Object.assign({ "X-CSRFToken": csrf() }, headers || {}) })
       .then(function (answer) {
-        return answer.json().then(function (reply) {
+        // Not JSON: a login page (the session ended) or a proxy's error page.
+        var parsed = answer.json().catch(function () { return { detail: answer.statusText || String(answer.status) }; });
+        return parsed.then(function (reply) {
           if (!answer.ok && answer.status !== 409) { var error = new Error(reply.detail || String(answer.status)); error.refused = true; throw error; }
           return reply;
         });
@@ -59,6 +61,14 @@
     return new Promise(function (resolve) {
       if (navigator.onLine) { setTimeout(resolve, 1000); return; }
       window.addEventListener("online", function once() { window.removeEventListener("online", once); resolve(); });
+    });
+  }
+
+  // Call again after a network failure (not after a refusal) once the network is back.
+  function retrying(attempt) {
+    return attempt().catch(function (error) {
+      if (error.refused) { throw error; }
+      return waitOnline().then(function () { return retrying(attempt); });
     });
   }
 
@@ -86,7 +96,9 @@
   function upload(entry) {
     return entry.blob.arrayBuffer().then(function (bytes) { return crypto.subtle.digest("SHA-256", bytes); }).then(function (digest) {
       var meta = { name: entry.name, size: entry.blob.size, sha256: hex(digest), team: entry.team, patrol_type: entry.patrol_type };
-      return call("POST", "/upload/resumable/", JSON.stringify(meta), { "Content-Type": "application/json" });
+      return retrying(function () {
+        return call("POST", "/upload/resumable/", JSON.stringify(meta), { "Content-Type": "application/json" });
+      });
     }).then(function step(state) {
       if (state.done) { return state.result_url.split("done=")[1]; }
       progress(entry, state.offset, state.offset < state.size ? words.sending : words.importing);
@@ -96,7 +108,7 @@
         .catch(function (error) {
           if (error.refused) { throw error; }
           progress(entry, state.offset, words.offline);
-          return waitOnline().then(function () { return call("GET", url); });
+          return retrying(function () { return call("GET", url); });
         })
         .then(step);
     });
