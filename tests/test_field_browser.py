@@ -12,8 +12,10 @@ import pathlib
 
 import pytest
 
+from hailin.geo.length import length_m
 from hailin.surveys import Workspace
 from hailin.surveys.schema import codes
+from hailin.surveys.stats.effort import patrol_effort
 from tests.browser import CHROMIUM
 from tests.portal import running
 
@@ -169,6 +171,12 @@ def test_a_patrol_recorded_offline_is_stored_once_with_its_photos(portal, phone)
     assert sorted(points["cover_pct"].dropna()) == [20.0, 35.0]
     tracks = records[records.geometry.geom_type == "LineString"]
     assert len(tracks) == 1 and len(tracks.geometry.iloc[0].coords) >= 5
+    # The walked track counts in the effort figures: one track, its km.
+    field = Workspace(portal.workspace).surveys(where="json_extract(extra, '$.field_id') > ''")
+    effort = patrol_effort(field, by="team")
+    assert int(effort.loc["前岐镇", "tracks"]) == 1
+    assert effort.loc["前岐镇", "km"] == pytest.approx(length_m(tracks.geometry.values)[0] / 1000)
+    assert effort.loc["前岐镇", "km"] > 0.2  # five steps of ~44 m
 
     photos = Workspace(portal.workspace).photos()
     photos = photos[photos["status"] == "accepted"]

@@ -13,7 +13,6 @@ import hashlib
 import io
 import os
 import socket
-import time
 import uuid
 
 import pytest
@@ -123,7 +122,11 @@ def dropped_piece(portal, session, token, offset, piece, sent):
     )
     with socket.create_connection(("127.0.0.1", portal.port), timeout=30) as connection:
         connection.sendall(head.encode("utf-8") + piece[:sent])
-    time.sleep(0.5)  # let the worker see the end of the stream
+    # The server keeps what arrived once its worker has read to the end of the stream.
+    return portal.wait_for(
+        lambda: state(portal, session, token)["offset"] > offset and state(portal, session, token),
+        what="the bytes before the drop kept",
+    )["offset"]
 
 
 def state(portal, session, token):
@@ -150,8 +153,7 @@ def test_a_large_photo_survives_two_dropped_connections_and_lands_once(portal, p
     offsets = []
     for cut in (300_000, 700_000):
         offset = state(portal, patrol, token)["offset"]
-        dropped_piece(portal, patrol, token, offset, body[offset : offset + PIECE], cut)
-        offsets.append(state(portal, patrol, token)["offset"])
+        offsets.append(dropped_piece(portal, patrol, token, offset, body[offset:][:PIECE], cut))
     assert 0 < offsets[0] <= 300_000 < offsets[1] <= offsets[0] + 700_000
 
     wrong = patrol.patch(

@@ -11,6 +11,7 @@ once: a repeated last piece answers the same result.
 """
 
 import contextlib
+import datetime
 import fcntl
 import hashlib
 import json
@@ -23,6 +24,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,6 +34,7 @@ from hailin.web.portal.models import ResumableUpload
 from hailin.web.portal.roles import account_of, allowed, role_of
 
 MAX_PIECE = 8 * 1024 * 1024
+KEEP_DAYS = 7  # an unfinished file waits this long for its next piece
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -92,6 +95,7 @@ def start(request):
             "Too many uploads: at most %(count)d files in %(minutes)d minutes. Try again later."
         )
         return _refused(why % {"count": count, "minutes": max(1, seconds // 60)}, 429)
+    _forget_stale()
     name = intake.safe_name(meta.get("name"))
     same = dict(user=request.user, sha256=meta["sha256"], size=meta["size"], name=name)
     team, patrol_type = str(meta.get("team") or "")[:200], meta.get("patrol_type") or ""
@@ -102,6 +106,17 @@ def start(request):
             token=secrets.token_hex(16), team=team, patrol_type=patrol_type, **same
         )
     return JsonResponse(_state(upload))
+
+
+def _forget_stale():
+    """Pieces of files nobody finished within KEEP_DAYS leave the disk."""
+    since = timezone.now() - datetime.timedelta(days=KEEP_DAYS)
+    for upload in ResumableUpload.objects.filter(portal_upload=None, created_at__lt=since):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(_part(upload))
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(_part(upload) + ".lock")
+        upload.delete()
 
 
 def _mine(request, token):
@@ -203,3 +218,4 @@ def _finish(request, upload):
     upload.portal_upload = done
     upload.save(update_fields=["portal_upload"])
     os.remove(path)
+    os.remove(path + ".lock")  # a request still waiting for it finds the upload done
