@@ -211,7 +211,7 @@ def sync(ws, observations, *, request, teams, max_accuracy_m):
 
 def _one_per_id(observations):
     """The observations that carry a valid id, each id once (the first)."""
-    seen = {}
+    seen: dict[str, dict] = {}
     for o in observations:
         if isinstance(o, dict) and _ID.fullmatch(str(o.get("id") or "")):
             seen.setdefault(o["id"], o)
@@ -274,7 +274,7 @@ def _row_errors(ws, upload):
         pairs = [(r["source_row"], r["column"], r["reason"]) for r in rows]
     else:
         pairs = [(e["row"], e["column"], e["message"]) for e in upload.summary["errors"]]
-    errors = {}
+    errors: dict[int | None, str] = {}
     for row, column, message in pairs:
         text = f"{column}: {message}" if column else message
         errors[row] = f"{errors[row]}; {text}" if row in errors else text

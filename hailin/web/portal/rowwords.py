@@ -115,7 +115,9 @@ def translate(message, gettext=None):
     if template is None:
         return message
     if gettext is None:
-        from django.utils.translation import gettext
+        from django.utils import translation
+
+        gettext = translation.gettext
     for name in NESTED:
         if name in values:
             values[name] = translate(values[name], gettext)
