@@ -254,7 +254,7 @@
         return store.transact(["observations"], "readwrite", function (s) {
           batch.forEach(function (o) {
             var a = byId[o.id];
-            if (!a || a.status === "retry") { return; }
+            if (!a || a.status === "retry") { show("sync-problem", (a && a.reason) || WORDS.server); return; }
             o.status = a.status === "accepted" ? "sent" : "rejected";
             o.reason = a.reason || "";
             o.record_id = a.record_id || "";
@@ -329,6 +329,8 @@
   }
 
   // -- start --------------------------------------------------------------------------------
+  // Ask the browser to keep what waits here even when the phone runs short of space.
+  if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).catch(function () {});
   }
