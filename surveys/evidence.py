@@ -24,9 +24,9 @@ from hailin.surveys.paths import WorkspacePaths
 MAX_REASON = 500
 
 
-def _checked_photo(path, file, sites, timezone, max_distance_km):
+def _checked_photo(path, file, sites, timezone, max_distance_km, place=None):
     """The photo's place and time; refused far from every site."""
-    photo = photos.read_photo(path, file=file, timezone=timezone)
+    photo = photos.read_photo(path, file=file, timezone=timezone, place=place)
     far = photos.distances_m(photo.lon, photo.lat, sites.geometry.values).min()
     if far > max_distance_km * 1000:
         raise SurveyFileError(
@@ -47,6 +47,14 @@ def _nearby_records(paths, photo, wait):
         return read_surveys(
             store, ["record_id", "observed_at"], "observed_at BETWEEN ? AND ?", window
         )
+
+
+def _to_record(photo, record):
+    """(record_id, metres, seconds) of a photo taken for ``record``."""
+    record_id, lon, lat, observed_at = record
+    metres = float(photos.distances_m(photo.lon, photo.lat, [shapely.Point(lon, lat)])[0])
+    gap = abs((photo.taken_at - pd.Timestamp(observed_at)).total_seconds())
+    return record_id, metres, float(gap)
 
 
 def _keep_file(target, *, source=None, data=None):
@@ -74,18 +82,25 @@ def import_photo(
     team: str | None = None,
     uploader: str | None = None,
     wait: float = 30.0,
+    record=None,
 ) -> photos.PhotoSummary:
-    """Store a geotagged JPEG/HEIC photo; see :meth:`surveys.Workspace.import_photo`."""
+    """Store a geotagged JPEG/HEIC photo; see :meth:`surveys.Workspace.import_photo`.
+    ``record`` (record_id, lon, lat, observed_at): the record the photo was
+    taken for, whose place and time stand in for a photo without them."""
     file = file or os.path.basename(path)
     summary = photos.PhotoSummary(upload_id="", file=file, status="rejected")
+    place = None if record is None else record[1:]
     try:
-        photo = _checked_photo(path, file, sites, timezone, max_distance_km)
+        photo = _checked_photo(path, file, sites, timezone, max_distance_km, place)
     except SurveyFileError as error:
         summary.errors.append({"row": None, "column": None, "message": error.reason})
         return summary
     summary.upload_id = photo_id = sha256_of(path)
     summary.lon, summary.lat, summary.taken_at = photo.lon, photo.lat, photo.taken_at.isoformat()
-    record, metres, gap = photos.nearest_record(photo, _nearby_records(paths, photo, wait))
+    if record is None:
+        record, metres, gap = photos.nearest_record(photo, _nearby_records(paths, photo, wait))
+    else:
+        record, metres, gap = _to_record(photo, record)
     suffix = ".heic" if photo.format == "heic" else ".jpg"
     archived = os.path.join(paths.uploads, photo_id + suffix)
     thumb = os.path.join(paths.out, "photos", photo_id + ".jpg")

@@ -389,6 +389,7 @@ class Workspace:
         file: str | None = None,
         team: str | None = None,
         uploader: str | None = None,
+        record: tuple | None = None,
     ) -> PhotoSummary:
         """Store a geotagged JPEG/HEIC photo as evidence; returns a
         :class:`hailin.surveys.io.photos.PhotoSummary`. It is attached to the record
@@ -396,7 +397,8 @@ class Workspace:
         :data:`hailin.surveys.io.photos.ATTACH_DISTANCE_M` and
         :data:`~surveys.io.photos.ATTACH_GAP_S`), else kept as a record of its
         own; one without GPS or time, or far from every site, is rejected with
-        the reason. The raw photo goes to uploads/, a thumbnail to out/photos/."""
+        the reason. The raw photo goes to uploads/, a thumbnail to out/photos/;
+        ``record`` (record_id, lon, lat, observed_at): the record it was taken for."""
         return evidence.import_photo(
             path,
             self.paths,
@@ -407,6 +409,7 @@ class Workspace:
             team=team,
             uploader=uploader,
             wait=self.write_wait_s,
+            record=record,
         )
 
     def photos(self) -> pd.DataFrame:

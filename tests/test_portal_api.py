@@ -79,13 +79,13 @@ def test_a_csv_with_one_bad_row(portal, patrol):
     (error,) = summary["errors"]
     assert error["row"] == 4
     assert "out of range" in error["message"]
-    # The import's own error report, as a download.
+    # The import's own error report, as a download, in the reader's language (Chinese).
     report = patrol.get(portal.base + summary["errors_csv"], timeout=30)
     assert report.status_code == 200
     rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
-    assert rows[0] == ["file", "row", "column", "reason", "raw"]
+    assert rows[0] == ["文件", "行", "列", "原因", "原始内容"]
     assert rows[1][:2] == ["巡查记录-六月.csv", "4"]
-    assert "out of range" in rows[1][3]
+    assert rows[1][3] == "坐标超出范围（经度 -180..180，纬度 -90..90）"
     # The store took it exactly as `hailin import` would, under the account's team.
     upload = ws.uploads().iloc[-1]
     assert (upload["file"], upload["team"], upload["status"]) == (
@@ -115,7 +115,7 @@ def test_the_upload_page_shows_summary_and_error_rows(portal, patrol):
     assert 'data-file="page.csv" data-status="partial"' in answer.text
     assert "部分接收" in answer.text  # Chinese by default
     assert "<td>3</td>" in answer.text  # the bad row, as a person counts it
-    assert "out of range" in answer.text
+    assert "坐标超出范围（经度 -180..180，纬度 -90..90）" in answer.text  # in Chinese too
     assert "/errors.csv" in answer.text
 
 

@@ -93,7 +93,7 @@ def test_a_patrol_member_uploads_from_a_phone_and_opens_the_map(portal, phone, t
     assert "读取 3 行，接收 2 行，未接收 1 行" in result.locator(".counts").inner_text()
     cells = result.locator("table.errors tbody tr td").all_inner_texts()
     assert cells[0] == "4"
-    assert "out of range" in cells[2]
+    assert cells[2] == "坐标超出范围（经度 -180..180，纬度 -90..90）"
     assert result.locator("a[download]").get_attribute("href").endswith("/errors.csv")
     page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
 

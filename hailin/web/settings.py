@@ -204,6 +204,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every uploaded file goes to a temporary file first
 FILE_UPLOAD_TEMP_DIR = str(WEB_DIR / "tmp")
 FILE_UPLOAD_PERMISSIONS = 0o600
+# The field form refuses a GPS position less accurate than this (metres).
+FIELD_MAX_ACCURACY_M = int(float(_env("HAILIN_FIELD_ACCURACY_M", "30")))
 
 # -- alerts -----------------------------------------------------------------------------
 PORTAL_URL = _env("HAILIN_PORTAL_URL", "http://127.0.0.1:8600").rstrip("/")

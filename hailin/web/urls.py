@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from django.views.i18n import set_language
 
-from hailin.web.portal import error_pages, ledger_pages, map_pages, views
+from hailin.web.portal import error_pages, field, ledger_pages, map_pages, resumable, views
 from hailin.web.portal.api import api
 
 admin.site.site_header = admin.site.site_title = "hailin 海林"
@@ -21,6 +21,14 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", views.home, name="home"),
     path("upload/", views.upload, name="upload"),
+    path("upload/resumable/", resumable.start, name="resumable_start"),
+    path("upload/resumable/<str:token>", resumable.piece, name="resumable_piece"),
+    path("field/", field.page, name="field"),
+    path("field/sw.js", field.worker, name="field_worker"),
+    path("field/manifest.webmanifest", field.manifest, name="field_manifest"),
+    path("field/config.json", field.config, name="field_config"),
+    path("field/sync", field.sync, name="field_sync"),
+    path("field/photos/<str:field_id>", field.photo, name="field_photo"),
     path("uploads/", views.uploads, name="uploads"),
     path("uploads/<str:upload_id>/", views.upload_detail, name="upload_detail"),
     path("uploads/<str:upload_id>/errors.csv", views.upload_errors, name="upload_errors"),

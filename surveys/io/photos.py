@@ -187,8 +187,14 @@ def _parse(value, offset, timezone="UTC"):
     return pd.Timestamp(naive).tz_localize(zoneinfo.ZoneInfo(timezone)).tz_convert("UTC")
 
 
-def read_photo(path, /, *, file: str | None = None, timezone: str = DEFAULT_TIMEZONE) -> Photo:
+def read_photo(
+    path, /, *, file: str | None = None, timezone: str = DEFAULT_TIMEZONE, place=None
+) -> Photo:
     """Read a JPEG or HEIC photo's place and time from its EXIF.
+
+    ``place`` (lon, lat, UTC time) is where and when a photo taken for one
+    record was taken (the field form's): it stands in for an EXIF without them
+    (phone browsers strip the position from photos they hand to a page).
 
     Refuses (:class:`SurveyFileError`) a file over :data:`MAX_PHOTO_BYTES`, an
     image over :data:`MAX_PIXELS`, anything not a JPEG or HEIC photo, and a
@@ -228,6 +234,8 @@ def read_photo(path, /, *, file: str | None = None, timezone: str = DEFAULT_TIME
     if gps:
         lat = _degrees(gps.get(_GPS_LAT, ()), gps.get(_GPS_LAT_REF), "N", "S")
         lon = _degrees(gps.get(_GPS_LON, ()), gps.get(_GPS_LON_REF), "E", "W")
+    if (lat is None or lon is None) and place is not None:
+        lon, lat = place[0], place[1]
     if lat is None or lon is None:
         raise SurveyFileError(
             "the photo has no GPS position in its EXIF (location was off when it was "
@@ -239,6 +247,8 @@ def read_photo(path, /, *, file: str | None = None, timezone: str = DEFAULT_TIME
     if lat == 0 and lon == 0:
         raise SurveyFileError("the photo's GPS position is 0, 0 (the phone had no fix)", file=file)
     taken_at, source = _taken_at(merged, gps, timezone)
+    if taken_at is None and place is not None:
+        taken_at, source = pd.Timestamp(place[2]).tz_convert("UTC"), "field form observation"
     if taken_at is None:
         raise SurveyFileError(
             "the photo has no time in its EXIF (DateTimeOriginal or GPS time)", file=file

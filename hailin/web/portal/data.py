@@ -77,13 +77,15 @@ def uploads_for(ws, user):
     # The store names the server's system user; the portal knows the account.
     from hailin.web.portal.models import PortalUpload
 
-    accounts = dict(
-        PortalUpload.objects.exclude(upload_id="")
+    accounts = {
+        upload_id: (name, kind)
+        for upload_id, name, kind in PortalUpload.objects.exclude(upload_id="")
         .order_by("-received_at")  # the first upload of the bytes is the one that stored them
-        .values_list("upload_id", "user__username")
-    )
+        .values_list("upload_id", "user__username", "kind")
+    }
     for row in table:
-        row["uploaded_by"] = accounts.get(row["upload_id"], row["uploaded_by"])
+        row["uploaded_by"], kind = accounts.get(row["upload_id"], (row["uploaded_by"], ""))
+        row["from_field_form"] = kind == "field"  # observations sent by the field form
     table.reverse()
     return table
 

@@ -157,3 +157,36 @@ class PortalState(models.Model):
     key = models.CharField(max_length=40, primary_key=True)
     value = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class FieldObservation(models.Model):
+    """The answer given to one observation the field form sent, by the id the
+    phone made for it: a repeated sync of the id answers the same, and an
+    accepted one is never stored again (the store says so too: the id is kept
+    in the record's ``extra``)."""
+
+    field_id = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    received_at = models.DateTimeField(default=timezone.now)
+    digest = models.CharField(max_length=64)  # sha256 of what was sent
+    status = models.CharField(max_length=20)  # accepted | rejected
+    reason = models.TextField(blank=True)
+    upload_id = models.CharField(max_length=64, blank=True)
+    record_id = models.CharField(max_length=100, blank=True)
+    photos = models.JSONField(default=list)  # sha256 of the photos stored with it
+
+
+class ResumableUpload(models.Model):
+    """A file arriving in pieces (the portal's chunk endpoint): its declared
+    size and sha256, how many bytes are in, and the import's upload once done."""
+
+    token = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(max_length=300)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    team = models.CharField(max_length=200, blank=True)
+    patrol_type = models.CharField(max_length=40, blank=True)
+    offset = models.BigIntegerField(default=0)
+    portal_upload = models.ForeignKey(PortalUpload, null=True, on_delete=models.PROTECT)

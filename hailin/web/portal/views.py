@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -18,9 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hailin.surveys.errors import UploadError
 from hailin.surveys.schema import codes, word
-from hailin.web.portal import data, intake
+from hailin.web.portal import data, errorcsv, intake
 from hailin.web.portal.models import AuditEvent, PortalUpload
 from hailin.web.portal.roles import account_of, allowed, require, role_of, visible_teams
+from hailin.web.portal.rowwords import translate
 
 logger = logging.getLogger("hailin.web")
 MAX_ERRORS_SHOWN = 200
@@ -80,6 +81,11 @@ def upload(request):
         "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
     }
     if request.method == "GET":
+        done = request.GET.get("done", "").split(",")[: settings.UPLOAD_MAX_FILES]
+        finished = PortalUpload.objects.filter(
+            user=request.user, pk__in=[d for d in done if d.isdigit()]
+        )
+        context["results"] = [_result(u) for u in finished.order_by("id")]
         return render(request, "portal/upload.html", context)
     files = request.FILES.getlist("files")
     team = (request.POST.get("team") or "").strip()[:200]
@@ -112,9 +118,14 @@ def upload(request):
     return render(request, "portal/upload.html", context)
 
 
+def _in_words(notes):
+    """Import notes (errors, warnings) with their messages in the reader's language."""
+    return [{**n, "message": translate(n.get("message") or "")} for n in notes]
+
+
 def _result(done):
     summary = done.summary
-    errors = summary.get("errors") or []
+    errors = _in_words(summary.get("errors") or [])
     return {
         "upload": done,
         "file": done.file,
@@ -123,7 +134,7 @@ def _result(done):
         "summary": summary,
         "errors": errors[:MAX_ERRORS_SHOWN],
         "more_errors": max(0, len(errors) - MAX_ERRORS_SHOWN),
-        "warnings": summary.get("warnings") or [],
+        "warnings": _in_words(summary.get("warnings") or []),
         "detail_url": reverse("upload_detail", args=[done.upload_id])
         if done.upload_id and done.kind != "photo"
         else "",
@@ -154,6 +165,7 @@ def _visible_upload(request, upload_id):
 def upload_detail(request, upload_id):
     ws, found = _visible_upload(request, upload_id)
     rejects, total = data.rejects_of(ws, upload_id, MAX_ERRORS_SHOWN)
+    rejects = [{**r, "reason": translate(r["reason"] or "")} for r in rejects]
     report = data.error_report(ws, upload_id, found[-1]["file"])
     standing = [u for u in found if u["status"] != "withdrawn"]
     return render(
@@ -180,7 +192,11 @@ def upload_errors(request, upload_id):
     if not path:
         raise Http404("no error report")
     name = os.path.basename(path)
-    response = FileResponse(open(path, "rb"), content_type="text/csv; charset=utf-8")
+    if lang() == "zh":
+        rows = errorcsv.in_words(path)
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    else:
+        response = FileResponse(open(path, "rb"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = "attachment; filename*=UTF-8''" + urllib.parse.quote(name)
     return response
 

@@ -1,0 +1,189 @@
+"""The field form's sync and uploads in pieces over a real server (the form's
+page itself: tests/test_field_browser.py).
+
+Sync: each observation answered by its phone-made id, refusals in Chinese, a
+repeat stores nothing, the batch an upload of its own kind that an admin
+withdraws. Pieces: a large photo whose connection drops twice in the middle
+of a piece goes on from the offset the server kept and is stored once; a
+piece at the wrong offset is refused with the offset; a file whose bytes do
+not match its sha256 starts again. (bench/bench_field.py measures the 40 MB
+case.)"""
+
+import hashlib
+import io
+import os
+import socket
+import uuid
+
+import pytest
+
+from hailin.surveys import Workspace
+from tests.portal import geotagged_jpeg, running
+
+PIECE = 1024 * 1024
+
+pytestmark = pytest.mark.slow  # a portal started for the module: about a minute
+
+
+@pytest.fixture(scope="module")
+def portal(portal_template, tmp_path_factory):
+    env = {"HAILIN_MAP_LANGS": ""}
+    with running(portal_template, tmp_path_factory.mktemp("pieces") / "ws", env=env) as portal:
+        portal.password = portal.add_user("xuncha", "patrol", "前岐镇")
+        portal.other = portal.add_user("other", "patrol", "店下镇")
+        yield portal
+
+
+@pytest.fixture(scope="module")
+def patrol(portal):
+    return portal.login("xuncha", portal.password)
+
+
+def observation(**values):
+    return {
+        "id": str(uuid.uuid4()),
+        "observed_at": "2024-06-12T01:00:00.000Z",
+        "lon": 120.3302,
+        "lat": 27.2601,
+        "accuracy_m": 8,
+        "team": "前岐镇",
+        "patrol_type": "township_patrol",
+        "finding": "spartina_regrowth",
+        "action": "removed",
+        "cover_pct": 20,
+        **values,
+    }
+
+
+def sync(portal, session, *observations):
+    answer = session.post(portal.base + "/field/sync", json={"observations": observations})
+    assert answer.status_code == 200, answer.text
+    return {a["id"]: (a["status"], a["reason"]) for a in answer.json()["answers"]}
+
+
+def test_each_observation_is_answered_once_by_its_id(portal, patrol):
+    good = observation()
+    coarse = observation(accuracy_m=80, lon=120.3305)
+    elsewhere = observation(team="店下镇", lon=120.3308)
+    photo_first = patrol.post(f"{portal.base}/field/photos/{good['id']}", files={"photo": b"x"})
+    assert photo_first.status_code == 409
+    first = sync(portal, patrol, good, coarse, elsewhere, {"id": "../x"})
+    assert first == {
+        good["id"]: ("accepted", ""),
+        coarse["id"]: ("rejected", "GPS 定位精度仅 80 米，要求不超过 30 米。"),
+        elsewhere["id"]: ("rejected", "请选择您所在的队伍。"),
+    }
+    assert sync(portal, patrol, good, coarse, elsewhere) == first
+    other = portal.login("other", portal.other)
+    assert sync(portal, other, good)[good["id"]][0] == "rejected"
+
+    records = Workspace(portal.workspace).surveys(["record_id", "upload_id", "extra"])
+    mine = records[records["extra"].fillna("").str.contains(good["id"])]
+    assert len(mine) == 1
+    uploads = patrol.get(portal.base + "/uploads/").text
+    assert uploads.count("外业表单") == 1
+    admin = portal.login("admin", portal.admin_password)
+    done = admin.post(
+        f"{portal.base}/api/uploads/{mine['upload_id'].iloc[0]}/withdraw",
+        json={"reason": "试用"},
+    )
+    assert done.json()["records_removed"] == 1
+    audit = admin.get(portal.base + "/api/audit").json()
+    assert any(e["action"] == "field_sync" for e in audit)
+
+
+def large_photo(lon=120.3302, lat=27.2601):
+    """A geotagged JPEG of a few MB (noise does not compress)."""
+    from PIL import Image
+
+    small = geotagged_jpeg(lon, lat, size=(8, 8))
+    exif = Image.open(io.BytesIO(small)).getexif()
+    image = Image.frombytes("RGB", (1600, 1200), os.urandom(1600 * 1200 * 3))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95, subsampling=0, exif=exif)
+    return out.getvalue()
+
+
+def start(portal, session, body, name="big.jpg"):
+    meta = {"name": name, "size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+    answer = session.post(portal.base + "/upload/resumable/", json={**meta, "team": "前岐镇"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def dropped_piece(portal, session, token, offset, piece, sent):
+    """PATCH ``piece`` at ``offset`` but close the connection after ``sent`` bytes."""
+    cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    head = (
+        f"PATCH /upload/resumable/{token} HTTP/1.1\r\nHost: 127.0.0.1:{portal.port}\r\n"
+        f"Cookie: {cookies}\r\nX-CSRFToken: {session.headers['X-CSRFToken']}\r\n"
+        f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
+        f"Content-Length: {len(piece)}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", portal.port), timeout=30) as connection:
+        connection.sendall(head.encode("utf-8") + piece[:sent])
+    # The server keeps what arrived once its worker has read to the end of the stream.
+    return portal.wait_for(
+        lambda: state(portal, session, token)["offset"] > offset and state(portal, session, token),
+        what="the bytes before the drop kept",
+    )["offset"]
+
+
+def state(portal, session, token):
+    return session.get(f"{portal.base}/upload/resumable/{token}").json()
+
+
+def send_pieces(portal, session, token, body, answer, until=None):
+    """PATCH the pieces from ``answer``'s offset until done (or past ``until`` bytes)."""
+    until = len(body) if until is None else until
+    while not answer.get("done") and (answer["offset"] < until or until == len(body)):
+        offset = answer["offset"]
+        answer = session.patch(
+            f"{portal.base}/upload/resumable/{token}",
+            data=body[offset : offset + PIECE],
+            headers={"Upload-Offset": str(offset)},
+        ).json()
+    return answer
+
+
+def test_a_large_photo_survives_two_dropped_connections_and_lands_once(portal, patrol):
+    body = large_photo()
+    assert len(body) > 3 * PIECE
+    token = start(portal, patrol, body)["token"]
+    offsets = []
+    for cut in (300_000, 700_000):
+        offset = state(portal, patrol, token)["offset"]
+        offsets.append(dropped_piece(portal, patrol, token, offset, body[offset:][:PIECE], cut))
+    assert 0 < offsets[0] <= 300_000 < offsets[1] <= offsets[0] + 700_000
+
+    wrong = patrol.patch(
+        f"{portal.base}/upload/resumable/{token}", data=b"x", headers={"Upload-Offset": "0"}
+    )
+    assert wrong.status_code == 409 and wrong.json()["offset"] == offsets[1]
+
+    answer = send_pieces(portal, patrol, token, body, {"offset": offsets[1]})
+    assert answer["status"] == "accepted"
+    again = patrol.patch(
+        f"{portal.base}/upload/resumable/{token}", data=b"", headers={"Upload-Offset": "0"}
+    ).json()
+    assert again == answer
+    page = patrol.get(portal.base + answer["result_url"]).text
+    assert page.index('id="results"') < page.index('id="upload-form"')
+    photos = Workspace(portal.workspace).photos()
+    assert (photos["photo_id"] == hashlib.sha256(body).hexdigest()).sum() == 1
+
+
+def test_bytes_that_do_not_match_their_sha256_start_again(portal, patrol):
+    body = large_photo(lon=120.3310)
+    token = start(portal, patrol, body, name="other.jpg")["token"]
+    damaged = body[:-1] + bytes([body[-1] ^ 1])
+    offset = 0
+    while offset < len(body):
+        answer = patrol.patch(
+            f"{portal.base}/upload/resumable/{token}",
+            data=damaged[offset : offset + PIECE],
+            headers={"Upload-Offset": str(offset)},
+        ).json()
+        assert not answer.get("done")
+        offset = answer["offset"] or len(body)
+    assert state(portal, patrol, token)["offset"] == 0
