@@ -3,11 +3,13 @@
 against pyproj; the ledger in the 台账 layout."""
 
 import csv
+import datetime
 import os
 
 import geopandas
 import numpy as np
 import openpyxl
+import pandas as pd
 import pyogrio
 import pyproj
 import pytest
@@ -17,6 +19,7 @@ from click.testing import CliRunner
 from hailin.cli import main
 from hailin.geo.area import M2_PER_MU
 from hailin.surveys.errors import ExportError
+from hailin.surveys.io.exports import write_taizhang
 from hailin.surveys.io.gis import export_layer
 from hailin.surveys.io.taizhang import HEADERS
 from tests.conftest import geod_area_m2
@@ -147,12 +150,39 @@ def test_the_ledger_in_the_taizhang_layout(ws, tmp_path):
     a1 = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if "A#1" in r[9])
     assert a1[1:8] == (
         "前岐镇/柯湾红树林保护小区", "A", round(geod_area_m2(CLEARANCE["A"][0]) / M2_PER_MU, 2),
-        "2023-08-01", "已清除", "2023-09-01", "前岐镇",
+        datetime.datetime(2023, 8, 1), "刈割+围淹；复萌再次清除", datetime.datetime(2023, 9, 1),
+        "前岐镇",
     )  # fmt: skip
     assert a1[8:] == ("已再次清除", "复萌；案件编号 A#1；发现 2 次")
     assert sheet.cell(3, 4).number_format == "0.00"
+    # Real date cells, shown as days, and an autofilter over the header and every case.
+    assert sheet.cell(3, 5).is_date and sheet.cell(3, 5).number_format == "yyyy-mm-dd"
+    assert sheet.auto_filter.ref == "A2:J8"
+    # The open case on D: its plot's method, nothing done yet.
+    d = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[2] == "D")
+    assert (d[5], d[6]) == ("刈割+翻耕", None)
     new_patch = rows["NEW-20240620-01"]
-    assert new_patch[1] == "店下镇" and new_patch[5] == "未处理" and new_patch[6] is None
+    assert new_patch[1] == "店下镇" and new_patch[5] is None and new_patch[6] is None
+
+
+def test_taizhang_rows_are_as_high_as_their_wrapped_text(tmp_path):
+    table = pd.DataFrame(
+        [
+            [1, "前岐镇", "P1", 1.0, None, "", None, "海林", "", ""],
+            [2, "前岐镇", "P2", 1.0, None, "", None, "海林生态修复工程有限公司第三施工队项目部", "",
+             "复萌；案件编号 P2#1；发现 3 次；" * 3],
+        ],
+        columns=HEADERS["zh"],
+    )  # fmt: skip
+    path = write_taizhang(table, tmp_path / "t.xlsx", as_of=datetime.date(2024, 5, 31))
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet["A1"].value == "互花米草除治台账（截至 2024-05-31）"
+    # One line of 11-point text is 15 pt; 备注 (78 width units in a column of 36) takes 3 lines.
+    assert sheet.row_dimensions[3].height == 19
+    assert sheet.row_dimensions[4].height == 3 * 15 + 4
+    for row in (3, 4):
+        for column in (8, 10):
+            assert sheet.cell(row, column).alignment.wrap_text
 
 
 def test_the_chinese_ledger_has_areas_and_new_patches_their_township(ws, tmp_path):
