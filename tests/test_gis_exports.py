@@ -23,6 +23,7 @@ from hailin.surveys.io.exports import write_taizhang
 from hailin.surveys.io.gis import export_layer
 from hailin.surveys.io.taizhang import HEADERS
 from tests.conftest import geod_area_m2
+from tests.office_files import read_local
 from tests.stats_workspace import CLEARANCE, build
 
 
@@ -97,21 +98,24 @@ def test_the_zone_without_its_prefix_and_cgcs2000_geographic(ws, tmp_path):
 
 def test_cases_and_patches_round_trip(ws, tmp_path):
     ws.exports.layer("cases", tmp_path / "cases.gpkg", crs="gk3")
-    cases = geopandas.read_file(tmp_path / "cases.gpkg", layer="cases")
+    cases = read_local(tmp_path / "cases.gpkg", layer="cases")
     assert cases.crs.to_epsg() == 4528
     assert sorted(cases["case_id"]) == ["A#1", "A#2", "B#1", "C#1", "D#1", "NEW-20240620-01#1"]
     a1 = cases.set_index("case_id").loc["A#1"]
-    assert (a1["first_detected"], a1["re_cleared_at"]) == ("2023-08-01 09:00", "2023-09-01 09:00")
+    assert (a1["first_detected"], a1["re_cleared_at"]) == (
+        pd.Timestamp("2023-08-01 09:00+08:00"), pd.Timestamp("2023-09-01 09:00+08:00"),
+    )  # fmt: skip
     ws.exports.layer("cases", tmp_path / "cases.shp", crs="4326")
     short = pyogrio.read_dataframe(tmp_path / "cases.shp").set_index("case_id")
-    assert short.loc["A#1", "recleared"] == "2023-09-01 09:00"
+    assert short.loc["A#1", "recleared"] == pd.Timestamp("2023-09-01")
     written = ws.exports.layer("patches", tmp_path / "patches.geojson")
     assert (written["features"], written["crs"]) == (1, 4326)
     patches = geopandas.read_file(tmp_path / "patches.geojson")
     row = patches.iloc[0]
-    assert (row["patch_id"], row["township"], row["status"], row["cases"]) == (
+    assert (row["patch_id"], row["township"], row["status_code"], row["cases"]) == (
         "NEW-20240620-01", "店下镇", "open", 1,
     )  # fmt: skip
+    assert row["status"] == "recurrence open"  # the workspace is in English
 
 
 def test_characters_gbk_cannot_hold_are_replaced_and_counted(tmp_path):

@@ -9,7 +9,6 @@ import unicodedata
 
 import geopandas
 import pandas as pd
-import pyogrio
 
 from hailin.geo.sites import site_names, township_name
 from hailin.surveys.errors import ExportError
@@ -96,8 +95,9 @@ def export_ledger(ledger, areas, path, language="zh", sites=None):
     ``areas`` (plot_id, geometry) gives the spatial formats their geometry:
     the clearance plots and new-infestation patches the cases are about;
     ``sites`` (the site registry) the names the sites are shown by. CSV and
-    XLSX are in ``language``; GeoPackage and GeoJSON keep codes and English
-    field names, for GIS.
+    XLSX are in ``language``; GeoPackage and GeoJSON keep English field names
+    and typed times, show codes in ``language`` with the codes kept
+    (:func:`hailin.surveys.io.gis.export_layer`), and a GeoPackage is styled.
     """
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in FORMATS:
@@ -111,19 +111,17 @@ def export_ledger(ledger, areas, path, language="zh", sites=None):
             ledger_table(ledger, language, sites), path, "台账" if language == "zh" else "ledger"
         )
     else:
+        from hailin.surveys.io.gis import export_layer  # it writes through here
+        from hailin.surveys.io.layout import field_aliases_zh
+
         geometry = areas.drop_duplicates("plot_id").set_index("plot_id").geometry
         spatial = geopandas.GeoDataFrame(
-            ledger_table(ledger, language, sites, words=False),
-            geometry=geometry.reindex(ledger["plot_id"]).to_numpy(),
-            crs=4326,
+            ledger, geometry=geometry.reindex(ledger["plot_id"]).to_numpy(), crs=4326
         )
-        if os.path.exists(path):
-            os.remove(path)
-        pyogrio.write_dataframe(
-            spatial,
-            path,
-            layer="ledger" if suffix == ".gpkg" else None,
-            driver="GPKG" if suffix == ".gpkg" else "GeoJSON",
+        names = site_names(sites, language) if sites is not None else None
+        headers = field_aliases_zh()
+        export_layer(
+            spatial, path, layer="ledger", headers=headers, lang=language, site_names=names
         )
     return path
 
