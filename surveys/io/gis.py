@@ -16,7 +16,6 @@ short field name to the column and its Chinese header.
 """
 
 import os
-import sqlite3
 
 import geopandas
 import pandas as pd
@@ -26,7 +25,7 @@ from hailin.geo.output_crs import to_output_crs
 from hailin.surveys.errors import ExportError
 from hailin.surveys.io.export_formats import GIS_FORMATS
 from hailin.surveys.io.exports import write_csv
-from hailin.surveys.io.styles import save_styles, style_for
+from hailin.surveys.io.styles import style_for, style_geopackage
 from hailin.surveys.schema import word
 
 SHAPEFILE_ENCODING = "GBK"
@@ -341,8 +340,7 @@ def export_layer(
         out, path, driver=GIS_FORMATS[suffix], layer=layer if gpkg else None, use_arrow=True
     )
     if gpkg:
-        style = style_for(layer, {c: c for c in columns}, geometry_type, lang, aliases)
-        with sqlite3.connect(path) as connection:
-            save_styles(connection.execute, [style], "geom")
-        connection.close()
+        style_geopackage(
+            path, [style_for(layer, {c: c for c in columns}, geometry_type, lang, aliases)]
+        )
     return written

@@ -8,6 +8,8 @@ same name beside it. Every text is put into the XML by ElementTree (escaped).
 """
 
 import dataclasses
+import os
+import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -243,3 +245,14 @@ def save_styles(
             "owner, ui) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', '')",
             (style.layer, geometry_column, style.layer, style.qml(), style.sld(), "hailin"),
         )
+
+
+def style_geopackage(path: str | os.PathLike, styles: list[LayerStyle]) -> None:
+    """Keep ``styles`` in the GeoPackage GDAL wrote at ``path`` (its geometry
+    column is GDAL's ``geom``)."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            save_styles(connection.execute, styles, "geom")
+    finally:
+        connection.close()
