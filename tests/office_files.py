@@ -6,6 +6,19 @@ import warnings
 import defusedxml.ElementTree
 import pyogrio
 
+from hailin.surveys.workspace import Workspace
+
+
+def in_chinese(ws, office: str | None = None):
+    """``ws`` (language "en") switched to Chinese, issued by ``office`` when given."""
+    with open(ws.settings_path, encoding="utf-8") as handle:
+        settings = handle.read().replace('language = "en"', 'language = "zh"', 1)
+    if office:
+        settings = settings.replace('# office = ""', f'office = "{office}"', 1)
+    with open(ws.settings_path, "w", encoding="utf-8") as handle:
+        handle.write(settings)
+    return Workspace(ws.root)
+
 
 def read_local(path, **options):
     """A layer read with pyogrio. Times written local with their offset (as the

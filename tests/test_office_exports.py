@@ -14,20 +14,14 @@ from hailin.layers.recurrence import PATCH_COLOUR
 from hailin.layers.sites import STYLE
 from hailin.surveys.io.styles import LAYER_COLOURS, STORE_LAYERS
 from hailin.surveys.schema import codes, colours, word
-from hailin.surveys.workspace import Workspace
-from tests.office_files import field_types, layer_styles, read_local
+from tests.office_files import field_types, in_chinese, layer_styles, read_local
 from tests.stats_workspace import build
 
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory):
     """The statistics workspace, in Chinese."""
-    built = build(tmp_path_factory.mktemp("office"))
-    with open(built.settings_path, encoding="utf-8") as handle:
-        settings = handle.read().replace('language = "en"', 'language = "zh"', 1)
-    with open(built.settings_path, "w", encoding="utf-8") as handle:
-        handle.write(settings)
-    return Workspace(built.root)
+    return in_chinese(build(tmp_path_factory.mktemp("office")))
 
 
 def _rgba(colour):
