@@ -330,6 +330,6 @@ def raster_overlay(
     ``named`` for it, whatever its data type) and ``classes`` are given, else a
     colour ramp with its legend."""
     continuous = raster.continuous and not named
-    named = None if classes is None or continuous else parse_classes(classes)
+    spec = None if classes is None or continuous else parse_classes(classes)
     with _readable(raster) as path:
-        return overlay_image(path, classes=named, colours=colours, band=band)
+        return overlay_image(path, classes=spec, colours=colours, band=band)

@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib import font_manager, patheffects
+from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -129,7 +130,9 @@ def status_map(sites, clearance, ledger, new_cases, lang: str, site_names=None) 
     figure, axes, style = _figure(6.2, 6.2)
     with plt.rc_context(style):
         sites.boundary.plot(ax=axes, color=SITE_COLOUR, linewidth=0.9)
-        handles = [Line2D([], [], color=SITE_COLOUR, label=label("sites_legend", lang))]
+        handles: list[Artist] = [
+            Line2D([], [], color=SITE_COLOUR, label=label("sites_legend", lang))
+        ]
         statuses = plot_statuses(clearance, ledger).to_numpy()
         for status, colour in STATUS_COLOURS.items():
             chosen = clearance[statuses == status]
