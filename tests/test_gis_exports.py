@@ -21,7 +21,7 @@ from hailin.geo.area import M2_PER_MU
 from hailin.surveys.errors import ExportError
 from hailin.surveys.io.exports import write_taizhang
 from hailin.surveys.io.gis import export_layer
-from hailin.surveys.io.taizhang import HEADERS
+from hailin.surveys.io.taizhang import HEADERS, taizhang_table
 from tests.conftest import geod_area_m2
 from tests.office_files import read_local
 from tests.stats_workspace import CLEARANCE, build
@@ -200,3 +200,22 @@ def test_the_chinese_ledger_has_areas_and_new_patches_their_township(ws, tmp_pat
     assert rows["A#1"]["面积(公顷)"] == f"{a_mu / 15:.4f}"
     # Outside every reserve: the township of the nearest one (Xuncheng, 店下镇).
     assert rows["NEW-20240620-01#1"]["乡镇"] == "店下镇"
+
+
+def test_taizhang_measures_are_the_method_and_the_action_taken():
+    times = pd.to_datetime(["2024-05-01 09:00", "2024-05-02 09:00"]).tz_localize("Asia/Shanghai")
+    ledger = pd.DataFrame(
+        {
+            "case_id": ["P1#1", "NEW-1#1"], "kind": ["recurrence", "new_infestation"],
+            "plot_id": ["P1", "NEW-1"], "site": ["kewan", None], "township": ["前岐镇", "店下镇"],
+            "area_mu": [1.0, 2.0], "detections": [1, 1], "status": ["open", "re_cleared"],
+            "first_detected": times, "re_cleared_at": [pd.NaT, times[1]],
+            "verified_at": [pd.NaT, pd.NaT],
+        }
+    )  # fmt: skip
+    clearance = pd.DataFrame({"plot_id": ["P1"], "method": ["刈割+围淹"], "contractor": [None]})
+    zh = taizhang_table(ledger, clearance, None)
+    assert zh["处置措施"].tolist() == ["刈割+围淹", "新发图斑清除"]
+    assert zh["处置时间"].tolist() == [None, datetime.date(2024, 5, 2)]
+    en = taizhang_table(ledger, clearance, None, "en")
+    assert en["Action"].tolist() == ["刈割+围淹", "new patch removed"]

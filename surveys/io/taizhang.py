@@ -46,8 +46,11 @@ TITLES = {"zh": "互花米草除治台账（截至 {date}）", "en": "Spartina c
 WIDTHS = [6, 30, 18, 10, 12, 24, 12, 22, 22, 36]
 AREA_COLUMN = 4  # 面积(亩), 1-based
 DATE_COLUMNS = (5, 7)  # 发现时间, 处置时间, 1-based
-# The action taken on a case that was re-cleared, after the plot's clearance method.
-RE_CLEARED = {"zh": "复萌再次清除", "en": "regrowth removed again"}
+# The action taken on a case that was re-cleared (by its kind), after the plot's method.
+RE_CLEARED = {
+    "recurrence": {"zh": "复萌再次清除", "en": "regrowth removed again"},
+    "new_infestation": {"zh": "新发图斑清除", "en": "new patch removed"},
+}
 MEASURE_JOIN = {"zh": "；", "en": "; "}
 
 
@@ -55,12 +58,12 @@ def _day(value) -> datetime.date | None:
     return None if value is None or pd.isna(value) else value.date()
 
 
-def _measures(method, re_cleared: bool, lang: str) -> str:
+def _measures(method, re_cleared: bool, kind: str, lang: str) -> str:
     """处置措施: the plot's clearance method (刈割+围淹) and, once the case was
     re-cleared, that action; empty for a new patch nothing was done on."""
     parts = [method] if isinstance(method, str) and method else []
     if re_cleared:
-        parts.append(RE_CLEARED[lang])
+        parts.append(RE_CLEARED.get(kind, RE_CLEARED["recurrence"])[lang])
     return MEASURE_JOIN[lang].join(parts)
 
 
@@ -131,7 +134,7 @@ def taizhang_table(ledger, clearance, sites, lang: str = "zh") -> pd.DataFrame:
                 row["plot_id"],
                 round(float(row["area_mu"]), 2),
                 _day(row["first_detected"]),
-                _measures(methods.get(row["plot_id"]), re_cleared, lang),
+                _measures(methods.get(row["plot_id"]), re_cleared, row["kind"], lang),
                 _day(row["re_cleared_at"]),
                 contractor if isinstance(contractor, str) and contractor else township,
                 _verification(row, lang),
