@@ -28,12 +28,12 @@ def _rgba(colour):
     return ",".join(str(int(colour[i : i + 2], 16)) for i in (1, 3, 5)) + ",255"
 
 
-def _check_status_style(qml, sld, field):
+def _check_status_style(qml, sld, field, lang="zh"):
     """The QML and SLD colour a layer by its status codes, as the maps do."""
     renderer = qml.find("renderer-v2")
     assert (renderer.get("type"), renderer.get("attr")) == ("categorizedSymbol", field)
     categories = [(c.get("value"), c.get("label")) for c in renderer.iter("category")]
-    assert categories == [(c, word("status", c, "zh")) for c in codes("status")]
+    assert categories == [(c, word("status", c, lang)) for c in codes("status")]
     fills = [
         o.get("value") for o in renderer.iter("Option") if o.get("name") == "color"
     ]  # one per symbol
@@ -136,9 +136,12 @@ def test_the_store_carries_a_style_for_each_layer(ws):
     assert renderer.get("attr") == "patrol_type"
     assert [c.get("value") for c in renderer.iter("category")] == list(codes("patrol_type"))
     labels = [c.get("label") for c in renderer.iter("category")]
-    assert labels == [word("patrol_type", c, "zh") for c in codes("patrol_type")]
-    assert labels[0] == "施工单位日常巡护"
-    _check_status_style(*styles["recurrence_cases"][:2], "status")
+    # Labelled in the language the workspace was made in (English here), fields in Chinese.
+    assert labels == [word("patrol_type", c, "en") for c in codes("patrol_type")]
+    assert labels[0] == "contractor daily patrol"
+    aliases = {a.get("field"): a.get("name") for a in qml.iter("alias")}
+    assert aliases["patrol_type"] == "巡护类型"
+    _check_status_style(*styles["recurrence_cases"][:2], "status", "en")
     # GDAL lists the styles beside the layers and reads the store as before.
     assert "layer_styles" in pyogrio.list_layers(ws.store_path)[:, 0]
     assert len(pyogrio.read_dataframe(ws.store_path, layer="clearance_plots")) == 4

@@ -117,9 +117,10 @@ def field_aliases_zh() -> dict[str, str]:
     return {**LAYER_HEADERS_ZH, **HEADERS_ZH}
 
 
-def ensure_layers(store) -> None:
+def ensure_layers(store, language: str = "zh") -> None:
     """Create the upload, survey and reject layers (and their indexes) when
-    new, and bring an older store's upload log up to date."""
+    new, bring an older store's upload log up to date, and give the layers
+    their QGIS styles (labelled in ``language``) where they have none."""
     import geopandas
 
     with store.transaction():
@@ -154,7 +155,8 @@ def ensure_layers(store) -> None:
                 f"CREATE INDEX IF NOT EXISTS rejects_upload ON {REJECTS_LAYER}(upload_id)"
             )
         # QGIS opens the store's layers coloured as the maps are (a style kept stays).
-        save_styles(store.execute, store_styles(field_aliases_zh()), GEOMETRY_COLUMN, replace=False)
+        styles = store_styles(field_aliases_zh(), language)
+        save_styles(store.execute, styles, GEOMETRY_COLUMN, replace=False)
 
 
 def read_sites(store) -> geopandas.GeoDataFrame:
