@@ -55,6 +55,7 @@ def test_plots_as_a_gbk_shapefile_in_the_gauss_kruger_zone(ws, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == f"4 feature(s) written to {path} (EPSG:4528)"
+    assert result.output.splitlines()[2] == f"  QGIS style: {tmp_path / '除治图斑.qml'}"
     stem = tmp_path / "除治图斑"
     for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
         assert os.path.isfile(f"{stem}{suffix}"), suffix
