@@ -236,6 +236,27 @@ def _mark_gbk(dbf_path):
         handle.write(bytes([GBK_LANGUAGE_BYTE]))
 
 
+def _write_shapefile(out, path, names, style, headers) -> dict:
+    """The Shapefile of ``out`` (fields renamed by ``names``, times as days, GBK)
+    with its .qml and field mapping; what was written besides the layer."""
+    _remove_shapefile(path)
+    out, replaced = _gbk_safe(_days(out.rename(columns=names)))
+    pyogrio.write_dataframe(
+        out, path, driver="ESRI Shapefile", encoding=SHAPEFILE_ENCODING, use_arrow=True
+    )
+    stem = os.path.splitext(path)[0]
+    _mark_gbk(stem + ".dbf")
+    with open(stem + ".qml", "w", encoding="utf-8") as handle:
+        handle.write(style.qml())
+    _write_mapping(stem + "_fields.csv", names, headers)
+    return {
+        "replaced": replaced,
+        "fields": names,
+        "mapping": stem + "_fields.csv",
+        "style": stem + ".qml",
+    }
+
+
 def office_aliases(columns, headers: dict) -> dict:
     """{column: Chinese name} for QGIS: the header of each column, and of a
     ``<column>_code`` its header + 代码.
@@ -319,20 +340,9 @@ def export_layer(
     aliases = office_aliases(columns, headers or {}) if lang == "zh" else {}
     geometry_type = str(out.geom_type.dropna().iloc[0]) if out.geom_type.notna().any() else ""
     if suffix == ".shp":
-        _remove_shapefile(path)
         names = short_field_names(columns)
-        out, written["replaced"] = _gbk_safe(_days(out.rename(columns=names)))
-        pyogrio.write_dataframe(
-            out, path, driver=GIS_FORMATS[suffix], encoding=SHAPEFILE_ENCODING, use_arrow=True
-        )
-        stem = os.path.splitext(path)[0]
-        _mark_gbk(stem + ".dbf")
         style = style_for(layer, names, geometry_type, lang, aliases)
-        with open(stem + ".qml", "w", encoding="utf-8") as handle:
-            handle.write(style.qml())
-        _write_mapping(stem + "_fields.csv", names, headers or {})
-        written.update(fields=names, mapping=stem + "_fields.csv", style=stem + ".qml")
-        return written
+        return {**written, **_write_shapefile(out, path, names, style, headers or {})}
     if os.path.exists(path):
         os.remove(path)
     gpkg = suffix == ".gpkg"
