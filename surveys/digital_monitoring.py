@@ -95,6 +95,7 @@ class DigitalMonitoring:
             threshold=threshold,
             band=band,
             zonal=Zonal(client),
+            named=classes is not None,
         )
         return raster, table, mode
 
@@ -117,7 +118,11 @@ class DigitalMonitoring:
             latest_date=settings.latest_date,
         )
         return monitoring.Recording(
-            self.paths, settings.timezone, options.time_window(), team, wait=self.wait
+            self.paths,
+            settings.timezone,
+            options.time_window(),
+            team or monitoring.DIGITAL_TEAM,
+            wait=self.wait,
         )
 
     def _each_raster(self, paths, date, band, kind, classes, team, work):
@@ -204,5 +209,6 @@ class DigitalMonitoring:
             classes=self.classes(classes),
             colours=dict(self.settings.raster_colours),
             band=band,
+            named=classes is not None,
         )
         return raster.file, overlay

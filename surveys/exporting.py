@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from hailin.geo.overlay import place_in_sites
+from hailin.geo.sites import site_names
 from hailin.surveys.errors import ExportError
 from hailin.surveys.io import dataset
-from hailin.surveys.io.exports import HEADERS_ZH, export_ledger, write_taizhang
-from hailin.surveys.io.gis import LAYER_HEADERS_ZH, export_layer
-from hailin.surveys.io.layout import read_plots, read_sites, read_surveys
+from hailin.surveys.io.exports import export_ledger, write_taizhang
+from hailin.surveys.io.gis import export_layer
+from hailin.surveys.io.layout import field_aliases_zh, read_plots, read_sites, read_surveys
 from hailin.surveys.io.rasters import raster_sources
 from hailin.surveys.io.taizhang import taizhang_table
 from hailin.surveys.settings import SETTINGS_FILE
@@ -97,8 +98,9 @@ class Exports:
         """Write plots (``what`` "plots", of ``kind`` "clearance" or
         "restoration"), the ledger's cases ("cases") or the new patches
         ("patches") to a GeoPackage, GeoJSON or Shapefile ``path`` in the
-        output CRS ``crs`` (see :func:`hailin.surveys.io.gis.export_layer`); returns
-        what was written."""
+        output CRS ``crs`` (see :func:`hailin.surveys.io.gis.export_layer`), in
+        the workspace language with the codes kept, styled; returns what was
+        written."""
         frames = frames or self.frames()
         layers = {
             "plots": lambda: frames.clearance if kind == "clearance" else frames.restoration,
@@ -110,8 +112,12 @@ class Exports:
         if kind not in ("clearance", "restoration"):
             raise ExportError(f"plots are 'clearance' or 'restoration', not {kind!r}")
         layer = f"{kind}_plots" if what == "plots" else what
-        headers = {**LAYER_HEADERS_ZH, **HEADERS_ZH}
-        return export_layer(layers[what](), path, crs=crs, layer=layer, headers=headers)
+        headers = field_aliases_zh()
+        language = self.settings.language
+        return export_layer(
+            layers[what](), path, crs=crs, layer=layer, headers=headers, lang=language,
+            site_names=site_names(frames.sites, language),
+        )  # fmt: skip
 
     def taizhang(
         self,

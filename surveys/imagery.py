@@ -226,7 +226,7 @@ def detection_records(
             "patch_area_m2": area,
             "survival_pct": np.nan,
             "action": "none",
-            "notes": None,
+            "notes": image.file,  # the record's source, shown with it (the case page)
             "extra": extra,
         },
         geometry=places.reindex(ids).to_numpy(),

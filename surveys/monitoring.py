@@ -125,14 +125,17 @@ def plot_statistics(
     threshold: float | None = None,
     band: int = 1,
     zonal: Zonal = HERE,
+    named: bool = False,
 ) -> tuple[pd.DataFrame, str]:
     """(per-plot table, "classes" or "values"): class areas and shares of a
     classified raster, or statistics of a continuous one (with a
-    ``threshold``, or when its values are floating-point or scaled). The
-    table starts with plot_id, site and township. ``zonal`` says where the
-    statistics run (here, or on a Dask cluster)."""
+    ``threshold``, or when its values are floating-point or scaled and its
+    classes were not ``named`` for this raster: a class raster stored as
+    float32 is read by the classes given for it). The table starts with
+    plot_id, site and township. ``zonal`` says where the statistics run
+    (here, or on a Dask cluster)."""
     with _readable(raster) as path:
-        if threshold is not None or raster.continuous:
+        if threshold is not None or (raster.continuous and not named):
             stats, mode = zonal.values(path, plots, band=band, threshold=threshold), "values"
         else:
             stats, mode = zonal.classes(path, plots, classes, band=band), "classes"
@@ -143,16 +146,22 @@ def plot_statistics(
     return table, mode
 
 
+# The team a raster's records are stored under unless one is named (--team): the
+# programme's digital monitoring, never the login of the machine that ran it.
+DIGITAL_TEAM = "数字化监测"
+
+
 @dataclasses.dataclass(frozen=True)
 class Recording:
     """Where and as whom a raster's results are stored; ``window`` is the
     (earliest, latest, message) of plausible times the records must keep
-    (:meth:`hailin.surveys.check.options.ImportOptions.time_window`)."""
+    (:meth:`hailin.surveys.check.options.ImportOptions.time_window`);
+    ``uploader`` is who ran it (the upload log), ``team`` whose records they are."""
 
     paths: WorkspacePaths
     timezone: str
     window: tuple
-    team: str | None = None
+    team: str = DIGITAL_TEAM
     uploader: str | None = None
     wait: float = WRITE_WAIT_S
 
@@ -208,9 +217,8 @@ def detect_regrowth(
     fallback = plots[hits].set_index("plot_id").geometry.representative_point()
     places = places.where(places.notna(), fallback)
     image = Image(raster.file, archive.sha256_of(raster.path), day)
-    team = recording.team or recording.uploader or login()
     records = detection_records(
-        stats[hits], places, image, rules, timezone=recording.timezone, team=team
+        stats[hits], places, image, rules, timezone=recording.timezone, team=recording.team
     )
     kept = keep_invariants(records, recording.window)
     run = RasterRun(raster.file, image.upload_id, day.isoformat())
@@ -306,7 +314,7 @@ def _upload_row(raster, image, recording, archived_as):
         "format": f"raster {info.width}x{info.height} {info.dtype}",
         "uploaded_at": pd.Timestamp.now(tz="UTC"),
         "uploaded_by": recording.uploader or login(),
-        "team": recording.team or recording.uploader or login(),
+        "team": recording.team,
         "patrol_type": "digital_monitoring",
         "crs": info.crs,
         "sheet": None,
@@ -314,10 +322,14 @@ def _upload_row(raster, image, recording, archived_as):
     }
 
 
-def raster_overlay(raster: Raster, *, classes=None, colours=None, band: int = 1) -> Overlay:
+def raster_overlay(
+    raster: Raster, *, classes=None, colours=None, band: int = 1, named: bool = False
+) -> Overlay:
     """The display image of a raster for web maps (:func:`hailin.geo.raster.overlay_image`):
-    classes in their colours when the raster is classified and ``classes`` are
-    named, else a colour ramp with its legend."""
-    named = None if classes is None or raster.continuous else parse_classes(classes)
+    classes in their colours when the raster is classified (or its classes were
+    ``named`` for it, whatever its data type) and ``classes`` are given, else a
+    colour ramp with its legend."""
+    continuous = raster.continuous and not named
+    spec = None if classes is None or continuous else parse_classes(classes)
     with _readable(raster) as path:
-        return overlay_image(path, classes=named, colours=colours, band=band)
+        return overlay_image(path, classes=spec, colours=colours, band=band)

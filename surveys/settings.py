@@ -83,6 +83,11 @@ earliest_date = 1990-01-01
 # Colours of other classes on maps, by name, in a table of their own:
 # [raster.colours]
 # reed = "#984ea3"
+
+[report]
+# The issuing office printed in the monthly report's header (one line, at most 40
+# characters), e.g. "福鼎市林业局".
+# office = ""
 """
 
 # Dates a setting may name: inside what a timestamp can hold, with room to spare.
@@ -136,6 +141,8 @@ class Settings:
     # [raster]: ((pixel value, class name), ...) and ((class name, "#rrggbb"), ...)
     raster_classes: tuple[tuple[int, str], ...] | None = None
     raster_colours: tuple[tuple[str, str], ...] = ()
+    # [report] office: the issuing office in the monthly report's header.
+    report_office: str | None = None
     # Targets by year, month and township (surveys.targets); the totals are the two above.
     targets: Targets = dataclasses.field(default_factory=Targets)
 
@@ -188,7 +195,9 @@ _KEYS = {
     ("maps", "tianditu_key"): _Key("tianditu_key", str),
     ("raster", "classes"): _Key("raster_classes", dict),
     ("raster", "colours"): _Key("raster_colours", dict),
+    ("report", "office"): _Key("report_office", str),
 }
+MAX_OFFICE_CHARS = 40
 _TABLES = {path[0] for path in _KEYS if len(path) > 1}
 # Tables read by surveys.targets (their own keys checked there).
 _SUBTABLES = {f"targets.{work}" for work in WORKS}
@@ -357,6 +366,13 @@ def parse_settings(text, *, source=SETTINGS_FILE):
         if problem:
             raise SettingsError(f"{source}: maps.tianditu_key {problem}")
     values.update(_raster_section(values, source))
+    if values.get("report_office") is not None:
+        office = values["report_office"] = values["report_office"].strip() or None
+        if office and (len(office) > MAX_OFFICE_CHARS or not office.isprintable()):
+            raise SettingsError(
+                f"{source}: report.office should be one line of at most {MAX_OFFICE_CHARS} "
+                f"characters, the office's name (got {office[:60]!r})"
+            )
     totals = {
         "clearance": values.get("clearance_target_mu", Settings.clearance_target_mu),
         "restoration": values.get("restoration_target_mu", Settings.restoration_target_mu),

@@ -173,7 +173,7 @@ class Workspace:
             store.transaction(holder="hailin init"),
         ):
             store.replace(SITES_LAYER, load_sites())
-            ensure_layers(store)
+            ensure_layers(store, language)
         with open(settings_path, "w", encoding="utf-8") as handle:
             handle.write(TEMPLATE.format(language=language))
         return cls(root)

@@ -3,11 +3,13 @@
 against pyproj; the ledger in the 台账 layout."""
 
 import csv
+import datetime
 import os
 
 import geopandas
 import numpy as np
 import openpyxl
+import pandas as pd
 import pyogrio
 import pyproj
 import pytest
@@ -17,9 +19,11 @@ from click.testing import CliRunner
 from hailin.cli import main
 from hailin.geo.area import M2_PER_MU
 from hailin.surveys.errors import ExportError
+from hailin.surveys.io.exports import write_taizhang
 from hailin.surveys.io.gis import export_layer
-from hailin.surveys.io.taizhang import HEADERS
+from hailin.surveys.io.taizhang import HEADERS, taizhang_table
 from tests.conftest import geod_area_m2
+from tests.office_files import read_local
 from tests.stats_workspace import CLEARANCE, build
 
 
@@ -51,6 +55,7 @@ def test_plots_as_a_gbk_shapefile_in_the_gauss_kruger_zone(ws, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == f"4 feature(s) written to {path} (EPSG:4528)"
+    assert result.output.splitlines()[2] == f"  QGIS style: {tmp_path / '除治图斑.qml'}"
     stem = tmp_path / "除治图斑"
     for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
         assert os.path.isfile(f"{stem}{suffix}"), suffix
@@ -94,21 +99,24 @@ def test_the_zone_without_its_prefix_and_cgcs2000_geographic(ws, tmp_path):
 
 def test_cases_and_patches_round_trip(ws, tmp_path):
     ws.exports.layer("cases", tmp_path / "cases.gpkg", crs="gk3")
-    cases = geopandas.read_file(tmp_path / "cases.gpkg", layer="cases")
+    cases = read_local(tmp_path / "cases.gpkg", layer="cases")
     assert cases.crs.to_epsg() == 4528
     assert sorted(cases["case_id"]) == ["A#1", "A#2", "B#1", "C#1", "D#1", "NEW-20240620-01#1"]
     a1 = cases.set_index("case_id").loc["A#1"]
-    assert (a1["first_detected"], a1["re_cleared_at"]) == ("2023-08-01 09:00", "2023-09-01 09:00")
+    assert (a1["first_detected"], a1["re_cleared_at"]) == (
+        pd.Timestamp("2023-08-01 09:00+08:00"), pd.Timestamp("2023-09-01 09:00+08:00"),
+    )  # fmt: skip
     ws.exports.layer("cases", tmp_path / "cases.shp", crs="4326")
     short = pyogrio.read_dataframe(tmp_path / "cases.shp").set_index("case_id")
-    assert short.loc["A#1", "recleared"] == "2023-09-01 09:00"
+    assert short.loc["A#1", "recleared"] == pd.Timestamp("2023-09-01")
     written = ws.exports.layer("patches", tmp_path / "patches.geojson")
     assert (written["features"], written["crs"]) == (1, 4326)
     patches = geopandas.read_file(tmp_path / "patches.geojson")
     row = patches.iloc[0]
-    assert (row["patch_id"], row["township"], row["status"], row["cases"]) == (
+    assert (row["patch_id"], row["township"], row["status_code"], row["cases"]) == (
         "NEW-20240620-01", "店下镇", "open", 1,
     )  # fmt: skip
+    assert row["status"] == "recurrence open"  # the workspace is in English
 
 
 def test_characters_gbk_cannot_hold_are_replaced_and_counted(tmp_path):
@@ -147,12 +155,39 @@ def test_the_ledger_in_the_taizhang_layout(ws, tmp_path):
     a1 = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if "A#1" in r[9])
     assert a1[1:8] == (
         "前岐镇/柯湾红树林保护小区", "A", round(geod_area_m2(CLEARANCE["A"][0]) / M2_PER_MU, 2),
-        "2023-08-01", "已清除", "2023-09-01", "前岐镇",
+        datetime.datetime(2023, 8, 1), "刈割+围淹；复萌再次清除", datetime.datetime(2023, 9, 1),
+        "前岐镇",
     )  # fmt: skip
     assert a1[8:] == ("已再次清除", "复萌；案件编号 A#1；发现 2 次")
     assert sheet.cell(3, 4).number_format == "0.00"
+    # Real date cells, shown as days, and an autofilter over the header and every case.
+    assert sheet.cell(3, 5).is_date and sheet.cell(3, 5).number_format == "yyyy-mm-dd"
+    assert sheet.auto_filter.ref == "A2:J8"
+    # The open case on D: its plot's method, nothing done yet.
+    d = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[2] == "D")
+    assert (d[5], d[6]) == ("刈割+翻耕", None)
     new_patch = rows["NEW-20240620-01"]
-    assert new_patch[1] == "店下镇" and new_patch[5] == "未处理" and new_patch[6] is None
+    assert new_patch[1] == "店下镇" and new_patch[5] is None and new_patch[6] is None
+
+
+def test_taizhang_rows_are_as_high_as_their_wrapped_text(tmp_path):
+    table = pd.DataFrame(
+        [
+            [1, "前岐镇", "P1", 1.0, None, "", None, "海林", "", ""],
+            [2, "前岐镇", "P2", 1.0, None, "", None, "海林生态修复工程有限公司第三施工队项目部", "",
+             "复萌；案件编号 P2#1；发现 3 次；" * 3],
+        ],
+        columns=HEADERS["zh"],
+    )  # fmt: skip
+    path = write_taizhang(table, tmp_path / "t.xlsx", as_of=datetime.date(2024, 5, 31))
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet["A1"].value == "互花米草除治台账（截至 2024-05-31）"
+    # One line of 11-point text is 15 pt; 备注 (78 width units in a column of 36) takes 3 lines.
+    assert sheet.row_dimensions[3].height == 19
+    assert sheet.row_dimensions[4].height == 3 * 15 + 4
+    for row in (3, 4):
+        for column in (8, 10):
+            assert sheet.cell(row, column).alignment.wrap_text
 
 
 def test_the_chinese_ledger_has_areas_and_new_patches_their_township(ws, tmp_path):
@@ -166,3 +201,22 @@ def test_the_chinese_ledger_has_areas_and_new_patches_their_township(ws, tmp_pat
     assert rows["A#1"]["面积(公顷)"] == f"{a_mu / 15:.4f}"
     # Outside every reserve: the township of the nearest one (Xuncheng, 店下镇).
     assert rows["NEW-20240620-01#1"]["乡镇"] == "店下镇"
+
+
+def test_taizhang_measures_are_the_method_and_the_action_taken():
+    times = pd.to_datetime(["2024-05-01 09:00", "2024-05-02 09:00"]).tz_localize("Asia/Shanghai")
+    ledger = pd.DataFrame(
+        {
+            "case_id": ["P1#1", "NEW-1#1"], "kind": ["recurrence", "new_infestation"],
+            "plot_id": ["P1", "NEW-1"], "site": ["kewan", None], "township": ["前岐镇", "店下镇"],
+            "area_mu": [1.0, 2.0], "detections": [1, 1], "status": ["open", "re_cleared"],
+            "first_detected": times, "re_cleared_at": [pd.NaT, times[1]],
+            "verified_at": [pd.NaT, pd.NaT],
+        }
+    )  # fmt: skip
+    clearance = pd.DataFrame({"plot_id": ["P1"], "method": ["刈割+围淹"], "contractor": [None]})
+    zh = taizhang_table(ledger, clearance, None)
+    assert zh["处置措施"].tolist() == ["刈割+围淹", "新发图斑清除"]
+    assert zh["处置时间"].tolist() == [None, datetime.date(2024, 5, 2)]
+    en = taizhang_table(ledger, clearance, None, "en")
+    assert en["Action"].tolist() == ["刈割+围淹", "new patch removed"]

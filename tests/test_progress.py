@@ -6,7 +6,6 @@ import json
 import geopandas
 import openpyxl
 import pandas as pd
-import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
@@ -15,6 +14,7 @@ from hailin.cli import main
 from hailin.surveys.io.exports import export_ledger
 from hailin.surveys.ledger.cases import LedgerRules, build_ledger, case_areas
 from hailin.surveys.ledger.progress import clearance_progress, restoration_progress
+from tests.office_files import read_local
 from tests.scenario import PLOT, records
 
 
@@ -216,7 +216,9 @@ def test_exports_neutralise_formulas_and_carry_geometry(tmp_path):
     assert "'=HYPERLINK" in (tmp_path / "l.csv").read_text(encoding="utf-8-sig")
     for name in ("l.gpkg", "l.geojson"):
         export_ledger(ledger, areas, tmp_path / name)
-        back = pyogrio.read_dataframe(tmp_path / name)
+        # A GeoPackage holds its style beside the layer (layer_styles): name the layer.
+        layer = "ledger" if name.endswith(".gpkg") else None
+        back = read_local(tmp_path / name, layer=layer)
         assert len(back) == 1 and back.geometry.iloc[0].equals_exact(PLOT, 1e-9)
     with pytest.raises(ValueError, match="the ledger is written as"):
         export_ledger(ledger, areas, tmp_path / "l.txt")

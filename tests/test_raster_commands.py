@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from hailin.cli import main
 from hailin.surveys.io.layout import SURVEYS_LAYER
+from tests.office_files import layer_styles
 from tests.raster_workspace import CLASSES, classified, seeded_workspace, write_classified
 
 
@@ -60,7 +61,8 @@ def test_stats_of_restoration_plots_written_as_csv_xlsx_and_gpkg(ws, tmp_path):
     assert table["plot_id"].tolist() == ["Z1", "Z2"]
     assert table["mangrove_m2"].tolist() == [3000.0, 6000.0]
     assert pd.read_excel(tmp_path / "stats.xlsx")["mangrove_fraction"].tolist() == [0.3, 0.6]
-    spatial = geopandas.read_file(tmp_path / "stats.gpkg")
+    spatial = geopandas.read_file(tmp_path / "stats.gpkg", layer="raster_stats")
+    assert "raster_stats" in layer_styles(tmp_path / "stats.gpkg")  # QGIS opens it styled
     assert spatial["plot_id"].tolist() == ["Z1", "Z2"] and spatial.crs.to_epsg() == 4326
 
 

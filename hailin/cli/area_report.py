@@ -6,6 +6,7 @@ import warnings
 import click
 import geopandas
 import numpy as np
+import pyogrio
 import shapely
 
 from hailin.cli.common import emit_json
@@ -82,10 +83,28 @@ def _wgs84(table, given, name):
     return converted, crs
 
 
-def report_area(file, by, unit, crs, as_json):
-    """Measure FILE and print (or emit as JSON) the areas `hailin area` reports."""
+def _layers(file, layer):
+    """The layers to measure: ``layer``, else every layer with geometry of a
+    GeoPackage holding more than one, else the file's one ([None])."""
+    if layer is not None:
+        return [layer]
+    with open(file, "rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            return [None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            layers = pyogrio.list_layers(file)
+        except pyogrio.errors.DataSourceError:
+            return [None]  # read_raw says what is wrong with it
+    spatial = [str(name) for name, kind in layers if kind is not None]
+    return spatial if len(spatial) > 1 else [None]
+
+
+def _measure(file, layer, by, unit, crs):
+    """The areas of one layer of FILE (the payload of `hailin area --json`)."""
     name = os.path.basename(file)
-    table = read_raw(file)
+    table = read_raw(file, layer=layer)
     if table.geometry is None:
         raise SurveyFileError(
             "has no geometry (a table; expected a spatial vector file)", file=name
@@ -93,14 +112,10 @@ def report_area(file, by, unit, crs, as_json):
     frame = table.frame.reset_index(drop=True)
     if by is not None and by not in frame.columns:
         columns = ", ".join(map(str, frame.columns))
+        where = f"{name}, layer {layer!r}" if layer else name
         raise click.BadParameter(
-            f"no column {by!r} in {name}; columns are: {columns}", param_hint="--by"
+            f"no column {by!r} in {where}; columns are: {columns}", param_hint="--by"
         )
-    if crs is not None:
-        try:
-            normalize_crs(crs)
-        except CRSError as error:
-            raise click.BadParameter(str(error), param_hint="--crs") from error
     geometries, resolved = _wgs84(table, crs, name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InvalidGeometryWarning)
@@ -113,6 +128,7 @@ def report_area(file, by, unit, crs, as_json):
     total = float(sizes.sum())
     payload = {
         "file": file,
+        **({"layer": layer} if layer else {}),
         "crs": resolved if is_gcj02(resolved) else resolved.to_string(),
         "ellipsoid": "CGCS2000 (GRS80)",
         "unit": unit,
@@ -132,11 +148,30 @@ def report_area(file, by, unit, crs, as_json):
                     **_figures(float(values.sum())),
                 }
             )
-    if as_json:
-        emit_json(payload)
-        return
+    return payload
+
+
+def _all_layers(file, unit, measured):
+    """One payload for the layers ``measured`` of a multi-layer file: each
+    layer's, and the sum of them."""
+    m2 = sum(p["total"]["m2"] for p in measured)
+    return {
+        "file": file,
+        "ellipsoid": "CGCS2000 (GRS80)",
+        "unit": unit,
+        "features": sum(p["features"] for p in measured),
+        "value": round(m2 / UNITS[unit], 6),
+        "total": _figures(m2),
+        "layers": measured,
+    }
+
+
+def _print(payload, by):
+    unit, total = payload["unit"], payload["total"]["m2"]
+    name = os.path.basename(payload["file"])
+    layer = f", layer {payload['layer']}" if "layer" in payload else ""
     click.echo(
-        f"{name}: {payload['features']} feature(s), CRS {payload['crs']}, "
+        f"{name}{layer}: {payload['features']} feature(s), CRS {payload['crs']}, "
         "ellipsoidal area on CGCS2000"
     )
     click.echo(
@@ -151,3 +186,37 @@ def report_area(file, by, unit, crs, as_json):
                 f"    {group['group']!s:<{width}}  {group['features']:>6} feature(s)  "
                 f"{group['mu']:>12,.2f} mu  {group['ha']:>12,.4f} ha"
             )
+
+
+def report_area(file, by, unit, crs, as_json, layer=None):
+    """Measure FILE (each layer of a GeoPackage holding several, or ``layer``)
+    and print (or emit as JSON) the areas `hailin area` reports."""
+    if crs is not None:
+        try:
+            normalize_crs(crs)
+        except CRSError as error:
+            raise click.BadParameter(str(error), param_hint="--crs") from error
+    if layer is not None and os.path.isfile(file):
+        with open(file, "rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                raise click.BadParameter("only a GeoPackage has layers", param_hint="--layer")
+    names = _layers(file, layer)
+    measured = [_measure(file, name, by, unit, crs) for name in names]
+    payload = measured[0] if len(measured) == 1 else _all_layers(file, unit, measured)
+    if as_json:
+        emit_json(payload)
+        return
+    if len(measured) > 1:
+        click.echo(
+            f"{os.path.basename(file)} has {len(measured)} layers with geometry; each is "
+            "measured (--layer NAME for one):"
+        )
+    for each in measured:
+        _print(each, by)
+    if len(measured) > 1:
+        total = payload["total"]["m2"]
+        click.echo(
+            f"all {len(measured)} layers: {payload['features']} feature(s), "
+            f"{total / UNITS[unit]:,.2f} {unit} ({total / UNITS['mu']:,.2f} mu, "
+            f"{total / UNITS['ha']:,.4f} ha)"
+        )

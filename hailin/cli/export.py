@@ -37,6 +37,8 @@ def _report(written, as_json):
     )
     if "mapping" in written:
         click.echo(f"  field names: {written['mapping']}")
+    if "style" in written:
+        click.echo(f"  QGIS style: {written['style']}")
     if written.get("replaced"):
         click.echo(
             f"  {written['replaced']} text cell(s) had characters GBK cannot hold (shown as ?)"

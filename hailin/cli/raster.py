@@ -58,7 +58,9 @@ def threshold_option(meaning):
 
 
 team_option = click.option(
-    "--team", metavar="NAME", help="Team the records are stored under (default: your login)."
+    "--team",
+    metavar="NAME",
+    help="Team the records are stored under (default: 数字化监测, digital monitoring).",
 )
 
 

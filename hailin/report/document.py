@@ -7,15 +7,20 @@ language. Figures come from :mod:`hailin.surveys.stats`, counted as everywhere e
 """
 
 import dataclasses
+import datetime
 import io
 import os
+import pathlib
 import shutil
 import subprocess
 import tempfile
+import zoneinfo
 
 import pandas as pd
 
+from hailin.geo.sites import site_names
 from hailin.report import figures
+from hailin.report.layout import office_table, one_font, page_setup
 from hailin.report.words import label
 from hailin.surveys import stats
 from hailin.surveys.errors import ReportError
@@ -81,17 +86,8 @@ def month_figures(frames: Frames, month: str) -> MonthFigures:
     )
 
 
-def _table(document, header, rows):
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = str(text)
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = str(text)
-    return table
+def _table(document, header, rows, keep_whole=1):
+    return office_table(document, header, rows, keep_whole=keep_whole)
 
 
 def _picture(document, png, caption):
@@ -117,7 +113,7 @@ def _figures_table(document, frames, numbers, lang):
         (label("km", lang), f"{effort['km']:,.2f}", "", ""),
     ]  # fmt: skip
     header = [label(k, lang) for k in ("item", "this_month", "to_date", "target")]
-    _table(document, header, rows)
+    _table(document, header, rows, keep_whole=0)
 
 
 def _case_rows(cases, lang):
@@ -141,7 +137,7 @@ def _cases_section(document, numbers, ledger, lang):
     ):
         document.add_heading(label(title, lang), level=2)
         if len(cases):
-            _table(document, header, _case_rows(cases, lang))
+            _table(document, header, _case_rows(cases, lang), keep_whole=3)
         else:
             document.add_paragraph(label("none", lang))
 
@@ -157,7 +153,7 @@ def _effort_section(document, numbers, lang):
          f"{row['km']:,.2f}")
         for mode, row in body.iterrows()
     ]  # fmt: skip
-    _table(document, header, rows)
+    _table(document, header, rows, keep_whole=0)
     if len(body):
         names = [r[0] for r in rows]
         chart = figures.bar_chart(
@@ -166,20 +162,43 @@ def _effort_section(document, numbers, lang):
         _picture(document, chart, f"{label('figure', lang)} 4 {label('chart_effort', lang)}")
 
 
-def build_report(frames: Frames, month: str):
+def _title_block(document, frames, when, issued, lang):
+    """The title, the period and the day of issue (and the issuing office)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    title = document.add_heading(label("title", lang), level=0)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    lines = [
+        label("month", lang).format(year=when.first.year, month=when.first.month),
+        label("period", lang).format(first=when.first, last=when.last),
+        label("issued", lang).format(date=issued),
+    ]
+    if frames.settings.report_office:
+        lines.insert(1, label("issuer", lang).format(office=frames.settings.report_office))
+    for line in lines:
+        document.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def build_report(frames: Frames, month: str, issued: datetime.date | None = None):
     """The monthly report of ``month`` ("YYYY-MM") as a python-docx Document,
-    from ``frames`` read with every record, in the workspace language."""
+    from ``frames`` read with every record, in the workspace language: A4
+    with the issuing office ([report] office) and the period in its header,
+    page x of y in its footer, one CJK font throughout; ``issued`` is the day
+    of issue (today, local to the workspace, when not given)."""
     import docx
 
     lang = frames.language
     numbers = month_figures(frames, month)
     when = stats.period(month)
-    assert when.first is not None  # a month always has its first day
+    assert when.first is not None and when.last is not None  # a month has both
+    issued = issued or datetime.datetime.now(zoneinfo.ZoneInfo(frames.timezone)).date()
     document = docx.Document()
-    document.add_heading(label("title", lang), level=0)
-    document.add_paragraph(
-        label("month", lang).format(year=when.first.year, month=when.first.month)
-    )
+    font = figures.cjk_font()
+    if font:
+        one_font(document, font)
+    period = label("month", lang).format(year=when.first.year, month=when.first.month)
+    page_setup(document, frames.settings.report_office, period, lang)
+    _title_block(document, frames, when, issued, lang)
     document.add_heading(label("figures", lang), level=1)
     _figures_table(document, frames, numbers, lang)
     document.add_heading(label("progress", lang), level=1)
@@ -204,7 +223,10 @@ def build_report(frames: Frames, month: str):
     document.add_heading(label("map", lang), level=1)
     new_areas = frames.cases()
     new_areas = new_areas[new_areas["case_id"].isin(numbers.new_cases["case_id"])]
-    status = figures.status_map(frames.sites, frames.clearance, frames.ledger, new_areas, lang)
+    status = figures.status_map(
+        frames.sites, frames.clearance, frames.ledger, new_areas, lang,
+        site_names(frames.sites, lang),
+    )  # fmt: skip
     _picture(document, status, f"{label('figure', lang)} 3 {label('map_title', lang)}")
     document.add_heading(label("recurrence", lang), level=1)
     _cases_section(document, numbers, frames.ledger, lang)
@@ -213,17 +235,24 @@ def build_report(frames: Frames, month: str):
     return document
 
 
-def write_report(frames: Frames, month: str, path: str | os.PathLike) -> str:
+def write_report(
+    frames: Frames, month: str, path: str | os.PathLike, issued: datetime.date | None = None
+) -> str:
     """Write the monthly report of ``month`` to ``path``: ``.docx``, or
-    ``.pdf`` when LibreOffice (``soffice``) is installed to convert it."""
+    ``.pdf`` when LibreOffice (``soffice``) is installed to convert it;
+    ``issued`` is its day of issue (see :func:`build_report`)."""
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in (".docx", ".pdf"):
         raise ReportError(f"{path}: the report is written as .docx or .pdf")
     converter = shutil.which("soffice") or shutil.which("libreoffice")
     if suffix == ".pdf" and converter is None:
-        raise ReportError("a PDF needs LibreOffice (soffice) to convert the report; write .docx")
-    document = build_report(frames, month)
+        raise ReportError(
+            "a PDF needs LibreOffice (soffice) to convert the report, and it is not installed "
+            "here; write .docx (-o report.docx) and print it from Word or WPS, or install "
+            "LibreOffice Writer"
+        )
+    document = build_report(frames, month, issued)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     if suffix == ".docx":
@@ -233,7 +262,12 @@ def write_report(frames: Frames, month: str, path: str | os.PathLike) -> str:
         source = os.path.join(scratch, os.path.splitext(os.path.basename(path))[0] + ".docx")
         document.save(source)
         assert converter is not None  # checked above for .pdf
-        command = [converter, "--headless", "--convert-to", "pdf", "--outdir", scratch, source]
+        # A profile of its own: another LibreOffice running (or converting) does not block it.
+        profile = pathlib.Path(scratch, "profile").as_uri()
+        command = [
+            converter, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+            "--outdir", scratch, source,
+        ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, timeout=PDF_TIMEOUT_S, check=False)
         made = os.path.splitext(source)[0] + ".pdf"
         if done.returncode != 0 or not os.path.isfile(made):

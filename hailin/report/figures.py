@@ -13,10 +13,12 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
-import numpy as np
-from matplotlib import font_manager
+from matplotlib import font_manager, patheffects
+from matplotlib.artist import Artist
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from hailin.geo.output_crs import output_crs
 from hailin.layers.clearance import STATUS_COLOURS, plot_statuses
 from hailin.report.words import label
 from hailin.surveys.schema import word
@@ -24,6 +26,7 @@ from hailin.surveys.schema import word
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")
 DPI = 150
 NEW_CASE_COLOUR = "#7b3294"
+SITE_COLOUR = "#1b7837"  # the reserves' outline on the web maps
 
 
 def cjk_font() -> str | None:
@@ -95,33 +98,57 @@ def bar_chart(names, values, title: str, unit: str) -> bytes:
     return _png(figure, style)
 
 
-def status_map(sites, clearance, ledger, new_cases, lang: str) -> bytes:
-    """A static map: reserves outlined, clearance plots filled by status, and
-    the month's new cases (``new_cases``: geometries) marked (PNG).
+def _north_arrow(axes, lang: str) -> None:
+    """A north arrow in the top right corner (the map's grid north: the
+    Gauss-Krüger zone's, within a degree of true north on the coast)."""
+    axes.annotate(
+        label("north", lang), xy=(0.94, 0.97), xytext=(0.94, 0.84), xycoords="axes fraction",
+        ha="center", va="center", fontsize=9, fontweight="bold",
+        arrowprops={"facecolor": "black", "edgecolor": "black", "width": 3, "headwidth": 9},
+    )  # fmt: skip
 
-    Coordinates are drawn in degrees with the aspect of their latitude.
+
+def _site_labels(axes, sites, names: dict) -> None:
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    for site_id, place in zip(sites["site_id"], sites.representative_point(), strict=True):
+        axes.annotate(
+            names.get(site_id, site_id), (place.x, place.y), ha="center", va="center",
+            fontsize=7, color="#1b4d1b", path_effects=halo, zorder=6,
+        )  # fmt: skip
+
+
+def status_map(sites, clearance, ledger, new_cases, lang: str, site_names=None) -> bytes:
+    """A static map: reserves outlined and named, clearance plots filled by
+    status, and the month's new cases (``new_cases``: geometries) marked; in
+    the Gauss-Krüger zone's metres with a scale bar, a north arrow and a
+    legend, no degree axes (PNG).
     """
-    figure, axes, style = _figure(6.4, 5.2)
+    from matplotlib_scalebar.scalebar import ScaleBar
+
+    crs = output_crs("gk3-noprefix", sites)
+    sites, clearance = sites.to_crs(crs), clearance.to_crs(crs)
+    figure, axes, style = _figure(6.2, 6.2)
     with plt.rc_context(style):
-        sites.boundary.plot(ax=axes, color="#333333", linewidth=0.8)
+        sites.boundary.plot(ax=axes, color=SITE_COLOUR, linewidth=0.9)
+        handles: list[Artist] = [
+            Line2D([], [], color=SITE_COLOUR, label=label("sites_legend", lang))
+        ]
         statuses = plot_statuses(clearance, ledger).to_numpy()
-        handles = []
         for status, colour in STATUS_COLOURS.items():
             chosen = clearance[statuses == status]
             if len(chosen):
                 chosen.plot(ax=axes, color=colour, edgecolor=colour, linewidth=0.3)
                 handles.append(Patch(color=colour, label=word("status", status, lang)))
         if len(new_cases):
-            points = new_cases.representative_point()
+            points = new_cases.to_crs(crs).representative_point()
             axes.scatter(points.x, points.y, marker="*", s=90, color=NEW_CASE_COLOUR, zorder=5)
             handles.append(Patch(color=NEW_CASE_COLOUR, label=label("new_cases_month", lang)))
-        middle = np.radians(np.mean(axes.get_ylim()))
-        axes.set_aspect(1.0 / max(np.cos(middle), 0.1))
+        _site_labels(axes, sites, site_names or {})
+        axes.set_aspect("equal")
+        axes.set_axis_off()
         axes.set_title(label("map_title", lang))
-        axes.tick_params(labelsize=7)
-        axes.ticklabel_format(useOffset=False, style="plain")
-        axes.set_xlabel("")
-        axes.set_ylabel("")
-        if handles:
-            axes.legend(handles=handles, loc="lower left", fontsize=7)
+        axes.add_artist(ScaleBar(1, units="m", location="lower right", length_fraction=0.25,
+                                 box_alpha=0.8, font_properties={"size": 7}))  # fmt: skip
+        _north_arrow(axes, lang)
+        axes.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
     return _png(figure, style)

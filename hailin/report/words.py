@@ -55,6 +55,12 @@ LABELS = {
     "mode": {"zh": "巡护方式", "en": "Mode"},
     "patrol_days": {"zh": "巡护天数", "en": "Patrol days"},
     "records": {"zh": "记录数", "en": "Records"},
+    "page_of": {"zh": "第 {} 页 共 {} 页", "en": "Page {} of {}"},
+    "period": {"zh": "报告期：{first} 至 {last}", "en": "Period: {first} to {last}"},
+    "issued": {"zh": "印发日期：{date}", "en": "Issued on {date}"},
+    "issuer": {"zh": "编制单位：{office}", "en": "Issued by {office}"},
+    "north": {"zh": "北", "en": "N"},
+    "sites_legend": {"zh": "保护小区边界", "en": "Reserve boundary"},
 }
 
 

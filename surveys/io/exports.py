@@ -3,16 +3,17 @@ and the import error report (CSV), all through one spreadsheet-formula guard."""
 
 import csv
 import datetime
+import math
 import os
+import unicodedata
 
 import geopandas
 import pandas as pd
-import pyogrio
 
 from hailin.geo.sites import site_names, township_name
 from hailin.surveys.errors import ExportError
 from hailin.surveys.io.export_formats import FORMATS
-from hailin.surveys.io.taizhang import AREA_COLUMN, TITLES, WIDTHS
+from hailin.surveys.io.taizhang import AREA_COLUMN, DATE_COLUMNS, TITLES, WIDTHS
 from hailin.surveys.ledger.cases import LEDGER_TIMES
 from hailin.surveys.schema import word
 
@@ -94,8 +95,9 @@ def export_ledger(ledger, areas, path, language="zh", sites=None):
     ``areas`` (plot_id, geometry) gives the spatial formats their geometry:
     the clearance plots and new-infestation patches the cases are about;
     ``sites`` (the site registry) the names the sites are shown by. CSV and
-    XLSX are in ``language``; GeoPackage and GeoJSON keep codes and English
-    field names, for GIS.
+    XLSX are in ``language``; GeoPackage and GeoJSON keep English field names
+    and typed times, show codes in ``language`` with the codes kept
+    (:func:`hailin.surveys.io.gis.export_layer`), and a GeoPackage is styled.
     """
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in FORMATS:
@@ -109,19 +111,17 @@ def export_ledger(ledger, areas, path, language="zh", sites=None):
             ledger_table(ledger, language, sites), path, "台账" if language == "zh" else "ledger"
         )
     else:
+        from hailin.surveys.io.gis import export_layer  # it writes through here
+        from hailin.surveys.io.layout import field_aliases_zh
+
         geometry = areas.drop_duplicates("plot_id").set_index("plot_id").geometry
         spatial = geopandas.GeoDataFrame(
-            ledger_table(ledger, language, sites, words=False),
-            geometry=geometry.reindex(ledger["plot_id"]).to_numpy(),
-            crs=4326,
+            ledger, geometry=geometry.reindex(ledger["plot_id"]).to_numpy(), crs=4326
         )
-        if os.path.exists(path):
-            os.remove(path)
-        pyogrio.write_dataframe(
-            spatial,
-            path,
-            layer="ledger" if suffix == ".gpkg" else None,
-            driver="GPKG" if suffix == ".gpkg" else "GeoJSON",
+        names = site_names(sites, language) if sites is not None else None
+        headers = field_aliases_zh()
+        export_layer(
+            spatial, path, layer="ledger", headers=headers, lang=language, site_names=names
         )
     return path
 
@@ -202,8 +202,44 @@ def _style_sheet(sheet, columns, rows):
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row in range(3, rows + 3):
         sheet.cell(row, AREA_COLUMN).number_format = "0.00"
+        for column in DATE_COLUMNS:
+            sheet.cell(row, column).number_format = "yyyy-mm-dd"
     for index, width in enumerate(WIDTHS[:columns], start=1):
         sheet.column_dimensions[sheet.cell(2, index).column_letter].width = width
+    for row in range(2, rows + 3):
+        values = [sheet.cell(row, c).value for c in range(1, columns + 1)]
+        sheet.row_dimensions[row].height = row_height(values, WIDTHS[:columns])
+    sheet.auto_filter.ref = f"A2:{sheet.cell(2, columns).column_letter}{rows + 2}"
+
+
+# Points per line of wrapped 11-point text, and the padding of a cell.
+LINE_PT = 15.0
+PADDING_PT = 4.0
+
+
+def _text_width(text: str) -> int:
+    """Width in a column's character units: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def row_height(values, widths) -> float:
+    """The height (points) of a row whose cells ``values`` wrap in columns of
+    ``widths`` (Excel's character units): Excel and WPS do not grow a row for
+    wrapped text written by a program, so the 台账 sets each one.
+
+    Examples
+    --------
+    >>> row_height(["短", "前岐镇柯湾红树林保护小区海林公司"], [10, 10])  # 32 units in 9: 4 lines
+    64.0
+    """
+    lines = 1
+    for value, width in zip(values, widths, strict=True):
+        if not isinstance(value, str) or not value:
+            continue
+        usable = max(width - 1, 1)
+        wrapped = sum(max(1, math.ceil(_text_width(part) / usable)) for part in value.split("\n"))
+        lines = max(lines, wrapped)
+    return lines * LINE_PT + PADDING_PT
 
 
 def _print_setup(sheet):
@@ -221,7 +257,9 @@ def _print_setup(sheet):
 
 def write_taizhang(table: pd.DataFrame, path, lang: str = "zh", as_of=None) -> str:
     """Write :func:`taizhang_table` to the XLSX ``path`` with the title row
-    (dated ``as_of``, today when not given), frozen header and print setup.
+    (dated ``as_of``, the day the figures stand at; today when not given),
+    frozen header, autofilter, date cells, rows as high as their wrapped text
+    and print setup.
 
     Examples
     --------
@@ -232,8 +270,8 @@ def write_taizhang(table: pd.DataFrame, path, lang: str = "zh", as_of=None) -> s
     >>> path = write_taizhang(table, os.path.join(tempfile.mkdtemp(), "台账.xlsx"),
     ...                       as_of=datetime.date(2024, 5, 31))
     >>> sheet = openpyxl.load_workbook(path).active
-    >>> sheet["A1"].value, sheet.freeze_panes, sheet["D3"].number_format
-    ('互花米草除治台账（截至 2024-05-31）', 'A3', '0.00')
+    >>> sheet["A1"].value, sheet.freeze_panes, sheet["D3"].number_format, sheet.auto_filter.ref
+    ('互花米草除治台账（截至 2024-05-31）', 'A3', '0.00', 'A2:J3')
     """
     import openpyxl
 

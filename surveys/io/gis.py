@@ -1,11 +1,18 @@
 """Layers for Chinese GIS offices: GeoPackage, GeoJSON and Shapefile, in the
 coordinate system they work in.
 
+Every layer is typed and in the workspace language: a missing value is NULL,
+days are DATE fields and times DATETIME fields (local, with their offset), codes
+are shown in words with the codes kept in ``<column>_code``, and areas are
+rounded as they are shown (mu to 2 decimals, ha to 4). A GeoPackage carries its
+layer's style (``layer_styles``, :mod:`hailin.surveys.io.styles`), so QGIS opens
+it coloured as the maps are, with Chinese field aliases.
+
 A Shapefile is written the way ArcGIS and QGIS in a Chinese office read it: the
-DBF in GBK with a ``.cpg`` naming it, a ``.prj`` (ESRI WKT), and field names of
-at most 10 bytes; a ``<name>_fields.csv`` beside it maps each short field name
-to the column and its Chinese header. Times are local text (a DBF has no time
-zone), areas are rounded as they are shown (mu to 2 decimals, ha to 4).
+DBF in GBK, saying so twice (language byte 0x4D and a ``.cpg``), a ``.prj``
+(ESRI WKT), a ``.qml`` (its style), Date fields (a DBF has no time of day) and
+field names of at most 10 bytes; a ``<name>_fields.csv`` beside it maps each
+short field name to the column and its Chinese header.
 """
 
 import os
@@ -18,6 +25,8 @@ from hailin.geo.output_crs import to_output_crs
 from hailin.surveys.errors import ExportError
 from hailin.surveys.io.export_formats import GIS_FORMATS
 from hailin.surveys.io.exports import write_csv
+from hailin.surveys.io.styles import style_for, style_geopackage
+from hailin.surveys.schema import word
 
 SHAPEFILE_ENCODING = "GBK"
 FIELD_BYTES = 10
@@ -31,7 +40,18 @@ SHORT_NAMES = {
     "verified_at": "verified",
     "declared_area_mu": "decl_mu",
     "survival_pct": "survival",
+    "status_code": "status_cd",
+    "kind_code": "kind_cd",
+    "site_code": "site_cd",
+    "sources_code": "source_cd",
+    "patrol_type": "patrol",
+    "patrol_type_code": "patrol_cd",
 }
+# Columns holding codes, shown in words (their vocabulary), the codes kept in <column>_code.
+CODED = {"status": "status", "kind": "case_kind", "patrol_type": "patrol_type"}
+# The DBF's language driver byte for code page 936 (GBK), read when the .cpg is lost.
+DBF_LANGUAGE_OFFSET = 29
+GBK_LANGUAGE_BYTE = 0x4D
 # Chinese headers of the plot and patch columns, for the field mapping file
 # (the ledger's are surveys.io.exports.HEADERS_ZH).
 LAYER_HEADERS_ZH = {
@@ -50,7 +70,14 @@ LAYER_HEADERS_ZH = {
     "area_ha": "面积(公顷)",
     "notes": "备注",
     "cases": "案件数",
+    "observed_at": "观测时间",
+    "patrol_type": "巡护类型",
+    "team": "巡护队伍",
+    "observer": "巡护人员",
+    "finding": "发现情况",
+    "action": "处置情况",
 }
+CODE_ALIAS = "{header}代码"
 # Decimals of the area columns, as they are shown everywhere.
 ROUNDING = {"area_mu": 2, "area_ha": 4, "declared_area_mu": 2}
 # Columns kept for the store's bookkeeping, not for an office.
@@ -103,35 +130,69 @@ def short_field_names(columns) -> dict:
     return names
 
 
-def for_office(frame: geopandas.GeoDataFrame) -> geopandas.GeoDataFrame:
-    """``frame`` as an office file holds it: local times as text, areas rounded,
-    bookkeeping columns dropped.
+def _in_words(values: pd.Series, column: str, lang: str, sites: dict) -> pd.Series:
+    def shown(code):
+        if not isinstance(code, str) or not code:
+            return None
+        if column == "site":
+            return sites.get(code, code)
+        if column == "sources":
+            join = "、" if lang == "zh" else ", "
+            return join.join(word("patrol_type", p, lang) for p in code.split(","))
+        return word(CODED[column], code, lang)
+
+    return _nulls(values.map(shown))
+
+
+def _nulls(values: pd.Series) -> pd.Series:
+    """``values`` as objects with None where missing: written as NULL, never "nan"."""
+    return values.astype(object).where(values.notna(), None)
+
+
+def for_office(
+    frame: geopandas.GeoDataFrame, lang: str = "zh", site_names: dict | None = None
+) -> geopandas.GeoDataFrame:
+    """``frame`` as an office file holds it: codes (status, kind, patrol type,
+    sources, and site when ``site_names`` are given) in words of ``lang`` with
+    the codes in ``<column>_code``, missing text as None (never "nan"), areas
+    rounded, bookkeeping columns dropped; days and times stay typed.
 
     Examples
     --------
     >>> import shapely
     >>> frame = geopandas.GeoDataFrame(
-    ...     {"area_mu": [1.23456], "when": pd.to_datetime(["2024-05-01 08:00"]).tz_localize("Asia/Shanghai")},
-    ...     geometry=[shapely.Point(120, 27)], crs=4326)
-    >>> office = for_office(frame)
-    >>> float(office.loc[0, "area_mu"]), office.loc[0, "when"]
-    (1.23, '2024-05-01 08:00')
+    ...     {"status": ["open", "clean"], "site": ["kewan", None], "area_mu": [1.23456, 2.0]},
+    ...     geometry=[shapely.Point(120, 27)] * 2, crs=4326)
+    >>> office = for_office(frame, "zh", {"kewan": "柯湾红树林保护小区"})
+    >>> office[["status", "status_code", "site", "site_code"]].to_numpy().tolist()
+    [['复萌未处置', 'open', '柯湾红树林保护小区', 'kewan'], ['已除治，未见复萌', 'clean', None, None]]
+    >>> office["area_mu"].tolist()
+    [1.23, 2.0]
     """
     out = frame.drop(columns=[c for c in BOOKKEEPING if c in frame.columns])
-    for column in out.columns:
+    coded = [*CODED, "sources"] + (["site"] if site_names is not None else [])
+    for column in list(out.columns):
         values = out[column]
-        if column == out.geometry.name:
+        if column == out.geometry.name or isinstance(values.dtype, pd.DatetimeTZDtype):
             continue
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            out[column] = values.dt.strftime("%Y-%m-%d %H:%M").astype(object)
-            out.loc[values.isna(), column] = None
-        elif column in ROUNDING:
+        if column in ROUNDING:
             out[column] = values.astype(float).round(ROUNDING[column])
         elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            out[column] = values.map(lambda v: None if v is None or v is pd.NA else str(v))
-        elif isinstance(values.dtype, pd.Int64Dtype):
-            out[column] = values.astype(float)
+            text = _nulls(values)
+            if column in coded:
+                out[column] = _in_words(text, column, lang, site_names or {})
+                out.insert(out.columns.get_loc(column) + 1, f"{column}_code", text)
+            else:
+                out[column] = text
     return out
+
+
+def _days(frame):
+    """Times as their local days (a DBF field holds a date, not a time)."""
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = _nulls(frame[column].dt.date)
+    return frame
 
 
 def _gbk_safe(frame):
@@ -162,9 +223,57 @@ def _write_mapping(path, names, headers):
 
 def _remove_shapefile(path):
     stem = os.path.splitext(path)[0]
-    for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg", "_fields.csv"):
+    for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qml", "_fields.csv"):
         if os.path.exists(stem + suffix):
             os.remove(stem + suffix)
+
+
+def _mark_gbk(dbf_path):
+    """Set the DBF's language driver byte to GBK (0x4D), which GDAL and ArcGIS
+    read when the .cpg is missing (GDAL writes 0 beside a .cpg)."""
+    with open(dbf_path, "r+b") as handle:
+        handle.seek(DBF_LANGUAGE_OFFSET)
+        handle.write(bytes([GBK_LANGUAGE_BYTE]))
+
+
+def _write_shapefile(out, path, names, style, headers) -> dict:
+    """The Shapefile of ``out`` (fields renamed by ``names``, times as days, GBK)
+    with its .qml and field mapping; what was written besides the layer."""
+    _remove_shapefile(path)
+    out, replaced = _gbk_safe(_days(out.rename(columns=names)))
+    pyogrio.write_dataframe(
+        out, path, driver="ESRI Shapefile", encoding=SHAPEFILE_ENCODING, use_arrow=True
+    )
+    stem = os.path.splitext(path)[0]
+    _mark_gbk(stem + ".dbf")
+    with open(stem + ".qml", "w", encoding="utf-8") as handle:
+        handle.write(style.qml())
+    _write_mapping(stem + "_fields.csv", names, headers)
+    return {
+        "replaced": replaced,
+        "fields": names,
+        "mapping": stem + "_fields.csv",
+        "style": stem + ".qml",
+    }
+
+
+def office_aliases(columns, headers: dict) -> dict:
+    """{column: Chinese name} for QGIS: the header of each column, and of a
+    ``<column>_code`` its header + 代码.
+
+    Examples
+    --------
+    >>> office_aliases(["status", "status_code", "x"], {"status": "状态"})
+    {'status': '状态', 'status_code': '状态代码'}
+    """
+    aliases = {}
+    for column in columns:
+        base = column.removesuffix("_code")
+        if column in headers:
+            aliases[column] = headers[column]
+        elif column != base and base in headers:
+            aliases[column] = CODE_ALIAS.format(header=headers[base])
+    return aliases
 
 
 def export_layer(
@@ -174,9 +283,12 @@ def export_layer(
     crs="4326",
     layer: str = "layer",
     headers: dict | None = None,
+    lang: str = "zh",
+    site_names: dict | None = None,
 ) -> dict:
     """Write ``frame`` (EPSG:4326) to ``path`` as GeoPackage, GeoJSON or
-    Shapefile (by extension) in the output CRS ``crs``.
+    Shapefile (by extension) in the output CRS ``crs``, for an office
+    (:func:`for_office`), with its style.
 
     Parameters
     ----------
@@ -188,16 +300,22 @@ def export_layer(
         ``"4326"``, ``"4490"``, ``"gk3"``, ``"gk3-noprefix"`` or a CRS
         (see :func:`hailin.geo.output_crs.output_crs`).
     layer : str
-        The GeoPackage layer name.
+        The GeoPackage layer name (and the style's).
     headers : dict, optional
-        {column: Chinese header} for a Shapefile's field mapping file.
+        {column: Chinese header}: a Shapefile's field mapping file, and the
+        fields' aliases in QGIS when ``lang`` is "zh".
+    lang : {"zh", "en"}
+        The language of the words codes are shown in.
+    site_names : dict, optional
+        {site code: name} to show sites by their names.
 
     Returns
     -------
     dict
         ``path``, ``features``, ``crs`` (EPSG code or WKT name), and for a
         Shapefile ``fields`` ({column: field}), ``mapping`` (the mapping
-        file) and ``replaced`` (cells with characters GBK cannot hold).
+        file), ``style`` (the .qml) and ``replaced`` (cells with characters
+        GBK cannot hold).
 
     Examples
     --------
@@ -206,8 +324,8 @@ def export_layer(
     ...                                geometry=[shapely.Point(120.3, 27.2)], crs=4326)
     >>> path = os.path.join(tempfile.mkdtemp(), "t.shp")
     >>> written = export_layer(frame, path, crs="gk3")
-    >>> written["crs"], sorted(os.listdir(os.path.dirname(path)))[:3]
-    (4528, ['t.cpg', 't.dbf', 't.prj'])
+    >>> written["crs"], sorted(os.listdir(os.path.dirname(path)))[:4]
+    (4528, ['t.cpg', 't.dbf', 't.prj', 't.qml'])
     """
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
@@ -215,21 +333,24 @@ def export_layer(
         raise ExportError(
             f"{path}: layers are written as {', '.join(GIS_FORMATS)}; got {suffix or 'no extension'!r}"
         )
-    out = to_output_crs(for_office(frame), crs)
+    out = to_output_crs(for_office(frame, lang, site_names), crs)
     os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
     written = {"path": path, "features": len(out), "crs": out.crs.to_epsg() or out.crs.name}
+    columns = [c for c in out.columns if c != out.geometry.name]
+    aliases = office_aliases(columns, headers or {}) if lang == "zh" else {}
+    geometry_type = str(out.geom_type.dropna().iloc[0]) if out.geom_type.notna().any() else ""
     if suffix == ".shp":
-        _remove_shapefile(path)
-        names = short_field_names([c for c in out.columns if c != out.geometry.name])
-        out, written["replaced"] = _gbk_safe(out.rename(columns=names))
-        pyogrio.write_dataframe(out, path, driver=GIS_FORMATS[suffix], encoding=SHAPEFILE_ENCODING)
-        mapping = os.path.splitext(path)[0] + "_fields.csv"
-        _write_mapping(mapping, names, headers or {})
-        written.update(fields=names, mapping=mapping)
-        return written
+        names = short_field_names(columns)
+        style = style_for(layer, names, geometry_type, lang, aliases)
+        return {**written, **_write_shapefile(out, path, names, style, headers or {})}
     if os.path.exists(path):
         os.remove(path)
+    gpkg = suffix == ".gpkg"
     pyogrio.write_dataframe(
-        out, path, driver=GIS_FORMATS[suffix], layer=layer if suffix == ".gpkg" else None
+        out, path, driver=GIS_FORMATS[suffix], layer=layer if gpkg else None, use_arrow=True
     )
+    if gpkg:
+        style_geopackage(
+            path, [style_for(layer, {c: c for c in columns}, geometry_type, lang, aliases)]
+        )
     return written

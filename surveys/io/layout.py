@@ -11,6 +11,8 @@ import geopandas
 import pandas as pd
 
 from hailin.surveys.errors import VocabularyError
+from hailin.surveys.io.geopackage import GEOMETRY_COLUMN
+from hailin.surveys.io.styles import save_styles, store_styles
 from hailin.surveys.schema import KINDS, PLOT_COLUMNS, PLOT_KINDS
 
 SITES_LAYER = "sites"
@@ -107,9 +109,18 @@ def plots_layer(kind: str) -> str:
     return f"{kind}_plots"
 
 
-def ensure_layers(store) -> None:
+def field_aliases_zh() -> dict[str, str]:
+    """The Chinese names of the store's and exports' columns, for QGIS."""
+    from hailin.surveys.io.exports import HEADERS_ZH
+    from hailin.surveys.io.gis import LAYER_HEADERS_ZH
+
+    return {**LAYER_HEADERS_ZH, **HEADERS_ZH}
+
+
+def ensure_layers(store, language: str = "zh") -> None:
     """Create the upload, survey and reject layers (and their indexes) when
-    new, and bring an older store's upload log up to date."""
+    new, bring an older store's upload log up to date, and give the layers
+    their QGIS styles (labelled in ``language``) where they have none."""
     import geopandas
 
     with store.transaction():
@@ -143,6 +154,9 @@ def ensure_layers(store) -> None:
             store.execute(
                 f"CREATE INDEX IF NOT EXISTS rejects_upload ON {REJECTS_LAYER}(upload_id)"
             )
+        # QGIS opens the store's layers coloured as the maps are (a style kept stays).
+        styles = store_styles(field_aliases_zh(), language)
+        save_styles(store.execute, styles, GEOMETRY_COLUMN, replace=False)
 
 
 def read_sites(store) -> geopandas.GeoDataFrame:

@@ -1,6 +1,6 @@
 """Per-plot tables written for people and GIS: CSV and XLSX that Excel opens
 (written by :func:`hailin.surveys.io.exports.write_sheet`, through the one formula guard)
-and a GeoPackage layer with the plots' polygons that QGIS opens."""
+and a GeoPackage layer with the plots' polygons that QGIS opens, styled."""
 
 import os
 
@@ -10,6 +10,7 @@ import pyogrio
 
 from hailin.surveys.errors import ExportError
 from hailin.surveys.io.exports import write_sheet
+from hailin.surveys.io.styles import style_for, style_geopackage
 
 TABLE_FORMATS = (".csv", ".xlsx", ".gpkg")
 LAYER = "raster_stats"
@@ -59,4 +60,5 @@ def write_plot_table(table: pd.DataFrame, plots: geopandas.GeoDataFrame, path, /
         if os.path.exists(path):
             os.remove(path)
         pyogrio.write_dataframe(spatial, path, layer=LAYER, driver="GPKG")
+        style_geopackage(path, [style_for(LAYER, {}, "polygon", "zh")])
     return os.fspath(path)
