@@ -120,7 +120,7 @@ def test_a_patrol_member_uploads_from_a_phone_and_opens_the_map(portal, phone, t
     page.wait_for_url(portal.base + "/maps/clearance/")
     page.wait_for_function("() => document.querySelector('.leaflet-container') !== null")
     page.wait_for_function(
-        "() => typeof L === 'object' && typeof L.Control.FullScreen === 'function'"
+        "() => typeof L === 'object' && document.querySelector('.hailin-measure-toggle')"
     )
     assert errors == [], errors
     assert page.locator(".leaflet-control-layers-overlays label").count() >= 4
