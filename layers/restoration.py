@@ -68,7 +68,7 @@ def restoration_layer(restoration, survival, lang="zh", site_names=None, checks=
         restoration,
         text("restoration_plots", lang),
         columns,
-        Popup(text("plot", lang), "plot_id", rows),
+        Popup(text("restoration_plot", lang), "plot_id", rows),
         ["plot_id", "year", "survival_tip"],
         {
             "base": {"weight": 1, "fillOpacity": 0.6},

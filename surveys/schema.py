@@ -73,6 +73,7 @@ class Term:
     colour: str | None = None
     reads_zh: tuple[str, ...] = ()
     reads_en: tuple[str, ...] = ()
+    count_en: tuple[str, ...] = ()
 
 
 def _load_vocabulary():
@@ -92,6 +93,7 @@ def _load_vocabulary():
                 entry.get("colour"),
                 tuple(entry.get("reads_zh", ())),
                 tuple(entry.get("reads_en", ())),
+                tuple(entry.get("count_en", ())),
             )
             words = (*term.reads_zh, *term.reads_en)
             if (term.zh is None) != (term.en is None) or not all(isinstance(w, str) for w in words):
@@ -187,6 +189,26 @@ def word(vocabulary: str, code, lang: str) -> str:
     if term is None:
         return code
     return term.zh if lang == "zh" else term.en
+
+
+def counted(vocabulary: str, code: str, n: int, lang: str) -> str:
+    """``n`` things of a code, in ``lang``: English agrees in number (the
+    vocabulary's ``count_en``: singular, plural); Chinese puts the number after.
+
+    Examples
+    --------
+    >>> counted("case_kind", "new_infestation", 1, "en")
+    '1 new patch'
+    >>> counted("case_kind", "recurrence", 14, "en"), counted("case_kind", "recurrence", 14, "zh")
+    ('14 recurrence cases', '复萌 14')
+    """
+    shown = word(vocabulary, code, lang)
+    if lang == "zh":
+        return f"{shown} {n}"
+    forms = _DISPLAYED[(vocabulary, code)].count_en if (vocabulary, code) in _DISPLAYED else ()
+    if len(forms) == 2:
+        shown = forms[0] if n == 1 else forms[1]
+    return f"{n} {shown}"
 
 
 def codes(vocabulary: str) -> tuple[str, ...]:

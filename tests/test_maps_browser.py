@@ -169,7 +169,9 @@ def _open_at(ledger, end, lang):
     patches = int((open_ & (ledger["kind"] == "new_infestation")).sum())
     if lang == "zh":
         return f"{plots + patches}（复萌 {plots}，新发图斑 {patches}）"
-    return f"{plots + patches} ({plots} Recurrence, {patches} New infestations)"
+    cases = "recurrence case" if plots == 1 else "recurrence cases"
+    new = "new patch" if patches == 1 else "new patches"
+    return f"{plots + patches} ({plots} {cases}, {patches} {new})"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
