@@ -65,9 +65,13 @@ class Asset:
 
 
 _ASSETS = [
-    Asset("leaflet", "leaflet.js", "5819285cec137b229c94e1ee5ad73e8b6b84345a4367d60f75fe477fe0fb7b03"),
     Asset(
-        "leaflet_css", "leaflet.css", "90b693d86392a4779c861b28cf307e7e59c3fb35328c4d8b95f58f814d38c722"
+        "leaflet", "leaflet.js", "5819285cec137b229c94e1ee5ad73e8b6b84345a4367d60f75fe477fe0fb7b03"
+    ),
+    Asset(
+        "leaflet_css",
+        "leaflet.css",
+        "90b693d86392a4779c861b28cf307e7e59c3fb35328c4d8b95f58f814d38c722",
     ),
     *(
         Asset(f"leaflet_{name.replace('-', '_')}", f"images/{name}.png", sha256)
@@ -128,7 +132,9 @@ def leaflet_dir() -> pathlib.Path:
     try:
         from xstatic.pkg import leaflet
     except ImportError as error:
-        raise AssetError(f"the Python package xstatic-leaflet is missing: {REINSTALL_HINT}") from error
+        raise AssetError(
+            f"the Python package xstatic-leaflet is missing: {REINSTALL_HINT}"
+        ) from error
     if leaflet.VERSION != LEAFLET_VERSION:
         raise AssetError(
             f"xstatic-leaflet holds Leaflet {leaflet.VERSION}, not {LEAFLET_VERSION}: "

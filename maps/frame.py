@@ -43,10 +43,9 @@ WORDS = {
     "hectares": {"zh": "公顷", "en": "ha"},
     "mu": {"zh": "亩", "en": "mu"},
     "tiles_failed": {
-        "zh": "底图瓦片无法加载（无网络或被拦截），专题图层照常显示；"
-        "离线底图请用 hailin map … --basemap-file 文件.mbtiles",
-        "en": "Basemap tiles cannot load (no network, or blocked); the map layers still "
-        "draw. For a basemap offline: hailin map … --basemap-file FILE.mbtiles",
+        "zh": "底图瓦片无法加载（无网络或被拦截）；离线底图：hailin map --basemap-file 文件",
+        "en": "Basemap tiles failed to load (offline or blocked); "
+        "for an offline basemap: hailin map --basemap-file FILE",
     },
 }
 
@@ -84,6 +83,11 @@ _STYLE = (
     ".hailin-measure-actions{display:flex;gap:6px;margin-top:4px}"
     ".hailin-measure-actions button{font:12px sans-serif;padding:2px 8px;cursor:pointer}"
     ".hailin-measuring-map{cursor:crosshair}"
+    # Reserve names on the map: dark text with a light halo, no box or arrow.
+    ".leaflet-tooltip.hailin-label{background:transparent;border:0;box-shadow:none;padding:0;"
+    "font:bold 13px/1.2 sans-serif;color:#00402d;white-space:nowrap;"
+    "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
+    ".leaflet-tooltip.hailin-label:before{display:none}"
     ".hailin-tiles-failed{position:absolute;top:10px;left:50%;transform:translateX(-50%);"
     "z-index:900;background:rgba(255,248,225,.95);border:1px solid #c9a227;border-radius:3px;"
     "padding:3px 8px;font:12px/1.4 sans-serif;width:max-content;"

@@ -231,7 +231,7 @@ def colours(vocabulary: str) -> dict[str, str]:
     Examples
     --------
     >>> colours("status")["open"]
-    '#d73027'
+    '#c73c00'
     """
     return {
         term.code: term.colour

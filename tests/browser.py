@@ -88,12 +88,13 @@ def route_requests(session, network=True):
 
 
 @contextlib.contextmanager
-def open_map(path, viewport=(1280, 800), network=True, fragment=None):
+def open_map(path, viewport=(1280, 800), network=True, fragment=None, wait=True):
     """Yield a :class:`Session` on ``path`` (an HTML file) once the page has loaded.
 
     With ``network=False`` every request but for the file itself (and
     ``data:`` URIs) is refused and recorded: no CDN, no tiles. ``fragment``
-    is the URL's part after ``#``."""
+    is the URL's part after ``#``; ``wait=False`` does not wait for a map in the
+    page itself (a notebook's map lies in an iframe)."""
     from playwright.sync_api import sync_playwright
 
     if not pathlib.Path(CHROMIUM).exists():
@@ -122,7 +123,10 @@ def open_map(path, viewport=(1280, 800), network=True, fragment=None):
             page.route("**/*", route_requests(session, network))
             page.goto(pathlib.Path(path).resolve().as_uri() + (f"#{fragment}" if fragment else ""))
             page.wait_for_load_state("load")
-            page.wait_for_function("() => document.querySelector('.leaflet-container') !== null")
+            if wait:
+                page.wait_for_function(
+                    "() => document.querySelector('.leaflet-container') !== null"
+                )
             yield session
         finally:
             browser.close()

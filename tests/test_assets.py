@@ -54,7 +54,7 @@ def tampered(tmp_path, monkeypatch):
 
 
 def test_a_changed_file_is_refused_with_the_fix(tmp_path, tampered):
-    with pytest.raises(AssetError, match="leaflet.js is not the pinned file: reinstall it"):
+    with pytest.raises(AssetError, match=r"leaflet\.js is not the pinned file: reinstall it"):
         save_map(overview_map(load_sites(), lang="en"), tmp_path / "m.html")
     assert not (tmp_path / "m.html").exists()
     result = CliRunner().invoke(main, ["assets", "status", "--json"])

@@ -63,7 +63,18 @@ from hailin.maps.kinds import MAP_KINDS
 @click.pass_context
 @reports_errors
 def map_command(
-    ctx, kind, output, lang, basemap, cdn, offline, assets_dir, basemap_file, zooms, rasters, classes
+    ctx,
+    kind,
+    output,
+    lang,
+    basemap,
+    cdn,
+    offline,
+    assets_dir,
+    basemap_file,
+    zooms,
+    rasters,
+    classes,
 ):
     """Write an interactive map of clearance, restoration or the whole programme."""
     from hailin.maps.output import save_map
