@@ -27,7 +27,8 @@ import shapely
 
 from bench.browser_times import page_times
 from hailin.demo import build_demo
-from hailin.layers.features import feature_layer
+from hailin.layers.encode import text_column
+from hailin.layers.features import Popup, data_layer
 from hailin.layers.page import check_page
 from hailin.maps import MAPS, new_map, save_map
 from hailin.maps.assets import all_assets, read_asset
@@ -66,8 +67,9 @@ def ten_thousand_plots(folder):
         crs=4326,
     )
     fmap = new_map(tuple(plots.total_bounds), lang="en", basemap="osm")
-    style = {"color": "#1a9850", "weight": 1, "fillOpacity": 0.5}
-    feature_layer(plots, "plots", [style] * n, [("p", [])] * n, [""] * n).add_to(fmap)
+    style = {"color": "#55835f", "weight": 1, "fillOpacity": 0.5}
+    columns = {"plot_id": text_column(plots["plot_id"])}
+    data_layer(plots, "plots", columns, Popup("", "plot_id", []), [], {"base": style}).add_to(fmap)
     from hailin.layers.page import LayerControl
 
     LayerControl().add_to(fmap)
