@@ -96,6 +96,9 @@ def _load_vocabulary():
                 tuple(entry.get("count_en", ())),
             )
             words = (*term.reads_zh, *term.reads_en)
+            counts = term.count_en
+            if counts and (len(counts) != 2 or not all(isinstance(w, str) for w in counts)):
+                raise VocabularyError(f"{VOCABULARY_FILE}: {vocabulary} {term.code}: count_en")
             if (term.zh is None) != (term.en is None) or not all(isinstance(w, str) for w in words):
                 raise VocabularyError(f"{VOCABULARY_FILE}: {vocabulary} {term.code}: bad words")
             terms.append(term)
@@ -205,9 +208,10 @@ def counted(vocabulary: str, code: str, n: int, lang: str) -> str:
     shown = word(vocabulary, code, lang)
     if lang == "zh":
         return f"{shown} {n}"
-    forms = _DISPLAYED[(vocabulary, code)].count_en if (vocabulary, code) in _DISPLAYED else ()
-    if len(forms) == 2:
-        shown = forms[0] if n == 1 else forms[1]
+    term = _DISPLAYED.get((vocabulary, code))
+    if term is not None and term.count_en:
+        singular, plural = term.count_en
+        shown = singular if n == 1 else plural
     return f"{n} {shown}"
 
 
