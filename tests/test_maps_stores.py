@@ -179,6 +179,6 @@ def test_a_patch_found_again_shows_its_latest_case_and_how_many(tmp_path):
         "New infestations NEW-20230603-01",
         "First found: 2023-07-10",
         "Status: recurrence open",
-        "findings: 1",
-        "cases: 2",
+        "Findings: 1",
+        "Cases: 2",
     ]
