@@ -114,3 +114,19 @@ def test_assets_status_command():
     result = CliRunner().invoke(main, ["assets", "status"])
     assert result.exit_code == 0 and "complete (7 files); every map carries it" in result.output
     assert CliRunner().invoke(main, ["assets", "fetch"]).exit_code == 2
+
+
+def test_hailin_map_flags(workspace, tmp_path):
+    root = str(workspace.root)
+    out = tmp_path / "map.html"
+    both = CliRunner().invoke(main, ["-w", root, "map", "overview", "--cdn", "--assets", "x"])
+    assert both.exit_code == 2 and "exclude each other" in both.output
+    # The old flag still works: the default is what it asked for.
+    old = CliRunner().invoke(main, ["-w", root, "map", "overview", "-o", str(out), "--offline"])
+    assert old.exit_code == 0 and "(self-contained, opens with no network:" in old.output
+    assert "Leaflet 1.9.3" in out.read_text(encoding="utf-8")
+    beside = CliRunner().invoke(
+        main, ["-w", root, "map", "overview", "-o", str(out), "--assets", str(tmp_path / "a")]
+    )
+    assert beside.exit_code == 0 and "(scripts and styles in" in beside.output
+    assert (tmp_path / "a" / "leaflet@1.9.3" / "leaflet.js").is_file()
