@@ -86,14 +86,16 @@ var hailinGeodesy = (function () {
     return {distance: distance, length: length, area: area};
 })();
 
-function hailinTools(L, map, words) {
-    "use strict";
-    function grouped(value, decimals) {
+/* Small helpers of the tools. */
+var hailinToolParts = {
+    grouped: function (value, decimals) {
+        "use strict";
         var parts = value.toFixed(decimals).split(".");
         parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
         return parts.join(".");
-    }
-    function button(parent, className, title) {
+    },
+    button: function (L, parent, className, title) {
+        "use strict";
         var link = L.DomUtil.create("a", className, parent);
         link.href = "#";
         link.setAttribute("role", "button");
@@ -101,10 +103,14 @@ function hailinTools(L, map, words) {
         link.setAttribute("aria-label", title);
         return link;
     }
+};
 
+function hailinFullscreen(L, map, words) {
+    "use strict";
+    var button = hailinToolParts.button.bind(null, L);
     /* Full screen: the browser's Fullscreen API, else (iOS Safari) the map
      * fixed over the whole window. */
-    var Fullscreen = L.Control.extend({
+    return L.Control.extend({
         options: {position: "topleft"},
         onAdd: function () {
             var bar = L.DomUtil.create("div", "leaflet-bar hailin-fullscreen");
@@ -131,9 +137,14 @@ function hailinTools(L, map, words) {
         }
     });
 
+}
+
+function hailinMeasure(L, map, words) {
+    "use strict";
+    var button = hailinToolParts.button.bind(null, L);
     /* Measure: clicks add points; the line's length, and from three points the
      * area of the ring they close, in metres, mu and hectares. */
-    var Measure = L.Control.extend({
+    return L.Control.extend({
         options: {position: "topleft"},
         onAdd: function () {
             var self = this;
@@ -192,32 +203,53 @@ function hailinTools(L, map, words) {
             this.show();
         },
         show: function () {
-            var points = this.points, drawn = this.drawn;
-            drawn.clearLayers();
-            var style = {color: "#1b1b1b", weight: 2, dashArray: "6 4", interactive: false};
-            if (points.length > 2) {
-                L.polygon(points, L.extend({fillColor: "#ffffff", fillOpacity: 0.25}, style))
-                    .addTo(drawn);
-            } else if (points.length === 2) {
-                L.polyline(points, style).addTo(drawn);
-            }
-            points.forEach(function (p) {
-                L.circleMarker(p, {radius: 4, color: "#1b1b1b", weight: 2, fillColor: "#fff",
-                    fillOpacity: 1, interactive: false}).addTo(drawn);
-            });
-            var metres = hailinGeodesy.length(points);
-            this.distanceLine.textContent = points.length < 2 ? "" : words.distance + words.colon +
-                (metres < 1000 ? grouped(metres, 1) + " " + words.metres :
-                    grouped(metres / 1000, 3) + " " + words.kilometres);
-            var m2 = points.length > 2 ? hailinGeodesy.area(points) : 0;
-            this.areaLine.textContent = points.length < 3 ? "" : words.area + words.colon +
-                grouped(m2, 0) + " " + words.square_metres + " · " + grouped(m2 * 0.0015, 2) +
-                " " + words.mu + " · " + grouped(m2 / 10000, 3) + " " + words.hectares;
-            this.metres = metres;
-            this.squareMetres = m2;
+            var points = this.points;
+            hailinMeasureShapes(L, points, this.drawn);
+            var said = hailinMeasureWords(points, words);
+            this.distanceLine.textContent = said.distance;
+            this.areaLine.textContent = said.area;
+            this.metres = said.metres;
+            this.squareMetres = said.squareMetres;
         }
     });
+}
 
-    new Fullscreen().addTo(map);
-    new Measure().addTo(map);
+/* The points clicked, and the line or ring through them, drawn into ``drawn``. */
+function hailinMeasureShapes(L, points, drawn) {
+    "use strict";
+    drawn.clearLayers();
+    var style = {color: "#1b1b1b", weight: 2, dashArray: "6 4", interactive: false};
+    if (points.length > 2) {
+        L.polygon(points, L.extend({fillColor: "#ffffff", fillOpacity: 0.25}, style)).addTo(drawn);
+    } else if (points.length === 2) {
+        L.polyline(points, style).addTo(drawn);
+    }
+    points.forEach(function (p) {
+        L.circleMarker(p, {radius: 4, color: "#1b1b1b", weight: 2, fillColor: "#fff",
+            fillOpacity: 1, interactive: false}).addTo(drawn);
+    });
+}
+
+/* The measure tool's two lines for ``points``: distance, and area from three points. */
+function hailinMeasureWords(points, words) {
+    "use strict";
+    var grouped = hailinToolParts.grouped;
+    var metres = hailinGeodesy.length(points);
+    var m2 = points.length > 2 ? hailinGeodesy.area(points) : 0;
+    return {
+        metres: metres,
+        squareMetres: m2,
+        distance: points.length < 2 ? "" : words.distance + words.colon +
+            (metres < 1000 ? grouped(metres, 1) + " " + words.metres :
+                grouped(metres / 1000, 3) + " " + words.kilometres),
+        area: points.length < 3 ? "" : words.area + words.colon +
+            grouped(m2, 0) + " " + words.square_metres + " · " + grouped(m2 * 0.0015, 2) +
+            " " + words.mu + " · " + grouped(m2 / 10000, 3) + " " + words.hectares
+    };
+}
+
+function hailinTools(L, map, words) {
+    "use strict";
+    new (hailinFullscreen(L, map, words))().addTo(map);
+    new (hailinMeasure(L, map, words))().addTo(map);
 }

@@ -192,7 +192,7 @@ def test_overlays_follow_the_basemap_datum(tmp_path, data):
     point = [[finding.geometry.x, finding.geometry.y]]
     point_gcj = [list(wgs84_to_gcj02(finding.geometry.x, finding.geometry.y))]
     by_finding = f"""map => {{ let f = null; map.eachLayer(l => {{
-        if (l.feature && l._point && Math.abs(l.getLatLng().lng - {point[0][0]}) < 1e-9
+        if (l.feature && l._point && l.getLatLng && Math.abs(l.getLatLng().lng - {point[0][0]}) < 1e-9
             && Math.abs(l.getLatLng().lat - {point[0][1]}) < 1e-9) f = l; }}); return f; }}"""
     extra = (120.33, 27.25)
     extra_gcj = [list(wgs84_to_gcj02(*extra))]
