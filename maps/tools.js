@@ -105,11 +105,11 @@ var hailinToolParts = {
     }
 };
 
+/* Full screen: the browser's Fullscreen API, else (iOS Safari) the map fixed
+ * over the whole window. */
 function hailinFullscreen(L, map, words) {
     "use strict";
     var button = hailinToolParts.button.bind(null, L);
-    /* Full screen: the browser's Fullscreen API, else (iOS Safari) the map
-     * fixed over the whole window. */
     return L.Control.extend({
         options: {position: "topleft"},
         onAdd: function () {
@@ -136,14 +136,13 @@ function hailinFullscreen(L, map, words) {
             return bar;
         }
     });
-
 }
 
+/* Measure: clicks add points; the line's length, and from three points the area
+ * of the ring they close, in metres, mu and hectares. */
 function hailinMeasure(L, map, words) {
     "use strict";
     var button = hailinToolParts.button.bind(null, L);
-    /* Measure: clicks add points; the line's length, and from three points the
-     * area of the ring they close, in metres, mu and hectares. */
     return L.Control.extend({
         options: {position: "topleft"},
         onAdd: function () {
