@@ -1,23 +1,23 @@
-"""Benchmark: what writing maps without the CDN costs, and what GCJ-02 drawing costs.
+"""Benchmark: what self-contained maps cost against the --cdn opt-in, and what
+GCJ-02 drawing costs.
 
-- HTML size of each demo map online, offline (assets inlined) and with
-  ``--assets DIR``, and the bytes the inlined assets add; the same figure for
-  the asset set the maps loaded before (with jQuery and Bootstrap), as a baseline.
-- ``hailin assets fetch --from tests/browser/node_modules``: whole processes
-  into an empty cache and into a filled one (median of 3), and the in-process
-  call (median of 5).
+- HTML size and time to draw of the default maps (Leaflet inlined: they open
+  with no network) beside the same maps written with ``--cdn`` (Leaflet linked
+  from jsDelivr), at the demo's data, at N records (bench/map_data.py: 10,000
+  clearance plots, 1,000 restoration plots). Drawn in Debian chromium
+  (bench/browser_times.py; the CDN file is answered from the installed package,
+  so the --cdn figure leaves out the network's own time), median of 3.
 - In chromium: switching basemaps on a map of 10,000 plots (OpenStreetMap to
   Gaode, which changes the datum and re-projects every vertex through GCJ-02,
   against OpenStreetMap to Esri, which does not), and projecting 200,000 points
   through the GCJ-02 CRS against plain Web Mercator.
 
-Run: python -m bench.bench_assets
+Run: python -m bench.bench_assets [RECORDS ...]   (default 100000)
 """
 
 import os
 import pathlib
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -25,75 +25,34 @@ import geopandas
 import numpy as np
 import shapely
 
-from bench.common import median_seconds
+from bench.browser_times import page_times
 from hailin.demo import build_demo
-from hailin.layers.features import feature_layer
+from hailin.layers.encode import text_column
+from hailin.layers.features import Popup, data_layer
 from hailin.layers.page import check_page
 from hailin.maps import MAPS, new_map, save_map
-from hailin.maps.assets import all_assets
-from hailin.maps.fetch import fetch_from
+from hailin.maps.assets import all_assets, read_asset
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-NODE_MODULES = ROOT / "tests" / "browser" / "node_modules"
-OLD_EXTRA = [  # what the maps also loaded before: jQuery, Bootstrap, unminified measure
-    "jquery/dist/jquery.min.js",
-    "bootstrap/dist/js/bootstrap.bundle.min.js",
-    "bootstrap/dist/css/bootstrap.min.css",
-]
+OUT = pathlib.Path(__file__).with_name("out")
 
 
-def sizes(data, cache, folder):
+def _drawn(path):
+    """Median seconds to draw ``path`` over three openings (None: did not load)."""
+    runs = [page_times(path)["drawn"] for _ in range(3)]
+    return statistics.median(r if r is not None else float("inf") for r in runs)
+
+
+def inline_against_cdn(data, folder, label, kinds):
+    """Rows (label, map, inline bytes, cdn bytes, inline drawn s, cdn drawn s)."""
     rows = []
-    for kind, draw in MAPS.items():
-        online = save_map(draw(data, lang="zh"), folder / f"{kind}-online.html")
-        offline = save_map(
-            draw(data, lang="zh"), folder / f"{kind}-offline.html", offline=True, cache=cache
+    for kind in kinds:
+        inline = save_map(MAPS[kind](data, lang="zh"), folder / f"{kind}-{label}.html")
+        cdn = save_map(MAPS[kind](data, lang="zh"), folder / f"{kind}-{label}-cdn.html", cdn=True)
+        rows.append(
+            (label, kind, inline.stat().st_size, cdn.stat().st_size, _drawn(inline), _drawn(cdn))
         )
-        beside = save_map(
-            draw(data, lang="zh"),
-            folder / "www" / f"{kind}.html",
-            assets=folder / "www" / "assets",
-            cache=cache,
-        )
-        rows.append((kind, online.stat().st_size, offline.stat().st_size, beside.stat().st_size))
+        print(rows[-1], flush=True)
     return rows
-
-
-def fetch_times(cache_root):
-    env = {**os.environ}
-    hailin = [sys.executable, "-m", "hailin"]
-
-    def fresh():
-        env["HAILIN_ASSETS"] = tempfile.mkdtemp(dir=cache_root)
-        subprocess.run(
-            [*hailin, "assets", "fetch", "--from", str(NODE_MODULES)],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-
-    cold = [median_seconds(fresh, repeat=1)[0] for _ in range(3)]
-    filled = env["HAILIN_ASSETS"]
-
-    def again():
-        subprocess.run(
-            [*hailin, "assets", "fetch", "--from", str(NODE_MODULES)],
-            env={**env, "HAILIN_ASSETS": filled},
-            check=True,
-            capture_output=True,
-        )
-
-    warm = [median_seconds(again, repeat=1)[0] for _ in range(3)]
-    start = [
-        median_seconds(
-            lambda: subprocess.run([*hailin, "--help"], capture_output=True, check=True), repeat=1
-        )[0]
-        for _ in range(3)
-    ]
-    inproc = median_seconds(
-        lambda: fetch_from(NODE_MODULES, cache=tempfile.mkdtemp(dir=cache_root)), repeat=5
-    )[0]
-    return statistics.median(cold), statistics.median(warm), statistics.median(start), inproc
 
 
 def ten_thousand_plots(folder):
@@ -108,8 +67,9 @@ def ten_thousand_plots(folder):
         crs=4326,
     )
     fmap = new_map(tuple(plots.total_bounds), lang="en", basemap="osm")
-    style = {"color": "#1a9850", "weight": 1, "fillOpacity": 0.5}
-    feature_layer(plots, "plots", [style] * n, [("p", [])] * n, [""] * n).add_to(fmap)
+    style = {"color": "#55835f", "weight": 1, "fillOpacity": 0.5}
+    columns = {"plot_id": text_column(plots["plot_id"])}
+    data_layer(plots, "plots", columns, Popup("", "plot_id", []), [], {"base": style}).add_to(fmap)
     from hailin.layers.page import LayerControl
 
     LayerControl().add_to(fmap)
@@ -145,34 +105,29 @@ def browser_times(page_path):
     return statistics.median(switches["gaode"]), statistics.median(switches["esri"]), proj
 
 
-def main():
+def main(argv):
+    sizes = [int(a) for a in argv] or [100_000]
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
-        cache = tmp / "cache"
-        assert fetch_from(NODE_MODULES, cache=cache).complete
         ws, _ = build_demo(tmp / "demo")
-        data = ws.map_data()
-        pinned = sum(len((cache / a.relpath).read_bytes()) for a in all_assets())
-        old = sum(
-            (NODE_MODULES / p).stat().st_size for p in OLD_EXTRA if (NODE_MODULES / p).exists()
-        )
-        measure_full = (NODE_MODULES / "leaflet-measure/dist/leaflet-measure.js").stat().st_size
-        measure_min = (NODE_MODULES / "leaflet-measure/dist/leaflet-measure.min.js").stat().st_size
-        print(f"pinned files: {len(all_assets())}, {pinned:,} bytes")
-        print("| map | online | offline | assets beside | offline overhead |")
-        print("|---|---|---|---|---|")
-        for kind, online, offline, beside in sizes(data, cache, tmp):
-            print(f"| {kind} | {online:,} | {offline:,} | {beside:,} | {offline - online:,} |")
-        if old:
+        carried = sum(len(read_asset(a)) for a in all_assets())
+        print(f"Leaflet's pinned files: {len(all_assets())}, {carried:,} bytes")
+        rows += inline_against_cdn(ws.map_data(), tmp, "demo", list(MAPS))
+        for records in sizes:
+            from bench.map_data import workspace
+
+            data = workspace(OUT, records).map_data()
+            rows += inline_against_cdn(data, tmp, f"{records:,}", ["clearance", "overview"])
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print("| data | map | self-contained MB | --cdn MB | added | drawn s | --cdn drawn s |")
+        print("|---|---|---|---|---|---|---|")
+        for label, kind, inline, cdn, drawn, cdn_drawn in rows:
             print(
-                f"old set extra (jQuery, Bootstrap JS+CSS): {old:,} bytes; leaflet-measure.js "
-                f"{measure_full:,} vs .min.js {measure_min:,}"
+                f"| {label} | {kind} | {inline / 1e6:.2f} | {cdn / 1e6:.2f} | "
+                f"{(inline - cdn) / 1e3:,.0f} kB ({inline / cdn:.2f}x) | {drawn:.2f} | "
+                f"{cdn_drawn:.2f} |"
             )
-        cold, warm, start, inproc = fetch_times(tmp)
-        print(
-            f"hailin assets fetch --from node_modules: empty cache {cold:.2f} s, filled {warm:.2f} s, "
-            f"`hailin --help` {start:.2f} s; in-process fetch_from {inproc * 1000:.0f} ms"
-        )
         page = ten_thousand_plots(tmp)
         gaode, esri, proj = browser_times(page)
         print(
@@ -186,4 +141,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -1,5 +1,5 @@
-"""Timing a map page in Debian chromium (the browser tests' set-up: CDN files
-served from tests/browser/node_modules, tiles blank, nothing else reaches out).
+"""Timing a map page in Debian chromium (the browser tests' set-up: a --cdn map's
+Leaflet answered from the installed package, tiles blank, nothing else reaches out).
 
 ``drawn`` is the time from navigation start until the page's load event has run
 every script and two animation frames have passed (the layers on the map are

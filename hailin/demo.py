@@ -7,7 +7,6 @@ from hailin.demo_data import demo_plots
 from hailin.demo_files import write_demo_patrols, write_demo_plots
 from hailin.demo_rasters import write_demo_rasters
 from hailin.maps import MAPS, save_map
-from hailin.maps.assets import cache_dir, fill_hint, missing_assets
 from hailin.maps.basemaps import tianditu_key
 from hailin.surveys.errors import WorkspaceExistsError
 from hailin.surveys.paths import STORE_FILE
@@ -103,17 +102,11 @@ def build_demo(directory, lang="zh", force=False):
         path = os.path.join(ws.out_dir, f"ledger.{suffix}")
         ws.exports.ledger(path, lang, frames=frames)
         outputs[f"ledger ({suffix})"] = path
-    # Offline (self-contained) maps when the asset cache is filled, else online ones.
-    offline = not missing_assets()
     key = tianditu_key(ws.settings)
     for name, draw in MAPS.items():
         path = os.path.join(ws.out_dir, f"{name}.html")
         fmap = draw(frames, lang=lang, tianditu_key=key, rasters=overlays.get(name, ()))
-        save_map(fmap, path, offline=offline)
+        save_map(fmap, path)
         outputs[f"{name} map"] = path
-    outputs["maps"] = (
-        f"offline: scripts inlined from {cache_dir()}"
-        if offline
-        else f"online: scripts from jsDelivr; for maps that open with no network, {fill_hint()}"
-    )
+    outputs["maps"] = "self-contained: Leaflet inside each page, they open with no network"
     return ws, outputs

@@ -130,18 +130,21 @@ var hailinLayer = (function () {
         }
     }
 
-    /* A polygon never drawn smaller than minSize pixels: below it, a dot. */
+    /* A polygon never drawn smaller than minSize pixels: below it, a dot. Its
+     * drawn size is the raw projected box (Leaflet's _pxBounds adds the click
+     * tolerance, which would hide a 4 px patch behind a 14 px box). */
     var Patch = L.Polygon.extend({
         _project: function () {
             L.Polygon.prototype._project.call(this);
-            var b = this._pxBounds, half = this.options.hailinMinSize / 2;
+            var b = this._rawPxBounds, half = this.options.hailinMinSize / 2;
             this._hailinDot = null;
             if (b) {
                 var size = b.getSize();
                 if (Math.max(size.x, size.y) < 2 * half) {
+                    var grow = half + this._clickTolerance();
                     this._hailinDot = b.getCenter();
-                    this._pxBounds = L.bounds(this._hailinDot.subtract([half, half]),
-                        this._hailinDot.add([half, half]));
+                    this._pxBounds = L.bounds(this._hailinDot.subtract([grow, grow]),
+                        this._hailinDot.add([grow, grow]));
                 }
             }
         },
@@ -220,6 +223,20 @@ var hailinLayer = (function () {
         return L.polygon(latlngs, options);
     }
 
+    /* A name written on each feature (the reserves), shown with its layer: the
+     * map stays readable when no basemap tile draws. */
+    function nameLabels(map, group, paths, name) {
+        var labels = L.layerGroup(paths.map(function (path) {
+            return L.tooltip({permanent: true, direction: "center", interactive: false,
+                className: "hailin-label"})
+                .setLatLng(path.getBounds().getCenter())
+                .setContent(document.createTextNode(name(path.hailinIndex)));
+        }));
+        group.on("add", function () { labels.addTo(map); });
+        group.on("remove", function () { labels.remove(); });
+        group.hailinLabels = labels;
+    }
+
     function pathLayer(map, payload) {
         var state = timing(payload), styles = payload.style, n = payload.count;
         var current = new Int32Array(n), day = null, g = payload.geometry;
@@ -249,6 +266,7 @@ var hailinLayer = (function () {
         group.bindTooltip(function (path) {
             return document.createTextNode(tooltipText(payload, columns, path.hailinIndex));
         }, {sticky: true});
+        if (payload.labels) { nameLabels(map, group, paths, columns.value.bind(null, payload.labels)); }
         group.hailinTimed = !!payload.time;
         group.hailinShowAt = function (at) {
             var changed = false;

@@ -19,7 +19,6 @@ import pathlib
 import re
 
 import folium
-import folium.plugins
 import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
@@ -256,9 +255,6 @@ class LayerControl(PageElement):
 FRAME = (
     folium.Map,
     folium.TileLayer,
-    folium.plugins.Fullscreen,
-    folium.plugins.MeasureControl,
-    folium.plugins.MarkerCluster,
     folium.map.FitBounds,
 )
 

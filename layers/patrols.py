@@ -13,7 +13,7 @@ from hailin.surveys.schema import colours, word
 # A record's colour by its patrol type, in legend order (the vocabulary's).
 PATROL_COLOURS = colours("patrol_type")
 OTHER_COLOUR = "#999999"
-TRACK_COLOUR = "#555555"
+TRACK_COLOUR = "#646977"
 # Records drawn one by one when no more than this many are in view, else in cells.
 DETAIL_RECORDS = 1500
 
@@ -105,7 +105,7 @@ def patrol_layers(surveys, lang="zh", show=False, timezone=DEFAULT_TIMEZONE):
         {
             "label": text("patrol_tracks", lang),
             "color": TRACK_COLOUR,
-            "fill": "#ffffff",
+            "fill": TRACK_COLOUR,
             "layer": tracks,
         }
     )

@@ -47,12 +47,18 @@ def raster_legend(overlay, file: str, lang: str = "zh") -> list[dict]:
     >>> image = Overlay(b"", (0, 0, 1, 1), "EPSG:3857", 1, 1, (("spartina", "#e6550d"),))
     >>> raster_legend(image, "a.tif", "zh")
     [{'label': '互花米草', 'color': '#e6550d', 'fill': '#e6550d'}]
+    >>> ramp = Overlay(b"", (0, 0, 1, 1), "EPSG:3857", 1, 1, (("0.1", "#d7191c"), ("0.5", "#1a9641")))
+    >>> [entry["label"] for entry in raster_legend(ramp, "ndvi.tif", "en")]
+    ['ndvi.tif: 0.1', '0.5']
     """
     # Class names start with a letter (geo.raster.parse_classes); ramp stops are numbers.
     classified = not all(_is_number(label) for label, _colour in overlay.legend)
     entries = []
-    for label, colour in overlay.legend:
-        shown = word("raster_class", label, lang) if classified else f"{file} {label}"
+    for number, (label, colour) in enumerate(overlay.legend):
+        # A ramp names its file once, on its first stop.
+        shown = word("raster_class", label, lang) if classified else label
+        if not classified and number == 0:
+            shown = f"{file}: {label}"
         entries.append({"label": shown, "color": colour, "fill": colour})
     return entries
 

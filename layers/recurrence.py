@@ -8,10 +8,12 @@ from hailin.layers.text import text
 from hailin.surveys.localtime import DEFAULT_TIMEZONE
 from hailin.surveys.schema import word
 
-FINDING_COLOUR = "#b2182b"
-PATCH_COLOUR = "#762a83"
-# New patches are a few square metres: never drawn smaller than this (pixels).
+FINDING_COLOUR = "#890502"
+PATCH_COLOUR = "#66004a"
+# New patches are a few square metres: never drawn smaller than this (pixels);
+# a single finding's dot is as large (radius, pixels).
 PATCH_MIN_SIZE = 14
+FINDING_RADIUS = PATCH_MIN_SIZE // 2
 
 
 def detections_layer(detections, lang="zh", show=True, timezone=DEFAULT_TIMEZONE):
@@ -42,7 +44,7 @@ def detections_layer(detections, lang="zh", show=True, timezone=DEFAULT_TIMEZONE
         {"base": style},
         time={"since": "day"},
         show=show,
-        radius=5,
+        radius=FINDING_RADIUS,
         ids="plot_id",
         words=entered(lang),
     )

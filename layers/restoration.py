@@ -6,7 +6,9 @@ from hailin.layers.encode import day_numbers, ints, rows_column, text_column
 from hailin.layers.features import Popup, data_layer, entered, fields, plot_columns
 from hailin.layers.text import text
 
-YEAR_COLOURS = ["#66c2a5", "#1b9e77", "#7570b3", "#e7298a", "#a6761d", "#666666"]
+# Chosen with the other legend colours so that every pair differs by CIE ΔE2000
+# >= 15, also as a deuteranope sees them (tests/test_maps_offline.py).
+YEAR_COLOURS = ["#7cdcdd", "#21aa97", "#7f97df", "#cf1968", "#8d5b00", "#f0dbad"]
 
 
 def year_colours(years):
@@ -68,7 +70,7 @@ def restoration_layer(restoration, survival, lang="zh", site_names=None, checks=
         restoration,
         text("restoration_plots", lang),
         columns,
-        Popup(text("plot", lang), "plot_id", rows),
+        Popup(text("restoration_plot", lang), "plot_id", rows),
         ["plot_id", "year", "survival_tip"],
         {
             "base": {"weight": 1, "fillOpacity": 0.6},

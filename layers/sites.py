@@ -11,7 +11,9 @@ from hailin.layers.features import Popup, data_layer, entered
 from hailin.layers.page import DataLayer
 from hailin.layers.text import text
 
-STYLE = {"color": "#1b7837", "weight": 2, "fillColor": "#5aae61", "fillOpacity": 0.15}
+# A dark outline and a near-white fill: no colour of the data layers is near them
+# (tests/test_map_colours.py), and the names are written on the map.
+STYLE = {"color": "#005b40", "weight": 2.5, "fillColor": "#f8fffa", "fillOpacity": 0.25}
 
 
 def sites_layer(sites: geopandas.GeoDataFrame, lang: str = "zh") -> tuple[DataLayer, list[dict]]:
@@ -38,7 +40,7 @@ def sites_layer(sites: geopandas.GeoDataFrame, lang: str = "zh") -> tuple[DataLa
     >>> layer.layer_name, layer.count
     ('Reserve boundaries', 3)
     >>> legend
-    [{'label': 'Reserve boundaries', 'color': '#1b7837', 'fill': '#5aae61'}]
+    [{'label': 'Reserve boundaries', 'color': '#005b40', 'fill': '#f8fffa'}]
     """
     sizes = area(sites, unit="mu")
     names = sites["name_zh"] if lang == "zh" else sites["name_en"]
@@ -62,6 +64,7 @@ def sites_layer(sites: geopandas.GeoDataFrame, lang: str = "zh") -> tuple[DataLa
         ["name"],
         {"base": STYLE},
         ids="site_id",
+        labels="name",
         words=entered(lang),
     )
     return layer, [

@@ -1,4 +1,5 @@
-"""The frame every hailin map shares: basemaps, controls and the legend."""
+"""The frame every hailin map shares: basemaps, controls (hailin's own full-screen
+and measure tools come with :class:`hailin.maps.frame.Frame`) and the legend."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import os
 from collections.abc import Sequence
 
 import folium
-import folium.plugins
 
 from hailin.layers.page import LayerControl, check_page, html_text
 from hailin.layers.text import text
@@ -15,7 +15,7 @@ from hailin.maps.basemap_layer import BasemapLayer, basemap_layer
 from hailin.maps.basemaps import FILE, checked_key, offered, resolve
 from hailin.maps.controls import Layout, Legend
 from hailin.maps.errors import MapError
-from hailin.maps.frame import MEASURE_LOCALE, Frame, words
+from hailin.maps.frame import Frame, words
 from hailin.maps.tilefiles import open_tile_file, select_tiles
 
 
@@ -113,19 +113,6 @@ def new_map(
         file_basemap(basemap_file, bounds, zooms, lang, show=shown == FILE).add_to(fmap)
     for choice in offered(tianditu_key):
         basemap_layer(choice.name, lang, tianditu_key, show=choice.name == shown).add_to(fmap)
-    said = words(lang)
-    pin_assets(
-        folium.plugins.Fullscreen(title=said["fullscreen"], title_cancel=said["exit_fullscreen"])
-    ).add_to(fmap)
-    measure = folium.plugins.MeasureControl(
-        primary_length_unit="meters",
-        secondary_length_unit="kilometers",
-        primary_area_unit="sqmeters",
-        secondary_area_unit="mu",
-        units={"mu": {"factor": 15 / 10000, "display": said["mu"], "decimals": 2}},
-        localization=MEASURE_LOCALE[lang],
-    )
-    pin_assets(measure).add_to(fmap)
     return fmap
 
 

@@ -28,11 +28,14 @@ _STYLE = (
     "border:2px solid}"
     ".hailin-time{min-width:240px}.hailin-time-row{display:flex;align-items:center;gap:4px}"
     ".hailin-time-label{margin-left:6px;font-weight:bold}.hailin-time-slider{width:100%}"
-    ".hailin-later{opacity:.2}.hailin-chart{display:block;margin-top:4px}"
+    ".hailin-later{opacity:.2}"
+    # The chart shrinks with its panel (a phone), never wider than the panel.
+    ".hailin-chart{display:block;margin-top:4px;width:100%;max-width:260px;height:auto}"
     ".hailin-popup .leaflet-popup-content{margin:10px 14px}"
     # A phone: the time control (bottom left) and the panel (bottom right) side by side.
     "@media (max-width:600px){.hailin-box{max-width:230px;font-size:12px}"
-    ".hailin-time{min-width:0;width:150px}.hailin-summary{max-width:150px}}"
+    ".hailin-time{min-width:0;width:150px}"
+    ".hailin-summary{max-width:calc(100vw - 200px);box-sizing:border-box}}"
 )
 
 
@@ -169,7 +172,8 @@ def bar_chart(bars, caption, width=260, height=104):
             )
     return (
         f'<div class="hailin-chart-caption">{html_text(caption)}</div>'
-        f'<svg class="hailin-chart" width="{width}" height="{height}" role="img" '
+        f'<svg class="hailin-chart" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{html_text(caption)}">{"".join(parts)}</svg>'
     )
 

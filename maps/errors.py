@@ -8,11 +8,7 @@ class MapError(HailinError, ValueError):
 
 
 class AssetError(HailinError, OSError):
-    """Map scripts or stylesheets that cannot be fetched, verified or found."""
-
-
-class AssetsMissing(AssetError):
-    """The asset cache lacks files a map written without the CDN needs."""
+    """Map scripts or stylesheets that cannot be found or are not the pinned files."""
 
 
 class TileFileError(HailinError, ValueError):

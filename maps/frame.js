@@ -154,10 +154,31 @@ function hailinFrame(L, map, gcj, words) {
         map.fire("hailin:datum", {datum: datum});
     };
 
+    /* One line over the map while the basemap shown has drawn no tile and its
+     * tiles fail (offline, blocked, no key), with the fix; gone at the first tile. */
+    var notice = null, drawnTiles = 0;
+    function tilesFailed() {
+        if (notice || drawnTiles > 0) { return; }
+        notice = L.DomUtil.create("div", "hailin-tiles-failed", map.getContainer());
+        notice.setAttribute("role", "status");
+        notice.textContent = words.tiles_failed;
+    }
+    function tileDrawn() {
+        drawnTiles += 1;
+        if (notice) { L.DomUtil.remove(notice); notice = null; }
+    }
+    map.on("baselayerchange", function () {
+        drawnTiles = 0;
+        if (notice) { L.DomUtil.remove(notice); notice = null; }
+    });
+    frame.tilesFailed = function () { return notice !== null; };
+
     /* A basemap: a group of tile layers that sets the map's datum before it is added. */
     frame.basemap = function (tiles, datum) {
         var group = L.layerGroup(tiles.map(function (t) {
-            return t.embedded ? frame.embeddedTiles(t) : L.tileLayer(t.url, t.options);
+            if (t.embedded) { return frame.embeddedTiles(t); }
+            return L.tileLayer(t.url, t.options).on("tileerror", tilesFailed)
+                .on("tileload", tileDrawn);
         }));
         group.hailinDatum = datum;
         group.beforeAdd = function () { frame.setDatum(datum); };

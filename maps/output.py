@@ -1,29 +1,32 @@
-"""Writing a map: online (CDN), with its assets beside it, or self-contained offline.
+"""Writing a map: self-contained (the default), with its assets beside it, or CDN-linked.
 
 =========  ====================================================================
-online     scripts and stylesheets from jsDelivr (with integrity hashes): the
-           default, and what ``folium.Map.save`` writes.
-assets     the pinned files copied into a folder (``--assets DIR``) and linked
+inline     one HTML file holding Leaflet's script, stylesheet and images: the
+           default, and what ``fmap.save`` and a notebook's inline map write.
+           Opens with no network at all; only online tiles need one (a
+           basemap file's tiles travel inside).
+assets     Leaflet's files copied into a folder (``--assets DIR``) and linked
            with relative URLs: for a web server or a shared drive.
-offline    one HTML file holding every script, stylesheet and image
-           (``--offline``): opens with no network at all; only online tiles
-           need one (a basemap file's tiles travel inside).
+cdn        Leaflet linked from jsDelivr with an integrity hash (``--cdn``):
+           a page ~150 kB smaller that needs the network (and jsDelivr, often
+           blocked in mainland China) to draw.
 =========  ====================================================================
 
-Both of the last two read the asset cache (:mod:`hailin.maps.assets`), which
-``hailin assets fetch`` fills; without it they raise
-:class:`~maps.errors.AssetsMissing`, whose message names that command.
+Every file comes from the XStatic-Leaflet package (:mod:`hailin.maps.assets`),
+installed with hailin: there is no fetch step and no cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
+import tempfile
 import urllib.parse
 
 import folium
 
-from hailin.maps.assets import all_assets, read_asset, require_assets
+from hailin.maps.assets import all_assets, read_asset
 from hailin.maps.base import FileBasemapLayer
 from hailin.maps.errors import MapError
 from hailin.maps.frame import Frame, Output
@@ -48,12 +51,12 @@ def _relative_url(target, start):
     return urllib.parse.quote(pathlib.Path(relative).as_posix()) + "/"
 
 
-def copy_assets(folder, cache=None):
-    """Copy every pinned asset, checked, from the cache into ``folder``
-    (``PACKAGE@VERSION/PATH``); a file already there and right is kept."""
+def copy_assets(folder):
+    """Copy every pinned asset, checked, into ``folder`` (``leaflet@VERSION/PATH``);
+    a file already there and right is kept."""
     folder = pathlib.Path(folder)
     for asset in all_assets():
-        data = read_asset(asset, cache)
+        data = read_asset(asset)
         target = folder / asset.relpath
         if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
             continue
@@ -66,11 +69,10 @@ def save_map(
     fmap: folium.Map,
     path: str | os.PathLike[str],
     *,
-    offline: bool = False,
+    cdn: bool = False,
     assets: str | os.PathLike[str] | None = None,
-    cache: str | os.PathLike[str] | None = None,
 ) -> pathlib.Path:
-    """Write ``fmap`` to ``path`` (HTML): online, with its assets beside it, or offline.
+    """Write ``fmap`` to ``path`` (HTML): self-contained, with its assets beside it, or CDN-linked.
 
     Parameters
     ----------
@@ -78,12 +80,11 @@ def save_map(
         A map made by :func:`hailin.maps.new_map` (or the map functions).
     path : str or os.PathLike
         The HTML file.
-    offline : bool
-        Write one self-contained file (scripts, stylesheets, images inside).
+    cdn : bool
+        Link Leaflet from jsDelivr instead of carrying it: a smaller page that
+        draws only with the network.
     assets : str or os.PathLike, optional
         A folder to copy the assets into, linked with relative URLs.
-    cache : str or os.PathLike, optional
-        The asset cache (default: :func:`hailin.maps.assets.cache_dir`).
 
     Returns
     -------
@@ -96,31 +97,40 @@ def save_map(
     >>> from hailin.maps import new_map
     >>> page = pathlib.Path(tempfile.mkdtemp()) / "map.html"
     >>> _ = save_map(new_map((120.3, 27.2, 120.4, 27.3), "en"), page)
-    >>> "cdn.jsdelivr.net/npm/leaflet@1.9.3" in page.read_text(encoding="utf-8")
-    True
+    >>> html = page.read_text(encoding="utf-8")
+    >>> "Leaflet 1.9.3" in html, "cdn.jsdelivr.net" in html
+    (True, False)
     """
-    if offline and assets:
-        raise MapError("a map is written either offline or with its assets beside it, not both")
+    if cdn and assets:
+        raise MapError("a map links its assets either from the CDN or from beside it, not both")
     path = pathlib.Path(path)
     frame = _frame(fmap)
     files = _file_layers(fmap)
-    if offline:
-        frame.output = Output("offline", require_assets(cache))
+    if cdn:
+        frame.output = Output("cdn")
     elif assets:
-        root = require_assets(cache)
         folder = pathlib.Path(assets)
-        copy_assets(folder, root)
+        copy_assets(folder)
         base = _relative_url(folder.resolve(), path.resolve().parent)
-        frame.output = Output("assets", root, base)
+        frame.output = Output("assets", base)
         for layer in files:
             # Tiles named by their content, shared by every map written there.
             names = layer.tile_set.write(folder / "tiles")
             layer.tile_urls = [f"{base}tiles/{name}" for name in names]
-    else:
-        frame.output = Output("online")
     try:
+        html = fmap.get_root().render()
         path.parent.mkdir(parents=True, exist_ok=True)
-        fmap.save(os.fspath(path))
+        # Whole or not at all: a map that fails to render leaves no file behind.
+        handle, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(html)
+            os.chmod(staged, 0o644)  # mkstemp's 0600 would hide it on a shared drive
+            os.replace(staged, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(staged)
+            raise
     finally:
         frame.output = Output()
         for layer in files:

@@ -38,11 +38,13 @@ from hailin.maps.figures import (
 )
 from hailin.maps.kinds import MAP_KINDS
 from hailin.surveys.ledger.counts import case_counts, open_cases_text
+from hailin.surveys.schema import colours
 
 if TYPE_CHECKING:
     from hailin.geo.raster import Overlay
 
-CLEARED_COLOUR = "#1a9850"
+# The panel's cleared bars in the legend's colour of a cleared plot.
+CLEARED_COLOUR = colours("status")["clean"]
 
 
 def _bounds(*frames):

@@ -73,6 +73,7 @@ class Term:
     colour: str | None = None
     reads_zh: tuple[str, ...] = ()
     reads_en: tuple[str, ...] = ()
+    count_en: tuple[str, ...] = ()
 
 
 def _load_vocabulary():
@@ -92,8 +93,12 @@ def _load_vocabulary():
                 entry.get("colour"),
                 tuple(entry.get("reads_zh", ())),
                 tuple(entry.get("reads_en", ())),
+                tuple(entry.get("count_en", ())),
             )
             words = (*term.reads_zh, *term.reads_en)
+            counts = term.count_en
+            if counts and (len(counts) != 2 or not all(isinstance(w, str) for w in counts)):
+                raise VocabularyError(f"{VOCABULARY_FILE}: {vocabulary} {term.code}: count_en")
             if (term.zh is None) != (term.en is None) or not all(isinstance(w, str) for w in words):
                 raise VocabularyError(f"{VOCABULARY_FILE}: {vocabulary} {term.code}: bad words")
             terms.append(term)
@@ -189,6 +194,27 @@ def word(vocabulary: str, code, lang: str) -> str:
     return term.zh if lang == "zh" else term.en
 
 
+def counted(vocabulary: str, code: str, n: int, lang: str) -> str:
+    """``n`` things of a code, in ``lang``: English agrees in number (the
+    vocabulary's ``count_en``: singular, plural); Chinese puts the number after.
+
+    Examples
+    --------
+    >>> counted("case_kind", "new_infestation", 1, "en")
+    '1 new patch'
+    >>> counted("case_kind", "recurrence", 14, "en"), counted("case_kind", "recurrence", 14, "zh")
+    ('14 recurrence cases', '复萌 14')
+    """
+    shown = word(vocabulary, code, lang)
+    if lang == "zh":
+        return f"{shown} {n}"
+    term = _DISPLAYED.get((vocabulary, code))
+    if term is not None and term.count_en:
+        singular, plural = term.count_en
+        shown = singular if n == 1 else plural
+    return f"{n} {shown}"
+
+
 def codes(vocabulary: str) -> tuple[str, ...]:
     """The codes of a vocabulary, in legend order.
 
@@ -209,7 +235,7 @@ def colours(vocabulary: str) -> dict[str, str]:
     Examples
     --------
     >>> colours("status")["open"]
-    '#d73027'
+    '#c73c00'
     """
     return {
         term.code: term.colour

@@ -1,17 +1,16 @@
-"""Open hailin maps in Debian's chromium, offline: CDN requests are answered
-from tests/browser/node_modules (npm ci), tiles with a blank tile, and
-anything else is refused and recorded."""
+"""Open hailin maps in Debian's chromium, offline: a --cdn map's Leaflet requests
+are answered from the installed XStatic-Leaflet files, tiles with a blank tile,
+and anything else is refused and recorded."""
 
 import contextlib
 import mimetypes
 import pathlib
 import re
 
-ROOT = pathlib.Path(__file__).resolve().parent / "browser" / "node_modules"
+from hailin.maps.assets import CDN, leaflet_dir
+
 CHROMIUM = "/usr/bin/chromium"
-_NPM_URL = re.compile(
-    r"^https://cdn\.jsdelivr\.net/npm/(?P<package>(@[^/]+/)?[^@/]+)@[^/]+/(?P<path>[^?#]+)"
-)
+_CDN_URL = re.compile("^" + re.escape(CDN) + r"/(?P<path>[^?#]+)")
 _TILE_URL = re.compile(
     r"tile\.openstreetmap\.org|arcgisonline\.com|is\.autonavi\.com/appmaptile|"
     r"tianditu\.gov\.cn/\w+_w/wmts|/tile/|/\d+/\d+/\d+\.png"
@@ -64,9 +63,9 @@ def route_requests(session, network=True):
             session.refused.append(url)
             session.refused_kinds.append(route.request.resource_type)
             return route.abort()
-        match = _NPM_URL.match(url)
+        match = _CDN_URL.match(url)
         if match:
-            path = ROOT / match["package"] / match["path"]
+            path = leaflet_dir() / match["path"]
             if path.is_file():
                 session.served.append(url)
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -89,18 +88,17 @@ def route_requests(session, network=True):
 
 
 @contextlib.contextmanager
-def open_map(path, viewport=(1280, 800), network=True, fragment=None):
+def open_map(path, viewport=(1280, 800), network=True, fragment=None, wait=True):
     """Yield a :class:`Session` on ``path`` (an HTML file) once the page has loaded.
 
     With ``network=False`` every request but for the file itself (and
     ``data:`` URIs) is refused and recorded: no CDN, no tiles. ``fragment``
-    is the URL's part after ``#``."""
+    is the URL's part after ``#``; ``wait=False`` does not wait for a map in the
+    page itself (a notebook's map lies in an iframe)."""
     from playwright.sync_api import sync_playwright
 
     if not pathlib.Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (see README)")
-    if not ROOT.is_dir():
-        raise RuntimeError(f"{ROOT} is missing: run `npm ci --prefix tests/browser` (see README)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -125,7 +123,10 @@ def open_map(path, viewport=(1280, 800), network=True, fragment=None):
             page.route("**/*", route_requests(session, network))
             page.goto(pathlib.Path(path).resolve().as_uri() + (f"#{fragment}" if fragment else ""))
             page.wait_for_load_state("load")
-            page.wait_for_function("() => document.querySelector('.leaflet-container') !== null")
+            if wait:
+                page.wait_for_function(
+                    "() => document.querySelector('.leaflet-container') !== null"
+                )
             yield session
         finally:
             browser.close()

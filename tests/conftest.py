@@ -13,14 +13,6 @@ def geod_area_m2(geometry):
     return abs(GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry))[0])
 
 
-@pytest.fixture(scope="session")
-def asset_cache(tmp_path_factory):
-    """A complete map asset cache (Leaflet and plugins), filled from tests/browser/node_modules."""
-    from tests.map_assets import fill_cache
-
-    return fill_cache(tmp_path_factory.mktemp("asset-cache"))
-
-
 @pytest.fixture
 def workspace(tmp_path):
     return Workspace.create(tmp_path / "ws")

@@ -17,7 +17,6 @@ import time
 import requests
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NODE_MODULES = ROOT / "tests" / "browser" / "node_modules"
 START_TIMEOUT_S = 60
 
 
@@ -52,8 +51,6 @@ class Portal:
             "HAILIN_ALERT_BACKOFF_S": "0.5",
             "HAILIN_MAP_INTERVAL_S": "0.5",
             "HAILIN_MAIL_DIR": str(self.mail_dir),
-            # The map asset cache of this portal, filled from the npm packages.
-            "HAILIN_ASSETS": str(self.workspace / "asset-cache"),
             **(env or {}),
         }
         self.log = open(self.workspace / "serve.out", "w+", encoding="utf-8")  # noqa: SIM115
@@ -61,7 +58,6 @@ class Portal:
             [
                 sys.executable, "-m", "hailin", "-w", str(self.workspace), "serve",
                 "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
-                "--map-assets", str(NODE_MODULES),
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,

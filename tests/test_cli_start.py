@@ -28,7 +28,7 @@ COMMANDS = [
     *[[c] for c in ("init", "demo", "import", "flag", "ledger", "progress", "map", "area")],
     *[[c] for c in ("sites", "uploads", "plots", "assets", "serve", "users")],
     ["uploads", "withdraw"],
-    ["assets", "fetch"],
+    ["assets", "status"],
     ["raster"],
     ["raster", "stats"],
     ["raster", "detect"],

@@ -38,7 +38,7 @@ def _no_cases(root):
 
 
 # Open cases shown on the clearance panel, where there are any.
-OPEN_CASES = {"records": "1 (0 Recurrence, 1 New infestations)"}
+OPEN_CASES = {"records": "1 (0 recurrence cases, 1 new patch)"}
 STORES = {"fresh": _fresh, "plots": _plots_only, "records": _records_only, "no_cases": _no_cases}
 # Features per layer (by English name), per store and map.
 LAYERS = {
@@ -133,7 +133,7 @@ def test_every_map_draws_the_reserves_on_every_store(store, kind, tmp_path):
     clearance_lines = [
         f"Cleared: {cleared:,.1f} / 1,883 ({100 * cleared / 1883:.1f}%) mu",
         # New-patch cases count as open cases too (one in the records-only store).
-        f"Open cases: {OPEN_CASES.get(state, '0 (0 Recurrence, 0 New infestations)')}",
+        f"Open cases: {OPEN_CASES.get(state, '0 (0 recurrence cases, 0 new patches)')}",
     ]
     restoration_lines = [
         f"Planted: {planted:,.1f} / 1,070 ({100 * planted / 1070:.1f}%) mu",
@@ -179,6 +179,6 @@ def test_a_patch_found_again_shows_its_latest_case_and_how_many(tmp_path):
         "New infestations NEW-20230603-01",
         "First found: 2023-07-10",
         "Status: recurrence open",
-        "findings: 1",
-        "cases: 2",
+        "Findings: 1",
+        "Cases: 2",
     ]

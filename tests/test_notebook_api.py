@@ -105,7 +105,7 @@ def test_one_count_of_open_cases_everywhere(ws):
     progress = json.loads(runner.invoke(main, ["-w", ws.root, "progress", "--json"]).output)
     assert progress["clearance"]["totals"]["open_cases"] == 2
     text = runner.invoke(main, ["-w", ws.root, "progress"]).output
-    assert "open cases: 2 (1 Recurrence, 1 New infestations)" in text
+    assert "open cases: 2 (1 recurrence case, 1 new patch)" in text
     fmap = ws.clearance_map(lang="zh")
     (panel,) = [e for e in fmap._children.values() if isinstance(e, SummaryPanel)]
     lines = [line.strip() for line in html_lines(panel.page_html())]

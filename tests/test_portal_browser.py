@@ -120,9 +120,20 @@ def test_a_patrol_member_uploads_from_a_phone_and_opens_the_map(portal, phone, t
     page.wait_for_url(portal.base + "/maps/clearance/")
     page.wait_for_function("() => document.querySelector('.leaflet-container') !== null")
     page.wait_for_function(
-        "() => typeof L === 'object' && typeof L.Control.FullScreen === 'function'"
+        "() => typeof L === 'object' && document.querySelector('.hailin-measure-toggle')"
     )
     assert errors == [], errors
+    # Under the map page's own policy, which allows no eval, the data draws.
+    policy = reader.get(portal.base + "/maps/clearance/", timeout=30).headers[
+        "Content-Security-Policy"
+    ]
+    assert "script-src 'self' 'unsafe-inline';" in policy and "unsafe-eval" not in policy
+    drawn = page.evaluate(
+        """() => { const c = document.querySelector('.leaflet-overlay-pane canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) { n++; } } return n; }"""
+    )
+    assert drawn > 1000
     assert page.locator(".leaflet-control-layers-overlays label").count() >= 4
     assert page.locator(".hailin-legend").count() == 1
     page.screenshot(path=str(tmp_path / "map.png"))

@@ -186,4 +186,4 @@ def test_progress_command_gives_plots_re_cleared_per_year(ws):
     ab, ac = MU["A"] + MU["B"], MU["A"] + MU["C"]
     assert f"plots re-cleared in 2023: 2 ({ab:,.2f} mu), cases opened: 3" in lines
     assert f"plots re-cleared in 2024: 2 ({ac:,.2f} mu), cases opened: 2" in lines
-    assert "open cases: 2 (1 Recurrence, 1 New infestations)" in lines
+    assert "open cases: 2 (1 recurrence case, 1 new patch)" in lines

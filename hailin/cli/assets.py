@@ -1,89 +1,58 @@
-"""hailin assets fetch|status: the pinned map scripts in the local cache."""
-
-import time
+"""hailin assets status: where the map scripts come from, and whether they are intact."""
 
 import click
 
-from hailin.cli.common import EXIT_NOTHING_STORED, emit_json, json_option, reports_errors
-from hailin.maps.assets import REGISTRY, all_assets, cache_dir, fill_hint, missing_assets
+from hailin.cli.common import EXIT_NOTHING_STORED, emit_json, json_option
+from hailin.maps.assets import LEAFLET_VERSION, REINSTALL_HINT, all_assets, leaflet_dir
+from hailin.maps.errors import AssetError
 
 
 @click.group("assets")
 def assets_group():
-    """Leaflet and its plugins, pinned and checked, for maps written without the CDN.
-
-    The cache is $HAILIN_ASSETS, else ~/.cache/hailin/assets.
-    """
+    """Leaflet, installed with hailin (the XStatic-Leaflet package): nothing to fetch."""
 
 
-@assets_group.command("fetch")
-@click.option(
-    "--from",
-    "source",
-    type=click.Path(exists=True),
-    help="Take the files from a folder (a node_modules, a copied cache or assets folder, "
-    "npm tarballs) or a tar archive instead of the npm registry.",
-)
-@click.option(
-    "--registry",
-    default=REGISTRY,
-    show_default=True,
-    help="npm registry or mirror to download from (every file is checked against its pin).",
-)
-@json_option
-@reports_errors
-def fetch_command(source, registry, as_json):
-    """Fill the asset cache once; maps written with --offline or --assets read it."""
-    from hailin.maps.fetch import fetch_from, fetch_from_registry
+def _check():
+    """(folder or None, [paths of files missing or changed])."""
+    from hailin.maps.assets import read_asset
 
-    started = time.perf_counter()
-    report = fetch_from(source) if source else fetch_from_registry(registry=registry)
-    seconds = time.perf_counter() - started
-    if as_json:
-        emit_json(
-            {
-                "cache": str(report.cache),
-                "complete": report.complete,
-                "written": [a.relpath for a in report.written],
-                "kept": [a.relpath for a in report.kept],
-                "missing": [a.relpath for a in report.missing],
-                "refused": report.refused,
-                "seconds": round(seconds, 3),
-            }
-        )
-    else:
-        click.echo(
-            f"asset cache {report.cache}: {len(report.written)} file(s) written, "
-            f"{len(report.kept)} already there, {len(report.missing)} missing "
-            f"({seconds:.2f} s)"
-        )
-        for relpath, reason in sorted(report.refused.items()):
-            click.echo(f"  refused {relpath}: {reason}", err=True)
-        for asset in report.missing:
-            click.echo(f"  missing {asset.relpath}", err=True)
-    if not report.complete:
-        raise SystemExit(EXIT_NOTHING_STORED)
+    try:
+        folder = leaflet_dir()
+    except AssetError:
+        return None, [asset.path for asset in all_assets()]
+    bad = []
+    for asset in all_assets():
+        try:
+            read_asset(asset)
+        except AssetError:
+            bad.append(asset.path)
+    return folder, bad
 
 
 @assets_group.command("status")
 @json_option
 def status_command(as_json):
-    """Where the asset cache is and whether it holds every pinned file."""
-    missing = missing_assets()
+    """Where Leaflet's files are and whether each is the pinned file."""
+    folder, bad = _check()
     if as_json:
         emit_json(
             {
-                "cache": str(cache_dir()),
-                "complete": not missing,
+                "leaflet": LEAFLET_VERSION,
+                "folder": str(folder) if folder else None,
+                "complete": not bad,
                 "files": len(all_assets()),
-                "missing": [a.relpath for a in missing],
+                "missing": bad,
             }
         )
-        return
-    if missing:
+    elif bad:
         click.echo(
-            f"asset cache {cache_dir()}: {len(missing)} of {len(all_assets())} files missing; "
-            f"{fill_hint()}"
+            f"Leaflet {LEAFLET_VERSION}: {len(bad)} of {len(all_assets())} files missing or "
+            f"changed; {REINSTALL_HINT}"
         )
     else:
-        click.echo(f"asset cache {cache_dir()}: complete ({len(all_assets())} files)")
+        click.echo(
+            f"Leaflet {LEAFLET_VERSION} in {folder}: complete ({len(all_assets())} files); "
+            "every map carries it"
+        )
+    if bad:
+        raise SystemExit(EXIT_NOTHING_STORED)

@@ -6,7 +6,6 @@ import click
 
 from hailin.cli.common import EXIT_USAGE, fail, reports_errors, workspace
 from hailin.cli.raster import classes_option
-from hailin.maps.assets import require_assets
 from hailin.maps.basemaps import basemap_names, resolve, tianditu_key
 from hailin.maps.errors import MapError
 from hailin.maps.kinds import MAP_KINDS
@@ -28,11 +27,13 @@ from hailin.maps.kinds import MAP_KINDS
     "else Gaode on a zh map, OpenStreetMap on an en map).",
 )
 @click.option(
-    "--offline",
+    "--cdn",
     is_flag=True,
-    help="One self-contained HTML file: scripts, styles and icons inlined (needs "
-    "`hailin assets fetch` once).",
+    help="Link Leaflet from jsDelivr instead of carrying it: a page ~150 kB smaller that "
+    "needs the network (often blocked in mainland China) to draw. Default: self-contained.",
 )
+# Maps are self-contained by default; the old flag is still accepted.
+@click.option("--offline", is_flag=True, hidden=True)
 @click.option(
     "--assets",
     "assets_dir",
@@ -62,14 +63,25 @@ from hailin.maps.kinds import MAP_KINDS
 @click.pass_context
 @reports_errors
 def map_command(
-    ctx, kind, output, lang, basemap, offline, assets_dir, basemap_file, zooms, rasters, classes
+    ctx,
+    kind,
+    output,
+    lang,
+    basemap,
+    cdn,
+    offline,
+    assets_dir,
+    basemap_file,
+    zooms,
+    rasters,
+    classes,
 ):
     """Write an interactive map of clearance, restoration or the whole programme."""
     from hailin.maps.output import save_map
     from hailin.maps.programme import MAPS
 
-    if offline and assets_dir:
-        fail("--offline and --assets exclude each other: choose one", EXIT_USAGE)
+    if cdn and (assets_dir or offline):
+        fail("--cdn and --assets (or --offline) exclude each other: choose one", EXIT_USAGE)
     if zooms and not basemap_file:
         fail("--zooms needs --basemap-file", EXIT_USAGE)
     ws = workspace(ctx)
@@ -79,8 +91,6 @@ def map_command(
         resolve(basemap, lang, key, basemap_file is not None)
     except MapError as error:
         fail(str(error), EXIT_USAGE)
-    if offline or assets_dir:
-        require_assets()  # before the data is read: the one-line message at once
     path = output or os.path.join(ws.out_dir, f"{kind}.html")
     images = [ws.rasters.overlay(raster, classes=classes) for raster in rasters]
     fmap = MAPS[kind](
@@ -92,12 +102,13 @@ def map_command(
         zooms=zooms,
         rasters=images,
     )
-    save_map(fmap, path, offline=offline, assets=assets_dir)
-    how = ""
-    if offline:
-        how = f" (offline, self-contained: {os.path.getsize(path) / 1e6:.2f} MB)"
+    save_map(fmap, path, cdn=cdn, assets=assets_dir)
+    if cdn:
+        how = " (Leaflet from jsDelivr: draws only with the network)"
     elif assets_dir:
         how = f" (scripts and styles in {assets_dir})"
+    else:
+        how = f" (self-contained, opens with no network: {os.path.getsize(path) / 1e6:.2f} MB)"
     click.echo(f"{kind} map written to {path}{how}")
 
 

@@ -36,15 +36,9 @@ def default_workers():
     type=click.IntRange(1, 64),
     help="gunicorn worker processes (default: twice the cores, 2 to 8).",
 )
-@click.option(
-    "--map-assets",
-    type=click.Path(exists=True),
-    help="Fill the map asset cache first from this folder or tarball (a copied "
-    "node_modules or asset archive), as `hailin assets fetch --from` does.",
-)
 @click.pass_context
 @reports_errors
-def serve_command(ctx, host, port, workers, map_assets):
+def serve_command(ctx, host, port, workers):
     """The patrol portal: upload from a phone, maps, ledger, progress, alerts.
 
     Runs gunicorn with several workers and one background worker (alert
@@ -54,21 +48,10 @@ def serve_command(ctx, host, port, workers, map_assets):
     if _missing_web_extra():
         fail("the portal needs the web extra: pip install 'hailin[web]'", 2)
     ws = workspace(ctx)
-    from hailin.maps.assets import cache_dir, fill_hint, missing_assets
-    from hailin.maps.fetch import fetch_from
     from hailin.web import bootstrap
 
     password = bootstrap.prepare(ws.root, host=host, port=port)
     env = bootstrap.environment(ws.root, host=host, port=port)
-    if map_assets:
-        fetch_from(map_assets)
-        click.echo(f"map assets: the cache {cache_dir()} filled from {map_assets}")
-    if missing_assets():
-        click.echo(
-            f"note: the map assets are not in {cache_dir()}; the portal draws no map until "
-            f"they are: {fill_hint()}",
-            err=True,
-        )
     url = env["HAILIN_PORTAL_URL"]
     if password:
         click.echo("first start: an admin account was created (this password is shown only now)")

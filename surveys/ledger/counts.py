@@ -12,7 +12,7 @@ shows both kinds beside the total.
 import pandas as pd
 
 from hailin.surveys.ledger.cases import STATUSES
-from hailin.surveys.schema import word
+from hailin.surveys.schema import counted
 
 CASE_KINDS = ("recurrence", "new_infestation")
 OPEN = "open"
@@ -65,11 +65,11 @@ def open_cases_text(counts: dict, lang: str = "en") -> str:
     >>> counts = {"open": 6, "by_kind": {"recurrence": {"open": 5},
     ...                                  "new_infestation": {"open": 1}}}
     >>> open_cases_text(counts, "en")
-    '6 (5 Recurrence, 1 New infestations)'
+    '6 (5 recurrence cases, 1 new patch)'
     >>> open_cases_text(counts, "zh")
     '6（复萌 5，新发图斑 1）'
     """
-    numbers = [(word("case_kind", k, lang), counts["by_kind"][k]["open"]) for k in CASE_KINDS]
+    numbers = [counted("case_kind", k, counts["by_kind"][k]["open"], lang) for k in CASE_KINDS]
     if lang == "zh":
-        return f"{counts['open']}（" + "，".join(f"{w} {n}" for w, n in numbers) + "）"
-    return f"{counts['open']} (" + ", ".join(f"{n} {w}" for w, n in numbers) + ")"
+        return f"{counts['open']}（" + "，".join(numbers) + "）"
+    return f"{counts['open']} (" + ", ".join(numbers) + ")"

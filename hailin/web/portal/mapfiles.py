@@ -1,6 +1,6 @@
 """The maps the portal serves: drawn by hailin's map functions after imports,
-their scripts and styles copied beside them from the verified asset cache
-(`hailin assets fetch`), so the browser loads nothing from a CDN.
+Leaflet's files copied beside them from the installed XStatic-Leaflet package
+(checked against their pins), so the browser loads nothing from a CDN.
 
 :func:`write_maps` is the one function that writes them: ``folder/NAME.LANG.html``
 with the assets in ``folder/assets/``, which :func:`asset_path` resolves for the
