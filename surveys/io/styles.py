@@ -20,11 +20,11 @@ from hailin.surveys.schema import codes, colours, word
 # (layers/sites.py STYLE, layers/recurrence.py PATCH_COLOUR, layers/restoration.py).
 OUTLINE = "#333333"
 LAYER_COLOURS = {
-    "sites": "#5aae61",
+    "sites": "#f8fffa",
     "clearance_plots": colours("status")["clean"],
     "restoration_plots": "#1a9850",
-    "new_infestations": "#762a83",
-    "patches": "#762a83",
+    "new_infestations": "#66004a",
+    "patches": "#66004a",
 }
 DEFAULT_COLOUR = "#999999"
 # The vocabulary a layer is categorised by, after the column holding its codes.
@@ -173,7 +173,7 @@ def style_for(
     >>> style = style_for("cases", {"status": "status", "status_code": "status_cd"},
     ...                   "MultiPolygon", "zh", {"status": "状态"})
     >>> style.field, style.categories[1], dict(style.aliases)
-    ('status_cd', ('open', '复萌未处置', '#d73027'), {'status': '状态'})
+    ('status_cd', ('open', '复萌未处置', '#c73c00'), {'status': '状态'})
     """
     aliases = aliases or {}
     named = {fields[c]: aliases[c] for c in fields if c in aliases}
