@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from hailin.geo.offline import geojson_link_reason, pyogrio_offline
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import check_file_size
 from hailin.surveys.io.raw import RawTable, note
@@ -37,8 +38,10 @@ def read_with_gdal(
 ) -> RawTable:
     """One layer of a GDAL format as a :class:`RawTable` (a table without
     geometry when the layer has none)."""
+    if format_name == "geojson" and (reason := geojson_link_reason(path)) is not None:
+        raise SurveyFileError(f"refused: {reason}", file=file)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), pyogrio_offline():
             warnings.simplefilter("ignore", RuntimeWarning)
             info = pyogrio.read_info(path, layer=layer, encoding=encoding)
             columns = len(info["fields"]) + (info["geometry_type"] is not None)
@@ -174,7 +177,7 @@ def read_gpkg(path, file, layer=None, limits=LIMITS):
     """A GeoPackage layer: the one named, else the first with geometry, else the first."""
     try:
         # GDAL warns about a file that is SQLite but no GeoPackage; the refusal says it.
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), pyogrio_offline():
             warnings.simplefilter("ignore", RuntimeWarning)
             layers = pyogrio.list_layers(path)
     except pyogrio.errors.DataSourceError as error:
