@@ -25,6 +25,9 @@ class Limits:
         Size of a CSV/TXT table once decoded and re-encoded as UTF-8.
     line_bytes : int
         Longest line of a CSV/TXT table (UTF-8 bytes).
+    quoted_lines : int
+        Lines one quoted CSV/TXT field may span; more is an unbalanced quote
+        mark swallowing the rows below it, and the file is refused.
     columns : int
         Columns of any table: CSV header, XLSX header row, attribute fields.
     cells : int
@@ -80,6 +83,7 @@ class Limits:
     file_bytes: int = 512 * _MIB
     text_bytes: int = 256 * _MIB
     line_bytes: int = 1 * _MIB
+    quoted_lines: int = 20
     columns: int = 1000
     cells: int = 12_000_000
     # ZIP archives.

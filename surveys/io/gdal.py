@@ -140,6 +140,42 @@ def _refuse_mixed_records(data, file, limits):
             )
 
 
+def _sidecar(shp_path, suffix):
+    base = os.path.splitext(shp_path)[0]
+    return next((base + s for s in (suffix, suffix.upper()) if os.path.exists(base + s)), None)
+
+
+def refuse_unequal_parts(shp_path, file: str) -> None:
+    """Refuse a Shapefile whose geometries (.shp, through its .shx index) and
+    attribute records (.dbf) differ in number: GDAL would drop the extra ones
+    without a word."""
+    shx, dbf = _sidecar(shp_path, ".shx"), _sidecar(shp_path, ".dbf")
+    if shx is None or dbf is None:
+        return
+    with open(shx, "rb") as handle:
+        header = handle.read(100)
+        index_bytes = os.fstat(handle.fileno()).st_size - 100
+        handle.seek(max(100 + index_bytes // 8 * 8 - 8, 100))
+        last = handle.read(8)
+    with open(dbf, "rb") as handle:
+        dbf_header = handle.read(8)
+    if len(header) < 100 or len(dbf_header) < 8:
+        return  # GDAL's own refusal names what is wrong
+    geometries = max(index_bytes, 0) // 8
+    records = struct.unpack_from("<I", dbf_header, 4)[0]
+    if geometries and len(last) == 8:
+        offset, length = struct.unpack(">ii", last)
+        if (offset + length + 4) * 2 > os.path.getsize(shp_path):
+            geometries = -1  # the index points past the end of the .shp
+    if geometries != records:
+        shapes = "fewer than its .shx index says" if geometries < 0 else f"{geometries:,}"
+        raise SurveyFileError(
+            f"the Shapefile's parts disagree: the .shp holds {shapes} geometries and the "
+            f".dbf {records:,} attribute records; export it again so that they match",
+            file=file,
+        )
+
+
 def read_shapezip(path, file, limits=LIMITS):
     """A zipped Shapefile: unpacked within the bounds, its first .shp read."""
     with tempfile.TemporaryDirectory(prefix="hailin-shp-") as folder:
@@ -159,6 +195,7 @@ def read_shapezip(path, file, limits=LIMITS):
             raise SurveyFileError(
                 f"the Shapefile in the archive lacks {', '.join(missing)}", file=file
             )
+        refuse_unequal_parts(shp, file)
         table = read_with_gdal(
             shp, file, "shapefile", encoding=dbf_encoding(shp, file, limits), limits=limits
         )
@@ -199,6 +236,7 @@ def read_gpkg(path, file, layer=None, limits=LIMITS):
 
 def read_shapefile(path, file: str, limits: Limits = LIMITS) -> RawTable:
     """A Shapefile beside its .shx and .dbf."""
+    refuse_unequal_parts(path, file)
     return read_with_gdal(
         path, file, "shapefile", encoding=dbf_encoding(path, file, limits), limits=limits
     )

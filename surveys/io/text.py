@@ -192,7 +192,7 @@ def read_delimited(path, file, limits=LIMITS):
         table = _read_delimited_slowly(data, delimiter, header, header_line, file, limits, deadline)
     else:
         del data  # the frame holds the text now
-        source_rows = np.arange(len(frame), dtype=np.int64) + header_line + 1
+        source_rows = _source_lines(frame, header_line, file, limits)
         blank = (frame == "").all(axis=1).to_numpy()
         if blank.any():
             frame, source_rows = frame[~blank].reset_index(drop=True), source_rows[~blank]
@@ -256,13 +256,44 @@ def _read_quickly(data, delimiter, header, header_line, file):
     return frame if isinstance(frame.index, pd.RangeIndex) else None
 
 
+def _source_lines(frame, header_line, file, limits):
+    """The line each row starts on; refused when a quoted field spans more than
+    ``limits.quoted_lines`` lines (an unbalanced quote swallowing the rows below)."""
+    first = np.arange(len(frame), dtype=np.int64) + header_line + 1
+    if len(frame) == 0:
+        return first
+    breaks = np.column_stack([frame[c].str.count("\n").to_numpy() for c in frame.columns])
+    if not breaks.any():
+        return first
+    spans = breaks.sum(axis=1) + 1
+    starts = header_line + 1 + np.cumsum(spans) - spans
+    widest = breaks.max(axis=1)
+    if widest.max() >= limits.quoted_lines:
+        at = int(np.argmax(widest))
+        _refuse_swallowed(int(starts[at]), int(widest[at]) + 1, file, limits)
+    return starts.astype(np.int64)
+
+
+def _refuse_swallowed(line, span, file, limits):
+    raise SurveyFileError(
+        f"a quoted field opens on line {line:,} and runs over {span:,} lines "
+        f'(limit {limits.quoted_lines:,}): an unbalanced quote mark (") swallows the rows '
+        "below it; close or remove it",
+        file=file,
+        row=line,
+    )
+
+
 def _read_delimited_slowly(data, delimiter, header, header_line, file, limits, deadline):
     """Rows of the wrong width: read line by line, keep them as rejects-to-be."""
     reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=delimiter)
     good, numbers, ragged = [], [], []
-    cells = 0
+    cells = previous = 0
     try:
         for number, row in enumerate(reader, start=1):
+            span, previous = reader.line_num - previous, reader.line_num
+            if span > limits.quoted_lines:
+                _refuse_swallowed(previous - span + 1, span, file, limits)
             if number <= header_line:
                 continue
             if not number % 4096:
