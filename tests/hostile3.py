@@ -8,7 +8,7 @@ from __future__ import annotations
 import geopandas
 import shapely
 
-from tests.hostile import INSIDE, _zipped_shapefile, case, csv_bytes, good_row
+from tests.hostile import HEADER, INSIDE, _zipped_shapefile, case, csv_bytes, good_row
 
 
 def _patrol_points(count):
@@ -65,3 +65,43 @@ for _shapes, _records in ((3, 5), (5, 3)):
         0,
         f"the .shp holds {_shapes} geometries and the .dbf {_records} attribute records",
     )(lambda folder, s=_shapes, r=_records: _mismatched_shapefile(s, r))
+
+
+# -- Control characters that would break every later export -----------------------------------
+@case(
+    "plot_id_vertical_tab.geojson",
+    "code in text",
+    0,
+    "accepted",
+    2,
+    fragment="control characters removed from 1 cell(s), the first in row 1",
+    command="plots clearance",
+)
+def _plot_controls(folder):
+    from tests.hostile import _plots_geojson
+
+    return _plots_geojson(
+        [
+            {"图斑编号": "KW\x0b1", "除治方式": "人工拔除", "施工单位": "海林公司"},
+            {"图斑编号": "KW2", "除治方式": "人工拔除", "施工单位": "海\x1b[31m林\x7f"},
+        ]
+    )
+
+
+@case("team_with_controls.csv", "code in text", 0, "accepted", 2, fragment="control characters")
+def _team_controls(folder):
+    header = [*HEADER, "队伍"]
+    rows = [{**good_row(0), "队伍": "一队\x0b"}, {**good_row(1), "队伍": "二队\x08"}]
+    return csv_bytes(rows, header)
+
+
+@case("nul_after_4k_in_note.csv", "encoding", 0, "accepted", 2, fragment="control characters")
+def _late_nul(folder):
+    return csv_bytes([good_row(0, 备注="长" * 2000), good_row(1, 备注="a\x00b\tc")])
+
+
+@case("site_name_vertical_tab.geojson", "code in text", 0, None, command="sites")
+def _site_controls(folder):
+    from tests.hostile import _plots_geojson
+
+    return _plots_geojson([{"名称": "柯湾\x0b保护区", "编号": "kw"}], date_key=None)

@@ -2,6 +2,8 @@
 before rows are kept (see README, "The store's invariants").
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -11,6 +13,11 @@ from hailin.surveys.check.locate import invalid_mask
 from hailin.surveys.check.problems import Problems, describe
 from hailin.surveys.io.raw import RawTable
 from hailin.surveys.schema import ACTIONS, FINDINGS, PATROL_TYPES
+
+# Stored text never holds these: C0 controls but tab, line feed and carriage
+# return, DEL and the C1 controls. Excel (openpyxl), DBF and XML writers refuse
+# them, so one stored vertical tab would break every later export.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Stored codes must be one of these.
 KNOWN_CODES = {
@@ -78,3 +85,44 @@ def enforce_invariants(
     for field, values in (numbers or {}).items():
         infinite = kept & np.isinf(np.asarray(values, dtype=float))
         problems.add(infinite, field, "not a finite number")
+
+
+def without_control_characters(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    r"""``frame`` with :data:`CONTROL_CHARACTERS` removed from its text cells and
+    column names, and a note per column that held any (its first row index and
+    how many cells).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"plot": ["KW\x0b1", "KW2"], "notes": ["a\tb\nc", None]}, dtype=object)
+    >>> clean, found = without_control_characters(frame)
+    >>> clean["plot"].tolist(), clean["notes"].tolist(), found
+    (['KW1', 'KW2'], ['a\tb\nc', None], [{'column': 'plot', 'index': 0, 'cells': 1}])
+    """
+    found = []
+    changed = {}
+    for column in frame.columns:
+        values = frame[column].to_numpy(dtype=object)
+        texts = [v for v in values if type(v) is str]
+        # One search over the column joined: a clean column (nearly all) costs one pass.
+        if not texts or not CONTROL_CHARACTERS.search("".join(texts)):
+            continue
+        hits = np.fromiter(
+            (type(v) is str and CONTROL_CHARACTERS.search(v) is not None for v in values),
+            dtype=bool,
+            count=len(values),
+        )
+        cleaned = values.copy()
+        cleaned[hits] = [CONTROL_CHARACTERS.sub("", v) for v in values[hits]]
+        changed[column] = cleaned
+        found.append(
+            {"column": str(column), "index": int(np.argmax(hits)), "cells": int(hits.sum())}
+        )
+    names = [CONTROL_CHARACTERS.sub("", str(c)) if isinstance(c, str) else c for c in frame.columns]
+    if not changed and names == list(frame.columns):
+        return frame, found
+    out = frame.copy()
+    for column, values in changed.items():
+        out[column] = values
+    out.columns = names
+    return out, found

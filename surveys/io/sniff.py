@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from hailin.surveys.check.invariants import without_control_characters
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import check_file_size
 from hailin.surveys.io.gdal import read_gpkg, read_shapefile, read_shapezip, read_with_gdal
@@ -165,6 +166,7 @@ def read_raw(
         "geojson": lambda: read_with_gdal(path, file, "geojson", limits=limits),
     }
     table = readers[kind]()
+    _remove_control_characters(table)
     suffix = os.path.splitext(file)[1].lower()
     if suffix not in EXPECTED_SUFFIX[kind]:
         table.warnings.append(
@@ -174,6 +176,22 @@ def read_raw(
             )
         )
     return table
+
+
+def _remove_control_characters(table):
+    """Control characters removed from every text cell, with a warning naming
+    the column and first row: stored, they would break later exports."""
+    table.frame, found = without_control_characters(table.frame)
+    for item in found:
+        row = int(table.source_rows[item["index"]]) if len(table.source_rows) else None
+        table.warnings.append(
+            note(
+                f"control characters removed from {item['cells']:,} cell(s), the first in "
+                f"row {row}",
+                row=row,
+                column=item["column"],
+            )
+        )
 
 
 def read_vector(

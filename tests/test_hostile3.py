@@ -1,0 +1,71 @@
+"""Issue 26 beyond the corpus' one-file outcomes: what stored text does to later
+exports, and commands' behaviour around the store."""
+
+import pytest
+from click.testing import CliRunner
+
+from hailin.cli import main
+from hailin.surveys.workspace import Workspace
+from tests.hostile import HEADER, _plots_geojson, csv_bytes, good_row
+
+
+def _run(workspace, *arguments):
+    result = CliRunner().invoke(main, ["-w", str(workspace), *arguments])
+    assert "Traceback" not in result.output
+    assert "hailin bug" not in result.output, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def controlled(tmp_path_factory):
+    """A workspace whose plots, contractors, teams and notes came with control characters."""
+    folder = tmp_path_factory.mktemp("controls")
+    workspace = Workspace.create(folder / "ws").root
+    plots = folder / "plots.geojson"
+    plots.write_bytes(
+        _plots_geojson(
+            [
+                {"图斑编号": "KW\x0b1", "除治方式": "人工拔除", "施工单位": "海\x0c林"},
+                {"图斑编号": "KW2", "除治方式": "人工拔除", "施工单位": "甲\x1f乙"},
+            ]
+        )
+    )
+    patrol = folder / "patrol.csv"
+    patrol.write_bytes(
+        csv_bytes(
+            [{**good_row(0, 备注="一\t二\n三\x07"), "队伍": "一队\x0b"}, good_row(1)],
+            [*HEADER, "队伍"],
+        )
+    )
+    assert _run(workspace, "plots", "import", "--kind", "clearance", str(plots)).exit_code == 0
+    assert _run(workspace, "import", str(patrol)).exit_code == 0
+    return folder, workspace
+
+
+def test_control_characters_are_removed_before_they_are_stored(controlled):
+    _folder, workspace = controlled
+    ws = Workspace(workspace)
+    plots = ws.plots("clearance")
+    assert sorted(plots["plot_id"]) == ["KW1", "KW2"]
+    assert sorted(plots["contractor"]) == ["海林", "甲乙"]
+    records = ws.surveys().sort_values("source_row")
+    assert records["notes"].tolist()[0] == "一\t二\n三"  # tab and line feed kept in notes
+    assert records["team"].tolist()[0] == "一队"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("ledger", "-o", "{out}/ledger.xlsx"),
+        ("export", "ledger", "-o", "{out}/taizhang.xlsx"),
+        ("export", "plots", "--kind", "clearance", "-o", "{out}/plots.shp"),
+        ("report", "--month", "2023-06", "-o", "{out}/report.docx"),
+    ],
+)
+def test_every_export_is_written_after_such_an_import(controlled, arguments, tmp_path):
+    _folder, workspace = controlled
+    arguments = [a.format(out=tmp_path) for a in arguments]
+    result = _run(workspace, *arguments)
+    assert result.exit_code == 0, result.output
+    written = [p for p in tmp_path.iterdir() if p.stat().st_size > 0]
+    assert written, result.output
