@@ -105,3 +105,59 @@ def _site_controls(folder):
     from tests.hostile import _plots_geojson
 
     return _plots_geojson([{"名称": "柯湾\x0b保护区", "编号": "kw"}], date_key=None)
+
+
+# -- One valid time kills the file; values misread ----------------------------------------------
+@case("one_offset_among_200_naive.csv", "time", 0, "accepted", 201)
+def _offset_among_naive(folder):
+    rows = [good_row(i) for i in range(200)]
+    return csv_bytes([*rows, good_row(200, 时间="2023-06-02T15:00+08")])
+
+
+@case("mixed_offsets.csv", "time", 0, "accepted", 4)
+def _mixed_offsets(folder):
+    times = ["2023-06-02T07:00Z", "2023-06-02 15:00+0800", "2023-06-02 16:00+09:00", "2023-06-02"]
+    return csv_bytes([good_row(i, 时间=t) for i, t in enumerate(times)])
+
+
+@case(
+    "one_offset_among_naive.gpx",
+    "time",
+    0,
+    "accepted",
+    41,
+    args=("--patrol-type", "city_joint"),
+)
+def _gpx_offset(folder):
+    x, y = INSIDE[0]
+    stamps = [f"2023-06-02T09:{i:02d}:00" for i in range(40)] + ["2023-06-02T10:00:00+08"]
+    points = "".join(
+        f'<wpt lat="{y}" lon="{x + i * 1e-5}"><time>{t}</time><name>复萌</name></wpt>'
+        for i, t in enumerate(stamps)
+    )
+    return (
+        '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+        f"{points}</gpx>"
+    ).encode()
+
+
+@case("named_offsets.csv", "time", 0, "accepted", 3)
+def _named_offsets(folder):
+    times = ["2023-06-02 15:00 UTC+8", "2023-06-02 15:00 GMT+8", "2023-06-02 15:00 GMT+0800"]
+    return csv_bytes([good_row(i, 时间=t) for i, t in enumerate(times)])
+
+
+@case("two_digit_year.csv", "time", 3, "partial", 1, 1, "ambiguous date '23-06-02 15:00'")
+def _two_digit_year(folder):
+    return csv_bytes([good_row(0), good_row(1, 时间="23-06-02 15:00")])
+
+
+@case("day_first_column.csv", "time", 0, "accepted", 2, fragment="read as day/month/year")
+def _day_first(folder):
+    return csv_bytes([good_row(0, 时间="02/06/2023 09:00"), good_row(1, 时间="13/06/2023 09:00")])
+
+
+@case("day_month_unsettled.csv", "time", 3, "partial", 1, 2, "ambiguous date '02/06/2023'")
+def _unsettled(folder):
+    times = ["2023-06-05 09:00", "02/06/2023", "03/06/2023"]
+    return csv_bytes([good_row(i, 时间=t) for i, t in enumerate(times)])

@@ -69,3 +69,50 @@ def test_every_export_is_written_after_such_an_import(controlled, arguments, tmp
     assert result.exit_code == 0, result.output
     written = [p for p in tmp_path.iterdir() if p.stat().st_size > 0]
     assert written, result.output
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("2023-06-02 15:00 UTC+8", "2023-06-02 07:00"),
+        ("2023-06-02 15:00 GMT+8", "2023-06-02 07:00"),
+        ("2023-06-02 15:00 GMT+0800", "2023-06-02 07:00"),
+        ("2023-06-02 15:00 UTC-3", "2023-06-02 18:00"),
+        ("2023-06-02 15:00 UTC", "2023-06-02 15:00"),
+        ("2023-06-02T15:00+08", "2023-06-02 07:00"),
+        ("2023-06-02T15:00+0800", "2023-06-02 07:00"),
+        ("2023-06-02T15:00+08:00", "2023-06-02 07:00"),
+        ("2023-06-02 15:00", "2023-06-02 07:00"),  # Fuding time
+    ],
+)
+def test_offsets_are_read_with_the_sign_as_written(written, utc, tmp_path):
+    from hailin.surveys import read_file
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(csv_bytes([good_row(0, 时间=written), good_row(1)]))
+    records, rejects = read_file(path)
+    assert len(rejects) == 0
+    first = records.sort_values("source_row")["observed_at"].iloc[0]
+    assert first.tz_convert("UTC").strftime("%Y-%m-%d %H:%M") == utc
+
+
+def test_a_settled_day_month_column_is_read_in_its_order_and_says_so(tmp_path):
+    from hailin.surveys.check.parsing import parse_times
+
+    day_first = parse_times(["02/06/2023 09:00", "13/06/2023 09:00", "2023-06-05"], "UTC")
+    assert [v.strftime("%m-%d") for v in day_first.values] == ["06-02", "06-13", "06-05"]
+    assert (
+        day_first.note
+        == "dates like '02/06/2023 09:00' read as day/month/year, as '13/06/2023 09:00' shows"
+    )
+    month_first = parse_times(["02/06/2023", "06/13/2023"], "UTC")
+    assert [v.strftime("%m-%d") for v in month_first.values] == ["02-06", "06-13"]
+    assert "month/day/year" in month_first.note
+    contradictory = parse_times(["02/06/2023", "13/06/2023", "06/13/2023", "05/05/2023"], "UTC")
+    assert contradictory.unclear.tolist() == [True, False, False, False]
+    assert [str(v)[:10] for v in contradictory.values] == [
+        "NaT",
+        "2023-06-13",
+        "2023-06-13",
+        "2023-05-05",
+    ]
