@@ -161,3 +161,8 @@ def _day_first(folder):
 def _unsettled(folder):
     times = ["2023-06-05 09:00", "02/06/2023", "03/06/2023"]
     return csv_bytes([good_row(i, 时间=t) for i, t in enumerate(times)])
+
+
+@case("mistyped_decimal_coordinates.csv", "geometry", 3, "partial", 1, 2, "120.331.2")
+def _mistyped_coordinates(folder):
+    return csv_bytes([good_row(0), good_row(1, 经度="120.331.2"), good_row(2, 纬度="27.230.4")])

@@ -34,6 +34,8 @@ def parse_dms(text):
     (27.208472, 120.312556)
     >>> parse_dms("北纬27°12′30.5″") == parse_dms("27°12'30.5\\"N")
     True
+    >>> parse_dms("120.331.2")  # a mistyped decimal, refused rather than guessed
+    nan
     """
     text = str(text)
     # The pattern backtracks badly on long runs of spaces (60 s for 2,000 of them);
@@ -42,6 +44,11 @@ def parse_dms(text):
         return np.nan
     match = _DMS.match(" ".join(text.split()))
     if not match:
+        return np.nan
+    # A fraction belongs to the last part only: 120.331.2 is a typo, not 120.3° 31.2'.
+    if ("." in match["deg"] and (match["min"] or match["sec"])) or (
+        match["min"] and "." in match["min"] and match["sec"]
+    ):
         return np.nan
     degrees = float(match["deg"])
     minutes = float(match["min"]) if match["min"] else 0.0
