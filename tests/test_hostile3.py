@@ -116,3 +116,50 @@ def test_a_settled_day_month_column_is_read_in_its_order_and_says_so(tmp_path):
         "2023-06-13",
         "2023-05-05",
     ]
+
+
+_KILLED_BEFORE_COMMIT = """
+import os, signal, sys
+import hailin.surveys.ingest as ingest
+
+def killed(store, row):  # kill -9 between placing the archive and the commit
+    os.kill(os.getpid(), signal.SIGKILL)
+
+ingest.store_upload_row = killed
+from hailin.surveys.workspace import Workspace
+Workspace(sys.argv[1]).import_file(sys.argv[2])
+"""
+
+
+def test_an_archive_left_by_a_kill_before_commit_is_removed_at_the_next_write(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    ws = Workspace.create(tmp_path / "ws")
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_bytes(csv_bytes([good_row(0), good_row(1)]))
+    second.write_bytes(csv_bytes([good_row(2)]))
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_BEFORE_COMMIT, str(ws.root), str(first)], timeout=120
+    )
+    assert killed.returncode == -9
+    uploads = tmp_path / "ws" / "uploads"
+    orphans = [p for p in uploads.iterdir() if p.suffix == ".csv"]
+    assert len(orphans) == 1 and len(ws.uploads()) == 0
+    assert os.path.exists(ws.store_path + ".writer")  # the killed writer's record
+    # A young file may belong to a photo about to commit: kept.
+    assert ws.import_file(second).status == "accepted"
+    assert orphans[0].exists()
+    hour_ago = time.time() - 3600
+    os.utime(orphans[0], (hour_ago, hour_ago))
+    third = tmp_path / "third.csv"
+    third.write_bytes(csv_bytes([good_row(3)]))
+    assert ws.import_file(third).status == "accepted"
+    assert not orphans[0].exists()
+    assert not os.path.exists(ws.store_path + ".writer")
+    kept = sorted(p.name for p in uploads.iterdir() if not p.name.startswith("."))
+    assert kept == sorted(os.path.basename(a) for a in ws.uploads()["archived_as"])
+    assert ws.import_file(first).status == "accepted"  # the killed import, done again
+    assert len(ws.surveys()) == 4
