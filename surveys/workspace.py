@@ -391,6 +391,7 @@ class Workspace(ExportWork, RasterWork):
             team=team,
             uploader=uploader,
             wait=self.write_wait_s,
+            window=self.import_options().time_window(),
         )
 
     def photos(self) -> pd.DataFrame:

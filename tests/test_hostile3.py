@@ -163,3 +163,20 @@ def test_an_archive_left_by_a_kill_before_commit_is_removed_at_the_next_write(tm
     assert kept == sorted(os.path.basename(a) for a in ws.uploads()["archived_as"])
     assert ws.import_file(first).status == "accepted"  # the killed import, done again
     assert len(ws.surveys()) == 4
+
+
+@pytest.mark.parametrize(
+    "taken",
+    ["1000:01:01 10:00:00", "1900:01:01 10:00:00", "2099:01:01 10:00:00", "9999:12:31 23:59:59"],
+)
+def test_a_photo_outside_the_plausible_window_is_refused(taken, tmp_path):
+    from tests.portal import geotagged_jpeg
+
+    ws = Workspace.create(tmp_path / "ws")
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(geotagged_jpeg(120.3305, 27.2606, taken))
+    summary = ws.import_photo(photo)
+    assert summary.status == "rejected"
+    assert "outside the plausible window" in summary.errors[0]["message"]
+    assert len(ws.photos()) == 0
+    assert [p for p in (tmp_path / "ws" / "uploads").glob("*.jpg")] == []

@@ -70,9 +70,7 @@ def enforce_invariants(
             "invalid geometry: " + r for r in shapely.is_valid_reason(geometries[invalid])
         ]
     problems.add(pd.notna(found), columns["geometry"], found)
-    earliest, latest, _message = window
-    times = pd.Series(observed)
-    outside = kept & (times.isna() | (times < earliest) | (times > latest)).to_numpy()
+    outside = kept & outside_window(observed, window)
     problems.add(outside, columns["time"], "date/time is missing or outside the plausible window")
     for field, values in codes.items():
         values = np.asarray(values, dtype=object)
@@ -85,6 +83,21 @@ def enforce_invariants(
     for field, values in (numbers or {}).items():
         infinite = kept & np.isinf(np.asarray(values, dtype=float))
         problems.add(infinite, field, "not a finite number")
+
+
+def outside_window(times, window: tuple) -> np.ndarray:
+    """Which ``times`` (UTC) are missing or outside the plausible ``window``
+    (earliest, latest, message), the store's invariant for every time it keeps.
+
+    Examples
+    --------
+    >>> window = (pd.Timestamp("1990-01-01", tz="UTC"), pd.Timestamp("2030-01-01", tz="UTC"), "")
+    >>> outside_window([pd.Timestamp("2023-06-02", tz="UTC"), None], window).tolist()
+    [False, True]
+    """
+    earliest, latest, _message = window
+    times = pd.Series(times, dtype="datetime64[ns, UTC]")
+    return (times.isna() | (times < earliest) | (times > latest)).to_numpy()
 
 
 def without_control_characters(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
