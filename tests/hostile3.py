@@ -166,3 +166,54 @@ def _unsettled(folder):
 @case("mistyped_decimal_coordinates.csv", "geometry", 3, "partial", 1, 2, "120.331.2")
 def _mistyped_coordinates(folder):
     return csv_bytes([good_row(0), good_row(1, 经度="120.331.2"), good_row(2, 纬度="27.230.4")])
+
+
+# -- Valid files that were refused or misread -------------------------------------------------
+def _rezipped(data, extra):
+    """A zip's members with ``extra`` ({name: bytes}) added first."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in extra.items():
+            archive.writestr(name, content)
+        for name in source.namelist():
+            archive.writestr(name, source.read(name))
+    return buffer.getvalue()
+
+
+@case("macos_finder.zip", "archive", 0, "accepted", 3, args=("--patrol-type", "city_joint"))
+def _finder_zip(folder):
+    # AppleDouble members sort first and start with the same bytes as nothing hailin reads.
+    fork = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 64
+    return _rezipped(
+        _zipped_shapefile(_patrol_points(3)),
+        {"__MACOSX/._patrol.shp": fork, "__MACOSX/._patrol.dbf": fork, "._patrol.shx": fork},
+    )
+
+
+@case(
+    "shapefile_with_readme_kml.zip",
+    "archive",
+    0,
+    "accepted",
+    3,
+    args=("--patrol-type", "city_joint"),
+)
+def _stray_kml(folder):
+    kml = b'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document/></kml>'
+    return _rezipped(_zipped_shapefile(_patrol_points(3)), {"readme.kml": kml})
+
+
+@case("gx_track.kml", "xml", 0, "accepted", 1, args=("--patrol-type", "city_joint"))
+def _gx_track(folder):
+    x, y = INSIDE[0]
+    whens = "".join(f"<when>2023-06-02T09:0{i}:00+08:00</when>" for i in range(3))
+    coords = "".join(f"<gx:coord>{x + i * 1e-4} {y} 0</gx:coord>" for i in range(3))
+    return (
+        '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2" '
+        'xmlns:gx="http://www.google.com/kml/ext/2.2"><Document><Placemark><name>复萌</name>'
+        f"<gx:Track>{whens}{coords}</gx:Track></Placemark></Document></kml>"
+    ).encode()

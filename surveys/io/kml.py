@@ -12,7 +12,7 @@ from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import check_file_size, read_bytes
 from hailin.surveys.io.raw import RawTable
 from hailin.surveys.io.xml import AttributeColumns, child, child_text, local_name, parse_document
-from hailin.surveys.io.zips import open_zip, read_member
+from hailin.surveys.io.zips import open_zip, read_member, resource_fork
 from hailin.surveys.limits import LIMITS, Deadline, Limits
 
 _COORDINATE_SPLIT = re.compile(r"\s+")
@@ -94,6 +94,41 @@ def _kml_geometry(element, limits):
 _KML_GEOMETRIES = {"Point", "LineString", "LinearRing", "Polygon", "MultiGeometry"}
 
 
+_TRACKS = {"Track", "MultiTrack"}
+
+
+def _kml_track(element, values):
+    """A gx:Track (or gx:MultiTrack) as a line, its first and last ``when`` as the
+    placemark's time and end, every point's time kept as a GPX track's are."""
+    tracks = (
+        [element]
+        if local_name(element.tag) == "Track"
+        else [t for t in element if local_name(t.tag) == "Track"]
+    )
+    lines, times = [], []
+    for track in tracks:
+        coords = [
+            tuple(float(v) for v in (c.text or "").split()[:3])
+            for c in track
+            if local_name(c.tag) == "coord"
+        ]
+        if coords:
+            lines.append(
+                shapely.LineString(coords) if len(coords) > 1 else shapely.Point(coords[0])
+            )
+        times += [(w.text or "").strip() for w in track if local_name(w.tag) == "when"]
+    if not lines:
+        raise _Unreadable("a track without coordinates")
+    known = [t for t in times if t]
+    if known:
+        values.setdefault("time", known[0])
+        values.setdefault("ended_at", known[-1])
+        values["track_point_times"] = "|".join(times)
+    if len(lines) == 1:
+        return lines[0]
+    return shapely.MultiLineString([g for g in lines if g.geom_type == "LineString"])
+
+
 def _kml_placemark(placemark, folders, limits):
     values = {
         "name": child_text(placemark, "name"),
@@ -117,9 +152,12 @@ def _kml_placemark(placemark, folders, limits):
                 values[data.get("name")] = data.text.strip() if data.text else None
     geometry, problem = None, None
     for candidate in placemark:
-        if local_name(candidate.tag) in _KML_GEOMETRIES:
+        if local_name(candidate.tag) in _KML_GEOMETRIES | _TRACKS:
             try:
-                geometry = _kml_geometry(candidate, limits)
+                if local_name(candidate.tag) in _TRACKS:
+                    geometry = _kml_track(candidate, values)
+                else:
+                    geometry = _kml_geometry(candidate, limits)
             except (
                 _Unreadable,
                 ValueError,
@@ -190,7 +228,11 @@ def read_kml_bytes(data, file, format_name="kml", limits=LIMITS):
 def read_kmz(path, file, limits=LIMITS):
     """A KMZ: its doc.kml (else its first KML) read as KML."""
     with open_zip(path, file, limits) as archive:
-        members = [m for m in archive.infolist() if m.filename.lower().endswith(".kml")]
+        members = [
+            m
+            for m in archive.infolist()
+            if m.filename.lower().endswith(".kml") and not resource_fork(m.filename)
+        ]
         members.sort(key=lambda m: (os.path.basename(m.filename).lower() != "doc.kml", m.filename))
         data = read_member(
             archive, members[0], file, limits.xml_bytes, "the limit for a KML document"

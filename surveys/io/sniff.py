@@ -20,7 +20,7 @@ from hailin.surveys.io.kml import read_kml, read_kmz
 from hailin.surveys.io.raw import RawTable, note
 from hailin.surveys.io.text import UTF16_BOMS, read_delimited
 from hailin.surveys.io.xlsx import read_xlsx
-from hailin.surveys.io.zips import open_zip
+from hailin.surveys.io.zips import main_members, open_zip
 from hailin.surveys.limits import LIMITS, Limits
 
 if TYPE_CHECKING:
@@ -35,13 +35,14 @@ def sniff_format(path, file, limits=LIMITS):
         raise SurveyFileError("the file is empty", file=file)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         with open_zip(path, file, limits) as archive:
-            names = [n.lower() for n in archive.namelist()]
+            names = [n.lower() for n in main_members(archive.namelist())]
         if "xl/workbook.xml" in names:
             return "xlsx"
-        if any(n.endswith(".kml") for n in names):
-            return "kmz"
+        # A Shapefile with a stray readme.kml beside it is a Shapefile.
         if any(n.endswith(".shp") for n in names):
             return "shapezip"
+        if any(n.endswith(".kml") for n in names):
+            return "kmz"
         raise SurveyFileError(
             "a ZIP archive without a Shapefile (.shp), KML or Excel workbook inside", file=file
         )
