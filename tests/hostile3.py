@@ -217,3 +217,81 @@ def _gx_track(folder):
         'xmlns:gx="http://www.google.com/kml/ext/2.2"><Document><Placemark><name>复萌</name>'
         f"<gx:Track>{whens}{coords}</gx:Track></Placemark></Document></kml>"
     ).encode()
+
+
+def _inline_row(number, row, replace=None):
+    """A worksheet row of inline strings from a patrol row; ``replace`` maps a column
+    letter to the raw cell XML written there instead."""
+    from tests.hostile import HEADER, _xml_escape
+
+    cells = []
+    for i, name in enumerate(HEADER):
+        letter = chr(65 + i)
+        cell = (replace or {}).get(letter)
+        cells.append(
+            cell.format(ref=f"{letter}{number}")
+            if cell
+            else f'<c r="{letter}{number}" t="inlineStr"><is><t>{_xml_escape(row[name])}</t></is></c>'
+        )
+    return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def _strict(data):
+    """A workbook's parts renamed to the Strict OOXML namespaces."""
+    pairs = (
+        ("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main"),
+        ("http://schemas.openxmlformats.org/officeDocument/2006/relationships", "http://purl.oclc.org/ooxml/officeDocument/relationships"),
+    )  # fmt: skip
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in source.namelist():
+            text = source.read(name).decode()
+            for old, new in pairs:
+                text = text.replace(old, new)
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+@case("strict_ooxml.xlsx", "structure", 0, "accepted", 2, fragment="Strict Open XML")
+def _strict_workbook(folder):
+    from tests.hostile import _xlsx_with_parts
+
+    rows = _inline_row(2, good_row(0)) + _inline_row(3, good_row(1))
+    return _strict(_xlsx_with_parts(sheet_rows=rows))
+
+
+@case("one_bad_date_cell.xlsx", "structure", 3, "partial", 2, 2, "unreadable date/time")
+def _bad_cells(folder):
+    from tests.hostile import _xlsx_with_parts
+
+    rows = (
+        _inline_row(2, good_row(0))
+        + _inline_row(3, good_row(1), {"A": '<c r="{ref}" t="d"><v>2023-13-45T99:00</v></c>'})
+        + _inline_row(4, good_row(2), {"B": '<c r="{ref}"><v>NaN</v></c>'})
+        + _inline_row(5, good_row(3), {"A": '<c r="{ref}" t="d"><v>2023-06-05T09:00:00</v></c>'})
+    )
+    return _xlsx_with_parts(sheet_rows=rows)
+
+
+@case("data_on_second_sheet.xlsx", "structure", 0, "accepted", 2, fragment="read sheet '巡查记录'")
+def _second_sheet(folder):
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    notes = workbook.active
+    notes.title = "说明"
+    notes.append(["本表记录柯湾保护区的巡查。"])
+    notes.append(["填表人：张三"])
+    data = workbook.create_sheet("巡查记录")
+    data.append(HEADER)
+    for i in range(2):
+        data.append(list(good_row(i).values()))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -10,22 +10,57 @@ import numpy as np
 import pandas as pd
 
 from hailin.surveys.errors import SurveyFileError
+from hailin.surveys.headers import match_headers
 from hailin.surveys.io.archive import read_bytes
-from hailin.surveys.io.raw import HEADER_SEARCH_ROWS, RawTable, dedupe_headers, find_header_row
+from hailin.surveys.io.raw import (
+    HEADER_SEARCH_ROWS,
+    RawTable,
+    dedupe_headers,
+    find_header_row,
+    note,
+)
+from hailin.surveys.io.xlsx_repair import repaired_workbook
 from hailin.surveys.io.xml import parse_xml
 from hailin.surveys.io.zips import member_chunks, open_zip
 from hailin.surveys.limits import LIMITS, Deadline, over_limit, refuse_past
 
 
-def _worksheet(workbook, sheet, file):
+def _worksheet(workbook, sheet, file, limits, deadline):
+    """(the sheet named, else the one holding the table, notes on the choice)."""
     names = workbook.sheetnames
     if sheet is None:
-        return workbook[names[0]]
+        return _sheet_with_table(workbook, file, limits, deadline)
     if sheet in names:
-        return workbook[sheet]
+        return workbook[sheet], []
     if str(sheet).isdigit() and 1 <= int(sheet) <= len(names):
-        return workbook[names[int(sheet) - 1]]
+        return workbook[names[int(sheet) - 1]], []
     raise SurveyFileError(f"no sheet {sheet!r}; sheets are: {', '.join(names)}", file=file)
+
+
+def _sheet_with_table(workbook, file, limits, deadline):
+    """The first sheet whose header names known fields, else the first with a
+    table (two rows of two cells or more), else the first with anything; a
+    note says which was read when it is not the first."""
+    found = []
+    for worksheet in workbook.worksheets:
+        rows = _sheet_rows(worksheet, file, limits, deadline)
+        head = [list(r) for _, r in zip(range(HEADER_SEARCH_ROWS), rows, strict=False)]
+        filled = [sum(c is not None and str(c).strip() != "" for c in row) for row in head]
+        known = max(
+            (len(match_headers([c for c in row if c is not None])) for row in head), default=0
+        )
+        found.append((worksheet, known >= 2, sum(n >= 2 for n in filled) >= 2, any(filled)))
+    for test in (1, 2, 3):
+        chosen = next((f[0] for f in found if f[test]), None)
+        if chosen is not None:
+            break
+    else:
+        names = ", ".join(repr(n) for n in workbook.sheetnames)
+        raise SurveyFileError(f"every sheet is empty (sheets: {names})", file=file)
+    if chosen is workbook.worksheets[0]:
+        return chosen, []
+    skipped = ", ".join(repr(f[0].title) for f in found[: workbook.worksheets.index(chosen)])
+    return chosen, [f"read sheet {chosen.title!r}, the first holding a table ({skipped} skipped)"]
 
 
 def _sheet_rows(worksheet, file, limits, deadline):
@@ -58,12 +93,11 @@ def read_xlsx(path, file, sheet=None, limits=LIMITS):
     deadline = Deadline(file, limits.read_seconds)
     # Bounds on members and on every workbook part before openpyxl inflates any.
     with open_zip(path, file, limits) as archive:
-        check_xlsx_parts(archive, file, limits)
+        strings = check_xlsx_parts(archive, file, limits)
+        data, notes = repaired_workbook(archive, read_bytes(path), file, strings)
     try:
         # A file object, so that a workbook under another name still opens.
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(read_bytes(path)), read_only=True, data_only=True
-        )
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise SurveyFileError(f"not a readable Excel workbook ({error})", file=file) from error
     except Exception as error:  # openpyxl raises many kinds on damaged parts
@@ -71,7 +105,8 @@ def read_xlsx(path, file, sheet=None, limits=LIMITS):
             f"not a readable Excel workbook ({type(error).__name__}: {error})", file=file
         ) from error
     try:
-        worksheet = _worksheet(workbook, sheet, file)
+        worksheet, choice = _worksheet(workbook, sheet, file, limits, deadline)
+        notes = choice + notes
         try:
             rows = _sheet_rows(worksheet, file, limits, deadline)
             head = [list(r) for _, r in zip(range(HEADER_SEARCH_ROWS), rows, strict=False)]
@@ -110,7 +145,9 @@ def read_xlsx(path, file, sheet=None, limits=LIMITS):
     finally:
         workbook.close()
     frame = pd.DataFrame(body, columns=header, dtype=object)
-    return RawTable(frame, np.asarray(numbers, dtype=np.int64), format="xlsx")
+    table = RawTable(frame, np.asarray(numbers, dtype=np.int64), format="xlsx")
+    table.warnings.extend(note(n) for n in notes)
+    return table
 
 
 _PREFIX = rb"(?:[A-Za-z_][\w.-]{0,63}:)?"
@@ -189,12 +226,13 @@ def check_xlsx_parts(archive, file, limits=LIMITS):
     """Bound every part of an XLSX workbook before openpyxl reads it: the shared
     strings (bytes and count), each worksheet (bytes and cells), every other XML
     part, and all of them together, each measured as it actually inflates.
+    Returns the number of shared strings.
 
     openpyxl loads the whole shared-strings table even in read-only mode and scans
     each worksheet once on opening, so the bounds must hold before it starts.
     """
     overrides, defaults = _content_types(archive, file, limits)
-    total = cells = 0
+    total = cells = strings_in_all = 0
     for member in archive.infolist():
         kind = overrides.get(member.filename) or defaults.get(
             member.filename.rsplit(".", 1)[-1].lower(), ""
@@ -224,6 +262,7 @@ def check_xlsx_parts(archive, file, limits=LIMITS):
             )
         part = f"{what} {member.filename!r}"
         strings = counts.get(_STRING_TAG, 0)
+        strings_in_all += strings
         refuse_past(strings, limits.xlsx_shared_strings, f"{part} holds {strings:,} strings", file)
         if _CELL_TAG in counts:
             found = counts[_CELL_TAG]
@@ -233,3 +272,4 @@ def check_xlsx_parts(archive, file, limits=LIMITS):
             refuse_past(cells, limits.xlsx_workbook_cells, together, file)
         numbers = f"{part} numbers a row {last_row:,}"
         refuse_past(last_row, limits.xlsx_rows, numbers, file, unit=" rows")
+    return strings_in_all
