@@ -295,3 +295,14 @@ def _second_sheet(folder):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+@case("big5.csv", "encoding", 0, "accepted", 2, fragment="read as big5 text")
+def _big5(folder):
+    # English headers and codes: only the notes are Chinese (traditional, in Big5).
+    lines = ["observed_at,lon,lat,patrol_type,finding,notes"] + [
+        f"2023-06-0{i + 1} 09:00,{x},{y},contractor_daily,spartina_regrowth,"
+        "柯灣保護區：互花米草復萌，已組織人工拔除。"
+        for i, (x, y) in enumerate(INSIDE[:2])
+    ]
+    return "\n".join(lines).encode("big5")

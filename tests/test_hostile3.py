@@ -180,3 +180,14 @@ def test_a_photo_outside_the_plausible_window_is_refused(taken, tmp_path):
     assert "outside the plausible window" in summary.errors[0]["message"]
     assert len(ws.photos()) == 0
     assert [p for p in (tmp_path / "ws" / "uploads").glob("*.jpg")] == []
+
+
+def test_big5_notes_are_stored_as_written(tmp_path):
+    from hailin.surveys import read_file
+    from tests.hostile import CASES
+
+    (big5,) = [c for c in CASES if c.name == "big5.csv"]
+    path = tmp_path / "big5.csv"
+    path.write_bytes(big5.build(tmp_path))
+    records, _rejects = read_file(path)
+    assert set(records["notes"]) == {"柯灣保護區：互花米草復萌，已組織人工拔除。"}

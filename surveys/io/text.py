@@ -79,7 +79,12 @@ def decode_text(data, file, deadline=None):
                 ) from error
             in_gbk.append(index)
     if not in_utf8:
-        return data.decode("gb18030").encode("utf-8"), "gb18030", []
+        encoding = "big5" if looks_like_big5(data) else "gb18030"
+        return (
+            data.decode("cp950" if encoding == "big5" else encoding).encode("utf-8"),
+            encoding,
+            [],
+        )
     if bom or len(in_utf8) >= len(in_gbk):
         encoding, odd, odd_encoding, message = "utf-8", in_gbk, "gb18030", "GBK-encoded"
         label = "UTF-8"
@@ -100,6 +105,38 @@ def decode_text(data, file, deadline=None):
     if encoding != "utf-8":
         text = text.decode(encoding).encode("utf-8")
     return text, encoding, misencoded
+
+
+_SAMPLE_BYTES = 256 * 1024
+
+
+def looks_like_big5(data: bytes) -> bool:
+    """Whether text that is no UTF-8 is Big5 (traditional Chinese, Taiwan and Hong
+    Kong) rather than GBK: read as GBK, Big5 gives mostly characters outside the
+    common GB2312 set, and it decodes as Big5 (code page 950) throughout.
+
+    Examples
+    --------
+    >>> text = "柯灣保護區巡查紀錄：互花米草復萌，已人工拔除。"
+    >>> looks_like_big5(text.encode("big5")), looks_like_big5(text.encode("gb18030"))
+    (True, False)
+    """
+    try:
+        data.decode("cp950")
+    except UnicodeDecodeError:
+        return False
+    sample = data[:_SAMPLE_BYTES].decode("gb18030", "replace")
+    wide = [c for c in sample if ord(c) > 0x2E80]
+    if not wide:
+        return False
+    common = 0
+    for character in wide:
+        try:
+            character.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(wide) < 0.8
 
 
 def _line_ends(data, offset, size):
