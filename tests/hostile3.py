@@ -5,6 +5,8 @@ over one valid time. Registered into :data:`tests.hostile.CASES` like the rest.
 
 from __future__ import annotations
 
+import os
+
 import geopandas
 import shapely
 
@@ -306,3 +308,65 @@ def _big5(folder):
         for i, (x, y) in enumerate(INSIDE[:2])
     ]
     return "\n".join(lines).encode("big5")
+
+
+def _shapefile_zip(frame, encoding, cpg=None):
+    import io
+    import tempfile
+    import warnings
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL shortens the long names
+            frame.to_file(os.path.join(tmp, "p.shp"), engine="pyogrio", encoding=encoding)
+        if cpg is not None:
+            with open(os.path.join(tmp, "p.cpg"), "w") as handle:
+                handle.write(cpg)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name in sorted(os.listdir(tmp)):
+                archive.write(os.path.join(tmp, name), name)
+        return buffer.getvalue()
+
+
+def _long_names(count=2):
+    # 现场情况说明 is 18 bytes in UTF-8: GDAL cuts it to 10, inside 况 (3 bytes).
+    x, y = INSIDE[0]
+    return geopandas.GeoDataFrame(
+        {
+            "发现": ["复萌"] * count,
+            "时间": [f"2023-06-0{i + 1} 09:00" for i in range(count)],
+            "现场情况说明": ["东堤外侧"] * count,
+        },
+        geometry=[shapely.Point(x + i * 1e-4, y) for i in range(count)],
+        crs=4326,
+    )
+
+
+@case(
+    "dbf_name_cut_mid_character.zip",
+    "encoding",
+    0,
+    "accepted",
+    2,
+    fragment="read as '现场情'",
+    args=("--patrol-type", "city_joint"),
+)
+def _cut_name(folder):
+    return _shapefile_zip(_long_names(), "UTF-8")
+
+
+@case(
+    "cpg_utf8_over_gbk.zip",
+    "encoding",
+    0,
+    "accepted",
+    2,
+    fragment="the .cpg says UTF-8",
+    args=("--patrol-type", "city_joint"),
+)
+def _lying_cpg(folder):
+    return _shapefile_zip(
+        _long_names().rename(columns={"现场情况说明": "备注"}), "GBK", cpg="UTF-8"
+    )
