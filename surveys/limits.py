@@ -68,6 +68,8 @@ class Limits:
         Rows of one worksheet (Excel's own maximum).
     read_seconds : float
         Processor time a reader may spend building the table of one file.
+    settings_depth : int
+        Arrays and inline tables nested in hailin.toml (tomllib recurses on each).
     raster_bytes : int
         Size of a raster file (`hailin raster`); rasters are read in windows,
         never whole, but those that are stored are copied into uploads/.
@@ -108,12 +110,48 @@ class Limits:
     xlsx_rows: int = 1_048_576
     # Time.
     read_seconds: float = 30.0
+    # Settings.
+    settings_depth: int = 32
     # Rasters (read in windows; the pixel count is bounded by geo.raster.io.MAX_SIDE).
     raster_bytes: int = 8 * 1024 * _MIB
 
 
 LIMITS = Limits()
 """The bounds the readers use unless given others."""
+
+
+def toml_nesting(text: str) -> int:
+    r"""The deepest nesting of arrays and inline tables in TOML ``text`` (brackets
+    inside strings and comments not counted), found without parsing it.
+
+    Examples
+    --------
+    >>> toml_nesting('a = [[1, 2], {b = "[["}]  # ]]]\n[table]\nc = 1')
+    2
+    """
+    depth = deepest = 0
+    quote, at, size = None, 0, len(text)
+    while at < size:
+        char = text[at]
+        if quote is not None:
+            if char == "\\" and quote[0] == '"':
+                at += 1
+            elif text.startswith(quote, at):
+                at += len(quote) - 1
+                quote = None
+        elif char == "#":
+            at = text.find("\n", at)
+            at = size if at < 0 else at
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, at) else char
+            at += len(quote) - 1
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+        at += 1
+    return deepest
 
 
 def size_text(size):

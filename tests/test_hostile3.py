@@ -191,3 +191,20 @@ def test_big5_notes_are_stored_as_written(tmp_path):
     path.write_bytes(big5.build(tmp_path))
     records, _rejects = read_file(path)
     assert set(records["notes"]) == {"柯灣保護區：互花米草復萌，已組織人工拔除。"}
+
+
+@pytest.mark.parametrize(
+    "value", ["[" * 50_000 + "]" * 50_000, "{a = " * 50_000 + "1" + "}" * 50_000]
+)
+def test_settings_nested_50000_deep_are_a_settings_error(value, tmp_path):
+    import resource
+
+    ws = Workspace.create(tmp_path / "ws")
+    settings = tmp_path / "ws" / "hailin.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + f"\n[maps]\nx = {value}\n")
+    started = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+    result = CliRunner().invoke(main, ["-w", str(ws.root), "progress"])
+    assert result.exit_code == 2, result.output
+    assert "nested 50,000 deep (limit 32)" in result.output
+    assert "hailin bug" not in result.output and "Traceback" not in result.output
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_utime - started < 10
