@@ -68,6 +68,13 @@ class Limits:
         Rows of one worksheet (Excel's own maximum).
     read_seconds : float
         Processor time a reader may spend building the table of one file.
+    attribute_bytes : int
+        Any one attribute value of a KML, GPX, GeoJSON, GeoPackage or Shapefile
+        feature (UTF-8 bytes), like a CSV line.
+    geometry_coordinates : int
+        Coordinates of one geometry (a track, a line, a polygon with its holes).
+    file_coordinates : int
+        Coordinates of all geometries of one file together.
     settings_depth : int
         Arrays and inline tables nested in hailin.toml (tomllib recurses on each).
     raster_bytes : int
@@ -110,6 +117,10 @@ class Limits:
     xlsx_rows: int = 1_048_576
     # Time.
     read_seconds: float = 30.0
+    # Feature sizes (KML, GPX and GDAL formats).
+    attribute_bytes: int = 1 * _MIB
+    geometry_coordinates: int = 200_000
+    file_coordinates: int = 2_000_000
     # Settings.
     settings_depth: int = 32
     # Rasters (read in windows; the pixel count is bounded by geo.raster.io.MAX_SIDE).
@@ -195,6 +206,40 @@ def over_limit(found, limit):
     if found_text == limit_text:
         found_text, limit_text = f"{found:,} bytes", f"{limit:,} bytes"
     return f"{found_text} (limit {limit_text})"
+
+
+class Coordinates:
+    """Counts a file's coordinates as its geometries are read; refuses one
+    geometry past ``limits.geometry_coordinates`` and the file past
+    ``limits.file_coordinates``.
+
+    Examples
+    --------
+    >>> counter = Coordinates("track.gpx", LIMITS)
+    >>> counter.add(3, "track 1")
+    >>> counter.add(300_000, "track 2")
+    Traceback (most recent call last):
+    ...
+    hailin.surveys.errors.SurveyFileError: track.gpx: track 2 has 300,000 coordinates (limit 200,000 per geometry)
+    """
+
+    def __init__(self, file, limits):
+        self.file, self.limits, self.total = file, limits, 0
+
+    def add(self, count, where):
+        if count > self.limits.geometry_coordinates:
+            raise SurveyFileError(
+                f"{where} has {count:,} coordinates "
+                f"(limit {self.limits.geometry_coordinates:,} per geometry)",
+                file=self.file,
+            )
+        self.total += count
+        if self.total > self.limits.file_coordinates:
+            raise SurveyFileError(
+                f"the geometries hold more than {self.limits.file_coordinates:,} coordinates "
+                f"by {where} (limit {self.limits.file_coordinates:,} per file)",
+                file=self.file,
+            )
 
 
 class Deadline:

@@ -10,13 +10,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from hailin.geo.offline import geojson_link_reason, pyogrio_offline
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.dbf import dbf_encoding, readable_shapefile, refuse_unequal_parts
 from hailin.surveys.io.raw import RawTable, note
 from hailin.surveys.io.zips import extract_zip
-from hailin.surveys.limits import LIMITS, Limits
+from hailin.surveys.limits import LIMITS, Coordinates, Limits, over_limit
 
 _LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile"}
 _GDAL_ERRORS = (
@@ -39,41 +40,8 @@ def read_with_gdal(
     geometry when the layer has none)."""
     if format_name == "geojson" and (reason := geojson_link_reason(path)) is not None:
         raise SurveyFileError(f"refused: {reason}", file=file)
-    try:
-        with warnings.catch_warnings(), pyogrio_offline():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            info = pyogrio.read_info(path, layer=layer, encoding=encoding)
-            columns = len(info["fields"]) + (info["geometry_type"] is not None)
-            if len(info["fields"]) > limits.columns:
-                raise SurveyFileError(
-                    f"{len(info['fields']):,} attribute fields (limit {limits.columns:,})",
-                    file=file,
-                )
-            most = limits.cells // max(columns, 1)
-            frame = pyogrio.read_dataframe(
-                path,
-                layer=layer,
-                encoding=encoding,
-                datetime_as_string=True,
-                max_features=most + 1,
-                read_geometry=info["geometry_type"] is not None,
-            )
-    except _GDAL_ERRORS as error:
-        raise SurveyFileError(
-            f"cannot be read as {_LABELS[format_name]}: {error}", file=file
-        ) from error
-    except UnicodeDecodeError as error:
-        raise SurveyFileError(
-            f"its text is not {encoding or 'UTF-8'} ({error.reason} at byte {error.start}); "
-            "save it with a .cpg naming its encoding",
-            file=file,
-        ) from error
-    if len(frame) > most:
-        raise SurveyFileError(
-            f"more than {most:,} features of {columns} columns make more than "
-            f"{limits.cells:,} cells (limit {limits.cells:,})",
-            file=file,
-        )
+    info, frame = _read_layer(path, file, format_name, layer, encoding, limits)
+    _refuse_large_values(frame, file, limits)
     if info["geometry_type"] is None:
         # An attributes-only table (a GeoPackage table without geometry, say): rows are
         # placed by their coordinate or WKT columns, like a CSV's.
@@ -94,6 +62,85 @@ def read_with_gdal(
     return RawTable(
         attributes, np.arange(1, len(frame) + 1), geometry, crs=frame.crs, format=format_name
     )
+
+
+def _read_layer(path, file, format_name, layer, encoding, limits):
+    """(layer info, frame): fields, and features times columns, bounded from the
+    layer's own count before any feature is read."""
+    try:
+        with warnings.catch_warnings(), pyogrio_offline():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            info = pyogrio.read_info(path, layer=layer, encoding=encoding)
+            columns = len(info["fields"]) + (info["geometry_type"] is not None)
+            if len(info["fields"]) > limits.columns:
+                raise SurveyFileError(
+                    f"{len(info['fields']):,} attribute fields (limit {limits.columns:,})",
+                    file=file,
+                )
+            most = limits.cells // max(columns, 1)
+            if info.get("features", -1) > most:
+                _refuse_cells(info["features"], columns, file, limits)
+            frame = pyogrio.read_dataframe(
+                path,
+                layer=layer,
+                encoding=encoding,
+                datetime_as_string=True,
+                max_features=most + 1,
+                read_geometry=info["geometry_type"] is not None,
+            )
+    except _GDAL_ERRORS as error:
+        raise SurveyFileError(
+            f"cannot be read as {_LABELS[format_name]}: {error}", file=file
+        ) from error
+    except UnicodeDecodeError as error:
+        raise SurveyFileError(
+            f"its text is not {encoding or 'UTF-8'} ({error.reason} at byte {error.start}); "
+            "save it with a .cpg naming its encoding",
+            file=file,
+        ) from error
+    if len(frame) > most:
+        _refuse_cells(len(frame), columns, file, limits)
+    return info, frame
+
+
+def _refuse_cells(features, columns, file, limits):
+    raise SurveyFileError(
+        f"{features:,} features of {columns} columns make {features * columns:,} cells "
+        f"(limit {limits.cells:,})",
+        file=file,
+    )
+
+
+def _refuse_large_values(frame, file, limits):
+    """Refuse an attribute value or a geometry past its bound, and the file past
+    its total of coordinates."""
+    geometry_name = getattr(frame, "_geometry_column_name", None)
+    for column in frame.columns:
+        values = frame[column]
+        if column == geometry_name or not (
+            values.dtype == object or pd.api.types.is_string_dtype(values)
+        ):
+            continue
+        lengths = values.map(lambda v: len(v) if isinstance(v, str) else 0).to_numpy()
+        # A character is at most four UTF-8 bytes: measure bytes only where it matters.
+        if len(lengths) and lengths.max() * 4 > limits.attribute_bytes:
+            at = int(lengths.argmax())
+            size = len(values.iloc[at].encode("utf-8"))
+            if size > limits.attribute_bytes:
+                raise SurveyFileError(
+                    f"feature {at + 1}: attribute {column!r} is "
+                    f"{over_limit(size, limits.attribute_bytes)}",
+                    file=file,
+                )
+    if geometry_name is None:
+        return
+    counts = shapely.get_num_coordinates(np.asarray(frame[geometry_name].values, dtype=object))
+    if len(counts) and (
+        counts.max() > limits.geometry_coordinates or counts.sum() > limits.file_coordinates
+    ):
+        counter = Coordinates(file, limits)
+        for number, count in enumerate(counts, start=1):
+            counter.add(int(count), f"feature {number}")
 
 
 def read_shapezip(path, file, limits=LIMITS):

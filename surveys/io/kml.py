@@ -13,7 +13,7 @@ from hailin.surveys.io.archive import check_file_size, read_bytes
 from hailin.surveys.io.raw import RawTable
 from hailin.surveys.io.xml import AttributeColumns, child, child_text, local_name, parse_document
 from hailin.surveys.io.zips import open_zip, read_member, resource_fork
-from hailin.surveys.limits import LIMITS, Deadline, Limits
+from hailin.surveys.limits import LIMITS, Coordinates, Deadline, Limits
 
 _COORDINATE_SPLIT = re.compile(r"\s+")
 
@@ -22,27 +22,37 @@ class _Unreadable(Exception):
     """Coordinates a placemark's geometry cannot be made of (the row is refused)."""
 
 
-def _kml_coordinates(element):
+class _TooMany(Exception):
+    """A geometry past the coordinate bound (the file is refused, not the row)."""
+
+
+def _kml_coordinates(element, limits):
     text = child_text(element, "coordinates")
     if not text:
         raise _Unreadable("no coordinates")
+    # Each tuple has one or two commas: past twice the bound, too many for sure,
+    # known before any tuple is made.
+    if text.count(",") > 2 * limits.geometry_coordinates:
+        raise _TooMany(text.count(",") // 2)
     coords = []
     for token in _COORDINATE_SPLIT.split(text.strip()):
         if not token:
             continue
         parts = token.split(",")
         coords.append(tuple(float(v) for v in parts[:3]))
+    if len(coords) > limits.geometry_coordinates:
+        raise _TooMany(len(coords))
     return coords
 
 
-def _kml_simple_geometry(element):
+def _kml_simple_geometry(element, limits):
     kind = local_name(element.tag)
     if kind == "Point":
-        return shapely.Point(_kml_coordinates(element)[0])
+        return shapely.Point(_kml_coordinates(element, limits)[0])
     if kind == "LineString":
-        return shapely.LineString(_kml_coordinates(element))
+        return shapely.LineString(_kml_coordinates(element, limits))
     if kind == "LinearRing":
-        return shapely.Polygon(_kml_coordinates(element))
+        return shapely.Polygon(_kml_coordinates(element, limits))
     if kind == "Polygon":
         outer = child(element, "outerBoundaryIs")
         ring = child(outer, "LinearRing") if outer is not None else None
@@ -53,8 +63,8 @@ def _kml_simple_geometry(element):
             if local_name(inner.tag) == "innerBoundaryIs":
                 inner_ring = child(inner, "LinearRing")
                 if inner_ring is not None:
-                    holes.append(_kml_coordinates(inner_ring))
-        return shapely.Polygon(_kml_coordinates(ring), holes)
+                    holes.append(_kml_coordinates(inner_ring, limits))
+        return shapely.Polygon(_kml_coordinates(ring, limits), holes)
     return None
 
 
@@ -66,7 +76,7 @@ def _kml_geometry(element, limits):
     """The geometry of a KML geometry element; nested MultiGeometry is walked with
     an explicit stack (no recursion) and its parts flattened into one collection."""
     if local_name(element.tag) != "MultiGeometry":
-        return _kml_simple_geometry(element)
+        return _kml_simple_geometry(element, limits)
     parts = []
     stack = [iter(element)]
     while stack:
@@ -78,7 +88,7 @@ def _kml_geometry(element, limits):
                 raise _TooDeep(len(stack) + 1)
             stack.append(iter(child))
         elif local_name(child.tag) in _KML_GEOMETRIES:
-            part = _kml_simple_geometry(child)
+            part = _kml_simple_geometry(child, limits)
             if part is not None:
                 parts.append(part)
     types = {p.geom_type for p in parts}
@@ -97,7 +107,7 @@ _KML_GEOMETRIES = {"Point", "LineString", "LinearRing", "Polygon", "MultiGeometr
 _TRACKS = {"Track", "MultiTrack"}
 
 
-def _kml_track(element, values):
+def _kml_track(element, values, limits):
     """A gx:Track (or gx:MultiTrack) as a line, its first and last ``when`` as the
     placemark's time and end, every point's time kept as a GPX track's are."""
     tracks = (
@@ -106,6 +116,9 @@ def _kml_track(element, values):
         else [t for t in element if local_name(t.tag) == "Track"]
     )
     lines, times = [], []
+    points = sum(1 for t in tracks for c in t if local_name(c.tag) == "coord")
+    if points > limits.geometry_coordinates:
+        raise _TooMany(points)
     for track in tracks:
         coords = [
             tuple(float(v) for v in (c.text or "").split()[:3])
@@ -155,7 +168,7 @@ def _kml_placemark(placemark, folders, limits):
         if local_name(candidate.tag) in _KML_GEOMETRIES | _TRACKS:
             try:
                 if local_name(candidate.tag) in _TRACKS:
-                    geometry = _kml_track(candidate, values)
+                    geometry = _kml_track(candidate, values, limits)
                 else:
                     geometry = _kml_geometry(candidate, limits)
             except (
@@ -174,6 +187,7 @@ def _kml_rows(root, file, limits, deadline):
     """Placemarks in document order, walked with an explicit stack of folders."""
     rows, geometries, problems = [], [], []
     columns = AttributeColumns(file, limits)
+    counter = Coordinates(file, limits)
     stack = [(iter(root), ())]  # (children still to visit, folder names above them)
     while stack:
         child = next(stack[-1][0], None)
@@ -202,7 +216,12 @@ def _kml_rows(root, file, limits, deadline):
                     file=file,
                     row=len(rows) + 1,
                 ) from None
-            rows.append(columns.add(values))
+            except _TooMany as error:
+                counter.add(error.args[0], f"placemark {len(rows) + 1}")
+            where = f"placemark {len(rows) + 1}"
+            if geometry is not None:
+                counter.add(int(shapely.get_num_coordinates(geometry)), where)
+            rows.append(columns.add(values, where))
             geometries.append(geometry)
             problems.append(problem)
     return columns.frame(rows) if rows else None, geometries, problems

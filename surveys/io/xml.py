@@ -92,8 +92,15 @@ class AttributeColumns:
     def __init__(self, file, limits, base=()):
         self.file, self.limits, self.seen = file, limits, set(base)
 
-    def add(self, values):
-        for key in values:
+    def add(self, values, where="a feature"):
+        for key, value in values.items():
+            if isinstance(value, str) and len(value) > self.limits.attribute_bytes // 4:
+                size = len(value.encode("utf-8"))
+                if size > self.limits.attribute_bytes:
+                    raise SurveyFileError(
+                        f"{where}: attribute {key!r} is {over_limit(size, self.limits.attribute_bytes)}",
+                        file=self.file,
+                    )
             if key not in self.seen:
                 self.seen.add(key)
                 if len(self.seen) > self.limits.columns:
