@@ -116,3 +116,74 @@ def test_geojson_attribute_and_geometry_sizes_are_bounded(tmp_path):
     path = _geojson(tmp_path / "line.geojson", [_point_feature(0), line])
     with pytest.raises(SurveyFileError, match=r"feature 2 has 300 coordinates \(limit 200 per"):
         read_raw(path, limits=lowered(geometry_coordinates=200))
+
+
+def _workbook(tmp_path, name, rows, change=None):
+    """A minimal workbook (tests.hostile) with its parts changed by ``change``
+    ({part name: new name or None, ...} and text replacements per part)."""
+    import io
+    import zipfile
+
+    from tests.hostile import _xlsx_with_parts
+
+    source = zipfile.ZipFile(io.BytesIO(_xlsx_with_parts(sheet_rows=rows)))
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in source.namelist():
+            text = source.read(part)
+            target, replacements = (change or {}).get(part, (part, ()))
+            for old, new in replacements:
+                text = text.replace(old.encode(), new.encode())
+            archive.writestr(target, text)
+    return path
+
+
+def _cells_row(number, count):
+    # Varied values: a row of one repeated cell would inflate past the zip-bomb ratio.
+    cells = "".join(f"<c><v>{i * 7919 % 1000003}</v></c>" for i in range(count))
+    return f'<row r="{number}">{cells}</row>'
+
+
+def test_a_worksheet_without_a_content_type_is_bounded_as_a_worksheet(tmp_path):
+    no_type = [('<Override PartName="/xl/worksheets/sheet1.xml"', '<Override PartName="/x.xml"')]
+    path = _workbook(
+        tmp_path,
+        "bin.xlsx",
+        _cells_row(2, 600_000),
+        {
+            "xl/worksheets/sheet1.xml": ("xl/worksheets/sheet1.bin", ()),
+            "xl/_rels/workbook.xml.rels": (
+                "xl/_rels/workbook.xml.rels",
+                [("worksheets/sheet1.xml", "worksheets/sheet1.bin")],
+            ),
+            "[Content_Types].xml": ("[Content_Types].xml", no_type),
+        },
+    )
+    with pytest.raises(
+        SurveyFileError, match=r"worksheet 'xl/worksheets/sheet1.bin' holds 600,006 cells"
+    ):
+        read_raw(path)
+
+
+def test_a_part_named_twice_in_the_content_types_is_refused(tmp_path):
+    twice = '<Override PartName="/xl/workbook.xml" ContentType="application/octet-stream"/></Types>'
+    path = _workbook(
+        tmp_path,
+        "twice.xlsx",
+        "",
+        {"[Content_Types].xml": ("[Content_Types].xml", [("</Types>", twice)])},
+    )
+    with pytest.raises(SurveyFileError, match=r"name part 'xl/workbook.xml' twice"):
+        read_raw(path)
+
+
+def test_a_million_empty_styled_rows_after_the_data_are_never_parsed(tmp_path):
+    from tests.hostile import good_row
+    from tests.hostile3 import _inline_row
+
+    data = "".join(_inline_row(n, good_row(n)) for n in range(2, 5))
+    empty = "".join(f'<row r="{n}" s="1" customFormat="1"/>' for n in range(5, 1_048_577))
+    path = _workbook(tmp_path, "styled.xlsx", data + empty)
+    # 10 s of processor time (the promise) would stop a reader that parsed them all.
+    table = read_raw(path, limits=lowered(read_seconds=10))
+    assert table.source_rows.tolist() == [2, 3, 4]

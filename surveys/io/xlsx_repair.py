@@ -1,6 +1,7 @@
 """A workbook as openpyxl can read it, without losing a row: Strict OOXML
 (ISO 29500 Strict, as Excel's "Strict Open XML" writes it) renamed to the
-transitional namespaces openpyxl knows, and a cell whose value does not fit
+transitional namespaces openpyxl knows, numbered rows without cells dropped
+(openpyxl scans every row of a sheet on opening), and a cell whose value does not fit
 its type (a ``t="d"`` cell holding no date, a number cell holding ``NaN``)
 turned into text, so that its row alone is rejected with a reason instead of
 the whole workbook being refused.
@@ -10,6 +11,7 @@ before; rebuilding them here stays within those bounds.
 """
 
 import io
+import itertools
 import re
 import zipfile
 
@@ -46,8 +48,11 @@ _ISO = re.compile(
     rb"|^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
 )
 _VALID = {b"n": _NUMBER, b"d": _ISO, b"b": re.compile(rb"^[01]$"), b"s": re.compile(rb"^\d+$")}
+# A row with no cells and its number (styled empty rows, a million of them at times).
+_EMPTY_ROW = re.compile(rb"<" + _PREFIX + rb'row\s[^<>]*?\br="\d+"[^<>]*/>')
+_EMPTY_ROWS_KEPT = 1000
 # Worth a closer look: a date cell, or a value that is no plain number.
-_SUSPECT = re.compile(rb'\st="d"|<' + _PREFIX + rb"v>[^<]*[^0-9.eE+\-<\s][^<]*</")
+_ODD_VALUE = re.compile(rb"<" + _PREFIX + rb"v>[^<]*[^0-9.eE+\-<\s][^<]*</")
 
 
 def _real_date(text):
@@ -61,6 +66,21 @@ def _real_date(text):
         except ValueError:
             return False
     return True
+
+
+def _many_empty_rows(part):
+    return (
+        next(itertools.islice(_EMPTY_ROW.finditer(part), _EMPTY_ROWS_KEPT, None), None) is not None
+    )
+
+
+def _suspect(part):
+    """A date cell, or a value that is no plain number (plain searches first)."""
+    return b't="d"' in part or (b"v>" in part and _ODD_VALUE.search(part) is not None)
+
+
+def _needs_repair(part):
+    return _suspect(part) or _many_empty_rows(part)
 
 
 def is_strict(archive) -> bool:
@@ -102,7 +122,7 @@ def repaired_workbook(archive, data: bytes, file: str, strings: int) -> tuple[by
     strict = is_strict(archive)
     members = [m for m in archive.infolist() if not m.is_dir()]
     sheets = [m for m in members if m.filename.startswith("xl/worksheets/")]
-    if not strict and not any(_SUSPECT.search(read_member(archive, m, file)) for m in sheets):
+    if not strict and not any(_needs_repair(read_member(archive, m, file)) for m in sheets):
         return data, []
     notes, parts = [], {}
     for member in members:
@@ -110,7 +130,10 @@ def repaired_workbook(archive, data: bytes, file: str, strings: int) -> tuple[by
         if strict and member.filename.endswith((".xml", ".rels")):
             for old, new in _STRICT:
                 part = part.replace(old, new)
-        if member.filename.startswith("xl/worksheets/") and _SUSPECT.search(part):
+        if member in sheets and _many_empty_rows(part):
+            part, dropped = _EMPTY_ROW.subn(b"", part)
+            notes.append(f"{dropped:,} empty rows in {member.filename.rsplit('/', 1)[-1]} skipped")
+        if member in sheets and _suspect(part):
             bad = []
             fixed = _CELL.sub(lambda m, bad=bad: _as_text(m, strings, bad), part)
             if bad:
