@@ -98,8 +98,12 @@ def _read_layer(path, file, format_name, layer, encoding, limits):
             "save it with a .cpg naming its encoding",
             file=file,
         ) from error
-    if len(frame) > most:
-        _refuse_cells(len(frame), columns, file, limits)
+    if len(frame) > most:  # a layer that could not count itself
+        raise SurveyFileError(
+            f"more than {most:,} features of {columns} columns make more than "
+            f"{limits.cells:,} cells (limit {limits.cells:,})",
+            file=file,
+        )
     return info, frame
 
 
