@@ -75,6 +75,10 @@ class Limits:
         Coordinates of one geometry (a track, a line, a polygon with its holes).
     file_coordinates : int
         Coordinates of all geometries of one file together.
+    gpkg_layers : int
+        Layers (tables and views) registered in a GeoPackage.
+    statement_seconds : float
+        Wall time for reading a GeoPackage view's rows (a view can run any query).
     settings_depth : int
         Arrays and inline tables nested in hailin.toml (tomllib recurses on each).
     raster_bytes : int
@@ -121,6 +125,8 @@ class Limits:
     attribute_bytes: int = 1 * _MIB
     geometry_coordinates: int = 200_000
     file_coordinates: int = 2_000_000
+    gpkg_layers: int = 100
+    statement_seconds: float = 10.0
     # Settings.
     settings_depth: int = 32
     # Rasters (read in windows; the pixel count is bounded by geo.raster.io.MAX_SIDE).

@@ -187,3 +187,80 @@ def test_a_million_empty_styled_rows_after_the_data_are_never_parsed(tmp_path):
     # 10 s of processor time (the promise) would stop a reader that parsed them all.
     table = read_raw(path, limits=lowered(read_seconds=10))
     assert table.source_rows.tolist() == [2, 3, 4]
+
+
+def _geopackage(tmp_path, name, *statements):
+    import sqlite3
+
+    import geopandas
+    import shapely
+
+    path = tmp_path / name
+    frame = geopandas.GeoDataFrame(
+        {"发现": ["复萌"], "时间": ["2023-06-01 09:00"]}, geometry=[shapely.Point(X, Y)], crs=4326
+    )
+    frame.to_file(path, layer="points", driver="GPKG", engine="pyogrio")
+    with sqlite3.connect(path) as connection:
+        for statement, *rows in statements:
+            if rows:
+                connection.executemany(statement, rows[0])
+            else:
+                connection.execute(statement)
+    return path
+
+
+def _registered_view(name, select):
+    return (
+        (f'CREATE VIEW "{name}" AS {select}',),
+        (
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES (?, ?, ?)",
+            [(name, "attributes", name)],
+        ),
+    )
+
+
+def test_a_view_without_end_is_stopped_by_the_statement_bound(tmp_path):
+    endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n"
+    path = _geopackage(tmp_path, "endless.gpkg", *_registered_view("endless", endless))
+    with pytest.raises(SurveyFileError, match=r"view 'endless' cannot be read within the bounds"):
+        read_raw(path, layer="endless", limits=lowered(statement_seconds=1, cells=10**12))
+
+
+def test_a_view_making_huge_notes_is_refused_before_they_are_made(tmp_path):
+    huge = "SELECT replace(hex(zeroblob(200000000)), '0', 'x') AS 备注 FROM points"
+    path = _geopackage(tmp_path, "huge.gpkg", *_registered_view("huge", huge))
+    with pytest.raises(SurveyFileError, match=r"a value over 1 MiB .*string or blob too big"):
+        read_raw(path, layer="huge")
+
+
+def test_a_view_is_read_by_hailin_with_its_geometry(tmp_path):
+    register = (
+        "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, "
+        "srs_id, z, m) VALUES ('found', 'geom', 'POINT', 4326, 0, 0)"
+    )
+    statements = _registered_view("found", "SELECT * FROM points WHERE 发现 = '复萌'")
+    path = _geopackage(tmp_path, "view.gpkg", *statements, (register,))
+    table = read_raw(path, layer="found")
+    assert table.frame["发现"].tolist() == ["复萌"]
+    assert [(g.x, g.y) for g in table.geometry] == [(X, Y)]
+    assert str(table.crs) == "EPSG:4326"
+
+
+def test_a_view_is_bounded_by_cells(tmp_path):
+    rows = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 50) SELECT i FROM n"
+    )
+    path = _geopackage(tmp_path, "rows.gpkg", *_registered_view("rows", rows))
+    with pytest.raises(SurveyFileError, match=r"view 'rows' yields more cells \(limit 20\)"):
+        read_raw(path, layer="rows", limits=lowered(cells=20))
+
+
+def test_thirty_thousand_layers_are_refused_from_the_register(tmp_path):
+    register = "INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES (?, ?, ?)"
+    path = _geopackage(
+        tmp_path,
+        "layers.gpkg",
+        (register, [(f"t{i}", "attributes", f"t{i}") for i in range(30_000)]),
+    )
+    with pytest.raises(SurveyFileError, match=r"registers 30,001 layers \(limit 100\)"):
+        read_raw(path)

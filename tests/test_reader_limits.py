@@ -530,7 +530,9 @@ def test_gdal_formats_are_bounded_by_cells_and_columns():
     path = FORMATS / "patrol_fc.geojson"  # 4 features, 4 fields and a geometry
     assert len(read_raw(path).frame) == 4
     # Counted from the layer before any feature is read.
-    with pytest.raises(SurveyFileError, match=r"4 features of 5 columns make 20 cells \(limit 12\)"):
+    with pytest.raises(
+        SurveyFileError, match=r"4 features of 5 columns make 20 cells \(limit 12\)"
+    ):
         read_raw(path, limits=lowered(cells=12))
     with pytest.raises(SurveyFileError, match=r"4 attribute fields \(limit 3\)"):
         read_raw(path, limits=lowered(columns=3))

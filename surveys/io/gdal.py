@@ -15,6 +15,7 @@ import shapely
 from hailin.geo.offline import geojson_link_reason, pyogrio_offline
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.dbf import dbf_encoding, readable_shapefile, refuse_unequal_parts
+from hailin.surveys.io.gpkg_views import check_gpkg, read_view
 from hailin.surveys.io.raw import RawTable, note
 from hailin.surveys.io.zips import extract_zip
 from hailin.surveys.limits import LIMITS, Coordinates, Limits, over_limit
@@ -180,6 +181,7 @@ def read_shapezip(path, file, limits=LIMITS):
 
 def read_gpkg(path, file, layer=None, limits=LIMITS):
     """A GeoPackage layer: the one named, else the first with geometry, else the first."""
+    views = check_gpkg(path, file, limits)
     try:
         # GDAL warns about a file that is SQLite but no GeoPackage; the refusal says it.
         with warnings.catch_warnings(), pyogrio_offline():
@@ -196,7 +198,10 @@ def read_gpkg(path, file, layer=None, limits=LIMITS):
     # the first table.
     spatial = [str(n) for n, kind in layers if kind is not None]
     chosen = layer or (spatial or names)[0]
-    table = read_with_gdal(path, file, "gpkg", layer=chosen, limits=limits)
+    if chosen in views:  # a view runs its own query: read by hailin, bounded
+        table = read_view(path, file, chosen, limits)
+    else:
+        table = read_with_gdal(path, file, "gpkg", layer=chosen, limits=limits)
     if layer is None and len(names) > 1:
         table.warnings.append(note(f"GeoPackage has {len(names)} layers; read {chosen!r}"))
     return table
