@@ -7,6 +7,7 @@ pixels the plots ask for. Each refusal is checked to come from the early count
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from hailin.surveys.errors import SurveyFileError
@@ -264,3 +265,30 @@ def test_thirty_thousand_layers_are_refused_from_the_register(tmp_path):
     )
     with pytest.raises(SurveyFileError, match=r"registers 30,001 layers \(limit 100\)"):
         read_raw(path)
+
+
+def test_a_raster_of_a_million_pixels_a_side_is_refused_before_reading(tmp_path):
+    import rasterio
+    from affine import Affine
+    from click.testing import CliRunner
+
+    from hailin.cli import main
+    from hailin.surveys.workspace import Workspace
+    from tests.raster_workspace import CLASSES, TOP, X0, seeded_workspace
+    from tests.rasters import ALBERS
+
+    ws = seeded_workspace(Workspace.create(tmp_path / "ws"), tmp_path)
+    path = tmp_path / "huge.tif"
+    profile = {
+        "driver": "GTiff", "width": 1_000_000, "height": 1_000_000, "count": 1, "dtype": "uint8",
+        "crs": ALBERS, "transform": Affine(0.005, 0, X0, 0, -0.005, TOP), "tiled": True,
+        "blockxsize": 4096, "blockysize": 4096, "sparse_ok": True, "bigtiff": "YES",
+        "compress": "deflate",
+    }  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dataset:  # one block written, the rest sparse
+        dataset.write(np.full((1, 4096, 4096), 2, "uint8"), window=((0, 4096), (0, 4096)))
+    result = CliRunner().invoke(
+        main, ["-w", str(ws.root), "raster", "stats", "--classes", CLASSES, str(path)]
+    )
+    assert result.exit_code == 4, result.output
+    assert "pixels (limit 400,000,000)" in result.output

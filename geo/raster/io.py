@@ -29,6 +29,9 @@ RasterLike = str | os.PathLike | rasterio.io.DatasetReader
 
 #: Largest width or height accepted (a 5 km orthomosaic at 0.5 cm is 1e6 px).
 MAX_SIDE = 1_000_000
+#: Most pixels one computation over plots may read (a 20,000 x 20,000 window):
+#: refused before reading, whatever the raster's size.
+MAX_PIXELS_READ = 400_000_000
 #: GDAL block cache while hailin reads (bytes); GDAL's default is 5% of RAM.
 CACHE_BYTES = 64 * 2**20
 # How far (degrees) a projected raster may reach beyond its CRS's area of use:
