@@ -586,6 +586,8 @@ def test_the_readme_states_the_limits_as_they_are():
     """The README's limits table and surveys.limits cannot drift apart."""
     import pathlib
 
+    from hailin.geo.raster.io import MAX_PIXELS_READ
+
     text = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     mib = 1024 * 1024
     stated = {
@@ -617,6 +619,19 @@ def test_the_readme_states_the_limits_as_they_are():
             LIMITS.xlsx_cells == 500_000 and LIMITS.xlsx_workbook_cells == 2_000_000
         ),
         "| time | 30 s of processor time |": LIMITS.read_seconds == 30,
+        "| quoted field | 20 lines |": LIMITS.quoted_lines == 20,
+        "| attribute | 1 MiB |": LIMITS.attribute_bytes == 1 * mib,
+        "| coordinates | 200,000 per geometry, 2,000,000 per file |": (
+            LIMITS.geometry_coordinates == 200_000 and LIMITS.file_coordinates == 2_000_000
+        ),
+        "| GeoPackage | 100 layers; a view read by hailin with every value ≤ 1 MiB, the cell "
+        "bound and 10 s |": (
+            LIMITS.gpkg_layers == 100
+            and LIMITS.attribute_bytes == 1 * mib
+            and LIMITS.statement_seconds == 10
+        ),
+        "| raster pixels | 400,000,000 the plots ask for |": MAX_PIXELS_READ == 400_000_000,
+        "| settings | 32 levels of arrays and inline tables |": LIMITS.settings_depth == 32,
     }
     for line, holds in stated.items():
         assert line in text, line
