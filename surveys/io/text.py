@@ -228,8 +228,9 @@ def read_delimited(path, file, limits=LIMITS):
     if frame is None:
         table = _read_delimited_slowly(data, delimiter, header, header_line, file, limits, deadline)
     else:
+        quoted = b'"' in data  # without quote marks no field spans lines
         del data  # the frame holds the text now
-        source_rows = _source_lines(frame, header_line, file, limits)
+        source_rows = _source_lines(frame, header_line, file, limits, quoted)
         blank = (frame == "").all(axis=1).to_numpy()
         if blank.any():
             frame, source_rows = frame[~blank].reset_index(drop=True), source_rows[~blank]
@@ -293,11 +294,11 @@ def _read_quickly(data, delimiter, header, header_line, file):
     return frame if isinstance(frame.index, pd.RangeIndex) else None
 
 
-def _source_lines(frame, header_line, file, limits):
+def _source_lines(frame, header_line, file, limits, quoted=True):
     """The line each row starts on; refused when a quoted field spans more than
     ``limits.quoted_lines`` lines (an unbalanced quote swallowing the rows below)."""
     first = np.arange(len(frame), dtype=np.int64) + header_line + 1
-    if len(frame) == 0:
+    if len(frame) == 0 or not quoted:
         return first
     breaks = np.column_stack([frame[c].str.count("\n").to_numpy() for c in frame.columns])
     if not breaks.any():
