@@ -27,7 +27,9 @@ EXIT_NOTHING_STORED = 4
 logger = logging.getLogger("hailin.cli")
 
 sheet_option = click.option(
-    "--sheet", metavar="NAME", help="Excel sheet name or number (default: the first)."
+    "--sheet",
+    metavar="NAME",
+    help="Excel sheet name or number (default: the first holding a table).",
 )
 dry_run_option = click.option("--dry-run", is_flag=True, help="Check and report, store nothing.")
 strict_option = click.option(
