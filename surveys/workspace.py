@@ -375,12 +375,11 @@ class Workspace(ExportWork, RasterWork):
         uploader: str | None = None,
     ) -> PhotoSummary:
         """Store a geotagged JPEG/HEIC photo as evidence; returns a
-        :class:`hailin.surveys.io.photos.PhotoSummary`. It is attached to the record
-        nearest in time and place (within
-        :data:`hailin.surveys.io.photos.ATTACH_DISTANCE_M` and
-        :data:`~surveys.io.photos.ATTACH_GAP_S`), else kept as a record of its
-        own; one without GPS or time, or far from every site, is rejected with
-        the reason. The raw photo goes to uploads/, a thumbnail to out/photos/."""
+        :class:`hailin.surveys.io.photos.PhotoSummary`. It is attached to the record nearest
+        in time and place (within :data:`hailin.surveys.io.photos.ATTACH_DISTANCE_M` and
+        :data:`~surveys.io.photos.ATTACH_GAP_S`), else kept as a record of its own; one
+        without GPS or time, taken outside the plausible window or far from every site is
+        rejected with the reason. The raw photo goes to uploads/, a thumbnail to out/photos/."""
         return evidence.import_photo(
             path,
             self.paths,

@@ -79,12 +79,7 @@ def decode_text(data, file, deadline=None):
                 ) from error
             in_gbk.append(index)
     if not in_utf8:
-        encoding = "big5" if looks_like_big5(data) else "gb18030"
-        return (
-            data.decode("cp950" if encoding == "big5" else encoding).encode("utf-8"),
-            encoding,
-            [],
-        )
+        return _legacy_chinese(data)
     if bom or len(in_utf8) >= len(in_gbk):
         encoding, odd, odd_encoding, message = "utf-8", in_gbk, "gb18030", "GBK-encoded"
         label = "UTF-8"
@@ -108,6 +103,13 @@ def decode_text(data, file, deadline=None):
 
 
 _SAMPLE_BYTES = 256 * 1024
+
+
+def _legacy_chinese(data):
+    """Text in no UTF-8 at all: Big5 when it looks so, else GBK/GB18030."""
+    if looks_like_big5(data):
+        return data.decode("cp950").encode("utf-8"), "big5", []
+    return data.decode("gb18030").encode("utf-8"), "gb18030", []
 
 
 def looks_like_big5(data: bytes) -> bool:
