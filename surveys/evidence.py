@@ -14,6 +14,7 @@ import geopandas
 import pandas as pd
 import shapely
 
+from hailin.surveys.check.invariants import outside_window
 from hailin.surveys.errors import SurveyFileError, UploadError
 from hailin.surveys.io import photos
 from hailin.surveys.io.archive import sha256_of
@@ -24,9 +25,16 @@ from hailin.surveys.paths import WorkspacePaths
 MAX_REASON = 500
 
 
-def _checked_photo(path, file, sites, timezone, max_distance_km, place=None):
-    """The photo's place and time; refused far from every site."""
+def _checked_photo(path, file, sites, timezone, max_distance_km, place=None, window=None):
+    """The photo's place and time; refused far from every site, or taken
+    outside the plausible ``window`` (the store's invariant for times)."""
     photo = photos.read_photo(path, file=file, timezone=timezone, place=place)
+    if window is not None and _outside(photo.taken_at, window):
+        raise SurveyFileError(
+            f"the photo's time {photo.taken_at:%Y-%m-%d %H:%M} UTC is outside the plausible "
+            f"window ({window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}); check the camera's clock",
+            file=file,
+        )
     far = photos.distances_m(photo.lon, photo.lat, sites.geometry.values).min()
     if far > max_distance_km * 1000:
         raise SurveyFileError(
@@ -35,6 +43,13 @@ def _checked_photo(path, file, sites, timezone, max_distance_km, place=None):
             file=file,
         )
     return photo
+
+
+def _outside(taken_at, window):
+    try:
+        return bool(outside_window([taken_at], window)[0])
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):  # year 1000, 9999
+        return True
 
 
 def _nearby_records(paths, photo, wait):
@@ -83,6 +98,7 @@ def import_photo(
     uploader: str | None = None,
     wait: float = 30.0,
     record=None,
+    window: tuple | None = None,
 ) -> photos.PhotoSummary:
     """Store a geotagged JPEG/HEIC photo; see :meth:`surveys.Workspace.import_photo`.
     ``record`` (record_id, lon, lat, observed_at): the record the photo was
@@ -91,7 +107,7 @@ def import_photo(
     summary = photos.PhotoSummary(upload_id="", file=file, status="rejected")
     place = None if record is None else record[1:]
     try:
-        photo = _checked_photo(path, file, sites, timezone, max_distance_km, place)
+        photo = _checked_photo(path, file, sites, timezone, max_distance_km, place, window)
     except SurveyFileError as error:
         summary.errors.append({"row": None, "column": None, "message": error.reason})
         return summary

@@ -24,6 +24,7 @@ from hailin.surveys.io.archive import (
     discard,
     place_archive,
     printable_name,
+    remove_orphans,
     sha256_of,
     stage_upload,
     utf8_path,
@@ -36,6 +37,7 @@ from hailin.surveys.io.sniff import read_raw
 from hailin.surveys.io.store import WRITE_WAIT_S, Store
 from hailin.surveys.io.uploads import (
     STORED_STATUSES,
+    archived_names,
     forget_failed_upload,
     login,
     previous_upload,
@@ -254,6 +256,7 @@ def _store(paths, summary, stored, options, uploader, path, staged, progress, wa
             store.transaction(holder=f"hailin import of {summary.file} ({kind})"),
         ):
             ensure_layers(store)
+            _remove_orphans(store, paths)
             previous = previous_upload(store, upload_id, sheet, kind)
             if previous is not None and previous[0] in STORED_STATUSES:
                 _mark_duplicate(summary, previous)  # another import stored it meanwhile
@@ -271,6 +274,12 @@ def _store(paths, summary, stored, options, uploader, path, staged, progress, wa
         if placed is not None:
             discard(placed)
         raise
+
+
+def _remove_orphans(store, paths):
+    """Archived files a killed import left with no upload row are removed."""
+    for name in remove_orphans(paths.uploads, archived_names(store)):
+        logger.warning("removed %s from uploads: no upload or photo names it", name)
 
 
 def _store_rows(store, summary, stored, sheet, progress):

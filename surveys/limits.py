@@ -25,6 +25,9 @@ class Limits:
         Size of a CSV/TXT table once decoded and re-encoded as UTF-8.
     line_bytes : int
         Longest line of a CSV/TXT table (UTF-8 bytes).
+    quoted_lines : int
+        Lines one quoted CSV/TXT field may span; more is an unbalanced quote
+        mark swallowing the rows below it, and the file is refused.
     columns : int
         Columns of any table: CSV header, XLSX header row, attribute fields.
     cells : int
@@ -65,6 +68,19 @@ class Limits:
         Rows of one worksheet (Excel's own maximum).
     read_seconds : float
         Processor time a reader may spend building the table of one file.
+    attribute_bytes : int
+        Any one attribute value of a KML, GPX, GeoJSON, GeoPackage or Shapefile
+        feature (UTF-8 bytes), like a CSV line.
+    geometry_coordinates : int
+        Coordinates of one geometry (a track, a line, a polygon with its holes).
+    file_coordinates : int
+        Coordinates of all geometries of one file together.
+    gpkg_layers : int
+        Layers (tables and views) registered in a GeoPackage.
+    statement_seconds : float
+        Wall time for reading a GeoPackage view's rows (a view can run any query).
+    settings_depth : int
+        Arrays and inline tables nested in hailin.toml (tomllib recurses on each).
     raster_bytes : int
         Size of a raster file (`hailin raster`); rasters are read in windows,
         never whole, but those that are stored are copied into uploads/.
@@ -80,6 +96,7 @@ class Limits:
     file_bytes: int = 512 * _MIB
     text_bytes: int = 256 * _MIB
     line_bytes: int = 1 * _MIB
+    quoted_lines: int = 20
     columns: int = 1000
     cells: int = 12_000_000
     # ZIP archives.
@@ -104,12 +121,54 @@ class Limits:
     xlsx_rows: int = 1_048_576
     # Time.
     read_seconds: float = 30.0
+    # Feature sizes (KML, GPX and GDAL formats).
+    attribute_bytes: int = 1 * _MIB
+    geometry_coordinates: int = 200_000
+    file_coordinates: int = 2_000_000
+    gpkg_layers: int = 100
+    statement_seconds: float = 10.0
+    # Settings.
+    settings_depth: int = 32
     # Rasters (read in windows; the pixel count is bounded by geo.raster.io.MAX_SIDE).
     raster_bytes: int = 8 * 1024 * _MIB
 
 
 LIMITS = Limits()
 """The bounds the readers use unless given others."""
+
+
+def toml_nesting(text: str) -> int:
+    r"""The deepest nesting of arrays and inline tables in TOML ``text`` (brackets
+    inside strings and comments not counted), found without parsing it.
+
+    Examples
+    --------
+    >>> toml_nesting('a = [[1, 2], {b = "[["}]  # ]]]\n[table]\nc = 1')
+    2
+    """
+    depth = deepest = 0
+    quote, at, size = None, 0, len(text)
+    while at < size:
+        char = text[at]
+        if quote is not None:
+            if char == "\\" and quote[0] == '"':
+                at += 1
+            elif text.startswith(quote, at):
+                at += len(quote) - 1
+                quote = None
+        elif char == "#":
+            at = text.find("\n", at)
+            at = size if at < 0 else at
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, at) else char
+            at += len(quote) - 1
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+        at += 1
+    return deepest
 
 
 def size_text(size):
@@ -153,6 +212,40 @@ def over_limit(found, limit):
     if found_text == limit_text:
         found_text, limit_text = f"{found:,} bytes", f"{limit:,} bytes"
     return f"{found_text} (limit {limit_text})"
+
+
+class Coordinates:
+    """Counts a file's coordinates as its geometries are read; refuses one
+    geometry past ``limits.geometry_coordinates`` and the file past
+    ``limits.file_coordinates``.
+
+    Examples
+    --------
+    >>> counter = Coordinates("track.gpx", LIMITS)
+    >>> counter.add(3, "track 1")
+    >>> counter.add(300_000, "track 2")
+    Traceback (most recent call last):
+    ...
+    hailin.surveys.errors.SurveyFileError: track.gpx: track 2 has 300,000 coordinates (limit 200,000 per geometry)
+    """
+
+    def __init__(self, file, limits):
+        self.file, self.limits, self.total = file, limits, 0
+
+    def add(self, count, where):
+        if count > self.limits.geometry_coordinates:
+            raise SurveyFileError(
+                f"{where} has {count:,} coordinates "
+                f"(limit {self.limits.geometry_coordinates:,} per geometry)",
+                file=self.file,
+            )
+        self.total += count
+        if self.total > self.limits.file_coordinates:
+            raise SurveyFileError(
+                f"the geometries hold more than {self.limits.file_coordinates:,} coordinates "
+                f"by {where} (limit {self.limits.file_coordinates:,} per file)",
+                file=self.file,
+            )
 
 
 class Deadline:

@@ -16,6 +16,7 @@ import tomllib
 import zoneinfo
 
 from hailin.surveys.errors import SettingsError
+from hailin.surveys.limits import LIMITS, toml_nesting
 from hailin.surveys.targets import WORKS, Targets, parse_targets
 from hailin.surveys.timezone import DEFAULT_TIMEZONE
 
@@ -344,9 +345,13 @@ def parse_settings(text, *, source=SETTINGS_FILE):
     """
     if isinstance(text, bytes | bytearray):
         text = decode_settings(bytes(text), source=source)
+    if (depth := toml_nesting(text)) > LIMITS.settings_depth:
+        raise SettingsError(
+            f"{source}: values nested {depth:,} deep (limit {LIMITS.settings_depth})"
+        )
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
         raise SettingsError(f"{source}: not valid TOML ({error})") from error
     _unknown_keys(data, source)
     values = {}

@@ -529,7 +529,10 @@ def lowered(**changes):
 def test_gdal_formats_are_bounded_by_cells_and_columns():
     path = FORMATS / "patrol_fc.geojson"  # 4 features, 4 fields and a geometry
     assert len(read_raw(path).frame) == 4
-    with pytest.raises(SurveyFileError, match=r"more than 2 features of 5 columns .*\(limit 12\)"):
+    # Counted from the layer before any feature is read.
+    with pytest.raises(
+        SurveyFileError, match=r"4 features of 5 columns make 20 cells \(limit 12\)"
+    ):
         read_raw(path, limits=lowered(cells=12))
     with pytest.raises(SurveyFileError, match=r"4 attribute fields \(limit 3\)"):
         read_raw(path, limits=lowered(columns=3))
@@ -583,6 +586,8 @@ def test_the_readme_states_the_limits_as_they_are():
     """The README's limits table and surveys.limits cannot drift apart."""
     import pathlib
 
+    from hailin.geo.raster.io import MAX_PIXELS_READ
+
     text = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     mib = 1024 * 1024
     stated = {
@@ -614,6 +619,19 @@ def test_the_readme_states_the_limits_as_they_are():
             LIMITS.xlsx_cells == 500_000 and LIMITS.xlsx_workbook_cells == 2_000_000
         ),
         "| time | 30 s of processor time |": LIMITS.read_seconds == 30,
+        "| quoted field | 20 lines |": LIMITS.quoted_lines == 20,
+        "| attribute | 1 MiB |": LIMITS.attribute_bytes == 1 * mib,
+        "| coordinates | 200,000 per geometry, 2,000,000 per file |": (
+            LIMITS.geometry_coordinates == 200_000 and LIMITS.file_coordinates == 2_000_000
+        ),
+        "| GeoPackage | 100 layers; a view read by hailin with every value ≤ 1 MiB, the cell "
+        "bound and 10 s |": (
+            LIMITS.gpkg_layers == 100
+            and LIMITS.attribute_bytes == 1 * mib
+            and LIMITS.statement_seconds == 10
+        ),
+        "| raster pixels | 400,000,000 the plots ask for |": MAX_PIXELS_READ == 400_000_000,
+        "| settings | 32 levels of arrays and inline tables |": LIMITS.settings_depth == 32,
     }
     for line, holds in stated.items():
         assert line in text, line

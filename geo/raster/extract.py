@@ -23,7 +23,14 @@ from rasterio.windows import Window
 
 from hailin.geo.area import area_m2
 from hailin.geo.errors import ArgumentTypeError, CRSError, PlotsError, RasterError
-from hailin.geo.raster.io import bounded_env, dataset_name, no_data, pixel_window, raster_crs
+from hailin.geo.raster.io import (
+    MAX_PIXELS_READ,
+    bounded_env,
+    dataset_name,
+    no_data,
+    pixel_window,
+    raster_crs,
+)
 
 # Cells per strip in raster-sequential reading (several block rows of a tile).
 _STRIP_CELLS = 8_000_000
@@ -236,6 +243,23 @@ def _choose_strategy(dataset, band, window, bounds):
     return "feature-sequential" if feature_cost < window_blocks else "raster-sequential"
 
 
+def _refuse_past_pixels(dataset, window, bounds, strategy):
+    """Refuse, before any pixel is read, plots asking for more than
+    :data:`MAX_PIXELS_READ` pixels: the window, or each plot's own box."""
+    if strategy == "raster-sequential":
+        pixels = window.width * window.height
+    else:
+        t = dataset.transform
+        columns = np.ceil((bounds[:, 2] - bounds[:, 0]) / abs(t.a)) + 1
+        rows = np.ceil((bounds[:, 3] - bounds[:, 1]) / abs(t.e)) + 1
+        pixels = float(np.minimum(columns * rows, window.width * window.height).sum())
+    if pixels > MAX_PIXELS_READ:
+        raise RasterError(
+            f"{dataset_name(dataset)}: the plots ask for {pixels:,.0f} pixels "
+            f"(limit {MAX_PIXELS_READ:,}); use a coarser raster (an overview) or fewer plots"
+        )
+
+
 def extract(
     dataset,
     band: int,
@@ -285,6 +309,7 @@ def extract(
     )
     assert window is not None  # the plots measured overlap the raster's footprint
     strategy = _choose_strategy(dataset, band, window, measured)
+    _refuse_past_pixels(dataset, window, measured, strategy)
     # Strips of whole block rows, so each block is decompressed once; a very
     # wide window is cut into boxes of about _STRIP_CELLS instead.
     block_rows, block_cols = dataset.block_shapes[band - 1]

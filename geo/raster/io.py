@@ -21,6 +21,7 @@ from rasterio.windows import Window
 
 from hailin.geo.crs import transformer
 from hailin.geo.errors import ArgumentTypeError, RasterError
+from hailin.geo.offline import GDAL_OFFLINE, raster_source_reason
 from hailin.geo.raster.dates import raster_date
 
 #: What the raster functions accept: a path (opened and closed by them) or an open dataset.
@@ -28,6 +29,9 @@ RasterLike = str | os.PathLike | rasterio.io.DatasetReader
 
 #: Largest width or height accepted (a 5 km orthomosaic at 0.5 cm is 1e6 px).
 MAX_SIDE = 1_000_000
+#: Most pixels one computation over plots may read (a 20,000 x 20,000 window):
+#: refused before reading, whatever the raster's size.
+MAX_PIXELS_READ = 400_000_000
 #: GDAL block cache while hailin reads (bytes); GDAL's default is 5% of RAM.
 CACHE_BYTES = 64 * 2**20
 # How far (degrees) a projected raster may reach beyond its CRS's area of use:
@@ -64,7 +68,7 @@ def bounded_env():
     a long run over many large rasters would fill; hailin's reads need a few
     block rows at a time.
     """
-    return rasterio.Env(GDAL_CACHEMAX=CACHE_BYTES)
+    return rasterio.Env(GDAL_CACHEMAX=CACHE_BYTES, **GDAL_OFFLINE)
 
 
 def open_raster(path, /, *, band: int = 1) -> rasterio.io.DatasetReader:
@@ -97,8 +101,12 @@ def open_raster(path, /, *, band: int = 1) -> rasterio.io.DatasetReader:
     name = os.fspath(path)
     if not name.startswith("/vsi") and not os.path.isfile(name):
         raise RasterError(f"{name}: no such file")
+    reason = raster_source_reason(name)
+    if reason is not None:
+        raise RasterError(f"{os.path.basename(name)}: refused: {reason}")
     try:
-        dataset = rasterio.open(name)
+        with rasterio.Env(**GDAL_OFFLINE):
+            dataset = rasterio.open(name)
     except rasterio.errors.RasterioIOError as error:
         raise RasterError(f"{name}: not a raster GDAL can read ({error})") from None
     try:

@@ -1,5 +1,7 @@
 """What every subcommand shares: the workspace lookup, --json, errors, exit codes, the log."""
 
+import contextlib
+import errno
 import functools
 import json
 import logging
@@ -25,7 +27,9 @@ EXIT_NOTHING_STORED = 4
 logger = logging.getLogger("hailin.cli")
 
 sheet_option = click.option(
-    "--sheet", metavar="NAME", help="Excel sheet name or number (default: the first)."
+    "--sheet",
+    metavar="NAME",
+    help="Excel sheet name or number (default: the first holding a table).",
 )
 dry_run_option = click.option("--dry-run", is_flag=True, help="Check and report, store nothing.")
 strict_option = click.option(
@@ -122,6 +126,16 @@ def reports_errors(command=None, *, internal=EXIT_INTERNAL):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        sys.unraisablehook = _log_unraisable
+        before = _stamps(kwargs.get("output"))
+        try:
+            return reported(*args, **kwargs)
+        except SystemExit as exit:
+            if exit.code:  # a failed command leaves no half-written output behind
+                _remove_written(before)
+            raise
+
+    def reported(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except (WorkspaceError, SettingsError) as error:
@@ -135,12 +149,70 @@ def reports_errors(command=None, *, internal=EXIT_INTERNAL):
             fail(f"the store cannot be read or written: {error}", EXIT_NOTHING_STORED)
         except OSError as error:  # the machine's, not hailin's: no space, no permission
             logger.warning("%s", error, exc_info=error)
-            fail(str(error), EXIT_NOTHING_STORED)
+            fail(_machine_error(error), EXIT_NOTHING_STORED)
         except Exception as error:
             click.echo(f"hailin: {internal_error(error)}", err=True)
             sys.exit(internal)
 
     return wrapper
+
+
+def _log_unraisable(unraisable):
+    """Errors Python can only ignore (a half-written ZIP closed as it is collected
+    on a full disk) go to the log, not to the user's screen."""
+    logger.warning(
+        "ignored in %r",
+        unraisable.object,
+        exc_info=(unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback),
+    )
+
+
+_FULL = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "the file grew past the size this system lets a process write",
+}
+# The files a Shapefile output is written as, beside the .shp.
+_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
+
+
+def _machine_error(error):
+    """One line for an error of the machine's: a full disk said so plainly."""
+    if error.errno in _FULL:
+        where = f" writing {os.path.basename(error.filename)}" if error.filename else ""
+        return (
+            f"{_FULL[error.errno]}{where}: nothing half-written was left; free some space "
+            "and run the command again"
+        )
+    return str(error)
+
+
+def _stamps(output):
+    """{path: (inode, size, mtime) or None} of an output file and its sidecars."""
+    if not output or not isinstance(output, str | os.PathLike):
+        return {}
+    output = os.fspath(output)
+    paths = [output]
+    if output.lower().endswith(".shp"):
+        paths += [output[:-4] + suffix for suffix in _SIDECARS]
+    return {path: _stamp(path) for path in paths}
+
+
+def _stamp(path):
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def _remove_written(before):
+    """Remove the outputs this command created or changed before it failed."""
+    for path, stamp in before.items():
+        now = _stamp(path)
+        if now is not None and now != stamp and os.path.isfile(path):
+            with contextlib.suppress(OSError):
+                os.remove(path)
 
 
 def workspace_command(

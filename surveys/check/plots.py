@@ -77,7 +77,7 @@ def _normalize_plots(table, kind, options, *, file, sites=None):
     column = headers.get("wkt") or "geometry"
     not_polygon = _refuse_other_shapes(geometries, problems, column)
     when = observed_times(
-        frame, headers, options, problems, file, expected="除治日期 / 种植日期 (date)"
+        frame, headers, options, problems, file, "除治日期 / 种植日期 (date)", warnings
     )
     plot_ids = _plot_ids(frame, headers, table.source_rows, problems)
     sizes = np.full(n, np.nan)

@@ -78,7 +78,7 @@ def _normalize_table(table, options, *, file, sites=None):
     headers = match_headers(frame.columns)
     problems = Problems(n)
     geometries = locate(table, frame, headers, options, problems, warnings, file, sites)
-    observed = observed_times(frame, headers, options, problems, file)
+    observed = observed_times(frame, headers, options, problems, file, warnings=warnings)
     patrol_type, team = _who(frame, headers, options, problems, warnings, file)
     finding, named = _findings(frame, headers, geometries, problems, file)
     measures = _measures(frame, headers, problems)

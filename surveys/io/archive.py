@@ -10,6 +10,7 @@ import contextlib
 import glob
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -22,6 +23,11 @@ from hailin.surveys.limits import LIMITS, over_limit
 # A staged copy older than this was left by a killed import and is removed.
 STALE_STAGING_S = 24 * 3600
 _STAGING_PREFIX = ".incoming-"
+# An archived file no upload or photo row names, older than this, was left by a
+# process killed before its commit (a photo's file is kept a little before its
+# row is written, outside the write lock: younger ones may still be committed).
+ORPHAN_GRACE_S = 600
+_ARCHIVED = re.compile(r"^[0-9a-f]{64}(\.[^./]{1,15})?$")
 
 
 def check_file_size(path, file, limit=LIMITS.file_bytes, what="the file"):
@@ -118,6 +124,38 @@ def _remove_stale_staging(uploads_dir):
                 os.remove(staged)
         except OSError:
             pass
+
+
+def remove_orphans(uploads_dir, known, grace=ORPHAN_GRACE_S) -> list[str]:
+    """Remove archived files (``<sha256><suffix>``) that no row names (``known``:
+    the names the upload and photo rows hold) and that are older than ``grace``
+    seconds; returns their names. Called inside a write transaction, so no
+    import of this store is between placing its archive and committing.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("a" * 64 + ".csv", "b" * 64 + ".csv", "readme.txt"):
+    ...     _ = (folder / name).write_text("x")
+    >>> remove_orphans(folder, {"a" * 64 + ".csv"}, grace=-1) == ["b" * 64 + ".csv"]
+    True
+    >>> sorted(p.name for p in folder.iterdir())[1]
+    'readme.txt'
+    """
+    removed = []
+    if not os.path.isdir(uploads_dir):
+        return removed
+    limit = time.time() - grace
+    for name in os.listdir(uploads_dir):
+        if name in known or not _ARCHIVED.match(name):
+            continue
+        path = os.path.join(uploads_dir, name)
+        with contextlib.suppress(OSError):
+            if os.path.isfile(path) and os.path.getmtime(path) < limit:
+                os.remove(path)
+                removed.append(name)
+    return removed
 
 
 def discard(path) -> None:

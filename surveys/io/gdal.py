@@ -4,19 +4,21 @@ Shapefile's attribute encoding judged when no .cpg names it.
 """
 
 import os
-import struct
 import tempfile
 import warnings
 
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
+from hailin.geo.offline import geojson_link_reason, pyogrio_offline
 from hailin.surveys.errors import SurveyFileError
-from hailin.surveys.io.archive import check_file_size
+from hailin.surveys.io.dbf import dbf_encoding, readable_shapefile, refuse_unequal_parts
+from hailin.surveys.io.gpkg_views import check_gpkg, read_view
 from hailin.surveys.io.raw import RawTable, note
 from hailin.surveys.io.zips import extract_zip
-from hailin.surveys.limits import LIMITS, Limits
+from hailin.surveys.limits import LIMITS, Coordinates, Limits, over_limit
 
 _LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile"}
 _GDAL_ERRORS = (
@@ -37,35 +39,10 @@ def read_with_gdal(
 ) -> RawTable:
     """One layer of a GDAL format as a :class:`RawTable` (a table without
     geometry when the layer has none)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            info = pyogrio.read_info(path, layer=layer, encoding=encoding)
-            columns = len(info["fields"]) + (info["geometry_type"] is not None)
-            if len(info["fields"]) > limits.columns:
-                raise SurveyFileError(
-                    f"{len(info['fields']):,} attribute fields (limit {limits.columns:,})",
-                    file=file,
-                )
-            most = limits.cells // max(columns, 1)
-            frame = pyogrio.read_dataframe(
-                path,
-                layer=layer,
-                encoding=encoding,
-                datetime_as_string=True,
-                max_features=most + 1,
-                read_geometry=info["geometry_type"] is not None,
-            )
-    except _GDAL_ERRORS as error:
-        raise SurveyFileError(
-            f"cannot be read as {_LABELS[format_name]}: {error}", file=file
-        ) from error
-    if len(frame) > most:
-        raise SurveyFileError(
-            f"more than {most:,} features of {columns} columns make more than "
-            f"{limits.cells:,} cells (limit {limits.cells:,})",
-            file=file,
-        )
+    if format_name == "geojson" and (reason := geojson_link_reason(path)) is not None:
+        raise SurveyFileError(f"refused: {reason}", file=file)
+    info, frame = _read_layer(path, file, format_name, layer, encoding, limits)
+    _refuse_large_values(frame, file, limits)
     if info["geometry_type"] is None:
         # An attributes-only table (a GeoPackage table without geometry, say): rows are
         # placed by their coordinate or WKT columns, like a CSV's.
@@ -88,53 +65,87 @@ def read_with_gdal(
     )
 
 
-def dbf_encoding(shp_path, file: str, limits: Limits = LIMITS) -> str | None:
-    """The DBF's encoding when no .cpg names it: UTF-8 if it decodes, else GBK;
-    refused when some records are UTF-8 and others GBK (never read as mojibake)."""
-    base = os.path.splitext(shp_path)[0]
-    for suffix in (".cpg", ".CPG"):
-        if os.path.exists(base + suffix):
-            return None  # GDAL reads the .cpg itself
-    dbf = next((base + s for s in (".dbf", ".DBF") if os.path.exists(base + s)), None)
-    if dbf is None:
-        return None
-    check_file_size(dbf, file, limits.file_bytes, "the attribute table (.dbf)")
-    with open(dbf, "rb") as handle:
-        data = handle.read()
-    language_driver = data[29] if len(data) > 29 else 0
-    if language_driver in (0x4D, 0x7A):  # code page 936 (GBK)
-        return "GBK"
+def _read_layer(path, file, format_name, layer, encoding, limits):
+    """(layer info, frame): fields, and features times columns, bounded from the
+    layer's own count before any feature is read."""
     try:
-        data[32:].decode("utf-8")
-        return "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    _refuse_mixed_records(data, file, limits)
-    return "GB18030"
-
-
-def _refuse_mixed_records(data, file, limits):
-    if len(data) < 12:
-        return
-    header_length, record_length = struct.unpack_from("<HH", data, 8)
-    if record_length < 2 or (len(data) - header_length) // record_length > limits.cells:
-        return
-    in_utf8 = in_gbk = None
-    for number, at in enumerate(range(header_length, len(data), record_length), start=1):
-        record = data[at : at + record_length]
-        if record.isascii():
-            continue
-        try:
-            record.decode("utf-8")
-            in_utf8 = in_utf8 or number
-        except UnicodeDecodeError:
-            in_gbk = in_gbk or number
-        if in_utf8 and in_gbk:
-            raise SurveyFileError(
-                f"the attribute table (.dbf) mixes encodings: record {in_utf8} is UTF-8, "
-                f"record {in_gbk} is not; save it in one encoding (with a .cpg naming it)",
-                file=file,
+        with warnings.catch_warnings(), pyogrio_offline():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            info = pyogrio.read_info(path, layer=layer, encoding=encoding)
+            columns = len(info["fields"]) + (info["geometry_type"] is not None)
+            if len(info["fields"]) > limits.columns:
+                raise SurveyFileError(
+                    f"{len(info['fields']):,} attribute fields (limit {limits.columns:,})",
+                    file=file,
+                )
+            most = limits.cells // max(columns, 1)
+            if info.get("features", -1) > most:
+                _refuse_cells(info["features"], columns, file, limits)
+            frame = pyogrio.read_dataframe(
+                path,
+                layer=layer,
+                encoding=encoding,
+                datetime_as_string=True,
+                max_features=most + 1,
+                read_geometry=info["geometry_type"] is not None,
             )
+    except _GDAL_ERRORS as error:
+        raise SurveyFileError(
+            f"cannot be read as {_LABELS[format_name]}: {error}", file=file
+        ) from error
+    except UnicodeDecodeError as error:
+        raise SurveyFileError(
+            f"its text is not {encoding or 'UTF-8'} ({error.reason} at byte {error.start}); "
+            "save it with a .cpg naming its encoding",
+            file=file,
+        ) from error
+    if len(frame) > most:  # a layer that could not count itself
+        raise SurveyFileError(
+            f"more than {most:,} features of {columns} columns make more than "
+            f"{limits.cells:,} cells (limit {limits.cells:,})",
+            file=file,
+        )
+    return info, frame
+
+
+def _refuse_cells(features, columns, file, limits):
+    raise SurveyFileError(
+        f"{features:,} features of {columns} columns make {features * columns:,} cells "
+        f"(limit {limits.cells:,})",
+        file=file,
+    )
+
+
+def _refuse_large_values(frame, file, limits):
+    """Refuse an attribute value or a geometry past its bound, and the file past
+    its total of coordinates."""
+    geometry_name = getattr(frame, "_geometry_column_name", None)
+    for column in frame.columns:
+        values = frame[column]
+        if column == geometry_name or not (
+            values.dtype == object or pd.api.types.is_string_dtype(values)
+        ):
+            continue
+        lengths = values.map(lambda v: len(v) if isinstance(v, str) else 0).to_numpy()
+        # A character is at most four UTF-8 bytes: measure bytes only where it matters.
+        if len(lengths) and lengths.max() * 4 > limits.attribute_bytes:
+            at = int(lengths.argmax())
+            size = len(values.iloc[at].encode("utf-8"))
+            if size > limits.attribute_bytes:
+                raise SurveyFileError(
+                    f"feature {at + 1}: attribute {column!r} is "
+                    f"{over_limit(size, limits.attribute_bytes)}",
+                    file=file,
+                )
+    if geometry_name is None:
+        return
+    counts = shapely.get_num_coordinates(np.asarray(frame[geometry_name].values, dtype=object))
+    if len(counts) and (
+        counts.max() > limits.geometry_coordinates or counts.sum() > limits.file_coordinates
+    ):
+        counter = Coordinates(file, limits)
+        for number, count in enumerate(counts, start=1):
+            counter.add(int(count), f"feature {number}")
 
 
 def read_shapezip(path, file, limits=LIMITS):
@@ -156,9 +167,7 @@ def read_shapezip(path, file, limits=LIMITS):
             raise SurveyFileError(
                 f"the Shapefile in the archive lacks {', '.join(missing)}", file=file
             )
-        table = read_with_gdal(
-            shp, file, "shapefile", encoding=dbf_encoding(shp, file, limits), limits=limits
-        )
+        table = read_shapefile(shp, file, limits)
         if len(shapefiles) > 1:
             table.warnings.append(
                 note(
@@ -172,9 +181,10 @@ def read_shapezip(path, file, limits=LIMITS):
 
 def read_gpkg(path, file, layer=None, limits=LIMITS):
     """A GeoPackage layer: the one named, else the first with geometry, else the first."""
+    views = check_gpkg(path, file, limits)
     try:
         # GDAL warns about a file that is SQLite but no GeoPackage; the refusal says it.
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), pyogrio_offline():
             warnings.simplefilter("ignore", RuntimeWarning)
             layers = pyogrio.list_layers(path)
     except pyogrio.errors.DataSourceError as error:
@@ -188,7 +198,10 @@ def read_gpkg(path, file, layer=None, limits=LIMITS):
     # the first table.
     spatial = [str(n) for n, kind in layers if kind is not None]
     chosen = layer or (spatial or names)[0]
-    table = read_with_gdal(path, file, "gpkg", layer=chosen, limits=limits)
+    if chosen in views:  # a view runs its own query: read by hailin, bounded
+        table = read_view(path, file, chosen, limits)
+    else:
+        table = read_with_gdal(path, file, "gpkg", layer=chosen, limits=limits)
     if layer is None and len(names) > 1:
         table.warnings.append(note(f"GeoPackage has {len(names)} layers; read {chosen!r}"))
     return table
@@ -196,6 +209,9 @@ def read_gpkg(path, file, layer=None, limits=LIMITS):
 
 def read_shapefile(path, file: str, limits: Limits = LIMITS) -> RawTable:
     """A Shapefile beside its .shx and .dbf."""
-    return read_with_gdal(
-        path, file, "shapefile", encoding=dbf_encoding(path, file, limits), limits=limits
-    )
+    refuse_unequal_parts(path, file)
+    encoding, warnings = dbf_encoding(path, file, limits)
+    with readable_shapefile(path, encoding) as (readable, repairs):
+        table = read_with_gdal(readable, file, "shapefile", encoding=encoding, limits=limits)
+    table.warnings.extend(warnings + repairs)
+    return table

@@ -7,7 +7,7 @@ from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import check_file_size, read_bytes
 from hailin.surveys.io.raw import RawTable
 from hailin.surveys.io.xml import AttributeColumns, child, child_text, local_name, parse_document
-from hailin.surveys.limits import LIMITS, Deadline
+from hailin.surveys.limits import LIMITS, Coordinates, Deadline
 
 # The point fields read from every waypoint, track and route.
 _FIELDS = ("name", "desc", "cmt", "type", "time", "src", "sym")
@@ -20,6 +20,7 @@ def read_gpx(path, file, limits=LIMITS):
     root = parse_document(read_bytes(path), file, "gpx", limits, deadline)
     records, geometries = [], []
     columns = AttributeColumns(file, limits)
+    counter = Coordinates(file, limits)
     for number, element in enumerate(root, start=1):
         if not number % 1024:
             deadline.check(f"element {number:,} of the GPX")
@@ -30,10 +31,14 @@ def read_gpx(path, file, limits=LIMITS):
             xy = _point(element)
             geometry = shapely.Point(xy) if xy else None
         elif kind in ("trk", "rte"):
+            points = sum(1 for p in element.iter() if local_name(p.tag) in ("trkpt", "rtept"))
+            counter.add(points, f"{'track' if kind == 'trk' else 'route'} {len(records) + 1}")
             values, geometry = _track(element, kind)
         else:
             continue
-        records.append(columns.add(values))
+        if kind == "wpt":
+            counter.add(1, f"waypoint {len(records) + 1}")
+        records.append(columns.add(values, f"{local_name(element.tag)} {len(records) + 1}"))
         geometries.append(geometry)
     if not records:
         raise SurveyFileError("GPX holds no waypoints, tracks or routes", file=file)

@@ -12,8 +12,8 @@ from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import check_file_size, read_bytes
 from hailin.surveys.io.raw import RawTable
 from hailin.surveys.io.xml import AttributeColumns, child, child_text, local_name, parse_document
-from hailin.surveys.io.zips import open_zip, read_member
-from hailin.surveys.limits import LIMITS, Deadline, Limits
+from hailin.surveys.io.zips import open_zip, read_member, resource_fork
+from hailin.surveys.limits import LIMITS, Coordinates, Deadline, Limits
 
 _COORDINATE_SPLIT = re.compile(r"\s+")
 
@@ -22,27 +22,37 @@ class _Unreadable(Exception):
     """Coordinates a placemark's geometry cannot be made of (the row is refused)."""
 
 
-def _kml_coordinates(element):
+class _TooMany(Exception):
+    """A geometry past the coordinate bound (the file is refused, not the row)."""
+
+
+def _kml_coordinates(element, limits):
     text = child_text(element, "coordinates")
     if not text:
         raise _Unreadable("no coordinates")
+    # Each tuple has one or two commas: past twice the bound, too many for sure,
+    # known before any tuple is made.
+    if text.count(",") > 2 * limits.geometry_coordinates:
+        raise _TooMany(text.count(",") // 2)
     coords = []
     for token in _COORDINATE_SPLIT.split(text.strip()):
         if not token:
             continue
         parts = token.split(",")
         coords.append(tuple(float(v) for v in parts[:3]))
+    if len(coords) > limits.geometry_coordinates:
+        raise _TooMany(len(coords))
     return coords
 
 
-def _kml_simple_geometry(element):
+def _kml_simple_geometry(element, limits):
     kind = local_name(element.tag)
     if kind == "Point":
-        return shapely.Point(_kml_coordinates(element)[0])
+        return shapely.Point(_kml_coordinates(element, limits)[0])
     if kind == "LineString":
-        return shapely.LineString(_kml_coordinates(element))
+        return shapely.LineString(_kml_coordinates(element, limits))
     if kind == "LinearRing":
-        return shapely.Polygon(_kml_coordinates(element))
+        return shapely.Polygon(_kml_coordinates(element, limits))
     if kind == "Polygon":
         outer = child(element, "outerBoundaryIs")
         ring = child(outer, "LinearRing") if outer is not None else None
@@ -53,8 +63,8 @@ def _kml_simple_geometry(element):
             if local_name(inner.tag) == "innerBoundaryIs":
                 inner_ring = child(inner, "LinearRing")
                 if inner_ring is not None:
-                    holes.append(_kml_coordinates(inner_ring))
-        return shapely.Polygon(_kml_coordinates(ring), holes)
+                    holes.append(_kml_coordinates(inner_ring, limits))
+        return shapely.Polygon(_kml_coordinates(ring, limits), holes)
     return None
 
 
@@ -66,7 +76,7 @@ def _kml_geometry(element, limits):
     """The geometry of a KML geometry element; nested MultiGeometry is walked with
     an explicit stack (no recursion) and its parts flattened into one collection."""
     if local_name(element.tag) != "MultiGeometry":
-        return _kml_simple_geometry(element)
+        return _kml_simple_geometry(element, limits)
     parts = []
     stack = [iter(element)]
     while stack:
@@ -78,7 +88,7 @@ def _kml_geometry(element, limits):
                 raise _TooDeep(len(stack) + 1)
             stack.append(iter(child))
         elif local_name(child.tag) in _KML_GEOMETRIES:
-            part = _kml_simple_geometry(child)
+            part = _kml_simple_geometry(child, limits)
             if part is not None:
                 parts.append(part)
     types = {p.geom_type for p in parts}
@@ -92,6 +102,44 @@ def _kml_geometry(element, limits):
 
 
 _KML_GEOMETRIES = {"Point", "LineString", "LinearRing", "Polygon", "MultiGeometry"}
+
+
+_TRACKS = {"Track", "MultiTrack"}
+
+
+def _kml_track(element, values, limits):
+    """A gx:Track (or gx:MultiTrack) as a line, its first and last ``when`` as the
+    placemark's time and end, every point's time kept as a GPX track's are."""
+    tracks = (
+        [element]
+        if local_name(element.tag) == "Track"
+        else [t for t in element if local_name(t.tag) == "Track"]
+    )
+    lines, times = [], []
+    points = sum(1 for t in tracks for c in t if local_name(c.tag) == "coord")
+    if points > limits.geometry_coordinates:
+        raise _TooMany(points)
+    for track in tracks:
+        coords = [
+            tuple(float(v) for v in (c.text or "").split()[:3])
+            for c in track
+            if local_name(c.tag) == "coord"
+        ]
+        if coords:
+            lines.append(
+                shapely.LineString(coords) if len(coords) > 1 else shapely.Point(coords[0])
+            )
+        times += [(w.text or "").strip() for w in track if local_name(w.tag) == "when"]
+    if not lines:
+        raise _Unreadable("a track without coordinates")
+    known = [t for t in times if t]
+    if known:
+        values.setdefault("time", known[0])
+        values.setdefault("ended_at", known[-1])
+        values["track_point_times"] = "|".join(times)
+    if len(lines) == 1:
+        return lines[0]
+    return shapely.MultiLineString([g for g in lines if g.geom_type == "LineString"])
 
 
 def _kml_placemark(placemark, folders, limits):
@@ -117,9 +165,12 @@ def _kml_placemark(placemark, folders, limits):
                 values[data.get("name")] = data.text.strip() if data.text else None
     geometry, problem = None, None
     for candidate in placemark:
-        if local_name(candidate.tag) in _KML_GEOMETRIES:
+        if local_name(candidate.tag) in _KML_GEOMETRIES | _TRACKS:
             try:
-                geometry = _kml_geometry(candidate, limits)
+                if local_name(candidate.tag) in _TRACKS:
+                    geometry = _kml_track(candidate, values, limits)
+                else:
+                    geometry = _kml_geometry(candidate, limits)
             except (
                 _Unreadable,
                 ValueError,
@@ -136,6 +187,7 @@ def _kml_rows(root, file, limits, deadline):
     """Placemarks in document order, walked with an explicit stack of folders."""
     rows, geometries, problems = [], [], []
     columns = AttributeColumns(file, limits)
+    counter = Coordinates(file, limits)
     stack = [(iter(root), ())]  # (children still to visit, folder names above them)
     while stack:
         child = next(stack[-1][0], None)
@@ -164,7 +216,12 @@ def _kml_rows(root, file, limits, deadline):
                     file=file,
                     row=len(rows) + 1,
                 ) from None
-            rows.append(columns.add(values))
+            except _TooMany as error:
+                counter.add(error.args[0], f"placemark {len(rows) + 1}")
+            where = f"placemark {len(rows) + 1}"
+            if geometry is not None:
+                counter.add(int(shapely.get_num_coordinates(geometry)), where)
+            rows.append(columns.add(values, where))
             geometries.append(geometry)
             problems.append(problem)
     return columns.frame(rows) if rows else None, geometries, problems
@@ -190,7 +247,11 @@ def read_kml_bytes(data, file, format_name="kml", limits=LIMITS):
 def read_kmz(path, file, limits=LIMITS):
     """A KMZ: its doc.kml (else its first KML) read as KML."""
     with open_zip(path, file, limits) as archive:
-        members = [m for m in archive.infolist() if m.filename.lower().endswith(".kml")]
+        members = [
+            m
+            for m in archive.infolist()
+            if m.filename.lower().endswith(".kml") and not resource_fork(m.filename)
+        ]
         members.sort(key=lambda m: (os.path.basename(m.filename).lower() != "doc.kml", m.filename))
         data = read_member(
             archive, members[0], file, limits.xml_bytes, "the limit for a KML document"

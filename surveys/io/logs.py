@@ -66,6 +66,14 @@ class _DeferredRotatingHandler(logging.handlers.RotatingFileHandler):
         os.makedirs(os.path.dirname(self.baseFilename), exist_ok=True)
         return super()._open()
 
+    def flush(self):
+        with contextlib.suppress(OSError):  # a full disk: see handleError
+            super().flush()
+
+    def close(self):
+        with contextlib.suppress(OSError):
+            super().close()
+
     def handleError(self, record):
         """A log that cannot be written (read-only or full disk) stays silent:
         printing logging's own traceback would defeat its purpose."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from hailin.surveys.check.invariants import without_control_characters
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import check_file_size
 from hailin.surveys.io.gdal import read_gpkg, read_shapefile, read_shapezip, read_with_gdal
@@ -19,7 +20,7 @@ from hailin.surveys.io.kml import read_kml, read_kmz
 from hailin.surveys.io.raw import RawTable, note
 from hailin.surveys.io.text import UTF16_BOMS, read_delimited
 from hailin.surveys.io.xlsx import read_xlsx
-from hailin.surveys.io.zips import open_zip
+from hailin.surveys.io.zips import main_members, open_zip
 from hailin.surveys.limits import LIMITS, Limits
 
 if TYPE_CHECKING:
@@ -34,13 +35,14 @@ def sniff_format(path, file, limits=LIMITS):
         raise SurveyFileError("the file is empty", file=file)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         with open_zip(path, file, limits) as archive:
-            names = [n.lower() for n in archive.namelist()]
+            names = [n.lower() for n in main_members(archive.namelist())]
         if "xl/workbook.xml" in names:
             return "xlsx"
-        if any(n.endswith(".kml") for n in names):
-            return "kmz"
+        # A Shapefile with a stray readme.kml beside it is a Shapefile.
         if any(n.endswith(".shp") for n in names):
             return "shapezip"
+        if any(n.endswith(".kml") for n in names):
+            return "kmz"
         raise SurveyFileError(
             "a ZIP archive without a Shapefile (.shp), KML or Excel workbook inside", file=file
         )
@@ -165,6 +167,7 @@ def read_raw(
         "geojson": lambda: read_with_gdal(path, file, "geojson", limits=limits),
     }
     table = readers[kind]()
+    _remove_control_characters(table)
     suffix = os.path.splitext(file)[1].lower()
     if suffix not in EXPECTED_SUFFIX[kind]:
         table.warnings.append(
@@ -174,6 +177,22 @@ def read_raw(
             )
         )
     return table
+
+
+def _remove_control_characters(table):
+    """Control characters removed from every text cell, with a warning naming
+    the column and first row: stored, they would break later exports."""
+    table.frame, found = without_control_characters(table.frame)
+    for item in found:
+        row = int(table.source_rows[item["index"]]) if len(table.source_rows) else None
+        table.warnings.append(
+            note(
+                f"control characters removed from {item['cells']:,} cell(s), the first in "
+                f"row {row}",
+                row=row,
+                column=item["column"],
+            )
+        )
 
 
 def read_vector(

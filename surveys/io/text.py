@@ -79,7 +79,7 @@ def decode_text(data, file, deadline=None):
                 ) from error
             in_gbk.append(index)
     if not in_utf8:
-        return data.decode("gb18030").encode("utf-8"), "gb18030", []
+        return _legacy_chinese(data)
     if bom or len(in_utf8) >= len(in_gbk):
         encoding, odd, odd_encoding, message = "utf-8", in_gbk, "gb18030", "GBK-encoded"
         label = "UTF-8"
@@ -100,6 +100,45 @@ def decode_text(data, file, deadline=None):
     if encoding != "utf-8":
         text = text.decode(encoding).encode("utf-8")
     return text, encoding, misencoded
+
+
+_SAMPLE_BYTES = 256 * 1024
+
+
+def _legacy_chinese(data):
+    """Text in no UTF-8 at all: Big5 when it looks so, else GBK/GB18030."""
+    if looks_like_big5(data):
+        return data.decode("cp950").encode("utf-8"), "big5", []
+    return data.decode("gb18030").encode("utf-8"), "gb18030", []
+
+
+def looks_like_big5(data: bytes) -> bool:
+    """Whether text that is no UTF-8 is Big5 (traditional Chinese, Taiwan and Hong
+    Kong) rather than GBK: read as GBK, Big5 gives mostly characters outside the
+    common GB2312 set, and it decodes as Big5 (code page 950) throughout.
+
+    Examples
+    --------
+    >>> text = "柯灣保護區巡查紀錄：互花米草復萌，已人工拔除。"
+    >>> looks_like_big5(text.encode("big5")), looks_like_big5(text.encode("gb18030"))
+    (True, False)
+    """
+    try:
+        data.decode("cp950")
+    except UnicodeDecodeError:
+        return False
+    sample = data[:_SAMPLE_BYTES].decode("gb18030", "replace")
+    wide = [c for c in sample if ord(c) > 0x2E80]
+    if not wide:
+        return False
+    common = 0
+    for character in wide:
+        try:
+            character.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(wide) < 0.8
 
 
 def _line_ends(data, offset, size):
@@ -191,8 +230,9 @@ def read_delimited(path, file, limits=LIMITS):
     if frame is None:
         table = _read_delimited_slowly(data, delimiter, header, header_line, file, limits, deadline)
     else:
+        quoted = b'"' in data  # without quote marks no field spans lines
         del data  # the frame holds the text now
-        source_rows = np.arange(len(frame), dtype=np.int64) + header_line + 1
+        source_rows = _source_lines(frame, header_line, file, limits, quoted)
         blank = (frame == "").all(axis=1).to_numpy()
         if blank.any():
             frame, source_rows = frame[~blank].reset_index(drop=True), source_rows[~blank]
@@ -256,13 +296,44 @@ def _read_quickly(data, delimiter, header, header_line, file):
     return frame if isinstance(frame.index, pd.RangeIndex) else None
 
 
+def _source_lines(frame, header_line, file, limits, quoted=True):
+    """The line each row starts on; refused when a quoted field spans more than
+    ``limits.quoted_lines`` lines (an unbalanced quote swallowing the rows below)."""
+    first = np.arange(len(frame), dtype=np.int64) + header_line + 1
+    if len(frame) == 0 or not quoted:
+        return first
+    breaks = np.column_stack([frame[c].str.count("\n").to_numpy() for c in frame.columns])
+    if not breaks.any():
+        return first
+    spans = breaks.sum(axis=1) + 1
+    starts = header_line + 1 + np.cumsum(spans) - spans
+    widest = breaks.max(axis=1)
+    if widest.max() >= limits.quoted_lines:
+        at = int(np.argmax(widest))
+        _refuse_swallowed(int(starts[at]), int(widest[at]) + 1, file, limits)
+    return starts.astype(np.int64)
+
+
+def _refuse_swallowed(line, span, file, limits):
+    raise SurveyFileError(
+        f"a quoted field opens on line {line:,} and runs over {span:,} lines "
+        f'(limit {limits.quoted_lines:,}): an unbalanced quote mark (") swallows the rows '
+        "below it; close or remove it",
+        file=file,
+        row=line,
+    )
+
+
 def _read_delimited_slowly(data, delimiter, header, header_line, file, limits, deadline):
     """Rows of the wrong width: read line by line, keep them as rejects-to-be."""
     reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=delimiter)
     good, numbers, ragged = [], [], []
-    cells = 0
+    cells = previous = 0
     try:
         for number, row in enumerate(reader, start=1):
+            span, previous = reader.line_num - previous, reader.line_num
+            if span > limits.quoted_lines:
+                _refuse_swallowed(previous - span + 1, span, file, limits)
             if number <= header_line:
                 continue
             if not number % 4096:

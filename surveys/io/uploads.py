@@ -8,6 +8,7 @@ records and rejects land together.
 
 import dataclasses
 import getpass
+import os
 import re
 
 import numpy as np
@@ -18,6 +19,7 @@ from hailin.surveys.errors import UploadError
 from hailin.surveys.io.archive import printable_name
 from hailin.surveys.io.layout import (
     COVER_LAYER,
+    PHOTOS_LAYER,
     REJECT_KINDS,
     REJECTS_LAYER,
     SURVEYS_LAYER,
@@ -115,6 +117,16 @@ def store_rejects(store, rejects, upload_id: str, sheet: str | None, kind: str) 
     stored.insert(1, "sheet", sheet)
     stored.insert(2, "kind", kind)
     store.append(REJECTS_LAYER, stored, kinds=REJECT_KINDS)
+
+
+def archived_names(store) -> set[str]:
+    """The file names in uploads/ that upload and photo rows name."""
+    names = set()
+    for layer in (UPLOADS_LAYER, PHOTOS_LAYER):
+        if store.has_layer(layer):
+            rows = store.execute(f"SELECT archived_as FROM {layer} WHERE archived_as IS NOT NULL")
+            names.update(os.path.basename(str(a).replace("\\", "/")) for (a,) in rows)
+    return names
 
 
 def store_upload_row(store, row: dict) -> None:

@@ -14,6 +14,10 @@ import pandas as pd
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.limits import LIMITS, Deadline, Limits, over_limit
 
+# Elements that start a track (GPX trk/rte, KML gx:Track) and its points.
+_TRACKS = frozenset(("trk", "rte", "Track", "MultiTrack"))
+_POINTS = frozenset(("trkpt", "rtept", "coord"))
+
 
 def parse_xml(data, file, limits=LIMITS, deadline=None):
     """Parse XML bytes with entity expansion and external entities refused, and
@@ -30,7 +34,7 @@ def parse_xml(data, file, limits=LIMITS, deadline=None):
             file=file,
         )
     root = None
-    depth = elements = 0
+    depth = elements = points = 0
     try:
         for event, element in defusedxml.ElementTree.iterparse(
             io.BytesIO(data),
@@ -58,6 +62,19 @@ def parse_xml(data, file, limits=LIMITS, deadline=None):
                 )
             if deadline is not None and not elements % 4096:
                 deadline.check(f"XML element {elements:,}")
+            # A track's points, counted as they come: past the geometry bound, the
+            # rest of the tree is never built.
+            name = local_name(element.tag)
+            if name in _TRACKS:
+                points = 0
+            elif name in _POINTS:
+                points += 1
+                if points > limits.geometry_coordinates:
+                    raise SurveyFileError(
+                        f"a track has more than {limits.geometry_coordinates:,} points "
+                        f"(limit {limits.geometry_coordinates:,} per geometry)",
+                        file=file,
+                    )
     except defusedxml.DefusedXmlException as error:
         raise SurveyFileError(
             f"XML declares entities ({type(error).__name__}); refused for safety", file=file
@@ -92,8 +109,15 @@ class AttributeColumns:
     def __init__(self, file, limits, base=()):
         self.file, self.limits, self.seen = file, limits, set(base)
 
-    def add(self, values):
-        for key in values:
+    def add(self, values, where="a feature"):
+        for key, value in values.items():
+            if isinstance(value, str) and len(value) > self.limits.attribute_bytes // 4:
+                size = len(value.encode("utf-8"))
+                if size > self.limits.attribute_bytes:
+                    raise SurveyFileError(
+                        f"{where}: attribute {key!r} is {over_limit(size, self.limits.attribute_bytes)}",
+                        file=self.file,
+                    )
             if key not in self.seen:
                 self.seen.add(key)
                 if len(self.seen) > self.limits.columns:

@@ -194,13 +194,33 @@ def read_member(archive, member, file, budget=LIMITS.zip_total_bytes, bound=_ARC
     return b"".join(member_chunks(archive, member, file, budget, bound))
 
 
+def resource_fork(name: str) -> bool:
+    """A macOS Finder member (``__MACOSX/…``, ``._name``): metadata, never data.
+
+    Examples
+    --------
+    >>> resource_fork("__MACOSX/._patrol.shp"), resource_fork("patrol.shp")
+    (True, False)
+    """
+    parts = name.replace("\\", "/").split("/")
+    return "__MACOSX" in parts or parts[-1].startswith("._")
+
+
+def main_members(names):
+    """The member names an archive's format is judged by (Finder metadata left out)."""
+    return [n for n in names if not resource_fork(n)]
+
+
 def extract_zip(path, destination, file, limits=LIMITS):
-    """Extract every member under ``destination`` within the size budget."""
+    """Extract every member under ``destination`` within the size budget (macOS
+    Finder metadata members left out)."""
     archive = open_zip(path, file, limits)
     budget = limits.zip_total_bytes
     root = os.path.realpath(destination)
     with archive:
         for member in archive.infolist():
+            if resource_fork(member.filename):
+                continue
             name = _check_member_name(member.filename, file)
             target = os.path.realpath(os.path.join(root, name))
             if not target.startswith(root + os.sep):
