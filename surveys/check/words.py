@@ -55,7 +55,14 @@ def read_phrase(value, vocabulary: str) -> Reading | None:
     covers. A finding phrase may name an action too:
     复萌已清除 is regrowth removed on the spot, 复萌未清除 regrowth not removed,
     复萌，已上报 regrowth reported; 已拔除 alone is the finding spartina_removed.
-    Pending (待处理, pending) is the action ``none``: nothing was done yet.
+    Numbers keep their units (:mod:`hailin.surveys.check.quantities`): a removal
+    of part of what was found (复萌3处已处理2处, 已清除90%) is ``partly_removed``
+    with the remainder in ``remaining``. Planned or handed-over removal
+    (待处理, 计划下周清除, 交由施工单位处理) is ``pending``; removal that could not
+    be done (涨潮未能清除) ``removal_blocked``; 清除中 ``in_progress``; 已制止
+    ``stopped`` (damage and seedling harvest only). Suspicions (疑似复萌, 有复萌迹象,
+    请复查) are the finding ``spartina_suspected``. Traditional characters read
+    as simplified.
 
     A phrase is refused when it names two findings, both says and denies
     something (复萌，未见复萌; 已清除，未清除), names Spartina without saying
@@ -115,7 +122,8 @@ def map_vocabulary(series, vocabulary):
 
 def read_column(series: pd.Series, vocabulary: str) -> pd.DataFrame:
     """:func:`read_phrase` over a Series: a frame of code, action and problem
-    (None where blank), on the series' index; each distinct value is read once.
+    (None where blank) and the whole ``reading``, on the series' index; each
+    distinct value is read once.
 
     Examples
     --------
@@ -126,14 +134,22 @@ def read_column(series: pd.Series, vocabulary: str) -> pd.DataFrame:
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
     readings = [read_phrase(value, vocabulary) or Reading() for value in uniques]
     columns = {}
+    every = np.empty(len(readings) + 1, dtype=object)
+    every[:] = [*readings, Reading()]
+    columns["reading"] = every[np.where(positions < 0, len(readings), positions)]
     for field in ("code", "action", "problem"):
-        found = np.array([getattr(r, field) for r in readings] + [None], dtype=object)
-        columns[field] = pd.Series(
-            found[np.where(positions < 0, len(readings), positions)],
-            index=series.index,
-            dtype=object,
-        )
-    return pd.DataFrame(columns)
+        columns[field] = np.array([getattr(r, field) for r in columns["reading"]], dtype=object)
+    return pd.DataFrame(
+        {name: pd.Series(v, index=series.index, dtype=object) for name, v in columns.items()}
+    )
+
+
+# Actions that say Spartina is still there: beside a removal they contradict it.
+_NOT_REMOVED = ("none", "removal_blocked", "pending", "in_progress", "partly_removed")
+# When the two columns say different actions that do not contradict, the fuller
+# fact is kept: the later in this order.
+_FULLER = ("removal_blocked", "pending", "reported", "stopped", "in_progress", "partly_removed")
+_FULLER += ("removed",)
 
 
 def combine_actions(stated, named):
@@ -146,8 +162,9 @@ def combine_actions(stated, named):
     an action column reads 复萌已清除 as removed); when they agree, or one says
     more than the other (removed and reported: removed; reported and none:
     reported), the fuller fact is kept; when one says removed and the other
-    not removed (none or pending), the row is refused with both words, because
-    that decides whether the ledger re-clears a case.
+    not removed (none, pending, in progress, partly removed …), the row is
+    refused with both words, because that decides whether the ledger re-clears
+    a case.
 
     Examples
     --------
@@ -160,9 +177,10 @@ def combine_actions(stated, named):
     stated = np.asarray(stated, dtype=object)
     named = np.asarray(named, dtype=object)
     action = np.where(pd.isna(stated), named, stated)
-    for fuller in ("reported", "removed"):  # removed last: it wins over reported
+    for fuller in _FULLER:  # the fullest last: it wins
         action = np.where((stated == fuller) | (named == fuller), fuller, action)
-    clash = ((stated == "removed") & (named == "none")) | (
-        (stated == "none") & (named == "removed")
+    undone = list(_NOT_REMOVED)
+    clash = ((stated == "removed") & np.isin(named, undone)) | (
+        np.isin(stated, undone) & (named == "removed")
     )
     return np.where(clash, None, action), clash
