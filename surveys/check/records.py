@@ -35,6 +35,7 @@ from hailin.surveys.check.problems import (
 )
 from hailin.surveys.check.quantities import measure_values
 from hailin.surveys.check.times import observed_times, time_column
+from hailin.surveys.check.undated import day_for_blank_times
 from hailin.surveys.check.words import code_for, combine_actions, map_vocabulary, read_column
 from hailin.surveys.headers import match_headers
 from hailin.surveys.io.raw import RawTable, note
@@ -86,7 +87,8 @@ def _normalize_table(table, options, *, file, sites=None):
     headers = match_headers(frame.columns)
     problems = Problems(n)
     geometries = locate(table, frame, headers, options, problems, warnings, file, sites)
-    observed = observed_times(frame, headers, options, problems, file)
+    dated, dated_headers = day_for_blank_times(frame, headers, options, warnings)
+    observed = observed_times(dated, dated_headers, options, problems, file, _when(options))
     patrol_type, team = _who(frame, headers, options, problems, warnings, file)
     finding, named = _findings(frame, headers, geometries, problems, file)
     measures = _measures(frame, headers, problems)
@@ -135,6 +137,13 @@ def _normalize_table(table, options, *, file, sites=None):
     )
     records.insert(0, "record_key", record_keys(records))
     return checked(table, frame, problems, records, warnings)
+
+
+def _when(options):
+    """The time columns a file needs, and what the uploader can say instead."""
+    if options.date_from_name:
+        return "时间 or 日期 (date/time), or a date in the file name (巡查_2024-05-03.kml)"
+    return "时间 or 日期 (date/time), or --observed-on DATE for a file without times"
 
 
 def _who(frame, headers, options, problems, warnings, file):
