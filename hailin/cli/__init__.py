@@ -16,6 +16,7 @@ from hailin.cli.raster import raster_group
 from hailin.cli.report import report_command
 from hailin.cli.serve import serve_command
 from hailin.cli.sites import sites_group
+from hailin.cli.tasks import tasks_command
 from hailin.cli.uploads import uploads_group
 from hailin.cli.users import users_group
 
@@ -46,6 +47,7 @@ for command in (
     flag_command,
     ledger_command,
     progress_command,
+    tasks_command,
     dataset_group,
     report_command,
     map_command,
