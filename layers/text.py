@@ -74,6 +74,12 @@ TEXT = {
     "as_of": {"zh": "截至", "en": "as of"},
     "planted_by_year": {"zh": "各年种植面积（亩）与成活率", "en": "Planted by year (mu), survival"},
     "cleared_by_month": {"zh": "各月除治面积（亩）", "en": "Cleared by month (mu)"},
+    # Verification tasks of suspected findings (hailin tasks)
+    "tasks_layer": {"zh": "核查任务", "en": "Verification tasks"},
+    "task": {"zh": "核查任务", "en": "Task"},
+    "suspected_on": {"zh": "疑似发现", "en": "Suspected on"},
+    "suspicions": {"zh": "疑似次数", "en": "Suspicions"},
+    "closed": {"zh": "核查结果", "en": "Checked"},
 }
 
 # Labels that name a code: their words are the vocabulary's (surveys.schema).

@@ -28,8 +28,8 @@ from hailin.surveys.ledger.cases import (
     point_inspections,
 )
 from hailin.surveys.ledger.cover import ImageryCover, imagery_survival
-from hailin.surveys.ledger.tasks import verification_tasks
 from hailin.surveys.ledger.progress import Progress, clearance_progress, restoration_progress
+from hailin.surveys.ledger.tasks import verification_tasks
 from hailin.surveys.settings import Settings
 
 # The survey columns a command reads of the records it shows or keeps (detections).

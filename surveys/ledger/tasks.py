@@ -81,7 +81,7 @@ def verification_tasks(
     or ``V`` and the record key, then ``/`` and the task's number there), the
     plot (None at a new place), the first suspicion's time, how many
     suspicions it holds, status (open, confirmed, cleared), when and by what
-    finding it was closed, and the place (the plot, else the point).
+    finding it was closed, and the first suspicion's point.
 
     Examples
     --------
@@ -116,7 +116,7 @@ def verification_tasks(
     later = _later_inspections(place[first], records, tolerance_m)
     times = pd.to_datetime(suspected["observed_at"], utc=True).to_numpy()
     closing = _closing(later, place_of, times)
-    return _tasks(suspected, key, place_of, place, closing, set(np.asarray(own_name)[own]))
+    return _tasks(suspected, key, place_of, closing, set(np.asarray(own_name)[own]))
 
 
 def _closing(later, place_of, times):
@@ -136,7 +136,7 @@ def _closing(later, place_of, times):
     return out
 
 
-def _tasks(suspected, key, place_of, place, closing, own_names):
+def _tasks(suspected, key, place_of, closing, own_names):
     """One task per place and closing record (the suspicions it closes)."""
     frame = pd.DataFrame(
         {
@@ -179,7 +179,10 @@ def _tasks(suspected, key, place_of, place, closing, own_names):
             "closed_by": tasks["closed_by"].astype(object),
             "record_keys": tasks["record_keys"],
         },
-        geometry=geopandas.GeoSeries(place[tasks["position"].to_numpy()], crs=4326),
+        geometry=geopandas.GeoSeries(
+            np.asarray(suspected.geometry.values, dtype=object)[tasks["position"].to_numpy()],
+            crs=4326,
+        ),
         crs=4326,
     )
 
