@@ -170,9 +170,12 @@ def _terms(clause, details):
                 terms[-1][4].append(code)
             else:
                 loose.append(code)
-        elif role in _DETAILS:
+        elif role in _DETAILS and role != "when":
             details.append((role, word))
-        elif role in _MODES:
+        elif role in _MODES or role == "when":
+            if role == "when":  # a removal planned for a later day is pending
+                details.append((role, word))
+                role = "pending"
             if waiting is not None and waiting[0] == "pending" == role:
                 waiting = (role, waiting[1] + word)
                 continue
@@ -204,7 +207,7 @@ def _terms(clause, details):
             shown_term = joined(shown(*terms[-1][2:4]), waiting[1])
             raise Refused(f"negates twice ('{shown_term}')")
         else:
-            alone = {"not": "nothing", "unable": "nothing"}.get(waiting[0], waiting[0])
+            alone = "nothing" if waiting[0] == "not" else waiting[0]
             terms.append([alone, None, waiting[1], None, loose])
     return terms
 

@@ -161,7 +161,7 @@ def settle(found: Quantity | None, done: Quantity | None) -> tuple[bool, str | N
         raise ValueError(f"says more removed ({done.text}) than found ({found.text})")
     if done.value == whole:
         return True, None
-    shown = done if done.unit or found is None else found
+    shown = found if found is not None and found.unit else done
     return False, shown.shown(round(whole - done.value, 6))
 
 

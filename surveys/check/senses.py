@@ -92,7 +92,7 @@ def _measure(said, field, quantity, word):
     if quantity.kind != kind or quantity.total is not None:
         what = "an area (平方米, 亩, 公顷)" if kind == "area" else "a percentage"
         raise Refused(f"says '{word} {quantity.text}', but {word} takes {what}")
-    said.measures.setdefault(field, (quantity.value, f"{word}{quantity.text}"))
+    said.measures.setdefault(field, (quantity.value, joined(word, quantity.text)))
 
 
 def _finding_quantities(said, code, word, quantities):
@@ -106,7 +106,9 @@ def _finding_quantities(said, code, word, quantities):
         elif code in SPARTINA and quantity.kind in ("area", "count"):
             said.found = said.found or quantity
             if quantity.kind == "area":
-                said.measures.setdefault("patch_area_m2", (quantity.value, word + quantity.text))
+                said.measures.setdefault(
+                    "patch_area_m2", (quantity.value, joined(word, quantity.text))
+                )
 
 
 def _gather(terms):
@@ -150,8 +152,20 @@ def _gather(terms):
     return said
 
 
+def _partial(said):
+    """Whether the removal said covers only part of what was found (then the
+    rest may be pending or not done: 拔除4处，剩余1处待清除)."""
+    try:
+        return not settle(said.found, said.done)[0]
+    except ValueError:
+        return False
+
+
 def _action(said, reasons):
     """The action the terms say (or None), refusing a removal both said and not."""
+    if "removed" in said.said and _partial(said):
+        for mode in ("not", "unable", "pending", "ongoing"):
+            said.modes.get(mode, {}).pop("removed", None)
     for mode in ("not", "unable", "pending", "ongoing"):
         for code in said.said.keys() & said.modes.get(mode, {}).keys():
             denied = said.modes[mode][code]
@@ -161,6 +175,8 @@ def _action(said, reasons):
         raise Refused(f"says both '{said.no_need}' and {code} ('{word}')")
     if "ongoing" in said.modes:
         said.said.setdefault("in_progress", next(iter(said.modes["ongoing"].values())))
+    if "in_progress" in said.said:  # removal in progress: not yet removed
+        said.said.pop("removed", None)
     action = next((c for c in _ACTION_ORDER if c in said.said), None)
     if action is None and "pending" in said.modes:
         action = "pending"

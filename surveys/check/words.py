@@ -72,8 +72,12 @@ def read_phrase(value, vocabulary: str) -> Reading | None:
 
     Examples
     --------
-    >>> read_phrase("复萌已清除", "finding")
-    Reading(code='spartina_regrowth', action='removed', problem=None)
+    >>> reading = read_phrase("复萌已清除", "finding")
+    >>> reading.code, reading.action, reading.problem
+    ('spartina_regrowth', 'removed', None)
+    >>> reading = read_phrase("复萌3处，已处理2处", "finding")
+    >>> reading.action, reading.remaining
+    ('partly_removed', '1处')
     >>> read_phrase("红树林未受破坏", "finding").code, read_phrase("待处理", "action").code
     ('clear', 'none')
     >>> read_phrase("复萌外星人", "finding").problem[:50]
@@ -99,7 +103,7 @@ def code_for(value, vocabulary):
     >>> code_for("未见复萌", "finding"), code_for("复萌未清除", "finding")
     ('clear', 'spartina_regrowth')
     >>> code_for("未清除", "action"), code_for("待处理", "action"), code_for("已上报", "action")
-    ('none', 'none', 'reported')
+    ('none', 'pending', 'reported')
     >>> code_for("柯湾外星人复萌", "finding") is None
     True
     """
