@@ -79,7 +79,7 @@ def read_phrase(value, vocabulary: str) -> Reading | None:
     >>> reading.action, reading.remaining
     ('partly_removed', '1处')
     >>> read_phrase("红树林未受破坏", "finding").code, read_phrase("待处理", "action").code
-    ('clear', 'none')
+    ('clear', 'pending')
     >>> read_phrase("复萌外星人", "finding").problem[:50]
     "unknown finding '复萌外星人' (not understood: '外星人'); e"
     """
