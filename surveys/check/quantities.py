@@ -165,10 +165,11 @@ def settle(found: Quantity | None, done: Quantity | None) -> tuple[bool, str | N
     return False, shown.shown(round(whole - done.value, 6))
 
 
-def measure_values(values, kind: str) -> tuple[np.ndarray, np.ndarray]:
+def measure_values(values, kind: str, plain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """(numbers, unreadable mask) of a measurement column: areas in m² with
     their units converted (2亩 is 1333.3 m², 0.1公顷 1000 m²), percentages in %;
-    a unit of another kind (3处 in an area) is unreadable.
+    a number without a unit is in the column's unit (``plain`` m² for an area
+    column headed 面积(亩)); a unit of another kind (3处 in an area) is unreadable.
 
     Examples
     --------
@@ -177,11 +178,11 @@ def measure_values(values, kind: str) -> tuple[np.ndarray, np.ndarray]:
     ([1333.3, 1000.0, 3.0], [False, False, False, True, False])
     """
     series = pd.Series(values, dtype="object")
-    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True) * plain
     bad = np.zeros(len(numbers), dtype=bool)
     texts = series.astype(str).str.strip()
     retry = np.isnan(numbers) & series.notna().to_numpy() & ~texts.str.lower().isin(["", "nan"])
-    readings = {text: _measure(text, kind) for text in pd.unique(texts[retry])}
+    readings = {text: _measure(text, kind, plain) for text in pd.unique(texts[retry])}
     for position in np.flatnonzero(retry):
         numbers[position] = readings[texts.iloc[position]]
         bad[position] = np.isnan(numbers[position])
@@ -190,11 +191,13 @@ def measure_values(values, kind: str) -> tuple[np.ndarray, np.ndarray]:
     return numbers, bad | infinite
 
 
-def _measure(text, kind):
+def _measure(text, kind, plain):
     normal = unicodedata.normalize("NFKC", text).lower().strip().removeprefix("约")
     quantity = read_quantity(normal) if _PARTS.fullmatch(normal) or "百分之" in normal else None
     if quantity is None or quantity.total is not None:
         return np.nan
-    if quantity.kind == kind or (not quantity.unit and quantity.kind == "count"):
+    if quantity.kind == kind:
         return quantity.value
+    if not quantity.unit and quantity.kind == "count":
+        return quantity.value * plain
     return np.nan

@@ -5,12 +5,15 @@ Every check is vectorised and marks the rows it refuses (see
 become rejects with the raw row, so nothing is lost.
 """
 
+import re
+
 import geopandas
 import numpy as np
 import pandas as pd
 import shapely
 
 from hailin.geo.crs import WGS84
+from hailin.geo.units import M2_PER_HA, M2_PER_MU
 from hailin.surveys.check.invariants import enforce_invariants, geometry_column
 from hailin.surveys.check.isolation import check_isolating_rows
 from hailin.surveys.check.locate import locate
@@ -37,7 +40,7 @@ from hailin.surveys.check.quantities import measure_values
 from hailin.surveys.check.times import observed_times, time_column
 from hailin.surveys.check.undated import day_for_blank_times
 from hailin.surveys.check.words import code_for, combine_actions, map_vocabulary, read_column
-from hailin.surveys.headers import match_headers
+from hailin.surveys.headers import area_unit_of, match_headers
 from hailin.surveys.io.raw import RawTable, note
 from hailin.surveys.schema import allowed_words
 
@@ -47,6 +50,7 @@ _OPTIONAL_MEASURES = {
     "patch_area_m2": (0.0, None),
 }
 _KINDS = {"cover_pct": "percent", "survival_pct": "percent", "patch_area_m2": "area"}
+
 _LINEAR = (1, 2, 5)  # LineString, LinearRing, MultiLineString
 # The columns of a record that make its key (see record_keys), besides time and place.
 _KEY_COLUMNS = ("finding", "patrol_type", "action", "cover_pct", "patch_area_m2", "survival_pct")
@@ -221,7 +225,8 @@ def _measures(frame, headers, problems):
             measures[field] = np.full(len(frame), np.nan)
             continue
         column = headers[field]
-        values, bad = measure_values(frame[column].to_numpy(), _KINDS[field])
+        plain = _patch_area_unit(column) if field == "patch_area_m2" else 1.0
+        values, bad = measure_values(frame[column].to_numpy(), _KINDS[field], plain)
         problems.add(bad, column, describe(frame[column], bad, "not a number: {value!r}"))
         with np.errstate(invalid="ignore"):
             outside = (values < low) | ((values > high) if high is not None else False)
@@ -231,6 +236,14 @@ def _measures(frame, headers, problems):
         )
         measures[field] = values
     return measures
+
+
+def _patch_area_unit(column):
+    """m² per plain number of a patch area column: m² unless its header names 亩
+    or 公顷 (a bare 面积 is m² here; in plot files it is mu)."""
+    if re.search(r"亩|\bmu\b|_mu$", str(column).lower()):
+        return M2_PER_MU
+    return M2_PER_HA if area_unit_of(column) == "ha" else 1.0
 
 
 def _action(frame, headers, finding, named, problems):

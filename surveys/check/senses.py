@@ -87,12 +87,17 @@ class _Said:
     no_need: str | None = None
 
 
+def _with(word, quantity):
+    """A word and its quantity as written together: 复萌3平方米, cover 15%."""
+    return f"{word} {quantity.text}" if word[-1].isascii() else word + quantity.text
+
+
 def _measure(said, field, quantity, word):
     kind = "area" if field == "patch_area_m2" else "percent"
     if quantity.kind != kind or quantity.total is not None:
         what = "an area (平方米, 亩, 公顷)" if kind == "area" else "a percentage"
         raise Refused(f"says '{word} {quantity.text}', but {word} takes {what}")
-    said.measures.setdefault(field, (quantity.value, joined(word, quantity.text)))
+    said.measures.setdefault(field, (quantity.value, _with(word, quantity)))
 
 
 def _finding_quantities(said, code, word, quantities):
@@ -106,9 +111,7 @@ def _finding_quantities(said, code, word, quantities):
         elif code in SPARTINA and quantity.kind in ("area", "count"):
             said.found = said.found or quantity
             if quantity.kind == "area":
-                said.measures.setdefault(
-                    "patch_area_m2", (quantity.value, joined(word, quantity.text))
-                )
+                said.measures.setdefault("patch_area_m2", (quantity.value, _with(word, quantity)))
 
 
 def _gather(terms):
