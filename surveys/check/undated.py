@@ -61,17 +61,18 @@ def day_for_blank_times(frame, headers, options, warnings):
         headers = {**headers, "datetime": "--observed-on"}
         warnings.append(note(f"no date/time column: every row dated {stamp} local time ({how})"))
         return frame, headers
-    blank = clean_text(frame[column]).isna().to_numpy()
-    if "datetime" not in headers and "time" in headers:
-        blank &= clean_text(frame[headers["time"]]).isna().to_numpy()
+    split = "datetime" not in headers and "date" in headers and "time" in headers
+    blank = clean_text(frame[column]).isna().to_numpy(copy=True)
+    if split:  # a date column and a clock column: both blank
+        blank = blank & clean_text(frame[headers["time"]]).isna().to_numpy()
     if not blank.any():
         return frame, headers
     frame = frame.copy()
-    frame[column] = np.where(
-        blank, stamp if column == headers.get("datetime") else day, frame[column]
-    )
-    if "datetime" not in headers and "time" in headers:
-        frame[headers["time"]] = np.where(blank, "12:00", frame[headers["time"]])
+    filled = day.isoformat() if split else stamp
+    frame[column] = np.where(blank, filled, frame[column].to_numpy(dtype=object))
+    if split:
+        clock = frame[headers["time"]].to_numpy(dtype=object)
+        frame[headers["time"]] = np.where(blank, "12:00", clock)
     warnings.append(
         note(
             f"{int(blank.sum())} row(s) without a time dated {stamp} local time ({how}); "
