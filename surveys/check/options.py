@@ -5,6 +5,7 @@ checked when given, with the window of plausible times it implies.
 import dataclasses
 import datetime
 import math
+import os
 
 import pandas as pd
 
@@ -108,7 +109,7 @@ class ImportOptions:
                 f"earliest_date {self.earliest_date} comes after latest_date {self.latest_date}"
             )
 
-    def for_file(self, path) -> "ImportOptions":
+    def for_file(self, path: "str | os.PathLike[str]") -> "ImportOptions":
         """These options for the file at ``path``: with ``date_from_name``, the
         day of rows without a time is the date in the file's (or folder's) name.
 

@@ -80,7 +80,7 @@ def fill_measures(measures, findings, texts, context, problems, warnings):
     column) and ``rows`` (source rows, for the notes).
     """
     headers, source_rows = context["headers"], context["rows"]
-    filled = {}
+    filled: dict[str, list] = {}
     for i, reading in enumerate(findings):
         for field, value, words in reading.measures:
             column = headers.get(field, field)

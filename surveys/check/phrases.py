@@ -245,7 +245,7 @@ def read_text(text: str, vocabulary: str) -> Reading:
     if not clauses and not re.search(r"\w", normal):
         return Reading()  # punctuation only: a blank
     try:
-        details = []
+        details: list[tuple[str, str]] = []
         terms = [term for clause in clauses for term in _terms(clause, details)]
         return meaning(terms, details, vocabulary)
     except Refused as refusal:

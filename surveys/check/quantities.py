@@ -158,7 +158,8 @@ def settle(found: Quantity | None, done: Quantity | None) -> tuple[bool, str | N
             f"cannot tell whether all was removed: found {found.text}, removed {done.text}"
         )
     if done.value > whole:
-        raise ValueError(f"says more removed ({done.text}) than found ({found.text})")
+        of = found.text if found is not None else f"{done.total:g}"
+        raise ValueError(f"says more removed ({done.text}) than found ({of})")
     if done.value == whole:
         return True, None
     shown = found if found is not None and found.unit else done

@@ -23,7 +23,7 @@ _DATE = re.compile(
 )
 
 
-def date_in_name(path) -> datetime.date | None:
+def date_in_name(path: "str | os.PathLike[str]") -> datetime.date | None:
     """The date a file's name holds, else its folder's (the nearest first); None
     when neither holds one.
 

@@ -152,8 +152,8 @@ def read_column(series: pd.Series, vocabulary: str) -> pd.DataFrame:
 _NOT_REMOVED = ("none", "removal_blocked", "pending", "in_progress", "partly_removed")
 # When the two columns say different actions that do not contradict, the fuller
 # fact is kept: the later in this order.
-_FULLER = ("removal_blocked", "pending", "reported", "stopped", "in_progress", "partly_removed")
-_FULLER += ("removed",)
+_FULLER: tuple[str, ...] = ("removal_blocked", "pending", "reported", "stopped", "in_progress")
+_FULLER += ("partly_removed", "removed")
 
 
 def combine_actions(stated, named):
