@@ -35,6 +35,12 @@ def hailin(tmp_path):
     return invoke
 
 
+def _kml(folder, name="waypoints.kml"):
+    path = folder / name
+    path.write_text(OVITAL_KML, encoding="utf-8")
+    return path
+
+
 def _stored(tmp_path):
     records = Workspace(tmp_path / "ws").surveys().sort_values("source_row")
     return [
@@ -56,8 +62,7 @@ EXPECTED = [
 
 
 def test_an_ovital_kml_without_times_imports_with_observed_on(tmp_path, hailin):
-    path = tmp_path / "waypoints.kml"
-    path.write_text(OVITAL_KML, encoding="utf-8")
+    path = _kml(tmp_path)
     refused = hailin("import", path, "--patrol-type", "乡镇巡查")
     assert refused.exit_code == 4
     assert "or --observed-on DATE for a file without times" in refused.output
@@ -69,8 +74,7 @@ def test_an_ovital_kml_without_times_imports_with_observed_on(tmp_path, hailin):
 
 
 def test_the_date_in_the_file_name(tmp_path, hailin):
-    path = tmp_path / "巡查_2024-05-03.kml"
-    path.write_text(OVITAL_KML, encoding="utf-8")
+    path = _kml(tmp_path, "巡查_2024-05-03.kml")
     result = hailin("import", path, "--patrol-type", "乡镇巡查", "--date-from-name", "--json")
     summary = json.loads(result.output)
     assert (summary["status"], summary["rows_accepted"]) == ("partial", 3)
@@ -97,8 +101,7 @@ def test_rows_with_times_keep_them(tmp_path, hailin):
 
 
 def test_a_bad_day_is_refused_before_reading(tmp_path, hailin):
-    path = tmp_path / "waypoints.kml"
-    path.write_text(OVITAL_KML, encoding="utf-8")
+    path = _kml(tmp_path)
     result = hailin("import", path, "--observed-on", "2024-13-01")
     assert result.exit_code == 2
     assert "2024-13-01" in result.output
@@ -122,8 +125,7 @@ def test_dates_in_names(path, day):
 
 def test_times_stored_at_noon_local_in_the_workspace_zone(tmp_path):
     ws = Workspace.create(tmp_path / "ws")  # Asia/Shanghai: noon is 04:00 UTC
-    path = tmp_path / "wp.kml"
-    path.write_text(OVITAL_KML, encoding="utf-8")
+    path = _kml(tmp_path)
     summary = ws.import_file(path, patrol_type="乡镇巡查", observed_on="2024-05-03")
     assert summary.rows_accepted == 3
     stored = ws.surveys()["observed_at"]

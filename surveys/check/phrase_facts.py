@@ -21,15 +21,24 @@ _NAMES = {"cover_pct": "cover (盖度)", "survival_pct": "survival (成活率)"}
 _NAMES["patch_area_m2"] = "patch area (面积, m²)"
 
 
+def field_of(readings, name):
+    """``name`` of each reading, looked up once per distinct reading (a column
+    repeats a few phrases a million times, each read once)."""
+    ids = np.fromiter(map(id, readings), dtype=np.int64, count=len(readings))
+    _ids, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    values = np.empty(len(first), dtype=object)
+    values[:] = [getattr(readings[i], name) for i in first]
+    return values[inverse]
+
+
 def weigh_removals(action, found_by, done_by, problems, column):
     """(actions, remainders): a removal is ``partly_removed`` when it covers
     only part of what the finding's words found (复萌3处 and 已处理2处 in two
     columns); a removal that cannot be weighed against the finding (3处 found,
     2平方米 removed) is refused under ``column``."""
     action = np.asarray(action, dtype=object).copy()
-    remaining = np.array(
-        [f.remaining or d.remaining for f, d in zip(found_by, done_by, strict=True)], dtype=object
-    )
+    found_left, done_left = field_of(found_by, "remaining"), field_of(done_by, "remaining")
+    remaining = np.where(pd.notna(found_left), found_left, done_left)
     bad = np.full(len(action), None, dtype=object)
     for i in np.flatnonzero(action == "removed"):
         found, done = found_by[i].found, done_by[i].done or found_by[i].done
@@ -50,22 +59,25 @@ def contradictions(finding, actions, action, problems, column):
     """Refuse what the two columns say against each other: no action needed
     beside Spartina, people stopped beside a finding that is not damage or
     harvest, a suspicion removed."""
-    no_need = np.array([r.no_need for r in actions], dtype=bool)
-    spartina = np.isin(finding, SPARTINA)
+    no_need = field_of(actions, "no_need").astype(bool)
+    spartina = pd.Series(finding).isin(SPARTINA).to_numpy()
     problems.add(
         no_need & spartina,
         column,
         "says no action is needed, but Spartina was found (复萌/新发); "
         "Spartina found always needs removing",
     )
-    stopped = (action == "stopped") & ~np.isin(finding, ("mangrove_damage", "seedling_harvest"))
+    stopped = (action == "stopped") & ~pd.Series(finding).isin(
+        ("mangrove_damage", "seedling_harvest")
+    ).to_numpy()
     problems.add(
         stopped & pd.notna(finding),
         column,
         "已制止 (stopped) goes with damage (破坏) or seedling harvest (采摘) only",
     )
     problems.add(
-        (finding == "spartina_suspected") & np.isin(action, ("removed", "partly_removed")),
+        (finding == "spartina_suspected")
+        & pd.Series(action).isin(("removed", "partly_removed")).to_numpy(),
         column,
         "says suspected and removed: if it was Spartina, write 复萌 with the removal",
     )
@@ -81,20 +93,22 @@ def fill_measures(measures, findings, texts, context, problems, warnings):
     """
     headers, source_rows = context["headers"], context["rows"]
     filled: dict[str, list] = {}
-    for i, reading in enumerate(findings):
-        for field, value, words in reading.measures:
+    disagree = {field: np.full(len(findings), None, dtype=object) for field in _NAMES}
+    measured = field_of(findings, "measures")
+    for i in np.flatnonzero([bool(m) for m in measured]):
+        for field, value, words in measured[i]:
             column = headers.get(field, field)
             given = measures[field][i]
             if np.isnan(given):
                 measures[field][i] = value
                 filled.setdefault(field, []).append((i, words))
             elif not np.isclose(given, value, rtol=1e-6, atol=1e-6):
-                problems.add(
-                    np.arange(len(findings)) == i,
-                    column,
+                disagree[field][i] = (
                     f"{column} {given:g} disagrees with the text {texts[i][:60]!r} "
-                    f"({words} is {value:g}); correct one of them",
+                    f"({words} is {value:g}); correct one of them"
                 )
+    for field, shown in disagree.items():
+        problems.add(pd.notna(shown), headers.get(field, field), shown)
     for field, rows in filled.items():
         name = f"{_NAMES[field]} column {headers.get(field, field)!r}"
         for i, words in rows[:_NOTES_SHOWN]:
@@ -122,8 +136,8 @@ def kept_notes(notes, parts):
     whole, a remainder as 剩余未清除：…."""
     notes = np.asarray(notes, dtype=object).copy()
     (finding_texts, findings), (action_texts, actions), remaining = parts
-    keep = [f.keep or a.keep for f, a in zip(findings, actions, strict=True)]
-    for i in np.flatnonzero(np.asarray(keep, dtype=bool) | pd.notna(remaining)):
+    keep = field_of(findings, "keep").astype(bool) | field_of(actions, "keep").astype(bool)
+    for i in np.flatnonzero(keep | pd.notna(remaining)):
         extra = [
             str(text)
             for text, reading in ((finding_texts[i], findings[i]), (action_texts[i], actions[i]))
@@ -136,12 +150,8 @@ def kept_notes(notes, parts):
     return notes
 
 
-def as_readings(readings, n):
-    """Per-row readings (blank where none), for the functions above."""
+def no_readings(n):
+    """A blank reading per row (a column that is not in the file)."""
     out = np.empty(n, dtype=object)
-    out[:] = (
-        [_BLANK] * n
-        if readings is None
-        else [r if isinstance(r, Reading) else _BLANK for r in readings]
-    )
+    out[:] = [_BLANK] * n
     return out

@@ -19,10 +19,10 @@ from hailin.surveys.check.isolation import check_isolating_rows
 from hailin.surveys.check.locate import locate
 from hailin.surveys.check.options import ImportOptions
 from hailin.surveys.check.phrase_facts import (
-    as_readings,
     contradictions,
     fill_measures,
     kept_notes,
+    no_readings,
     weigh_removals,
 )
 from hailin.surveys.check.problems import (
@@ -184,7 +184,7 @@ def _findings(frame, headers, geometries, problems, file):
     finding = np.full(n, None, dtype=object)
     named_action = np.full(n, None, dtype=object)
     named_by = np.full(n, None, dtype=object)
-    readings = as_readings(None, n)
+    readings = no_readings(n)
     tried = np.full(n, None, dtype=object)  # the name or category that was no finding
     unknown = np.zeros(n, dtype=bool)
     for column in ([headers["finding"]] if "finding" in headers else []) + fallbacks:
@@ -203,12 +203,11 @@ def _findings(frame, headers, geometries, problems, file):
         )
     finding = np.where(pd.isna(finding) & ~unknown & linear, "clear", finding)
     nothing = pd.isna(finding) & ~unknown
-    shown = np.where(
-        pd.notna(tried),
-        [f"no finding: {str(t)[:60]!r} is no finding word" for t in tried],
-        "no finding",
+    named = nothing & pd.notna(tried)  # a waypoint's name that is no finding: quoted
+    problems.add(nothing & ~named, finding_column, "no finding")
+    problems.add(
+        named, finding_column, describe(tried, named, "no finding: {value!r} is no finding word")
     )
-    problems.add(nothing, finding_column, shown)
     return finding, {
         "action": named_action,
         "words": named_by,
@@ -257,12 +256,12 @@ def _action(frame, headers, finding, named, problems):
     stated = np.full(n, None, dtype=object)
     action_column = headers.get("action", named["column"])
     action_text = np.full(n, None, dtype=object)
-    readings = as_readings(None, n)
+    readings = no_readings(n)
     if "action" in headers:
         action_text = clean_text(frame[action_column]).to_numpy(dtype=object)
         read = read_column(pd.Series(action_text, dtype=object), "action")
         stated = read["code"].to_numpy(dtype=object)
-        readings = as_readings(read["reading"].to_numpy(dtype=object), n)
+        readings = read["reading"].to_numpy(dtype=object)
         problem = read["problem"]
         problems.add(problem.notna().to_numpy(), action_column, problem.to_numpy(dtype=object))
     action, clash = combine_actions(stated, named["action"])

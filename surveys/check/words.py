@@ -137,12 +137,12 @@ def read_column(series: pd.Series, vocabulary: str) -> pd.DataFrame:
     values = series.astype("object")
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
     readings = [read_phrase(value, vocabulary) or Reading() for value in uniques]
-    columns = {}
+    at = np.where(positions < 0, len(readings), positions)
     every = np.empty(len(readings) + 1, dtype=object)
     every[:] = [*readings, Reading()]
-    columns["reading"] = every[np.where(positions < 0, len(readings), positions)]
+    columns = {"reading": every[at]}
     for field in ("code", "action", "problem"):
-        columns[field] = np.array([getattr(r, field) for r in columns["reading"]], dtype=object)
+        columns[field] = np.array([getattr(r, field) for r in every], dtype=object)[at]
     return pd.DataFrame(
         {name: pd.Series(v, index=series.index, dtype=object) for name, v in columns.items()}
     )
@@ -181,10 +181,12 @@ def combine_actions(stated, named):
     stated = np.asarray(stated, dtype=object)
     named = np.asarray(named, dtype=object)
     action = np.where(pd.isna(stated), named, stated)
-    for fuller in _FULLER:  # the fullest last: it wins
-        action = np.where((stated == fuller) | (named == fuller), fuller, action)
-    undone = list(_NOT_REMOVED)
-    clash = ((stated == "removed") & np.isin(named, undone)) | (
-        np.isin(stated, undone) & (named == "removed")
+    rank = {code: i for i, code in enumerate(_FULLER)}  # the fullest last: it wins
+    stated_rank = pd.Series(stated, dtype=object).map(rank).fillna(-1).to_numpy()
+    named_rank = pd.Series(named, dtype=object).map(rank).fillna(-1).to_numpy()
+    action = np.where(named_rank > stated_rank, named, action)
+    action = np.where(stated_rank > named_rank, stated, action)
+    clash = ((stated == "removed") & pd.Series(named).isin(_NOT_REMOVED).to_numpy()) | (
+        pd.Series(stated).isin(_NOT_REMOVED).to_numpy() & (named == "removed")
     )
     return np.where(clash, None, action), clash
