@@ -116,3 +116,21 @@ def test_a_task_from_suspicion_to_case(tmp_path, hailin):
         assert sorted(fills) == sorted([status["confirmed"], status["cleared"], status["open"]])
         legend = page.locator(".hailin-legend").inner_text()
         assert "核查任务: 待核查" in legend and "核查任务: 已核实复萌" in legend
+
+
+def test_the_distributed_ledger_opens_confirmed_suspicions_on_their_day(tmp_path, hailin):
+    from hailin.surveys.dist.frames import distributed_frames
+    from hailin.surveys.dist.scheduler import connect
+
+    hailin("import", tmp_path / "suspicions.csv")
+    hailin("import", tmp_path / "inspections.csv")
+    ws = Workspace(tmp_path / "ws")
+    with connect("local:1", processes=False) as client, ws.store(write=False) as store:
+        frames = distributed_frames(client, ws.settings, store=store, partitions=2)
+        ledger = frames.ledger
+        tasks = frames.tasks
+    local, _patches = ws.ledger()
+    assert ledger[["case_id", "first_detected", "detections"]].equals(
+        local[["case_id", "first_detected", "detections"]]
+    )
+    assert tasks["status"].tolist() == ["confirmed", "cleared", "open"]
