@@ -1,19 +1,36 @@
 """Layer: verification tasks of suspected findings (核查任务), one point per
-task at its first suspicion, coloured by status, appearing on the day the
-suspicion was made."""
+task at its first suspicion, appearing on the day the suspicion was made and
+coloured by its status on the time control's date."""
 
-from hailin.layers.encode import day_column, ints, local_minutes, text_column, word_column
-from hailin.layers.features import Popup, data_layer, entered, labelled
+import numpy as np
+
+from hailin.layers.encode import ints, local_minutes, text_column
+from hailin.layers.features import STATE, Popup, data_layer, entered, labelled, steps
 from hailin.layers.text import text
-from hailin.surveys.localtime import DEFAULT_TIMEZONE, local_dates
+from hailin.surveys.localtime import DEFAULT_TIMEZONE, local_dates, local_day_numbers
 from hailin.surveys.schema import colours, word
 
 TASK_COLOURS = colours("task_status")
 
 
+def _timeline(tasks, timezone):
+    """Per task [(day, status), ...]: open from the suspicion's day, then
+    confirmed or cleared from the day of the inspection that closed it."""
+    opened = local_day_numbers(tasks["suspected_at"], timezone)
+    closed = tasks["closed_at"].notna().to_numpy()
+    closed_day = np.zeros(len(tasks), dtype=np.int64)
+    if closed.any():
+        closed_day[closed] = local_day_numbers(tasks["closed_at"][closed], timezone)
+    return [
+        [(int(o), "open"), *([(int(c), status)] if shut else [])]
+        for o, c, shut, status in zip(opened, closed_day, closed, tasks["status"], strict=True)
+    ]
+
+
 def tasks_layer(tasks, lang="zh", show=True, timezone=DEFAULT_TIMEZONE):
-    """(layer, legend entries) of ``tasks`` (:func:`hailin.surveys.ledger.tasks.verification_tasks`);
-    days in ``timezone``. Each legend entry names its status."""
+    """(layer, legend entries) of ``tasks`` (:func:`hailin.surveys.ledger.tasks.verification_tasks`):
+    a point per task from the day of its suspicion, coloured by its status on
+    the time control's date; days in ``timezone``."""
     statuses = list(TASK_COLOURS)
     minutes = local_minutes(tasks["suspected_at"], timezone)
     closed_on = local_dates(tasks["closed_at"], timezone)
@@ -24,32 +41,27 @@ def tasks_layer(tasks, lang="zh", show=True, timezone=DEFAULT_TIMEZONE):
     columns = {
         "task": text_column(tasks["task_id"].astype(str), entered=lang == "en"),
         "suspected_on": {"kind": "minute", "values": ints(minutes)},
-        "day": day_column(minutes // 1440),
-        "status": word_column(tasks["status"], "task_status", lang),
         "suspicions": text_column([str(n) for n in tasks["suspicions"]]),
         "closed": text_column(closed),
     }
-    popup = Popup(
-        text("task", lang),
-        "task",
-        labelled(["suspected_on", "status", "suspicions", "closed"], lang),
-    )
+    rows = labelled(["suspected_on", "suspicions", "closed"], lang)
+    popup = Popup(text("task", lang), "task", [*rows[:1], (text("status", lang), STATE), *rows[1:]])
     style = {
         "base": {"color": "#333333", "weight": 2, "fillOpacity": 0.9},
         "colours": list(TASK_COLOURS.values()),
-        "class": "status",
+        "class": STATE,
     }
     layer = data_layer(
         tasks,
         text("tasks_layer", lang),
         columns,
         popup,
-        ["task", "status"],
+        ["task", STATE],
         style,
-        time={"since": "day"},
+        time=steps(_timeline(tasks, timezone), statuses),
         show=show,
         radius=7,
-        classes={"status": ints(tasks["status"].map(statuses.index).to_numpy())},
+        states=[word("task_status", s, lang) for s in statuses],
         words=entered(lang),
     )
     return layer, [

@@ -116,6 +116,18 @@ def test_a_task_from_suspicion_to_case(tmp_path, hailin):
         assert sorted(fills) == sorted([status["confirmed"], status["cleared"], status["open"]])
         legend = page.locator(".hailin-legend").inner_text()
         assert "核查任务: 待核查" in legend and "核查任务: 已核实复萌" in legend
+        # On a day before the inspections every task is still open.
+        page.evaluate(
+            """() => { const s = document.querySelector('.hailin-time-slider');
+            s.value = 0; s.dispatchEvent(new Event('input')); }"""
+        )
+        assert page.locator(".hailin-time-label").inner_text() == "2024-01"
+        assert page.evaluate(f"() => {layer}.hailinShown()") == 0
+        page.evaluate(
+            """() => { const s = document.querySelector('.hailin-time-slider');
+            s.value = s.max; s.dispatchEvent(new Event('input')); }"""
+        )
+        assert page.evaluate(f"() => {layer}.hailinShown()") == 3
 
 
 def test_the_distributed_ledger_opens_confirmed_suspicions_on_their_day(tmp_path, hailin):
