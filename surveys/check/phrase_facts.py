@@ -40,9 +40,11 @@ def weigh_removals(action, found_by, done_by, problems, column):
     found_left, done_left = field_of(found_by, "remaining"), field_of(done_by, "remaining")
     remaining = np.where(pd.notna(found_left), found_left, done_left)
     bad = np.full(len(action), None, dtype=object)
-    for i in np.flatnonzero(action == "removed"):
-        found, done = found_by[i].found, done_by[i].done or found_by[i].done
-        if found is None or done is None:
+    found_of = field_of(found_by, "found")
+    weighed = (action == "removed") & pd.notna(found_of)  # only what found a quantity
+    for i in np.flatnonzero(weighed):
+        found, done = found_of[i], done_by[i].done or found_by[i].done
+        if done is None:
             continue
         try:
             complete, left = settle(found, done)
