@@ -3,32 +3,21 @@ the removal weighed against what was found (across both columns),
 measurements typed in the text, the words kept in the notes, and the
 contradictions between the two columns.
 
-Each function takes the per-row :class:`hailin.surveys.check.senses.Reading`
-arrays of the two columns and marks the rows it refuses in ``problems``.
+Each function takes the :class:`hailin.surveys.check.senses.Readings` of the
+two columns and marks the rows it refuses in ``problems``.
 """
 
 import numpy as np
 import pandas as pd
 
 from hailin.surveys.check.quantities import settle
-from hailin.surveys.check.senses import SPARTINA, Reading
+from hailin.surveys.check.senses import SPARTINA
 from hailin.surveys.io.raw import note
 
-_BLANK = Reading()
 # Notes a file gets per kind of fill before they are counted instead.
 _NOTES_SHOWN = 20
 _NAMES = {"cover_pct": "cover (盖度)", "survival_pct": "survival (成活率)"}
 _NAMES["patch_area_m2"] = "patch area (面积, m²)"
-
-
-def field_of(readings, name):
-    """``name`` of each reading, looked up once per distinct reading (a column
-    repeats a few phrases a million times, each read once)."""
-    ids = np.fromiter(map(id, readings), dtype=np.int64, count=len(readings))
-    _ids, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    values = np.empty(len(first), dtype=object)
-    values[:] = [getattr(readings[i], name) for i in first]
-    return values[inverse]
 
 
 def weigh_removals(action, found_by, done_by, problems, column):
@@ -37,10 +26,10 @@ def weigh_removals(action, found_by, done_by, problems, column):
     columns); a removal that cannot be weighed against the finding (3处 found,
     2平方米 removed) is refused under ``column``."""
     action = np.asarray(action, dtype=object).copy()
-    found_left, done_left = field_of(found_by, "remaining"), field_of(done_by, "remaining")
+    found_left, done_left = found_by.field("remaining"), done_by.field("remaining")
     remaining = np.where(pd.notna(found_left), found_left, done_left)
     bad = np.full(len(action), None, dtype=object)
-    found_of = field_of(found_by, "found")
+    found_of = found_by.field("found")
     weighed = (action == "removed") & pd.notna(found_of)  # only what found a quantity
     for i in np.flatnonzero(weighed):
         found, done = found_of[i], done_by[i].done or found_by[i].done
@@ -61,7 +50,7 @@ def contradictions(finding, actions, action, problems, column):
     """Refuse what the two columns say against each other: no action needed
     beside Spartina, people stopped beside a finding that is not damage or
     harvest, a suspicion removed."""
-    no_need = field_of(actions, "no_need").astype(bool)
+    no_need = actions.field("no_need").astype(bool)
     spartina = pd.Series(finding).isin(SPARTINA).to_numpy()
     problems.add(
         no_need & spartina,
@@ -96,7 +85,7 @@ def fill_measures(measures, findings, texts, context, problems, warnings):
     headers, source_rows = context["headers"], context["rows"]
     filled: dict[str, list] = {}
     disagree = {field: np.full(len(findings), None, dtype=object) for field in _NAMES}
-    measured = field_of(findings, "measures")
+    measured = findings.field("measures")
     for i in np.flatnonzero([bool(m) for m in measured]):
         for field, value, words in measured[i]:
             column = headers.get(field, field)
@@ -138,7 +127,7 @@ def kept_notes(notes, parts):
     whole, a remainder as 剩余未清除：…."""
     notes = np.asarray(notes, dtype=object).copy()
     (finding_texts, findings), (action_texts, actions), remaining = parts
-    keep = field_of(findings, "keep").astype(bool) | field_of(actions, "keep").astype(bool)
+    keep = findings.field("keep").astype(bool) | actions.field("keep").astype(bool)
     for i in np.flatnonzero(keep | pd.notna(remaining)):
         extra = [
             str(text)
@@ -150,10 +139,3 @@ def kept_notes(notes, parts):
         if extra:
             notes[i] = "；".join([notes[i], *extra] if isinstance(notes[i], str) else extra)
     return notes
-
-
-def no_readings(n):
-    """A blank reading per row (a column that is not in the file)."""
-    out = np.empty(n, dtype=object)
-    out[:] = [_BLANK] * n
-    return out

@@ -22,7 +22,6 @@ from hailin.surveys.check.phrase_facts import (
     contradictions,
     fill_measures,
     kept_notes,
-    no_readings,
     weigh_removals,
 )
 from hailin.surveys.check.problems import (
@@ -37,9 +36,10 @@ from hailin.surveys.check.problems import (
     optional_text,
 )
 from hailin.surveys.check.quantities import measure_values
+from hailin.surveys.check.senses import Readings
 from hailin.surveys.check.times import observed_times, time_column
 from hailin.surveys.check.undated import day_for_blank_times
-from hailin.surveys.check.words import code_for, combine_actions, map_vocabulary, read_column
+from hailin.surveys.check.words import code_for, combine_actions, map_vocabulary, read_readings
 from hailin.surveys.headers import area_unit_of, match_headers
 from hailin.surveys.io.raw import RawTable, note
 from hailin.surveys.schema import allowed_words
@@ -184,12 +184,12 @@ def _findings(frame, headers, geometries, problems, file):
     finding = np.full(n, None, dtype=object)
     named_action = np.full(n, None, dtype=object)
     named_by = np.full(n, None, dtype=object)
-    readings = no_readings(n)
+    readings = Readings.blank(n)
     tried = np.full(n, None, dtype=object)  # the name or category that was no finding
     unknown = np.zeros(n, dtype=bool)
     for column in ([headers["finding"]] if "finding" in headers else []) + fallbacks:
         text = clean_text(frame[column])
-        read = read_column(text, "finding")
+        read, column_readings = read_readings(text, "finding")
         if column not in fallbacks:
             unknown = read["problem"].notna().to_numpy()
             problems.add(unknown, column, read["problem"].to_numpy(dtype=object))
@@ -197,7 +197,7 @@ def _findings(frame, headers, geometries, problems, file):
         finding = np.where(take, read["code"].to_numpy(dtype=object), finding)
         named_action = np.where(take, read["action"].to_numpy(dtype=object), named_action)
         named_by = np.where(take, text.to_numpy(dtype=object), named_by)
-        readings = np.where(take, read["reading"].to_numpy(dtype=object), readings)
+        readings = readings.where(take, column_readings)
         tried = np.where(
             pd.isna(tried) & text.notna().to_numpy(), text.to_numpy(dtype=object), tried
         )
@@ -256,12 +256,11 @@ def _action(frame, headers, finding, named, problems):
     stated = np.full(n, None, dtype=object)
     action_column = headers.get("action", named["column"])
     action_text = np.full(n, None, dtype=object)
-    readings = no_readings(n)
+    readings = Readings.blank(n)
     if "action" in headers:
         action_text = clean_text(frame[action_column]).to_numpy(dtype=object)
-        read = read_column(pd.Series(action_text, dtype=object), "action")
+        read, readings = read_readings(pd.Series(action_text, dtype=object), "action")
         stated = read["code"].to_numpy(dtype=object)
-        readings = read["reading"].to_numpy(dtype=object)
         problem = read["problem"]
         problems.add(problem.notna().to_numpy(), action_column, problem.to_numpy(dtype=object))
     action, clash = combine_actions(stated, named["action"])

@@ -8,6 +8,8 @@ both be true is refused with the reason.
 
 import dataclasses
 
+import numpy as np
+
 from hailin.surveys.check.quantities import Quantity, settle
 
 NEGATABLE = (
@@ -52,6 +54,39 @@ class Reading:
     remaining: str | None = None
     keep: bool = False
     no_need: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Readings:
+    """The readings of a column's rows: each distinct reading once
+    (``distinct``) and each row's position in it (``at``), so that a column
+    repeating a few phrases a million times is looked at a few times."""
+
+    distinct: tuple
+    at: np.ndarray
+
+    @classmethod
+    def blank(cls, n: int) -> "Readings":
+        """A blank reading for each of ``n`` rows (a column the file lacks)."""
+        return cls((Reading(),), np.zeros(n, dtype=np.int64))
+
+    def field(self, field: str) -> np.ndarray:
+        """``field`` of each row's reading (an object array)."""
+        values = np.empty(len(self.distinct), dtype=object)
+        for i, reading in enumerate(self.distinct):
+            values[i] = getattr(reading, field)
+        return values[self.at]
+
+    def __getitem__(self, row: int) -> Reading:
+        return self.distinct[self.at[row]]
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def where(self, mask, other: "Readings") -> "Readings":
+        """``other``'s reading where ``mask``, this one's elsewhere."""
+        at = np.where(mask, other.at + len(self.distinct), self.at)
+        return Readings(self.distinct + other.distinct, at)
 
 
 def name(code, word):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from hailin.surveys.check.phrases import PHRASE_VOCABULARIES, Reading, read_text
+from hailin.surveys.check.senses import Readings
 from hailin.surveys.errors import VocabularyError
 from hailin.surveys.schema import PATROL_TYPES
 
@@ -126,26 +127,39 @@ def map_vocabulary(series, vocabulary):
 
 def read_column(series: pd.Series, vocabulary: str) -> pd.DataFrame:
     """:func:`read_phrase` over a Series: a frame of code, action and problem
-    (None where blank) and the whole ``reading``, on the series' index; each
-    distinct value is read once.
+    (None where blank), on the series' index; each distinct value is read once.
 
     Examples
     --------
     >>> read_column(pd.Series(["复萌，已上报", None, "UFO"]), "finding")["code"].tolist()
     ['spartina_regrowth', None, None]
     """
+    return read_readings(series, vocabulary)[0]
+
+
+def read_readings(series: pd.Series, vocabulary: str) -> tuple[pd.DataFrame, Readings]:
+    """(:func:`read_column`'s frame, the :class:`Readings` of the rows): the
+    quantities, remainders and notes of each phrase besides its codes.
+
+    Examples
+    --------
+    >>> _frame, readings = read_readings(pd.Series(["复萌3处已处理2处", None]), "finding")
+    >>> readings.field("remaining").tolist()
+    ['1处', None]
+    """
     values = series.astype("object")
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    readings = [read_phrase(value, vocabulary) or Reading() for value in uniques]
-    at = np.where(positions < 0, len(readings), positions)
-    every = np.empty(len(readings) + 1, dtype=object)
-    every[:] = [*readings, Reading()]
-    columns = {"reading": every[at]}
-    for field in ("code", "action", "problem"):
-        columns[field] = np.array([getattr(r, field) for r in every], dtype=object)[at]
-    return pd.DataFrame(
-        {name: pd.Series(v, index=series.index, dtype=object) for name, v in columns.items()}
+    readings = Readings(
+        (*(read_phrase(value, vocabulary) or Reading() for value in uniques), Reading()),
+        np.where(positions < 0, len(uniques), positions),
     )
+    frame = pd.DataFrame(
+        {
+            field: pd.Series(readings.field(field), index=series.index, dtype=object)
+            for field in ("code", "action", "problem")
+        }
+    )
+    return frame, readings
 
 
 # Actions that say Spartina is still there: beside a removal they contradict it.
