@@ -9,7 +9,11 @@ case open, or re-clear it, as the row says."""
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from hailin.geo.units import M2_PER_HA, M2_PER_MU
+from hailin.surveys.check.quantities import measure_values, read_quantity, settle
 from hailin.surveys.check.words import read_phrase
 from hailin.surveys.workspace import Workspace
 
@@ -263,3 +267,34 @@ def test_the_ledger_leaves_partial_removals_open(tmp_path):
     }
     assert status == expected
     assert sum(s == "open" for s in status.values()) >= 40
+
+
+# -- the unit maths, for any number ----------------------------------------------------------
+amounts = st.decimals(min_value="0.01", max_value="99999", places=2).map(str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    amounts, st.sampled_from([("亩", M2_PER_MU), ("公顷", M2_PER_HA), ("平方米", 1.0), ("m2", 1.0)])
+)
+def test_areas_are_converted_to_square_metres(amount, unit):
+    word, factor = unit
+    quantity = read_quantity(f"{amount}{word}")
+    assert quantity.kind == "area"
+    assert quantity.value == pytest.approx(float(amount) * factor)
+    numbers, bad = measure_values([f"{amount}{word}", f"约{amount} {word}"], "area")
+    assert not bad.any() and numbers == pytest.approx([float(amount) * factor] * 2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 500), st.integers(0, 500))
+def test_a_removal_closes_only_when_it_covers_what_was_found(found, done):
+    if done > found:
+        with pytest.raises(ValueError, match="more removed"):
+            settle(read_quantity(f"{found}处"), read_quantity(f"{done}处"))
+        return
+    complete, left = settle(read_quantity(f"{found}处"), read_quantity(f"{done}处"))
+    assert complete == (done == found)
+    assert left == (None if complete else f"{found - done}处")
+    reading = read_phrase(f"复萌{found}处，已清除{done}处", "finding")
+    assert reading.action == ("removed" if complete else "partly_removed")
