@@ -221,7 +221,8 @@ class Workspace(ExportWork, RasterWork):
         **flags: Any,
     ) -> ingest.ImportSummary:
         """Import one patrol file, or a plots file with kind="clearance" or
-        "restoration" (flags: patrol_type, team, crs, sheet); ``progress(rows,
+        "restoration" (flags: patrol_type, team, crs, sheet, observed_on,
+        date_from_name); ``progress(rows,
         total)`` follows the writing; ``uploader`` is who the upload log names (the
         portal's account; else this process's user). See
         :func:`hailin.surveys.ingest.import_file`."""
