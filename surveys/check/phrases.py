@@ -143,7 +143,7 @@ def _scan_latin(token, clause, unknown):
         start += size
 
 
-def _negated_sign(clause, index, waiting, terms):
+def _negated_sign(waiting, terms):
     """Whether a suspicion word is a negated sign: 'no signs of regrowth'
     (a negation waiting), 无复萌迹象 (right after a negated finding)."""
     if waiting is not None:
@@ -190,7 +190,7 @@ def _terms(clause, details):
             if waiting is not None:
                 raise Refused(f"negates nothing ('{joined(waiting[1], word)}')")
             previous = None
-        elif code == "spartina_suspected" and _negated_sign(clause, index, waiting, terms):
+        elif code == "spartina_suspected" and _negated_sign(waiting, terms):
             if waiting is None:
                 terms.append([role, code, word, terms[-1][3], []])
         else:
