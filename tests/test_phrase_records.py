@@ -4,6 +4,7 @@ columns, who/when/why and remainders kept in the notes, contradictions refused."
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -122,6 +123,8 @@ def test_the_two_columns_weigh_a_removal_and_the_notes_keep_what_the_words_say(t
             "notes": "已清除一半；剩余未清除：50%",
         },
     }
+    # The people stopped are counted where the programme's figures can sum them.
+    assert json.loads(records.loc[6, "extra"]) == {"stopped_people": 100}
     errors = {e["row"]: e["message"] for e in summary.errors}
     assert errors == {
         7: "says no action is needed, but Spartina was found (复萌/新发); "

@@ -7,6 +7,8 @@ Each function takes the :class:`hailin.surveys.check.senses.Readings` of the
 two columns and marks the rows it refuses in ``problems``.
 """
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -139,3 +141,17 @@ def kept_notes(notes, parts):
         if extra:
             notes[i] = "；".join([notes[i], *extra] if isinstance(notes[i], str) else extra)
     return notes
+
+
+def with_people_stopped(extra, action, findings, actions):
+    """``extra`` (JSON text per row) with ``stopped_people``, the number of
+    people stopped (制止3人, 制止教育有关群众100多名), on rows whose action is
+    stopped and whose words give that number: the programme counts them."""
+    extra = np.asarray(extra, dtype=object).copy()
+    done = np.where(pd.notna(actions.field("done")), actions.field("done"), findings.field("done"))
+    for i in np.flatnonzero(action == "stopped"):
+        if done[i] is not None and done[i].kind == "people":
+            fields = json.loads(extra[i]) if isinstance(extra[i], str) else {}
+            fields["stopped_people"] = int(done[i].value)
+            extra[i] = json.dumps(fields, ensure_ascii=False)
+    return extra

@@ -23,6 +23,7 @@ from hailin.surveys.check.phrase_facts import (
     fill_measures,
     kept_notes,
     weigh_removals,
+    with_people_stopped,
 )
 from hailin.surveys.check.problems import (
     Normalized,
@@ -112,7 +113,12 @@ def _normalize_table(table, options, *, file, sites=None):
         **{field: measures[field] for field in ("cover_pct", "patch_area_m2", "survival_pct")},
         "action": action,
         "notes": notes,
-        "extra": extra_json(frame, [c for c in frame.columns if c not in used]),
+        "extra": with_people_stopped(
+            extra_json(frame, [c for c in frame.columns if c not in used]),
+            action,
+            named["readings"],
+            said["readings"],
+        ),
     }
     enforce_invariants(
         problems,
