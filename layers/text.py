@@ -81,6 +81,12 @@ TEXT = {
     "visit": {"zh": "巡查顺序", "en": "Visit"},
     "risk": {"zh": "复萌风险", "en": "Recurrence risk"},
     "reason": {"zh": "原因", "en": "Reasons"},
+    # Verification tasks of suspected findings (hailin tasks)
+    "tasks_layer": {"zh": "核查任务", "en": "Verification tasks"},
+    "task": {"zh": "核查任务", "en": "Task"},
+    "suspected_on": {"zh": "疑似发现", "en": "Suspected on"},
+    "suspicions": {"zh": "疑似次数", "en": "Suspicions"},
+    "closed": {"zh": "核查结果", "en": "Checked"},
 }
 
 # Labels that name a code: their words are the vocabulary's (surveys.schema).

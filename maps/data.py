@@ -90,3 +90,5 @@ class MapData(Protocol):
     # and its per-plot survival estimate, plot_id -> (percent, image date).
     # imagery: ImageryCover
     # imagery_survival: dict
+    # and the verification tasks of suspected findings (surveys.ledger.tasks):
+    # tasks: geopandas.GeoDataFrame

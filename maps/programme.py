@@ -25,6 +25,7 @@ from hailin.layers.raster import raster_layer
 from hailin.layers.recurrence import detections_layer, patches_layer
 from hailin.layers.restoration import restoration_layer, year_colours
 from hailin.layers.sites import sites_layer
+from hailin.layers.tasks import tasks_layer
 from hailin.layers.text import text
 from hailin.maps.base import finish, new_map
 from hailin.maps.controls import SummaryPanel, TimeControl, bar_chart
@@ -255,6 +256,9 @@ def clearance_map(
     _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
     if len(data.patches):
         _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
+    tasks = getattr(data, "tasks", None)  # optional: suspected findings to verify
+    if tasks is not None and len(tasks):
+        _add(fmap, tasks_layer(tasks, lang, timezone=data.timezone), legend)
     _patrols(fmap, data, lang, legend)
     if plan is not None and len(plan):
         _add(fmap, next_inspections_layer(plan, lang), legend)

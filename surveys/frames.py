@@ -25,9 +25,11 @@ from hailin.surveys.ledger.cases import (
     LedgerRules,
     build_ledger,
     case_areas,
+    point_inspections,
 )
 from hailin.surveys.ledger.cover import ImageryCover, imagery_survival
 from hailin.surveys.ledger.progress import Progress, clearance_progress, restoration_progress
+from hailin.surveys.ledger.tasks import verification_tasks
 from hailin.surveys.settings import Settings
 
 # The survey columns a command reads of the records it shows or keeps (detections).
@@ -165,6 +167,17 @@ class Frames:
     def imagery_survival(self) -> dict:
         """{restoration plot_id: (latest cover % from imagery, its date)}."""
         return self.imagery.by_plot()
+
+    @functools.cached_property
+    def tasks(self) -> geopandas.GeoDataFrame:
+        """Verification tasks of the suspected findings (疑似复萌: open until the
+        next inspection there, see :mod:`hailin.surveys.ledger.tasks`)."""
+        return verification_tasks(
+            self.findings,
+            point_inspections(self.inspections),
+            self.clearance,
+            self.settings.tolerance_m,
+        )
 
     @functools.cached_property
     def patrol_counts(self) -> dict:

@@ -113,6 +113,7 @@ def import_file(
     if kind != "surveys" and kind not in PLOT_KINDS:
         raise VocabularyError(f"kind should be 'surveys' or one of {PLOT_KINDS}, got {kind!r}")
     file = printable_name(os.path.basename(os.fspath(path)))
+    options = options.for_file(path)  # --date-from-name: the day in the file's name
     if not os.path.isfile(path):
         raise SurveyFileError("no such file", file=printable_name(os.fspath(path)))
     summary = ImportSummary(upload_id="", file=file, status="rejected", dry_run=dry_run, kind=kind)

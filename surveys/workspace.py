@@ -237,9 +237,10 @@ class Workspace:
         **flags: Any,
     ) -> ingest.ImportSummary:
         """Import one patrol file, or a plots file with kind="clearance" or
-        "restoration" (flags: patrol_type, team, crs, sheet); ``progress(rows,
-        total)`` follows the writing; ``uploader`` is who the upload log names (the
-        portal's account; else this process's user). See
+        "restoration" (flags: patrol_type, team, crs, sheet, observed_on,
+        date_from_name); ``progress(rows, total)`` follows the writing;
+        ``uploader`` is who the upload log names (the portal's account; else
+        this process's user). See
         :func:`hailin.surveys.ingest.import_file`."""
         return ingest.import_file(
             path,

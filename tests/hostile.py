@@ -390,7 +390,7 @@ for _name, _time, _fragment in [
 ACTION_HEADER = [*HEADER, "处理"]
 for _name, _finding, _action, _codes, _fragment in [
     # 待处理 (pending) and 未清除 (not removed) must never re-clear a case.
-    ("pending", "复萌", "待处理", (("spartina_regrowth", "none"),), None),
+    ("pending", "复萌", "待处理", (("spartina_regrowth", "pending"),), None),
     ("not_removed", "复萌", "未清除", (("spartina_regrowth", "none"),), None),
     ("reported", "复萌", "已上报", (("spartina_regrowth", "reported"),), None),
     # Found and removed on the spot: a regrowth finding with the removal.

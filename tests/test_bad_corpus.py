@@ -34,7 +34,8 @@ EXPECTED = {
         0,
         0,
         (None, None),
-        "missing required column(s): 时间 or 日期 (date/time); found: 经度, 纬度, 巡查类型, 发现",
+        "missing required column(s): 时间 or 日期 (date/time), or --observed-on DATE for a "
+        "file without times; found: 经度, 纬度, 巡查类型, 发现",
     ),
     "no_finding.csv": (
         4,

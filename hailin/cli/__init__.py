@@ -18,6 +18,7 @@ from hailin.cli.report import report_command
 from hailin.cli.risk import risk_group
 from hailin.cli.serve import serve_command
 from hailin.cli.sites import sites_group
+from hailin.cli.tasks import tasks_command
 from hailin.cli.uploads import uploads_group
 from hailin.cli.users import users_group
 
@@ -48,6 +49,7 @@ for command in (
     flag_command,
     ledger_command,
     progress_command,
+    tasks_command,
     dataset_group,
     report_command,
     risk_group,

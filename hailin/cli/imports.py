@@ -85,6 +85,18 @@ def _print_summary(summary):
     help=f"Patrol type for rows that do not say: {', '.join(PATROL_TYPES)} (or the Chinese).",
 )
 @click.option("--team", metavar="NAME", help="Team for rows that do not say.")
+@click.option(
+    "--observed-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    callback=lambda _ctx, _param, value: value.date() if value else None,
+    metavar="DATE",
+    help="Day of rows without a time (waypoint exports): dated at noon local time.",
+)
+@click.option(
+    "--date-from-name",
+    is_flag=True,
+    help="Take that day from the file's or folder's name (巡查_2024-05-03.kml).",
+)
 @file_options
 @click.pass_context
 @reports_errors(internal=EXIT_NOTHING_STORED)

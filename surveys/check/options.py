@@ -5,10 +5,12 @@ checked when given, with the window of plausible times it implies.
 import dataclasses
 import datetime
 import math
+import os
 
 import pandas as pd
 
 from hailin.geo.crs import CRSLike, normalize_crs
+from hailin.surveys.check.undated import date_in_name
 from hailin.surveys.check.words import code_for
 from hailin.surveys.errors import SettingsError, SurveyFileError
 from hailin.surveys.localtime import DEFAULT_TIMEZONE
@@ -39,6 +41,10 @@ class ImportOptions:
         Rows farther than this from every site are refused (None: no check).
     earliest_date, latest_date : datetime.date, optional
         Rows dated outside the window are refused (latest: tomorrow).
+    observed_on : datetime.date, optional
+        The day of rows that carry no time (dated at noon local time).
+    date_from_name : bool
+        Take that day from the file's or its folder's name (see :meth:`for_file`).
 
     Examples
     --------
@@ -59,6 +65,8 @@ class ImportOptions:
     max_distance_km: float | None = 30.0
     earliest_date: datetime.date = EARLIEST_DATE  # rows dated before it are refused
     latest_date: datetime.date | None = None  # ... and after it; None: after tomorrow
+    observed_on: datetime.date | None = None  # the day of rows without a time
+    date_from_name: bool = False  # ... taken from the file's name
 
     def __post_init__(self):
         if self.patrol_type is not None and code_for(self.patrol_type, "patrol_type") is None:
@@ -78,7 +86,7 @@ class ImportOptions:
             raise SettingsError(
                 f"max_distance_km should be a number more than 0 (or None), got {limit!r}"
             )
-        for name in ("earliest_date", "latest_date"):
+        for name in ("earliest_date", "latest_date", "observed_on"):
             value = getattr(self, name)
             if isinstance(value, str):
                 try:
@@ -86,7 +94,7 @@ class ImportOptions:
                 except ValueError:
                     raise SettingsError(f"{name} should be a date, got {value!r}") from None
                 object.__setattr__(self, name, value)
-            if value is None and name == "latest_date":
+            if value is None and name != "earliest_date":
                 continue
             if (
                 isinstance(value, datetime.datetime)
@@ -100,6 +108,20 @@ class ImportOptions:
             raise SettingsError(
                 f"earliest_date {self.earliest_date} comes after latest_date {self.latest_date}"
             )
+
+    def for_file(self, path: "str | os.PathLike[str]") -> "ImportOptions":
+        """These options for the file at ``path``: with ``date_from_name``, the
+        day of rows without a time is the date in the file's (or folder's) name.
+
+        Examples
+        --------
+        >>> ImportOptions(date_from_name=True).for_file("巡查_2024-05-03.kml").observed_on
+        datetime.date(2024, 5, 3)
+        """
+        if not self.date_from_name or self.observed_on is not None:
+            return self
+        day = date_in_name(path)
+        return self if day is None else dataclasses.replace(self, observed_on=day)
 
     def time_window(self) -> tuple[pd.Timestamp, pd.Timestamp, str]:
         """(earliest, latest, message if later) of plausible times, in UTC.

@@ -17,7 +17,6 @@ from hailin.geo.overlay import overlapping_pairs, place_in_sites
 from hailin.surveys.check.invariants import enforce_invariants
 from hailin.surveys.check.isolation import check_isolating_rows
 from hailin.surveys.check.locate import locate
-from hailin.surveys.check.parsing import parse_numbers
 from hailin.surveys.check.problems import (
     Normalized,
     Problems,
@@ -28,6 +27,7 @@ from hailin.surveys.check.problems import (
     only_read_rejects,
     optional_text,
 )
+from hailin.surveys.check.quantities import measure_values
 from hailin.surveys.check.times import observed_times, time_column
 from hailin.surveys.errors import VocabularyError
 from hailin.surveys.headers import PLOT_HEADERS, area_unit_of, match_headers
@@ -174,9 +174,11 @@ def _declared_area(frame, headers, problems):
     if "declared_area" not in headers:
         return np.full(len(frame), np.nan)
     column = headers["declared_area"]
-    values, bad = parse_numbers(frame[column].to_numpy())
-    problems.add(bad, column, describe(frame[column], bad, "not a number: {value!r}"))
-    return values * UNITS[area_unit_of(column)] / UNITS["mu"]
+    # A unit written in a cell wins over the header's (2公顷 in a 面积(亩) column is 30 mu).
+    plain = UNITS[area_unit_of(column)]
+    values, bad = measure_values(frame[column].to_numpy(), "area", plain)
+    problems.add(bad, column, describe(frame[column], bad, "not an area: {value!r}"))
+    return values / UNITS["mu"]
 
 
 def _plot_notes(plot_id, row, declared, computed, headers, column):

@@ -5,17 +5,26 @@ Every check is vectorised and marks the rows it refuses (see
 become rejects with the raw row, so nothing is lost.
 """
 
+import re
+
 import geopandas
 import numpy as np
 import pandas as pd
 import shapely
 
 from hailin.geo.crs import WGS84
+from hailin.geo.units import M2_PER_HA, M2_PER_MU
 from hailin.surveys.check.invariants import enforce_invariants, geometry_column
 from hailin.surveys.check.isolation import check_isolating_rows
 from hailin.surveys.check.locate import locate
 from hailin.surveys.check.options import ImportOptions
-from hailin.surveys.check.parsing import parse_numbers
+from hailin.surveys.check.phrase_facts import (
+    contradictions,
+    fill_measures,
+    kept_notes,
+    weigh_removals,
+    with_people_stopped,
+)
 from hailin.surveys.check.problems import (
     Normalized,
     Problems,
@@ -27,9 +36,12 @@ from hailin.surveys.check.problems import (
     only_read_rejects,
     optional_text,
 )
+from hailin.surveys.check.quantities import measure_values
+from hailin.surveys.check.senses import Readings
 from hailin.surveys.check.times import observed_times, time_column
-from hailin.surveys.check.words import code_for, combine_actions, map_vocabulary, read_column
-from hailin.surveys.headers import match_headers
+from hailin.surveys.check.undated import day_for_blank_times
+from hailin.surveys.check.words import code_for, combine_actions, map_vocabulary, read_readings
+from hailin.surveys.headers import area_unit_of, match_headers
 from hailin.surveys.io.raw import RawTable, note
 from hailin.surveys.schema import allowed_words
 
@@ -38,6 +50,8 @@ _OPTIONAL_MEASURES = {
     "survival_pct": (0.0, 100.0),
     "patch_area_m2": (0.0, None),
 }
+_KINDS = {"cover_pct": "percent", "survival_pct": "percent", "patch_area_m2": "area"}
+
 _LINEAR = (1, 2, 5)  # LineString, LinearRing, MultiLineString
 # The columns of a record that make its key (see record_keys), besides time and place.
 _KEY_COLUMNS = ("finding", "patrol_type", "action", "cover_pct", "patch_area_m2", "survival_pct")
@@ -78,11 +92,20 @@ def _normalize_table(table, options, *, file, sites=None):
     headers = match_headers(frame.columns)
     problems = Problems(n)
     geometries = locate(table, frame, headers, options, problems, warnings, file, sites)
-    observed = observed_times(frame, headers, options, problems, file, warnings=warnings)
+    dated, dated_headers = day_for_blank_times(frame, headers, options, warnings)
+    observed = observed_times(
+        dated, dated_headers, options, problems, file, _when(options), warnings=warnings
+    )
     patrol_type, team = _who(frame, headers, options, problems, warnings, file)
     finding, named = _findings(frame, headers, geometries, problems, file)
     measures = _measures(frame, headers, problems)
-    action = _action(frame, headers, finding, named, problems)
+    context = {"headers": headers, "column": named["column"], "rows": table.source_rows}
+    fill_measures(measures, named["readings"], named["words"], context, problems, warnings)
+    action, said = _action(frame, headers, finding, named, problems)
+    notes = kept_notes(
+        optional_text(frame, headers, "notes"),
+        ((named["words"], named["readings"]), (said["words"], said["readings"]), said["left"]),
+    )
     used = {headers[k] for k in headers if k not in ("name", "category")}
     columns = {
         "patrol_type": patrol_type,
@@ -91,8 +114,13 @@ def _normalize_table(table, options, *, file, sites=None):
         "finding": finding,
         **{field: measures[field] for field in ("cover_pct", "patch_area_m2", "survival_pct")},
         "action": action,
-        "notes": optional_text(frame, headers, "notes"),
-        "extra": extra_json(frame, [c for c in frame.columns if c not in used]),
+        "notes": notes,
+        "extra": with_people_stopped(
+            extra_json(frame, [c for c in frame.columns if c not in used]),
+            action,
+            named["readings"],
+            said["readings"],
+        ),
     }
     enforce_invariants(
         problems,
@@ -121,6 +149,13 @@ def _normalize_table(table, options, *, file, sites=None):
     )
     records.insert(0, "record_key", record_keys(records))
     return checked(table, frame, problems, records, warnings)
+
+
+def _when(options):
+    """The time columns a file needs, and what the uploader can say instead."""
+    if options.date_from_name:
+        return "时间 or 日期 (date/time), or a date in the file name (巡查_2024-05-03.kml)"
+    return "时间 or 日期 (date/time), or --observed-on DATE for a file without times"
 
 
 def _who(frame, headers, options, problems, warnings, file):
@@ -157,10 +192,12 @@ def _findings(frame, headers, geometries, problems, file):
     finding = np.full(n, None, dtype=object)
     named_action = np.full(n, None, dtype=object)
     named_by = np.full(n, None, dtype=object)
+    readings = Readings.blank(n)
+    tried = np.full(n, None, dtype=object)  # the name or category that was no finding
     unknown = np.zeros(n, dtype=bool)
     for column in ([headers["finding"]] if "finding" in headers else []) + fallbacks:
         text = clean_text(frame[column])
-        read = read_column(text, "finding")
+        read, column_readings = read_readings(text, "finding")
         if column not in fallbacks:
             unknown = read["problem"].notna().to_numpy()
             problems.add(unknown, column, read["problem"].to_numpy(dtype=object))
@@ -168,9 +205,23 @@ def _findings(frame, headers, geometries, problems, file):
         finding = np.where(take, read["code"].to_numpy(dtype=object), finding)
         named_action = np.where(take, read["action"].to_numpy(dtype=object), named_action)
         named_by = np.where(take, text.to_numpy(dtype=object), named_by)
+        readings = readings.where(take, column_readings)
+        tried = np.where(
+            pd.isna(tried) & text.notna().to_numpy(), text.to_numpy(dtype=object), tried
+        )
     finding = np.where(pd.isna(finding) & ~unknown & linear, "clear", finding)
-    problems.add(pd.isna(finding) & ~unknown, finding_column, "no finding")
-    return finding, {"action": named_action, "words": named_by, "column": finding_column}
+    nothing = pd.isna(finding) & ~unknown
+    named = nothing & pd.notna(tried)  # a waypoint's name that is no finding: quoted
+    problems.add(nothing & ~named, finding_column, "no finding")
+    problems.add(
+        named, finding_column, describe(tried, named, "no finding: {value!r} is no finding word")
+    )
+    return finding, {
+        "action": named_action,
+        "words": named_by,
+        "column": finding_column,
+        "readings": readings,
+    }
 
 
 def _measures(frame, headers, problems):
@@ -181,7 +232,8 @@ def _measures(frame, headers, problems):
             measures[field] = np.full(len(frame), np.nan)
             continue
         column = headers[field]
-        values, bad = parse_numbers(frame[column].to_numpy())
+        plain = _patch_area_unit(column) if field == "patch_area_m2" else 1.0
+        values, bad = measure_values(frame[column].to_numpy(), _KINDS[field], plain)
         problems.add(bad, column, describe(frame[column], bad, "not a number: {value!r}"))
         with np.errstate(invalid="ignore"):
             outside = (values < low) | ((values > high) if high is not None else False)
@@ -193,17 +245,29 @@ def _measures(frame, headers, problems):
     return measures
 
 
+def _patch_area_unit(column):
+    """m² per plain number of a patch area column: m² unless its header names 亩
+    or 公顷 (a bare 面积 is m² here; in plot files it is mu)."""
+    if re.search(r"亩|\bmu\b|_mu$", str(column).lower()):
+        return M2_PER_MU
+    return M2_PER_HA if area_unit_of(column) == "ha" else 1.0
+
+
 def _action(frame, headers, finding, named, problems):
-    """The action of each row: from the action column and the finding's words
-    (a removal one says and the other denies refuses the row, see
-    :func:`hailin.surveys.check.words.combine_actions`), else removed for the finding
-    spartina_removed and none for the others."""
+    """(actions, {"words", "readings", "left"}) of the rows: from the action
+    column and the finding's words (a removal one says and the other denies
+    refuses the row, see :func:`hailin.surveys.check.words.combine_actions`;
+    one that covers only part of what was found is partly_removed, see
+    :func:`hailin.surveys.check.phrase_facts.weigh_removals`), else removed for
+    the finding spartina_removed and none for the others."""
     n = len(frame)
     stated = np.full(n, None, dtype=object)
+    action_column = headers.get("action", named["column"])
+    action_text = np.full(n, None, dtype=object)
+    readings = Readings.blank(n)
     if "action" in headers:
-        action_column = headers["action"]
-        action_text = clean_text(frame[action_column])
-        read = read_column(action_text, "action")
+        action_text = clean_text(frame[action_column]).to_numpy(dtype=object)
+        read, readings = read_readings(pd.Series(action_text, dtype=object), "action")
         stated = read["code"].to_numpy(dtype=object)
         problem = read["problem"]
         problems.add(problem.notna().to_numpy(), action_column, problem.to_numpy(dtype=object))
@@ -214,7 +278,7 @@ def _action(frame, headers, finding, named, problems):
             f"action {str(a)[:60]!r} ({s}) contradicts the finding {str(f)[:60]!r} ({m}); "
             "correct one of them"
             for a, s, f, m in zip(
-                action_text.to_numpy(dtype=object)[clash],
+                action_text[clash],
                 stated[clash],
                 named["words"][clash],
                 named["action"][clash],
@@ -222,9 +286,12 @@ def _action(frame, headers, finding, named, problems):
             )
         ]
         problems.add(clash, action_column, shown)
-    return np.where(
+    action = np.where(
         pd.isna(action), np.where(finding == "spartina_removed", "removed", "none"), action
     )
+    action, left = weigh_removals(action, named["readings"], readings, problems, action_column)
+    contradictions(finding, readings, action, problems, action_column)
+    return action, {"words": action_text, "readings": readings, "left": left}
 
 
 def record_keys(records) -> np.ndarray:

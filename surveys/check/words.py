@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from hailin.surveys.check.phrases import PHRASE_VOCABULARIES, Reading, read_text
+from hailin.surveys.check.senses import Readings
 from hailin.surveys.errors import VocabularyError
 from hailin.surveys.schema import PATROL_TYPES
 
@@ -55,7 +56,14 @@ def read_phrase(value, vocabulary: str) -> Reading | None:
     covers. A finding phrase may name an action too:
     复萌已清除 is regrowth removed on the spot, 复萌未清除 regrowth not removed,
     复萌，已上报 regrowth reported; 已拔除 alone is the finding spartina_removed.
-    Pending (待处理, pending) is the action ``none``: nothing was done yet.
+    Numbers keep their units (:mod:`hailin.surveys.check.quantities`): a removal
+    of part of what was found (复萌3处已处理2处, 已清除90%) is ``partly_removed``
+    with the remainder in ``remaining``. Planned or handed-over removal
+    (待处理, 计划下周清除, 交由施工单位处理) is ``pending``; removal that could not
+    be done (涨潮未能清除) ``removal_blocked``; 清除中 ``in_progress``; 已制止
+    ``stopped`` (damage and seedling harvest only). Suspicions (疑似复萌, 有复萌迹象,
+    请复查) are the finding ``spartina_suspected``. Traditional characters read
+    as simplified.
 
     A phrase is refused when it names two findings, both says and denies
     something (复萌，未见复萌; 已清除，未清除), names Spartina without saying
@@ -65,10 +73,14 @@ def read_phrase(value, vocabulary: str) -> Reading | None:
 
     Examples
     --------
-    >>> read_phrase("复萌已清除", "finding")
-    Reading(code='spartina_regrowth', action='removed', problem=None)
+    >>> reading = read_phrase("复萌已清除", "finding")
+    >>> reading.code, reading.action, reading.problem
+    ('spartina_regrowth', 'removed', None)
+    >>> reading = read_phrase("复萌3处，已处理2处", "finding")
+    >>> reading.action, reading.remaining
+    ('partly_removed', '1处')
     >>> read_phrase("红树林未受破坏", "finding").code, read_phrase("待处理", "action").code
-    ('clear', 'none')
+    ('clear', 'pending')
     >>> read_phrase("复萌外星人", "finding").problem[:50]
     "unknown finding '复萌外星人' (not understood: '外星人'); e"
     """
@@ -92,7 +104,7 @@ def code_for(value, vocabulary):
     >>> code_for("未见复萌", "finding"), code_for("复萌未清除", "finding")
     ('clear', 'spartina_regrowth')
     >>> code_for("未清除", "action"), code_for("待处理", "action"), code_for("已上报", "action")
-    ('none', 'none', 'reported')
+    ('none', 'pending', 'reported')
     >>> code_for("柯湾外星人复萌", "finding") is None
     True
     """
@@ -122,18 +134,40 @@ def read_column(series: pd.Series, vocabulary: str) -> pd.DataFrame:
     >>> read_column(pd.Series(["复萌，已上报", None, "UFO"]), "finding")["code"].tolist()
     ['spartina_regrowth', None, None]
     """
+    return read_readings(series, vocabulary)[0]
+
+
+def read_readings(series: pd.Series, vocabulary: str) -> tuple[pd.DataFrame, Readings]:
+    """(:func:`read_column`'s frame, the :class:`Readings` of the rows): the
+    quantities, remainders and notes of each phrase besides its codes.
+
+    Examples
+    --------
+    >>> _frame, readings = read_readings(pd.Series(["复萌3处已处理2处", None]), "finding")
+    >>> readings.field("remaining").tolist()
+    ['1处', None]
+    """
     values = series.astype("object")
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    readings = [read_phrase(value, vocabulary) or Reading() for value in uniques]
-    columns = {}
-    for field in ("code", "action", "problem"):
-        found = np.array([getattr(r, field) for r in readings] + [None], dtype=object)
-        columns[field] = pd.Series(
-            found[np.where(positions < 0, len(readings), positions)],
-            index=series.index,
-            dtype=object,
-        )
-    return pd.DataFrame(columns)
+    readings = Readings(
+        (*(read_phrase(value, vocabulary) or Reading() for value in uniques), Reading()),
+        np.where(positions < 0, len(uniques), positions),
+    )
+    frame = pd.DataFrame(
+        {
+            field: pd.Series(readings.field(field), index=series.index, dtype=object)
+            for field in ("code", "action", "problem")
+        }
+    )
+    return frame, readings
+
+
+# Actions that say Spartina is still there: beside a removal they contradict it.
+_NOT_REMOVED = ("none", "removal_blocked", "pending", "in_progress", "partly_removed")
+# When the two columns say different actions that do not contradict, the fuller
+# fact is kept: the later in this order.
+_FULLER: tuple[str, ...] = ("removal_blocked", "pending", "reported", "stopped", "in_progress")
+_FULLER += ("partly_removed", "removed")
 
 
 def combine_actions(stated, named):
@@ -146,8 +180,9 @@ def combine_actions(stated, named):
     an action column reads 复萌已清除 as removed); when they agree, or one says
     more than the other (removed and reported: removed; reported and none:
     reported), the fuller fact is kept; when one says removed and the other
-    not removed (none or pending), the row is refused with both words, because
-    that decides whether the ledger re-clears a case.
+    not removed (none, pending, in progress, partly removed …), the row is
+    refused with both words, because that decides whether the ledger re-clears
+    a case.
 
     Examples
     --------
@@ -160,9 +195,12 @@ def combine_actions(stated, named):
     stated = np.asarray(stated, dtype=object)
     named = np.asarray(named, dtype=object)
     action = np.where(pd.isna(stated), named, stated)
-    for fuller in ("reported", "removed"):  # removed last: it wins over reported
-        action = np.where((stated == fuller) | (named == fuller), fuller, action)
-    clash = ((stated == "removed") & (named == "none")) | (
-        (stated == "none") & (named == "removed")
+    rank = {code: i for i, code in enumerate(_FULLER)}  # the fullest last: it wins
+    stated_rank = pd.Series(stated, dtype=object).map(rank).fillna(-1).to_numpy()
+    named_rank = pd.Series(named, dtype=object).map(rank).fillna(-1).to_numpy()
+    action = np.where(named_rank > stated_rank, named, action)
+    action = np.where(stated_rank > named_rank, stated, action)
+    clash = ((stated == "removed") & pd.Series(named).isin(_NOT_REMOVED).to_numpy()) | (
+        pd.Series(stated).isin(_NOT_REMOVED).to_numpy() & (named == "removed")
     )
     return np.where(clash, None, action), clash

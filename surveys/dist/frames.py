@@ -19,6 +19,7 @@ from hailin.surveys.frames import RECORD_DETAIL, Frames, read_frames
 from hailin.surveys.io.dataset import read_dataset_layers, typed_records
 from hailin.surveys.ledger.cases import LedgerBuild, LedgerRules
 from hailin.surveys.ledger.progress import Progress
+from hailin.surveys.ledger.tasks import confirm_suspicions
 from hailin.surveys.settings import Settings
 
 
@@ -81,10 +82,14 @@ def distributed_frames(
         layers = read_dataset_layers(dataset, RECORD_DETAIL, with_records=False)
         engine = engine_from_dataset(client, dataset, partitions)
         cover = None  # imagery cover stays in the county workspaces, as on one machine
+        tasks = None  # the records stay on the workers
     else:
         read = read_frames(store, settings)
         layers = {"sites": read.sites, "clearance": read.clearance, "restoration": read.restoration}
-        engine = engine_from_frames(client, read.findings, read.inspections, partitions)
+        # Confirmed suspicions open their cases on their own day, as on one machine.
+        tasks = read.tasks
+        findings = confirm_suspicions(read.findings, tasks)
+        engine = engine_from_frames(client, findings, read.inspections, partitions)
         cover = read.cover
     frames = DistributedFrames(
         settings,
@@ -99,4 +104,6 @@ def distributed_frames(
     )
     if cover is not None:
         frames.cover = cover
+    if tasks is not None:
+        frames.tasks = tasks
     return frames

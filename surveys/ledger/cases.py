@@ -13,7 +13,10 @@ A case follows the records in and near its plot (within the tolerance):
   different days find no Spartina there, the last of them at least M days
   after the re-clearing day;
 - a Spartina finding after ``re_cleared`` or ``verified_clear`` opens a new
-  case for the same plot.
+  case for the same plot;
+- a suspicion (``spartina_suspected``) is no case: it opens a verification
+  task (:mod:`hailin.surveys.ledger.tasks`); when the next inspection there
+  finds Spartina, the case opens at the suspicion's date.
 
 New infestations (新发图斑), Spartina found near no clearance plot, are
 clustered into patches and followed the same way (kind ``new_infestation``).
@@ -32,6 +35,7 @@ from hailin.geo.overlay import nearest_township, place_in_sites
 from hailin.surveys.ledger.detections import SPARTINA_FINDINGS, detect, within_tolerance
 from hailin.surveys.ledger.machine import case_rows, verify_cases
 from hailin.surveys.ledger.patches import cluster_new_infestations
+from hailin.surveys.ledger.tasks import confirm_suspicions, verification_tasks
 from hailin.surveys.localtime import DEFAULT_TIMEZONE, local_dates, local_day_numbers
 
 LEDGER_COLUMNS = [
@@ -181,6 +185,9 @@ def build_ledger(
         clear = surveys["finding"].eq("clear").to_numpy()
         inspections, surveys = surveys[clear], surveys[~clear]
     inspections = point_inspections(inspections)
+    # A suspicion a later inspection confirmed opens its case on its own date.
+    tasks = verification_tasks(surveys, inspections, clearance, rules.tolerance_m)
+    surveys = confirm_suspicions(surveys, tasks)
     detections, outside = detect(surveys, clearance, rules.tolerance_m, rules.timezone)
     patches, membership = cluster_new_infestations(outside, rules.cluster_m, rules.timezone)
     areas = case_area_frame(clearance, detections, patches, sites)
