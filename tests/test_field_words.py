@@ -52,7 +52,8 @@ def test_a_message_reads_in_chinese_with_its_values(corpus_messages, catalogue):
     found = next(m for m in corpus_messages if m.startswith("missing required column(s): 时间"))
     assert "words" in NESTED  # the list of columns is a message shape of its own
     assert translate(found, catalogue.gettext) == (
-        "缺少必需的列：时间 或 日期（日期时间）；文件中的列：经度, 纬度, 巡查类型, 发现"
+        "缺少必需的列：时间 或 日期（日期时间）；没有时间的文件请指定巡查日期（--observed-on）；"
+        "文件中的列：经度, 纬度, 巡查类型, 发现"
     )
     assert translate("a message hailin never wrote", catalogue.gettext) == (
         "a message hailin never wrote"

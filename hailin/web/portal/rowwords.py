@@ -41,6 +41,8 @@ TEMPLATES = (
     "missing required column(s): {words}; found: {found}",
     "{first} and {second} (lon, lat) or a WKT column",
     "{first} or {second} (date/time)",
+    "{first} or {second} (date/time), or --observed-on DATE for a file without times",
+    "{first} or {second} (date/time), or a date in the file name ({example})",
     "{first} (finding)",
     "{first} (patrol type) or --patrol-type",
     "a binary file of a kind hailin does not read",
