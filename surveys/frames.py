@@ -7,6 +7,8 @@ when an import commits meanwhile. :class:`Frames` then builds the ledger once
 the same frames to exports, progress and maps.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import datetime
 import functools
@@ -15,6 +17,7 @@ import geopandas
 import pandas as pd
 
 from hailin.geo.overlay import records_per_plot
+from hailin.surveys.asof import frames_as_of
 from hailin.surveys.errors import FramesError
 from hailin.surveys.io.dataset import read_dataset_layers
 from hailin.surveys.io.layout import COVER_KINDS, read_cover, read_plots, read_sites, read_surveys
@@ -44,6 +47,8 @@ class Frames:
     inspections carry only time and place unless every record was read
     (``records`` then holds them all, in the store's order, for the maps).
     ``cover`` holds the mangrove cover measured on rasters (imagery_cover).
+    With ``as_of`` (a local day) they hold only what was known by its end
+    (:mod:`hailin.surveys.asof`) and open cases' ages are counted to it.
     """
 
     settings: Settings
@@ -57,6 +62,12 @@ class Frames:
     cover: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame({c: [] for c in COVER_KINDS})
     )
+
+    def at(self, day: datetime.date) -> Frames:
+        """These frames as they stood at the end of the local ``day``: what was
+        observed, cleared, planted and imaged by then, the ledger built from
+        that alone (:func:`hailin.surveys.asof.frames_as_of`)."""
+        return frames_as_of(self, day)
 
     @functools.cached_property
     def built(self) -> LedgerBuild:
@@ -196,9 +207,8 @@ def read_frames(
         rasters = findings["record_key"].map(raster_sources(store)).astype(object)
         findings = findings.assign(raster=rasters.where(rasters.notna(), None))
         cover = read_cover(store)
-    return Frames(
-        settings, sites, clearance, restoration, findings, inspections, records, as_of, cover
-    )
+    frames = Frames(settings, sites, clearance, restoration, findings, inspections, records)
+    return frames if as_of is None else frames.at(as_of)
 
 
 def read_dataset_frames(
@@ -208,7 +218,7 @@ def read_dataset_frames(
     at ``root`` (:mod:`hailin.surveys.io.dataset`), on this machine (rasters and imagery
     cover stay in the county workspaces)."""
     layers = read_dataset_layers(root, RECORD_DETAIL, every_record=every_record)
-    return Frames(
+    frames = Frames(
         settings,
         layers["sites"],
         layers["clearance"],
@@ -216,5 +226,5 @@ def read_dataset_frames(
         layers["findings"],
         layers["inspections"],
         layers["records"],
-        as_of,
     )
+    return frames if as_of is None else frames.at(as_of)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from hailin.geo.sites import load_sites, normalize_sites
 from hailin.surveys import evidence, ingest
+from hailin.surveys.asof import as_of_day
 from hailin.surveys.check.options import ImportOptions
 from hailin.surveys.digital_monitoring import DigitalMonitoring
 from hailin.surveys.errors import (
@@ -300,7 +301,7 @@ class Workspace:
         self,
         *,
         every_record: bool = False,
-        as_of: datetime.date | None = None,
+        as_of: datetime.date | str | None = None,
         client: Any = None,
         partitions: int | None = None,
     ) -> Frames:
@@ -309,11 +310,14 @@ class Workspace:
         once, on first use. Pass it to :meth:`flag`, :meth:`export_ledger` and
         :meth:`progress` (and to the maps) so that a command reads and builds
         each thing once. ``every_record`` reads every record in full (the maps
-        draw them all); ``as_of`` is the day open cases are counted to.
+        draw them all); ``as_of`` (a date, "YYYY-MM-DD" or "YYYY-MM": its last
+        day) gives the store as it stood at the end of that local day
+        (:mod:`hailin.surveys.asof`), open cases' ages counted to it.
 
         With a Dask ``client`` (see :mod:`hailin.surveys.dist`), the records are cut
         into ``partitions`` on its cluster and the ledger and survival are
         computed there, with the same results."""
+        as_of = None if as_of is None else as_of_day(as_of)
         if client is not None:
             from hailin.surveys.dist.frames import distributed_frames  # needs the dask extra
 
@@ -338,10 +342,10 @@ class Workspace:
         return self.frames(every_record=True)
 
     def ledger(
-        self, as_of: datetime.date | None = None
+        self, as_of: datetime.date | str | None = None
     ) -> tuple[pd.DataFrame, geopandas.GeoDataFrame]:
-        """(ledger, new-infestation patches), recomputed from the store; open
-        cases counted to ``as_of`` (default today)."""
+        """(ledger, new-infestation patches), recomputed from the store as it
+        stood at the end of ``as_of`` (default: all of it)."""
         built = self.frames(as_of=as_of).built
         return built.ledger, built.patches
 

@@ -2,7 +2,8 @@
 
 import click
 
-from hailin.cli.common import emit_json, workspace_command
+from hailin.cli.common import as_of_option, emit_json, workspace_command
+from hailin.surveys.errors import SettingsError
 
 
 @workspace_command(click.command("report"))
@@ -14,13 +15,21 @@ from hailin.cli.common import emit_json, workspace_command
     type=click.Path(dir_okay=False),
     help="A .docx file (or .pdf where LibreOffice is installed).",
 )
-def report_command(ws, as_json, month, output):
+@as_of_option
+def report_command(ws, as_json, month, output, as_of):
     """Write the monthly report: the month's figures, progress charts, a map
-    of clearance status with the month's new cases, cases and patrol effort."""
+    of clearance status with the month's new cases, cases and patrol effort,
+    as they stood at the end of the month (or of an earlier --as-of day)."""
     from hailin.report import write_report
+    from hailin.surveys.asof import as_of_day
 
-    path = write_report(ws.frames(every_record=True), month, output)
+    try:
+        last = as_of_day(month)
+    except SettingsError as error:
+        raise click.BadParameter(str(error), param_hint="--month") from error
+    day = last if as_of is None else min(as_of, last)
+    path = write_report(ws.frames(every_record=True, as_of=day), month, output)
     if as_json:
-        emit_json({"path": path, "month": month})
+        emit_json({"path": path, "month": month, "as_of": day.isoformat()})
         return
-    click.echo(f"report for {month} written to {path}")
+    click.echo(f"report for {month} (as of {day.isoformat()}) written to {path}")

@@ -7,6 +7,7 @@ language. Figures come from :mod:`hailin.surveys.stats`, counted as everywhere e
 """
 
 import dataclasses
+import datetime
 import io
 import os
 import shutil
@@ -43,8 +44,16 @@ class MonthFigures:
     new_cases: pd.DataFrame  # ledger rows first found in the month
 
 
+def month_end_frames(frames: Frames, last: datetime.date) -> Frames:
+    """``frames`` as they stood at the end of the month's ``last`` day (or of
+    their own earlier as-of day): the report says what was true then."""
+    day = last if frames.as_of is None else min(frames.as_of, last)
+    return frames if frames.as_of == day else frames.at(day)
+
+
 def month_figures(frames: Frames, month: str) -> MonthFigures:
-    """The figures of ``month`` ("YYYY-MM") from ``frames`` (every record read).
+    """The figures of ``month`` ("YYYY-MM") from ``frames`` (every record read),
+    as they stood at the end of the month (:func:`month_end_frames`).
 
     Examples
     --------
@@ -57,6 +66,7 @@ def month_figures(frames: Frames, month: str) -> MonthFigures:
     when = stats.period(month)
     if when.month is None:
         raise ReportError(f"a monthly report is for a month like 2024-05, not {month!r}")
+    frames = month_end_frames(frames, when.last)
     to_date = stats.period((None, when.last))
     ledger = frames.ledger
     opened = when.contains(ledger["first_detected"].dt.date)
@@ -168,18 +178,21 @@ def _effort_section(document, numbers, lang):
 
 def build_report(frames: Frames, month: str):
     """The monthly report of ``month`` ("YYYY-MM") as a python-docx Document,
-    from ``frames`` read with every record, in the workspace language."""
+    from ``frames`` read with every record, as they stood at the month's end
+    (cases first found by then, their ages then), in the workspace language."""
     import docx
 
     lang = frames.language
-    numbers = month_figures(frames, month)
     when = stats.period(month)
-    assert when.first is not None  # a month always has its first day
+    assert when.first is not None and when.last is not None  # a month has both
+    frames = month_end_frames(frames, when.last)
+    numbers = month_figures(frames, month)
     document = docx.Document()
     document.add_heading(label("title", lang), level=0)
     document.add_paragraph(
         label("month", lang).format(year=when.first.year, month=when.first.month)
     )
+    document.add_paragraph(label("made", lang).format(date=frames.as_of))
     document.add_heading(label("figures", lang), level=1)
     _figures_table(document, frames, numbers, lang)
     document.add_heading(label("progress", lang), level=1)
