@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from hailin.layers.encode import day_numbers, rows_column, text_column
+from hailin.layers.encode import day_numbers, rows_column, text_column, timed_column
 from hailin.layers.features import STATE, Popup, data_layer, entered, fields, plot_columns, steps
 from hailin.layers.text import text
 from hailin.surveys.schema import colours, word
@@ -71,12 +71,32 @@ def _histories(cases, lang):
     return histories
 
 
-def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts=None):
-    """(layer, legend entries): plots coloured by their status at the time
-    control's date; popups with the facts and the recurrence history."""
-    by_plot = _histories(ledger[ledger["kind"] == "recurrence"], lang)
+def _history_column(plots, ledger, lang, as_of):
+    """Each plot's recurrence history: as the ``ledger`` says, or with
+    ``as_of`` ([(day number, ledger as it stood then), ...]) as each of those
+    ledgers said from its day on."""
     none = [(text("history", lang), text("no_recurrence", lang))]
-    history = [by_plot.get(p, none) for p in clearance["plot_id"]]
+
+    def histories(cases):
+        by_plot = _histories(cases[cases["kind"] == "recurrence"], lang)
+        return [by_plot.get(p, none) for p in plots]
+
+    if not as_of:
+        return rows_column(histories(ledger))
+    versions: list[list] = [[] for _ in plots]
+    for day, then in as_of:
+        for plot, history in zip(versions, histories(then), strict=True):
+            if not plot or plot[-1][1] != history:
+                plot.append((day, history))
+    return timed_column(versions)
+
+
+def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts=None, as_of=None):
+    """(layer, legend entries): plots coloured by their status at the time
+    control's date; popups with the facts and the recurrence history, as
+    known at that date when ``as_of`` gives the ledger as it stood at the end
+    of each period ([(day number, ledger), ...])."""
+    history = _history_column(clearance["plot_id"].tolist(), ledger, lang, as_of)
     columns, rows = plot_columns(clearance, lang, site_names)
     columns |= {
         "cleared_on": text_column(clearance["cleared_on"].astype(str)),
@@ -84,7 +104,7 @@ def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts
         "patrol_count": text_column(
             [str((patrol_counts or {}).get(p, 0)) for p in clearance["plot_id"]]
         ),
-        "history": rows_column(history),
+        "history": history,
     }
     rows += [
         (text("cleared_on", lang), "cleared_on"),

@@ -107,6 +107,36 @@ def rows_column(rows) -> dict:
     return {"kind": "rows", "table": [list(map(list, t)) for t in table], "codes": ints(codes)}
 
 
+def timed_column(versions) -> dict:
+    """Popup values that change with the time control: ``versions`` holds, per
+    feature, a list of (day number, value) in order, each value (a text, or
+    (label, value) rows) shown from its day on; the page shows the last
+    version on or before the day shown (none before the first). Equal lists
+    are written once.
+
+    Examples
+    --------
+    >>> column = timed_column([[(10, "open"), (40, "re-cleared")]] * 2)
+    >>> column["table"], column["kind"]
+    ([[[10, 'open'], [40, 're-cleared']]], 'timed')
+    """
+    keyed = [tuple((int(day), _frozen(value)) for day, value in feature) for feature in versions]
+    codes, table = pd.factorize(pd.Series(keyed, dtype=object))
+    return {
+        "kind": "timed",
+        "table": [[[day, _thawed(value)] for day, value in t] for t in table],
+        "codes": ints(codes),
+    }
+
+
+def _frozen(value):
+    return tuple(tuple(pair) for pair in value) if isinstance(value, list) else value
+
+
+def _thawed(value):
+    return [list(pair) for pair in value] if isinstance(value, tuple) else value
+
+
 def day_numbers(dates) -> np.ndarray:
     """Days since 1970-01-01 of dates (``datetime.date``, strings or naive timestamps)."""
     stamps = pd.to_datetime(pd.Series(list(dates), dtype=object))

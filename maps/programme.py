@@ -30,9 +30,11 @@ from hailin.maps.controls import SummaryPanel, TimeControl, bar_chart
 from hailin.maps.data import MapData
 from hailin.maps.figures import (
     cleared_by_period,
+    imagery_by_period,
     month_ends,
     periods_of,
     planted_by_period,
+    snapshots,
     survival_history,
 )
 from hailin.maps.kinds import MAP_KINDS
@@ -86,14 +88,16 @@ def _rasters(fmap, rasters, lang, legend):
         _add(fmap, raster_layer(file, overlay, lang), legend)
 
 
-def _imagery_rows(data, lang, count):
-    """The panel's row of the survival estimated from imagery (the same for
-    each of ``count`` periods), when rasters measured it."""
+def _imagery_rows(data, lang, periods, states):
+    """The panel's row of the survival estimated from imagery, each period's
+    from the images dated by its end, when rasters measured it."""
     imagery = getattr(data, "imagery", None)
-    estimate = None if imagery is None else imagery.totals["survival_pct"]
-    if estimate is None:
+    if imagery is None or imagery.totals["survival_pct"] is None:
         return []
-    return [(text("imagery_survival", lang), [f"{estimate:.1f}%"] * count)]
+    if not periods:
+        return [(text("imagery_survival", lang), [_survival(imagery.totals["survival_pct"])])]
+    estimates = imagery_by_period(data, month_ends(periods), states)
+    return [(text("imagery_survival", lang), [_survival(v) for v in estimates])]
 
 
 def _period_of(periods, label):
@@ -102,14 +106,15 @@ def _period_of(periods, label):
     return found[0] if found else len(periods) - 1
 
 
-def _clearance_panel(data, lang, periods):
-    """(rows, chart) of clearance figures, one value per period."""
+def _clearance_panel(data, lang, periods, states):
+    """(rows, chart) of clearance figures, one value per period (``states``:
+    the data as it stood at each period's end)."""
     target = data.clearance_progress.totals["target_mu"]
     if not periods:
         totals = data.clearance_progress.totals
         mu, open_cases = [totals["cleared_mu"]], [case_counts(data.ledger)]
     else:
-        mu, open_cases = cleared_by_period(data, month_ends(periods))
+        mu, open_cases = cleared_by_period(data, month_ends(periods), states)
     rows = [
         (text("cleared", lang), [f"{_pct(v, target)} {text('mu', lang)}" for v in mu]),
         (text("open_cases", lang), [open_cases_text(n, lang) for n in open_cases]),
@@ -136,15 +141,16 @@ def _year_survival(data):
     }
 
 
-def _restoration_panel(data, lang, periods):
-    """(rows, chart) of restoration figures, one value per period; the chart
-    has a bar per planting year with that year's survival under it."""
+def _restoration_panel(data, lang, periods, states):
+    """(rows, chart) of restoration figures, one value per period (``states``:
+    the data as it stood at each period's end); the chart has a bar per
+    planting year with that year's survival under it."""
     totals = data.restoration_progress.totals
     target = totals["target_mu"]
     if not periods:
         mu, survival = [totals["planted_mu"]], [totals["survival_pct"]]
     else:
-        mu, survival = planted_by_period(data, month_ends(periods), target)
+        mu, survival = planted_by_period(data, month_ends(periods), states)
     rows = [
         (text("planted", lang), [f"{_pct(v, target)} {text('mu', lang)}" for v in mu]),
         (text("survival", lang), [_survival(v) for v in survival]),
@@ -152,7 +158,7 @@ def _restoration_panel(data, lang, periods):
     colours = year_colours([str(d)[:4] for d in data.restoration["planted_on"]])
     rates = _year_survival(data)
     years = data.restoration_progress.by_period
-    rows += _imagery_rows(data, lang, len(mu))
+    rows += _imagery_rows(data, lang, periods, states)
     bars = [
         (y, float(a), colours.get(y, CLEARED_COLOUR), _period_of(periods, y), _short(rates.get(y)))
         for y, a in zip(years["year"], years["area_mu"], strict=True)
@@ -174,13 +180,31 @@ def _start(sites, frames, lang, basemap, frame):
     return fmap, legend
 
 
-def _clearance_plots(data, lang):
+def _timeline(data, periods):
+    """[(day number, data as it stood at the end of that day)] of each
+    period's end (:func:`hailin.maps.figures.snapshots`)."""
+    ends = month_ends(periods)
+    return list(zip(ends, snapshots(data, ends), strict=True))
+
+
+def _clearance_plots(data, lang, timeline):
     return clearance_layer(
-        data.clearance, data.ledger, lang, site_names(data.sites, lang), data.patrol_counts
+        data.clearance,
+        data.ledger,
+        lang,
+        site_names(data.sites, lang),
+        data.patrol_counts,
+        as_of=[(day, state.ledger) for day, state in timeline],
     )
 
 
-def _restoration_plots(data, lang, show=True):
+def _patches(fmap, data, lang, legend, timeline):
+    if len(data.patches):
+        as_of = [(day, state.ledger) for day, state in timeline]
+        _add(fmap, patches_layer(data.patches, data.ledger, lang, as_of=as_of), legend)
+
+
+def _restoration_plots(data, lang, timeline, show=True):
     layer, legend = restoration_layer(
         data.restoration,
         data.survival,
@@ -188,6 +212,7 @@ def _restoration_plots(data, lang, show=True):
         site_names(data.sites, lang),
         checks=survival_history(data),
         imagery=getattr(data, "imagery_survival", None),
+        as_of=[(day, (s.survival, s.imagery_survival)) for day, s in timeline],
     )
     layer.show = show
     return layer, legend
@@ -243,14 +268,14 @@ def clearance_map(
     ['Reserve boundaries', 'Clearance plots', 'Regrowth findings']
     """
     fmap, legend = _start(data.sites, [data.clearance], lang, basemap, frame)
-    _rasters(fmap, rasters, lang, legend)
-    _add(fmap, _clearance_plots(data, lang), legend)
-    _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
-    if len(data.patches):
-        _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
-    _patrols(fmap, data, lang, legend)
     periods = periods_of(data, restoration=False)
-    rows, chart = _clearance_panel(data, lang, periods)
+    timeline = _timeline(data, periods)
+    _rasters(fmap, rasters, lang, legend)
+    _add(fmap, _clearance_plots(data, lang, timeline), legend)
+    _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
+    _patches(fmap, data, lang, legend, timeline)
+    _patrols(fmap, data, lang, legend)
+    rows, chart = _clearance_panel(data, lang, periods, [s for _, s in timeline])
     _timed(fmap, periods, lang, SummaryPanel(text("clearance_title", lang), rows, chart, lang))
     return finish(fmap, legend, lang)
 
@@ -291,11 +316,12 @@ def restoration_map(
     ['Reserve boundaries', 'Restoration plots']
     """
     fmap, legend = _start(data.sites, [data.restoration], lang, basemap, frame)
-    _rasters(fmap, rasters, lang, legend)
-    _add(fmap, _restoration_plots(data, lang), legend)
-    _patrols(fmap, data, lang, legend)
     periods = periods_of(data, clearance=False)
-    rows, chart = _restoration_panel(data, lang, periods)
+    timeline = _timeline(data, periods)
+    _rasters(fmap, rasters, lang, legend)
+    _add(fmap, _restoration_plots(data, lang, timeline), legend)
+    _patrols(fmap, data, lang, legend)
+    rows, chart = _restoration_panel(data, lang, periods, [s for _, s in timeline])
     _timed(fmap, periods, lang, SummaryPanel(text("restoration_title", lang), rows, chart, lang))
     return finish(fmap, legend, lang)
 
@@ -340,15 +366,16 @@ def overview_map(
         _rasters(fmap, rasters, lang, legend)
         return finish(fmap, legend, lang)
     fmap, legend = _start(data.sites, [data.clearance, data.restoration], lang, basemap, frame)
-    _rasters(fmap, rasters, lang, legend)
-    _add(fmap, _clearance_plots(data, lang), legend)
-    _add(fmap, _restoration_plots(data, lang, show=False), legend)
-    if len(data.patches):
-        _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
-    _patrols(fmap, data, lang, legend)
     periods = periods_of(data)
-    clearance_rows, chart = _clearance_panel(data, lang, periods)
-    restoration_rows, _chart = _restoration_panel(data, lang, periods)
+    timeline = _timeline(data, periods)
+    states = [s for _, s in timeline]
+    _rasters(fmap, rasters, lang, legend)
+    _add(fmap, _clearance_plots(data, lang, timeline), legend)
+    _add(fmap, _restoration_plots(data, lang, timeline, show=False), legend)
+    _patches(fmap, data, lang, legend, timeline)
+    _patrols(fmap, data, lang, legend)
+    clearance_rows, chart = _clearance_panel(data, lang, periods, states)
+    restoration_rows, _chart = _restoration_panel(data, lang, periods, states)
     panel = SummaryPanel(
         text("overview_title", lang), clearance_rows + restoration_rows, chart, lang
     )

@@ -56,9 +56,7 @@ def as_of_day(value: str | datetime.date) -> datetime.date:
             return pd.Period(first, freq="M").end_time.date()
         return first.replace(day=day)
     except ValueError:
-        raise SettingsError(
-            f"an as-of date is YYYY-MM-DD or YYYY-MM, got {text[:40]!r}"
-        ) from None
+        raise SettingsError(f"an as-of date is YYYY-MM-DD or YYYY-MM, got {text[:40]!r}") from None
 
 
 def end_of_day(day: datetime.date, timezone: str) -> pd.Timestamp:

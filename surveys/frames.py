@@ -62,12 +62,16 @@ class Frames:
     cover: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame({c: [] for c in COVER_KINDS})
     )
+    # The frames as of each day asked (the maps ask for every month, twice in the overview).
+    _days: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def at(self, day: datetime.date) -> Frames:
         """These frames as they stood at the end of the local ``day``: what was
         observed, cleared, planted and imaged by then, the ledger built from
         that alone (:func:`hailin.surveys.asof.frames_as_of`)."""
-        return frames_as_of(self, day)
+        if day not in self._days:
+            self._days[day] = frames_as_of(self, day)
+        return self._days[day]
 
     @functools.cached_property
     def built(self) -> LedgerBuild:
@@ -207,7 +211,9 @@ def read_frames(
         rasters = findings["record_key"].map(raster_sources(store)).astype(object)
         findings = findings.assign(raster=rasters.where(rasters.notna(), None))
         cover = read_cover(store)
-    frames = Frames(settings, sites, clearance, restoration, findings, inspections, records)
+    frames = Frames(
+        settings, sites, clearance, restoration, findings, inspections, records, cover=cover
+    )
     return frames if as_of is None else frames.at(as_of)
 
 
