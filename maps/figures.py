@@ -78,13 +78,13 @@ def _day(number) -> datetime.date:
     return np.datetime64(int(number), "D").astype(datetime.date)
 
 
-def snapshots(data, ends) -> list:
+def snapshots(data, ends, cases: bool = True) -> list:
     """``data`` as it stood at the end of each day of ``ends`` (day numbers):
     ``data.at(day)`` (:func:`hailin.surveys.asof.frames_as_of`), the one
     mechanism ``hailin progress --as-of`` uses. A day that brought nothing
     that could change a figure reuses the day before's (no ledger built twice):
     no new plot, finding or image, and new inspections only while no case
-    waits for its verification."""
+    waits for its verification (never, without ``cases``: a map of planting)."""
     shown: list = []
     last_key, inspected = None, -1
     for end in ends:
@@ -92,7 +92,8 @@ def snapshots(data, ends) -> list:
         known = (state.clearance, state.restoration, state.findings, state.cover)
         key = tuple(len(f) for f in known)
         same = key == last_key and (
-            len(state.inspections) == inspected
+            not cases
+            or len(state.inspections) == inspected
             or not shown[-1].ledger["status"].eq("re_cleared").any()
         )
         if not same:

@@ -180,11 +180,11 @@ def _start(sites, frames, lang, basemap, frame):
     return fmap, legend
 
 
-def _timeline(data, periods):
+def _timeline(data, periods, cases=True):
     """[(day number, data as it stood at the end of that day)] of each
     period's end (:func:`hailin.maps.figures.snapshots`)."""
     ends = month_ends(periods)
-    return list(zip(ends, snapshots(data, ends), strict=True))
+    return list(zip(ends, snapshots(data, ends, cases), strict=True))
 
 
 def _clearance_plots(data, lang, timeline):
@@ -317,7 +317,7 @@ def restoration_map(
     """
     fmap, legend = _start(data.sites, [data.restoration], lang, basemap, frame)
     periods = periods_of(data, clearance=False)
-    timeline = _timeline(data, periods)
+    timeline = _timeline(data, periods, cases=False)
     _rasters(fmap, rasters, lang, legend)
     _add(fmap, _restoration_plots(data, lang, timeline), legend)
     _patrols(fmap, data, lang, legend)

@@ -3,7 +3,6 @@
 import click
 
 from hailin.cli.common import as_of_option, emit_json, workspace_command
-from hailin.surveys.errors import SettingsError
 
 
 @workspace_command(click.command("report"))
@@ -21,14 +20,11 @@ def report_command(ws, as_json, month, output, as_of):
     of clearance status with the month's new cases, cases and patrol effort,
     as they stood at the end of the month (or of an earlier --as-of day)."""
     from hailin.report import write_report
-    from hailin.surveys.asof import as_of_day
+    from hailin.surveys.stats import period
 
-    try:
-        last = as_of_day(month)
-    except SettingsError as error:
-        raise click.BadParameter(str(error), param_hint="--month") from error
+    path = write_report(ws.frames(every_record=True, as_of=as_of), month, output)
+    last = period(month).last  # a month, checked by write_report
     day = last if as_of is None else min(as_of, last)
-    path = write_report(ws.frames(every_record=True, as_of=day), month, output)
     if as_json:
         emit_json({"path": path, "month": month, "as_of": day.isoformat()})
         return
