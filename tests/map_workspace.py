@@ -140,7 +140,10 @@ def _column_value(payload, name, i, state):
             return str(datetime.date(1970, 1, 1) + datetime.timedelta(days=value))
         stamp = datetime.datetime(1970, 1, 1) + datetime.timedelta(minutes=value)
         return stamp.strftime("%Y-%m-%d %H:%M")
-    return spec["table"][int(decode_ints(spec["codes"])[i])]
+    value = spec["table"][int(decode_ints(spec["codes"])[i])]
+    if spec["kind"] == "timed":  # as the page shows it with no day chosen: the latest
+        return value[-1][1] if value else None
+    return value
 
 
 def _entered(payload, name, i):
@@ -174,7 +177,7 @@ def _features(payload):
         lines = [f"<b>{html.escape(f'{title} {head}' if title and head else title or head)}</b>"]
         for label, name in payload["popup"]["rows"]:
             if label is None:
-                pairs = value(name)
+                pairs = value(name) or []
             else:
                 mark = f" {words['as_entered']}" if _entered(payload, name, i) else ""
                 pairs = [[label + mark, value(name)]]
