@@ -201,7 +201,7 @@ def build_report(frames: Frames, month: str):
         (None, when.last),
     ).body  # fmt: skip
     chart = figures.cumulative_chart(
-        months.index.tolist(), months["cumulative_mu"].tolist(),
+        [str(m) for m in months.index], months["cumulative_mu"].tolist(),
         frames.settings.clearance_target_mu, lang,
     )  # fmt: skip
     _picture(document, chart, f"{label('figure', lang)} 1 {label('chart_clearance', lang)}")
@@ -210,7 +210,7 @@ def build_report(frames: Frames, month: str):
         (None, when.last),
     ).body  # fmt: skip
     planting = figures.bar_chart(
-        years.index.tolist(), years["area_mu"].tolist(), label("chart_planting", lang),
+        [str(y) for y in years.index], years["area_mu"].tolist(), label("chart_planting", lang),
         label("mu", lang),
     )  # fmt: skip
     _picture(document, planting, f"{label('figure', lang)} 2 {label('chart_planting', lang)}")
