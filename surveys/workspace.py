@@ -52,6 +52,7 @@ from hailin.surveys.io.sniff import read_vector
 from hailin.surveys.io.store import WRITE_WAIT_S, Store
 from hailin.surveys.io.uploads import Withdrawal, list_uploads, withdraw
 from hailin.surveys.ledger.progress import Progress, clearance_progress
+from hailin.surveys.localtime import with_local_times
 from hailin.surveys.paths import STORE_FILE, WorkspacePaths
 from hailin.surveys.settings import (
     LANGUAGES,
@@ -200,9 +201,9 @@ class Workspace:
             yield store
 
     def _read(self, reader, *args, **kwargs):
-        """One layer read-only: ``reader(store, ...)`` of :mod:`hailin.surveys.io.layout`."""
+        """One layer read-only (``reader`` of io.layout), its times local (the store's are UTC)."""
         with self.store(write=False) as store:
-            return reader(store, *args, **kwargs)
+            return with_local_times(reader(store, *args, **kwargs), self.settings.timezone)
 
     def sites(self) -> geopandas.GeoDataFrame:
         """The site registry (reserve polygons)."""
@@ -310,9 +311,8 @@ class Workspace:
         once, on first use. Pass it to :meth:`flag`, :meth:`export_ledger` and
         :meth:`progress` (and to the maps) so that a command reads and builds
         each thing once. ``every_record`` reads every record in full (the maps
-        draw them all); ``as_of`` (a date, "YYYY-MM-DD" or "YYYY-MM": its last
-        day) gives the store as it stood at the end of that local day
-        (:mod:`hailin.surveys.asof`), open cases' ages counted to it.
+        draw them all); ``as_of`` (a date, "YYYY-MM[-DD]") gives the store as it
+        stood at the end of that local day (:mod:`hailin.surveys.asof`).
 
         With a Dask ``client`` (see :mod:`hailin.surveys.dist`), the records are cut
         into ``partitions`` on its cluster and the ledger and survival are
@@ -334,7 +334,9 @@ class Workspace:
                 self.root, self.settings, every_record=every_record, as_of=as_of
             )
         with self.store(write=False) as store:
-            return read_frames(store, self.settings, every_record=every_record, as_of=as_of)
+            return read_frames(
+                store, self.settings, every_record=every_record, as_of=as_of, root=self.root
+            )
 
     def map_data(self) -> Frames:
         """The frames the maps are drawn from (:class:`hailin.surveys.frames.Frames`

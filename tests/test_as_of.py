@@ -3,6 +3,7 @@ mechanism (Frames.at) for progress, the ledger, exports, the report and the maps
 
 import datetime
 import json
+import zoneinfo
 
 import docx
 import geopandas
@@ -187,3 +188,34 @@ def test_the_may_report_says_what_was_true_at_the_end_of_may(demo, tmp_path):
     assert said.startswith("report for 2024-05 (as of 2024-05-31) written to ")
     table = docx.Document(tmp_path / "may.docx").tables[2]
     assert len(table.rows) - 1 == 4
+
+
+def test_a_withdrawal_counts_from_the_day_it_was_made(tmp_path):
+    """Records of an upload withdrawn later are in the record as of any day
+    before the withdrawal: read back from the archived file."""
+    ws = build(tmp_path)
+    extra = tmp_path / "late.csv"
+    extra.write_text(
+        "observed_at,wkt,patrol_type,team,observer,finding,action\n"
+        "2024-05-20 09:00,POINT (120.378300 27.247000),city_joint,专班,林 王,spartina_regrowth,"
+        "reported\n",
+        encoding="utf-8",
+    )
+    upload = ws.import_file(extra).upload_id
+
+    def first_found(**options):
+        ledger = ws.frames(**options).ledger.set_index("case_id")
+        return ledger.at["D#1", "first_detected"].strftime("%Y-%m-%d")
+
+    assert first_found(as_of="2024-05-31") == "2024-05-20"
+    ws.withdraw_upload(upload, reason="wrong plot")
+    # Now the finding is gone: D's case starts with the story's 06-10 finding.
+    assert first_found() == "2024-06-10"
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
+    assert first_found(as_of=today) == "2024-06-10"
+    # Before the withdrawal was made, the upload stood: read back from its archive.
+    assert first_found(as_of="2024-05-31") == "2024-05-20"
+    yesterday = today - datetime.timedelta(days=1)
+    assert first_found(as_of=yesterday) == "2024-05-20"
+    records = ws.frames(every_record=True, as_of=yesterday).records
+    assert (records["observer"] == "林 王").sum() == 1

@@ -98,10 +98,14 @@ def test_cases_and_patches_round_trip(ws, tmp_path):
     assert cases.crs.to_epsg() == 4528
     assert sorted(cases["case_id"]) == ["A#1", "A#2", "B#1", "C#1", "D#1", "NEW-20240620-01#1"]
     a1 = cases.set_index("case_id").loc["A#1"]
-    assert (a1["first_detected"], a1["re_cleared_at"]) == ("2023-08-01 09:00", "2023-09-01 09:00")
+    # Local times with their offset (the workspace's zone), never read as UTC.
+    assert (a1["first_detected"], a1["re_cleared_at"]) == (
+        "2023-08-01 09:00+08:00",
+        "2023-09-01 09:00+08:00",
+    )
     ws.exports.layer("cases", tmp_path / "cases.shp", crs="4326")
     short = pyogrio.read_dataframe(tmp_path / "cases.shp").set_index("case_id")
-    assert short.loc["A#1", "recleared"] == "2023-09-01 09:00"
+    assert short.loc["A#1", "recleared"] == "2023-09-01 09:00+08:00"
     written = ws.exports.layer("patches", tmp_path / "patches.geojson")
     assert (written["features"], written["crs"]) == (1, 4326)
     patches = geopandas.read_file(tmp_path / "patches.geojson")

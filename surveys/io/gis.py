@@ -18,6 +18,7 @@ from hailin.geo.output_crs import to_output_crs
 from hailin.surveys.errors import ExportError
 from hailin.surveys.io.export_formats import GIS_FORMATS
 from hailin.surveys.io.exports import write_csv
+from hailin.surveys.localtime import offset_text
 
 SHAPEFILE_ENCODING = "GBK"
 FIELD_BYTES = 10
@@ -115,7 +116,7 @@ def for_office(frame: geopandas.GeoDataFrame) -> geopandas.GeoDataFrame:
     ...     geometry=[shapely.Point(120, 27)], crs=4326)
     >>> office = for_office(frame)
     >>> float(office.loc[0, "area_mu"]), office.loc[0, "when"]
-    (1.23, '2024-05-01 08:00')
+    (1.23, '2024-05-01 08:00+08:00')
     """
     out = frame.drop(columns=[c for c in BOOKKEEPING if c in frame.columns])
     for column in out.columns:
@@ -123,8 +124,7 @@ def for_office(frame: geopandas.GeoDataFrame) -> geopandas.GeoDataFrame:
         if column == out.geometry.name:
             continue
         if isinstance(values.dtype, pd.DatetimeTZDtype):
-            out[column] = values.dt.strftime("%Y-%m-%d %H:%M").astype(object)
-            out.loc[values.isna(), column] = None
+            out[column] = offset_text(values)  # local, with its offset
         elif column in ROUNDING:
             out[column] = values.astype(float).round(ROUNDING[column])
         elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
