@@ -102,20 +102,34 @@ def snapshots(data, ends, cases: bool = True) -> list:
     return shown
 
 
+def planting_states(states) -> list:
+    """``states`` with those that know the same plantings, checks and images
+    sharing one object: the restoration figures are then computed once each."""
+    shown, last_key, current = [], None, None
+    for state in states:
+        checks = int(state.findings["finding"].eq("planting_check").sum())
+        key = (len(state.restoration), checks, len(state.cover))
+        if key != last_key:
+            last_key, current = key, state
+        shown.append(current)
+    return shown
+
+
 def cleared_by_period(data, ends, states=None) -> tuple[list[float], list[dict]]:
     """(cleared mu, open cases) at the end of each day of ``ends``, as
-    ``hailin progress --as-of`` gives them: plots cleared by then; the open
+    ``hailin progress --as-of`` gives them: plots cleared by then (the area
+    of :func:`hailin.surveys.ledger.progress.clearance_progress`); the open
     cases of both kinds of the ledger built from what was known by then,
     counted by :func:`hailin.surveys.ledger.counts.case_counts`."""
     states = states or snapshots(data, ends)
-    mu = [float(s.clearance_progress.totals["cleared_mu"]) for s in states]
+    mu = [float(s.clearance["area_mu"].sum()) for s in states]
     return mu, [case_counts(s.ledger) for s in states]
 
 
 def planted_by_period(data, ends, states=None) -> tuple[list[float], list]:
     """(planted mu, survival %) at the end of each day of ``ends``, from the
     plots planted and the checks made by then (survival NaN before any check)."""
-    states = states or snapshots(data, ends)
+    states = planting_states(states or snapshots(data, ends, cases=False))
     totals = [s.restoration_progress.totals for s in states]
     return [float(t["planted_mu"]) for t in totals], [t["survival_pct"] for t in totals]
 
@@ -123,7 +137,7 @@ def planted_by_period(data, ends, states=None) -> tuple[list[float], list]:
 def imagery_by_period(data, ends, states=None) -> list:
     """The survival estimated from imagery at the end of each day of ``ends``,
     from the images dated by then (None before the first)."""
-    states = states or snapshots(data, ends)
+    states = planting_states(states or snapshots(data, ends, cases=False))
     return [s.imagery.totals["survival_pct"] if len(s.cover) else None for s in states]
 
 

@@ -34,6 +34,7 @@ from hailin.maps.figures import (
     month_ends,
     periods_of,
     planted_by_period,
+    planting_states,
     snapshots,
     survival_history,
 )
@@ -205,6 +206,8 @@ def _patches(fmap, data, lang, legend, timeline):
 
 
 def _restoration_plots(data, lang, timeline, show=True):
+    days = [day for day, _ in timeline]
+    states = planting_states([state for _, state in timeline])
     layer, legend = restoration_layer(
         data.restoration,
         data.survival,
@@ -212,7 +215,7 @@ def _restoration_plots(data, lang, timeline, show=True):
         site_names(data.sites, lang),
         checks=survival_history(data),
         imagery=getattr(data, "imagery_survival", None),
-        as_of=[(day, (s.survival, s.imagery_survival)) for day, s in timeline],
+        as_of=[(d, (s.survival, s.imagery_survival)) for d, s in zip(days, states, strict=True)],
     )
     layer.show = show
     return layer, legend
