@@ -50,11 +50,10 @@ def as_of_day(value: str | datetime.date) -> datetime.date:
     try:
         if found is None:
             raise ValueError(text)
-        year, month, day = (int(g) if g else None for g in found.groups())
-        first = datetime.date(year, month, 1)  # refuses month 13
-        if day is None:
+        first = datetime.date(int(found[1]), int(found[2]), 1)  # refuses month 13
+        if found[3] is None:
             return pd.Period(first, freq="M").end_time.date()
-        return first.replace(day=day)
+        return first.replace(day=int(found[3]))
     except ValueError:
         raise SettingsError(f"an as-of date is YYYY-MM-DD or YYYY-MM, got {text[:40]!r}") from None
 

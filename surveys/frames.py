@@ -231,7 +231,7 @@ def read_frames(
     frames = _local(
         Frames(settings, sites, clearance, restoration, findings, inspections, records, cover=cover)
     )
-    if uploads is not None and uploads["withdrawn_at"].notna().any():
+    if as_of and root and uploads is not None and uploads["withdrawn_at"].notna().any():
         restored = withdrawn_after(uploads, as_of, root, settings, frames.sites)
         frames = _with_restored(frames, restored)
     return frames if as_of is None else frames.at(as_of)

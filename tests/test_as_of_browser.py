@@ -9,17 +9,17 @@ import pytest
 from click.testing import CliRunner
 
 from hailin.cli import main
-from hailin.demo import build_demo
 from hailin.maps import MAPS
 from hailin.surveys.ledger.counts import open_cases_text
+from hailin.surveys.workspace import Workspace
 from tests.browser import open_map
 from tests.test_maps_browser import MAP_OBJECT, _click_feature, _panel_values, _set_period
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory):
-    ws, _outputs = build_demo(tmp_path_factory.mktemp("demo") / "demo")
-    return ws
+def ws(portal_template):
+    """The demo workspace, read only."""
+    return Workspace(portal_template)
 
 
 def _pct(value, target):

@@ -24,6 +24,7 @@ def report_command(ws, as_json, month, output, as_of):
 
     path = write_report(ws.frames(every_record=True, as_of=as_of), month, output)
     last = period(month).last  # a month, checked by write_report
+    assert last is not None
     day = last if as_of is None else min(as_of, last)
     if as_json:
         emit_json({"path": path, "month": month, "as_of": day.isoformat()})

@@ -66,6 +66,7 @@ def month_figures(frames: Frames, month: str) -> MonthFigures:
     when = stats.period(month)
     if when.month is None:
         raise ReportError(f"a monthly report is for a month like 2024-05, not {month!r}")
+    assert when.last is not None  # a month has its last day
     frames = month_end_frames(frames, when.last)
     to_date = stats.period((None, when.last))
     ledger = frames.ledger
