@@ -129,6 +129,25 @@ def timed_column(versions) -> dict:
     }
 
 
+def timed_values(steps) -> dict:
+    """A :func:`timed_column` from ``steps``: [(day number, [each feature's
+    value as known that day]), ...] in order; a feature keeps a version only
+    from a day its value changed.
+
+    Examples
+    --------
+    >>> timed_values([(10, ["open", "—"]), (40, ["open", "open"])])["table"]
+    [[[10, 'open']], [[10, '—'], [40, 'open']]]
+    """
+    versions: list[list] = []
+    for day, values in steps:
+        versions = versions or [[] for _ in values]
+        for kept, value in zip(versions, values, strict=True):
+            if not kept or kept[-1][1] != value:
+                kept.append((day, value))
+    return timed_column(versions)
+
+
 def _frozen(value):
     return tuple(tuple(pair) for pair in value) if isinstance(value, list) else value
 

@@ -7,7 +7,7 @@ from hailin.layers.encode import (
     ints,
     local_minutes,
     text_column,
-    timed_column,
+    timed_values,
     word_column,
 )
 from hailin.layers.features import Popup, data_layer, entered, labelled
@@ -84,14 +84,8 @@ def _patch_columns(patch_ids, ledger, lang, as_of) -> dict:
     ``as_of`` ([(day number, ledger as it stood then), ...]) as known then."""
     if not as_of:
         return {k: text_column(v) for k, v in _patch_facts(patch_ids, ledger, lang).items()}
-    versions: dict[str, list[list]] = {}
-    for day, then in as_of:
-        for column, values in _patch_facts(patch_ids, then, lang).items():
-            kept = versions.setdefault(column, [[] for _ in patch_ids])
-            for patch, value in zip(kept, values, strict=True):
-                if not patch or patch[-1][1] != value:
-                    patch.append((day, value))
-    return {column: timed_column(v) for column, v in versions.items()}
+    known = [(day, _patch_facts(patch_ids, then, lang)) for day, then in as_of]
+    return {c: timed_values([(day, facts[c]) for day, facts in known]) for c in known[0][1]}
 
 
 def patches_layer(patches, ledger, lang="zh", as_of=None):

@@ -2,7 +2,14 @@
 
 import pandas as pd
 
-from hailin.layers.encode import day_numbers, ints, rows_column, text_column, timed_column
+from hailin.layers.encode import (
+    day_numbers,
+    ints,
+    rows_column,
+    text_column,
+    timed_column,
+    timed_values,
+)
 from hailin.layers.features import Popup, data_layer, entered, fields, plot_columns
 from hailin.layers.text import text
 
@@ -32,15 +39,8 @@ def _month_end(label) -> int:
 
 
 def _versions(plots, as_of, value):
-    """Per plot, [(day, value(plot, figures)), ...] for each (day, figures)
-    of ``as_of``, a version only where the value changed."""
-    versions: list[list] = [[] for _ in plots]
-    for day, figures in as_of:
-        for plot, kept in zip(plots, versions, strict=True):
-            shown = value(plot, figures)
-            if not kept or kept[-1][1] != shown:
-                kept.append((day, shown))
-    return versions
+    """The timed column of ``value(plot, figures)`` for each (day, figures) of ``as_of``."""
+    return timed_values([(day, [value(p, figures) for p in plots]) for day, figures in as_of])
 
 
 def _timed_figures(plots, survival, imagery, lang, as_of):
@@ -56,13 +56,9 @@ def _timed_figures(plots, survival, imagery, lang, as_of):
             "survival_tip": text_column([f"{tip} {s}" for s in shown]),
         }
     return {
-        "survival": timed_column(_versions(plots, as_of, lambda p, f: _shown(f[0].get(p), lang))),
-        "imagery_survival": timed_column(
-            _versions(plots, as_of, lambda p, f: _from_imagery(f[1], p) or "")
-        ),
-        "survival_tip": timed_column(
-            _versions(plots, as_of, lambda p, f: f"{tip} {_shown(f[0].get(p), lang)}")
-        ),
+        "survival": _versions(plots, as_of, lambda p, f: _shown(f[0].get(p), lang)),
+        "imagery_survival": _versions(plots, as_of, lambda p, f: _from_imagery(f[1], p) or ""),
+        "survival_tip": _versions(plots, as_of, lambda p, f: f"{tip} {_shown(f[0].get(p), lang)}"),
     }
 
 

@@ -14,6 +14,7 @@ import datetime
 import numpy as np
 import pandas as pd
 
+from hailin.geo.overlay import records_in_plots
 from hailin.layers.encode import day_numbers, local_minutes
 from hailin.surveys.ledger.counts import case_counts
 from hailin.surveys.ledger.progress import plot_survival
@@ -139,6 +140,21 @@ def imagery_by_period(data, ends, states=None) -> list:
     from the images dated by then (None before the first)."""
     states = planting_states(states or snapshots(data, ends, cases=False))
     return [s.imagery.totals["survival_pct"] if len(s.cover) else None for s in states]
+
+
+def patrols_by_period(data, ends) -> list[dict]:
+    """{clearance plot_id: patrol records inside it observed by then} at the
+    end of each day of ``ends`` (the popups' count, as known at the day shown)."""
+    records = data.surveys
+    if records is None or len(records) == 0 or len(data.clearance) == 0:
+        return [{} for _ in ends]
+    record, plot = records_in_plots(records, data.clearance)
+    days = record_days(records, data.timezone)[record]
+    ids = data.clearance["plot_id"].tolist()
+    return [
+        dict(zip(ids, np.bincount(plot[days <= end], minlength=len(ids)).tolist(), strict=True))
+        for end in ends
+    ]
 
 
 def planting_checks(data):

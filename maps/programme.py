@@ -32,6 +32,7 @@ from hailin.maps.figures import (
     cleared_by_period,
     imagery_by_period,
     month_ends,
+    patrols_by_period,
     periods_of,
     planted_by_period,
     planting_states,
@@ -195,7 +196,12 @@ def _clearance_plots(data, lang, timeline):
         lang,
         site_names(data.sites, lang),
         data.patrol_counts,
-        as_of=[(day, state.ledger) for day, state in timeline],
+        as_of=[
+            (day, state.ledger, counts)
+            for (day, state), counts in zip(
+                timeline, patrols_by_period(data, [d for d, _ in timeline]), strict=True
+            )
+        ],
     )
 
 

@@ -9,11 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from hailin.cli import main
+from hailin.geo.overlay import records_per_plot
 from hailin.maps import MAPS
 from hailin.surveys.ledger.counts import open_cases_text
 from hailin.surveys.workspace import Workspace
 from tests.browser import open_map
 from tests.test_maps_browser import MAP_OBJECT, _click_feature, _panel_values, _set_period
+
+
+TZ = "Asia/Shanghai"
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +79,11 @@ def test_every_month_of_the_overview_is_as_of_its_end(ws, tmp_path):
         # A plot's popup lists a case only from the month it was first found.
         april = _popup_at(page, "2024-04", "CC-KW-015")
         assert "2024-05-11" not in april and "已核验清除" in april
+        # Its patrol records are those observed by the month's end.
+        by_april = data.surveys[data.surveys["observed_at"] < pd.Timestamp("2024-05-01", tz=TZ)]
+        counted = records_per_plot(by_april, data.clearance)["CC-KW-015"]
+        assert counted < data.patrol_counts["CC-KW-015"]
+        assert f"巡查记录数: {counted}" in april
         page.evaluate(f"() => {{ {MAP_OBJECT}.closePopup(); }}")
         may_popup = _popup_at(page, "2024-05", "CC-KW-015")
         assert "2024-05-11 首次发现: 复萌未处置 (2024-05-11)" in may_popup
