@@ -16,7 +16,6 @@ from hailin.surveys.workspace import Workspace
 from tests.browser import open_map
 from tests.test_maps_browser import MAP_OBJECT, _click_feature, _panel_values, _set_period
 
-
 TZ = "Asia/Shanghai"
 
 
