@@ -3,7 +3,13 @@
 import numpy as np
 import pandas as pd
 
-from hailin.layers.encode import day_numbers, rows_column, text_column, timed_values
+from hailin.layers.encode import (
+    day_numbers,
+    rows_column,
+    text_column,
+    timed_numbers,
+    timed_values,
+)
 from hailin.layers.features import STATE, Popup, data_layer, entered, fields, plot_columns, steps
 from hailin.layers.text import text
 from hailin.surveys.schema import colours, word
@@ -86,14 +92,14 @@ def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts
     plots = clearance["plot_id"].tolist()
 
     def counts(known):
-        return [str((known or {}).get(p, 0)) for p in plots]
+        return [(known or {}).get(p, 0) for p in plots]
 
     if as_of:
         history = timed_values([(d, _histories_of(plots, then, lang)) for d, then, _ in as_of])
-        patrols = timed_values([(d, counts(known)) for d, _, known in as_of])
+        patrols = timed_numbers([(d, counts(known)) for d, _, known in as_of])
     else:
         history = rows_column(_histories_of(plots, ledger, lang))
-        patrols = text_column(counts(patrol_counts))
+        patrols = text_column([str(n) for n in counts(patrol_counts)])
     columns, rows = plot_columns(clearance, lang, site_names)
     columns |= {
         "cleared_on": text_column(clearance["cleared_on"].astype(str)),

@@ -55,8 +55,22 @@ var hailinLayer = (function () {
             }
             return cache[name];
         }
+        /* A count as known on the day shown: its feature's last version by then. */
+        function timedNumber(spec, name, i) {
+            if (!cache[name]) {
+                var count = ints(spec.count), start = new Uint32Array(count.length + 1);
+                for (var k = 0; k < count.length; k++) { start[k + 1] = start[k] + count[k]; }
+                cache[name] = {start: start, day: ints(spec.day), value: ints(spec.value)};
+            }
+            var c = cache[name], day = dayOf ? dayOf() : null, found = null;
+            for (var j = c.start[i]; j < c.start[i + 1]; j++) {
+                if (day === null || c.day[j] <= day) { found = String(c.value[j]); }
+            }
+            return found;
+        }
         function value(name, i) {
             if (name === "@state") { return payload.states[stateOf(i)]; }
+            if (specs[name].kind === "timed_numbers") { return timedNumber(specs[name], name, i); }
             var spec = specs[name], v = numbers(name)[i];
             if (spec.kind === "minute") { return minuteText(v); }
             if (spec.kind === "day") { return dayText(v); }

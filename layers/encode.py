@@ -139,13 +139,38 @@ def timed_values(steps) -> dict:
     >>> timed_values([(10, ["open", "—"]), (40, ["open", "open"])])["table"]
     [[[10, 'open']], [[10, '—'], [40, 'open']]]
     """
+    return timed_column(_changes(steps))
+
+
+def timed_numbers(steps) -> dict:
+    """Whole numbers that change with the time control (a count of records),
+    from ``steps`` as :func:`timed_values` takes them, written compactly: how
+    many versions each feature has, and each version's day and value.
+
+    Examples
+    --------
+    >>> column = timed_numbers([(10, [0, 2]), (40, [1, 2])])  # versions 0, 1 | 2
+    >>> column["kind"], column["value"] == ints([0, 1, 2]), column["day"] == ints([10, 40, 10])
+    ('timed_numbers', True, True)
+    """
+    versions = _changes(steps)
+    return {
+        "kind": "timed_numbers",
+        "count": ints([len(kept) for kept in versions]),
+        "day": ints([day for kept in versions for day, _ in kept]),
+        "value": ints([value for kept in versions for _, value in kept]),
+    }
+
+
+def _changes(steps) -> list[list]:
+    """Per feature, [(day, value), ...] of the days its value changed."""
     versions: list[list] = []
     for day, values in steps:
         versions = versions or [[] for _ in values]
         for kept, value in zip(versions, values, strict=True):
             if not kept or kept[-1][1] != value:
                 kept.append((day, value))
-    return timed_column(versions)
+    return versions
 
 
 def _frozen(value):

@@ -134,6 +134,9 @@ def _column_value(payload, name, i, state):
     if name == "@state":
         return payload["states"][state[i]]
     spec = payload["columns"][name]
+    if spec["kind"] == "timed_numbers":  # the latest version, as with no day chosen
+        count = decode_ints(spec["count"])
+        return str(int(decode_ints(spec["value"])[int(count[: i + 1].sum()) - 1]))
     if spec["kind"] in ("minute", "day"):
         value = int(decode_ints(spec["values"])[i])
         if spec["kind"] == "day":
