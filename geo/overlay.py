@@ -111,7 +111,8 @@ def records_in_plots(records, plots) -> tuple[np.ndarray, np.ndarray]:
     [[1], [0]]
     """
     tree = shapely.STRtree(_geometries(plots))
-    return tree.query(_geometries(records), predicate="intersects")
+    record, plot = tree.query(_geometries(records), predicate="intersects")
+    return record, plot
 
 
 def site_distance_km(geometries: np.ndarray, sites: geopandas.GeoDataFrame) -> np.ndarray:
