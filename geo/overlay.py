@@ -95,10 +95,24 @@ def records_per_plot(records, plots) -> dict:
     """
     if len(records) == 0 or len(plots) == 0:
         return {}
-    tree = shapely.STRtree(_geometries(plots))
-    _record, plot = tree.query(_geometries(records), predicate="intersects")
+    _record, plot = records_in_plots(records, plots)
     counts = np.bincount(plot, minlength=len(plots))
     return dict(zip(plots["plot_id"], counts.tolist(), strict=True))
+
+
+def records_in_plots(records, plots) -> tuple[np.ndarray, np.ndarray]:
+    """(record positions, plot positions) of every record inside (or touching) a plot.
+
+    Examples
+    --------
+    >>> plots = geopandas.GeoDataFrame({"plot_id": ["A"]}, geometry=[shapely.box(0, 0, 1, 1)])
+    >>> records = geopandas.GeoDataFrame(geometry=[shapely.Point(5, 5), shapely.Point(0.5, 0.5)])
+    >>> [p.tolist() for p in records_in_plots(records, plots)]
+    [[1], [0]]
+    """
+    tree = shapely.STRtree(_geometries(plots))
+    record, plot = tree.query(_geometries(records), predicate="intersects")
+    return record, plot
 
 
 def site_distance_km(geometries: np.ndarray, sites: geopandas.GeoDataFrame) -> np.ndarray:

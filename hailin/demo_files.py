@@ -37,6 +37,7 @@ def _chinese_table(frame):
             "纬度": frame["lat"].map(lambda v: f"{v:.6f}"),
             "巡查类型": frame["patrol_type"].map(_zh("patrol_type")),
             "巡查单位": frame["team"],
+            "巡查人": frame["observer"],
             "发现情况": frame["finding"].map(_zh("finding")),
             "盖度(%)": frame["cover_pct"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
             "斑块面积(㎡)": frame["patch_area_m2"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
@@ -47,10 +48,35 @@ def _chinese_table(frame):
     )
 
 
+# Who walks, by patrol mode: a day's crew is drawn from the roster in turn (the
+# records' random stream is left as it was), written as teams write names:
+# parted by spaces, 、 or ，.
+_ROSTERS = {
+    "contractor_daily": (["陈明", "林海", "郑强", "黄伟", "王磊"], 2, " "),
+    "township_patrol": (["林秀英", "陈建国", "吴丽", "张勇"], 3, "、"),
+    "city_joint": (["赵六", "钱七", "孙八", "李九", "周十"], 4, "，"),
+    "digital_monitoring": (["叶晨"], 1, ""),
+}
+
+
+def _crews(records):
+    """The observer cell of each record: the crew of its day, mode and reserve."""
+    days = records["observed_at"].dt.tz_convert(DEFAULT_TIMEZONE).dt.day_of_year.to_numpy()
+    places = records["site_id"].map({s: i for i, s in enumerate(sorted(set(
+        records["site_id"].dropna())))}).fillna(0).to_numpy(dtype=int)  # fmt: skip
+    cells = []
+    for mode, day, place in zip(records["patrol_type"], days, places, strict=True):
+        names, size, parting = _ROSTERS[mode]
+        start = int(day + place) % len(names)
+        cells.append(parting.join(names[(start + k) % len(names)] for k in range(size)))
+    return cells
+
+
 def write_demo_patrols(folder, sites, clearance, restoration, seed=2023):
     """Write the demo patrol files; returns [(path, import options)]."""
     os.makedirs(folder, exist_ok=True)
     records = patrol_records(sites, clearance, restoration, seed)
+    records["observer"] = _crews(records)
     written = []
     by_type = {t: records[records["patrol_type"] == t] for t in codes("patrol_type")}
 
@@ -150,7 +176,8 @@ def _gpx(frame, sites):
         desc = f"<desc>{row.notes}</desc>" if row.notes else ""
         parts.append(
             f'<wpt lat="{row.lat:.6f}" lon="{row.lon:.6f}"><time>{when}</time>'
-            f"<name>{word('finding', row.finding, 'zh')}</name>{desc}</wpt>"
+            f"<name>{word('finding', row.finding, 'zh')}</name>{desc}"
+            f"<extensions><observer>{row.observer}</observer></extensions></wpt>"
         )
     reserves = dict(zip(sites["site_id"], sites.geometry, strict=True))
     days = frame["observed_at"].dt.tz_convert(DEFAULT_TIMEZONE).dt.date
@@ -180,6 +207,7 @@ def _kml(frame):
                 "巡查类型": word("patrol_type", row.patrol_type, "zh"),
                 "发现": word("finding", row.finding, "zh"),
                 "巡查单位": "福鼎市数字化监测中心",
+                "巡查人": row.observer,
             }
             if not pd.isna(row.cover_pct):
                 data["盖度"] = f"{row.cover_pct:g}"

@@ -8,6 +8,7 @@ Everything is done by :class:`hailin.surveys.workspace.Workspace` (``ws.workspac
 which this wraps.
 """
 
+import datetime
 import os
 from typing import Any
 
@@ -22,6 +23,9 @@ from hailin.surveys import stats
 from hailin.surveys.frames import Frames
 from hailin.surveys.ingest import ImportSummary
 from hailin.surveys.workspace import Workspace
+
+# An as-of day: a date, "YYYY-MM-DD", or "YYYY-MM" (that month's last day).
+AsOf = datetime.date | str | None
 
 
 def open_workspace(path: str | os.PathLike) -> "NotebookWorkspace":
@@ -121,9 +125,11 @@ class NotebookWorkspace:
         """The new-infestation patches (Spartina found near no clearance plot)."""
         return self.frames().patches
 
-    def frames(self, every_record: bool = False) -> Frames:
-        """One consistent read of the store (see :meth:`surveys.Workspace.frames`)."""
-        return self.workspace.frames(every_record=every_record)
+    def frames(self, every_record: bool = False, as_of: AsOf = None) -> Frames:
+        """One consistent read of the store (see :meth:`surveys.Workspace.frames`);
+        with ``as_of`` (a date, "YYYY-MM-DD" or "YYYY-MM") as it stood at the
+        end of that day."""
+        return self.workspace.frames(every_record=every_record, as_of=as_of)
 
     # -- commands ------------------------------------------------------------------------
     def import_file(self, path: str | os.PathLike, /, **options: Any) -> ImportSummary:
@@ -138,67 +144,89 @@ class NotebookWorkspace:
         _detections, ledger, _patches = self.workspace.flag()
         return stats.cases_by_kind(ledger)
 
-    def progress(self) -> "stats.StatTable":
+    def progress(self, as_of: AsOf = None) -> "stats.StatTable":
         """The headline figures: cleared and planted mu against the targets,
-        survival, cases (open ones by kind), plots re-cleared, patrol effort."""
-        return stats.key_figures(self.frames(every_record=True))
+        survival, cases (open ones by kind), plots re-cleared, patrol effort;
+        as they stood at the end of ``as_of`` when given ("what was open at
+        the end of May": ``ws.progress(as_of="2024-05")``)."""
+        return stats.key_figures(self.frames(every_record=True, as_of=as_of))
 
     def export(
-        self, what: str, path: str | os.PathLike, /, *, crs: str = "4326", kind: str = "clearance"
+        self,
+        what: str,
+        path: str | os.PathLike,
+        /,
+        *,
+        crs: str = "4326",
+        kind: str = "clearance",
+        as_of: AsOf = None,
     ) -> dict:
         """Write plots (``what="plots"``, of ``kind``), cases or new patches
         ("cases", "patches") as GeoPackage, GeoJSON or Shapefile (GBK DBF,
         .cpg, .prj, a field mapping file) in ``crs``: "4326", "4490", "gk3"
         (the Gauss-Kruger zone of the data) or "gk3-noprefix"."""
-        return self.workspace.exports.layer(what, path, crs=crs, kind=kind)
+        frames = self.frames(as_of=as_of)
+        return self.workspace.exports.layer(what, path, crs=crs, kind=kind, frames=frames)
 
-    def export_ledger(self, path: str | os.PathLike, /, lang: str | None = None) -> pd.DataFrame:
+    def export_ledger(
+        self, path: str | os.PathLike, /, lang: str | None = None, as_of: AsOf = None
+    ) -> pd.DataFrame:
         """Write the ledger in the 台账 layout (XLSX with a title row, frozen
         header and print setup); returns the table written."""
-        return self.workspace.exports.taizhang(path, lang)
+        return self.workspace.exports.taizhang(path, lang, frames=self.frames(as_of=as_of))
 
     # -- statistics ----------------------------------------------------------------------
-    def cases_by_kind(self) -> "stats.StatTable":
+    def cases_by_kind(self, as_of: AsOf = None) -> "stats.StatTable":
         """Cases by kind and status, with totals (the one count of open cases)."""
-        return stats.cases_by_kind(self.ledger)
+        return stats.cases_by_kind(self.frames(as_of=as_of).ledger)
 
-    def cleared_area(self, by: str = "month", when: Any = None) -> "stats.StatTable":
+    def cleared_area(
+        self, by: str = "month", when: Any = None, as_of: AsOf = None
+    ) -> "stats.StatTable":
         """Area cleared by ``by`` ("month", "year", "site", "township",
         "method", "contractor") in the period ``when`` (2024, "2024Q2",
         "2024-05" or two dates), against the targets of hailin.toml."""
-        settings = self.workspace.settings
-        return stats.area_table(
-            self.clearance_plots, "clearance", settings.targets.clearance, by, when
-        )
+        targets = self.workspace.settings.targets.clearance
+        plots = self.frames(as_of=as_of).clearance if as_of else self.clearance_plots
+        return stats.area_table(plots, "clearance", targets, by, when)
 
-    def planted_area(self, by: str = "year", when: Any = None) -> "stats.StatTable":
+    def planted_area(
+        self, by: str = "year", when: Any = None, as_of: AsOf = None
+    ) -> "stats.StatTable":
         """Area planted by ``by`` ("month", "year", "site", "township",
         "species", "funding") in the period ``when``, against the targets,
         with the area-weighted survival."""
-        frames = self.frames()
+        frames = self.frames(as_of=as_of)
         survival = frames.restoration_progress.extra["plot_survival"]
         targets = frames.settings.targets.restoration
         return stats.area_table(frames.restoration, "restoration", targets, by, when, survival)
 
-    def recurrence(self) -> "stats.StatTable":
-        """Per year: plots re-cleared (the programme's figure) beside cases opened."""
-        return stats.recurrence_by_year(self.ledger)
+    def recurrence(self, as_of: AsOf = None) -> "stats.StatTable":
+        """Per year (integers: ``ws.recurrence().loc[2023]``): plots re-cleared
+        (the programme's figure) beside cases opened."""
+        return stats.recurrence_by_year(self.frames(as_of=as_of).ledger)
 
-    def open_cases(self, by: str | None = None, when: Any = None) -> "stats.StatTable":
+    def open_cases(
+        self, by: str | None = None, when: Any = None, as_of: AsOf = None
+    ) -> "stats.StatTable":
         """The open cases (both kinds) and their age; ``by`` "kind", "site",
-        "township" or "age" groups them."""
-        return stats.open_cases(self.ledger, by, when)
+        "township" or "age" groups them; with ``as_of``, those open at the end
+        of that day, aged to it."""
+        return stats.open_cases(self.frames(as_of=as_of).ledger, by, when)
 
-    def effort(self, by: str = "mode", when: Any = None) -> "stats.StatTable":
+    def effort(self, by: str = "mode", when: Any = None, as_of: AsOf = None) -> "stats.StatTable":
         """Patrols, patrol days, person-times, records and km walked by
         ``by`` ("mode", "team", "month", "year" or a list) in ``when``."""
-        records = self.workspace.surveys(["observed_at", "team", "patrol_type", "observer"])
+        if as_of:
+            records = self.frames(every_record=True, as_of=as_of).records
+        else:
+            records = self.workspace.surveys(["observed_at", "team", "patrol_type", "observer"])
         return stats.patrol_effort(records, by, when, self.workspace.settings.timezone)
 
-    def survival(self) -> "stats.StatTable":
+    def survival(self, as_of: AsOf = None) -> "stats.StatTable":
         """Survival of each restoration plot at its latest check, with the
         area-weighted total."""
-        frames = self.frames()
+        frames = self.frames(as_of=as_of)
         survival = frames.restoration_progress.extra["plot_survival"]
         return stats.survival_by_plot(frames.restoration, survival)
 

@@ -3,7 +3,13 @@
 import numpy as np
 import pandas as pd
 
-from hailin.layers.encode import day_numbers, rows_column, text_column
+from hailin.layers.encode import (
+    day_numbers,
+    rows_column,
+    text_column,
+    timed_numbers,
+    timed_values,
+)
 from hailin.layers.features import STATE, Popup, data_layer, entered, fields, plot_columns, steps
 from hailin.layers.text import text
 from hailin.surveys.schema import colours, word
@@ -71,20 +77,35 @@ def _histories(cases, lang):
     return histories
 
 
-def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts=None):
-    """(layer, legend entries): plots coloured by their status at the time
-    control's date; popups with the facts and the recurrence history."""
-    by_plot = _histories(ledger[ledger["kind"] == "recurrence"], lang)
+def _histories_of(plots, ledger, lang):
+    """Each plot's recurrence history as ``ledger`` says it."""
     none = [(text("history", lang), text("no_recurrence", lang))]
-    history = [by_plot.get(p, none) for p in clearance["plot_id"]]
+    by_plot = _histories(ledger[ledger["kind"] == "recurrence"], lang)
+    return [by_plot.get(p, none) for p in plots]
+
+
+def clearance_layer(clearance, ledger, lang="zh", site_names=None, patrol_counts=None, as_of=None):
+    """(layer, legend entries): plots coloured by their status at the time
+    control's date; popups with the facts, the patrol records and the
+    recurrence history, as known at that date when ``as_of`` gives them at
+    the end of each period ([(day number, ledger then, patrol counts then), ...])."""
+    plots = clearance["plot_id"].tolist()
+
+    def counts(known):
+        return [(known or {}).get(p, 0) for p in plots]
+
+    if as_of:
+        history = timed_values([(d, _histories_of(plots, then, lang)) for d, then, _ in as_of])
+        patrols = timed_numbers([(d, counts(known)) for d, _, known in as_of])
+    else:
+        history = rows_column(_histories_of(plots, ledger, lang))
+        patrols = text_column([str(n) for n in counts(patrol_counts)])
     columns, rows = plot_columns(clearance, lang, site_names)
     columns |= {
         "cleared_on": text_column(clearance["cleared_on"].astype(str)),
         **fields(clearance, ["method", "contractor"], lang),
-        "patrol_count": text_column(
-            [str((patrol_counts or {}).get(p, 0)) for p in clearance["plot_id"]]
-        ),
-        "history": rows_column(history),
+        "patrol_count": patrols,
+        "history": history,
     }
     rows += [
         (text("cleared_on", lang), "cleared_on"),

@@ -37,21 +37,44 @@ var hailinLayer = (function () {
         return iso.slice(0, 10) + " " + iso.slice(11, 16);
     }
 
-    /* A layer's columns: values by feature, decoded on first use. */
-    function Columns(payload, stateOf) {
+    /* The version of a timed value known on ``day`` (null: the latest). */
+    function versionOn(versions, day) {
+        var found = null;
+        versions.forEach(function (v) { if (day === null || v[0] <= day) { found = v[1]; } });
+        return found;
+    }
+
+    /* A layer's columns: values by feature, decoded on first use; timed
+     * values as known on the day shown (``dayOf()``). */
+    function Columns(payload, stateOf, dayOf) {
         var specs = payload.columns, cache = {}, entered = {};
         function numbers(name) {
             if (!cache[name]) {
                 var spec = specs[name];
-                cache[name] = ints(spec.kind === "text" || spec.kind === "rows" ? spec.codes : spec.values);
+                cache[name] = ints(spec.kind === "text" || spec.kind === "rows" || spec.kind === "timed" ? spec.codes : spec.values);
             }
             return cache[name];
         }
+        /* A count as known on the day shown: its feature's last version by then. */
+        function timedNumber(spec, name, i) {
+            if (!cache[name]) {
+                var count = ints(spec.count), start = new Uint32Array(count.length + 1);
+                for (var k = 0; k < count.length; k++) { start[k + 1] = start[k] + count[k]; }
+                cache[name] = {start: start, day: ints(spec.day), value: ints(spec.value)};
+            }
+            var c = cache[name], day = dayOf ? dayOf() : null, found = null;
+            for (var j = c.start[i]; j < c.start[i + 1]; j++) {
+                if (day === null || c.day[j] <= day) { found = String(c.value[j]); }
+            }
+            return found;
+        }
         function value(name, i) {
             if (name === "@state") { return payload.states[stateOf(i)]; }
+            if (specs[name].kind === "timed_numbers") { return timedNumber(specs[name], name, i); }
             var spec = specs[name], v = numbers(name)[i];
             if (spec.kind === "minute") { return minuteText(v); }
             if (spec.kind === "day") { return dayText(v); }
+            if (spec.kind === "timed") { return versionOn(spec.table[v], dayOf ? dayOf() : null); }
             return spec.table[v];
         }
         function isEntered(name, i) {
@@ -80,7 +103,7 @@ var hailinLayer = (function () {
         var prefix = spec.title[0], value = spec.title[1] ? columns.value(spec.title[1], i) : "";
         line(box, prefix && value ? prefix + " " + value : prefix || value, "b");
         spec.rows.forEach(function (row) {
-            var pairs = row[0] === null ? columns.value(row[1], i) :
+            var pairs = row[0] === null ? columns.value(row[1], i) || [] :
                 [[row[0] + (columns.isEntered(row[1], i) ? " " + words.as_entered : ""),
                   columns.value(row[1], i)]];
             pairs.forEach(function (pair) {
@@ -240,7 +263,7 @@ var hailinLayer = (function () {
     function pathLayer(map, payload) {
         var state = timing(payload), styles = payload.style, n = payload.count;
         var current = new Int32Array(n), day = null, g = payload.geometry;
-        var columns = Columns(payload, function (i) { return current[i]; });
+        var columns = Columns(payload, function (i) { return current[i]; }, function () { return day; });
         var classes = styles["class"] && styles["class"] !== "@state" ? ints(payload.classes[styles["class"]]) : null;
         var renderer = canvasOf(map), group = L.featureGroup(), paths = [];
         var places = g.type === "point" ? null : shapeLatLngs(g);

@@ -107,6 +107,80 @@ def rows_column(rows) -> dict:
     return {"kind": "rows", "table": [list(map(list, t)) for t in table], "codes": ints(codes)}
 
 
+def timed_column(versions) -> dict:
+    """Popup values that change with the time control: ``versions`` holds, per
+    feature, a list of (day number, value) in order, each value (a text, or
+    (label, value) rows) shown from its day on; the page shows the last
+    version on or before the day shown (none before the first). Equal lists
+    are written once.
+
+    Examples
+    --------
+    >>> column = timed_column([[(10, "open"), (40, "re-cleared")]] * 2)
+    >>> column["table"], column["kind"]
+    ([[[10, 'open'], [40, 're-cleared']]], 'timed')
+    """
+    keyed = [tuple((int(day), _frozen(value)) for day, value in feature) for feature in versions]
+    codes, table = pd.factorize(pd.Series(keyed, dtype=object))
+    return {
+        "kind": "timed",
+        "table": [[[day, _thawed(value)] for day, value in t] for t in table],
+        "codes": ints(codes),
+    }
+
+
+def timed_values(steps) -> dict:
+    """A :func:`timed_column` from ``steps``: [(day number, [each feature's
+    value as known that day]), ...] in order; a feature keeps a version only
+    from a day its value changed.
+
+    Examples
+    --------
+    >>> timed_values([(10, ["open", "—"]), (40, ["open", "open"])])["table"]
+    [[[10, 'open']], [[10, '—'], [40, 'open']]]
+    """
+    return timed_column(_changes(steps))
+
+
+def timed_numbers(steps) -> dict:
+    """Whole numbers that change with the time control (a count of records),
+    from ``steps`` as :func:`timed_values` takes them, written compactly: how
+    many versions each feature has, and each version's day and value.
+
+    Examples
+    --------
+    >>> column = timed_numbers([(10, [0, 2]), (40, [1, 2])])  # versions 0, 1 | 2
+    >>> column["kind"], column["value"] == ints([0, 1, 2]), column["day"] == ints([10, 40, 10])
+    ('timed_numbers', True, True)
+    """
+    versions = _changes(steps)
+    return {
+        "kind": "timed_numbers",
+        "count": ints([len(kept) for kept in versions]),
+        "day": ints([day for kept in versions for day, _ in kept]),
+        "value": ints([value for kept in versions for _, value in kept]),
+    }
+
+
+def _changes(steps) -> list[list]:
+    """Per feature, [(day, value), ...] of the days its value changed."""
+    versions: list[list] = []
+    for day, values in steps:
+        versions = versions or [[] for _ in values]
+        for kept, value in zip(versions, values, strict=True):
+            if not kept or kept[-1][1] != value:
+                kept.append((day, value))
+    return versions
+
+
+def _frozen(value):
+    return tuple(tuple(pair) for pair in value) if isinstance(value, list) else value
+
+
+def _thawed(value):
+    return [list(pair) for pair in value] if isinstance(value, tuple) else value
+
+
 def day_numbers(dates) -> np.ndarray:
     """Days since 1970-01-01 of dates (``datetime.date``, strings or naive timestamps)."""
     stamps = pd.to_datetime(pd.Series(list(dates), dtype=object))

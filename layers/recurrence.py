@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from hailin.layers.encode import day_column, ints, local_minutes, text_column, word_column
+from hailin.layers.encode import (
+    day_column,
+    ints,
+    local_minutes,
+    text_column,
+    timed_values,
+    word_column,
+)
 from hailin.layers.features import Popup, data_layer, entered, labelled
 from hailin.layers.text import text
 from hailin.surveys.localtime import DEFAULT_TIMEZONE
@@ -53,39 +60,55 @@ def detections_layer(detections, lang="zh", show=True, timezone=DEFAULT_TIMEZONE
     ]
 
 
-def patches_layer(patches, ledger, lang="zh"):
-    """(layer, legend entries): new-infestation patches, each with its latest
-    case (a patch found again after it was cleared has several) and how many;
-    a patch appears on the day it was first found."""
+def _patch_facts(patch_ids, ledger, lang) -> dict:
+    """{column: [value per patch]}: each patch's latest case (first found,
+    status, detections) and its number of cases, in ``ledger``."""
     cases = ledger[ledger["kind"] == "new_infestation"].sort_values("first_detected", kind="stable")
     latest = cases.drop_duplicates("plot_id", keep="last").set_index("plot_id")
-    first = cases.drop_duplicates("plot_id", keep="first").set_index("plot_id")
     counts = cases["plot_id"].value_counts()
-    known = patches["patch_id"].isin(latest.index).to_numpy()
-    ids = patches["patch_id"].where(known, None)
+    ids = [p if p in latest.index else None for p in patch_ids]
 
-    def of(frame, column):
-        return [frame.at[p, column] if p is not None else None for p in ids]
+    def of(column):
+        return [latest.at[p, column] if p is not None else None for p in ids]
 
-    found = [
-        t.strftime("%Y-%m-%d") if t is not None else None for t in of(latest, "first_detected")
-    ]
+    return {
+        "first_found": [
+            None if t is None else t.strftime("%Y-%m-%d") for t in of("first_detected")
+        ],
+        "status": [word("status", s, lang) if s else None for s in of("status")],
+        "detections": [None if d is None else str(d) for d in of("detections")],
+        "cases": [None if p is None else str(counts[p]) for p in ids],
+    }
+
+
+def _patch_columns(patch_ids, ledger, lang, as_of) -> dict:
+    """The popup's columns of :func:`_patch_facts`: as ``ledger`` says, or with
+    ``as_of`` ([(day number, ledger as it stood then), ...]) as known then."""
+    if not as_of:
+        return {k: text_column(v) for k, v in _patch_facts(patch_ids, ledger, lang).items()}
+    known = [(day, _patch_facts(patch_ids, then, lang)) for day, then in as_of]
+    return {c: timed_values([(day, facts[c]) for day, facts in known]) for c in known[0][1]}
+
+
+def patches_layer(patches, ledger, lang="zh", as_of=None):
+    """(layer, legend entries): new-infestation patches, each with its latest
+    case (a patch found again after it was cleared has several) and how many;
+    a patch appears on the day it was first found. With ``as_of``
+    ([(day number, ledger as it stood at its end), ...]) the popups say what
+    was known at the day shown."""
+    cases = ledger[ledger["kind"] == "new_infestation"].sort_values("first_detected", kind="stable")
+    first = cases.drop_duplicates("plot_id", keep="first").set_index("plot_id")
+    patch_ids = patches["patch_id"].tolist()
     since = [
-        t.tz_localize(None).to_datetime64().astype("datetime64[D]").astype(np.int64)
-        if t is not None
+        first.at[p, "first_detected"].tz_localize(None).to_datetime64().astype("datetime64[D]")
+        .astype(np.int64)
+        if p in first.index
         else 0
-        for t in of(first, "first_detected")
-    ]
+        for p in patch_ids
+    ]  # fmt: skip
     columns = {
         "patch_id": text_column(patches["patch_id"].astype(str), entered=lang == "en"),
-        "first_found": text_column(found),
-        "status": text_column(
-            [word("status", s, lang) if s else None for s in of(latest, "status")]
-        ),
-        "detections": text_column(
-            [None if d is None else str(d) for d in of(latest, "detections")]
-        ),
-        "cases": text_column([None if p is None else str(counts[p]) for p in ids]),
+        **_patch_columns(patch_ids, ledger, lang, as_of),
         "since": day_column(since),
     }
     popup = Popup(

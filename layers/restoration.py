@@ -2,7 +2,14 @@
 
 import pandas as pd
 
-from hailin.layers.encode import day_numbers, ints, rows_column, text_column
+from hailin.layers.encode import (
+    day_numbers,
+    ints,
+    rows_column,
+    text_column,
+    timed_column,
+    timed_values,
+)
 from hailin.layers.features import Popup, data_layer, entered, fields, plot_columns
 from hailin.layers.text import text
 
@@ -28,33 +35,70 @@ def _shown(rate, lang):
     return text("not_checked", lang) if rate is None or pd.isna(rate) else f"{rate:.0f}%"
 
 
-def restoration_layer(restoration, survival, lang="zh", site_names=None, checks=None, imagery=None):
+def _month_end(label) -> int:
+    """The day number of the last day of the month ``label`` (YYYY-MM)."""
+    return int(day_numbers([pd.Period(label, freq="M").end_time.normalize()])[0])
+
+
+def _versions(plots, as_of, value):
+    """The timed column of ``value(plot, figures)`` for each (day, figures) of ``as_of``."""
+    return timed_values([(day, [value(p, figures) for p in plots]) for day, figures in as_of])
+
+
+def _timed_figures(plots, survival, imagery, lang, as_of):
+    """The survival and imagery columns: as of now, or with ``as_of``
+    ([(day number, (survival, imagery) as they stood then), ...]) as known
+    at each day."""
+    tip = text("survival", lang)
+    if not as_of:
+        shown = [_shown(survival.get(p), lang) for p in plots]
+        return {
+            "survival": text_column(shown),
+            "imagery_survival": text_column([_from_imagery(imagery, p) or "" for p in plots]),
+            "survival_tip": text_column([f"{tip} {s}" for s in shown]),
+        }
+    return {
+        "survival": _versions(plots, as_of, lambda p, f: _shown(f[0].get(p), lang)),
+        "imagery_survival": _versions(plots, as_of, lambda p, f: _from_imagery(f[1], p) or ""),
+        "survival_tip": _versions(plots, as_of, lambda p, f: f"{tip} {_shown(f[0].get(p), lang)}"),
+    }
+
+
+def _check_rows(plots, checks, lang, timed):
+    """Each plot's survival checks, month by month; ``timed``: each shown from
+    the end of its month on."""
+    rows = [
+        [(f"{text('survival', lang)} {month}", f"{rate:.0f}%") for month, rate in checks.get(p, [])]
+        for p in plots
+    ]
+    if not timed:
+        return rows_column(rows)
+    versions = [
+        [(_month_end(month), plot_rows[: k + 1]) for k, (month, _) in enumerate(checks.get(p, []))]
+        for p, plot_rows in zip(plots, rows, strict=True)
+    ]
+    return timed_column(versions)
+
+
+def restoration_layer(
+    restoration, survival, lang="zh", site_names=None, checks=None, imagery=None, as_of=None
+):
     """(layer, legend entries); ``survival`` is plot_id -> survival % (from
-    progress), ``checks`` plot_id -> [(date, survival %), ...] of the checks
+    progress), ``checks`` plot_id -> [(YYYY-MM, survival %), ...] of the checks
     made (shown as the plot's survival history), ``imagery`` plot_id ->
     (survival % estimated from imagery, the image date). A plot appears on the
-    day it was planted."""
+    day it was planted. With ``as_of`` ([(day number, (survival, imagery) as
+    they stood at its end), ...]) popups say what was known at the day shown."""
     years = [str(d)[:4] for d in restoration["planted_on"]]
     colours = year_colours(years)
-    shown = [_shown(survival.get(p), lang) for p in restoration["plot_id"]]
-    history = [
-        [
-            (f"{text('survival', lang)} {day}", f"{rate:.0f}%")
-            for day, rate in (checks or {}).get(p, [])
-        ]
-        for p in restoration["plot_id"]
-    ]
+    plots = restoration["plot_id"].tolist()
     columns, rows = plot_columns(restoration, lang, site_names)
     columns |= {
         "planted_on": text_column(restoration["planted_on"].astype(str)),
         **fields(restoration, ["species", "funding"], lang),
-        "survival": text_column(shown),
-        "imagery_survival": text_column(
-            [_from_imagery(imagery, p) or "" for p in restoration["plot_id"]]
-        ),
-        "checks": rows_column(history),
+        **_timed_figures(plots, survival, imagery, lang, as_of),
+        "checks": _check_rows(plots, checks or {}, lang, bool(as_of)),
         "year": text_column(years),
-        "survival_tip": text_column([f"{text('survival', lang)} {s}" for s in shown]),
         "planted_day": {"kind": "day", "values": ints(day_numbers(restoration["planted_on"]))},
     }
     rows += [

@@ -6,6 +6,7 @@ A workspace gathers them once per command (``Workspace.map_data()`` in
 object with these attributes will do.
 """
 
+import datetime
 from typing import Protocol
 
 import geopandas
@@ -85,6 +86,10 @@ class MapData(Protocol):
     @property
     def timezone(self) -> str:
         """The time zone the days and times shown are local to."""
+
+    def at(self, day: datetime.date) -> "MapData":
+        """The same data as it stood at the end of ``day`` (the time control's
+        figures, :func:`hailin.surveys.asof.frames_as_of`)."""
 
     # Optional (read with getattr): cover from imagery, surveys.ledger.cover.ImageryCover,
     # and its per-plot survival estimate, plot_id -> (percent, image date).

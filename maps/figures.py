@@ -2,10 +2,11 @@
 
 A map's periods are the months from its first dated thing (a clearance, a
 planting, a record, a case) to its last, so the slider spans everything the
-map draws. The panel's figures are computed here for the last day of each
-month with the progress functions planners use (:mod:`hailin.surveys.ledger.progress`),
-on the plots and records up to that day, so the panel at the slider's last
-position says exactly what ``hailin progress`` says.
+map draws. The panel's figures at each month are those of the frames as they
+stood at its last day (``data.at(day)``, :mod:`hailin.surveys.asof`), computed by
+the progress functions planners use: the panel at any month says exactly what
+``hailin progress --as-of YYYY-MM`` says, and at the last month what
+``hailin progress`` says.
 """
 
 import datetime
@@ -13,9 +14,10 @@ import datetime
 import numpy as np
 import pandas as pd
 
+from hailin.geo.overlay import records_in_plots
 from hailin.layers.encode import day_numbers, local_minutes
-from hailin.surveys.ledger.counts import CASE_KINDS
-from hailin.surveys.ledger.progress import plot_survival, restoration_progress
+from hailin.surveys.ledger.counts import case_counts
+from hailin.surveys.ledger.progress import plot_survival
 
 
 def months(first: datetime.date, last: datetime.date) -> list[str]:
@@ -73,26 +75,86 @@ def periods_of(data, *, clearance=True, restoration=True) -> list[str]:
     return months(first, last)
 
 
-def cleared_by_period(data, ends) -> tuple[list[float], list[dict]]:
-    """(cleared mu, open cases) on each day of ``ends``: plots cleared by then;
-    cases of both kinds found by then and not yet cleared again, counted as
-    :func:`hailin.surveys.ledger.counts.case_counts` counts the ledger's open cases."""
-    cleared_days = day_numbers(data.clearance["cleared_on"])
-    area = data.clearance["area_mu"].to_numpy(dtype=float)
-    found, _ = _ledger_days(data.ledger, "first_detected")
-    again, never = _ledger_days(data.ledger, "re_cleared_at")
-    kinds = data.ledger["kind"].to_numpy()
-    mu = [float(area[cleared_days <= end].sum()) for end in ends]
-    open_cases = [open_by_kind(kinds[(found <= end) & (never | (again > end))]) for end in ends]
-    return mu, open_cases
+def _day(number) -> datetime.date:
+    return np.datetime64(int(number), "D").astype(datetime.date)
 
 
-def open_by_kind(kinds) -> dict:
-    """``{"open": n, "by_kind": {kind: {"open": n}}}`` of the open cases' ``kinds``."""
-    return {
-        "open": len(kinds),
-        "by_kind": {k: {"open": int((kinds == k).sum())} for k in CASE_KINDS},
-    }
+def snapshots(data, ends, cases: bool = True) -> list:
+    """``data`` as it stood at the end of each day of ``ends`` (day numbers):
+    ``data.at(day)`` (:func:`hailin.surveys.asof.frames_as_of`), the one
+    mechanism ``hailin progress --as-of`` uses. A day that brought nothing
+    that could change a figure reuses the day before's (no ledger built twice):
+    no new plot, finding or image, and new inspections only while no case
+    waits for its verification (never, without ``cases``: a map of planting)."""
+    shown: list = []
+    last_key, inspected = None, -1
+    for end in ends:
+        state = data.at(_day(end))
+        known = (state.clearance, state.restoration, state.findings, state.cover)
+        key = tuple(len(f) for f in known)
+        same = key == last_key and (
+            not cases
+            or len(state.inspections) == inspected
+            or not shown[-1].ledger["status"].eq("re_cleared").any()
+        )
+        if not same:
+            last_key, inspected, current = key, len(state.inspections), state
+        shown.append(current)
+    return shown
+
+
+def planting_states(states) -> list:
+    """``states`` with those that know the same plantings, checks and images
+    sharing one object: the restoration figures are then computed once each."""
+    shown, last_key, current = [], None, None
+    for state in states:
+        checks = int(state.findings["finding"].eq("planting_check").sum())
+        key = (len(state.restoration), checks, len(state.cover))
+        if key != last_key:
+            last_key, current = key, state
+        shown.append(current)
+    return shown
+
+
+def cleared_by_period(data, ends, states=None) -> tuple[list[float], list[dict]]:
+    """(cleared mu, open cases) at the end of each day of ``ends``, as
+    ``hailin progress --as-of`` gives them: plots cleared by then (the area
+    of :func:`hailin.surveys.ledger.progress.clearance_progress`); the open
+    cases of both kinds of the ledger built from what was known by then,
+    counted by :func:`hailin.surveys.ledger.counts.case_counts`."""
+    states = states or snapshots(data, ends)
+    mu = [float(s.clearance["area_mu"].sum()) for s in states]
+    return mu, [case_counts(s.ledger) for s in states]
+
+
+def planted_by_period(data, ends, states=None) -> tuple[list[float], list]:
+    """(planted mu, survival %) at the end of each day of ``ends``, from the
+    plots planted and the checks made by then (survival NaN before any check)."""
+    states = planting_states(states or snapshots(data, ends, cases=False))
+    totals = [s.restoration_progress.totals for s in states]
+    return [float(t["planted_mu"]) for t in totals], [t["survival_pct"] for t in totals]
+
+
+def imagery_by_period(data, ends, states=None) -> list:
+    """The survival estimated from imagery at the end of each day of ``ends``,
+    from the images dated by then (None before the first)."""
+    states = planting_states(states or snapshots(data, ends, cases=False))
+    return [s.imagery.totals["survival_pct"] if len(s.cover) else None for s in states]
+
+
+def patrols_by_period(data, ends) -> list[dict]:
+    """{clearance plot_id: patrol records inside it observed by then} at the
+    end of each day of ``ends`` (the popups' count, as known at the day shown)."""
+    records = data.surveys
+    if records is None or len(records) == 0 or len(data.clearance) == 0:
+        return [{} for _ in ends]
+    record, plot = records_in_plots(records, data.clearance)
+    days = record_days(records, data.timezone)[record]
+    ids = data.clearance["plot_id"].tolist()
+    return [
+        dict(zip(ids, np.bincount(plot[days <= end], minlength=len(ids)).tolist(), strict=True))
+        for end in ends
+    ]
 
 
 def planting_checks(data):
@@ -101,30 +163,6 @@ def planting_checks(data):
     if records is None or len(records) == 0:
         return records
     return records[(records["finding"] == "planting_check") & records["survival_pct"].notna()]
-
-
-def planted_by_period(data, ends, target_mu) -> tuple[list[float], list[float]]:
-    """(planted mu, survival %) on each day of ``ends``, from the plots planted
-    and the checks made by then (survival NaN before any check)."""
-    planted_days = day_numbers(data.restoration["planted_on"])
-    checks = planting_checks(data)
-    check_days = record_days(checks, data.timezone)
-    area = data.restoration["area_mu"].to_numpy(dtype=float)
-    mu, survival, known = [], [], {}
-    for end in ends:
-        planted, checked = planted_days <= end, check_days <= end
-        mu.append(float(area[planted].sum()))
-        key = (int(planted.sum()), int(checked.sum()))
-        if key not in known:
-            if key[0] == 0 or key[1] == 0:
-                known[key] = np.nan
-            else:
-                figures = restoration_progress(
-                    data.restoration[planted], checks[checked], target_mu, data.timezone
-                )
-                known[key] = figures.totals["survival_pct"]
-        survival.append(known[key])
-    return mu, survival
 
 
 def survival_history(data) -> dict:

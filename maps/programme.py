@@ -32,9 +32,13 @@ from hailin.maps.controls import SummaryPanel, TimeControl, bar_chart
 from hailin.maps.data import MapData
 from hailin.maps.figures import (
     cleared_by_period,
+    imagery_by_period,
     month_ends,
+    patrols_by_period,
     periods_of,
     planted_by_period,
+    planting_states,
+    snapshots,
     survival_history,
 )
 from hailin.maps.kinds import MAP_KINDS
@@ -90,14 +94,16 @@ def _rasters(fmap, rasters, lang, legend):
         _add(fmap, raster_layer(file, overlay, lang), legend)
 
 
-def _imagery_rows(data, lang, count):
-    """The panel's row of the survival estimated from imagery (the same for
-    each of ``count`` periods), when rasters measured it."""
+def _imagery_rows(data, lang, periods, states):
+    """The panel's row of the survival estimated from imagery, each period's
+    from the images dated by its end, when rasters measured it."""
     imagery = getattr(data, "imagery", None)
-    estimate = None if imagery is None else imagery.totals["survival_pct"]
-    if estimate is None:
+    if imagery is None or imagery.totals["survival_pct"] is None:
         return []
-    return [(text("imagery_survival", lang), [f"{estimate:.1f}%"] * count)]
+    if not periods:
+        return [(text("imagery_survival", lang), [_survival(imagery.totals["survival_pct"])])]
+    estimates = imagery_by_period(data, month_ends(periods), states)
+    return [(text("imagery_survival", lang), [_survival(v) for v in estimates])]
 
 
 def _period_of(periods, label):
@@ -106,14 +112,15 @@ def _period_of(periods, label):
     return found[0] if found else len(periods) - 1
 
 
-def _clearance_panel(data, lang, periods):
-    """(rows, chart) of clearance figures, one value per period."""
+def _clearance_panel(data, lang, periods, states):
+    """(rows, chart) of clearance figures, one value per period (``states``:
+    the data as it stood at each period's end)."""
     target = data.clearance_progress.totals["target_mu"]
     if not periods:
         totals = data.clearance_progress.totals
         mu, open_cases = [totals["cleared_mu"]], [case_counts(data.ledger)]
     else:
-        mu, open_cases = cleared_by_period(data, month_ends(periods))
+        mu, open_cases = cleared_by_period(data, month_ends(periods), states)
     rows = [
         (text("cleared", lang), [f"{_pct(v, target)} {text('mu', lang)}" for v in mu]),
         (text("open_cases", lang), [open_cases_text(n, lang) for n in open_cases]),
@@ -140,15 +147,16 @@ def _year_survival(data):
     }
 
 
-def _restoration_panel(data, lang, periods):
-    """(rows, chart) of restoration figures, one value per period; the chart
-    has a bar per planting year with that year's survival under it."""
+def _restoration_panel(data, lang, periods, states):
+    """(rows, chart) of restoration figures, one value per period (``states``:
+    the data as it stood at each period's end); the chart has a bar per
+    planting year with that year's survival under it."""
     totals = data.restoration_progress.totals
     target = totals["target_mu"]
     if not periods:
         mu, survival = [totals["planted_mu"]], [totals["survival_pct"]]
     else:
-        mu, survival = planted_by_period(data, month_ends(periods), target)
+        mu, survival = planted_by_period(data, month_ends(periods), states)
     rows = [
         (text("planted", lang), [f"{_pct(v, target)} {text('mu', lang)}" for v in mu]),
         (text("survival", lang), [_survival(v) for v in survival]),
@@ -156,7 +164,7 @@ def _restoration_panel(data, lang, periods):
     colours = year_colours([str(d)[:4] for d in data.restoration["planted_on"]])
     rates = _year_survival(data)
     years = data.restoration_progress.by_period
-    rows += _imagery_rows(data, lang, len(mu))
+    rows += _imagery_rows(data, lang, periods, states)
     bars = [
         (y, float(a), colours.get(y, CLEARED_COLOUR), _period_of(periods, y), _short(rates.get(y)))
         for y, a in zip(years["year"], years["area_mu"], strict=True)
@@ -178,13 +186,38 @@ def _start(sites, frames, lang, basemap, frame):
     return fmap, legend
 
 
-def _clearance_plots(data, lang):
+def _timeline(data, periods, cases=True):
+    """[(day number, data as it stood at the end of that day)] of each
+    period's end (:func:`hailin.maps.figures.snapshots`)."""
+    ends = month_ends(periods)
+    return list(zip(ends, snapshots(data, ends, cases), strict=True))
+
+
+def _clearance_plots(data, lang, timeline):
     return clearance_layer(
-        data.clearance, data.ledger, lang, site_names(data.sites, lang), data.patrol_counts
+        data.clearance,
+        data.ledger,
+        lang,
+        site_names(data.sites, lang),
+        data.patrol_counts,
+        as_of=[
+            (day, state.ledger, counts)
+            for (day, state), counts in zip(
+                timeline, patrols_by_period(data, [d for d, _ in timeline]), strict=True
+            )
+        ],
     )
 
 
-def _restoration_plots(data, lang, show=True):
+def _patches(fmap, data, lang, legend, timeline):
+    if len(data.patches):
+        as_of = [(day, state.ledger) for day, state in timeline]
+        _add(fmap, patches_layer(data.patches, data.ledger, lang, as_of=as_of), legend)
+
+
+def _restoration_plots(data, lang, timeline, show=True):
+    days = [day for day, _ in timeline]
+    states = planting_states([state for _, state in timeline])
     layer, legend = restoration_layer(
         data.restoration,
         data.survival,
@@ -192,6 +225,7 @@ def _restoration_plots(data, lang, show=True):
         site_names(data.sites, lang),
         checks=survival_history(data),
         imagery=getattr(data, "imagery_survival", None),
+        as_of=[(d, (s.survival, s.imagery_survival)) for d, s in zip(days, states, strict=True)],
     )
     layer.show = show
     return layer, legend
@@ -251,19 +285,19 @@ def clearance_map(
     ['Reserve boundaries', 'Clearance plots', 'Regrowth findings']
     """
     fmap, legend = _start(data.sites, [data.clearance], lang, basemap, frame)
+    periods = periods_of(data, restoration=False)
+    timeline = _timeline(data, periods)
     _rasters(fmap, rasters, lang, legend)
-    _add(fmap, _clearance_plots(data, lang), legend)
+    _add(fmap, _clearance_plots(data, lang, timeline), legend)
     _add(fmap, detections_layer(data.detections, lang, timezone=data.timezone), legend)
-    if len(data.patches):
-        _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
+    _patches(fmap, data, lang, legend, timeline)
     tasks = getattr(data, "tasks", None)  # optional: suspected findings to verify
     if tasks is not None and len(tasks):
         _add(fmap, tasks_layer(tasks, lang, timezone=data.timezone), legend)
     _patrols(fmap, data, lang, legend)
     if plan is not None and len(plan):
         _add(fmap, next_inspections_layer(plan, lang), legend)
-    periods = periods_of(data, restoration=False)
-    rows, chart = _clearance_panel(data, lang, periods)
+    rows, chart = _clearance_panel(data, lang, periods, [s for _, s in timeline])
     _timed(fmap, periods, lang, SummaryPanel(text("clearance_title", lang), rows, chart, lang))
     return finish(fmap, legend, lang)
 
@@ -304,11 +338,12 @@ def restoration_map(
     ['Reserve boundaries', 'Restoration plots']
     """
     fmap, legend = _start(data.sites, [data.restoration], lang, basemap, frame)
-    _rasters(fmap, rasters, lang, legend)
-    _add(fmap, _restoration_plots(data, lang), legend)
-    _patrols(fmap, data, lang, legend)
     periods = periods_of(data, clearance=False)
-    rows, chart = _restoration_panel(data, lang, periods)
+    timeline = _timeline(data, periods, cases=False)
+    _rasters(fmap, rasters, lang, legend)
+    _add(fmap, _restoration_plots(data, lang, timeline), legend)
+    _patrols(fmap, data, lang, legend)
+    rows, chart = _restoration_panel(data, lang, periods, [s for _, s in timeline])
     _timed(fmap, periods, lang, SummaryPanel(text("restoration_title", lang), rows, chart, lang))
     return finish(fmap, legend, lang)
 
@@ -353,15 +388,16 @@ def overview_map(
         _rasters(fmap, rasters, lang, legend)
         return finish(fmap, legend, lang)
     fmap, legend = _start(data.sites, [data.clearance, data.restoration], lang, basemap, frame)
-    _rasters(fmap, rasters, lang, legend)
-    _add(fmap, _clearance_plots(data, lang), legend)
-    _add(fmap, _restoration_plots(data, lang, show=False), legend)
-    if len(data.patches):
-        _add(fmap, patches_layer(data.patches, data.ledger, lang), legend)
-    _patrols(fmap, data, lang, legend)
     periods = periods_of(data)
-    clearance_rows, chart = _clearance_panel(data, lang, periods)
-    restoration_rows, _chart = _restoration_panel(data, lang, periods)
+    timeline = _timeline(data, periods)
+    states = [s for _, s in timeline]
+    _rasters(fmap, rasters, lang, legend)
+    _add(fmap, _clearance_plots(data, lang, timeline), legend)
+    _add(fmap, _restoration_plots(data, lang, timeline, show=False), legend)
+    _patches(fmap, data, lang, legend, timeline)
+    _patrols(fmap, data, lang, legend)
+    clearance_rows, chart = _clearance_panel(data, lang, periods, states)
+    restoration_rows, _chart = _restoration_panel(data, lang, periods, states)
     panel = SummaryPanel(
         text("overview_title", lang), clearance_rows + restoration_rows, chart, lang
     )

@@ -7,6 +7,8 @@ when an import commits meanwhile. :class:`Frames` then builds the ledger once
 the same frames to exports, progress and maps.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import datetime
 import functools
@@ -15,9 +17,17 @@ import geopandas
 import pandas as pd
 
 from hailin.geo.overlay import records_per_plot
+from hailin.surveys.asof import frames_as_of
 from hailin.surveys.errors import FramesError
 from hailin.surveys.io.dataset import read_dataset_layers
-from hailin.surveys.io.layout import COVER_KINDS, read_cover, read_plots, read_sites, read_surveys
+from hailin.surveys.io.layout import (
+    COVER_KINDS,
+    read_cover,
+    read_plots,
+    read_sites,
+    read_surveys,
+    read_uploads,
+)
 from hailin.surveys.io.rasters import raster_sources
 from hailin.surveys.ledger.cases import (
     LEDGER_INPUT,
@@ -30,7 +40,9 @@ from hailin.surveys.ledger.cases import (
 from hailin.surveys.ledger.cover import ImageryCover, imagery_survival
 from hailin.surveys.ledger.progress import Progress, clearance_progress, restoration_progress
 from hailin.surveys.ledger.tasks import verification_tasks
+from hailin.surveys.localtime import with_local_times
 from hailin.surveys.settings import Settings
+from hailin.surveys.withdrawn import withdrawn_after
 
 # The survey columns a command reads of the records it shows or keeps (detections).
 RECORD_DETAIL = [*LEDGER_INPUT, "record_id", "team", "observer", "notes"]
@@ -46,6 +58,8 @@ class Frames:
     inspections carry only time and place unless every record was read
     (``records`` then holds them all, in the store's order, for the maps).
     ``cover`` holds the mangrove cover measured on rasters (imagery_cover).
+    With ``as_of`` (a local day) they hold only what was known by its end
+    (:mod:`hailin.surveys.asof`) and open cases' ages are counted to it.
     """
 
     settings: Settings
@@ -59,6 +73,16 @@ class Frames:
     cover: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame({c: [] for c in COVER_KINDS})
     )
+    # The frames as of each day asked (the maps ask for every month, twice in the overview).
+    _days: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def at(self, day: datetime.date) -> Frames:
+        """These frames as they stood at the end of the local ``day``: what was
+        observed, cleared, planted and imaged by then, the ledger built from
+        that alone (:func:`hailin.surveys.asof.frames_as_of`)."""
+        if day not in self._days:
+            self._days[day] = frames_as_of(self, day)
+        return self._days[day]
 
     @functools.cached_property
     def built(self) -> LedgerBuild:
@@ -186,13 +210,20 @@ class Frames:
 
 
 def read_frames(
-    store, settings: Settings, *, every_record: bool = False, as_of: datetime.date | None = None
+    store,
+    settings: Settings,
+    *,
+    every_record: bool = False,
+    as_of: datetime.date | None = None,
+    root: str | None = None,
 ) -> Frames:
     """The layers a command needs, from ``store`` (a reader) in one read transaction.
 
     With ``every_record`` every record is read with :data:`RECORD_DETAIL`
     (the maps draw them all); otherwise the ``clear`` inspections, most of the
-    records, are read as time and place only.
+    records, are read as time and place only. With ``as_of``, the frames as
+    the store stood at the end of that day; given the workspace folder
+    ``root``, uploads withdrawn after the day are read back from its archive.
     """
     with store.snapshot():
         sites = read_sites(store)
@@ -209,8 +240,52 @@ def read_frames(
         rasters = findings["record_key"].map(raster_sources(store)).astype(object)
         findings = findings.assign(raster=rasters.where(rasters.notna(), None))
         cover = read_cover(store)
-    return Frames(
-        settings, sites, clearance, restoration, findings, inspections, records, as_of, cover
+        uploads = read_uploads(store) if as_of is not None and root is not None else None
+    frames = _local(
+        Frames(settings, sites, clearance, restoration, findings, inspections, records, cover=cover)
+    )
+    if as_of and root and uploads is not None and uploads["withdrawn_at"].notna().any():
+        restored = withdrawn_after(uploads, as_of, root, settings, frames.sites)
+        frames = _with_restored(frames, restored)
+    return frames if as_of is None else frames.at(as_of)
+
+
+def _with_restored(frames: Frames, restored: dict) -> Frames:
+    """``frames`` with the records and plots of uploads withdrawn later
+    (:func:`hailin.surveys.withdrawn.withdrawn_after`) that the store no longer holds."""
+    zone, changes = frames.settings.timezone, {}
+    records = restored.get("surveys")
+    if records is not None and len(records):
+        known = set(frames.findings["record_key"]) | set(
+            frames.records["record_key"] if frames.records is not None else ()
+        )
+        records = with_local_times(records[~records["record_key"].isin(known)], zone)
+        clear = records["finding"].eq("clear").to_numpy()
+        findings = records[~clear].assign(raster=None)[frames.findings.columns]
+        inspections = records.loc[clear, frames.inspections.columns]
+        changes["findings"] = pd.concat([frames.findings, findings], ignore_index=True)
+        changes["inspections"] = pd.concat([frames.inspections, inspections], ignore_index=True)
+        if frames.records is not None:
+            every = records[frames.records.columns]
+            changes["records"] = pd.concat([frames.records, every], ignore_index=True)
+    for kind in ("clearance", "restoration"):
+        plots, stored = restored.get(kind), getattr(frames, kind)
+        if plots is not None and len(plots):
+            plots = plots[~plots["plot_id"].isin(stored["plot_id"])][stored.columns]
+            changes[kind] = pd.concat([stored, plots], ignore_index=True)
+    return dataclasses.replace(frames, **changes) if changes else frames
+
+
+def _local(frames: Frames) -> Frames:
+    """``frames`` with their times in the workspace's zone (the one convention
+    of what hailin hands to users; the store keeps UTC)."""
+    zone = frames.settings.timezone
+    return dataclasses.replace(
+        frames,
+        findings=with_local_times(frames.findings, zone),
+        inspections=with_local_times(frames.inspections, zone),
+        records=with_local_times(frames.records, zone),
+        cover=with_local_times(frames.cover, zone),
     )
 
 
@@ -221,7 +296,7 @@ def read_dataset_frames(
     at ``root`` (:mod:`hailin.surveys.io.dataset`), on this machine (rasters and imagery
     cover stay in the county workspaces)."""
     layers = read_dataset_layers(root, RECORD_DETAIL, every_record=every_record)
-    return Frames(
+    frames = Frames(
         settings,
         layers["sites"],
         layers["clearance"],
@@ -229,5 +304,5 @@ def read_dataset_frames(
         layers["findings"],
         layers["inspections"],
         layers["records"],
-        as_of,
     )
+    return _local(frames) if as_of is None else _local(frames).at(as_of)

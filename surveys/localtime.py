@@ -63,3 +63,42 @@ def local_noon(day, timezone: str = DEFAULT_TIMEZONE) -> pd.Timestamp:
     Timestamp('2024-08-15 04:00:00+0000', tz='UTC')
     """
     return pd.Timestamp(day).replace(hour=12).tz_localize(timezone).tz_convert("UTC")
+
+
+def with_local_times(frame, timezone: str = DEFAULT_TIMEZONE):
+    """``frame`` with every time-zone-aware column shown in ``timezone``: the
+    same instants, as the frames handed to users carry them (the store keeps
+    UTC). Frames without such columns come back as they are.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"observed_at": pd.to_datetime(["2023-08-05T03:00Z"])})
+    >>> str(with_local_times(frame)["observed_at"].iloc[0])
+    '2023-08-05 11:00:00+08:00'
+    """
+    if frame is None:
+        return frame
+    aware = [
+        c
+        for c in frame.columns
+        if isinstance(frame[c].dtype, pd.DatetimeTZDtype) and str(frame[c].dt.tz) != timezone
+    ]
+    if not aware:
+        return frame
+    return frame.assign(**{c: frame[c].dt.tz_convert(timezone) for c in aware})
+
+
+def offset_text(times) -> pd.Series:
+    """Local times as exports write them: ``YYYY-MM-DD HH:MM+08:00``, the
+    wall-clock time of the frame's zone with its offset (None where missing).
+
+    Examples
+    --------
+    >>> times = pd.Series(pd.to_datetime(["2023-08-05T03:00Z", None])).dt.tz_convert("Asia/Shanghai")
+    >>> offset_text(times).tolist()
+    ['2023-08-05 11:00+08:00', None]
+    """
+    times = pd.Series(times)
+    zone = times.dt.strftime("%z")
+    text = times.dt.strftime("%Y-%m-%d %H:%M") + zone.str[:3] + ":" + zone.str[3:]
+    return text.astype(object).where(times.notna(), None)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from hailin.geo.sites import load_sites, normalize_sites
 from hailin.surveys import evidence, ingest
+from hailin.surveys.asof import as_of_day
 from hailin.surveys.check.options import ImportOptions
 from hailin.surveys.digital_monitoring import DigitalMonitoring
 from hailin.surveys.errors import (
@@ -51,6 +52,7 @@ from hailin.surveys.io.sniff import read_vector
 from hailin.surveys.io.store import WRITE_WAIT_S, Store
 from hailin.surveys.io.uploads import Withdrawal, list_uploads, withdraw
 from hailin.surveys.ledger.progress import Progress, clearance_progress
+from hailin.surveys.localtime import with_local_times
 from hailin.surveys.paths import STORE_FILE, WorkspacePaths
 from hailin.surveys.settings import (
     LANGUAGES,
@@ -199,9 +201,9 @@ class Workspace:
             yield store
 
     def _read(self, reader, *args, **kwargs):
-        """One layer read-only: ``reader(store, ...)`` of :mod:`hailin.surveys.io.layout`."""
+        """One layer read-only (``reader`` of io.layout), its times local (the store's are UTC)."""
         with self.store(write=False) as store:
-            return reader(store, *args, **kwargs)
+            return with_local_times(reader(store, *args, **kwargs), self.settings.timezone)
 
     def sites(self) -> geopandas.GeoDataFrame:
         """The site registry (reserve polygons)."""
@@ -301,7 +303,7 @@ class Workspace:
         self,
         *,
         every_record: bool = False,
-        as_of: datetime.date | None = None,
+        as_of: datetime.date | str | None = None,
         client: Any = None,
         partitions: int | None = None,
     ) -> Frames:
@@ -310,11 +312,13 @@ class Workspace:
         once, on first use. Pass it to :meth:`flag`, :meth:`export_ledger` and
         :meth:`progress` (and to the maps) so that a command reads and builds
         each thing once. ``every_record`` reads every record in full (the maps
-        draw them all); ``as_of`` is the day open cases are counted to.
+        draw them all); ``as_of`` (a date, "YYYY-MM[-DD]") gives the store as it
+        stood at the end of that local day (:mod:`hailin.surveys.asof`).
 
         With a Dask ``client`` (see :mod:`hailin.surveys.dist`), the records are cut
         into ``partitions`` on its cluster and the ledger and survival are
         computed there, with the same results."""
+        as_of = None if as_of is None else as_of_day(as_of)
         if client is not None:
             from hailin.surveys.dist.frames import distributed_frames  # needs the dask extra
 
@@ -331,7 +335,9 @@ class Workspace:
                 self.root, self.settings, every_record=every_record, as_of=as_of
             )
         with self.store(write=False) as store:
-            return read_frames(store, self.settings, every_record=every_record, as_of=as_of)
+            return read_frames(
+                store, self.settings, every_record=every_record, as_of=as_of, root=self.root
+            )
 
     def map_data(self) -> Frames:
         """The frames the maps are drawn from (:class:`hailin.surveys.frames.Frames`
@@ -339,10 +345,10 @@ class Workspace:
         return self.frames(every_record=True)
 
     def ledger(
-        self, as_of: datetime.date | None = None
+        self, as_of: datetime.date | str | None = None
     ) -> tuple[pd.DataFrame, geopandas.GeoDataFrame]:
-        """(ledger, new-infestation patches), recomputed from the store; open
-        cases counted to ``as_of`` (default today)."""
+        """(ledger, new-infestation patches), recomputed from the store as it
+        stood at the end of ``as_of`` (default: all of it)."""
         built = self.frames(as_of=as_of).built
         return built.ledger, built.patches
 

@@ -134,13 +134,19 @@ def _column_value(payload, name, i, state):
     if name == "@state":
         return payload["states"][state[i]]
     spec = payload["columns"][name]
+    if spec["kind"] == "timed_numbers":  # the latest version, as with no day chosen
+        count = decode_ints(spec["count"])
+        return str(int(decode_ints(spec["value"])[int(count[: i + 1].sum()) - 1]))
     if spec["kind"] in ("minute", "day"):
         value = int(decode_ints(spec["values"])[i])
         if spec["kind"] == "day":
             return str(datetime.date(1970, 1, 1) + datetime.timedelta(days=value))
         stamp = datetime.datetime(1970, 1, 1) + datetime.timedelta(minutes=value)
         return stamp.strftime("%Y-%m-%d %H:%M")
-    return spec["table"][int(decode_ints(spec["codes"])[i])]
+    value = spec["table"][int(decode_ints(spec["codes"])[i])]
+    if spec["kind"] == "timed":  # as the page shows it with no day chosen: the latest
+        return value[-1][1] if value else None
+    return value
 
 
 def _entered(payload, name, i):
@@ -174,7 +180,7 @@ def _features(payload):
         lines = [f"<b>{html.escape(f'{title} {head}' if title and head else title or head)}</b>"]
         for label, name in payload["popup"]["rows"]:
             if label is None:
-                pairs = value(name)
+                pairs = value(name) or []
             else:
                 mark = f" {words['as_entered']}" if _entered(payload, name, i) else ""
                 pairs = [[label + mark, value(name)]]

@@ -33,7 +33,7 @@ def test_the_demo_detects_regrowth_from_the_drone_image(demo):
         "CC-KW-061",
     ]
     assert {(r["rasters"], r["sources"], r["first_detected"]) for r in rows} == {
-        ("kewan_classes_20240815.tif", "digital_monitoring", "2024-08-15 12:00")
+        ("kewan_classes_20240815.tif", "digital_monitoring", "2024-08-15 12:00+08:00")
     }
 
 

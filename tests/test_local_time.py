@@ -82,4 +82,27 @@ def test_days_and_times_are_local_to_the_workspace(tmp_path, timezone, finding, 
     ]
     assert f"{time}: {finding}" in features[f"{finding[:10]} · Spartina regrowth"]
     assert f"{time}: {inspection}" in features[f"{inspection[:10]} · nothing found"]
-    assert _first_detected(ws, tmp_path) == [finding]
+    # Exports write the local time with its offset.
+    offset = "+09:00" if timezone == "Asia/Tokyo" else "+08:00"
+    assert _first_detected(ws, tmp_path) == [finding + offset]
+
+
+def test_frames_handed_to_users_carry_local_time(tmp_path):
+    """One convention: every frame a user gets holds the workspace's local time
+    (the same instant the store keeps in UTC)."""
+    ws = _workspace(tmp_path, "Asia/Tokyo")
+    zone = "Asia/Tokyo"
+    assert str(ws.surveys()["observed_at"].dt.tz) == zone
+    assert str(ws.uploads()["uploaded_at"].dt.tz) == zone
+    frames = ws.frames(every_record=True)
+    for frame in (frames.findings, frames.inspections, frames.records):
+        assert str(frame["observed_at"].dt.tz) == zone
+    assert str(frames.ledger["first_detected"].dt.tz) == zone
+    finding = frames.findings["observed_at"].iloc[0]
+    assert finding.strftime("%Y-%m-%d %H:%M") == "2023-05-02 08:00"
+    # The store keeps UTC, as the GeoPackage standard asks.
+    with ws.store(write=False) as store:
+        (stored,) = store.execute(
+            "SELECT observed_at FROM surveys WHERE finding = 'spartina_regrowth'"
+        ).fetchone()
+    assert stored.startswith("2023-05-01T23:00") and stored.endswith("Z")

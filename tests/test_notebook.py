@@ -49,6 +49,10 @@ def test_the_notebook_answers_the_planners_questions(executed):
         "46",
         "10",
     ]  # 4 of them from the demo's drone image
+    # What was open at the end of May 2024, in one line: four cases, aged to 05-31.
+    may = _text(_outputs(notebook, "as_of"))
+    assert may.splitlines()[-1].split()[:2] == ["total", "4"]
+    assert "CC-KW-015#2" in may and "2024-06" not in may
     # The inline clearance map: its layer control names every data layer, in English.
     inline = html.unescape(_text(_outputs(notebook, "map"), "text/html"))
     assert inline.count("hailinLayer(") == 6

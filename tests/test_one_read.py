@@ -64,8 +64,11 @@ def run(ws, *args):
         (["ledger", "-o", "{out}/ledger.csv"], {"read": 1, "ledger": 1, "detect": 1}),
         (["ledger", "-o", "{out}/ledger.gpkg"], {"read": 1, "ledger": 1, "detect": 1}),
         (["progress", "--json"], {"read": 1, "ledger": 1, "detect": 1}),
-        (["map", "clearance", "-o", "{out}/c.html"], {"read": 1, "ledger": 1, "detect": 1}),
-        (["map", "overview", "-o", "{out}/o.html"], {"read": 1, "ledger": 1, "detect": 1}),
+        # A map's time control shows each month as it stood at its end: one more
+        # ledger per month that brought news (the demo's 21 months, 2023-04 to 2024-12).
+        (["map", "clearance", "-o", "{out}/c.html"], {"read": 1, "ledger": 22, "detect": 22}),
+        (["map", "overview", "-o", "{out}/o.html"], {"read": 1, "ledger": 22, "detect": 22}),
+        (["progress", "--as-of", "2024-05"], {"read": 1, "ledger": 1, "detect": 1}),
         # The restoration map shows no case: its ledger is never built.
         (["map", "restoration", "-o", "{out}/r.html"], {"read": 1}),
     ],
@@ -77,8 +80,9 @@ def test_a_command_reads_once_and_builds_the_ledger_once(demo, counts, tmp_path,
 
 def test_the_demo_builds_the_ledger_once_after_its_imports(counts, tmp_path):
     _ws, outputs = build_demo(tmp_path / "demo")
-    # flag, two ledger exports and three maps share one read and one ledger.
-    assert (counts["ledger"], counts["detect"]) == (1, 1)
+    # flag, two ledger exports and three maps share one read and one ledger, and
+    # the maps one ledger per month as it stood at its end (21 months).
+    assert (counts["ledger"], counts["detect"]) == (22, 22)
     assert outputs["recurrence"] == "44 case(s) in 39 plot(s), 2 new patch(es)"
     assert {"clearance map", "restoration map", "overview map"} <= set(outputs)
 

@@ -113,8 +113,8 @@ def test_detect_stores_regrowth_in_cleared_plots_and_the_ledger_shows_the_raster
         "site": "",  # the grid lies beside the reserve's strip, not in it
         "township": "",
         "cleared_on": "2023-04-12",
-        "first_detected": "2024-08-15 12:00",
-        "last_detected": "2024-08-15 12:00",
+        "first_detected": "2024-08-15 12:00+08:00",
+        "last_detected": "2024-08-15 12:00+08:00",
         "detections": "1",
         "sources": "digital_monitoring",
         "rasters": "uav_20240815.tif",
@@ -122,7 +122,7 @@ def test_detect_stores_regrowth_in_cleared_plots_and_the_ledger_shows_the_raster
         "area_mu": "15.0",  # the 100 m square plot
         "area_ha": "1.0",
         "status": "open",
-        "status_since": "2024-08-15 12:00",
+        "status_since": "2024-08-15 12:00+08:00",
         "days_open": "0",  # as of the last record
         "re_cleared_at": "",
         "verified_at": "",

@@ -41,7 +41,7 @@ def test_report_command_writes_a_word_document(ws, tmp_path):
     path = tmp_path / "月报.docx"
     result = CliRunner().invoke(main, ["-w", ws.root, "report", "--month", "2024-06", "-o", path])
     assert result.exit_code == 0, result.output
-    assert result.output == f"report for 2024-06 written to {path}\n"
+    assert result.output == f"report for 2024-06 (as of 2024-06-30) written to {path}\n"
     document = docx.Document(path)
     texts = [p.text for p in document.paragraphs]
     assert texts[0] == "Fuding Spartina clearance and mangrove restoration"  # language "en"

@@ -4,6 +4,7 @@ against answers worked out by hand from its story."""
 import math
 
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import shapely
@@ -12,7 +13,8 @@ from hailin.geo.area import M2_PER_MU
 from hailin.notebook import NotebookWorkspace
 from hailin.surveys.errors import SettingsError, StatisticsError
 from hailin.surveys.settings import parse_settings
-from hailin.surveys.stats import TOTAL, StatTable, period
+from hailin.surveys.stats import TOTAL, StatTable, people, period
+from hailin.surveys.workspace import Workspace
 from tests.conftest import geod_area_m2
 from tests.stats_workspace import CLEARANCE, RESTORATION, TRACK, build
 
@@ -28,7 +30,9 @@ def ws(tmp_path_factory):
 def test_recurrence_plots_re_cleared_per_year(ws):
     table = ws.recurrence()
     assert isinstance(table, StatTable)
-    assert table.index.tolist() == ["2023", "2024", TOTAL]
+    # Years are integers: table.loc[2023] is the year's row.
+    assert table.index.tolist() == [2023, 2024, TOTAL]
+    assert table.loc[2023, "cases_opened"] == 3
     # 2023: cases opened in A, B, C; A and B re-cleared. 2024: A again and D
     # opened; A and C re-cleared. A plot re-cleared in both years counts once in the total.
     assert table["cases_opened"].tolist() == [3, 2, 5]
@@ -76,9 +80,9 @@ def test_patrol_effort_by_team_and_month(ws):
     # Two teams out on 01-10: patrol days do not add up across teams.
     assert table["patrol_days"].tolist() == [2, 1, 2]
     months = ws.effort(by="month", when=2024)
-    assert months.loc["2024-01", "patrols"] == 3
+    assert months.loc[pd.Period("2024-01", "M"), "patrols"] == 3
     # 2024-04: C removed (joint) and the contractor's inspection: two patrols.
-    assert months.loc["2024-04", "patrols"] == 2
+    assert months.loc[pd.Period("2024-04", "M"), "patrols"] == 2
     with pytest.raises(StatisticsError, match="effort is grouped by"):
         ws.effort(by="weather")
 
@@ -108,7 +112,7 @@ def test_area_cleared_by_township_this_year_against_target(ws):
 
 def test_area_cleared_by_month_and_method(ws):
     months = ws.cleared_area(by="month", when=2023)
-    assert months.index.tolist() == ["2023-04", "2023-05", TOTAL]
+    assert months.index.tolist() == [pd.Period("2023-04", "M"), pd.Period("2023-05", "M"), TOTAL]
     assert months["target_mu"].tolist() == [2.0, 6.0, 10.0]
     np.testing.assert_allclose(
         months["cumulative_mu"].iloc[:2], [MU["A"], MU["A"] + MU["B"] + MU["C"]], rtol=1e-5
@@ -187,3 +191,50 @@ def test_progress_command_gives_plots_re_cleared_per_year(ws):
     assert f"plots re-cleared in 2023: 2 ({ab:,.2f} mu), cases opened: 3" in lines
     assert f"plots re-cleared in 2024: 2 ({ac:,.2f} mu), cases opened: 2" in lines
     assert "open cases: 2 (1 recurrence case, 1 new patch)" in lines
+
+
+def test_target_columns_are_always_there_with_a_note_when_none_is_set(ws, tmp_path):
+    # No target by method: the columns are there, empty but for the programme's total.
+    methods = ws.cleared_area(by="method")
+    assert {"target_mu", "pct_of_target"} <= set(methods.columns)
+    assert methods.body["target_mu"].isna().all() and methods.loc[TOTAL, "target_mu"] == 1883
+    sites = ws.cleared_area(by="site", when="2024Q2")
+    assert sites["target_mu"].isna().all()
+    assert sites.note.startswith("no clearance targets set for this grouping")
+    assert sites.note in repr(sites) and "<caption>" in sites._repr_html_()
+    # A workspace with no targets at all: empty target columns, the note says where to set them.
+    bare = NotebookWorkspace(Workspace.create(tmp_path / "bare"))
+    table = bare.cleared_area(by="township", when=2024)
+    assert table.columns.tolist()[:5] == [
+        "plots",
+        "area_mu",
+        "area_ha",
+        "target_mu",
+        "pct_of_target",
+    ]
+    assert table.note and "[targets.clearance]" in table.note
+    # Where targets are set there is no note.
+    assert ws.cleared_area(by="township", when=2023).note is None
+
+
+def test_observers_are_parted_by_every_separator_teams_write():
+    assert people("赵六 钱七") == {"赵六", "钱七"}
+    assert people("赵六\u3000钱七／孙八;李九；周十,吴一，郑二、王三/冯四") == {
+        "赵六", "钱七", "孙八", "李九", "周十", "吴一", "郑二", "王三", "冯四"
+    }  # fmt: skip
+
+
+def test_the_demo_has_crews_so_person_times_mean_something(portal_template):
+    effort = NotebookWorkspace(Workspace(portal_template)).effort(by="mode")
+    assert effort.loc[TOTAL, "person_times"] > effort.loc[TOTAL, "patrols"]
+    # Contractors walk in twos, township teams in threes, the digital monitor alone.
+    assert (
+        effort.loc["contractor_daily", "person_times"]
+        == 2 * effort.loc["contractor_daily", "patrols"]
+    )
+    assert (
+        effort.loc["township_patrol", "person_times"]
+        == 3 * effort.loc["township_patrol", "patrols"]
+    )
+    assert effort.loc["digital_monitoring", "person_times"] == effort.loc[
+        "digital_monitoring", "patrols"]  # fmt: skip

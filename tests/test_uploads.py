@@ -254,7 +254,8 @@ def test_uploads_list_says_what_came_when_by_whom(workspace):
         "withdrawn_by",
         "withdrawn_reason",
     ]
-    assert rows[0]["uploaded_by"] and rows[0]["uploaded_at"].endswith("+00:00")
+    # Local time with its offset, as every time handed to users.
+    assert rows[0]["uploaded_by"] and rows[0]["uploaded_at"].endswith("+08:00")
     text = run(workspace, "uploads", "list").stdout.splitlines()
     assert text[0].startswith(rows[0]["upload_id"][:12])
     assert "patrol_en.csv  surveys  accepted (4 read, 4 accepted, 0 rejected)" in text[0]

@@ -69,6 +69,28 @@ scheduler_option = click.option(
 )
 
 
+def _as_of(ctx, param, value):
+    """The --as-of day, checked (a bad one is a usage error)."""
+    if value is None:
+        return None
+    from hailin.surveys.asof import as_of_day
+
+    try:
+        return as_of_day(value)
+    except SettingsError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from error
+
+
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM[-DD]",
+    callback=_as_of,
+    help="The record as it stood at the end of that day (a month: its last day): "
+    "what was observed, cleared, planted and imaged by then.",
+)
+
+
 def workspace(ctx):
     """The workspace chosen by -w, $HAILIN_WORKSPACE or the current folder.
 

@@ -2,7 +2,7 @@
 
 import click
 
-from hailin.cli.common import emit_json, workspace_command
+from hailin.cli.common import as_of_option, emit_json, workspace_command
 from hailin.surveys.io.export_formats import GIS_FORMATS
 
 CRS_HELP = (
@@ -49,25 +49,30 @@ def _report(written, as_json):
 @_output_option
 @click.option("--kind", type=click.Choice(["clearance", "restoration"]), required=True)
 @click.option("--crs", default="4326", show_default=True, help=CRS_HELP)
-def export_plots(ws, as_json, output, kind, crs):
+@as_of_option
+def export_plots(ws, as_json, output, kind, crs, as_of):
     """Write the clearance or restoration plots."""
-    _report(ws.exports.layer("plots", output, crs=crs, kind=kind), as_json)
+    frames = ws.frames(as_of=as_of)
+    _report(ws.exports.layer("plots", output, crs=crs, kind=kind, frames=frames), as_json)
 
 
 @workspace_command(export_group.command("cases"))
 @_output_option
 @click.option("--crs", default="4326", show_default=True, help=CRS_HELP)
-def export_cases(ws, as_json, output, crs):
+@as_of_option
+def export_cases(ws, as_json, output, crs, as_of):
     """Write the ledger's cases with their plot or patch as geometry."""
-    _report(ws.exports.layer("cases", output, crs=crs), as_json)
+    _report(ws.exports.layer("cases", output, crs=crs, frames=ws.frames(as_of=as_of)), as_json)
 
 
 @workspace_command(export_group.command("patches"))
 @_output_option
 @click.option("--crs", default="4326", show_default=True, help=CRS_HELP)
-def export_patches(ws, as_json, output, crs):
+@as_of_option
+def export_patches(ws, as_json, output, crs, as_of):
     """Write the new-infestation patches with their latest case."""
-    _report(ws.exports.layer("patches", output, crs=crs), as_json)
+    frames = ws.frames(as_of=as_of)
+    _report(ws.exports.layer("patches", output, crs=crs, frames=frames), as_json)
 
 
 @workspace_command(export_group.command("ledger"))
@@ -75,9 +80,11 @@ def export_patches(ws, as_json, output, crs):
     "-o", "--output", required=True, type=click.Path(dir_okay=False), help="An .xlsx file."
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language (default: hailin.toml).")
-def export_taizhang(ws, as_json, output, lang):
-    """Write the ledger in the 台账 layout: title row, frozen header, print setup."""
-    table = ws.exports.taizhang(output, lang)
+@as_of_option
+def export_taizhang(ws, as_json, output, lang, as_of):
+    """Write the ledger in the 台账 layout: title row, frozen header, print
+    setup; with --as-of, as it stood then and titled 截至 that day."""
+    table = ws.exports.taizhang(output, lang, frames=ws.frames(as_of=as_of))
     if as_json:
         emit_json({"path": output, "cases": len(table)})
         return

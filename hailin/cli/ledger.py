@@ -5,6 +5,7 @@ import os
 import click
 
 from hailin.cli.common import (
+    as_of_option,
     emit_json,
     reports_errors,
     scheduler_option,
@@ -63,10 +64,11 @@ def flag_command(ws, as_json, scheduler):
 @click.option(
     "--lang", type=click.Choice(["zh", "en"]), help="Header language (default: hailin.toml)."
 )
+@as_of_option
 @scheduler_option
 @click.pass_context
 @reports_errors
-def ledger_command(ctx, output, lang, scheduler):
+def ledger_command(ctx, output, lang, as_of, scheduler):
     """Write the recurrence ledger (台账), recomputed from the store."""
     if os.path.splitext(output)[1].lower() not in FORMATS:
         raise click.BadParameter(
@@ -74,21 +76,23 @@ def ledger_command(ctx, output, lang, scheduler):
         )
     ws = workspace(ctx)
     with connect(scheduler) as client:
-        ledger = ws.exports.ledger(output, lang, ws.frames(client=client))
+        ledger = ws.exports.ledger(output, lang, ws.frames(client=client, as_of=as_of))
     click.echo(f"{len(ledger)} case(s) written to {output}")
 
 
 @workspace_command(click.command("progress"))
+@as_of_option
 @scheduler_option
-def progress_command(ws, as_json, scheduler):
-    """Cleared and planted mu against the targets, recurrence and survival."""
+def progress_command(ws, as_json, as_of, scheduler):
+    """Cleared and planted mu against the targets, recurrence and survival
+    (with --as-of: as they stood at the end of that day)."""
     import pandas as pd
 
     from hailin.surveys.ledger.counts import open_cases_text
     from hailin.surveys.stats import recurrence_by_year
 
     with connect(scheduler) as client:
-        frames = ws.frames(client=client)
+        frames = ws.frames(client=client, as_of=as_of)
         clearance, restoration = ws.progress(frames=frames)
         # The programme's figure: plots re-cleared in the year (surveys.stats.recurrence).
         per_year = recurrence_by_year(frames.ledger).body
@@ -96,6 +100,7 @@ def progress_command(ws, as_json, scheduler):
         years = [{"year": year, **row} for year, row in per_year.to_dict(orient="index").items()]
         emit_json(
             {
+                "as_of": None if as_of is None else as_of.isoformat(),
                 "clearance": clearance.to_dict(),
                 "restoration": restoration.to_dict(),
                 "recurrence_by_year": years,
@@ -103,6 +108,8 @@ def progress_command(ws, as_json, scheduler):
         )
         return
     c, r = clearance.totals, restoration.totals
+    if as_of is not None:
+        click.echo(f"As of {as_of.isoformat()} (the end of that day):")
     click.echo(
         f"Clearance:   {c['cleared_mu']:,.1f} mu of {c['target_mu']:,.0f} mu target "
         f"({c['pct_of_target'] or 0:.1f}%), {c['plots']} plots"

@@ -2,7 +2,7 @@
 
 import click
 
-from hailin.cli.common import emit_json, workspace_command
+from hailin.cli.common import as_of_option, emit_json, workspace_command
 
 
 @workspace_command(click.command("report"))
@@ -14,13 +14,19 @@ from hailin.cli.common import emit_json, workspace_command
     type=click.Path(dir_okay=False),
     help="A .docx file (or .pdf where LibreOffice is installed).",
 )
-def report_command(ws, as_json, month, output):
+@as_of_option
+def report_command(ws, as_json, month, output, as_of):
     """Write the monthly report: the month's figures, progress charts, a map
-    of clearance status with the month's new cases, cases and patrol effort."""
+    of clearance status with the month's new cases, cases and patrol effort,
+    as they stood at the end of the month (or of an earlier --as-of day)."""
     from hailin.report import write_report
+    from hailin.surveys.stats import period
 
-    path = write_report(ws.frames(every_record=True), month, output)
+    path = write_report(ws.frames(every_record=True, as_of=as_of), month, output)
+    last = period(month).last  # a month, checked by write_report
+    assert last is not None
+    day = last if as_of is None else min(as_of, last)
     if as_json:
-        emit_json({"path": path, "month": month})
+        emit_json({"path": path, "month": month, "as_of": day.isoformat()})
         return
-    click.echo(f"report for {month} written to {path}")
+    click.echo(f"report for {month} (as of {day.isoformat()}) written to {path}")

@@ -48,8 +48,16 @@ class MonthFigures:
     new_cases: pd.DataFrame  # ledger rows first found in the month
 
 
+def month_end_frames(frames: Frames, last: datetime.date) -> Frames:
+    """``frames`` as they stood at the end of the month's ``last`` day (or of
+    their own earlier as-of day): the report says what was true then."""
+    day = last if frames.as_of is None else min(frames.as_of, last)
+    return frames if frames.as_of == day else frames.at(day)
+
+
 def month_figures(frames: Frames, month: str) -> MonthFigures:
-    """The figures of ``month`` ("YYYY-MM") from ``frames`` (every record read).
+    """The figures of ``month`` ("YYYY-MM") from ``frames`` (every record read),
+    as they stood at the end of the month (:func:`month_end_frames`).
 
     Examples
     --------
@@ -62,6 +70,8 @@ def month_figures(frames: Frames, month: str) -> MonthFigures:
     when = stats.period(month)
     if when.month is None:
         raise ReportError(f"a monthly report is for a month like 2024-05, not {month!r}")
+    assert when.last is not None  # a month has its last day
+    frames = month_end_frames(frames, when.last)
     to_date = stats.period((None, when.last))
     ledger = frames.ledger
     opened = when.contains(ledger["first_detected"].dt.date)
@@ -171,6 +181,7 @@ def _title_block(document, frames, when, issued, lang):
     lines = [
         label("month", lang).format(year=when.first.year, month=when.first.month),
         label("period", lang).format(first=when.first, last=when.last),
+        label("made", lang).format(date=frames.as_of),
         label("issued", lang).format(date=issued),
     ]
     if frames.settings.report_office:
@@ -181,16 +192,18 @@ def _title_block(document, frames, when, issued, lang):
 
 def build_report(frames: Frames, month: str, issued: datetime.date | None = None):
     """The monthly report of ``month`` ("YYYY-MM") as a python-docx Document,
-    from ``frames`` read with every record, in the workspace language: A4
+    from ``frames`` read with every record, as they stood at the month's end
+    (cases first found by then, their ages then), in the workspace language: A4
     with the issuing office ([report] office) and the period in its header,
     page x of y in its footer, one CJK font throughout; ``issued`` is the day
     of issue (today, local to the workspace, when not given)."""
     import docx
 
     lang = frames.language
-    numbers = month_figures(frames, month)
     when = stats.period(month)
     assert when.first is not None and when.last is not None  # a month has both
+    frames = month_end_frames(frames, when.last)
+    numbers = month_figures(frames, month)
     issued = issued or datetime.datetime.now(zoneinfo.ZoneInfo(frames.timezone)).date()
     document = docx.Document()
     font = figures.cjk_font()
@@ -207,7 +220,7 @@ def build_report(frames: Frames, month: str, issued: datetime.date | None = None
         (None, when.last),
     ).body  # fmt: skip
     chart = figures.cumulative_chart(
-        months.index.tolist(), months["cumulative_mu"].tolist(),
+        [str(m) for m in months.index], months["cumulative_mu"].tolist(),
         frames.settings.clearance_target_mu, lang,
     )  # fmt: skip
     _picture(document, chart, f"{label('figure', lang)} 1 {label('chart_clearance', lang)}")
@@ -216,7 +229,7 @@ def build_report(frames: Frames, month: str, issued: datetime.date | None = None
         (None, when.last),
     ).body  # fmt: skip
     planting = figures.bar_chart(
-        years.index.tolist(), years["area_mu"].tolist(), label("chart_planting", lang),
+        [str(y) for y in years.index], years["area_mu"].tolist(), label("chart_planting", lang),
         label("mu", lang),
     )  # fmt: skip
     _picture(document, planting, f"{label('figure', lang)} 2 {label('chart_planting', lang)}")

@@ -79,12 +79,14 @@ def distributed_frames(
     (0, 1)
     """
     if dataset is not None:
+        if as_of is not None:
+            raise FramesError("a dataset is read as of a date on one machine: leave out --scheduler")
         layers = read_dataset_layers(dataset, RECORD_DETAIL, with_records=False)
         engine = engine_from_dataset(client, dataset, partitions)
         cover = None  # imagery cover stays in the county workspaces, as on one machine
         tasks = None  # the records stay on the workers
     else:
-        read = read_frames(store, settings)
+        read = read_frames(store, settings, as_of=as_of)  # what was known then, sent
         layers = {"sites": read.sites, "clearance": read.clearance, "restoration": read.restoration}
         # Confirmed suspicions open their cases on their own day, as on one machine.
         tasks = read.tasks

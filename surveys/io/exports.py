@@ -15,6 +15,7 @@ from hailin.surveys.errors import ExportError
 from hailin.surveys.io.export_formats import FORMATS
 from hailin.surveys.io.taizhang import AREA_COLUMN, DATE_COLUMNS, TITLES, WIDTHS
 from hailin.surveys.ledger.cases import LEDGER_TIMES
+from hailin.surveys.localtime import offset_text
 from hailin.surveys.schema import word
 
 HEADERS_ZH = {
@@ -70,8 +71,8 @@ def ledger_table(ledger, language="zh", sites=None, *, words=True):
     # Areas as they are shown everywhere: mu to 2 decimals, ha to 4.
     table["area_mu"] = table["area_mu"].round(2)
     table["area_ha"] = table["area_ha"].round(4)
-    for column in LEDGER_TIMES:
-        table[column] = table[column].dt.strftime("%Y-%m-%d %H:%M")
+    for column in LEDGER_TIMES:  # local, with the offset: no reader takes it for UTC
+        table[column] = offset_text(table[column])
     table["cleared_on"] = table["cleared_on"].map(
         lambda d: "" if d is None or pd.isna(d) else str(d)
     )

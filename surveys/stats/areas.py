@@ -32,6 +32,33 @@ def _keys(plots, date_column, by):
     return plots[by].astype(object).where(plots[by].notna(), NONE_LABEL).to_numpy()
 
 
+def calendar_index(index: pd.Index, by: str) -> pd.Index:
+    """Years as integers and months as periods (``table.loc[2023]``,
+    ``table.loc[pd.Period("2024-05", "M")]``); other groups as they are.
+
+    Examples
+    --------
+    >>> calendar_index(pd.Index(["2023", "2024"], name="year"), "year").tolist()
+    [2023, 2024]
+    >>> calendar_index(pd.Index(["2024-05"], name="month"), "month")[0]
+    Period('2024-05', 'M')
+    """
+    if by == "year":
+        return pd.Index([int(k) for k in index], name=index.name, dtype="int64")
+    if by == "month":
+        return pd.PeriodIndex(list(index), freq="M", name=index.name)
+    return index
+
+
+def _no_targets_note(work: str, by: str) -> str:
+    return (
+        f"no {work} targets set for this grouping: add them under [targets.{work}] "
+        f"(by_year, by_month, by_township) in hailin.toml; target_mu is empty until then"
+        + (f" (targets exist by year, month and township, not by {by})" if by in
+           ("site", "method", "contractor", "species", "funding") else "")
+    )  # fmt: skip
+
+
 def _group_target(targets, by, key, when):
     if by == "year":
         return targets.by_year.get(key, math.nan)
@@ -103,19 +130,22 @@ def area_table(
     whole = period_target(targets, when)
     if np.isnan(whole) and targets_of and not np.isnan(targets_of).any():
         whole = float(sum(targets_of))
-    if not np.isnan(targets_of).all() or not np.isnan(whole):
-        table["target_mu"] = np.asarray(targets_of, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            table["pct_of_target"] = 100.0 * table["area_mu"] / table["target_mu"]
+    # The target columns are always there: empty, with a note, when none is set.
+    table["target_mu"] = np.asarray(targets_of, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["pct_of_target"] = 100.0 * table["area_mu"] / table["target_mu"]
     if by in ("month", "year"):
         table["cumulative_mu"] = table["area_mu"].cumsum()
     if survival is not None:
         table["survival_pct"] = [_weighted_survival(g) for _k, g in frame.groupby(by, sort=True)]
     area = float(frame["area_mu"].sum())
     total = {"plots": len(frame), "area_mu": area, "area_ha": area / 15.0}
-    if "target_mu" in table:
-        total["target_mu"] = whole
-        total["pct_of_target"] = 100.0 * area / whole if whole else np.nan
+    total["target_mu"] = whole
+    total["pct_of_target"] = 100.0 * area / whole if whole and not np.isnan(whole) else np.nan
     if survival is not None:
         total["survival_pct"] = _weighted_survival(frame)
-    return with_total(table, total)
+    table.index = calendar_index(table.index, by)
+    result = with_total(table, total)
+    if np.isnan(whole) and np.isnan(np.asarray(targets_of, dtype=float)).all():
+        result.attrs["note"] = _no_targets_note(work, by)
+    return result

@@ -31,7 +31,8 @@ from hailin.surveys.stats.table import StatTable, with_total
 
 EFFORT_GROUPS = ("patrol_type", "team", "month", "year")
 ALIASES = {"mode": "patrol_type"}
-_NAMES = re.compile(r"[、，,;；/]+")
+# Names in one cell are parted by 、，,;；/／ or spaces (full-width ones included).
+_NAMES = re.compile(r"[、，,;；/／\s]+")
 COLUMNS = ["patrols", "patrol_days", "person_times", "records", "tracks", "km"]
 
 
@@ -42,6 +43,8 @@ def people(observer) -> frozenset:
     --------
     >>> sorted(people("林、陈, Wu"))
     ['Wu', '林', '陈']
+    >>> sorted(people("赵六 钱七／孙八"))
+    ['孙八', '赵六', '钱七']
     >>> people(None)
     frozenset()
     """
@@ -64,11 +67,16 @@ def _records(records, timezone, when):
     )
     frame["team"] = frame["team"].where(frame["team"].notna(), "(none)")
     frame["patrol_type"] = frame["patrol_type"].where(frame["patrol_type"].notna(), "(none)")
-    dates = pd.to_datetime(pd.Series(frame["day"], dtype=object))
-    frame["month"] = dates.dt.strftime("%Y-%m").to_numpy()
-    frame["year"] = dates.dt.strftime("%Y").to_numpy()
+    _calendar(frame)
     frame["track"] = frame["metres"] > 0
     return frame
+
+
+def _calendar(frame):
+    """Add each row's month (a period) and year (an integer) of its ``day``."""
+    dates = pd.to_datetime(pd.Series(frame["day"], dtype=object))
+    frame["month"] = dates.dt.to_period("M").to_numpy()
+    frame["year"] = dates.dt.year.to_numpy(dtype="int64")
 
 
 def patrol_effort(
@@ -90,9 +98,7 @@ def patrol_effort(
         lambda cells: max(1, len(frozenset().union(*(people(c) for c in cells))))
     )
     patrols = named.rename("person_times").reset_index()
-    dates = pd.to_datetime(pd.Series(patrols["day"], dtype=object))
-    patrols["month"] = dates.dt.strftime("%Y-%m").to_numpy()
-    patrols["year"] = dates.dt.strftime("%Y").to_numpy()
+    _calendar(patrols)
     by_patrols = patrols.groupby(keys, sort=True).agg(
         patrols=("day", "size"), person_times=("person_times", "sum")
     )

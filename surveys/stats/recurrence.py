@@ -23,7 +23,8 @@ OPEN_GROUPS = ("kind", "site", "township", "age")
 
 
 def _years(times):
-    return pd.Series(times).dt.year.astype("Int64").astype(str).where(pd.Series(times).notna())
+    """Local years (integers; <NA> where there is no time)."""
+    return pd.Series(times).dt.year.astype("Int64")
 
 
 def recurrence_by_year(ledger: pd.DataFrame) -> StatTable:
@@ -43,8 +44,8 @@ def recurrence_by_year(ledger: pd.DataFrame) -> StatTable:
     area = plots.drop_duplicates("plot_id").set_index("plot_id")["area_mu"]
 
     def row(year):
-        was_opened = (opened == year).to_numpy()
-        was_cleared = (cleared == year).to_numpy()
+        was_opened = opened.eq(year).fillna(False).to_numpy(dtype=bool)
+        was_cleared = cleared.eq(year).fillna(False).to_numpy(dtype=bool)
         re_cleared_plots = plots["plot_id"][was_cleared].unique()
         return {
             "cases_opened": int(was_opened.sum()),
@@ -56,9 +57,9 @@ def recurrence_by_year(ledger: pd.DataFrame) -> StatTable:
             "new_patch_cases_re_cleared": int((_years(patches["re_cleared_at"]) == year).sum()),
         }
 
-    table = pd.DataFrame([row(y) for y in years], index=pd.Index(years, name="year"))
+    table = pd.DataFrame([row(y) for y in years], index=pd.Index(years, name="year", dtype="int64"))
     if not len(table):
-        table = pd.DataFrame({c: pd.Series(dtype="int64") for c in row("-")})
+        table = pd.DataFrame({c: pd.Series(dtype="int64") for c in row(0)})
         table["re_cleared_mu"] = table["re_cleared_mu"].astype(float)
         table.index.name = "year"
     all_cleared = plots["plot_id"][plots["re_cleared_at"].notna().to_numpy()].unique()

@@ -6,6 +6,8 @@ percentages to 1, kilometres to 2, counts as whole numbers. The total row is
 labelled :data:`TOTAL`; ``table.body`` is the table without it.
 """
 
+import html
+
 import numpy as np
 import pandas as pd
 
@@ -99,8 +101,14 @@ class StatTable(pd.DataFrame):
             out[column] = [show(v) for v in self[column]]
         return out.where(out.notna(), "")
 
+    @property
+    def note(self) -> str | None:
+        """What a reader should know about the table (e.g. no targets set), or None."""
+        return self.attrs.get("note")
+
     def __repr__(self) -> str:
-        return self.shown().to_string()
+        shown = self.shown().to_string()
+        return f"{shown}\n{self.note}" if self.note else shown
 
     def _repr_html_(self) -> str:
         frame = pd.DataFrame(self)
@@ -112,6 +120,8 @@ class StatTable(pd.DataFrame):
         style = frame.style.format(self.formatters(), na_rep="—").apply(
             lambda column: np.where(is_total, "font-weight: bold", ""), axis=0
         )
+        if self.note:  # the note is hailin's own text, escaped all the same
+            style = style.set_caption(html.escape(self.note))
         return style.to_html()
 
 
