@@ -99,7 +99,7 @@ def test_progress_as_of_the_end_of_may(story):
     assert june["restoration"]["totals"]["plots_checked"] == 2
     text = run(story, "progress", "--as-of", "2024-05")
     assert text.splitlines()[0] == "As of 2024-05-31 (the end of that day):"
-    assert "open cases: 1 (1 Recurrence, 0 New infestations)" in text
+    assert "open cases: 1 (1 recurrence case, 0 new patches)" in text
 
 
 def test_ledger_and_exports_as_of_a_day(story, tmp_path):
@@ -107,7 +107,7 @@ def test_ledger_and_exports_as_of_a_day(story, tmp_path):
     ledger = pd.read_csv(tmp_path / "ledger.csv")
     assert sorted(ledger.iloc[:, 0]) == ["A#1", "A#2", "B#1", "C#1"]
     run(story, "export", "cases", "--as-of", "2024-05", "-o", tmp_path / "cases.gpkg")
-    assert len(geopandas.read_file(tmp_path / "cases.gpkg")) == 4
+    assert len(geopandas.read_file(tmp_path / "cases.gpkg", layer="cases")) == 4
     run(story, "export", "plots", "--kind", "clearance", "--as-of", "2023-05-10",
         "-o", tmp_path / "plots.geojson")  # fmt: skip
     assert len(geopandas.read_file(tmp_path / "plots.geojson")) == 2  # A and B

@@ -48,10 +48,11 @@ def test_the_document_is_a4_with_header_footer_title_block_and_one_font(ws, tmp_
     fields = [f.get(qn("w:instr")) for f in footer.iter(qn("w:fldSimple"))]
     assert fields == ["PAGE", "NUMPAGES"]
     assert "".join(t.text for t in footer.iter(qn("w:t"))) == "第 1 页 共 1 页"
-    texts = [p.text for p in document.paragraphs[:5]]
+    texts = [p.text for p in document.paragraphs[:6]]
     assert texts == [
         "福鼎市互花米草除治与红树林修复月报", "2024年6月", f"编制单位：{OFFICE}",
-        "报告期：2024-06-01 至 2024-06-30", "印发日期：2024-07-03",
+        "报告期：2024-06-01 至 2024-06-30", "数据截至 2024-06-30，由海林生成。",
+        "印发日期：2024-07-03",
     ]  # fmt: skip
     # One font for every script of every style, and no theme font to override it.
     font = cjk_font()
