@@ -125,14 +125,39 @@ class Portal:
         session.headers["X-CSRFToken"] = session.cookies["hailin_csrftoken"]
         return session
 
-    def upload(self, session, *files, team="", patrol_type=""):
-        """POST /api/uploads with ``files`` as (name, bytes) pairs."""
-        return session.post(
+    def upload(self, session, *files, team="", patrol_type="", follow=True):
+        """POST /api/uploads with ``files`` as (name, bytes) pairs; an accepted
+        upload (202) is followed to its job's answer once every file is imported."""
+        answer = session.post(
             self.base + "/api/uploads",
             files=[("files", (name, io.BytesIO(body))) for name, body in files],
             data={"team": team, "patrol_type": patrol_type},
             timeout=120,
         )
+        if answer.status_code != 202 or not follow:
+            return answer
+        return self.follow(session, answer.json()["status_url"])
+
+    def follow_page(self, session, answer, timeout=180):
+        """The upload page ``answer`` (a redirect to a queued upload) once it shows
+        every file's result (it reloads itself until then)."""
+        assert answer.status_code == 302, answer.text[:300]
+        url = self.base + answer.headers["Location"]
+
+        def done():
+            page = session.get(url, timeout=60)
+            return page if 'id="waiting"' not in page.text else None
+
+        return self.wait_for(done, timeout=timeout, what=f"{url} done")
+
+    def follow(self, session, status_url, timeout=180):
+        """The job at ``status_url`` once its state is done (its GET response)."""
+
+        def done():
+            answer = session.get(self.base + status_url, timeout=60)
+            return answer if answer.json()["state"] == "done" else None
+
+        return self.wait_for(done, timeout=timeout, what=f"{status_url} done")
 
     def wait_for(self, check, timeout=60, what="condition"):
         """Poll ``check()`` until it returns something true (bounded; catches hangs)."""

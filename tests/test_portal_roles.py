@@ -65,7 +65,7 @@ MATRIX = [
     ("GET", "/accounts/login/", codes(200, 302, 302, 302, 302)),
     ("GET", "/", codes(PAGE, 302, 302, 200, 200)),
     ("GET", "/upload/", codes(PAGE, 200, 200, 403, 200)),
-    ("POST", "/upload/", codes(PAGE, 200, 200, 403, 200)),
+    ("POST", "/upload/", codes(PAGE, 302, 302, 403, 302)),  # to the queued upload's page
     ("GET", "/uploads/", codes(PAGE, 200, 200, 200, 200)),
     ("GET", "/uploads/{own}/", codes(PAGE, 200, 404, 200, 200)),
     ("GET", "/uploads/{own}/errors.csv", codes(PAGE, 200, 404, 200, 200)),
@@ -85,7 +85,7 @@ MATRIX = [
     ("GET", "/api/openapi.json", codes(API, 200, 200, 200, 200)),
     ("GET", "/api/me", codes(API, 200, 200, 200, 200)),
     ("GET", "/api/uploads", codes(API, 200, 200, 200, 200)),
-    ("POST", "/api/uploads", codes(API, 200, 200, 403, 200)),
+    ("POST", "/api/uploads", codes(API, 202, 202, 403, 202)),
     ("GET", "/api/uploads/{own}", codes(API, 200, 404, 200, 200)),
     ("POST", "/api/uploads/{withdraw_api}/withdraw", codes(API, 403, 403, 403, 200)),
     ("GET", "/api/ledger", codes(API, 403, 403, 200, 200)),

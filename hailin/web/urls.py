@@ -21,6 +21,11 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", views.home, name="home"),
     path("upload/", views.upload, name="upload"),
+    path("upload/jobs/<str:key>/", views.upload_job, name="upload_job"),
+    path("accounts/password/", views.PasswordChange.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/", views.PasswordChangeDone.as_view(), name="password_change_done"
+    ),
     path("uploads/", views.uploads, name="uploads"),
     path("uploads/<str:upload_id>/", views.upload_detail, name="upload_detail"),
     path("uploads/<str:upload_id>/errors.csv", views.upload_errors, name="upload_errors"),

@@ -49,7 +49,9 @@ def write_maps(ws, folder, *, langs=LANGS):
 
 def asset_path(folder, relative):
     """The file of ``folder/assets`` that ``relative`` names, or None when it
-    would leave that folder or does not exist."""
+    would leave that folder or does not exist (or holds a NUL)."""
+    if "\0" in relative:
+        return None
     root = os.path.realpath(os.path.join(folder, ASSETS_FOLDER))
     target = os.path.realpath(os.path.join(root, relative))
     if not target.startswith(root + os.sep) or not os.path.isfile(target):

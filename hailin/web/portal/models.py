@@ -157,3 +157,24 @@ class PortalState(models.Model):
     key = models.CharField(max_length=40, primary_key=True)
     value = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class ImportJob(models.Model):
+    """Files received in one request, waiting for the importer (hailin.web.importer).
+    ``files`` lists ``{"file", "folder", "upload"}``: the name, the folder under
+    web/jobs/ holding it, and the PortalUpload id once imported."""
+
+    STATES = [("queued", "queued"), ("running", "running"), ("done", "done")]
+    key = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    team = models.CharField(max_length=200, blank=True)
+    patrol_type = models.CharField(max_length=40, blank=True)
+    address = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=10, choices=STATES, default="queued", db_index=True)
+    files = models.JSONField(default=list)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]

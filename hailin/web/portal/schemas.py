@@ -59,8 +59,14 @@ class Summary(Schema):
     distance_m: float | None = None
 
 
-class UploadResult(Schema):
-    files: list[Summary]
+class Job(Schema):
+    """A queued upload: ``files`` holds each file's Summary once imported, else
+    ``{"file", "status": "queued"}``."""
+
+    job: str
+    state: str
+    status_url: str
+    files: list[dict[str, Any]]
 
 
 class Reject(Schema):
