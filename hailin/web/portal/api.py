@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import File, Form, NinjaAPI
 from ninja.errors import HttpError
@@ -48,6 +48,7 @@ from hailin.web.portal.schemas import (
     WithdrawIn,
     WithdrawOut,
 )
+from hailin.web.portal.webhooks import deactivate, validate_url
 
 logger = logging.getLogger("hailin.web")
 
@@ -271,13 +272,29 @@ def webhooks(request):
     return list(Webhook.objects.order_by("id"))
 
 
-@api.post("/webhooks", response={201: WebhookOut, 403: Detail})
+@api.post("/webhooks", response={201: WebhookOut, 400: Detail, 403: Detail})
 def add_webhook(request, body: WebhookIn):
     """Tell a WeCom or DingTalk group robot, or a JSON endpoint, about new cases."""
     need(request, "manage")
+    try:
+        validate_url(body.url)
+    except ValidationError as error:
+        return 400, {"detail": " ".join(error.messages)}
     hook = Webhook.objects.create(name=body.name, kind=body.kind, url=body.url, secret=body.secret)
     record("webhook_added", user=request.user, request=request, name=hook.name, kind=hook.kind)
     return 201, hook
+
+
+@api.post("/webhooks/{hook_id}/deactivate", response={200: WebhookOut, 403: Detail, 404: Detail})
+def deactivate_webhook(request, hook_id: int):
+    """Stop a webhook (it can always be stopped, whatever its URL holds)."""
+    need(request, "manage")
+    hook = Webhook.objects.filter(pk=hook_id).first()
+    if hook is None:
+        return 404, {"detail": "no such webhook"}
+    deactivate(hook, request)
+    hook.refresh_from_db()
+    return hook
 
 
 @api.get("/alerts", response={200: list[Alert], 403: Detail})

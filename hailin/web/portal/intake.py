@@ -69,7 +69,7 @@ def safe_name(name):
     ('passwd', '记录.csv', 'upload.csv')
     >>> name = safe_name("柯湾" * 60 + ".csv")
     >>> len(name.encode()), name[-6:]
-    (198, '柯湾柯.csv')
+    (199, '湾柯.csv')
     """
     name = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hailin.web.portal.webhooks import validate_url
+
 ROLES = ("patrol", "viewer", "admin")
 ROLE_LABELS = {"patrol": _("patrol"), "viewer": _("viewer"), "admin": _("admin")}
 PATROL_TYPES = ("contractor_daily", "township_patrol", "city_joint", "digital_monitoring")
@@ -99,7 +101,7 @@ class Webhook(models.Model):
     KINDS = [("wecom", _("WeCom group robot")), ("dingtalk", _("DingTalk robot")), ("json", "JSON")]
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=KINDS)
-    url = models.URLField(_("URL"), max_length=500)
+    url = models.URLField(_("URL"), max_length=500, validators=[validate_url])
     secret = models.CharField(
         _("DingTalk signing secret"),
         max_length=200,
