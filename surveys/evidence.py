@@ -37,15 +37,17 @@ def _checked_photo(path, file, sites, timezone, max_distance_km):
     return photo
 
 
-def _nearby_records(paths, photo, wait):
-    """Records observed within the attachment window of ``photo``."""
+def _nearby_records(paths, photo, wait, team=None):
+    """Records observed within the attachment window of ``photo`` (of ``team``
+    alone when given: a team's photo is evidence for its own records only)."""
     window = [
         (photo.taken_at + pd.Timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         for s in (-photos.ATTACH_GAP_S, photos.ATTACH_GAP_S + 1)
     ]
+    where = "observed_at BETWEEN ? AND ?" + (" AND team = ?" if team else "")
     with Store.open(paths.store, write=False, wait=wait) as store:
         return read_surveys(
-            store, ["record_id", "observed_at"], "observed_at BETWEEN ? AND ?", window
+            store, ["record_id", "observed_at"], where, [*window, *([team] if team else [])]
         )
 
 
@@ -85,7 +87,7 @@ def import_photo(
         return summary
     summary.upload_id = photo_id = sha256_of(path)
     summary.lon, summary.lat, summary.taken_at = photo.lon, photo.lat, photo.taken_at.isoformat()
-    record, metres, gap = photos.nearest_record(photo, _nearby_records(paths, photo, wait))
+    record, metres, gap = photos.nearest_record(photo, _nearby_records(paths, photo, wait, team))
     suffix = ".heic" if photo.format == "heic" else ".jpg"
     archived = os.path.join(paths.uploads, photo_id + suffix)
     thumb = os.path.join(paths.out, "photos", photo_id + ".jpg")

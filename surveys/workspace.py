@@ -378,8 +378,8 @@ class Workspace(ExportWork, RasterWork):
         :class:`hailin.surveys.io.photos.PhotoSummary`. It is attached to the record
         nearest in time and place (within
         :data:`hailin.surveys.io.photos.ATTACH_DISTANCE_M` and
-        :data:`~surveys.io.photos.ATTACH_GAP_S`), else kept as a record of its
-        own; one without GPS or time, or far from every site, is rejected with
+        :data:`~surveys.io.photos.ATTACH_GAP_S`; of ``team``'s records alone when
+        ``team`` is given), else kept as a record of its own; one without GPS or time, or far from every site, is rejected with
         the reason. The raw photo goes to uploads/, a thumbnail to out/photos/."""
         return evidence.import_photo(
             path,

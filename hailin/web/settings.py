@@ -225,6 +225,8 @@ ALERT_MAX_ATTEMPTS = int(_env("HAILIN_ALERT_MAX_ATTEMPTS", "8"))
 ALERT_TIMEOUT_S = float(_env("HAILIN_ALERT_TIMEOUT_S", "10"))
 # Webhooks reach no address inside the network but these (a receiver on this machine).
 WEBHOOK_ALLOW = _list("HAILIN_WEBHOOK_ALLOW")
+# A patrol account's maps leave out other teams' notes and observers ("0": they show them).
+PATROL_MAPS_REDACTED = _env("HAILIN_PATROL_MAPS_REDACTED", "1") != "0"
 MAP_INTERVAL_S = float(_env("HAILIN_MAP_INTERVAL_S", "10"))
 # The languages the maps are drawn in after imports ("" draws none: tests that need no maps).
 MAP_LANGS = [lang for lang in _list("HAILIN_MAP_LANGS", "zh,en") if lang in ("zh", "en")]

@@ -45,12 +45,18 @@ def draw_maps():
     from hailin.web.portal.intake import MAPS_WANTED
     from hailin.web.portal.mapfiles import write_maps
     from hailin.web.portal.models import PortalState
+    from hailin.web.portal.roles import patrol_team_sets
 
     wanted = PortalState.objects.filter(key=MAPS_WANTED).first()
     wanted_at = wanted.value.get("at") if wanted else ""
     started = time.monotonic()
     try:
-        write_maps(workspace(), settings.WEB_DIR / "maps", langs=settings.MAP_LANGS)
+        write_maps(
+            workspace(),
+            settings.WEB_DIR / "maps",
+            langs=settings.MAP_LANGS,
+            team_sets=patrol_team_sets(),
+        )
     except Exception as error:
         logger.exception("worker: the maps could not be drawn")
         value = {"from": wanted_at or "", "error": f"{type(error).__name__}: {error}"[:300]}
