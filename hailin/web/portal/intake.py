@@ -83,7 +83,7 @@ def safe_name(name):
     return stem.encode("utf-8")[:room].decode("utf-8", "ignore") + suffix
 
 
-def shown(text, folder=None, file=None):
+def shown(text, folder=None):
     """``text`` fit for an uploader: the job's folder becomes the file's name and
     any other absolute path loses its folders (the log keeps the whole text).
 
@@ -115,12 +115,27 @@ def failed_summary(file, message):
     }
 
 
+def refusal(error, path):
+    """What the uploader of the file at ``path`` reads of ``error`` (a HailinError
+    the workspace raised): the store's own errors name its path and the lock
+    holder's pid and host, so they read as one fixed sentence (logged whole).
+
+    Examples
+    --------
+    >>> from hailin.surveys.errors import StoreError, SurveyFileError
+    >>> refusal(StoreError("/srv/ws/hailin.gpkg: locked by hailin import (pid 42 on gis)"), "a")
+    'the store is busy with other work; try again in a few minutes'
+    >>> refusal(SurveyFileError("bad JSON in /srv/ws/web/jobs/k/0/巡查.geojson"), "/x/巡查.geojson")
+    'bad JSON in 巡查.geojson'
+    """
+    if isinstance(error, StoreError):
+        logger.warning("importing %s through the portal: %s", os.path.basename(path), error)
+        return STORE_BUSY
+    return shown(error, os.path.dirname(path))
+
+
 def _refused(error, path, file):
-    """The summary of a file the workspace refused with ``error`` (a HailinError)."""
-    if isinstance(error, StoreError):  # names the store, the lock holder's pid and host
-        logger.warning("importing %s through the portal: %s", file, error)
-        return failed_summary(file, STORE_BUSY)
-    return failed_summary(file, shown(error, os.path.dirname(path), file))
+    return failed_summary(file, refusal(error, path))
 
 
 def _import_survey(ws, path, file, team, patrol_type, uploader):
