@@ -125,7 +125,7 @@ class Portal:
         session.headers["X-CSRFToken"] = session.cookies["hailin_csrftoken"]
         return session
 
-    def upload(self, session, *files, team="", patrol_type="", follow=True):
+    def upload(self, session, *files, team="", patrol_type="", follow=True, timeout=180):
         """POST /api/uploads with ``files`` as (name, bytes) pairs; an accepted
         upload (202) is followed to its job's answer once every file is imported."""
         answer = session.post(
@@ -136,7 +136,7 @@ class Portal:
         )
         if answer.status_code != 202 or not follow:
             return answer
-        return self.follow(session, answer.json()["status_url"])
+        return self.follow(session, answer.json()["status_url"], timeout=timeout)
 
     def follow_page(self, session, answer, timeout=180):
         """The upload page ``answer`` (a redirect to a queued upload) once it shows
