@@ -8,6 +8,7 @@ from django.core.exceptions import TooManyFilesSent
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 class LoginRequired(LoginRequiredMiddleware):
@@ -20,9 +21,12 @@ class LoginRequired(LoginRequiredMiddleware):
         return super().handle_no_permission(request, view_func)
 
 
-def refuse(request, status, message):
+def refuse(request, status, message, **values):
+    """``message % values`` as JSON under /api/, else on the error page in the
+    reader's language."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=status)
+        return JsonResponse({"detail": message % values}, status=status)
+    message = _(message) % values
     return render(
         request,
         "portal/error.html",
@@ -47,12 +51,14 @@ class UploadLimit:
             length = 0
         if length > settings.UPLOAD_MAX_BYTES:
             mb = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
-            return refuse(request, 413, f"the upload is larger than {mb} MiB")
+            return refuse(request, 413, "the upload is larger than %(mb)d MiB", mb=mb)
         if request.method == "POST" and request.content_type == "multipart/form-data":
             try:
                 request.FILES  # noqa: B018 (parsed here, once, so its errors are ours)
             except TooManyFilesSent:
-                return refuse(request, 413, f"at most {settings.UPLOAD_MAX_FILES} files at a time")
+                return refuse(
+                    request, 413, "at most %(n)d files at a time", n=settings.UPLOAD_MAX_FILES
+                )
             except MultiPartParserError:
                 return refuse(request, 400, "the form data could not be read (multipart)")
         return self.get_response(request)
