@@ -131,6 +131,7 @@ def run(seconds):
                 elapsed = time.perf_counter() - began
                 with lock:
                     results["ledger"].append((elapsed, answer.status_code))
+                    results.setdefault(path, []).append(elapsed)
                 time.sleep(0.5)
 
         readers = {path: portal.login("reader", viewer_password) for path in READERS}
@@ -176,6 +177,13 @@ def run(seconds):
             "reader_p50_s": round(statistics.median(ledger), 3) if ledger else None,
             "reader_p95_s": round(percentile(ledger, 0.95), 3),
             "reader_max_s": round(max(ledger, default=float("nan")), 3),
+            **{
+                f"reader {path} p50/p95/max s": [
+                    round(percentile(results[path], q), 3) for q in (0.5, 0.95, 1.0)
+                ]
+                for path in READERS
+                if results.get(path)
+            },
             "ledger_cases_after": len(reader.get(portal.base + "/api/ledger", timeout=60).json()),
             "maps_drawn_at": maps[0]["built_at"],
             "workers": "default (2 x cores, 2 to 8)",
