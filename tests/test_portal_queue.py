@@ -34,7 +34,7 @@ def portal(portal_template, tmp_path_factory):
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
     portal = Portal(folder, env=env, workers=2)
-    portal.first_output = added.stdout
+    portal.first_output = added.stderr
     portal.crew_password = re.search(r"password: (\S+)", added.stdout).group(1)
     try:
         yield portal

@@ -18,8 +18,8 @@ def _django(ctx):
 
     password = bootstrap.prepare(ws.root)
     if password:  # the very first account of this workspace: the admin is usable
-        for line in bootstrap.first_admin_lines(password):
-            click.echo(line)
+        for line in bootstrap.first_admin_lines(password):  # stderr: --json stays JSON
+            click.echo(line, err=True)
     return ws
 
 

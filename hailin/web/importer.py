@@ -8,8 +8,8 @@ Run as ``python -m hailin.web.importer`` with ``HAILIN_WORKSPACE`` set.
 
 import logging
 import os
-import signal
-import threading
+
+from hailin.web.worker import background
 
 logger = logging.getLogger("hailin.web")
 IDLE_S = 0.2
@@ -20,7 +20,7 @@ def run(stop):
     from hailin.web.portal.data import workspace
 
     recovered = jobs.reconcile(workspace())
-    logger.info("importer started (pid %d); %d file(s) recovered", os.getpid(), recovered)
+    logger.info("importer: %d file(s) recovered", recovered)
     parent = os.getppid()
     while not stop.is_set() and os.getppid() == parent:
         try:
@@ -36,16 +36,8 @@ def run(stop):
 
 
 def main():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hailin.web.settings")
-    import django
-
-    django.setup()
     # Imports yield the processor to the web workers answering people.
-    os.nice(5)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    run(stop)
+    background(run, 5, "importer")
 
 
 if __name__ == "__main__":

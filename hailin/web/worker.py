@@ -101,18 +101,25 @@ def run(stop):
         stop.wait(TICK_S)
 
 
-def main():
+def background(run, niceness, name):
+    """Run ``run(stop)`` as one of the portal's background processes: Django set
+    up, at lower priority than the web workers answering people, stopped by
+    SIGTERM or SIGINT."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hailin.web.settings")
     import django
 
     django.setup()
-    # Maps and deliveries yield the processor to the web workers answering people.
-    os.nice(10)
+    os.nice(niceness)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    logger.info("worker started (pid %d)", os.getpid())
+    logger.info("%s started (pid %d)", name, os.getpid())
     run(stop)
+
+
+def main():
+    # Maps and deliveries yield the processor to the web workers and the importer.
+    background(run, 10, "worker")
 
 
 if __name__ == "__main__":
