@@ -42,7 +42,7 @@ def draw_maps():
     from django.utils import timezone
 
     from hailin.web.portal.data import workspace
-    from hailin.web.portal.intake import MAPS_WANTED
+    from hailin.web.portal.intake import MAPS_WANTED, shown
     from hailin.web.portal.mapfiles import write_maps
     from hailin.web.portal.models import PortalState
     from hailin.web.portal.roles import patrol_team_sets
@@ -59,7 +59,8 @@ def draw_maps():
         )
     except Exception as error:
         logger.exception("worker: the maps could not be drawn")
-        value = {"from": wanted_at or "", "error": f"{type(error).__name__}: {error}"[:300]}
+        # Shown on the maps page: without the server's paths (the log keeps them).
+        value = {"from": wanted_at or "", "error": shown(f"{type(error).__name__}: {error}")[:300]}
     else:
         value = {"from": wanted_at or "", "seconds": round(time.monotonic() - started, 2)}
     value["at"] = timezone.now().isoformat()

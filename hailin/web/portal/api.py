@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
-from hailin.surveys.errors import UploadError
+from hailin.surveys.errors import StoreError, UploadError
 from hailin.surveys.schema import codes
 from hailin.web.portal import data, intake, jobs
 from hailin.web.portal.audit import record
@@ -189,7 +189,7 @@ def get_upload(request, upload_id: str):
 
 @api.post(
     "/uploads/{upload_id}/withdraw",
-    response={200: WithdrawOut, 400: Detail, 403: Detail, 404: Detail},
+    response={200: WithdrawOut, 400: Detail, 403: Detail, 404: Detail, 409: Detail},
 )
 def withdraw(request, upload_id: str, body: WithdrawIn):
     """Take an upload out of the store (Workspace.withdraw_upload); nothing is deleted."""
@@ -204,6 +204,8 @@ def withdraw(request, upload_id: str, body: WithdrawIn):
         done = intake.withdraw(ws, request, upload_id, reason)
     except UploadError as error:
         return 400, {"detail": str(error)}
+    except StoreError:  # its text names the store's path and the lock holder
+        return 409, {"detail": intake.STORE_BUSY}
     return {
         "upload_id": done.upload_id,
         "files": done.files,

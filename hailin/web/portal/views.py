@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hailin.surveys.errors import UploadError
+from hailin.surveys.errors import StoreError, UploadError
 from hailin.surveys.schema import codes, word
 from hailin.web.portal import data, intake, jobs
 from hailin.web.portal.audit import record
@@ -217,6 +217,9 @@ def upload_withdraw(request, upload_id):
         withdrawal = intake.withdraw(ws, request, upload_id, reason)
     except UploadError as error:
         messages.error(request, str(error))
+        return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
+    except StoreError:  # its text names the store's path and the lock holder
+        messages.error(request, intake.STORE_BUSY)
         return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
     messages.success(
         request,
