@@ -50,7 +50,9 @@ def portal(portal_template, tmp_path_factory):
         ids["photo"] = photo["files"][0]["upload_id"]
         ledger = sessions["admin"].get(portal.base + "/api/ledger", timeout=60).json()
         ids["case"] = urllib.parse.quote(ledger[0]["case_id"], safe="")
-        portal.wait_for(lambda: portal.maps_ready(sessions["admin"]), 120, "the maps")
+        # Patrol accounts read their own teams' drawing (other teams' notes left out).
+        readers = [sessions[r] for r in ("admin", "patrol", "other_patrol")]
+        portal.wait_for(lambda: all(map(portal.maps_ready, readers)), 180, "the maps")
         portal.sessions, portal.ids = sessions, ids
         portal.sent = 0
         yield portal

@@ -36,7 +36,7 @@ def machine_names():
     found = set()
     for name in names:
         try:
-            found |= {info[4][0] for info in socket.getaddrinfo(name, None)}
+            found |= {str(info[4][0]) for info in socket.getaddrinfo(name, None)}
         except OSError:
             continue
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:

@@ -5,7 +5,6 @@ methods need the CSRF token in ``X-CSRFToken``. Roles as on the pages.
 """
 
 import logging
-import os
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +19,8 @@ from hailin.surveys.errors import StoreError, UploadError
 from hailin.surveys.schema import codes
 from hailin.web.portal import data, intake, jobs
 from hailin.web.portal.audit import record
-from hailin.web.portal.mapfiles import LANGS, MAP_NAMES, map_file
+from hailin.web.portal.map_pages import map_ready
+from hailin.web.portal.mapfiles import MAP_NAMES
 from hailin.web.portal.models import (
     AlertEvent,
     AuditEvent,
@@ -261,7 +261,7 @@ def maps(request):
         {
             "name": name,
             "url": f"/maps/{name}/",
-            "ready": any(os.path.isfile(map_file(folder, name, code)) for code in LANGS),
+            "ready": map_ready(folder, name, request.user),
             "built_at": built.value.get("at") if built else None,
         }
         for name in MAP_NAMES

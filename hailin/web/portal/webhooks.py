@@ -83,7 +83,7 @@ def checked_address(host, port):
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
         raise DeliveryError(NOT_DELIVERED) from error
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses or not all(_allowed(a) for a in addresses):
         raise DeliveryError(NOT_ALLOWED)
     return str(addresses[0])
