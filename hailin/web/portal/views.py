@@ -109,6 +109,7 @@ def upload(request):
     return HttpResponseRedirect(reverse("upload_job", args=[job.key]))
 
 
+@require_http_methods(["GET"])
 def upload_job(request, key):
     """The upload page with the results of one queued upload; it reloads itself
     until the importer has done every file."""
