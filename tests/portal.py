@@ -263,7 +263,7 @@ def quiet_plots(workspace, count=1):
 class Receiver:
     """An HTTP server on 127.0.0.1 recording every POST; ``answers`` per path."""
 
-    def __init__(self):
+    def __init__(self, host="127.0.0.1"):
         self.received = []
         self.calls = {}
         receiver = self
@@ -292,8 +292,8 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

@@ -7,6 +7,7 @@ trusted as 127.0.0.1 is); traffic stays on loopback."""
 import re
 import socket
 import sqlite3
+import threading
 
 import pytest
 import requests
@@ -42,6 +43,9 @@ def portal(portal_template, tmp_path_factory):
         "HAILIN_MAP_LANGS": "",
         "HAILIN_UPLOAD_RATE": "5000/600",
         "HAILIN_TRUSTED_PROXIES": "127.0.0.1",
+        # Receivers on 127.0.0.2 may be reached (the slow-hook test); 127.0.0.1 may not.
+        "HAILIN_WEBHOOK_ALLOW": "127.0.0.2",
+        "HAILIN_ALERT_TIMEOUT_S": "20",
     }
     with running(portal_template, tmp_path_factory.mktemp("attack") / "ws", env=env) as portal:
         portal.passwords = {
@@ -198,6 +202,50 @@ def test_webhooks_never_reach_loopback_and_can_always_be_stopped(portal, receive
     assert (active[hooks[0]], active[hooks[1]]) == (False, False)
     stopped = [e["detail"]["name"] for e in _audit(portal, "webhook_deactivated")]
     assert sorted(stopped) == ["local", "loop"]
+
+
+class Silent:
+    """A receiver on 127.0.0.2 that takes the connection and never answers."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.2", 0))
+        self.url = f"http://127.0.0.2:{self.socket.getsockname()[1]}/silent"
+        self.connected, self.closed = threading.Event(), threading.Event()
+        threading.Thread(target=self._hold, daemon=True).start()
+
+    def _hold(self):
+        connection, _address = self.socket.accept()
+        self.connected.set()
+        with connection:
+            while connection.recv(4096):  # until the portal gives up and closes
+                pass
+        self.closed.set()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.socket.close()
+
+
+def test_a_silent_webhook_delays_no_other(portal):
+    with Silent() as silent, Receiver("127.0.0.2") as receiver:
+        for name, url in (("silent", silent.url), ("quick", receiver.url + "/wecom")):
+            answer = portal.admin.post(
+                portal.base + "/api/webhooks",
+                json={"name": name, "kind": "wecom", "url": url},
+                timeout=30,
+            )
+            assert answer.status_code == 201, answer.text
+        ((_plot, lon, lat),) = quiet_plots(portal.workspace, 1)
+        patrol = portal.login("qianqi", portal.passwords["qianqi"])
+        finding = [("2025-03-03 10:00", lon, lat, "复萌", "乡镇巡查", "")]
+        assert portal.upload(patrol, ("slow.csv", csv_bytes(finding))).json()["files"][0][
+            "new_cases"
+        ]
+        portal.wait_for(lambda: receiver.messages("/wecom"), what="the quick hook's message")
+        # The silent hook (added first) was being tried at the same time, and is still.
+        assert silent.connected.is_set() and not silent.closed.is_set()
 
 
 def test_a_photo_attaches_only_to_its_own_teams_records(portal):
