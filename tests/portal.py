@@ -166,16 +166,17 @@ class Portal:
             answer = session.get(self.base + status_url, timeout=60)
             return answer if answer.json()["state"] == "done" else None
 
-        return self.wait_for(done, timeout=timeout, what=f"{status_url} done")
+        # Every second, as a phone would (the upload page reloads every 2 s).
+        return self.wait_for(done, timeout=timeout, what=f"{status_url} done", every=1.0)
 
-    def wait_for(self, check, timeout=60, what="condition"):
+    def wait_for(self, check, timeout=60, what="condition", every=0.25):
         """Poll ``check()`` until it returns something true (bounded; catches hangs)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = check()
             if value:
                 return value
-            time.sleep(0.25)
+            time.sleep(every)
         raise AssertionError(f"{what} not reached within {timeout} s\n{self.output()[-3000:]}")
 
     def maps_ready(self, session):
