@@ -166,8 +166,8 @@ class Portal:
             answer = session.get(self.base + status_url, timeout=60)
             return answer if answer.json()["state"] == "done" else None
 
-        # Every second, as a phone would (the upload page reloads every 2 s).
-        return self.wait_for(done, timeout=timeout, what=f"{status_url} done", every=1.0)
+        # Twice a second (the upload page reloads every 2 s).
+        return self.wait_for(done, timeout=timeout, what=f"{status_url} done", every=0.5)
 
     def wait_for(self, check, timeout=60, what="condition", every=0.25):
         """Poll ``check()`` until it returns something true (bounded; catches hangs)."""
