@@ -9,6 +9,7 @@ checked, follows no redirect, and says only the status code or a fixed reason:
 never what the receiver answered, nor whether a port was closed or silent.
 """
 
+import functools
 import http.client
 import ipaddress
 import json
@@ -71,6 +72,7 @@ def _allowed(address):
     return not inside and str(address) not in _own_addresses()
 
 
+@functools.cache  # looked up once per process: a name lookup may be slow here
 def _own_addresses():
     from hailin.web.bootstrap import machine_names
 
