@@ -1,13 +1,15 @@
 """The patrol portal under load (`python -m bench.bench_portal [--seconds 60]`).
 
-`hailin serve` (gunicorn, default workers, the background worker drawing maps
-after imports) on a copy of the demo workspace, on 127.0.0.1. Eight clients,
-each logged in as its own patrol account, upload 100-row CSVs back to back
-for the duration (every fifth file repeats ten rows of the client's previous
-one, so some rows are duplicates); a viewer loads the ledger page throughout.
-Reports uploads per second, upload latency p50/p95, errors, the ledger page's
-latency, and checks the store afterwards: every upload stored once, rows =
-uploads x 100 minus duplicates.
+`hailin serve` (gunicorn, default workers, the importer taking the queued
+uploads, the background worker drawing maps after imports) on a copy of the
+demo workspace, on 127.0.0.1. Sixteen clients, each logged in as its own patrol
+account, upload 100-row CSVs back to back for the duration, each followed to
+its import's end as the upload page does (every fifth file repeats ten rows of
+the client's previous one, so some rows are duplicates); four readers load
+/api/me, /progress/, /ledger/ and /uploads/ throughout. Reports uploads per
+second, upload latency (answer, and until imported) p50/p95/max, errors, the
+readers' latency, and checks the store afterwards: every upload stored once,
+rows = uploads x 100 minus duplicates.
 """
 
 import argparse
@@ -27,7 +29,8 @@ from hailin.surveys import Workspace
 from tests.portal import csv_bytes, quiet_plots, running
 
 OUT = pathlib.Path(__file__).resolve().parent / "out" / "portal"
-CLIENTS = 8
+CLIENTS = 16
+READERS = ("/api/me", "/progress/", "/ledger/", "/uploads/")
 ROWS = 100
 
 
@@ -69,7 +72,7 @@ def run(seconds):
     template = OUT / "template"
     build_demo(template)
     plots = quiet_plots(template, CLIENTS)
-    results = {"uploads": [], "errors": [], "ledger": []}
+    results = {"uploads": [], "errors": [], "ledger": [], "answered": []}
     lock = threading.Lock()
     with running(template, OUT / "ws") as portal:
         passwords = [portal.add_user(f"crew{i}", "patrol", "前岐镇") for i in range(CLIENTS)]
@@ -92,7 +95,12 @@ def run(seconds):
                 name = f"bench-{client}-{sequence}.csv"
                 began = time.perf_counter()
                 try:
-                    answer = portal.upload(sessions[client], (name, csv_bytes(rows)))
+                    answer = portal.upload(sessions[client], (name, csv_bytes(rows)), follow=False)
+                    with lock:
+                        results["answered"].append(time.perf_counter() - began)
+                    if answer.status_code == 202:
+                        url = answer.json()["status_url"]
+                        answer = portal.follow(sessions[client], url, timeout=600)
                     elapsed = time.perf_counter() - began
                     summary = answer.json()["files"][0] if answer.status_code == 200 else None
                 except (requests.RequestException, ValueError) as error:
@@ -116,17 +124,19 @@ def run(seconds):
                 previous = rows
                 sequence += 1
 
-        def ledger_loop():
+        def read_loop(path):
             while time.monotonic() < stop:
                 began = time.perf_counter()
-                answer = reader.get(portal.base + "/ledger/", timeout=60)
+                answer = readers[path].get(portal.base + path, timeout=120)
                 elapsed = time.perf_counter() - began
                 with lock:
                     results["ledger"].append((elapsed, answer.status_code))
+                    results.setdefault(path, []).append(elapsed)
                 time.sleep(0.5)
 
+        readers = {path: portal.login("reader", viewer_password) for path in READERS}
         threads = [threading.Thread(target=upload_loop, args=(c,)) for c in range(CLIENTS)]
-        threads.append(threading.Thread(target=ledger_loop))
+        threads += [threading.Thread(target=read_loop, args=(path,)) for path in READERS]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -146,6 +156,9 @@ def run(seconds):
             "clients": CLIENTS,
             "uploads": len(done),
             "uploads_per_s": round(len(done) / wall, 2),
+            "answered_p50_s": round(percentile(results["answered"], 0.5), 3),
+            "answered_p95_s": round(percentile(results["answered"], 0.95), 3),
+            "answered_max_s": round(max(results["answered"], default=float("nan")), 3),
             "latency_p50_s": round(percentile(latencies, 0.5), 3),
             "latency_p95_s": round(percentile(latencies, 0.95), 3),
             "latency_max_s": round(max(latencies, default=float("nan")), 3),
@@ -159,11 +172,18 @@ def run(seconds):
                 and bench_rows["upload_id"].is_unique
                 and set(bench_rows["status"]) <= {"accepted"}
             ),
-            "ledger_loads": len(ledger),
-            "ledger_failed": len(results["ledger"]) - len(ledger),
-            "ledger_p50_s": round(statistics.median(ledger), 3) if ledger else None,
-            "ledger_p95_s": round(percentile(ledger, 0.95), 3),
-            "ledger_max_s": round(max(ledger, default=float("nan")), 3),
+            "reader_loads": len(ledger),
+            "reader_failed": len(results["ledger"]) - len(ledger),
+            "reader_p50_s": round(statistics.median(ledger), 3) if ledger else None,
+            "reader_p95_s": round(percentile(ledger, 0.95), 3),
+            "reader_max_s": round(max(ledger, default=float("nan")), 3),
+            **{
+                f"reader {path} p50/p95/max s": [
+                    round(percentile(results[path], q), 3) for q in (0.5, 0.95, 1.0)
+                ]
+                for path in READERS
+                if results.get(path)
+            },
             "ledger_cases_after": len(reader.get(portal.base + "/api/ledger", timeout=60).json()),
             "maps_drawn_at": maps[0]["built_at"],
             "workers": "default (2 x cores, 2 to 8)",

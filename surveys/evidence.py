@@ -52,15 +52,17 @@ def _outside(taken_at, window):
         return True
 
 
-def _nearby_records(paths, photo, wait):
-    """Records observed within the attachment window of ``photo``."""
+def _nearby_records(paths, photo, wait, team=None):
+    """Records observed within the attachment window of ``photo`` (of ``team``
+    alone when given: a team's photo is evidence for its own records only)."""
     window = [
         (photo.taken_at + pd.Timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         for s in (-photos.ATTACH_GAP_S, photos.ATTACH_GAP_S + 1)
     ]
+    where = "observed_at BETWEEN ? AND ?" + (" AND team = ?" if team else "")
     with Store.open(paths.store, write=False, wait=wait) as store:
         return read_surveys(
-            store, ["record_id", "observed_at"], "observed_at BETWEEN ? AND ?", window
+            store, ["record_id", "observed_at"], where, [*window, *([team] if team else [])]
         )
 
 
@@ -114,7 +116,9 @@ def import_photo(
     summary.upload_id = photo_id = sha256_of(path)
     summary.lon, summary.lat, summary.taken_at = photo.lon, photo.lat, photo.taken_at.isoformat()
     if record is None:
-        record, metres, gap = photos.nearest_record(photo, _nearby_records(paths, photo, wait))
+        record, metres, gap = photos.nearest_record(
+            photo, _nearby_records(paths, photo, wait, team)
+        )
     else:
         record, metres, gap = _to_record(photo, record)
     suffix = ".heic" if photo.format == "heic" else ".jpg"

@@ -401,10 +401,11 @@ class Workspace:
         """Store a geotagged JPEG/HEIC photo as evidence; returns a
         :class:`hailin.surveys.io.photos.PhotoSummary`. It is attached to the record nearest
         in time and place (within :data:`hailin.surveys.io.photos.ATTACH_DISTANCE_M` and
-        :data:`~surveys.io.photos.ATTACH_GAP_S`), else kept as a record of its own; one
-        without GPS or time, taken outside the plausible window or far from every site is
-        rejected with the reason. The raw photo goes to uploads/, a thumbnail to out/photos/;
-        ``record`` (record_id, lon, lat, observed_at): the record it was taken for."""
+        :data:`~surveys.io.photos.ATTACH_GAP_S`; of ``team``'s records alone when ``team``
+        is given), else kept as a record of its own; one without GPS or time, taken outside
+        the plausible window or far from every site is rejected with the reason. The raw
+        photo goes to uploads/, a thumbnail to out/photos/; ``record`` (record_id, lon,
+        lat, observed_at): the record it was taken for."""
         return evidence.import_photo(
             path,
             self.paths,

@@ -3,7 +3,9 @@ on a free port of 127.0.0.1 over a copy of the demo workspace, accounts made
 with `hailin users add`, and logged-in HTTP sessions."""
 
 import contextlib
+import http.server
 import io
+import json
 import os
 import pathlib
 import re
@@ -12,7 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 
 import requests
 
@@ -103,41 +107,72 @@ class Portal:
         assert done.returncode == 0, done.stderr
         return re.search(r"password: (\S+)", done.stdout).group(1)
 
-    def login(self, name, password):
-        """A requests.Session logged in as ``name``, the CSRF token in its headers."""
-        session = requests.Session()
-        session.get(self.base + "/accounts/login/", timeout=30)
-        answer = session.post(
+    def try_login(self, session, name, password, headers=None):
+        """The login page's answer to ``name`` and ``password`` sent by ``session``."""
+        session.get(self.base + "/accounts/login/", headers=headers, timeout=30)
+        return session.post(
             self.base + "/accounts/login/",
             data={
                 "username": name,
                 "password": password,
                 "csrfmiddlewaretoken": session.cookies["hailin_csrftoken"],
             },
+            headers=headers,
             allow_redirects=False,
             timeout=30,
         )
+
+    def login(self, name, password):
+        """A requests.Session logged in as ``name``, the CSRF token in its headers."""
+        session = requests.Session()
+        answer = self.try_login(session, name, password)
         assert answer.status_code == 302, answer.text[:500]
         session.headers["X-CSRFToken"] = session.cookies["hailin_csrftoken"]
         return session
 
-    def upload(self, session, *files, team="", patrol_type=""):
-        """POST /api/uploads with ``files`` as (name, bytes) pairs."""
-        return session.post(
+    def upload(self, session, *files, team="", patrol_type="", follow=True, timeout=180):
+        """POST /api/uploads with ``files`` as (name, bytes) pairs; an accepted
+        upload (202) is followed to its job's answer once every file is imported."""
+        answer = session.post(
             self.base + "/api/uploads",
             files=[("files", (name, io.BytesIO(body))) for name, body in files],
             data={"team": team, "patrol_type": patrol_type},
             timeout=120,
         )
+        if answer.status_code != 202 or not follow:
+            return answer
+        return self.follow(session, answer.json()["status_url"], timeout=timeout)
 
-    def wait_for(self, check, timeout=60, what="condition"):
+    def follow_page(self, session, answer, timeout=180):
+        """The upload page ``answer`` (a redirect to a queued upload) once it shows
+        every file's result (it reloads itself until then)."""
+        assert answer.status_code == 302, answer.text[:300]
+        url = self.base + answer.headers["Location"]
+
+        def done():
+            page = session.get(url, timeout=60)
+            return page if 'id="waiting"' not in page.text else None
+
+        return self.wait_for(done, timeout=timeout, what=f"{url} done")
+
+    def follow(self, session, status_url, timeout=180):
+        """The job at ``status_url`` once its state is done (its GET response)."""
+
+        def done():
+            answer = session.get(self.base + status_url, timeout=60)
+            return answer if answer.json()["state"] == "done" else None
+
+        # Twice a second (the upload page reloads every 2 s).
+        return self.wait_for(done, timeout=timeout, what=f"{status_url} done", every=0.5)
+
+    def wait_for(self, check, timeout=60, what="condition", every=0.25):
         """Poll ``check()`` until it returns something true (bounded; catches hangs)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = check()
             if value:
                 return value
-            time.sleep(0.25)
+            time.sleep(every)
         raise AssertionError(f"{what} not reached within {timeout} s\n{self.output()[-3000:]}")
 
     def maps_ready(self, session):
@@ -220,3 +255,62 @@ def quiet_plots(workspace, count=1):
         point = row.geometry.representative_point()
         picked.append((row.plot_id, round(point.x, 6), round(point.y, 6)))
     return picked
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 recording every POST; ``answers`` per path."""
+
+    def __init__(self, host="127.0.0.1"):
+        self.received = []
+        self.calls = {}
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                path = urllib.parse.urlsplit(self.path).path
+                receiver.calls[path] = receiver.calls.get(path, 0) + 1
+                status, answer = receiver.answer(path, receiver.calls[path])
+                if status == 200:
+                    receiver.received.append(
+                        {
+                            "path": path,
+                            "query": urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query),
+                            "content_type": self.headers.get("Content-Type"),
+                            "json": json.loads(body.decode("utf-8")),
+                        }
+                    )
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps(answer).encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def answer(path, call):
+        if path == "/flaky" and call <= 2:
+            return 500, {"error": "try later"}
+        if path in ("/wecom", "/dingtalk"):
+            return 200, {"errcode": 0, "errmsg": "ok"}
+        return 200, {"ok": True}
+
+    def messages(self, path):
+        return [m for m in self.received if m["path"] == path]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

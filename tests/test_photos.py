@@ -131,7 +131,7 @@ def test_nearest_record_in_time_and_place():
 def test_workspace_keeps_photos_as_evidence(workspace, tmp_path):
     csv = tmp_path / "p.csv"
     csv.write_bytes(csv_bytes([("2024-05-01 10:05", 120.3305, 27.2605, "复萌", "乡镇巡查", "")]))
-    workspace.import_file(csv)
+    workspace.import_file(csv, team="前岐镇")  # a team photo attaches to its own records
     (record_id,) = workspace.surveys(["record_id"])["record_id"]
     near = _write(tmp_path, "near.jpg", geotagged_jpeg(120.3305, 27.2606, "2024:05:01 10:00:00"))
     summary = workspace.import_photo(near, team="前岐镇", uploader="qianqi")

@@ -109,8 +109,10 @@ def test_the_upload_page_shows_summary_and_error_rows(portal, patrol):
         portal.base + "/upload/",
         data={"csrfmiddlewaretoken": token, "team": "前岐镇", "patrol_type": ""},
         files=[("files", ("page.csv", body))],
+        allow_redirects=False,
         timeout=120,
     )
+    answer = portal.follow_page(patrol, answer)
     assert answer.status_code == 200
     assert 'data-file="page.csv" data-status="partial"' in answer.text
     assert "部分接收" in answer.text  # Chinese by default

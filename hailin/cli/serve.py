@@ -41,8 +41,9 @@ def default_workers():
 def serve_command(ctx, host, port, workers):
     """The patrol portal: upload from a phone, maps, ledger, progress, alerts.
 
-    Runs gunicorn with several workers and one background worker (alert
-    delivery, maps drawn again after imports) on the workspace. The first
+    Runs gunicorn with several workers, one background worker (alert
+    delivery, maps drawn again after imports) and one importer (the queued
+    uploads) on the workspace. The first
     start creates an admin account and prints its password once.
     """
     if _missing_web_extra():
@@ -52,12 +53,20 @@ def serve_command(ctx, host, port, workers):
 
     password = bootstrap.prepare(ws.root, host=host, port=port)
     env = bootstrap.environment(ws.root, host=host, port=port)
+    bootstrap.clean_tmp(ws.root)  # what a killed server was receiving
+    from hailin.web.portal.jobs import sweep
+
+    sweep()
     url = env["HAILIN_PORTAL_URL"]
     if password:
-        click.echo("first start: an admin account was created (this password is shown only now)")
-        click.echo("  user name: admin")
-        click.echo(f"  password:  {password}")
-        click.echo(f"  log in at {url}/accounts/login/ and add accounts: hailin users add NAME …")
+        for line in bootstrap.first_admin_lines(password, url):
+            click.echo(line)
+    if host in ("0.0.0.0", "::"):
+        click.echo(
+            f"answering for the host names {env['HAILIN_ALLOWED_HOSTS']} "
+            "(set HAILIN_ALLOWED_HOSTS to change them)",
+            err=True,
+        )
     logs = os.path.join(ws.root, "logs")
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     server = [
@@ -71,10 +80,15 @@ def serve_command(ctx, host, port, workers):
         "--keep-alive", "75",
         "--max-requests-jitter", "200", "--access-logfile", os.path.join(logs, "portal-access.log"),
         "--error-logfile", os.path.join(logs, "portal-server.log"), "--capture-output",
-        "--forwarded-allow-ips", env.get("HAILIN_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "--forwarded-allow-ips", env.get("HAILIN_TRUSTED_PROXIES") or "127.0.0.1",
+        "--config", "python:hailin.web.gunicorn_conf",
     ]  # fmt: skip
-    worker = [sys.executable, "-m", "hailin.web.worker"]
-    children = [subprocess.Popen(server, env=env), subprocess.Popen(worker, env=env)]
+    helpers = [
+        [sys.executable, "-m", "hailin.web.worker"],
+        [sys.executable, "-m", "hailin.web.importer"],
+    ]
+    children = [subprocess.Popen(server, env=env)]
+    children += [subprocess.Popen(helper, env=env) for helper in helpers]
     click.echo(f"hailin portal: {url}/ (workspace {ws.root}); Ctrl-C stops it", err=True)
     stopping = []
 
@@ -92,9 +106,10 @@ def serve_command(ctx, host, port, workers):
                     f"hailin: the web server stopped (see {logs}/portal-server.log)", err=True
                 )
                 break
-            if children[1].poll() is not None:  # the worker: start it again
-                time.sleep(1)
-                children[1] = subprocess.Popen(worker, env=env)
+            for number, helper in enumerate(helpers, start=1):
+                if children[number].poll() is not None:  # the worker, the importer: again
+                    time.sleep(1)
+                    children[number] = subprocess.Popen(helper, env=env)
             time.sleep(0.2)
     finally:
         for child in children:

@@ -1,4 +1,5 @@
-"""hailin users add|list|disable|set-role: portal accounts on the command line."""
+"""hailin users add|list|disable|set-role|reset-password: portal accounts on the
+command line."""
 
 import getpass
 import secrets
@@ -15,8 +16,27 @@ def _django(ctx):
     ws = workspace(ctx)
     from hailin.web import bootstrap
 
-    bootstrap.prepare(ws.root)
+    password = bootstrap.prepare(ws.root)
+    if password:  # the very first account of this workspace: the admin is usable
+        for line in bootstrap.first_admin_lines(password):  # stderr: --json stays JSON
+            click.echo(line, err=True)
     return ws
+
+
+def _password(name, email, password_stdin):
+    """(password, made): read from standard input or made; refused past the
+    portal's password validators (exit 2)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    made = not password_stdin
+    password = secrets.token_urlsafe(12) if made else sys.stdin.readline().rstrip("\n")
+    try:
+        validate_password(password, get_user_model()(username=name, email=email or ""))
+    except ValidationError as error:
+        fail("the password is refused: " + " ".join(error.messages), 2)
+    return password, made
 
 
 def _actor():
@@ -60,7 +80,6 @@ def add_command(ctx, name, role, teams, patrol_type, email, alerts, password_std
     """Add account NAME; prints its password when hailin made one."""
     _django(ctx)
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
@@ -84,13 +103,7 @@ def add_command(ctx, name, role, teams, patrol_type, email, alerts, password_std
             validate_email(email)
     except ValidationError as error:
         raise click.BadParameter(" ".join(error.messages), param_hint="--email") from error
-    made = not password_stdin
-    password = secrets.token_urlsafe(12) if made else sys.stdin.readline().rstrip("\n")
-    candidate = users(username=name, email=email or "")
-    try:
-        validate_password(password, candidate)
-    except ValidationError as error:
-        fail("the password is refused: " + " ".join(error.messages), 2)
+    password, made = _password(name, email, password_stdin)
     user = users.objects.create_user(name, email=email or "", password=password)
     set_role(user, role)
     account = account_of(user)
@@ -178,3 +191,27 @@ def set_role_command(ctx, name, role):
     set_role(user, role)
     record("role_set", username=_actor(), account=name, role=role)
     click.echo(f"account {name} is now {role}")
+
+
+@users_group.command("reset-password")
+@click.argument("name")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from standard input (else one is made).",
+)
+@click.pass_context
+@reports_errors
+def reset_password_command(ctx, name, password_stdin):
+    """Give NAME a new password (prints it when hailin made one); its sessions end."""
+    _django(ctx)
+    from hailin.web.portal.audit import record
+
+    user = _user(name)
+    password, made = _password(name, user.email, password_stdin)
+    user.set_password(password)
+    user.save()
+    record("password_reset", username=_actor(), account=name)
+    click.echo(f"account {name}: the password is changed; its sessions end")
+    if made:
+        click.echo(f"  password: {password}")

@@ -3,6 +3,8 @@
 
 import os
 import secrets
+import shutil
+import socket
 
 WEB_FOLDER = "web"
 FIRST_ADMIN = "admin"
@@ -21,9 +23,30 @@ def environment(root, *, host="127.0.0.1", port=8600):
     if not env.get("HAILIN_PORTAL_URL"):
         env["HAILIN_PORTAL_URL"] = f"http://{shown}:{port}"
     if not env.get("HAILIN_ALLOWED_HOSTS"):
-        hosts = {"127.0.0.1", "localhost", "[::1]", shown if host not in ("0.0.0.0", "::") else "*"}
+        hosts = {"127.0.0.1", "localhost", "[::1]"}
+        hosts |= machine_names() if host in ("0.0.0.0", "::") else {shown}
         env["HAILIN_ALLOWED_HOSTS"] = ",".join(sorted(hosts))
     return env
+
+
+def machine_names():
+    """This machine's names and addresses: what phones on its network may call it
+    (the allowed hosts when the portal listens on every address)."""
+    names = {socket.gethostname(), socket.getfqdn()}
+    found = set()
+    for name in names:
+        try:
+            found |= {str(info[4][0]) for info in socket.getaddrinfo(name, None)}
+        except OSError:
+            continue
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:  # the address of the outgoing interface (a UDP connect sends nothing)
+            probe.connect(("192.0.2.1", 9))
+            found.add(probe.getsockname()[0])
+        except OSError:
+            pass
+    shown = {f"[{a}]" if ":" in a else a for a in found if not a.startswith("127.")}
+    return {n for n in names if n} | {a for a in shown if a not in ("[::1]", "0.0.0.0")}
 
 
 def _secret_key(folder):
@@ -34,12 +57,34 @@ def _secret_key(folder):
             handle.write(secrets.token_urlsafe(50))
 
 
+def first_admin_lines(password, url=None):
+    """What the first start says of the admin account it made (its password, once)."""
+    lines = [
+        "first start: an admin account was created (this password is shown only now)",
+        f"  user name: {FIRST_ADMIN}",
+        f"  password:  {password}",
+    ]
+    if url:
+        lines.append(f"  log in at {url}/accounts/login/ and add accounts: hailin users add NAME …")
+    return lines
+
+
+def clean_tmp(root):
+    """Empty web/tmp (the request bodies of a server that was killed); at start only."""
+    folder = os.path.join(web_dir(root), "tmp")
+    for entry in os.scandir(folder) if os.path.isdir(folder) else ():
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            os.unlink(entry.path)
+
+
 def prepare(root, *, host="127.0.0.1", port=8600):
     """Make the workspace's web/ folder, secret key and database, and set up
     Django in this process. Returns the first admin's password when this
     call created that account (the very first start), else None."""
     folder = web_dir(root)
-    for sub in ("", "tmp", "maps"):
+    for sub in ("", "tmp", "maps", "jobs"):
         os.makedirs(os.path.join(folder, sub), exist_ok=True)
     os.makedirs(os.path.join(os.path.abspath(root), "logs"), exist_ok=True)
     _secret_key(folder)

@@ -6,6 +6,7 @@ import tempfile
 
 _before = os.environ.get("HAILIN_WORKSPACE")
 os.environ["HAILIN_WORKSPACE"] = tempfile.mkdtemp(prefix="hailin-doctest-")
+os.makedirs(os.path.join(os.environ["HAILIN_WORKSPACE"], "logs"))  # what the portal logs
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hailin.web.settings")
 
 import django  # noqa: E402

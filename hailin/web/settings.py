@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "hailin.web.portal.middleware.LoginRequired",
+    "hailin.web.portal.middleware.NoStore",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -119,12 +120,19 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Django's validators (at least 10 characters, not a common password, not like the
+# user name) and zxcvbn's guess count, which refuses what those let by ("aaaaaaaaaaaa").
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(_env("HAILIN_PASSWORD_MIN_LENGTH", "10"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "django_zxcvbn_password_validator.ZxcvbnPasswordValidator"},
 ]
+PASSWORD_MINIMAL_STRENGTH = 2
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -144,6 +152,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
 AXES_VERBOSE = False
+# Client addresses (lockout, audit log) come from X-Forwarded-For only when the
+# request came from one of these proxies (addresses or networks); see addresses.py.
+TRUSTED_PROXIES = _list("HAILIN_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "hailin.web.portal.addresses.client_address"
 
 # -- HTTPS behind a reverse proxy (see the README) --------------------------------------
 if _flag("HAILIN_HTTPS"):
@@ -213,6 +225,10 @@ ALERT_BACKOFF_S = float(_env("HAILIN_ALERT_BACKOFF_S", "30"))
 ALERT_BACKOFF_MAX_S = float(_env("HAILIN_ALERT_BACKOFF_MAX_S", "3600"))
 ALERT_MAX_ATTEMPTS = int(_env("HAILIN_ALERT_MAX_ATTEMPTS", "8"))
 ALERT_TIMEOUT_S = float(_env("HAILIN_ALERT_TIMEOUT_S", "10"))
+# Webhooks reach no address inside the network but these (a receiver on this machine).
+WEBHOOK_ALLOW = _list("HAILIN_WEBHOOK_ALLOW")
+# A patrol account's maps leave out other teams' notes and observers ("0": they show them).
+PATROL_MAPS_REDACTED = _env("HAILIN_PATROL_MAPS_REDACTED", "1") != "0"
 MAP_INTERVAL_S = float(_env("HAILIN_MAP_INTERVAL_S", "10"))
 # The languages the maps are drawn in after imports ("" draws none: tests that need no maps).
 MAP_LANGS = [lang for lang in _list("HAILIN_MAP_LANGS", "zh,en") if lang in ("zh", "en")]

@@ -29,6 +29,11 @@ urlpatterns = [
     path("field/config.json", field.config, name="field_config"),
     path("field/sync", field.sync, name="field_sync"),
     path("field/photos/<str:field_id>", field.photo, name="field_photo"),
+    path("upload/jobs/<str:key>/", views.upload_job, name="upload_job"),
+    path("accounts/password/", views.PasswordChange.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/", views.PasswordChangeDone.as_view(), name="password_change_done"
+    ),
     path("uploads/", views.uploads, name="uploads"),
     path("uploads/<str:upload_id>/", views.upload_detail, name="upload_detail"),
     path("uploads/<str:upload_id>/errors.csv", views.upload_errors, name="upload_errors"),

@@ -42,18 +42,25 @@ def draw_maps():
     from django.utils import timezone
 
     from hailin.web.portal.data import workspace
-    from hailin.web.portal.intake import MAPS_WANTED
+    from hailin.web.portal.intake import MAPS_WANTED, shown
     from hailin.web.portal.mapfiles import write_maps
     from hailin.web.portal.models import PortalState
+    from hailin.web.portal.roles import patrol_team_sets
 
     wanted = PortalState.objects.filter(key=MAPS_WANTED).first()
     wanted_at = wanted.value.get("at") if wanted else ""
     started = time.monotonic()
     try:
-        write_maps(workspace(), settings.WEB_DIR / "maps", langs=settings.MAP_LANGS)
+        write_maps(
+            workspace(),
+            settings.WEB_DIR / "maps",
+            langs=settings.MAP_LANGS,
+            team_sets=patrol_team_sets(),
+        )
     except Exception as error:
         logger.exception("worker: the maps could not be drawn")
-        value = {"from": wanted_at or "", "error": f"{type(error).__name__}: {error}"[:300]}
+        # Shown on the maps page: without the server's paths (the log keeps them).
+        value = {"from": wanted_at or "", "error": shown(f"{type(error).__name__}: {error}")[:300]}
     else:
         value = {"from": wanted_at or "", "seconds": round(time.monotonic() - started, 2)}
     value["at"] = timezone.now().isoformat()
@@ -95,18 +102,25 @@ def run(stop):
         stop.wait(TICK_S)
 
 
-def main():
+def background(run, niceness, name):
+    """Run ``run(stop)`` as one of the portal's background processes: Django set
+    up, at lower priority than the web workers answering people, stopped by
+    SIGTERM or SIGINT."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hailin.web.settings")
     import django
 
     django.setup()
-    # Maps and deliveries yield the processor to the web workers answering people.
-    os.nice(10)
+    os.nice(niceness)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    logger.info("worker started (pid %d)", os.getpid())
+    logger.info("%s started (pid %d)", name, os.getpid())
     run(stop)
+
+
+def main():
+    # Maps and deliveries yield the processor to the web workers and the importer.
+    background(run, 10, "worker")
 
 
 if __name__ == "__main__":

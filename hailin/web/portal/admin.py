@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
 from hailin.web.portal.models import Account, AlertEvent, AuditEvent, OutboxMessage, Webhook
+from hailin.web.portal.webhooks import deactivate
 
 
 class NoDelete:
@@ -64,4 +65,13 @@ class OutboxAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(Webhook)
 class WebhookAdmin(NoDelete, admin.ModelAdmin):
+    # "active" is ticked in the list (a form of that field alone) or by the action,
+    # so a hook whose URL is no longer valid can still be stopped.
     list_display = ("name", "kind", "active", "created_at")
+    list_editable = ("active",)
+    actions = ["deactivate"]
+
+    @admin.action(description="deactivate the selected webhooks")
+    def deactivate(self, request, queryset):
+        for hook in queryset.filter(active=True):
+            deactivate(hook, request)

@@ -10,6 +10,7 @@ failing destination never fails an import.
 """
 
 import base64
+import concurrent.futures
 import datetime
 import hashlib
 import hmac
@@ -18,7 +19,6 @@ import logging
 import os
 import time
 import urllib.parse
-import urllib.request
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from hailin.web.portal.data import case_url, site_names
 from hailin.web.portal.models import Account, AlertEvent, OutboxMessage, PortalState, Webhook
+from hailin.web.portal.webhooks import DeliveryError, post_json
 
 logger = logging.getLogger("hailin.web")
 STATE_KEY = "cases"
@@ -278,34 +279,12 @@ def announce(cases, *, upload=None, upload_id="", file="", team="", uploaded_by=
 
 
 # -- delivery (the background worker) ---------------------------------------------------
-class DeliveryError(Exception):
-    """A destination did not take a message."""
-
-
 def _signed(url, secret):
     """DingTalk's signing: HMAC-SHA256 of "timestamp\\nsecret" keyed by the secret."""
     stamp = str(int(time.time() * 1000))
     digest = hmac.new(secret.encode(), f"{stamp}\n{secret}".encode(), hashlib.sha256).digest()
     sign = urllib.parse.quote_plus(base64.b64encode(digest))
     return f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign}"
-
-
-def _post(url, body):
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise DeliveryError(f"not an http(s) URL: {url[:80]}")
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "hailin"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=settings.ALERT_TIMEOUT_S) as response:
-            return response.status, response.read(64 * 1024)
-    except urllib.error.HTTPError as error:
-        raise DeliveryError(f"HTTP {error.code}") from error
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        raise DeliveryError(str(getattr(error, "reason", error))[:300]) from error
 
 
 def send(message):
@@ -324,14 +303,14 @@ def send(message):
         url = (
             _signed(hook.url, hook.secret) if hook.kind == "dingtalk" and hook.secret else hook.url
         )
-        status, body = _post(url, payload(event, message.channel))
-    if message.channel in ("wecom", "dingtalk"):
+        status, body = post_json(url, payload(event, message.channel), settings.ALERT_TIMEOUT_S)
+    if message.channel in ("wecom", "dingtalk"):  # the robot's own verdict: errcode 0
         try:
             answer = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
             raise DeliveryError(f"HTTP {status}, not a JSON answer") from error
         if not isinstance(answer, dict) or answer.get("errcode", 0) != 0:
-            raise DeliveryError(f"refused: {str(answer)[:200]}")
+            raise DeliveryError(f"HTTP {status}, the robot refused the message (errcode)")
 
 
 def _workspace_language():
@@ -355,21 +334,40 @@ def backoff_s(attempts):
     return float(min(settings.ALERT_BACKOFF_S * 2 ** (attempts - 1), settings.ALERT_BACKOFF_MAX_S))
 
 
+def _attempt(message):
+    """Send one message; None when it was taken, else the reason (fixed texts)."""
+    try:
+        send(message)
+    except DeliveryError as error:
+        return str(error)
+    except Exception:  # a hailin bug or the mail server: logged, retried later
+        logger.exception("alert %s to %s", message.event_id, message.channel)
+        return "not delivered (see the portal's log)"
+    return None
+
+
 def deliver_due(limit=20):
-    """Try every pending message whose time has come; returns how many were sent."""
+    """Try every pending message whose time has come, at once (one slow or silent
+    receiver holds none of the others past its own timeout); returns how many
+    were sent."""
     now = timezone.now()
-    sent = 0
     due = list(
         OutboxMessage.objects.select_related("event", "webhook")
         .filter(state="pending", next_attempt_at__lte=now)
         .order_by("next_attempt_at", "id")[:limit]
     )
-    for message in due:
+    if not due:
+        return 0
+    with concurrent.futures.ThreadPoolExecutor(min(8, len(due))) as pool:
+        reasons = list(pool.map(_attempt, due))
+    sent = 0
+    for message, reason in zip(due, reasons, strict=True):
         message.attempts += 1
-        try:
-            send(message)
-        except Exception as error:  # any failure: retried later, never raised
-            message.last_error = f"{type(error).__name__}: {error}"[:500]
+        if reason is None:
+            message.state, message.sent_at, message.last_error = "sent", timezone.now(), ""
+            sent += 1
+        else:
+            message.last_error = reason[:500]
             if message.attempts >= settings.ALERT_MAX_ATTEMPTS:
                 message.state = "failed"
             else:
@@ -383,8 +381,5 @@ def deliver_due(limit=20):
                 message.attempts,
                 message.last_error,
             )
-        else:
-            message.state, message.sent_at, message.last_error = "sent", timezone.now(), ""
-            sent += 1
         message.save()
     return sent

@@ -5,23 +5,30 @@ methods need the CSRF token in ``X-CSRFToken``. Roles as on the pages.
 """
 
 import logging
-import os
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import File, Form, NinjaAPI
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
-from hailin.surveys.errors import UploadError
+from hailin.surveys.errors import StoreError, UploadError
 from hailin.surveys.schema import codes
-from hailin.web.portal import data, intake
+from hailin.web.portal import data, intake, jobs
 from hailin.web.portal.audit import record
-from hailin.web.portal.mapfiles import LANGS, MAP_NAMES, map_file
-from hailin.web.portal.models import AlertEvent, AuditEvent, PortalState, Webhook
+from hailin.web.portal.map_pages import map_ready
+from hailin.web.portal.mapfiles import MAP_NAMES
+from hailin.web.portal.models import (
+    AlertEvent,
+    AuditEvent,
+    ImportJob,
+    PortalState,
+    PortalUpload,
+    Webhook,
+)
 from hailin.web.portal.roles import account_of, allowed, role_of
 from hailin.web.portal.schemas import (
     Alert,
@@ -29,18 +36,19 @@ from hailin.web.portal.schemas import (
     Case,
     CaseDetail,
     Detail,
+    Job,
     MapInfo,
     Me,
     Photo,
     Summary,
     Upload,
     UploadDetail,
-    UploadResult,
     WebhookIn,
     WebhookOut,
     WithdrawIn,
     WithdrawOut,
 )
+from hailin.web.portal.webhooks import deactivate, validate_url
 
 logger = logging.getLogger("hailin.web")
 
@@ -96,14 +104,16 @@ def list_uploads(request):
     return data.uploads_for(data.workspace(), request.user)
 
 
-@api.post("/uploads", response={200: UploadResult, 400: Detail, 403: Detail, 429: Detail})
+@api.post("/uploads", response={202: Job, 400: Detail, 403: Detail, 429: Detail})
 def post_uploads(
     request,
     files: list[UploadedFile] = File(...),
     team: str = Form(""),
     patrol_type: str = Form(""),
 ):
-    """Upload one or more survey files or photos; each gets its import summary."""
+    """Upload one or more survey files or photos: they are queued for import and
+    the answer (202) comes at once with the job's ``status_url``; follow it until
+    its ``state`` is ``done`` for each file's import summary."""
     need(request, "upload")
     account = account_of(request.user)
     is_admin = role_of(request.user) == "admin"
@@ -116,33 +126,54 @@ def post_uploads(
     if not is_admin and team not in account.team_list():
         return 400, {"detail": "choose one of your teams"}
     count, seconds = (int(x) for x in settings.UPLOAD_RATE.split("/"))
-    if intake.recent_uploads_of(request.user, seconds) + len(files) > count:
+    if jobs.files_queued_by(request.user, seconds) + len(files) > count:
         return 429, {"detail": f"too many uploads: at most {count} files in {seconds} s"}
-    ws = data.workspace()
-    out = []
-    for uploaded in files:
-        done = intake.receive(
-            ws, uploaded, user=request.user, team=team, patrol_type=patrol_type, request=request
-        )
-        summary = done.summary
-        out.append(
-            {
-                **{k: summary.get(k) for k in Summary.model_fields if k in summary},
-                "upload_id": done.upload_id,
-                "file": done.file,
-                "kind": done.kind,
-                "status": done.status,
-                "rows_read": done.rows_read,
-                "rows_accepted": done.rows_accepted,
-                "rows_rejected": done.rows_rejected,
-                "rows_duplicate": done.rows_duplicate,
-                "errors": (summary.get("errors") or [])[:1000],
-                "warnings": summary.get("warnings") or [],
-                "errors_csv": f"/uploads/{done.upload_id}/errors.csv" if done.report else None,
-                "new_cases": [c["case_id"] for c in done.new_cases],
-            }
-        )
-    return {"files": out}
+    job = jobs.submit(files, user=request.user, team=team, patrol_type=patrol_type, request=request)
+    return 202, _job(job)
+
+
+def _job(job):
+    done = {u.id: u for u in PortalUpload.objects.filter(id__in=jobs.upload_ids(job))}
+    return {
+        "job": job.key,
+        "state": job.state,
+        "status_url": f"/api/jobs/{job.key}",
+        "files": [
+            _file_result(done[f["upload"]])
+            if f.get("upload") in done
+            else {"file": f["file"], "status": "queued"}
+            for f in job.files
+        ],
+    }
+
+
+def _file_result(done):
+    summary = done.summary
+    return {
+        **{k: summary.get(k) for k in Summary.model_fields if k in summary},
+        "upload_id": done.upload_id,
+        "file": done.file,
+        "kind": done.kind,
+        "status": done.status,
+        "rows_read": done.rows_read,
+        "rows_accepted": done.rows_accepted,
+        "rows_rejected": done.rows_rejected,
+        "rows_duplicate": done.rows_duplicate,
+        "errors": (summary.get("errors") or [])[:1000],
+        "warnings": summary.get("warnings") or [],
+        "errors_csv": f"/uploads/{done.upload_id}/errors.csv" if done.report else None,
+        "new_cases": [c["case_id"] for c in done.new_cases],
+    }
+
+
+@api.get("/jobs/{key}", response={200: Job, 403: Detail, 404: Detail})
+def get_job(request, key: str):
+    """An upload's import: ``queued``, ``running`` or ``done``, with each file's summary."""
+    need(request, "upload")
+    job = ImportJob.objects.filter(key=key, user=request.user).first()
+    if job is None:
+        return 404, {"detail": "no such upload"}
+    return _job(job)
 
 
 @api.get("/uploads/{upload_id}", response={200: UploadDetail, 403: Detail, 404: Detail})
@@ -158,7 +189,7 @@ def get_upload(request, upload_id: str):
 
 @api.post(
     "/uploads/{upload_id}/withdraw",
-    response={200: WithdrawOut, 400: Detail, 403: Detail, 404: Detail},
+    response={200: WithdrawOut, 400: Detail, 403: Detail, 404: Detail, 409: Detail},
 )
 def withdraw(request, upload_id: str, body: WithdrawIn):
     """Take an upload out of the store (Workspace.withdraw_upload); nothing is deleted."""
@@ -173,6 +204,8 @@ def withdraw(request, upload_id: str, body: WithdrawIn):
         done = intake.withdraw(ws, request, upload_id, reason)
     except UploadError as error:
         return 400, {"detail": str(error)}
+    except StoreError:  # its text names the store's path and the lock holder
+        return 409, {"detail": intake.STORE_BUSY}
     return {
         "upload_id": done.upload_id,
         "files": done.files,
@@ -228,7 +261,7 @@ def maps(request):
         {
             "name": name,
             "url": f"/maps/{name}/",
-            "ready": any(os.path.isfile(map_file(folder, name, code)) for code in LANGS),
+            "ready": map_ready(folder, name, request.user),
             "built_at": built.value.get("at") if built else None,
         }
         for name in MAP_NAMES
@@ -241,13 +274,29 @@ def webhooks(request):
     return list(Webhook.objects.order_by("id"))
 
 
-@api.post("/webhooks", response={201: WebhookOut, 403: Detail})
+@api.post("/webhooks", response={201: WebhookOut, 400: Detail, 403: Detail})
 def add_webhook(request, body: WebhookIn):
     """Tell a WeCom or DingTalk group robot, or a JSON endpoint, about new cases."""
     need(request, "manage")
+    try:
+        validate_url(body.url)
+    except ValidationError as error:
+        return 400, {"detail": " ".join(error.messages)}
     hook = Webhook.objects.create(name=body.name, kind=body.kind, url=body.url, secret=body.secret)
     record("webhook_added", user=request.user, request=request, name=hook.name, kind=hook.kind)
     return 201, hook
+
+
+@api.post("/webhooks/{hook_id}/deactivate", response={200: WebhookOut, 403: Detail, 404: Detail})
+def deactivate_webhook(request, hook_id: int):
+    """Stop a webhook (it can always be stopped, whatever its URL holds)."""
+    need(request, "manage")
+    hook = Webhook.objects.filter(pk=hook_id).first()
+    if hook is None:
+        return 404, {"detail": "no such webhook"}
+    deactivate(hook, request)
+    hook.refresh_from_db()
+    return hook
 
 
 @api.get("/alerts", response={200: list[Alert], 403: Detail})

@@ -5,24 +5,22 @@ import logging
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from hailin.web.portal.addresses import client_address
 from hailin.web.portal.models import AuditEvent
 
 logger = logging.getLogger("hailin.web")
 _MAX_TEXT = 300
 
 
-def address(request):
-    return (request.META.get("REMOTE_ADDR") or "")[:64] if request is not None else ""
-
-
-def record(action, *, user=None, username=None, request=None, **detail):
-    """Add one line to the audit log (never fails the action it records)."""
+def record(action, *, user=None, username=None, request=None, address=None, **detail):
+    """Add one line to the audit log (never fails the action it records); the
+    client's ``address`` is the request's unless given (work done off the request)."""
     try:
         AuditEvent.objects.create(
             user=user if getattr(user, "pk", None) else None,
             username=(username or (user.get_username() if getattr(user, "pk", None) else ""))[:150],
             action=action,
-            address=address(request),
+            address=client_address(request) if address is None else address[:64],
             detail=detail,
         )
     except Exception:  # the audit log must not take the portal down with it

@@ -1,23 +1,27 @@
-"""Files arriving through the portal: each saved to a temporary file under the
-name the uploader's device gave it, then imported by exactly the code the CLI
-uses (:meth:`Workspace.import_file`), or stored as photo evidence
-(:meth:`Workspace.import_photo`). An import and the ledger comparison that
-finds the cases it opened hold one lock, so alerts name the right import."""
+"""Files arriving through the portal: each kept under the name the uploader's
+device gave it (hailin.web.portal.jobs queues them), then imported by exactly
+the code the CLI uses (:meth:`Workspace.import_file`), or stored as photo
+evidence (:meth:`Workspace.import_photo`). An import and the ledger comparison
+that finds the cases it opened hold one lock, so alerts name the right import.
+What an uploader reads never holds a server path, pid or host name."""
 
 import contextlib
 import datetime
 import fcntl
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
 import unicodedata
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from hailin.geo.errors import HailinError
+from hailin.surveys.errors import StoreError
 from hailin.surveys.io.photos import photo_format
 from hailin.web.portal import alerts
 from hailin.web.portal.audit import record
@@ -26,6 +30,10 @@ from hailin.web.portal.models import PortalState, PortalUpload
 logger = logging.getLogger("hailin.web")
 LOCK_WAIT_S = 120
 MAX_NAME = 150
+MAX_NAME_BYTES = 200
+STORE_BUSY = "the store is busy with other work; try again in a few minutes"
+# An absolute path's folders ("/srv/ws/web/jobs/…/"): never shown to an uploader.
+_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"]+/)+")
 MAPS_WANTED = "maps_wanted"
 
 
@@ -55,12 +63,16 @@ def import_lock(wait_s=LOCK_WAIT_S):
 
 def safe_name(name):
     """The uploader's file name, fit to be a file name here: no folders, no
-    control characters, not hidden, at most 150 characters (extension kept).
+    control characters, not hidden, at most 150 characters and 200 bytes of
+    UTF-8 (a file system takes 255), the extension kept.
 
     Examples
     --------
     >>> safe_name("../../etc/passwd"), safe_name("C:\\\\巡查\\\\记录.csv"), safe_name("\\x00.csv")
     ('passwd', '记录.csv', 'upload.csv')
+    >>> name = safe_name("柯湾" * 60 + ".csv")
+    >>> len(name.encode()), name[-6:]
+    (199, '湾柯.csv')
     """
     name = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
@@ -69,10 +81,29 @@ def safe_name(name):
         stem, suffix = "", stem
     stem = stem.lstrip(".") or "upload"
     suffix = suffix[:16]
-    return stem[: MAX_NAME - len(suffix)] + suffix
+    stem = stem[: MAX_NAME - len(suffix)]
+    room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    return stem.encode("utf-8")[:room].decode("utf-8", "ignore") + suffix
 
 
-def _failed(file, message):
+def shown(text, folder=None):
+    """``text`` fit for an uploader: the job's folder becomes the file's name and
+    any other absolute path loses its folders (the log keeps the whole text).
+
+    Examples
+    --------
+    >>> shown("cannot read /srv/ws/web/jobs/ab/0/巡查.geojson: bad JSON", "/srv/ws/web/jobs/ab/0")
+    'cannot read 巡查.geojson: bad JSON'
+    >>> shown("see /tmp/x/y/z.csv and C:/a")
+    'see z.csv and C:/a'
+    """
+    text = str(text)
+    if folder:
+        text = text.replace(os.path.join(str(folder), ""), "")
+    return _PATH.sub("", text)
+
+
+def failed_summary(file, message):
     return {
         "upload_id": "",
         "file": file,
@@ -87,6 +118,29 @@ def _failed(file, message):
     }
 
 
+def refusal(error, path):
+    """What the uploader of the file at ``path`` reads of ``error`` (a HailinError
+    the workspace raised): the store's own errors name its path and the lock
+    holder's pid and host, so they read as one fixed sentence (logged whole).
+
+    Examples
+    --------
+    >>> from hailin.surveys.errors import StoreError, SurveyFileError
+    >>> refusal(StoreError("/srv/ws/hailin.gpkg: locked by hailin import (pid 42 on gis)"), "a")
+    'the store is busy with other work; try again in a few minutes'
+    >>> refusal(SurveyFileError("bad JSON in /srv/ws/web/jobs/k/0/巡查.geojson"), "/x/巡查.geojson")
+    'bad JSON in 巡查.geojson'
+    """
+    if isinstance(error, StoreError):
+        logger.warning("importing %s through the portal: %s", os.path.basename(path), error)
+        return STORE_BUSY
+    return shown(error, os.path.dirname(path))
+
+
+def _refused(error, path, file):
+    return failed_summary(file, refusal(error, path))
+
+
 def _import_survey(ws, path, file, team, patrol_type, uploader):
     """(summary dict, cases the import opened)."""
     flags = {"team": team or None, "patrol_type": patrol_type or None, "uploader": uploader}
@@ -96,7 +150,7 @@ def _import_survey(ws, path, file, team, patrol_type, uploader):
             try:
                 summary = ws.import_file(path, **flags).to_dict()
             except HailinError as error:
-                return _failed(file, str(error)), []
+                return _refused(error, path, file), []
             cases = []
             if summary["rows_accepted"]:
                 if alerts.may_open_cases(ws, summary["upload_id"]):
@@ -105,10 +159,10 @@ def _import_survey(ws, path, file, team, patrol_type, uploader):
                     alerts.unchanged(ws, before)
             return summary, cases
     except Busy:
-        return _failed(file, "the store is busy with other imports; try again in a minute"), []
+        return failed_summary(file, STORE_BUSY), []
     except Exception as error:  # a hailin bug: this file fails, the portal goes on
         logger.exception("importing %s through the portal", file)
-        return _failed(
+        return failed_summary(
             file,
             f"internal error while importing ({type(error).__name__}); this is a hailin bug, "
             "details in the workspace's logs/portal.log",
@@ -119,43 +173,70 @@ def _import_photo(ws, path, file, team, uploader):
     try:
         return ws.import_photo(path, file=file, team=team or None, uploader=uploader).to_dict()
     except HailinError as error:
-        return {**_failed(file, str(error)), "kind": "photo"}
+        return {**_refused(error, path, file), "kind": "photo"}
     except Exception as error:
         logger.exception("storing photo %s through the portal", file)
         return {
-            **_failed(file, f"internal error while storing the photo ({type(error).__name__})"),
+            **failed_summary(
+                file, f"internal error while storing the photo ({type(error).__name__})"
+            ),
             "kind": "photo",
         }
 
 
+def import_path(ws, path, *, user, team, patrol_type):
+    """Import the file at ``path`` (named as its uploader named it) for ``user``:
+    a photo as evidence, anything else as a patrol file. (summary, cases opened)."""
+    file = os.path.basename(path)
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    if photo_format(head):
+        return _import_photo(ws, path, file, team, user.get_username()), []
+    return _import_survey(ws, path, file, team, patrol_type, user.get_username())
+
+
 def receive(ws, uploaded, *, user, team, patrol_type, request=None):
-    """Import one uploaded file for ``user``; returns its :class:`PortalUpload`."""
+    """Import one uploaded file now, for ``user``, and record it; returns its
+    :class:`PortalUpload`. For what a phone waits to hear about (the field form's
+    batches, a resumable file once whole); the upload form's files go through
+    the queue (:func:`hailin.web.portal.jobs.submit`) instead."""
+    from hailin.web.portal.addresses import client_address
+
     file = safe_name(uploaded.name)
     os.makedirs(settings.FILE_UPLOAD_TEMP_DIR, exist_ok=True)
     folder = tempfile.mkdtemp(prefix="incoming-", dir=settings.FILE_UPLOAD_TEMP_DIR)
     try:
         path = os.path.join(folder, file)
-        source = getattr(uploaded, "temporary_file_path", None)
-        if source is not None:
-            shutil.move(source(), path)
-        else:
-            with open(path, "wb") as out:
-                for chunk in uploaded.chunks():
-                    out.write(chunk)
-        with open(path, "rb") as handle:
-            head = handle.read(16)
-        if photo_format(head):
-            summary, cases = _import_photo(ws, path, file, team, user.get_username()), []
-        else:
-            summary, cases = _import_survey(ws, path, file, team, patrol_type, user.get_username())
+        with open(path, "wb") as out:
+            for chunk in uploaded.chunks():
+                out.write(chunk)
+        summary, cases = import_path(ws, path, user=user, team=team, patrol_type=patrol_type)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    address = client_address(request) if request is not None else ""
+    upload = record_upload(
+        ws, summary, cases, user=user, team=team, patrol_type=patrol_type, address=address
+    )
+    after_upload(upload)
+    return upload
+
+
+def recent_uploads_of(user, seconds):
+    """How many files ``user`` sent in the last ``seconds`` (the upload limit)."""
+    since = timezone.now() - datetime.timedelta(seconds=seconds)
+    return PortalUpload.objects.filter(user=user, received_at__gte=since).count()
+
+
+@transaction.atomic
+def record_upload(ws, summary, cases, *, user, team, patrol_type, address="", recovered=False):
+    """The :class:`PortalUpload` of one imported file and its audit record, in one
+    transaction of the portal's database; returns the PortalUpload."""
     report = summary.get("report")
     upload = PortalUpload.objects.create(
         user=user,
         team=team or "",
         patrol_type=patrol_type or "",
-        file=file,
+        file=summary["file"],
         kind=summary.get("kind") or "surveys",
         upload_id=summary.get("upload_id") or "",
         status=summary["status"],
@@ -167,11 +248,12 @@ def receive(ws, uploaded, *, user, team, patrol_type, request=None):
         summary=public_summary(summary),
         new_cases=cases,
     )
+    extra = {"recovered": True} if recovered else {}
     record(
         "upload",
         user=user,
-        request=request,
-        file=file,
+        address=address,
+        file=upload.file,
         upload_id=upload.upload_id,
         kind=upload.kind,
         status=upload.status,
@@ -179,15 +261,20 @@ def receive(ws, uploaded, *, user, team, patrol_type, request=None):
         rows_accepted=upload.rows_accepted,
         rows_rejected=upload.rows_rejected,
         new_cases=[c["case_id"] for c in cases],
+        **extra,
     )
-    if cases:
+    return upload
+
+
+def after_upload(upload):
+    """What follows a stored upload: its alerts, and the maps drawn again."""
+    if upload.new_cases:
         try:
-            alerts.announce(cases, upload=upload)
+            alerts.announce(upload.new_cases, upload=upload)
         except Exception:  # alerts never fail an import
-            logger.exception("alerts: could not queue the messages of %s", file)
+            logger.exception("alerts: could not queue the messages of %s", upload.file)
     if upload.rows_accepted:
         want_maps()
-    return upload
 
 
 def withdraw(ws, request, upload_id, reason):
@@ -211,11 +298,16 @@ def withdraw(ws, request, upload_id, reason):
 
 def public_summary(summary):
     """The import summary without server paths (the report is offered as a download)."""
-    return {
+    public = {
         key: value
         for key, value in summary.items()
         if key not in ("report", "archived_as", "thumbnail")
     } | {"has_report": bool(summary.get("report"))}
+    for key in ("errors", "warnings"):
+        public[key] = [
+            {**item, "message": shown(item.get("message", ""))} for item in summary.get(key) or []
+        ]
+    return public
 
 
 def want_maps():
@@ -223,8 +315,3 @@ def want_maps():
     PortalState.objects.update_or_create(
         key=MAPS_WANTED, defaults={"value": {"at": timezone.now().isoformat()}}
     )
-
-
-def recent_uploads_of(user, seconds):
-    since = timezone.now() - datetime.timedelta(seconds=seconds)
-    return PortalUpload.objects.filter(user=user, received_at__gte=since).count()

@@ -8,13 +8,25 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from hailin.web.portal import intake
-from hailin.web.portal.mapfiles import LANGS, MAP_NAMES, asset_path, map_file
+from hailin.web.portal.mapfiles import LANGS, MAP_NAMES, asset_path, map_file, team_variant
 from hailin.web.portal.models import PortalState
-from hailin.web.portal.roles import require
+from hailin.web.portal.roles import map_teams, require
 from hailin.web.portal.views import lang
 
 
 # -- maps ---------------------------------------------------------------------------------
+def variant_of(user):
+    """Which drawing of the maps ``user`` reads ("" all of it; see mapfiles.redacted)."""
+    teams = map_teams(user)
+    return "" if teams is None else team_variant(teams)
+
+
+def map_ready(folder, name, user):
+    """Whether map ``name`` is drawn, in some language, as ``user`` reads it."""
+    variant = variant_of(user)
+    return any(os.path.isfile(map_file(folder, name, code, variant)) for code in LANGS)
+
+
 def maps(request):
     require(request, "maps")
     states = {
@@ -28,7 +40,7 @@ def maps(request):
         {
             "name": name,
             "url": reverse("map_page", args=[name]),
-            "ready": any(os.path.isfile(map_file(folder, name, code)) for code in LANGS),
+            "ready": map_ready(folder, name, request.user),
         }
         for name in MAP_NAMES
     ]
@@ -61,10 +73,13 @@ def map_page(request, name):
     if name not in MAP_NAMES:
         raise Http404("no such map")
     folder = settings.WEB_DIR / "maps"
+    variant = variant_of(request.user)
     # The reader's language, else whichever language was drawn.
-    paths = [map_file(folder, name, code) for code in dict.fromkeys([lang(), *LANGS])]
+    paths = [map_file(folder, name, code, variant) for code in dict.fromkeys([lang(), *LANGS])]
     path = next((p for p in paths if os.path.isfile(p)), None)
     if path is None:
+        if variant:  # a new patrol team's maps: the worker draws them next
+            intake.want_maps()
         return render(request, "portal/map_missing.html", {"name": name}, status=503)
     response = FileResponse(open(path, "rb"), content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = MAP_CSP

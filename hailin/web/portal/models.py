@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hailin.web.portal.webhooks import validate_url
+
 ROLES = ("patrol", "viewer", "admin")
 ROLE_LABELS = {"patrol": _("patrol"), "viewer": _("viewer"), "admin": _("admin")}
 PATROL_TYPES = ("contractor_daily", "township_patrol", "city_joint", "digital_monitoring")
@@ -99,7 +101,7 @@ class Webhook(models.Model):
     KINDS = [("wecom", _("WeCom group robot")), ("dingtalk", _("DingTalk robot")), ("json", "JSON")]
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=KINDS)
-    url = models.URLField(_("URL"), max_length=500)
+    url = models.URLField(_("URL"), max_length=500, validators=[validate_url])
     secret = models.CharField(
         _("DingTalk signing secret"),
         max_length=200,
@@ -190,3 +192,24 @@ class ResumableUpload(models.Model):
     patrol_type = models.CharField(max_length=40, blank=True)
     offset = models.BigIntegerField(default=0)
     portal_upload = models.ForeignKey(PortalUpload, null=True, on_delete=models.PROTECT)
+
+
+class ImportJob(models.Model):
+    """Files received in one request, waiting for the importer (hailin.web.importer).
+    ``files`` lists ``{"file", "folder", "upload"}``: the name, the folder under
+    web/jobs/ holding it, and the PortalUpload id once imported."""
+
+    STATES = [("queued", "queued"), ("running", "running"), ("done", "done")]
+    key = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    team = models.CharField(max_length=200, blank=True)
+    patrol_type = models.CharField(max_length=40, blank=True)
+    address = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=10, choices=STATES, default="queued", db_index=True)
+    files = models.JSONField(default=list)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]

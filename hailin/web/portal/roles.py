@@ -62,6 +62,26 @@ def visible_teams(user):
     return account_of(user).team_list()
 
 
+def map_teams(user):
+    """The teams whose notes ``user`` reads on the maps: None for every team
+    (viewers, admins, and everyone when HAILIN_PATROL_MAPS_REDACTED is off)."""
+    from django.conf import settings
+
+    if not settings.PATROL_MAPS_REDACTED or role_of(user) != "patrol":
+        return None
+    return tuple(sorted(account_of(user).team_list()))
+
+
+def patrol_team_sets():
+    """The team sets of the active patrol accounts (each gets its own maps)."""
+    from django.conf import settings
+
+    if not settings.PATROL_MAPS_REDACTED:
+        return []
+    accounts = Account.objects.filter(user__is_active=True, user__groups__name="patrol")
+    return sorted({tuple(sorted(a.team_list())) for a in accounts})
+
+
 @transaction.atomic
 def set_role(user, role):
     """Put ``user`` in group ``role`` alone; admins are staff and superusers."""

@@ -7,6 +7,7 @@ import urllib.parse
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
@@ -16,10 +17,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hailin.surveys.errors import UploadError
+from hailin.surveys.errors import StoreError, UploadError
 from hailin.surveys.schema import codes, word
-from hailin.web.portal import data, errorcsv, intake
-from hailin.web.portal.models import AuditEvent, PortalUpload
+from hailin.web.portal import data, errorcsv, intake, jobs
+from hailin.web.portal.audit import record
+from hailin.web.portal.models import AuditEvent, ImportJob, PortalUpload
 from hailin.web.portal.roles import account_of, allowed, require, role_of, visible_teams
 from hailin.web.portal.rowwords import translate
 
@@ -104,17 +106,36 @@ def upload(request):
         context["problem"] = problem
         return render(request, "portal/upload.html", context, status=400)
     count, seconds = _rate_limit()
-    if intake.recent_uploads_of(request.user, seconds) + len(files) > count:
+    if jobs.files_queued_by(request.user, seconds) + len(files) > count:
         context["problem"] = _(
             "Too many uploads: at most %(count)d files in %(minutes)d minutes. Try again later."
         ) % {"count": count, "minutes": max(1, seconds // 60)}
         return render(request, "portal/upload.html", context, status=429)
-    ws = data.workspace()
-    for uploaded in files:
-        done = intake.receive(
-            ws, uploaded, user=request.user, team=team, patrol_type=patrol_type, request=request
-        )
-        context["results"].append(_result(done))
+    job = jobs.submit(files, user=request.user, team=team, patrol_type=patrol_type, request=request)
+    return HttpResponseRedirect(reverse("upload_job", args=[job.key]))
+
+
+@require_http_methods(["GET"])
+def upload_job(request, key):
+    """The upload page with the results of one queued upload; it reloads itself
+    until the importer has done every file."""
+    require(request, "upload")
+    job = ImportJob.objects.filter(key=key, user=request.user).first()
+    if job is None:
+        raise Http404("no such upload")
+    done = {u.id: u for u in PortalUpload.objects.filter(id__in=jobs.upload_ids(job))}
+    account = account_of(request.user)
+    context = {
+        "teams": account.team_list(),
+        "free_team": role_of(request.user) == "admin",
+        "patrol_types": patrol_choices(),
+        "team": job.team,
+        "patrol_type": job.patrol_type,
+        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "job": job.key,
+        "results": [_result(done[f["upload"]]) for f in job.files if f.get("upload") in done],
+        "waiting": [f["file"] for f in job.files if f.get("upload") not in done],
+    }
     return render(request, "portal/upload.html", context)
 
 
@@ -214,6 +235,9 @@ def upload_withdraw(request, upload_id):
     except UploadError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
+    except StoreError:  # its text names the store's path and the lock holder
+        messages.error(request, intake.STORE_BUSY)
+        return HttpResponseRedirect(reverse("upload_detail", args=[upload_id]))
     messages.success(
         request,
         _("Withdrawn: %(n)d record(s) taken out; the raw file is kept.")
@@ -254,3 +278,23 @@ def admin_login(request):
     if not target.startswith("/") or target.startswith("//"):
         target = "/admin/"
     return HttpResponseRedirect(reverse("login") + "?" + urllib.parse.urlencode({"next": target}))
+
+
+# -- an account's own password (Django's view, form and validators) ------------------------
+class PasswordChange(auth_views.PasswordChangeView):
+    """Every account changes its own password; its other sessions end; audited."""
+
+    template_name = "portal/password_change.html"
+
+    def get_success_url(self):
+        return reverse("password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record("password_changed", user=self.request.user, request=self.request)
+        return response
+
+
+class PasswordChangeDone(auth_views.PasswordChangeDoneView):
+    template_name = "portal/password_change.html"
+    extra_context = {"done": True}
