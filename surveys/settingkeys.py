@@ -43,7 +43,6 @@ class Key:
         return f"{noun}{', ' + bounds if bounds else ''}{unit}"
 
 
-
 def checked(key_name, key, value, source):
     """``value`` converted to the key's kind, or a SettingsError naming the range."""
 

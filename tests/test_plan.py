@@ -211,7 +211,9 @@ def test_teams_in_hailin_toml_plan_as_the_teams_file(planned, tmp_path):
     settings.write_text(settings.read_text(encoding="utf-8") + teams, encoding="utf-8")
     # Named (--teams settings), and by default when the workspace has no teams.toml.
     for args in (["--teams", "settings", "-o", str(tmp_path / "named")], []):
-        result = CliRunner().invoke(main, ["-w", str(root), "plan", "--week", WEEK, *args, "--json"])
+        result = CliRunner().invoke(
+            main, ["-w", str(root), "plan", "--week", WEEK, *args, "--json"]
+        )
         assert result.exit_code == 0, result.output
         again = json.loads(result.output)
         assert again["teams"] == summary["teams"] and again["stops"] == summary["stops"]

@@ -9,15 +9,20 @@ piece at the wrong offset is refused with the offset; a file whose bytes do
 not match its sha256 starts again. (bench/bench_field.py measures the 40 MB
 case.)"""
 
+import datetime
 import hashlib
 import io
 import os
 import socket
 import uuid
+import zoneinfo
 
+import pandas as pd
 import pytest
 
 from hailin.surveys import Workspace
+from hailin.surveys.io.routes import week_folder, write_plan
+from hailin.surveys.plan.phone import iso_week
 from tests.portal import geotagged_jpeg, running
 
 PIECE = 1024 * 1024
@@ -187,3 +192,39 @@ def test_bytes_that_do_not_match_their_sha256_start_again(portal, patrol):
         assert not answer.get("done")
         offset = answer["offset"] or len(body)
     assert state(portal, patrol, token)["offset"] == 0
+
+
+def test_the_form_lists_this_weeks_stops_of_the_accounts_team(portal, patrol):
+    ws = Workspace(portal.workspace)
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
+    day = today.isoformat()
+    plan = pd.DataFrame(
+        {
+            "team": ["前岐镇", "店下镇", "前岐镇"],
+            "day": [day, day, day],
+            "order": [2, 1, 1],
+            "stop_id": ["KW-7", "DX-1", "KW-3"],
+            "kind": ["risk", "risk", "open_case"],
+            "reason": ["割除仅 40 天", "<b>近邻复萌</b>", "2024-05-01 起复萌"],
+            "risk": [0.61234, 0.5, float("nan")],
+            "lon": [120.33, 120.2, 120.331],
+            "lat": [27.26, 27.2, 27.261],
+        }
+    )
+    folder = week_folder(ws.paths.out, iso_week(today))
+    os.makedirs(folder)
+    write_plan(plan, folder)
+    config = patrol.get(portal.base + "/field/config.json").json()
+    assert config["plan"] == {
+        "week": iso_week(today),
+        "stops": [
+            {"team": "前岐镇", "day": day, "order": 1, "stop_id": "KW-3", "kind": "open_case",
+             "reason": "2024-05-01 起复萌", "risk": None},
+            {"team": "前岐镇", "day": day, "order": 2, "stop_id": "KW-7", "kind": "risk",
+             "reason": "割除仅 40 天", "risk": 0.61},
+        ],
+    }  # fmt: skip
+    assert ["risk", "高风险图斑", "high-risk plot"] in config["vocabulary"]["plan_stop"]
+    other = portal.login("other", portal.other).get(portal.base + "/field/config.json").json()
+    assert [s["stop_id"] for s in other["plan"]["stops"]] == ["DX-1"]
+    assert other["plan"]["stops"][0]["reason"] == "<b>近邻复萌</b>"  # text, escaped where shown

@@ -125,7 +125,7 @@ def teams_of(entries: list, table: str) -> list[Team]:
     ('kewan',)
     >>> teams_of([{**entry, "budget": 5}], "hailin.toml: plan.team")
     Traceback (most recent call last):
-    hailin.surveys.errors.PlanError: hailin.toml: plan.team 'KW': unknown key 'budget'; \
+    hailin.surveys.errors.PlanError: hailin.toml: plan.team 1: unknown key 'budget'; \
 did you mean 'budget_km'? (known: budget_km, days, name, sites, start, townships)
     """
     if len(entries) > MAX_TEAMS:
