@@ -220,3 +220,24 @@ def quiet_plots(workspace, count=1):
         point = row.geometry.representative_point()
         picked.append((row.plot_id, round(point.x, 6), round(point.y, 6)))
     return picked
+
+
+def plan_this_week(workspace, stops):
+    """Write a plan of this week (the portal's time zone) with ``stops``, each
+    (team, order, stop_id, kind, reason, risk), all today; returns (week, day)."""
+    import datetime
+    import zoneinfo
+
+    import pandas as pd
+
+    from hailin.surveys import Workspace
+    from hailin.surveys.io.routes import week_folder, write_plan
+    from hailin.surveys.plan.phone import iso_week
+
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
+    columns = ["team", "order", "stop_id", "kind", "reason", "risk"]
+    plan = pd.DataFrame(stops, columns=columns).assign(day=today.isoformat(), lon=120.33, lat=27.26)
+    folder = week_folder(Workspace(workspace).paths.out, iso_week(today))
+    os.makedirs(folder, exist_ok=True)
+    write_plan(plan, folder)
+    return iso_week(today), today.isoformat()

@@ -9,21 +9,16 @@ piece at the wrong offset is refused with the offset; a file whose bytes do
 not match its sha256 starts again. (bench/bench_field.py measures the 40 MB
 case.)"""
 
-import datetime
 import hashlib
 import io
 import os
 import socket
 import uuid
-import zoneinfo
 
-import pandas as pd
 import pytest
 
 from hailin.surveys import Workspace
-from hailin.surveys.io.routes import week_folder, write_plan
-from hailin.surveys.plan.phone import iso_week
-from tests.portal import geotagged_jpeg, running
+from tests.portal import geotagged_jpeg, plan_this_week, running
 
 PIECE = 1024 * 1024
 
@@ -195,28 +190,17 @@ def test_bytes_that_do_not_match_their_sha256_start_again(portal, patrol):
 
 
 def test_the_form_lists_this_weeks_stops_of_the_accounts_team(portal, patrol):
-    ws = Workspace(portal.workspace)
-    today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
-    day = today.isoformat()
-    plan = pd.DataFrame(
-        {
-            "team": ["前岐镇", "店下镇", "前岐镇"],
-            "day": [day, day, day],
-            "order": [2, 1, 1],
-            "stop_id": ["KW-7", "DX-1", "KW-3"],
-            "kind": ["risk", "risk", "open_case"],
-            "reason": ["割除仅 40 天", "<b>近邻复萌</b>", "2024-05-01 起复萌"],
-            "risk": [0.61234, 0.5, float("nan")],
-            "lon": [120.33, 120.2, 120.331],
-            "lat": [27.26, 27.2, 27.261],
-        }
+    week, day = plan_this_week(
+        portal.workspace,
+        [
+            ("前岐镇", 2, "KW-7", "risk", "割除仅 40 天", 0.61234),
+            ("店下镇", 1, "DX-1", "risk", "<b>近邻复萌</b>", 0.5),
+            ("前岐镇", 1, "KW-3", "open_case", "2024-05-01 起复萌", None),
+        ],
     )
-    folder = week_folder(ws.paths.out, iso_week(today))
-    os.makedirs(folder)
-    write_plan(plan, folder)
     config = patrol.get(portal.base + "/field/config.json").json()
     assert config["plan"] == {
-        "week": iso_week(today),
+        "week": week,
         "stops": [
             {"team": "前岐镇", "day": day, "order": 1, "stop_id": "KW-3", "kind": "open_case",
              "reason": "2024-05-01 起复萌", "risk": None},
