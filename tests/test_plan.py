@@ -176,7 +176,12 @@ def test_plan_refuses_a_bad_week_and_a_missing_teams_file(planned):
     assert bad.output == "hailin: error: week should be written like 2024-W20, got '2024-20'\n"
     missing = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK])
     assert missing.exit_code == 4
-    assert missing.output == "hailin: error: teams.toml: no such teams file\n"
+    assert missing.output == (
+        "hailin: error: no teams: write teams.toml in the workspace, or [[plan.team]] "
+        "tables in hailin.toml (see the planners' guide)\n"
+    )
+    gone = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK, "--teams", "x.toml"])
+    assert gone.exit_code == 4 and gone.output == "hailin: error: x.toml: no such teams file\n"
 
 
 def test_route_files_keep_hostile_text_as_data(tmp_path):

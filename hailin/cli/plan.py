@@ -45,7 +45,12 @@ def plan_teams(ws, choice):
     from hailin.surveys.plan.teams import TEAMS_FILE
 
     default = os.path.join(ws.root, TEAMS_FILE)
-    if choice is None and (os.path.exists(default) or not ws.settings.plan_teams):
+    if choice is None and not os.path.exists(default) and not ws.settings.plan_teams:
+        raise PlanError(
+            f"no teams: write {TEAMS_FILE} in the workspace, or [[plan.team]] tables in "
+            "hailin.toml (see the planners' guide)"
+        )
+    if choice is None and os.path.exists(default):
         choice = default
     if choice is not None and choice != "settings":
         return read_teams(choice)
