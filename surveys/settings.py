@@ -10,13 +10,13 @@ editors save it.
 import dataclasses
 import datetime
 import difflib
-import math
 import re
 import tomllib
 import zoneinfo
 
 from hailin.surveys.errors import SettingsError
 from hailin.surveys.limits import LIMITS, toml_nesting
+from hailin.surveys.settingkeys import Key, checked
 from hailin.surveys.targets import WORKS, Targets, parse_targets
 from hailin.surveys.timezone import DEFAULT_TIMEZONE
 
@@ -89,6 +89,14 @@ earliest_date = 1990-01-01
 # The issuing office printed in the monthly report's header (one line, at most 40
 # characters), e.g. "福鼎市林业局".
 # office = ""
+
+# Patrol teams for `hailin plan` (without teams.toml, or with --teams settings), one
+# [[plan.team]] each: name, sites and/or townships, budget_km (a day's walk, 0.1 to 60),
+# days (ISO weekdays, default 1-5) and start ([lon, lat]), as in a teams.toml:
+# [[plan.team]]
+# name = "前岐镇巡查队"
+# sites = ["kewan"]
+# budget_km = 6
 """
 
 # Dates a setting may name: inside what a timestamp can hold, with room to spare.
@@ -146,57 +154,25 @@ class Settings:
     report_office: str | None = None
     # Targets by year, month and township (surveys.targets); the totals are the two above.
     targets: Targets = dataclasses.field(default_factory=Targets)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Key:
-    """One setting: its field, kind and allowed range (None: unbounded)."""
-
-    field: str
-    kind: type
-    low: object = None
-    high: object = None
-    low_open: bool = False  # low itself not allowed
-    unit: str = ""
-
-    def allowed(self):
-        """The allowed range in words, e.g. 'a number, more than 0, up to 1000 metres'."""
-        noun = {
-            str: "text",
-            float: "a number",
-            int: "a whole number",
-            datetime.date: "a date like 1990-01-01",
-            dict: "text or a table",
-        }[self.kind]
-        if self.low is not None and self.high is not None:
-            bounds = (
-                f"more than {self.low}, up to {self.high}"
-                if self.low_open
-                else f"from {self.low} to {self.high}"
-            )
-        elif self.low is not None:
-            bounds = f"more than {self.low}" if self.low_open else f"{self.low} or more"
-        else:
-            bounds = ""
-        unit = f" {self.unit}" if self.unit and bounds else ""
-        return f"{noun}{', ' + bounds if bounds else ''}{unit}"
+    plan_teams: tuple = ()  # [[plan.team]]: surveys.plan.teams.Team for `hailin plan`
 
 
 _KEYS = {
-    ("language",): _Key("language", str),
-    ("timezone",): _Key("timezone", str),
-    ("recurrence", "tolerance_m"): _Key("tolerance_m", float, 0, 1000, True, "metres"),
-    ("recurrence", "verify_inspections"): _Key("verify_inspections", int, 1, 1000),
-    ("recurrence", "verify_days"): _Key("verify_days", int, 0, 3650, unit="days"),
-    ("targets", "clearance_mu"): _Key("clearance_target_mu", float, 0, unit="mu"),
-    ("targets", "restoration_mu"): _Key("restoration_target_mu", float, 0, unit="mu"),
-    ("import", "max_distance_km"): _Key("max_distance_km", float, 0, 2000, True, "km"),
-    ("import", "earliest_date"): _Key("earliest_date", datetime.date, _FIRST_DATE, _LAST_DATE),
-    ("import", "latest_date"): _Key("latest_date", datetime.date, _FIRST_DATE, _LAST_DATE),
-    ("maps", "tianditu_key"): _Key("tianditu_key", str),
-    ("raster", "classes"): _Key("raster_classes", dict),
-    ("raster", "colours"): _Key("raster_colours", dict),
-    ("report", "office"): _Key("report_office", str),
+    ("language",): Key("language", str),
+    ("timezone",): Key("timezone", str),
+    ("recurrence", "tolerance_m"): Key("tolerance_m", float, 0, 1000, True, "metres"),
+    ("recurrence", "verify_inspections"): Key("verify_inspections", int, 1, 1000),
+    ("recurrence", "verify_days"): Key("verify_days", int, 0, 3650, unit="days"),
+    ("targets", "clearance_mu"): Key("clearance_target_mu", float, 0, unit="mu"),
+    ("targets", "restoration_mu"): Key("restoration_target_mu", float, 0, unit="mu"),
+    ("import", "max_distance_km"): Key("max_distance_km", float, 0, 2000, True, "km"),
+    ("import", "earliest_date"): Key("earliest_date", datetime.date, _FIRST_DATE, _LAST_DATE),
+    ("import", "latest_date"): Key("latest_date", datetime.date, _FIRST_DATE, _LAST_DATE),
+    ("maps", "tianditu_key"): Key("tianditu_key", str),
+    ("raster", "classes"): Key("raster_classes", dict),
+    ("raster", "colours"): Key("raster_colours", dict),
+    ("report", "office"): Key("report_office", str),
+    ("plan", "team"): Key("plan_teams", list),
 }
 MAX_OFFICE_CHARS = 40
 _TABLES = {path[0] for path in _KEYS if len(path) > 1}
@@ -261,49 +237,6 @@ def _unknown_keys(data, source):
         raise SettingsError(f"{source}: unknown setting {key!r}{hint} (known: {', '.join(known)})")
 
 
-def _checked(key_name, key, value, source):
-    """``value`` converted to the key's kind, or a SettingsError naming the range."""
-
-    def refuse(problem):
-        shown = str(value) if isinstance(value, datetime.date) else repr(value)
-        raise SettingsError(
-            f"{source}: {key_name} {problem} (allowed: {key.allowed()}; got {shown})"
-        )
-
-    if key.kind is str:
-        if not isinstance(value, str):
-            refuse("should be text")
-        return value
-    if key.kind is dict:
-        if not isinstance(value, dict | str):
-            refuse("should be a table or text")
-        return value
-    if key.kind is datetime.date:
-        if isinstance(value, str):
-            try:
-                value = datetime.date.fromisoformat(value.strip())
-            except ValueError:
-                refuse("should be a date")
-        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-            refuse("should be a date")
-        if not key.low <= value <= key.high:
-            refuse("is out of range")
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        refuse("should be a number")
-    if isinstance(value, float) and not math.isfinite(value):
-        refuse("should be a finite number")
-    if key.kind is int:
-        if value != int(value):
-            refuse("should be a whole number")
-        value = int(value)
-    if key.low is not None and (value <= key.low if key.low_open else value < key.low):
-        refuse("should not be negative" if value < 0 <= key.low else "is too small")
-    if key.high is not None and value > key.high:
-        refuse("is too large")
-    return key.kind(value)
-
-
 def _raster_section(values, source):
     """[raster] classes and colours, checked as the raster commands read them."""
     # geo.raster.classes is plain Python; the package loads GDAL only on use.
@@ -324,6 +257,17 @@ def _raster_section(values, source):
     except RasterError as error:
         raise SettingsError(f"{source}: [raster] {error}") from None
     return out
+
+
+def _plan_teams(entries, source):
+    """[[plan.team]], checked by the one team parser (surveys.plan.teams)."""
+    from hailin.surveys.errors import PlanError
+    from hailin.surveys.plan.teams import teams_of
+
+    try:
+        return tuple(teams_of(entries, f"{source}: plan.team"))
+    except PlanError as error:
+        raise SettingsError(str(error)) from None
 
 
 def parse_settings(text, *, source=SETTINGS_FILE):
@@ -364,13 +308,15 @@ def parse_settings(text, *, source=SETTINGS_FILE):
             node = node[part]
         if node is None:
             continue
-        values[key.field] = _checked(".".join(path), key, node, source)
+        values[key.field] = checked(".".join(path), key, node, source)
     if values.get("tianditu_key") is not None:
         values["tianditu_key"] = values["tianditu_key"].strip() or None
         problem = values["tianditu_key"] and tianditu_key_problem(values["tianditu_key"])
         if problem:
             raise SettingsError(f"{source}: maps.tianditu_key {problem}")
     values.update(_raster_section(values, source))
+    if "plan_teams" in values:
+        values["plan_teams"] = _plan_teams(values["plan_teams"], source)
     if values.get("report_office") is not None:
         office = values["report_office"] = values["report_office"].strip() or None
         if office and (len(office) > MAX_OFFICE_CHARS or not office.isprintable()):

@@ -201,6 +201,27 @@ def running(template, folder, env=None, workers=2):
         portal.stop()
 
 
+def plan_this_week(workspace, stops):
+    """Write a plan of this week (the portal's time zone) with ``stops``, each
+    (team, order, stop_id, kind, reason, risk), all today; returns (week, day)."""
+    import datetime
+    import zoneinfo
+
+    import pandas as pd
+
+    from hailin.surveys import Workspace
+    from hailin.surveys.io.routes import week_folder, write_plan
+    from hailin.surveys.plan.phone import iso_week
+
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
+    columns = ["team", "order", "stop_id", "kind", "reason", "risk"]
+    plan = pd.DataFrame(stops, columns=columns).assign(day=today.isoformat(), lon=120.33, lat=27.26)
+    folder = week_folder(Workspace(workspace).paths.out, iso_week(today))
+    os.makedirs(folder, exist_ok=True)
+    write_plan(plan, folder)
+    return iso_week(today), today.isoformat()
+
+
 def csv_bytes(rows, header="时间,经度,纬度,发现,巡查类型,备注"):
     """A patrol CSV (UTF-8) of ``rows`` (tuples matching ``header``)."""
     lines = [header] + [",".join(str(v) for v in row) for row in rows]

@@ -17,7 +17,7 @@ from hailin.surveys import Workspace
 from hailin.surveys.schema import codes
 from hailin.surveys.stats.effort import patrol_effort
 from tests.browser import CHROMIUM
-from tests.portal import running
+from tests.portal import plan_this_week, running
 
 PHONE = {"width": 390, "height": 844}
 START = {"latitude": 27.2601, "longitude": 120.3302, "accuracy": 6}
@@ -241,4 +241,33 @@ def test_a_file_chosen_offline_waits_and_lands_once_with_its_result_first(portal
     )
     uploads = Workspace(portal.workspace).uploads()
     assert (uploads["file"] == "离线.csv").sum() == 1
+    assert elsewhere == []
+
+
+def test_the_form_lists_the_teams_plan_and_keeps_it_offline(portal, phone, tmp_path):
+    from playwright.sync_api import expect
+
+    context, page, elsewhere = phone
+    context.set_offline(False)
+    _week, day = plan_this_week(
+        portal.workspace,
+        [
+            ("前岐镇", 2, "KW-7", "risk", "割除仅 40 天；<b>近邻复萌</b>", 0.61234),
+            ("前岐镇", 1, "KW-3", "open_case", "2024-05-01 起复萌", None),
+            ("店下镇", 1, "DX-1", "risk", "别队的点", 0.5),
+        ],
+    )
+    _open(page, portal, "/field/")
+    stops = page.locator("#plan li")
+    expect(stops).to_have_count(2)
+    first, second = ([t for t in stops.nth(i).inner_text().split("\n") if t] for i in range(2))
+    assert first == [f"{day} #1 · KW-3 · 复萌复查", "2024-05-01 起复萌"]
+    assert second == [f"{day} #2 · KW-7 · 高风险图斑 · 风险 0.61", "割除仅 40 天；<b>近邻复萌</b>"]
+    page.locator(".field-plan").screenshot(path=tmp_path / "plan.png")
+    context.set_offline(True)
+    page.reload()  # no network: the plan kept with the form's settings
+    expect(stops).to_have_count(2)
+    assert stops.nth(1).get_attribute("data-stop") == "KW-7"
+    assert page.locator("#plan-none").is_hidden()
+    context.set_offline(False)
     assert elsewhere == []

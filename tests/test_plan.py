@@ -1,8 +1,10 @@
 """Patrol plans: stops within each team's area and a day's walk, routes as
 GPX/KML/XLSX in the order walked, and the plan matched back to the week's records."""
 
+import datetime
 import json
 import os
+import shutil
 
 import numpy as np
 import openpyxl
@@ -12,9 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from hailin.cli import main
-from hailin.surveys.errors import PlanError
+from hailin.surveys.errors import PlanError, SettingsError
 from hailin.surveys.io.routes import write_gpx, write_list
 from hailin.surveys.plan import Team, parse_teams, route_team, week_days
+from hailin.surveys.plan.phone import week_stops
+from hailin.surveys.settings import parse_settings
 from tests.risk_workspace import build, generated
 
 WEEK = "2024-W36"
@@ -172,7 +176,12 @@ def test_plan_refuses_a_bad_week_and_a_missing_teams_file(planned):
     assert bad.output == "hailin: error: week should be written like 2024-W20, got '2024-20'\n"
     missing = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK])
     assert missing.exit_code == 4
-    assert missing.output == "hailin: error: teams.toml: no such teams file\n"
+    assert missing.output == (
+        "hailin: error: no teams: write teams.toml in the workspace, or [[plan.team]] "
+        "tables in hailin.toml (see the planners' guide)\n"
+    )
+    gone = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK, "--teams", "x.toml"])
+    assert gone.exit_code == 4 and gone.output == "hailin: error: x.toml: no such teams file\n"
 
 
 def test_route_files_keep_hostile_text_as_data(tmp_path):
@@ -196,3 +205,69 @@ def test_route_files_keep_hostile_text_as_data(tmp_path):
     write_list(route, tmp_path / "r.xlsx", {"stop_id": "id", "reason": "reason"}, "r")
     cells = list(openpyxl.load_workbook(tmp_path / "r.xlsx").active.values)
     assert cells[1] == ('\'=HYPERLINK("x")', "<script>alert(1)</script> & 1")
+
+
+def test_teams_in_hailin_toml_plan_as_the_teams_file(planned, tmp_path):
+    ws, summary = planned
+    root = tmp_path / "ws"
+    shutil.copytree(ws.root, root, ignore=shutil.ignore_patterns("out"))
+    settings = root / "hailin.toml"
+    teams = TEAMS.replace("[[team]]", "[[plan.team]]")
+    settings.write_text(settings.read_text(encoding="utf-8") + teams, encoding="utf-8")
+    # Named (--teams settings), and by default when the workspace has no teams.toml.
+    for args in (["--teams", "settings", "-o", str(tmp_path / "named")], []):
+        result = CliRunner().invoke(
+            main, ["-w", str(root), "plan", "--week", WEEK, *args, "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        again = json.loads(result.output)
+        assert again["teams"] == summary["teams"] and again["stops"] == summary["stops"]
+    for folder in (tmp_path / "named", root / "out" / "plans" / WEEK):
+        plan = pyogrio.read_dataframe(folder / "plan.gpkg")
+        columns = ["team", "day", "order", "stop_id", "kind", "reason"]
+        assert plan[columns].equals(plan_frame(ws)[columns])
+
+
+def test_bad_teams_in_hailin_toml_are_refused_naming_the_key_and_range(tmp_path):
+    team = '[[plan.team]]\nname = "A"\nsites = ["kewan"]\n'
+    with pytest.raises(SettingsError) as refused:
+        parse_settings(team + "budget_km = 500")
+    assert str(refused.value) == (
+        "hailin.toml: plan.team 'A': budget_km should be 0.1 to 60.0 km, got 500"
+    )
+    with pytest.raises(SettingsError, match="unknown key 'budget'; did you mean 'budget_km'"):
+        parse_settings(team + "budget = 5")
+    with pytest.raises(SettingsError, match=r"unknown setting 'plan.teams'; did you mean"):
+        parse_settings(team.replace("plan.team", "plan.teams") + "budget_km = 5")
+    with pytest.raises(SettingsError, match=r"plan.team should be one or more \[\[plan.team\]\]"):
+        parse_settings("[plan]\nteam = 3")
+    assert parse_settings(team + "budget_km = 5").plan_teams == (Team("A", ("kewan",), (), 5.0),)
+    # Through the command: exit 2, the key and its range named; none at all is said too.
+    from hailin.surveys import Workspace
+
+    ws = Workspace.create(tmp_path / "ws")
+    settings = tmp_path / "ws" / "hailin.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text + team + "budget_km = 0", encoding="utf-8")
+    bad = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK])
+    assert bad.exit_code == 2
+    assert "plan.team 'A': budget_km should be 0.1 to 60.0 km, got 0" in bad.output
+    settings.write_text(text, encoding="utf-8")
+    none = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK, "--teams", "settings"])
+    assert none.exit_code == 4 and "hailin.toml names no teams" in none.output
+
+
+def test_the_phone_lists_its_teams_stops_of_the_week(planned):
+    ws, _ = planned
+    plan = plan_frame(ws)
+    east = plan[plan["team"] == "前岐镇"].sort_values(["day", "order"])
+    shown = week_stops(ws.paths.out, ["前岐镇"], datetime.date(2024, 9, 4))
+    assert shown["week"] == WEEK
+    assert [(s["day"], s["order"], s["stop_id"]) for s in shown["stops"]] == list(
+        zip(east["day"], east["order"], east["stop_id"], strict=True)
+    )
+    case = next(s for s in shown["stops"] if s["stop_id"] == "KE-001")
+    assert case["kind"] == "open_case" and case["risk"] is None and case["reason"]
+    assert all(0 <= s["risk"] <= 1 for s in shown["stops"] if s["kind"] == "risk")
+    assert week_stops(ws.paths.out, ["巽城"], datetime.date(2024, 9, 4))["stops"] == []
+    assert week_stops(ws.paths.out, ["前岐镇"], datetime.date(2024, 9, 9))["stops"] == []

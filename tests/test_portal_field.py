@@ -18,7 +18,7 @@ import uuid
 import pytest
 
 from hailin.surveys import Workspace
-from tests.portal import geotagged_jpeg, running
+from tests.portal import geotagged_jpeg, plan_this_week, running
 
 PIECE = 1024 * 1024
 
@@ -187,3 +187,28 @@ def test_bytes_that_do_not_match_their_sha256_start_again(portal, patrol):
         assert not answer.get("done")
         offset = answer["offset"] or len(body)
     assert state(portal, patrol, token)["offset"] == 0
+
+
+def test_the_form_lists_this_weeks_stops_of_the_accounts_team(portal, patrol):
+    week, day = plan_this_week(
+        portal.workspace,
+        [
+            ("前岐镇", 2, "KW-7", "risk", "割除仅 40 天", 0.61234),
+            ("店下镇", 1, "DX-1", "risk", "<b>近邻复萌</b>", 0.5),
+            ("前岐镇", 1, "KW-3", "open_case", "2024-05-01 起复萌", None),
+        ],
+    )
+    config = patrol.get(portal.base + "/field/config.json").json()
+    assert config["plan"] == {
+        "week": week,
+        "stops": [
+            {"team": "前岐镇", "day": day, "order": 1, "stop_id": "KW-3", "kind": "open_case",
+             "reason": "2024-05-01 起复萌", "risk": None},
+            {"team": "前岐镇", "day": day, "order": 2, "stop_id": "KW-7", "kind": "risk",
+             "reason": "割除仅 40 天", "risk": 0.61},
+        ],
+    }  # fmt: skip
+    assert ["risk", "高风险图斑", "high-risk plot"] in config["vocabulary"]["plan_stop"]
+    other = portal.login("other", portal.other).get(portal.base + "/field/config.json").json()
+    assert [s["stop_id"] for s in other["plan"]["stops"]] == ["DX-1"]
+    assert other["plan"]["stops"][0]["reason"] == "<b>近邻复萌</b>"  # text, escaped where shown

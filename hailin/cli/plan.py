@@ -1,4 +1,4 @@
-"""hailin plan --week 2024-W20 [--teams FILE] · hailin plan status --week 2024-W20"""
+"""hailin plan --week 2024-W20 [--teams FILE|settings] · hailin plan status --week 2024-W20"""
 
 import datetime
 import os
@@ -32,7 +32,31 @@ _LIST_COLUMNS = [
 
 def plan_folder(ws, week: str, output=None) -> str:
     """Where a week's plan is written: -o DIR, else out/plans/WEEK in the workspace."""
-    return output or os.path.join(ws.paths.out, "plans", week.upper())
+    from hailin.surveys.io.routes import week_folder
+
+    return output or week_folder(ws.paths.out, week)
+
+
+def plan_teams(ws, choice):
+    """The teams of --teams: a file, ``settings`` ([[plan.team]] in hailin.toml),
+    or by default the workspace's teams.toml, else hailin.toml's teams."""
+    from hailin.surveys.errors import PlanError
+    from hailin.surveys.plan import read_teams
+    from hailin.surveys.plan.teams import TEAMS_FILE
+
+    default = os.path.join(ws.root, TEAMS_FILE)
+    if choice is None and not os.path.exists(default) and not ws.settings.plan_teams:
+        raise PlanError(
+            f"no teams: write {TEAMS_FILE} in the workspace, or [[plan.team]] tables in "
+            "hailin.toml (see the planners' guide)"
+        )
+    if choice is None and os.path.exists(default):
+        choice = default
+    if choice is not None and choice != "settings":
+        return read_teams(choice)
+    if not ws.settings.plan_teams:
+        raise PlanError("hailin.toml names no teams: add [[plan.team]] tables (see the guide)")
+    return list(ws.settings.plan_teams)
 
 
 def _write_team(route, team, folder, lang) -> list[str]:
@@ -67,7 +91,8 @@ def _write_map(ws, folder, lang) -> str:
     "--teams",
     "teams_file",
     type=click.Path(dir_okay=False),
-    help="The teams file (TOML; default: teams.toml in the workspace).",
+    help="The teams file (TOML), or 'settings' for [[plan.team]] in hailin.toml "
+    "(default: teams.toml in the workspace, else hailin.toml's teams).",
 )
 @as_of_option("Rank as of this day (default: the day before the week).")
 @weeks_option
@@ -88,11 +113,10 @@ def plan_group(ws, as_json, week, teams_file, as_of, weeks, share, output):
     if not week:
         raise click.UsageError("name the week: --week 2024-W20")
     from hailin.surveys.io.routes import write_plan
-    from hailin.surveys.plan import read_teams
     from hailin.surveys.plan.week import plan_week
 
     lang = ws.settings.language
-    teams = read_teams(teams_file or os.path.join(ws.root, "teams.toml"))
+    teams = plan_teams(ws, teams_file)
     day = as_of.date() if as_of else None
     made = plan_week(ws.frames(), teams, week, as_of=day, weeks=weeks, share=share, lang=lang)
     folder = plan_folder(ws, week, output)

@@ -152,6 +152,11 @@ def write_plan(plan: pd.DataFrame, folder) -> str:
     return path
 
 
+def week_folder(out, week: str) -> str:
+    """The folder of a week's plan under the workspace's ``out`` folder: plans/WEEK."""
+    return os.path.join(out, "plans", week.upper())
+
+
 def read_plan(folder, week: str) -> geopandas.GeoDataFrame:
     """The plan written for ``week`` in ``folder`` (refused when missing or too large)."""
     path = os.path.join(folder, PLAN_FILE)

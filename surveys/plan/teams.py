@@ -1,4 +1,5 @@
-"""The patrol teams a plan is made for: a small TOML file, checked and bounded.
+"""The patrol teams a plan is made for: a small TOML file (or ``[[plan.team]]``
+tables in hailin.toml, read by :func:`teams_of` too), checked and bounded.
 
 [[team]]
 name = "前岐镇巡查队"        # as the team's patrol records name it
@@ -10,6 +11,7 @@ start = [120.317, 27.268]   # where each day's walk starts and ends (lon, lat); 
 """
 
 import dataclasses
+import difflib
 import math
 import os
 import tomllib
@@ -43,17 +45,21 @@ def _texts(value, what: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _team(entry, source: str, number: int) -> Team:
-    where = f"{source}: team {number}"
+def _team(entry, table: str, number: int) -> Team:
+    where = f"{table} {number}"
     if not isinstance(entry, dict):
-        raise PlanError(f"{where} should be a [[team]] table")
+        raise PlanError(f"{where} should be a table of name, sites, budget_km …")
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
-        raise PlanError(f"{where}: unknown key(s) {unknown} (known: {sorted(_KEYS)})")
+        close = difflib.get_close_matches(unknown[0], sorted(_KEYS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise PlanError(
+            f"{where}: unknown key {unknown[0]!r}{hint} (known: {', '.join(sorted(_KEYS))})"
+        )
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
         raise PlanError(f"{where}: name should be text of 1 to {MAX_NAME} characters")
-    where = f"{source}: team {name!r}"
+    where = f"{table} {name!r}"
     sites = _texts(entry.get("sites", []), f"{where}: sites")
     townships = _texts(entry.get("townships", []), f"{where}: townships")
     if not sites and not townships:
@@ -62,7 +68,9 @@ def _team(entry, source: str, number: int) -> Team:
     if isinstance(budget, bool) or not isinstance(budget, int | float) or not math.isfinite(budget):
         raise PlanError(f"{where}: budget_km should be a number of km, got {budget!r}")
     if not BUDGET_KM[0] <= budget <= BUDGET_KM[1]:
-        raise PlanError(f"{where}: budget_km should be {BUDGET_KM[0]} to {BUDGET_KM[1]} km")
+        raise PlanError(
+            f"{where}: budget_km should be {BUDGET_KM[0]} to {BUDGET_KM[1]} km, got {budget!r}"
+        )
     days = entry.get("days", [1, 2, 3, 4, 5])
     if (
         not isinstance(days, list)
@@ -103,15 +111,32 @@ def parse_teams(text: bytes, source: str = TEAMS_FILE) -> list[Team]:
     entries = data.get("team")
     if set(data) - {"team"} or not isinstance(entries, list) or not entries:
         raise PlanError(f"{source}: name the teams as [[team]] tables (and nothing else)")
+    return teams_of(entries, f"{source}: team")
+
+
+def teams_of(entries: list, table: str) -> list[Team]:
+    """The teams of parsed TOML tables (a teams file's ``[[team]]`` or
+    hailin.toml's ``[[plan.team]]``), every value checked.
+
+    Examples
+    --------
+    >>> entry = {"name": "KW", "sites": ["kewan"], "budget_km": 5}
+    >>> teams_of([entry], "hailin.toml: plan.team")[0].sites
+    ('kewan',)
+    >>> teams_of([{**entry, "budget": 5}], "hailin.toml: plan.team")
+    Traceback (most recent call last):
+    hailin.surveys.errors.PlanError: hailin.toml: plan.team 1: unknown key 'budget'; \
+did you mean 'budget_km'? (known: budget_km, days, name, sites, start, townships)
+    """
     if len(entries) > MAX_TEAMS:
-        raise PlanError(f"{source}: more than {MAX_TEAMS} teams")
-    teams = [_team(entry, source, number) for number, entry in enumerate(entries, start=1)]
+        raise PlanError(f"{table}: more than {MAX_TEAMS} teams")
+    teams = [_team(entry, table, number) for number, entry in enumerate(entries, start=1)]
     from hailin.surveys.io.routes import file_stem
 
     # Each team's files are named after it: two names must not give one file name.
     stems = [file_stem(team.name).casefold() for team in teams]
     if len(set(stems)) != len(stems):
-        raise PlanError(f"{source}: two team names are the same once written as file names")
+        raise PlanError(f"{table}: two team names are the same once written as file names")
     return teams
 
 

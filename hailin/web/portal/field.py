@@ -3,11 +3,13 @@ with its service worker under /field/), its settings and vocabulary as JSON,
 and the sync of what the phone recorded (observations, track pieces, photos).
 The checking and storing is :mod:`hailin.web.portal.fieldsync`'s."""
 
+import datetime
 import hashlib
 import json
 import logging
 import os
 import tempfile
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -27,7 +29,7 @@ from hailin.web.portal.roles import account_of, allowed, role_of
 
 logger = logging.getLogger("hailin.web")
 STATIC_FILES = ("portal/portal.css", "portal/field.css", "portal/field.js", "portal/fieldstore.js")
-VOCABULARIES = ("finding", "action", "patrol_type")
+VOCABULARIES = ("finding", "action", "patrol_type", "plan_stop")
 
 
 def _refused(message, status):
@@ -69,6 +71,7 @@ def words():
         "need_setup": _("Open this page once with a network to load the form."),
         "server": _("The portal did not take the upload now; it will try again."),
         "uploading": _("Uploading…"),
+        "risk": _("risk %(risk)s"),
     }
 
 
@@ -112,12 +115,13 @@ def config(request):
         return _refused(_("This account may not upload."), 403)
     account = account_of(request.user)
     teams = account.team_list()
+    free = role_of(request.user) == "admin"
     return JsonResponse(
         {
             "user": request.user.get_username(),
             "csrf": get_token(request),
             "teams": teams,
-            "free_team": role_of(request.user) == "admin",
+            "free_team": free,
             "team": teams[0] if teams else "",
             "patrol_type": account.patrol_type or "",
             "max_accuracy_m": settings.FIELD_MAX_ACCURACY_M,
@@ -125,8 +129,23 @@ def config(request):
                 name: [[c, word(name, c, "zh"), word(name, c, "en")] for c in codes(name)]
                 for name in VOCABULARIES
             },
+            "plan": _plan(None if free else teams),
         }
     )
+
+
+def _plan(teams):
+    """This week's planned stops of ``teams`` (None: all), from `hailin plan`'s file."""
+    from hailin.surveys.errors import PlanError
+    from hailin.surveys.plan.phone import week_stops
+
+    ws = data.workspace()
+    today = datetime.datetime.now(zoneinfo.ZoneInfo(ws.settings.timezone)).date()
+    try:
+        return week_stops(ws.paths.out, teams, today)
+    except PlanError:
+        logger.warning("field form: this week's plan cannot be read", exc_info=True)
+        return {"week": "", "stops": []}
 
 
 @require_POST

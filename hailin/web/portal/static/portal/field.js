@@ -69,6 +69,31 @@
     fill($("patrol_type"), words("patrol_type"), $("patrol_type").value || cfg.patrol_type);
     fill($("finding"), words("finding"), $("finding").value);
     fill($("action"), words("action"), $("action").value, true);
+    showPlan();
+  }
+
+  // This week's planned stops of the chosen team, in the order walked (kept with the config).
+  function showPlan() {
+    var plan = (config && config.plan) || { week: "", stops: [] };
+    var team = $("team").value;
+    var stops = plan.stops.filter(function (s) { return s.team === team; });
+    $("plan-week").textContent = plan.week;
+    $("plan").textContent = "";
+    stops.forEach(function (s) {
+      var li = document.createElement("li");
+      li.dataset.stop = s.stop_id;
+      var parts = [s.day + " #" + s.order, s.stop_id, vocabWord("plan_stop", s.kind)];
+      if (s.risk !== null) { parts.push(say(WORDS.risk, { risk: s.risk.toFixed(2) })); }
+      li.appendChild(document.createTextNode(parts.join(" · ")));
+      if (s.reason) {
+        var why = document.createElement("p");
+        why.className = "muted reason";
+        why.textContent = s.reason;
+        li.appendChild(why);
+      }
+      $("plan").appendChild(li);
+    });
+    $("plan-none").hidden = stops.length > 0;
   }
 
   // -- position and track -----------------------------------------------------------------
@@ -311,6 +336,7 @@
     return fetchConfig().then(function (fresh) {
       if (!fresh) { return; }
       config = fresh;
+      showPlan();
       return cutTrackPiece().then(function () { return store.all("observations"); }).then(function (rows) {
         var queued = rows.filter(function (o) { return o.status === "queued"; });
         var chain = Promise.resolve();
@@ -336,6 +362,7 @@
   }
   $("field-form").addEventListener("submit", save);
   $("photos").addEventListener("change", render);
+  $("team").addEventListener("change", showPlan);
   $("sync-now").addEventListener("click", sync);
   window.addEventListener("online", sync);
   window.addEventListener("offline", render);
