@@ -33,6 +33,13 @@ TEMPLATES = (
     "unknown finding {value} (not understood: {parts}); expected one of {choices}; "
     "negated with {negations}; an action may follow ({example})",
     "unknown patrol type {value}; expected one of {choices}",
+    "no finding",
+    "no finding: {value} is no finding word",
+    "no coordinates",
+    "unreadable time {value}",
+    "not a number: {value}",
+    "date/time is missing or outside the plausible window",
+    "--strict: rejected whole because some rows are bad",
     "unknown action {value}; expected one of {choices}",
     "has {got} fields, the header has {want}",
     "invalid polygon ({detail}) repaired: area as drawn {before} m² ({before_mu} mu), "
@@ -49,6 +56,12 @@ TEMPLATES = (
     "{first} or {second} (date/time), or --observed-on DATE for a file without times",
     "{first} or {second} (date/time), or a date in the file name ({example})",
     "{first} (finding)",
+    "no date/time column: every row dated {stamp} local time ({how})",
+    "the date in the file name",
+    "is a folder, not a file",
+    "changed while it was being imported; import it again",
+    "not a JPEG or HEIC photo",
+    "the photo's GPS position is 0, 0 (the phone had no fix)",
     "{first} (patrol type) or --patrol-type",
     "a binary file of a kind hailin does not read",
     "the name ends in {suffix} but the content is {kind}; read as {read}",
@@ -69,6 +82,9 @@ TEMPLATES = (
     "archive member {name} inflates {ratio}x (limit {limit}x; a zip bomb?)",
     "archive member {name} points outside the archive",
     "no such file",
+    "internal error while reading or checking the file ({detail}); this is a hailin bug, "
+    "please report it. Details in {log}",
+    "internal error importing {name} ({detail}) (a hailin bug); details in {log}",
     # the portal's own
     "the store is busy with other imports; try again in a minute",
     "identical to an earlier upload ({status}); nothing new stored",
@@ -76,7 +92,7 @@ TEMPLATES = (
     "workspace's logs/portal.log",
 )
 # Slots whose text is itself a message shape (translated in turn).
-NESTED = ("words",)
+NESTED = ("words", "how")
 # How the command line frames a file's summary and its messages (said with :func:`say`).
 CLI_WORDS = (
     "{file}: {status} ({read} read, {accepted} accepted, {rejected} rejected)",
@@ -91,15 +107,18 @@ CLI_WORDS = (
     "{file}: {message}",
     "… {count} more rejected row(s)",
     "every rejected row: {path}",
+    # the error report's header
+    "file",
+    "row",
+    "column",
+    "reason",
+    "raw",
     # an import's status, as the summary names it
     "accepted",
     "partial",
     "rejected",
     "duplicate",
 )
-# Single words the command line and the error report use.
-REPORT_HEADER = {"file": "File", "row": "Row", "column": "Column", "reason": "Reason"}
-REPORT_HEADER["raw"] = "Raw row"
 LOCALE = pathlib.Path(__file__).resolve().parent / "web" / "portal" / "locale"
 _SLOT = re.compile(r"\{(\w+)\}")
 

@@ -76,5 +76,5 @@ def test_import_in_an_en_workspace_speaks_english(tmp_path):
     assert "  mixed_good_bad.csv, row 3, column '经度': unreadable coordinate 'abc'" in lines
     report = next(line for line in lines if line.startswith("  every rejected row: "))
     rows = report_rows(report.split(": ", 1)[1])
-    assert rows[0] == ["File", "Row", "Column", "Reason", "Raw row"]
+    assert rows[0] == ["file", "row", "column", "reason", "raw"]
     assert rows[1][3] == "unreadable coordinate 'abc'"

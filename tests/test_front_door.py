@@ -34,7 +34,8 @@ def _bug(*args, **kwargs):
     raise ZeroDivisionError("a hailin bug for the test")
 
 
-def test_a_bug_while_reading_rejects_that_file_and_logs_the_traceback(workspace, monkeypatch):
+def test_a_bug_while_reading_rejects_that_file_and_logs_the_traceback(tmp_path, monkeypatch):
+    workspace = Workspace.create(tmp_path / "en", language="en")  # its words in English
     original = hailin.surveys.ingest.read_raw
 
     def read_raw(path, **kwargs):
@@ -133,7 +134,7 @@ def test_the_error_report_guards_every_text_cell(tmp_path):
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows == [
-        ["file", "row", "column", "reason", "raw"],
+        ["file", "row", "column", "reason", "raw"],  # English: the report's default
         ["'=evil.csv", "3", "'=cmd|' /C calc'!A0", "'+unreadable", "'@SUM(1+1)*cmd"],
         ["'=evil.csv", "", "", "'-x", ""],
     ]

@@ -16,7 +16,7 @@ from hailin.surveys.io.export_formats import FORMATS
 from hailin.surveys.io.taizhang import AREA_COLUMN, DATE_COLUMNS, TITLES, WIDTHS
 from hailin.surveys.ledger.cases import LEDGER_TIMES
 from hailin.surveys.schema import word
-from hailin.translate import REPORT_HEADER, say, translate
+from hailin.translate import say, translate
 
 HEADERS_ZH = {
     "case_id": "案件编号",
@@ -299,7 +299,7 @@ _MAX_STEM = 80
 
 def report_header(language):
     """The error report's header in ``language`` (column for column)."""
-    return [say(REPORT_HEADER.get(name, name), language) for name in ERROR_REPORT_HEADER]
+    return [say(name, language) for name in ERROR_REPORT_HEADER]
 
 
 def write_error_report(rejects, out_dir, file, upload_id, language="en"):
