@@ -193,4 +193,6 @@ def translate(message: object, language: str = "en") -> str:
     for name in NESTED:
         if name in values:
             values[name] = translate(values[name], language)
+    if "status" in values:  # an upload's status word
+        values["status"] = say(values["status"], language)
     return say(template, language, **values)

@@ -60,12 +60,27 @@ def test_import_in_a_zh_workspace_speaks_chinese(zh):
     assert "unreadable coordinate 'abc'" in set(zh.rejects()["reason"])
 
 
+def test_a_missing_file_and_a_file_imported_twice_are_said_in_chinese(zh, tmp_path):
+    result = run(zh, "import", tmp_path / "nowhere.csv")
+    assert result.exit_code == 4
+    assert result.stderr == f"hailin: error: {tmp_path / 'nowhere.csv'}：文件不存在\n"
+    run(zh, "import", BAD / "mixed_good_bad.csv")
+    again = run(zh, "import", BAD / "mixed_good_bad.csv")
+    assert again.stdout == (
+        "mixed_good_bad.csv：已上传过（读取 6 行，接收 0 行，未接收 0 行，6 行已入库）\n"
+    )
+    assert again.stderr == "  提示：与之前的上传完全相同（部分接收），没有新内容入库\n"
+
+
 def test_a_dry_run_and_plots_import_speak_chinese_too(zh):
     result = run(zh, "import", "--dry-run", BAD / "swapped.csv")
     assert result.stdout == "（试运行）swapped.csv：未接收（读取 1 行，接收 0 行，未接收 1 行）\n"
     result = run(zh, "plots", "import", "--kind", "clearance", BAD / "invalid_polygon.geojson")
-    assert "：未接收（" in result.stdout or "：已接收（" in result.stdout
-    assert "填反" not in result.stderr and "invalid polygon" not in result.stderr
+    assert result.stdout == "invalid_polygon.geojson：未接收（读取 0 行，接收 0 行，未接收 0 行）\n"
+    assert result.stderr.splitlines()[0] == (
+        "  invalid_polygon.geojson：缺少必需的列：图斑编号 / 地块编号 (plot id)；"
+        "文件中的列：时间, 巡查类型, 发现"
+    )
 
 
 def test_import_in_an_en_workspace_speaks_english(tmp_path):

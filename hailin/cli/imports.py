@@ -10,6 +10,7 @@ from hailin.cli.common import (
     EXIT_OK,
     EXIT_PARTIAL,
     emit_json,
+    fail,
     file_options,
     internal_error,
     reports_errors,
@@ -50,13 +51,28 @@ def _failed(path, kind, dry_run, message):
     )
 
 
+def _located(file, row, column, message, lang):
+    """``message`` about ``file`` (at ``row`` and ``column`` when known) in ``lang``."""
+    column = repr(column) if column else None
+    words = ", ".join(
+        ["{file}"]
+        + (["row {row}"] if row is not None else [])
+        + (["column {column}"] * bool(column))
+    )
+    message = translate(message, lang)
+    return say(words + ": {message}", lang, file=file, row=row, column=column, message=message)
+
+
 def _print_summary(summary, lang):
     """The summary and its first 20 messages, in the workspace's language ``lang``."""
     counts = {"read": summary.rows_read, "accepted": summary.rows_accepted}
     counts.update(rejected=summary.rows_rejected, duplicate=summary.rows_duplicate)
     line = "{file}: {status} ({read} read, {accepted} accepted, {rejected} rejected)"
     if summary.rows_duplicate:
-        line = line[:-1] + ", {duplicate} already stored)"
+        line = (
+            "{file}: {status} ({read} read, {accepted} accepted, {rejected} rejected, "
+            "{duplicate} already stored)"
+        )
     status = say(summary.status, lang)
     line = say(line, lang, file=summary.file, status=status, **counts)
     click.echo(say("(dry run) {summary}", lang, summary=line) if summary.dry_run else line)
@@ -66,16 +82,7 @@ def _print_summary(summary, lang):
         message = translate(warning["message"], lang)
         click.echo("  " + say(words, lang, column=column, message=message), err=True)
     for error in summary.errors[:20]:
-        row, column = error["row"], repr(error["column"]) if error["column"] else None
-        words = ", ".join(
-            ["{file}"]
-            + (["row {row}"] if row is not None else [])
-            + (["column {column}"] * bool(column))
-        )
-        message = translate(error["message"], lang)
-        text = say(
-            words + ": {message}", lang, file=summary.file, row=row, column=column, message=message
-        )
+        text = _located(summary.file, error["row"], error["column"], error["message"], lang)
         click.echo("  " + text, err=True)
     if len(summary.errors) > 20:
         click.echo(
@@ -155,6 +162,9 @@ def run_imports(ctx, files, kind, as_json, *, dry_run, strict, **flags):
                 language=ws.settings.language,
                 **flags,
             )
+        except SurveyFileError as error:  # a file that is not there: nothing imported
+            where = (error.file, error.row, error.column, error.reason)
+            fail(_located(*where, ws.settings.language), EXIT_NOTHING_STORED)
         except (HailinError, click.exceptions.ClickException, sqlite3.Error):
             raise
         except Exception as error:  # a hailin bug: this file fails, the others still go in
