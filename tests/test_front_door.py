@@ -95,7 +95,7 @@ def test_any_other_bug_is_one_line_exit_1(workspace, monkeypatch):
 
 def test_hailin_errors_keep_their_message_and_code(workspace, tmp_path):
     result = run(workspace, "import", tmp_path / "missing.csv")
-    assert (result.exit_code, "no such file" in result.stderr) == (4, True)
+    assert (result.exit_code, "文件不存在" in result.stderr) == (4, True)  # a zh workspace
     result = CliRunner().invoke(main, ["-w", str(tmp_path / "nowhere"), "progress"])
     assert (result.exit_code, "is not a hailin workspace" in result.stderr) == (2, True)
     assert not os.path.exists(workspace.log_path)  # nothing went wrong: no log
