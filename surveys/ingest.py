@@ -98,6 +98,7 @@ def import_file(
     uploader: str | None = None,
     progress=None,
     wait: float = WRITE_WAIT_S,
+    language: str = "en",
 ) -> ImportSummary:
     """Import one file into the workspace at ``paths``; returns an :class:`ImportSummary`.
 
@@ -108,7 +109,8 @@ def import_file(
     waits up to ``wait`` seconds for another), so a crash at any moment leaves
     the store as it was or completely updated. An unexpected error while
     reading or checking rejects the file (its traceback goes to the workspace
-    log) instead of escaping.
+    log) instead of escaping. The error report is written in ``language``
+    ("zh" or "en"; the store keeps the reasons in English).
     """
     if kind != "surveys" and kind not in PLOT_KINDS:
         raise VocabularyError(f"kind should be 'surveys' or one of {PLOT_KINDS}, got {kind!r}")
@@ -149,7 +151,7 @@ def import_file(
             summary.rows_accepted = len(records) - summary.rows_duplicate
             summary.status = "rejected" if strict_rejected else _status(summary)
         if len(rejects) and summary.status != "duplicate":
-            _report(summary, rejects, paths.out)
+            _report(summary, rejects, paths.out, language)
         return summary
     finally:
         if staged is not None:
@@ -329,10 +331,12 @@ def _upload_row(summary, options, uploader, target, stored):
     }
 
 
-def _report(summary, rejects, out_dir):
+def _report(summary, rejects, out_dir, language):
     """Write the error report of the rejected rows; the store holds them anyway."""
     try:
-        summary.report = write_error_report(rejects, out_dir, summary.file, summary.upload_id)
+        summary.report = write_error_report(
+            rejects, out_dir, summary.file, summary.upload_id, language
+        )
     except OSError as error:  # the store has the rejects; the report is a copy
         summary.warnings.append(
             note(

@@ -236,13 +236,15 @@ class Workspace:
         strict: bool = False,
         progress: Callable[[int, int], object] | None = None,
         uploader: str | None = None,
+        language: str = "en",
         **flags: Any,
     ) -> ingest.ImportSummary:
         """Import one patrol file, or a plots file with kind="clearance" or
         "restoration" (flags: patrol_type, team, crs, sheet, observed_on,
         date_from_name); ``progress(rows, total)`` follows the writing;
         ``uploader`` is who the upload log names (the portal's account; else
-        this process's user). See
+        this process's user); ``language`` is the error report's ("zh" or
+        "en"; the command line passes the workspace's). See
         :func:`hailin.surveys.ingest.import_file`."""
         return ingest.import_file(
             path,
@@ -254,6 +256,7 @@ class Workspace:
             progress=progress,
             wait=self.write_wait_s,
             uploader=uploader,
+            language=language,
         )
 
     def surveys(

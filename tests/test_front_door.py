@@ -34,7 +34,8 @@ def _bug(*args, **kwargs):
     raise ZeroDivisionError("a hailin bug for the test")
 
 
-def test_a_bug_while_reading_rejects_that_file_and_logs_the_traceback(workspace, monkeypatch):
+def test_a_bug_while_reading_rejects_that_file_and_logs_the_traceback(tmp_path, monkeypatch):
+    workspace = Workspace.create(tmp_path / "en", language="en")  # its words in English
     original = hailin.surveys.ingest.read_raw
 
     def read_raw(path, **kwargs):
@@ -94,7 +95,7 @@ def test_any_other_bug_is_one_line_exit_1(workspace, monkeypatch):
 
 def test_hailin_errors_keep_their_message_and_code(workspace, tmp_path):
     result = run(workspace, "import", tmp_path / "missing.csv")
-    assert (result.exit_code, "no such file" in result.stderr) == (4, True)
+    assert (result.exit_code, "文件不存在" in result.stderr) == (4, True)  # a zh workspace
     result = CliRunner().invoke(main, ["-w", str(tmp_path / "nowhere"), "progress"])
     assert (result.exit_code, "is not a hailin workspace" in result.stderr) == (2, True)
     assert not os.path.exists(workspace.log_path)  # nothing went wrong: no log
@@ -133,7 +134,7 @@ def test_the_error_report_guards_every_text_cell(tmp_path):
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows == [
-        ["file", "row", "column", "reason", "raw"],
+        ["file", "row", "column", "reason", "raw"],  # English: the report's default
         ["'=evil.csv", "3", "'=cmd|' /C calc'!A0", "'+unreadable", "'@SUM(1+1)*cmd"],
         ["'=evil.csv", "", "", "'-x", ""],
     ]

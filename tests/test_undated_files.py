@@ -65,11 +65,13 @@ def test_an_ovital_kml_without_times_imports_with_observed_on(tmp_path, hailin):
     path = _kml(tmp_path)
     refused = hailin("import", path, "--patrol-type", "乡镇巡查")
     assert refused.exit_code == 4
-    assert "or --observed-on DATE for a file without times" in refused.output
+    assert "没有时间的文件请指定巡查日期（--observed-on）" in refused.output  # a zh workspace
     result = hailin("import", path, "--patrol-type", "乡镇巡查", "--observed-on", "2024-05-03")
     assert result.exit_code == 3, result.output
-    assert "no date/time column: every row dated 2024-05-03 12:00:00 local time" in result.output
-    assert "row 4, column 'name': no finding: 'WP2' is no finding word" in result.output
+    assert (
+        "没有日期时间列：每一行都记为当地时间 2024-05-03 12:00:00（--observed-on）" in result.output
+    )
+    assert "第 4 行，列 'name'：没有发现：'WP2' 不是表示发现的词" in result.output
     assert _stored(tmp_path) == EXPECTED
 
 

@@ -10,6 +10,7 @@ from hailin.cli.common import (
     EXIT_OK,
     EXIT_PARTIAL,
     emit_json,
+    fail,
     file_options,
     internal_error,
     reports_errors,
@@ -19,6 +20,7 @@ from hailin.geo.errors import HailinError
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import printable_name
 from hailin.surveys.schema import PATROL_TYPES
+from hailin.translate import say, translate
 
 PROGRESS_FROM_ROWS = 5000
 
@@ -49,32 +51,46 @@ def _failed(path, kind, dry_run, message):
     )
 
 
-def _print_summary(summary):
-    counts = (
-        f"{summary.rows_read} read, {summary.rows_accepted} accepted, "
-        f"{summary.rows_rejected} rejected"
+def _located(file, row, column, message, lang):
+    """``message`` about ``file`` (at ``row`` and ``column`` when known) in ``lang``."""
+    column = repr(column) if column else None
+    words = ", ".join(
+        ["{file}"]
+        + (["row {row}"] if row is not None else [])
+        + (["column {column}"] * bool(column))
     )
+    message = translate(message, lang)
+    return say(words + ": {message}", lang, file=file, row=row, column=column, message=message)
+
+
+def _print_summary(summary, lang):
+    """The summary and its first 20 messages, in the workspace's language ``lang``."""
+    counts = {"read": summary.rows_read, "accepted": summary.rows_accepted}
+    counts.update(rejected=summary.rows_rejected, duplicate=summary.rows_duplicate)
+    line = "{file}: {status} ({read} read, {accepted} accepted, {rejected} rejected)"
     if summary.rows_duplicate:
-        counts += f", {summary.rows_duplicate} already stored"
-    prefix = "(dry run) " if summary.dry_run else ""
-    click.echo(f"{prefix}{summary.file}: {summary.status} ({counts})")
-    for warning in summary.warnings:
-        where = f" column {warning['column']!r}" if warning.get("column") else ""
-        click.echo(f"  note{where}: {warning['message']}", err=True)
-    for error in summary.errors[:20]:
-        where = ", ".join(
-            p
-            for p in (
-                f"row {error['row']}" if error["row"] is not None else "",
-                f"column {error['column']!r}" if error["column"] else "",
-            )
-            if p
+        line = (
+            "{file}: {status} ({read} read, {accepted} accepted, {rejected} rejected, "
+            "{duplicate} already stored)"
         )
-        click.echo(f"  {summary.file}{', ' + where if where else ''}: {error['message']}", err=True)
+    status = say(summary.status, lang)
+    line = say(line, lang, file=summary.file, status=status, **counts)
+    click.echo(say("(dry run) {summary}", lang, summary=line) if summary.dry_run else line)
+    for warning in summary.warnings:
+        column = repr(warning["column"]) if warning.get("column") else None
+        words = "note column {column}: {message}" if column else "note: {message}"
+        message = translate(warning["message"], lang)
+        click.echo("  " + say(words, lang, column=column, message=message), err=True)
+    for error in summary.errors[:20]:
+        text = _located(summary.file, error["row"], error["column"], error["message"], lang)
+        click.echo("  " + text, err=True)
     if len(summary.errors) > 20:
-        click.echo(f"  … {len(summary.errors) - 20} more rejected row(s)", err=True)
+        click.echo(
+            "  " + say("… {count} more rejected row(s)", lang, count=len(summary.errors) - 20),
+            err=True,
+        )
     if summary.report:
-        click.echo(f"  every rejected row: {summary.report}", err=True)
+        click.echo("  " + say("every rejected row: {path}", lang, path=summary.report), err=True)
 
 
 @click.command("import")
@@ -138,8 +154,17 @@ def run_imports(ctx, files, kind, as_json, *, dry_run, strict, **flags):
 
         try:
             summary = ws.import_file(
-                path, kind=kind, dry_run=dry_run, strict=strict, progress=progress, **flags
+                path,
+                kind=kind,
+                dry_run=dry_run,
+                strict=strict,
+                progress=progress,
+                language=ws.settings.language,
+                **flags,
             )
+        except SurveyFileError as error:  # a file that is not there: nothing imported
+            where = (error.file, error.row, error.column, error.reason)
+            fail(_located(*where, ws.settings.language), EXIT_NOTHING_STORED)
         except (HailinError, click.exceptions.ClickException, sqlite3.Error):
             raise
         except Exception as error:  # a hailin bug: this file fails, the others still go in
@@ -151,7 +176,7 @@ def run_imports(ctx, files, kind, as_json, *, dry_run, strict, **flags):
                 bar.close()
         summaries.append(summary)
         if not as_json:
-            _print_summary(summary)
+            _print_summary(summary, ws.settings.language)
     code = _exit_code([s.status for s in summaries])
     if as_json:
         if len(summaries) == 1:

@@ -17,6 +17,7 @@ from hailin.surveys.io.taizhang import AREA_COLUMN, DATE_COLUMNS, TITLES, WIDTHS
 from hailin.surveys.ledger.cases import LEDGER_TIMES
 from hailin.surveys.localtime import offset_text
 from hailin.surveys.schema import word
+from hailin.translate import say, translate
 
 HEADERS_ZH = {
     "case_id": "案件编号",
@@ -297,9 +298,15 @@ ERROR_REPORT_HEADER = ["file", "row", "column", "reason", "raw"]
 _MAX_STEM = 80
 
 
-def write_error_report(rejects, out_dir, file, upload_id):
+def report_header(language):
+    """The error report's header in ``language`` (column for column)."""
+    return [say(name, language) for name in ERROR_REPORT_HEADER]
+
+
+def write_error_report(rejects, out_dir, file, upload_id, language="en"):
     """The import error report: every rejected row of ``file``, as CSV that
     Excel opens (UTF-8 with BOM), in ``out_dir``/import-errors/; returns its path.
+    Its header and reasons are in ``language`` (hailin.translate).
 
     Every text cell, the file name included, passes the formula guard.
     """
@@ -309,13 +316,13 @@ def write_error_report(rejects, out_dir, file, upload_id):
     path = os.path.join(folder, f"{stem}-{upload_id[:8]}.errors.csv")
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(ERROR_REPORT_HEADER)
+        writer.writerow(report_header(language))
         for row in rejects.itertuples(index=False):
             cells = [
                 file,
                 "" if pd.isna(row.source_row) else int(row.source_row),
                 "" if row.column is None or pd.isna(row.column) else str(row.column),
-                "" if row.reason is None else str(row.reason),
+                "" if row.reason is None else translate(row.reason, language),
                 ""
                 if row.raw is None or (not isinstance(row.raw, str) and pd.isna(row.raw))
                 else str(row.raw),

@@ -19,13 +19,14 @@ import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hailin.surveys.schema import codes
+from hailin.translate import translate
 from hailin.web.portal import intake
 from hailin.web.portal.audit import record
 from hailin.web.portal.models import FieldObservation
-from hailin.web.portal.rowwords import translate
 
 MAX_OBSERVATIONS = 100  # one sync request
 MAX_TRACK_POINTS = 5000  # one piece of a track
@@ -242,7 +243,7 @@ def _import(ws, fresh, digests, request):
     )
     errors = _row_errors(ws, upload)
     if None in errors:  # the batch as a whole failed (a busy store): the phone tries again
-        reason = translate(errors[None])
+        reason = translate(errors[None], get_language())
         return {o["id"]: {"id": o["id"], "status": "retry", "reason": reason} for o in fresh}
     stored = stored_ids(ws, [o["id"] for o in fresh])
     answers = {}
@@ -255,7 +256,7 @@ def _import(ws, fresh, digests, request):
         elif row in errors:
             answers[o["id"]] = _keep(
                 request.user, o, digests[o["id"]], "rejected", upload.upload_id,
-                reason=translate(errors[row]),
+                reason=translate(errors[row], get_language()),
             )  # fmt: skip
         else:  # the same observation stored already (an equal record key)
             answers[o["id"]] = _keep(

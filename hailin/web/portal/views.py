@@ -19,11 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hailin.surveys.errors import StoreError, UploadError
 from hailin.surveys.schema import codes, word
+from hailin.translate import translate
 from hailin.web.portal import data, errorcsv, intake, jobs
 from hailin.web.portal.audit import record
 from hailin.web.portal.models import AuditEvent, ImportJob, PortalUpload
 from hailin.web.portal.roles import account_of, allowed, require, role_of, visible_teams
-from hailin.web.portal.rowwords import translate
 
 logger = logging.getLogger("hailin.web")
 MAX_ERRORS_SHOWN = 200
@@ -141,7 +141,7 @@ def upload_job(request, key):
 
 def _in_words(notes):
     """Import notes (errors, warnings) with their messages in the reader's language."""
-    return [{**n, "message": translate(n.get("message") or "")} for n in notes]
+    return [{**n, "message": translate(n.get("message") or "", get_language())} for n in notes]
 
 
 def _result(done):
@@ -186,7 +186,7 @@ def _visible_upload(request, upload_id):
 def upload_detail(request, upload_id):
     ws, found = _visible_upload(request, upload_id)
     rejects, total = data.rejects_of(ws, upload_id, MAX_ERRORS_SHOWN)
-    rejects = [{**r, "reason": translate(r["reason"] or "")} for r in rejects]
+    rejects = [{**r, "reason": translate(r["reason"] or "", get_language())} for r in rejects]
     report = data.error_report(ws, upload_id, found[-1]["file"])
     standing = [u for u in found if u["status"] != "withdrawn"]
     return render(

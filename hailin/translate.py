@@ -1,15 +1,20 @@
-"""What the import says about a row or a file, in the reader's language.
+"""What hailin says about a row or a file, in the reader's language: one
+mechanism for the command line and the portal.
 
 The readers and checks write their messages in English, with the values
 filled in. Each message shape is listed here once as a template with named
-slots ("{value} is outside {low}..{high}"); its Chinese is in the portal's one
-gettext catalogue (locale/zh_Hans/LC_MESSAGES/django.po).
-:func:`translate` finds the template a message fits and fills the translated
-template with the same values. A message no template fits stays as it is
-(tests/test_field_words.py fails on such a message from the bad-file corpus).
+slots ("{value} is outside {low}..{high}"); its Chinese is in the one gettext
+catalogue (hailin/web/portal/locale/zh_Hans/LC_MESSAGES/django.po, compiled to
+django.mo), read here with the standard library's :mod:`gettext`, so the
+command line needs no Django. :func:`translate` finds the template a message
+fits and fills the translated template with the same values. A message no
+template fits stays as it is (tests/test_field_words.py fails on such a
+message from the bad-file corpus).
 """
 
 import functools
+import gettext as _gettext
+import pathlib
 import re
 
 # One entry per message shape the readers and checks write (the English is the msgid).
@@ -28,6 +33,13 @@ TEMPLATES = (
     "unknown finding {value} (not understood: {parts}); expected one of {choices}; "
     "negated with {negations}; an action may follow ({example})",
     "unknown patrol type {value}; expected one of {choices}",
+    "no finding",
+    "no finding: {value} is no finding word",
+    "no coordinates",
+    "unreadable time {value}",
+    "not a number: {value}",
+    "date/time is missing or outside the plausible window",
+    "--strict: rejected whole because some rows are bad",
     "unknown action {value}; expected one of {choices}",
     "has {got} fields, the header has {want}",
     "invalid polygon ({detail}) repaired: area as drawn {before} m² ({before_mu} mu), "
@@ -44,6 +56,12 @@ TEMPLATES = (
     "{first} or {second} (date/time), or --observed-on DATE for a file without times",
     "{first} or {second} (date/time), or a date in the file name ({example})",
     "{first} (finding)",
+    "no date/time column: every row dated {stamp} local time ({how})",
+    "the date in the file name",
+    "is a folder, not a file",
+    "changed while it was being imported; import it again",
+    "not a JPEG or HEIC photo",
+    "the photo's GPS position is 0, 0 (the phone had no fix)",
     "{first} (patrol type) or --patrol-type",
     "a binary file of a kind hailin does not read",
     "the name ends in {suffix} but the content is {kind}; read as {read}",
@@ -63,6 +81,10 @@ TEMPLATES = (
     "archive has {count} members (limit {limit})",
     "archive member {name} inflates {ratio}x (limit {limit}x; a zip bomb?)",
     "archive member {name} points outside the archive",
+    "no such file",
+    "internal error while reading or checking the file ({detail}); this is a hailin bug, "
+    "please report it. Details in {log}",
+    "internal error importing {name} ({detail}) (a hailin bug); details in {log}",
     # the portal's own
     "the store is busy with other imports; try again in a minute",
     "identical to an earlier upload ({status}); nothing new stored",
@@ -70,7 +92,34 @@ TEMPLATES = (
     "workspace's logs/portal.log",
 )
 # Slots whose text is itself a message shape (translated in turn).
-NESTED = ("words",)
+NESTED = ("words", "how")
+# How the command line frames a file's summary and its messages (said with :func:`say`).
+CLI_WORDS = (
+    "{file}: {status} ({read} read, {accepted} accepted, {rejected} rejected)",
+    "{file}: {status} ({read} read, {accepted} accepted, {rejected} rejected, "
+    "{duplicate} already stored)",
+    "(dry run) {summary}",
+    "note: {message}",
+    "note column {column}: {message}",
+    "{file}, row {row}: {message}",
+    "{file}, column {column}: {message}",
+    "{file}, row {row}, column {column}: {message}",
+    "{file}: {message}",
+    "… {count} more rejected row(s)",
+    "every rejected row: {path}",
+    # the error report's header
+    "file",
+    "row",
+    "column",
+    "reason",
+    "raw",
+    # an import's status, as the summary names it
+    "accepted",
+    "partial",
+    "rejected",
+    "duplicate",
+)
+LOCALE = pathlib.Path(__file__).resolve().parent / "web" / "portal" / "locale"
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
@@ -102,25 +151,48 @@ def template_of(message):
     return None, {}
 
 
-def translate(message, gettext=None):
-    """``message`` in the active language: through ``gettext`` (a catalogue's
-    lookup, e.g. :class:`gettext.GNUTranslations`'s), else Django's active one.
+@functools.cache
+def catalogue(language: str) -> _gettext.NullTranslations:
+    """The catalogue of ``language`` ("zh", "zh-hans" … or "en"): the English
+    msgids themselves for anything but Chinese.
 
     Examples
     --------
-    >>> from django.utils import translation
-    >>> with translation.override("zh-hans"):
-    ...     translate("-5 is negative")
+    >>> catalogue("zh").gettext("Reason")
+    '原因'
+    """
+    if not str(language).lower().startswith("zh"):
+        return _gettext.NullTranslations()
+    return _gettext.translation("django", LOCALE, languages=["zh_Hans"])
+
+
+def say(text: str, language: str, **values: object) -> str:
+    """``text`` (a msgid, with ``values`` filled into its slots) in ``language``.
+
+    Examples
+    --------
+    >>> say("every rejected row: {path}", "zh", path="out/a.csv")
+    '全部未接收的行：out/a.csv'
+    """
+    words = catalogue(language).gettext(text)
+    return words.format(**values) if values else words
+
+
+def translate(message: object, language: str = "en") -> str:
+    """``message``, as a reader or check wrote it, in ``language`` ("zh",
+    "zh-hans" … or "en"); a message no template fits stays as it is.
+
+    Examples
+    --------
+    >>> translate("-5 is negative", "zh")
     '-5 为负数'
     """
     template, values = template_of(message)
     if template is None:
-        return message
-    if gettext is None:
-        from django.utils import translation
-
-        gettext = translation.gettext
+        return str(message)
     for name in NESTED:
         if name in values:
-            values[name] = translate(values[name], gettext)
-    return gettext(template).format(**values)
+            values[name] = translate(values[name], language)
+    if "status" in values:  # an upload's status word
+        values["status"] = say(values["status"], language)
+    return say(template, language, **values)

@@ -1,0 +1,95 @@
+"""The command line speaks the workspace's language: `hailin import` prints its
+summaries, row errors, notes and file refusals, and writes the error report,
+in Chinese in a zh workspace and in English in an en one, through the one
+catalogue the portal uses (hailin.translate)."""
+
+import csv
+
+import pytest
+from click.testing import CliRunner
+
+from hailin.cli import main
+from hailin.surveys.workspace import Workspace
+from tests.conftest import DATA
+
+BAD = DATA / "bad"
+FILES = [BAD / "swapped.csv", BAD / "empty.csv", BAD / "mixed_good_bad.csv"]
+
+
+def run(ws, *args):
+    return CliRunner().invoke(main, ["-w", ws.root, *map(str, args)])
+
+
+def report_rows(path):
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.fixture
+def zh(tmp_path):
+    return Workspace.create(tmp_path / "zh", language="zh")
+
+
+def test_import_in_a_zh_workspace_speaks_chinese(zh):
+    result = run(zh, "import", *FILES)
+    assert result.exit_code == 3
+    assert result.stdout.splitlines() == [
+        "swapped.csv：未接收（读取 1 行，接收 0 行，未接收 1 行）",
+        "empty.csv：未接收（读取 0 行，接收 0 行，未接收 0 行）",
+        "mixed_good_bad.csv：部分接收（读取 6 行，接收 3 行，未接收 3 行）",
+    ]
+    lines = result.stderr.splitlines()
+    assert "  提示：按 utf-8 编码的文本读取，分隔符 ','" in lines
+    assert (
+        "  swapped.csv，第 2 行，列 '经度/纬度'：经度和纬度似乎填反了（lon=27.2612, lat=120.33）"
+        in lines
+    )
+    assert "  empty.csv：文件是空的" in lines  # a file refused whole
+    assert "  mixed_good_bad.csv，第 3 行，列 '经度'：无法识别的坐标 'abc'" in lines
+    assert "  mixed_good_bad.csv，第 5 行，列 '时间'：无法识别的日期时间 'not a date'" in lines
+    reports = [line for line in lines if line.startswith("  全部未接收的行：")]
+    assert len(reports) == 3
+    rows = report_rows(reports[-1].split("：", 1)[1])
+    assert rows[0] == ["文件", "行", "列", "原因", "原始内容"]
+    assert [r[:4] for r in rows[1:3]] == [
+        ["mixed_good_bad.csv", "3", "经度", "无法识别的坐标 'abc'"],
+        ["mixed_good_bad.csv", "5", "时间", "无法识别的日期时间 'not a date'"],
+    ]
+    assert rows[3][3].startswith("无法识别的发现 '外星人'；应为以下之一：")
+    # The store keeps the reasons as the checks wrote them (English, the msgid).
+    assert "unreadable coordinate 'abc'" in set(zh.rejects()["reason"])
+
+
+def test_a_missing_file_and_a_file_imported_twice_are_said_in_chinese(zh, tmp_path):
+    result = run(zh, "import", tmp_path / "nowhere.csv")
+    assert result.exit_code == 4
+    assert result.stderr == f"hailin: error: {tmp_path / 'nowhere.csv'}：文件不存在\n"
+    run(zh, "import", BAD / "mixed_good_bad.csv")
+    again = run(zh, "import", BAD / "mixed_good_bad.csv")
+    assert again.stdout == (
+        "mixed_good_bad.csv：已上传过（读取 6 行，接收 0 行，未接收 0 行，6 行已入库）\n"
+    )
+    assert again.stderr == "  提示：与之前的上传完全相同（部分接收），没有新内容入库\n"
+
+
+def test_a_dry_run_and_plots_import_speak_chinese_too(zh):
+    result = run(zh, "import", "--dry-run", BAD / "swapped.csv")
+    assert result.stdout == "（试运行）swapped.csv：未接收（读取 1 行，接收 0 行，未接收 1 行）\n"
+    result = run(zh, "plots", "import", "--kind", "clearance", BAD / "invalid_polygon.geojson")
+    assert result.stdout == "invalid_polygon.geojson：未接收（读取 0 行，接收 0 行，未接收 0 行）\n"
+    assert result.stderr.splitlines()[0] == (
+        "  invalid_polygon.geojson：缺少必需的列：图斑编号 / 地块编号 (plot id)；"
+        "文件中的列：时间, 巡查类型, 发现"
+    )
+
+
+def test_import_in_an_en_workspace_speaks_english(tmp_path):
+    en = Workspace.create(tmp_path / "en", language="en")
+    result = run(en, "import", BAD / "mixed_good_bad.csv")
+    assert result.stdout == "mixed_good_bad.csv: partial (6 read, 3 accepted, 3 rejected)\n"
+    lines = result.stderr.splitlines()
+    assert "  mixed_good_bad.csv, row 3, column '经度': unreadable coordinate 'abc'" in lines
+    report = next(line for line in lines if line.startswith("  every rejected row: "))
+    rows = report_rows(report.split(": ", 1)[1])
+    assert rows[0] == ["file", "row", "column", "reason", "raw"]
+    assert rows[1][3] == "unreadable coordinate 'abc'"
