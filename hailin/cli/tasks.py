@@ -3,11 +3,12 @@
 import click
 
 from hailin.cli.common import emit_json, workspace_command
-from hailin.surveys.localtime import local_dates
 from hailin.surveys.schema import word
 
 
 def _day(times, timezone):
+    from hailin.surveys.localtime import local_dates  # pandas: not for `hailin --help`
+
     return [
         d.isoformat() if hasattr(d, "isoformat") and d == d else None
         for d in local_dates(times, timezone)

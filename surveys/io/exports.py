@@ -3,6 +3,7 @@ and the import error report (CSV), all through one spreadsheet-formula guard."""
 
 import csv
 import datetime
+import io
 import math
 import os
 import unicodedata
@@ -296,6 +297,20 @@ def write_taizhang(table: pd.DataFrame, path, lang: str = "zh", as_of=None) -> s
 
 ERROR_REPORT_HEADER = ["file", "row", "column", "reason", "raw"]
 _MAX_STEM = 80
+
+
+def csv_line(cells, prefix: str = "") -> bytes:
+    """One CSV line for people, every cell through :func:`neutralise`, as UTF-8
+    (``prefix``: a BOM before the first line, for Excel).
+
+    Examples
+    --------
+    >>> csv_line(["=1+1", "柯湾"]).decode("utf-8").strip()
+    "'=1+1,柯湾"
+    """
+    out = io.StringIO()
+    csv.writer(out).writerow([neutralise(cell) for cell in cells])
+    return (prefix + out.getvalue()).encode("utf-8")
 
 
 def report_header(language):

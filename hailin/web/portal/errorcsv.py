@@ -3,11 +3,10 @@ every reason in Chinese (hailin.translate), streamed row by row; the
 file itself stays as the import wrote it."""
 
 import csv
-import io
 
 from django.utils.translation import get_language
 
-from hailin.surveys.io.exports import ERROR_REPORT_HEADER, neutralise, report_header
+from hailin.surveys.io.exports import ERROR_REPORT_HEADER, csv_line, report_header
 from hailin.translate import translate
 
 
@@ -22,14 +21,8 @@ def _lines(path, language):
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
-        yield _line(report_header(language), prefix="\ufeff")
+        yield csv_line(report_header(language), prefix="\ufeff")
         for row in reader:
             if len(row) > reason:
-                row[reason] = neutralise(translate(row[reason], language))
-            yield _line(row)
-
-
-def _line(cells, prefix=""):
-    out = io.StringIO()
-    csv.writer(out).writerow(cells)
-    return (prefix + out.getvalue()).encode("utf-8")
+                row[reason] = translate(row[reason], language)
+            yield csv_line(row)
