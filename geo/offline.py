@@ -58,6 +58,10 @@ def network_reason(name: str) -> str | None:
     return None if found is None else f"it names a network location ({found.group(0)})"
 
 
+# What GDAL's settings were before the first reader came in (restored by the last out).
+_saved: dict = {}
+
+
 @contextmanager
 def pyogrio_offline():
     """Apply :data:`GDAL_OFFLINE` to pyogrio's GDAL while any reader is inside.
@@ -70,7 +74,8 @@ def pyogrio_offline():
     global _readers
     with _lock:
         if _readers == 0:
-            pyogrio_offline.saved = {k: pyogrio.get_gdal_config_option(k) for k in GDAL_OFFLINE}
+            _saved.clear()
+            _saved.update({k: pyogrio.get_gdal_config_option(k) for k in GDAL_OFFLINE})
             pyogrio.set_gdal_config_options(GDAL_OFFLINE)
         _readers += 1
     try:
@@ -79,7 +84,7 @@ def pyogrio_offline():
         with _lock:
             _readers -= 1
             if _readers == 0:
-                pyogrio.set_gdal_config_options(pyogrio_offline.saved)
+                pyogrio.set_gdal_config_options(dict(_saved))
 
 
 def geojson_link_reason(path) -> str | None:
@@ -153,7 +158,7 @@ def raster_source_reason(path, depth: int = 0) -> str | None:
         root = defusedxml.ElementTree.parse(name).getroot()
     except Exception as error:  # defusedxml's refusals and ParseError alike
         return f"a VRT that cannot be read safely ({type(error).__name__})"
-    for element in root.iter():
+    for element in root.iter() if root is not None else ():
         tag = str(element.tag)
         if tag not in ("SourceFilename", "SourceDataset", "Filename"):
             continue

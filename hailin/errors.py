@@ -9,3 +9,8 @@ class DemoError(HailinError, ValueError):
 
 class RoleError(HailinError, ValueError):
     """A portal role asked for that the portal does not have."""
+
+
+class ObservationError(HailinError, ValueError):
+    """An observation from the field form that cannot be read (a position or a
+    measurement that is not a number, a track of too few or too many points)."""

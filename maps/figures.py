@@ -57,7 +57,8 @@ def record_days(records, timezone) -> np.ndarray:
 
 def periods_of(data, *, clearance=True, restoration=True) -> list[str]:
     """The months a map of ``data`` spans: its plots' dates (clearance and/or
-    restoration), its records and, with clearance, its cases' changes."""
+    restoration, with the dates of the images measuring them), its records and,
+    with clearance, its cases' changes."""
     days = [record_days(data.surveys, data.timezone)]
     if clearance and len(data.clearance):
         days.append(day_numbers(data.clearance["cleared_on"]))
@@ -66,6 +67,9 @@ def periods_of(data, *, clearance=True, restoration=True) -> list[str]:
             days.append(found[~missing])
     if restoration and len(data.restoration):
         days.append(day_numbers(data.restoration["planted_on"]))
+        cover = getattr(data, "cover", None)  # images of the restoration plots
+        if cover is not None and len(cover) and "image_date" in cover:
+            days.append(day_numbers(cover["image_date"]))
     every = np.concatenate(days)
     if every.size == 0:
         return []

@@ -47,15 +47,16 @@ def as_of_day(value: str | datetime.date) -> datetime.date:
         return value
     text = str(value).strip()
     found = _DAY.fullmatch(text)
+    refused = SettingsError(f"an as-of date is YYYY-MM-DD or YYYY-MM, got {text[:40]!r}")
+    if found is None:
+        raise refused
     try:
-        if found is None:
-            raise ValueError(text)
         first = datetime.date(int(found[1]), int(found[2]), 1)  # refuses month 13
         if found[3] is None:
             return pd.Period(first, freq="M").end_time.date()
         return first.replace(day=int(found[3]))
-    except ValueError:
-        raise SettingsError(f"an as-of date is YYYY-MM-DD or YYYY-MM, got {text[:40]!r}") from None
+    except ValueError:  # month 13, day 31 of a 30-day month
+        raise refused from None
 
 
 def end_of_day(day: datetime.date, timezone: str) -> pd.Timestamp:

@@ -183,3 +183,7 @@ class RiskError(HailinError, ValueError):
 
 class PlanError(HailinError, ValueError):
     """A patrol plan that cannot be made as asked: teams, week, a plan file."""
+
+
+class QuantityError(HailinError, ValueError):
+    """A removal that cannot be weighed against what was found (other units, or more)."""

@@ -45,7 +45,7 @@ def _one_liners(guide):
 @pytest.mark.parametrize("guide", ["en/planners.md", "zh/planners.md"])
 def test_the_guides_one_liners_run(guide, tmp_path):
     lines = _one_liners(guide)
-    assert len(lines) == 6
+    assert len(lines) == 7
     ws = NotebookWorkspace(build(tmp_path))
     answers = [eval(line, {"ws": ws}) for line in lines]  # the guide's own text, run
     assert all(isinstance(a, pd.DataFrame | pd.Series) or int(a) >= 0 for a in answers)

@@ -19,10 +19,7 @@ RECORDS = (
 
 
 @pytest.mark.slow
-def test_a_patrol_teams_maps_leave_out_other_teams_notes(
-    portal_template, tmp_path, asset_cache, monkeypatch
-):
-    monkeypatch.setenv("HAILIN_ASSETS", str(asset_cache))
+def test_a_patrol_teams_maps_leave_out_other_teams_notes(portal_template, tmp_path):
     shutil.copytree(portal_template, tmp_path / "ws", ignore=shutil.ignore_patterns("web"))
     ws = Workspace(tmp_path / "ws")
     for team, when, lon, note, who in RECORDS:

@@ -51,13 +51,13 @@ def _stored(tmp_path):
 
 EXPECTED = [
     (
-        "2024-05-03T04:00:00+00:00",
+        "2024-05-03T12:00:00+08:00",
         "spartina_regrowth",
         "partly_removed",
         "复萌3处已处理2处；剩余未清除：1处",
     ),
-    ("2024-05-03T04:00:00+00:00", "clear", "none", None),
-    ("2024-05-03T04:00:00+00:00", "spartina_suspected", "none", None),
+    ("2024-05-03T12:00:00+08:00", "clear", "none", None),
+    ("2024-05-03T12:00:00+08:00", "spartina_suspected", "none", None),
 ]
 
 
@@ -99,7 +99,7 @@ def test_rows_with_times_keep_them(tmp_path, hailin):
     assert result.exit_code == 0, result.output
     assert "1 row(s) without a time dated 2024-05-03 12:00:00 local time" in result.output
     times = [t for t, *_ in _stored(tmp_path)]
-    assert times == ["2024-05-02T00:30:00+00:00", "2024-05-03T04:00:00+00:00"]
+    assert times == ["2024-05-02T08:30:00+08:00", "2024-05-03T12:00:00+08:00"]
 
 
 def test_a_bad_day_is_refused_before_reading(tmp_path, hailin):

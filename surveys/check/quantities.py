@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hailin.geo.units import M2_PER_HA, M2_PER_MU
+from hailin.surveys.errors import QuantityError
 
 # Unit word (lower case, after NFKC: ㎡ is m2, ％ is %) -> (kind, factor to the kind's unit).
 _UNITS = {
@@ -154,12 +155,12 @@ def settle(found: Quantity | None, done: Quantity | None) -> tuple[bool, str | N
     if whole is None:
         return True, None
     if done.total is None and found is not None and found.kind != done.kind:
-        raise ValueError(
+        raise QuantityError(
             f"cannot tell whether all was removed: found {found.text}, removed {done.text}"
         )
     if done.value > whole:
         of = found.text if found is not None else f"{done.total:g}"
-        raise ValueError(f"says more removed ({done.text}) than found ({of})")
+        raise QuantityError(f"says more removed ({done.text}) than found ({of})")
     if done.value == whole:
         return True, None
     shown = found if found is not None and found.unit else done

@@ -143,7 +143,7 @@ def remove_orphans(uploads_dir, known, grace=ORPHAN_GRACE_S) -> list[str]:
     >>> sorted(p.name for p in folder.iterdir())[1]
     'readme.txt'
     """
-    removed = []
+    removed: list[str] = []
     if not os.path.isdir(uploads_dir):
         return removed
     limit = time.time() - grace

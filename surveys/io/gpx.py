@@ -18,7 +18,8 @@ def read_gpx(path, file, limits=LIMITS):
     deadline = Deadline(file, limits.read_seconds)
     check_file_size(path, file, limits.xml_bytes, "the GPX document")
     root = parse_document(read_bytes(path), file, "gpx", limits, deadline)
-    records, geometries = [], []
+    records: list[dict] = []
+    geometries: list = []
     columns = AttributeColumns(file, limits)
     counter = Coordinates(file, limits)
     for number, element in enumerate(root, start=1):

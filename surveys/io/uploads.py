@@ -121,7 +121,7 @@ def store_rejects(store, rejects, upload_id: str, sheet: str | None, kind: str) 
 
 def archived_names(store) -> set[str]:
     """The file names in uploads/ that upload and photo rows name."""
-    names = set()
+    names: set[str] = set()
     for layer in (UPLOADS_LAYER, PHOTOS_LAYER):
         if store.has_layer(layer):
             rows = store.execute(f"SELECT archived_as FROM {layer} WHERE archived_as IS NOT NULL")

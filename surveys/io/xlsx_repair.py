@@ -10,6 +10,7 @@ The parts were bounded by :func:`hailin.surveys.io.xlsx.check_xlsx_parts`
 before; rebuilding them here stays within those bounds.
 """
 
+import functools
 import io
 import itertools
 import re
@@ -134,8 +135,8 @@ def repaired_workbook(archive, data: bytes, file: str, strings: int) -> tuple[by
             part, dropped = _EMPTY_ROW.subn(b"", part)
             notes.append(f"{dropped:,} empty rows in {member.filename.rsplit('/', 1)[-1]} skipped")
         if member in sheets and _suspect(part):
-            bad = []
-            fixed = _CELL.sub(lambda m, bad=bad: _as_text(m, strings, bad), part)
+            bad: list = []
+            fixed = _CELL.sub(functools.partial(_as_text, strings=strings, bad=bad), part)
             if bad:
                 notes.append(
                     f"{len(bad):,} cell(s) in {member.filename.rsplit('/', 1)[-1]} whose value "

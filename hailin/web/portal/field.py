@@ -155,9 +155,9 @@ def sync(request):
         return _refused(_("This account may not upload."), 403)
     try:
         observations = json.loads(request.body.decode("utf-8"))["observations"]
-        if not isinstance(observations, list):
-            raise TypeError("observations")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        observations = None
+    if not isinstance(observations, list):
         return _refused(_("The request is not a list of observations."), 400)
     if len(observations) > fieldsync.MAX_OBSERVATIONS:
         return _refused(

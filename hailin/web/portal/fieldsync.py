@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from hailin.errors import ObservationError
 from hailin.surveys.schema import codes
 from hailin.translate import translate
 from hailin.web.portal import intake
@@ -57,9 +58,9 @@ def _number(value):
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(value)
+        raise ObservationError(value)
     if not math.isfinite(value):
-        raise ValueError(value)
+        raise ObservationError(value)
     return value
 
 
@@ -81,12 +82,12 @@ def geometry_wkt(observation):
     if observation.get("kind") == "track":
         points = observation.get("points")
         if not isinstance(points, list) or not 2 <= len(points) <= MAX_TRACK_POINTS:
-            raise ValueError("points")
+            raise ObservationError("points")
         pairs = [f"{_number(p[0])!r} {_number(p[1])!r}" for p in points]
         return "LINESTRING (" + ", ".join(pairs) + ")"
     lon, lat = _number(observation.get("lon")), _number(observation.get("lat"))
     if lon is None or lat is None:
-        raise ValueError("position")
+        raise ObservationError("position")
     return f"POINT ({lon!r} {lat!r})"
 
 
