@@ -15,7 +15,7 @@ import click
 
 from hailin.geo.errors import HailinError
 from hailin.surveys.dist.scheduler import ENVIRONMENT_VARIABLE, parse_scheduler
-from hailin.surveys.errors import SchedulerError, SettingsError, WorkspaceError
+from hailin.surveys.errors import FullDiskError, SchedulerError, SettingsError, WorkspaceError
 from hailin.surveys.io.logs import logging_to
 from hailin.surveys.io.written import full_disk_error
 
@@ -141,6 +141,9 @@ def reports_errors(command=None, *, internal=EXIT_INTERNAL):
             return command(*args, **kwargs)
         except (WorkspaceError, SettingsError) as error:
             fail(str(error), EXIT_USAGE)
+        except FullDiskError as error:  # a library's refused write, said as Python's
+            logger.warning("%s", error, exc_info=error)
+            fail(_machine_error(error), EXIT_NOTHING_STORED)
         except HailinError as error:
             fail(str(error), EXIT_NOTHING_STORED)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):

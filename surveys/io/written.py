@@ -13,6 +13,8 @@ import uuid
 
 import pyogrio
 
+from hailin.surveys.errors import FullDiskError
+
 # Words that name the cause (lower case) and the errno they stand for.
 _CAUSES = (
     ("no space left on device", errno.ENOSPC),
@@ -107,7 +109,7 @@ def _full_disk_said(folder, name):
         full = full_disk_error(error) or _full_disk_in(folder)
         if full is None or full is error:
             raise
-        raise OSError(full.errno, full.strerror, name) from error
+        raise FullDiskError(full.errno, full.strerror, name) from error
 
 
 def _full_disk_in(folder) -> OSError | None:
@@ -118,6 +120,8 @@ def _full_disk_in(folder) -> OSError | None:
         size + _NEARLY_FULL >= limit for size in _sizes(folder)
     ):
         return OSError(errno.EFBIG, os.strerror(errno.EFBIG))
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)  # a folder the block could not make
     disk = os.statvfs(folder)
     if disk.f_bavail * disk.f_frsize < _NEARLY_FULL:
         return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
