@@ -209,3 +209,14 @@ def test_a_full_disk_is_known_by_its_words(error, code):
 def test_other_errors_are_no_full_disk():
     assert full_disk_error(pyogrio.errors.DataLayerError("no such layer")) is None
     assert full_disk_error(KeyError("plot_id")) is None
+
+
+def test_an_import_past_the_space_left_is_one_message_and_stores_nothing(workspace, tmp_path):
+    patrol = tmp_path / "patrol.csv"
+    patrol.write_bytes(csv_bytes([good_row(i) for i in range(3000)]))  # archived, past 48 KiB
+    uploads = os.path.join(workspace, "uploads")
+    before = sorted(os.listdir(uploads))
+    result = _hailin(workspace, "import", str(patrol), file_size=LIMIT)
+    _one_clear_line(result, TOO_LARGE)
+    assert sorted(os.listdir(uploads)) == before
+    assert len(Workspace(workspace).surveys()) == 5
