@@ -220,3 +220,9 @@ def test_an_import_past_the_space_left_is_one_message_and_stores_nothing(workspa
     _one_clear_line(result, TOO_LARGE)
     assert sorted(os.listdir(uploads)) == before
     assert len(Workspace(workspace).surveys()) == 5
+
+
+def test_init_past_the_space_left_leaves_no_half_workspace(tmp_path):
+    result = _hailin(tmp_path, "init", str(tmp_path / "new"), file_size=LIMIT)
+    _one_clear_line(result, TOO_LARGE)
+    assert os.listdir(tmp_path) == []
