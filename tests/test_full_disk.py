@@ -226,3 +226,9 @@ def test_init_past_the_space_left_leaves_no_half_workspace(tmp_path):
     result = _hailin(tmp_path, "init", str(tmp_path / "new"), file_size=LIMIT)
     _one_clear_line(result, TOO_LARGE)
     assert os.listdir(tmp_path) == []
+
+
+def test_a_demo_past_the_space_left_leaves_nothing(tmp_path):
+    result = _hailin(tmp_path, "demo", str(tmp_path / "demo"), file_size=1 << 20)
+    _one_clear_line(result, TOO_LARGE)
+    assert os.listdir(tmp_path) == []
