@@ -232,3 +232,9 @@ def test_a_demo_past_the_space_left_leaves_nothing(tmp_path):
     result = _hailin(tmp_path, "demo", str(tmp_path / "demo"), file_size=1 << 20)
     _one_clear_line(result, TOO_LARGE)
     assert os.listdir(tmp_path) == []
+
+
+def test_a_store_write_past_the_space_left_is_the_stores_full_disk_line(workspace):
+    result = _hailin(workspace, "flag", file_size=LIMIT)
+    _one_clear_line(result, "the disk is full (or the store reached its size limit)")
+    assert len(Workspace(workspace).surveys()) == 5

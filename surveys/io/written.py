@@ -106,13 +106,13 @@ def _full_disk_said(folder, name):
     try:
         yield
     except _WRITERS as error:
-        full = full_disk_error(error) or _full_disk_in(folder)
+        full = full_disk_error(error) or full_disk_in(folder)
         if full is None or full is error:
             raise
         raise FullDiskError(full.errno, full.strerror, name) from error
 
 
-def _full_disk_in(folder) -> OSError | None:
+def full_disk_in(folder) -> OSError | None:
     """The ENOSPC of a disk left with under 1 MiB, or the EFBIG of a file under
     ``folder`` within 1 MiB of this process's file-size limit; else None."""
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
