@@ -238,3 +238,19 @@ def test_a_store_write_past_the_space_left_is_the_stores_full_disk_line(workspac
     result = _hailin(workspace, "flag", file_size=LIMIT)
     _one_clear_line(result, "the disk is full (or the store reached its size limit)")
     assert len(Workspace(workspace).surveys()) == 5
+
+
+def test_a_plan_past_the_space_left_leaves_no_half_folder(tmp_path):
+    from tests.risk_workspace import build
+    from tests.test_plan import TEAMS, WEEK
+
+    ws = build(tmp_path / "ws")
+    teams = tmp_path / "teams.toml"
+    teams.write_text(TEAMS, encoding="utf-8")
+    root = _log_to_full_disk(ws)
+    folder = tmp_path / "plan"
+    result = _hailin(
+        root, "plan", "--week", WEEK, "--teams", str(teams), "-o", str(folder), file_size=LIMIT
+    )
+    _one_clear_line(result, TOO_LARGE)
+    assert not folder.exists()
