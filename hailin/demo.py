@@ -9,6 +9,7 @@ from hailin.demo_rasters import write_demo_rasters
 from hailin.maps import MAPS, save_map
 from hailin.maps.basemaps import tianditu_key
 from hailin.surveys.errors import WorkspaceExistsError
+from hailin.surveys.io.written import removed_on_failure
 from hailin.surveys.paths import STORE_FILE
 from hailin.surveys.settings import SETTINGS_FILE
 from hailin.surveys.workspace import Workspace
@@ -73,8 +74,14 @@ def _monitoring(ws, directory, clearance, restoration, outputs):
 
 
 def build_demo(directory, lang="zh", force=False):
-    """Create the demo workspace in ``directory``; returns (workspace, {label: path or note})."""
+    """Create the demo workspace in ``directory``; returns (workspace, {label: path or note}).
+    A demo that fails (a full disk) leaves nothing of itself."""
     _clear(directory, force)
+    with removed_on_failure(directory):
+        return _build(directory, lang)
+
+
+def _build(directory, lang):
     ws = Workspace.create(directory, language=lang)
     outputs = {}
     clearance, restoration = demo_plots(ws.sites())

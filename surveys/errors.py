@@ -173,6 +173,10 @@ class SchedulerError(HailinError, ValueError):
     """A Dask scheduler that cannot be named, reached or started (``--scheduler``)."""
 
 
+class FullDiskError(HailinError, OSError):
+    """A write the disk refused: full, over quota or past the size limit (its errno says which)."""
+
+
 class DatasetError(HailinError, OSError):
     """A partitioned dataset (GeoParquet) that cannot be read or written."""
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import shutil
 import zoneinfo
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -24,7 +23,6 @@ from hailin.surveys.io.gis import export_layer
 from hailin.surveys.io.layout import field_aliases_zh, read_plots, read_sites, read_surveys
 from hailin.surveys.io.rasters import raster_sources
 from hailin.surveys.io.taizhang import taizhang_table
-from hailin.surveys.settings import SETTINGS_FILE
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -162,12 +160,14 @@ class Exports:
             for name, frame in layers.items()
             if name != dataset.SITES
         }
-        manifest = dataset.write_dataset(
-            root, layers, counties, timezone=self.settings.timezone, append=append
+        return dataset.write_dataset(
+            root,
+            layers,
+            counties,
+            timezone=self.settings.timezone,
+            append=append,
+            settings=self.paths.settings,
         )
-        if not os.path.exists(os.path.join(root, SETTINGS_FILE)):
-            shutil.copyfile(self.paths.settings, os.path.join(root, SETTINGS_FILE))
-        return manifest
 
 
 def _counties(frame, county, sites, records):

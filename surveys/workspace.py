@@ -51,6 +51,7 @@ from hailin.surveys.io.photos import PhotoSummary
 from hailin.surveys.io.sniff import read_vector
 from hailin.surveys.io.store import WRITE_WAIT_S, Store
 from hailin.surveys.io.uploads import Withdrawal, list_uploads, withdraw
+from hailin.surveys.io.written import removed_on_failure
 from hailin.surveys.ledger.progress import Progress, clearance_progress
 from hailin.surveys.localtime import with_local_times
 from hailin.surveys.paths import STORE_FILE, WorkspacePaths
@@ -164,20 +165,20 @@ class Workspace:
         ``language`` ("zh" or "en") is that of its maps and exports."""
         if language not in LANGUAGES:
             raise SettingsError(f"language should be one of {LANGUAGES}, got {language!r}")
-        os.makedirs(root, exist_ok=True)
         settings_path = os.path.join(root, SETTINGS_FILE)
         if os.path.exists(settings_path):
             raise WorkspaceExistsError(f"{os.path.abspath(root)} already holds a hailin workspace")
-        for folder in ("uploads", "out"):
-            os.makedirs(os.path.join(root, folder), exist_ok=True)
-        with (
-            Store.open(os.path.join(root, STORE_FILE), create=True) as store,
-            store.transaction(holder="hailin init"),
-        ):
-            store.replace(SITES_LAYER, load_sites())
-            ensure_layers(store, language)
-        with open(settings_path, "w", encoding="utf-8") as handle:
-            handle.write(TEMPLATE.format(language=language))
+        with removed_on_failure(root):  # a full disk leaves no half workspace
+            for folder in ("uploads", "out"):
+                os.makedirs(os.path.join(root, folder), exist_ok=True)
+            with (
+                Store.open(os.path.join(root, STORE_FILE), create=True) as store,
+                store.transaction(holder="hailin init"),
+            ):
+                store.replace(SITES_LAYER, load_sites())
+                ensure_layers(store, language)
+            with open(settings_path, "w", encoding="utf-8") as handle:
+                handle.write(TEMPLATE.format(language=language))
         return cls(root)
 
     @classmethod

@@ -15,8 +15,9 @@ import click
 
 from hailin.geo.errors import HailinError
 from hailin.surveys.dist.scheduler import ENVIRONMENT_VARIABLE, parse_scheduler
-from hailin.surveys.errors import SchedulerError, SettingsError, WorkspaceError
+from hailin.surveys.errors import FullDiskError, SchedulerError, SettingsError, WorkspaceError
 from hailin.surveys.io.logs import logging_to
+from hailin.surveys.io.written import full_disk_error
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -162,17 +163,22 @@ def reports_errors(command=None, *, internal=EXIT_INTERNAL):
             return command(*args, **kwargs)
         except (WorkspaceError, SettingsError) as error:
             fail(str(error), EXIT_USAGE)
+        except FullDiskError as error:  # a library's refused write, said as Python's
+            logger.warning("%s", error, exc_info=error)
+            fail(_machine_error(error), EXIT_NOTHING_STORED)
         except HailinError as error:
             fail(str(error), EXIT_NOTHING_STORED)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except sqlite3.Error as error:  # the store's own words, where hailin did not word them
-            logger.warning("store error", exc_info=error)
-            fail(f"the store cannot be read or written: {error}", EXIT_NOTHING_STORED)
-        except OSError as error:  # the machine's, not hailin's: no space, no permission
-            logger.warning("%s", error, exc_info=error)
-            fail(_machine_error(error), EXIT_NOTHING_STORED)
         except Exception as error:
+            # A full disk, whichever library met it (GDAL and SQLite say so only in words).
+            full = full_disk_error(error)
+            if full is None and isinstance(error, sqlite3.Error):
+                logger.warning("store error", exc_info=error)  # the store's own words
+                fail(f"the store cannot be read or written: {error}", EXIT_NOTHING_STORED)
+            if full is not None or isinstance(error, OSError):  # the machine's, not hailin's
+                logger.warning("%s", error, exc_info=error)
+                fail(_machine_error(full or error), EXIT_NOTHING_STORED)
             click.echo(f"hailin: {internal_error(error)}", err=True)
             sys.exit(internal)
 

@@ -19,6 +19,7 @@ from hailin.cli.common import (
 from hailin.geo.errors import HailinError
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import printable_name
+from hailin.surveys.io.written import full_disk_error
 from hailin.surveys.schema import PATROL_TYPES
 from hailin.translate import say, translate
 
@@ -168,6 +169,8 @@ def run_imports(ctx, files, kind, as_json, *, dry_run, strict, **flags):
         except (HailinError, click.exceptions.ClickException, sqlite3.Error):
             raise
         except Exception as error:  # a hailin bug: this file fails, the others still go in
+            if full_disk_error(error) is not None:
+                raise  # the machine's: one full-disk line, and the other files would fail too
             summary = _failed(
                 path, kind, dry_run, internal_error(error, f"importing {_name(path)}")
             )

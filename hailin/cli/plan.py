@@ -8,6 +8,7 @@ import click
 from hailin.cli.common import emit_json, workspace_command
 from hailin.cli.risk import as_of_option, weeks_option
 from hailin.cli.risk_words import COLUMNS, say
+from hailin.surveys.io.written import removed_on_failure
 
 folder_option = click.option(
     "-o",
@@ -120,23 +121,24 @@ def plan_group(ws, as_json, week, teams_file, as_of, weeks, share, output):
     day = as_of.date() if as_of else None
     made = plan_week(ws.frames(), teams, week, as_of=day, weeks=weeks, share=share, lang=lang)
     folder = plan_folder(ws, week, output)
-    os.makedirs(folder, exist_ok=True)
     files, summary = [], []
-    for team in teams:
-        route = made.routes[made.routes["team"] == team.name]
-        files += _write_team(route, team, folder, lang) if len(route) else []
-        summary.append(
-            {
-                "team": team.name,
-                "days": len(team.days),
-                "stops": len(route),
-                "km": made.team_km(team.name),
-                "budget_km": team.budget_km,
-            }
-        )
-    plan = made.routes.assign(week=made.week, as_of=made.as_of.isoformat())
-    files.append(write_plan(plan, folder))
-    files.append(_write_map(ws, folder, lang))
+    with removed_on_failure(folder):  # a full disk leaves no half plan's files
+        os.makedirs(folder, exist_ok=True)
+        for team in teams:
+            route = made.routes[made.routes["team"] == team.name]
+            files += _write_team(route, team, folder, lang) if len(route) else []
+            summary.append(
+                {
+                    "team": team.name,
+                    "days": len(team.days),
+                    "stops": len(route),
+                    "km": made.team_km(team.name),
+                    "budget_km": team.budget_km,
+                }
+            )
+        plan = made.routes.assign(week=made.week, as_of=made.as_of.isoformat())
+        files.append(write_plan(plan, folder))
+        files.append(_write_map(ws, folder, lang))
     model, left = made.model, len(made.stops) - len(plan)
     payload = {
         "week": made.week,

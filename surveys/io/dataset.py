@@ -20,6 +20,7 @@ names only (hive style, any GeoParquet reader adds them as columns).
 
 import json
 import os
+import shutil
 import urllib.parse
 import uuid
 
@@ -33,8 +34,10 @@ import shapely
 from hailin.surveys.dist.partition import COAST_BOUNDS, LEVEL, hilbert_keys
 from hailin.surveys.errors import DatasetError
 from hailin.surveys.io.geopackage import empty_frame
+from hailin.surveys.io.written import removed_on_failure
 from hailin.surveys.localtime import local_dates
 from hailin.surveys.schema import KINDS, PLOT_COLUMNS
+from hailin.surveys.settings import SETTINGS_FILE
 
 MANIFEST_FILE = "hailin-dataset.json"
 FORMAT = "hailin-dataset"
@@ -163,11 +166,22 @@ def write_layer(root, layer, frame, counties, timezone) -> list:
     ]
 
 
-def write_dataset(root, layers: dict, counties: dict, *, timezone: str, append: bool) -> dict:
+def write_dataset(
+    root, layers: dict, counties: dict, *, timezone: str, append: bool, settings=None
+) -> dict:
     """Write ``layers`` ({layer: GeoDataFrame}; sites whole, the others by
     county and year with ``counties[layer]``) into the dataset at ``root``.
     New unless ``append``: then the counties written replace their own
-    earlier files and every other file stays. Returns the manifest."""
+    earlier files and every other file stays. ``settings`` (a hailin.toml)
+    is copied in when ``root`` has none. Returns the manifest.
+
+    All or nothing: a failure (a full disk) removes every file this call
+    added, and the manifest, written last, still names the files before it."""
+    with removed_on_failure(root):
+        return _write_dataset(root, layers, counties, timezone, append, settings)
+
+
+def _write_dataset(root, layers, counties, timezone, append, settings):
     if append:
         manifest = read_manifest(root)
     else:
@@ -190,6 +204,8 @@ def write_dataset(root, layers: dict, counties: dict, *, timezone: str, append: 
     sites = _merged_sites(root, manifest, layers.get(SITES))
     sites_entry = _write_sites(root, sites) if sites is not None else None
     manifest["files"] = kept + entries + ([sites_entry] if sites_entry else [])
+    if settings and not os.path.exists(os.path.join(root, SETTINGS_FILE)):
+        shutil.copyfile(settings, os.path.join(root, SETTINGS_FILE))
     _write_manifest(root, manifest)
     for entry in replaced:  # only once the manifest no longer names them
         with _quiet():

@@ -17,16 +17,11 @@ from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.dbf import dbf_encoding, readable_shapefile, refuse_unequal_parts
 from hailin.surveys.io.gpkg_views import check_gpkg, read_view
 from hailin.surveys.io.raw import RawTable, note
+from hailin.surveys.io.written import GDAL_ERRORS as _GDAL_ERRORS
 from hailin.surveys.io.zips import extract_zip
 from hailin.surveys.limits import LIMITS, Coordinates, Limits, over_limit
 
 _LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile"}
-_GDAL_ERRORS = (
-    pyogrio.errors.DataSourceError,
-    pyogrio.errors.DataLayerError,
-    pyogrio.errors.FieldError,
-    pyogrio.errors.GeometryError,
-)
 
 
 def read_with_gdal(

@@ -18,6 +18,7 @@ import shapely
 
 from hailin.surveys.errors import StoreError
 from hailin.surveys.io import storelock
+from hailin.surveys.io.written import full_disk_in
 
 GEOMETRY_COLUMN = "geometry"
 SRS_ID = 4326
@@ -229,7 +230,8 @@ def store_error(path, error: Exception, wait: float) -> StoreError:
             f"{where}: the store is locked by {storelock.describe_holder(path)}; "
             f"waited {wait:g} s for it. Nothing was written; try again when it has finished"
         )
-    if code == _FULL:
+    # A failed write (SQLITE_IOERR) on a disk left full, or a store at the size limit, too.
+    if code == _FULL or (code == _IOERR and full_disk_in(os.path.dirname(os.path.abspath(where)))):
         return StoreError(
             f"{where}: the disk is full (or the store reached its size limit); nothing "
             "was written and the store is as it was. Free some space and try again"

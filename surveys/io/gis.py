@@ -26,6 +26,7 @@ from hailin.surveys.errors import ExportError
 from hailin.surveys.io.export_formats import GIS_FORMATS
 from hailin.surveys.io.exports import write_csv
 from hailin.surveys.io.styles import style_for, style_geopackage
+from hailin.surveys.io.written import replacing
 from hailin.surveys.schema import word
 
 SHAPEFILE_ENCODING = "GBK"
@@ -239,7 +240,6 @@ def _mark_gbk(dbf_path):
 def _write_shapefile(out, path, names, style, headers) -> dict:
     """The Shapefile of ``out`` (fields renamed by ``names``, times as days, GBK)
     with its .qml and field mapping; what was written besides the layer."""
-    _remove_shapefile(path)
     out, replaced = _gbk_safe(_days(out.rename(columns=names)))
     pyogrio.write_dataframe(
         out, path, driver="ESRI Shapefile", encoding=SHAPEFILE_ENCODING, use_arrow=True
@@ -249,12 +249,7 @@ def _write_shapefile(out, path, names, style, headers) -> dict:
     with open(stem + ".qml", "w", encoding="utf-8") as handle:
         handle.write(style.qml())
     _write_mapping(stem + "_fields.csv", names, headers)
-    return {
-        "replaced": replaced,
-        "fields": names,
-        "mapping": stem + "_fields.csv",
-        "style": stem + ".qml",
-    }
+    return {"replaced": replaced, "fields": names}
 
 
 def office_aliases(columns, headers: dict) -> dict:
@@ -339,18 +334,21 @@ def export_layer(
     columns = [c for c in out.columns if c != out.geometry.name]
     aliases = office_aliases(columns, headers or {}) if lang == "zh" else {}
     geometry_type = str(out.geom_type.dropna().iloc[0]) if out.geom_type.notna().any() else ""
-    if suffix == ".shp":
-        names = short_field_names(columns)
-        style = style_for(layer, names, geometry_type, lang, aliases)
-        return {**written, **_write_shapefile(out, path, names, style, headers or {})}
-    if os.path.exists(path):
-        os.remove(path)
-    gpkg = suffix == ".gpkg"
-    pyogrio.write_dataframe(
-        out, path, driver=GIS_FORMATS[suffix], layer=layer if gpkg else None, use_arrow=True
-    )
-    if gpkg:
-        style_geopackage(
-            path, [style_for(layer, {c: c for c in columns}, geometry_type, lang, aliases)]
+    # Written beside ``path`` and put in place whole: a full disk leaves the old file.
+    with replacing(path) as scratch:
+        if suffix == ".shp":
+            names = short_field_names(columns)
+            style = style_for(layer, names, geometry_type, lang, aliases)
+            written |= _write_shapefile(out, scratch, names, style, headers or {})
+            _remove_shapefile(path)  # no part of the old one stays beside the new
+            stem = os.path.splitext(path)[0]
+            return written | {"mapping": stem + "_fields.csv", "style": stem + ".qml"}
+        gpkg = suffix == ".gpkg"
+        pyogrio.write_dataframe(
+            out, scratch, driver=GIS_FORMATS[suffix], layer=layer if gpkg else None, use_arrow=True
         )
+        if gpkg:
+            style_geopackage(
+                scratch, [style_for(layer, {c: c for c in columns}, geometry_type, lang, aliases)]
+            )
     return written

@@ -10,7 +10,6 @@ order and plot id and described with its reason and risk, and a route (GPX
 
 import os
 import re
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
@@ -21,6 +20,7 @@ import shapely
 
 from hailin.surveys.errors import PlanError
 from hailin.surveys.io.exports import write_sheet
+from hailin.surveys.io.written import replacing
 
 PLAN_FILE = "plan.gpkg"
 PLAN_LAYER = "stops"
@@ -33,15 +33,8 @@ KML_NS = "http://www.opengis.net/kml/2.2"
 def _replace(path, write: Callable[[str], None]) -> None:
     """``write`` a file beside ``path``, then put it in place at once: a reader
     (or `hailin plan status`) sees the old file or the new, never half of one."""
-    path = os.fspath(path)
-    stem, suffix = os.path.splitext(path)
-    temporary = f"{stem}.{uuid.uuid4().hex}.tmp{suffix}"
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with replacing(path) as scratch:
+        write(scratch)
 
 
 def file_stem(name: str) -> str:

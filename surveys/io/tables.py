@@ -11,6 +11,7 @@ import pyogrio
 from hailin.surveys.errors import ExportError
 from hailin.surveys.io.exports import write_sheet
 from hailin.surveys.io.styles import style_for, style_geopackage
+from hailin.surveys.io.written import replacing
 
 TABLE_FORMATS = (".csv", ".xlsx", ".gpkg")
 LAYER = "raster_stats"
@@ -57,8 +58,7 @@ def write_plot_table(table: pd.DataFrame, plots: geopandas.GeoDataFrame, path, /
         spatial = geopandas.GeoDataFrame(
             table, geometry=shapes.reindex(table["plot_id"]).to_numpy(), crs=4326
         )
-        if os.path.exists(path):
-            os.remove(path)
-        pyogrio.write_dataframe(spatial, path, layer=LAYER, driver="GPKG")
-        style_geopackage(path, [style_for(LAYER, {}, "polygon", "zh")])
+        with replacing(path) as scratch:  # a full disk leaves the old file, not half a new one
+            pyogrio.write_dataframe(spatial, scratch, layer=LAYER, driver="GPKG")
+            style_geopackage(scratch, [style_for(LAYER, {}, "polygon", "zh")])
     return os.fspath(path)
