@@ -17,7 +17,6 @@ from hailin.geo.errors import HailinError
 from hailin.surveys.dist.scheduler import ENVIRONMENT_VARIABLE, parse_scheduler
 from hailin.surveys.errors import FullDiskError, SchedulerError, SettingsError, WorkspaceError
 from hailin.surveys.io.logs import logging_to
-from hailin.surveys.io.written import full_disk_error
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -171,7 +170,10 @@ def reports_errors(command=None, *, internal=EXIT_INTERNAL):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as error:
-            # A full disk, whichever library met it (GDAL and SQLite say so only in words).
+            # A full disk, whichever library met it (GDAL and SQLite say so only in words);
+            # imported here: it loads pyogrio, which `hailin --help` never needs.
+            from hailin.surveys.io.written import full_disk_error
+
             full = full_disk_error(error)
             if full is None and isinstance(error, sqlite3.Error):
                 logger.warning("store error", exc_info=error)  # the store's own words

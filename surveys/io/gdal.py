@@ -17,7 +17,7 @@ from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.dbf import dbf_encoding, readable_shapefile, refuse_unequal_parts
 from hailin.surveys.io.gpkg_views import check_gpkg, read_view
 from hailin.surveys.io.raw import RawTable, note
-from hailin.surveys.io.written import GDAL_ERRORS as _GDAL_ERRORS
+from hailin.surveys.io.written import gdal_errors
 from hailin.surveys.io.zips import extract_zip
 from hailin.surveys.limits import LIMITS, Coordinates, Limits, over_limit
 
@@ -84,7 +84,7 @@ def _read_layer(path, file, format_name, layer, encoding, limits):
                 max_features=most + 1,
                 read_geometry=info["geometry_type"] is not None,
             )
-    except _GDAL_ERRORS as error:
+    except gdal_errors() as error:
         raise SurveyFileError(
             f"cannot be read as {_LABELS[format_name]}: {error}", file=file
         ) from error

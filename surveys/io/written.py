@@ -5,13 +5,12 @@ write in words, without the errno a Python ``OSError`` carries.
 
 import contextlib
 import errno
+import functools
 import os
 import resource
 import shutil
 import sqlite3
 import uuid
-
-import pyogrio
 
 from hailin.surveys.errors import FullDiskError
 
@@ -26,15 +25,23 @@ _CAUSES = (
 # SQLITE_IOERR_WRITE): on a disk with room, what refuses a write is the size limit.
 _WRITE_FAILED = ("write error", "could not write", "disk i/o error", "error writing bytes")
 FULL_DISK = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-# What GDAL raises through pyogrio; it often words a refused write as what went
-# wrong next ("no such table: gpkg_contents", "Cannot write feature").
-GDAL_ERRORS = (
-    pyogrio.errors.DataSourceError,
-    pyogrio.errors.DataLayerError,
-    pyogrio.errors.FieldError,
-    pyogrio.errors.GeometryError,
-)
-_WRITERS = (*GDAL_ERRORS, sqlite3.Error, OSError)
+
+
+@functools.cache
+def gdal_errors() -> tuple[type[BaseException], ...]:
+    """What GDAL raises through pyogrio; it often words a refused write as what went
+    wrong next ("no such table: gpkg_contents", "Cannot write feature"). Imported
+    on first use: the command line starts without GDAL."""
+    import pyogrio.errors
+
+    return (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+    )
+
+
 # A disk with less room than this after a failed write was the cause of it.
 _NEARLY_FULL = 1 << 20
 
@@ -52,18 +59,19 @@ def full_disk_error(error: BaseException) -> OSError | None:
     True
     """
     seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if isinstance(error, OSError) and error.errno in FULL_DISK:
-            return error
-        text = str(error).lower()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and cause.errno in FULL_DISK:
+            return cause
+        text = str(cause).lower()
         for words, code in _CAUSES:
             if words in text:
                 return OSError(code, os.strerror(code))
         if any(words in text for words in _WRITE_FAILED):
             code = errno.ENOSPC if _no_size_limit() else errno.EFBIG
             return OSError(code, os.strerror(code))
-        error = error.__cause__ or error.__context__
+        cause = cause.__cause__ or cause.__context__
     return None
 
 
@@ -103,9 +111,10 @@ def replacing(path):
 def _full_disk_said(folder, name):
     """Raise a library's failed write under ``folder`` as the ``OSError`` of a
     full disk (naming ``name``) when the disk or the size limit was its cause."""
+    writers: tuple[type[BaseException], ...] = (*gdal_errors(), sqlite3.Error, OSError)
     try:
         yield
-    except _WRITERS as error:
+    except writers as error:
         full = full_disk_error(error) or full_disk_in(folder)
         if full is None or full is error:
             raise
