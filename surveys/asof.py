@@ -1,19 +1,24 @@
 """As of a day: what the record held at the end of one local day.
 
 One mechanism for every figure "as of" a date (``hailin progress``,
-``ledger``, ``export``, ``report`` and the statistics with ``--as-of``, the
-maps' time control month by month): :func:`frames_as_of` keeps, of frames
-read from the store, what was known by the end of the day ``day`` in the
-workspace's time zone —
+``ledger``, ``export``, ``report``, ``risk`` and the statistics with
+``--as-of``, the maps' time control month by month): :func:`frames_as_of`
+keeps, of frames read from the store, what the store held by the end of the
+day ``day`` in the workspace's time zone —
 
 - records observed by then (findings, inspections, planting checks);
 - clearance plots cleared and restoration plots planted by then;
 - imagery cover from images dated by then;
 
-and the ledger is then built from those alone, with open cases' ages counted
-to that day. Uploads withdrawn after the day are read back from their
-archived files by :func:`hailin.surveys.withdrawn.withdrawn_after` (the
-withdrawal was not yet made then).
+each only if its upload was made by then too (the ``uploaded_at`` that
+:func:`with_upload_times` gives rows from the upload log; imagery cover by
+when it was measured). Uploads made by the end of ``[as_of] history_until``
+(the earlier record entered at once when a workspace began, the demo) count
+from when they were observed. The ledger is then built from what is kept,
+with open cases' ages counted to that day. Uploads withdrawn after the day,
+and plots replaced after it, are read back from their archived files by
+:mod:`hailin.surveys.withdrawn` (the withdrawal or replacement was not yet
+made then).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import datetime
 import re
 
+import numpy as np
 import pandas as pd
 
 from hailin.surveys.errors import SettingsError
@@ -71,36 +77,83 @@ def end_of_day(day: datetime.date, timezone: str) -> pd.Timestamp:
     return start.tz_localize(timezone).tz_convert("UTC")
 
 
-def observed_by(frame, day: datetime.date, timezone: str, column: str = "observed_at"):
-    """The rows of ``frame`` whose time ``column`` is before the end of ``day``."""
+def upload_times(uploads: pd.DataFrame) -> dict[str, pd.Series]:
+    """{"records" | "clearance" | "restoration": upload_id → when it was made (UTC)}
+    of the standing uploads of the log ``uploads`` (the first of an id's rows:
+    one file's sheets imported apart count from the first).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"upload_id": ["a", "b", "a"], "kind": ["surveys", "clearance",
+    ...     "surveys"], "status": ["accepted", "accepted", "withdrawn"],
+    ...     "uploaded_at": pd.to_datetime(["2024-06-01T02:00Z", "2024-01-01Z", "2024-05-01Z"])})
+    >>> str(upload_times(log)["records"]["a"])
+    '2024-06-01 02:00:00+00:00'
+    """
+    standing = uploads[uploads["status"].ne("withdrawn").to_numpy()]
+    times = pd.to_datetime(standing["uploaded_at"], utc=True)
+    kinds = standing["kind"].where(standing["kind"].isin(("clearance", "restoration")), "records")
+    return {
+        kind: times[(kinds == kind).to_numpy()].groupby(standing["upload_id"]).min()
+        for kind in ("records", "clearance", "restoration")
+    }
+
+
+def with_upload_times(frame, times: pd.Series, *, keep_id: bool = False):
+    """``frame`` with ``uploaded_at``: when the upload of each row (its
+    ``upload_id``, dropped unless ``keep_id``) was made, from :func:`upload_times`
+    (NaT where the log has no standing row: such rows are never cut by it)."""
+    made = pd.to_datetime(frame["upload_id"].map(times), utc=True).to_numpy()
+    frame = frame.assign(uploaded_at=made)
+    return frame if keep_id else frame.drop(columns="upload_id")
+
+
+def known_by(frame, day: datetime.date, timezone: str, history: datetime.date | None, column):
+    """True where a row's upload (time ``column``) was in the store by the end of
+    ``day``: made by then, made within the history, or of no known time."""
+    if column not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    times = pd.to_datetime(frame[column], utc=True)
+    known = times.isna() | (times < end_of_day(day, timezone))
+    if history is not None:
+        known |= times < end_of_day(history, timezone)
+    return known.to_numpy()
+
+
+def observed_by(frame, day: datetime.date, timezone: str, history=None):
+    """The rows of ``frame`` observed and uploaded by the end of ``day``."""
     if frame is None or len(frame) == 0:
         return frame
-    times = pd.to_datetime(frame[column], utc=True)
-    return frame[(times < end_of_day(day, timezone)).to_numpy()]
+    times = pd.to_datetime(frame["observed_at"], utc=True)
+    observed = (times < end_of_day(day, timezone)).to_numpy()
+    return frame[observed & known_by(frame, day, timezone, history, "uploaded_at")]
 
 
-def dated_by(frame, column: str, day: datetime.date):
-    """The rows of ``frame`` whose date ``column`` is ``day`` or earlier."""
+def dated_by(frame, column: str, day: datetime.date, timezone: str, history=None, made=None):
+    """The rows of ``frame`` whose date ``column`` is ``day`` or earlier and whose
+    upload (time column ``made``) was in the store by its end."""
     if frame is None or len(frame) == 0:
         return frame
     dates = pd.to_datetime(pd.Series(list(frame[column]), dtype=object), errors="coerce")
-    return frame[(dates <= pd.Timestamp(day)).to_numpy()]
+    dated = (dates <= pd.Timestamp(day)).to_numpy()
+    return frame[dated & known_by(frame, day, timezone, history, made or "uploaded_at")]
 
 
 def frames_as_of(frames, day: datetime.date):
     """``frames`` (a :class:`hailin.surveys.frames.Frames`) as they stood at the
     end of ``day``: a new Frames holding what was observed, cleared, planted
-    and imaged by then, whose ledger counts open cases' ages to ``day``."""
+    and imaged by then and uploaded by then, whose ledger counts open cases'
+    ages to ``day``."""
     import dataclasses
 
-    zone = frames.settings.timezone
+    zone, history = frames.settings.timezone, frames.settings.history_until
     return dataclasses.replace(
         frames,
-        clearance=dated_by(frames.clearance, "cleared_on", day),
-        restoration=dated_by(frames.restoration, "planted_on", day),
-        findings=observed_by(frames.findings, day, zone),
-        inspections=observed_by(frames.inspections, day, zone),
-        records=observed_by(frames.records, day, zone),
-        cover=dated_by(frames.cover, "image_date", day),
+        clearance=dated_by(frames.clearance, "cleared_on", day, zone, history),
+        restoration=dated_by(frames.restoration, "planted_on", day, zone, history),
+        findings=observed_by(frames.findings, day, zone, history),
+        inspections=observed_by(frames.inspections, day, zone, history),
+        records=observed_by(frames.records, day, zone, history),
+        cover=dated_by(frames.cover, "image_date", day, zone, history, made="measured_at"),
         as_of=day,
     )

@@ -17,7 +17,7 @@ import geopandas
 import pandas as pd
 
 from hailin.geo.overlay import records_per_plot
-from hailin.surveys.asof import frames_as_of
+from hailin.surveys.asof import frames_as_of, known_by, upload_times, with_upload_times
 from hailin.surveys.errors import FramesError
 from hailin.surveys.io.dataset import read_dataset_layers
 from hailin.surveys.io.layout import (
@@ -42,7 +42,7 @@ from hailin.surveys.ledger.progress import Progress, clearance_progress, restora
 from hailin.surveys.ledger.tasks import verification_tasks
 from hailin.surveys.localtime import with_local_times
 from hailin.surveys.settings import Settings
-from hailin.surveys.withdrawn import withdrawn_after
+from hailin.surveys.withdrawn import read_back
 
 # The survey columns a command reads of the records it shows or keeps (detections).
 RECORD_DETAIL = [*LEDGER_INPUT, "record_id", "team", "observer", "notes"]
@@ -229,36 +229,55 @@ def read_frames(
         sites = read_sites(store)
         clearance = read_plots(store, "clearance")
         restoration = read_plots(store, "restoration")
+        # Each record's upload, for when it was made (the as-of cut).
+        detail = [*RECORD_DETAIL, "upload_id"]
         if every_record:
-            records = read_surveys(store, RECORD_DETAIL)
+            records = read_surveys(store, detail)
             clear = records["finding"].eq("clear").to_numpy()
             findings, inspections = records[~clear], records[clear]
         else:
             records = None
-            findings = read_surveys(store, RECORD_DETAIL, where="finding != 'clear'")
-            inspections = read_surveys(store, ["observed_at"], where="finding = 'clear'")
+            findings = read_surveys(store, detail, where="finding != 'clear'")
+            inspections = read_surveys(
+                store, ["observed_at", "upload_id"], where="finding = 'clear'"
+            )
         rasters = findings["record_key"].map(raster_sources(store)).astype(object)
         findings = findings.assign(raster=rasters.where(rasters.notna(), None))
         cover = read_cover(store)
-        uploads = read_uploads(store) if as_of is not None and root is not None else None
+        uploads = read_uploads(store)
+    made = upload_times(uploads)
     frames = _local(
-        Frames(settings, sites, clearance, restoration, findings, inspections, records, cover=cover)
+        Frames(
+            settings,
+            sites,
+            with_upload_times(clearance, made["clearance"], keep_id=True),
+            with_upload_times(restoration, made["restoration"], keep_id=True),
+            with_upload_times(findings, made["records"]),
+            with_upload_times(inspections, made["records"]),
+            None if records is None else with_upload_times(records, made["records"]),
+            cover=cover,
+        )
     )
-    if as_of and root and uploads is not None and uploads["withdrawn_at"].notna().any():
-        restored = withdrawn_after(uploads, as_of, root, settings, frames.sites)
-        frames = _with_restored(frames, restored)
+    if as_of and root:
+        restored = read_back(uploads, as_of, root, settings, frames.sites, frames)
+        frames = _with_restored(frames, restored, as_of)
     return frames if as_of is None else frames.at(as_of)
 
 
-def _with_restored(frames: Frames, restored: dict) -> Frames:
-    """``frames`` with the records and plots of uploads withdrawn later
-    (:func:`hailin.surveys.withdrawn.withdrawn_after`) that the store no longer holds."""
-    zone, changes = frames.settings.timezone, {}
+def _with_restored(frames: Frames, restored: dict, day: datetime.date) -> Frames:
+    """``frames`` with the records and plots the store held at the end of ``day``
+    and no longer holds as they were then (:func:`hailin.surveys.withdrawn.read_back`):
+    those of no stored row the store held by then (the latest upload's first)."""
+    zone, history, changes = frames.settings.timezone, frames.settings.history_until, {}
+
+    def held(stored):
+        return stored[known_by(stored, day, zone, history, "uploaded_at")]
+
     records = restored.get("surveys")
     if records is not None and len(records):
-        known = set(frames.findings["record_key"]) | set(
-            frames.records["record_key"] if frames.records is not None else ()
-        )
+        stored = frames.records if frames.records is not None else frames.findings
+        known = set(held(frames.findings)["record_key"]) | set(held(stored)["record_key"])
+        records = records.drop_duplicates("record_key").drop(columns="upload_id")
         records = with_local_times(records[~records["record_key"].isin(known)], zone)
         clear = records["finding"].eq("clear").to_numpy()
         findings = records[~clear].assign(raster=None)[frames.findings.columns]
@@ -271,7 +290,9 @@ def _with_restored(frames: Frames, restored: dict) -> Frames:
     for kind in ("clearance", "restoration"):
         plots, stored = restored.get(kind), getattr(frames, kind)
         if plots is not None and len(plots):
-            plots = plots[~plots["plot_id"].isin(stored["plot_id"])][stored.columns]
+            plots = plots.drop_duplicates("plot_id")
+            plots = plots[~plots["plot_id"].isin(held(stored)["plot_id"])]
+            plots = with_local_times(plots, zone)[stored.columns]
             changes[kind] = pd.concat([stored, plots], ignore_index=True)
     return dataclasses.replace(frames, **changes) if changes else frames
 
