@@ -103,7 +103,7 @@ def with_upload_times(frame, times: pd.Series, *, keep_id: bool = False):
     """``frame`` with ``uploaded_at``: when the upload of each row (its
     ``upload_id``, dropped unless ``keep_id``) was made, from :func:`upload_times`
     (NaT where the log has no standing row: such rows are never cut by it)."""
-    made = pd.to_datetime(frame["upload_id"].map(times), utc=True).to_numpy()
+    made = pd.to_datetime(times, utc=True).reindex(frame["upload_id"].to_numpy()).array
     frame = frame.assign(uploaded_at=made)
     return frame if keep_id else frame.drop(columns="upload_id")
 
@@ -120,33 +120,74 @@ def known_by(frame, day: datetime.date, timezone: str, history: datetime.date | 
     return known.to_numpy()
 
 
+def _held(frame, keep, day: datetime.date, timezone: str, history, made="uploaded_at"):
+    """The rows of ``frame`` where ``keep`` is true that the store held at the
+    end of ``day``: uploaded by then (:func:`known_by`) and not withdrawn by then
+    (``withdrawn_at`` of rows read back, :mod:`hailin.surveys.withdrawn`)."""
+    keep = keep & known_by(frame, day, timezone, history, made)
+    if "withdrawn_at" not in frame.columns:
+        return frame[keep]
+    gone = pd.to_datetime(frame["withdrawn_at"], utc=True) < end_of_day(day, timezone)
+    return frame[keep & ~gone.to_numpy()].drop(columns="withdrawn_at")
+
+
 def observed_by(frame, day: datetime.date, timezone: str, history=None):
-    """The rows of ``frame`` observed and uploaded by the end of ``day``."""
+    """The rows of ``frame`` observed by the end of ``day`` that the store held then."""
     if frame is None or len(frame) == 0:
         return frame
     times = pd.to_datetime(frame["observed_at"], utc=True)
-    observed = (times < end_of_day(day, timezone)).to_numpy()
-    return frame[observed & known_by(frame, day, timezone, history, "uploaded_at")]
+    return _held(frame, (times < end_of_day(day, timezone)).to_numpy(), day, timezone, history)
 
 
 def dated_by(frame, column: str, day: datetime.date, timezone: str, history=None, made=None):
-    """The rows of ``frame`` whose date ``column`` is ``day`` or earlier and whose
-    upload (time column ``made``) was in the store by its end."""
+    """The rows of ``frame`` whose date ``column`` is ``day`` or earlier that the
+    store held at its end (their upload's time in column ``made``); of a plot
+    held in several versions, the latest upload's."""
     if frame is None or len(frame) == 0:
         return frame
-    dates = pd.to_datetime(pd.Series(list(frame[column]), dtype=object), errors="coerce")
-    dated = (dates <= pd.Timestamp(day)).to_numpy()
-    return frame[dated & known_by(frame, day, timezone, history, made or "uploaded_at")]
+    dates = pd.Series(list(frame[column]), index=frame.index, dtype=object)
+    dates = pd.to_datetime(dates, errors="coerce")
+    frame = _held(frame, True, day, timezone, history, made or "uploaded_at")
+    if "plot_id" in frame.columns and "uploaded_at" in frame.columns:
+        latest = frame.sort_values("uploaded_at", kind="stable", na_position="first")
+        frame = frame[frame.index.isin(latest.drop_duplicates("plot_id", keep="last").index)]
+    return frame[(dates[frame.index] <= pd.Timestamp(day)).to_numpy()]
+
+
+def with_earlier(frames):
+    """``frames`` with the rows the store no longer holds (``frames.earlier``,
+    read back by :func:`hailin.surveys.withdrawn.read_back`) among the stored
+    ones, for the cut of one day to choose from."""
+    import dataclasses
+
+    earlier, changes = frames.earlier, {}
+    records = earlier.get("surveys")
+    if records is not None and len(records):
+        clear = records["finding"].eq("clear").to_numpy()
+        parts = {"findings": records[~clear].assign(raster=None), "inspections": records[clear]}
+        if frames.records is not None:
+            parts["records"] = records
+        for name, rows in parts.items():
+            stored = getattr(frames, name)
+            rows = rows[[*stored.columns, "withdrawn_at"]]
+            changes[name] = pd.concat([stored, rows], ignore_index=True)
+    for kind in ("clearance", "restoration"):
+        plots, stored = earlier.get(kind), getattr(frames, kind)
+        if plots is not None and len(plots):
+            rows = plots[[*stored.columns, "withdrawn_at"]]
+            changes[kind] = pd.concat([stored, rows], ignore_index=True)
+    return dataclasses.replace(frames, earlier={}, **changes)
 
 
 def frames_as_of(frames, day: datetime.date):
     """``frames`` (a :class:`hailin.surveys.frames.Frames`) as they stood at the
     end of ``day``: a new Frames holding what was observed, cleared, planted
-    and imaged by then and uploaded by then, whose ledger counts open cases'
-    ages to ``day``."""
+    and imaged by then and uploaded by then (rows withdrawn or replaced later
+    included, when read back), whose ledger counts open cases' ages to ``day``."""
     import dataclasses
 
     zone, history = frames.settings.timezone, frames.settings.history_until
+    frames = with_earlier(frames) if frames.earlier else frames
     return dataclasses.replace(
         frames,
         clearance=dated_by(frames.clearance, "cleared_on", day, zone, history),

@@ -17,7 +17,7 @@ import geopandas
 import pandas as pd
 
 from hailin.geo.overlay import records_per_plot
-from hailin.surveys.asof import frames_as_of, known_by, upload_times, with_upload_times
+from hailin.surveys.asof import frames_as_of, upload_times, with_upload_times
 from hailin.surveys.errors import FramesError
 from hailin.surveys.io.dataset import read_dataset_layers
 from hailin.surveys.io.layout import (
@@ -57,6 +57,8 @@ class Frames:
     file name of the raster each raster detection came from, ``raster``); the
     inspections carry only time and place unless every record was read
     (``records`` then holds them all, in the store's order, for the maps).
+    Records and plots read from a store carry ``uploaded_at``, when their
+    upload was made (the as-of cut keeps only what was uploaded by its day).
     ``cover`` holds the mangrove cover measured on rasters (imagery_cover).
     With ``as_of`` (a local day) they hold only what was known by its end
     (:mod:`hailin.surveys.asof`) and open cases' ages are counted to it.
@@ -73,13 +75,16 @@ class Frames:
     cover: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame({c: [] for c in COVER_KINDS})
     )
+    # {"surveys" | "clearance" | "restoration": rows the store held once and no longer
+    # holds (withdrawn, replaced), with uploaded_at and withdrawn_at}: Frames.at chooses.
+    earlier: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
     # The frames as of each day asked (the maps ask for every month, twice in the overview).
     _days: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def at(self, day: datetime.date) -> Frames:
         """These frames as they stood at the end of the local ``day``: what was
-        observed, cleared, planted and imaged by then, the ledger built from
-        that alone (:func:`hailin.surveys.asof.frames_as_of`)."""
+        observed, cleared, planted and imaged by then and uploaded by then, the
+        ledger built from that alone (:func:`hailin.surveys.asof.frames_as_of`)."""
         if day not in self._days:
             self._days[day] = frames_as_of(self, day)
         return self._days[day]
@@ -245,7 +250,7 @@ def read_frames(
         findings = findings.assign(raster=rasters.where(rasters.notna(), None))
         cover = read_cover(store)
         uploads = read_uploads(store)
-    made = upload_times(uploads)
+    made, zone = upload_times(uploads), settings.timezone
     frames = _local(
         Frames(
             settings,
@@ -258,43 +263,10 @@ def read_frames(
             cover=cover,
         )
     )
-    if as_of and root:
-        restored = read_back(uploads, as_of, root, settings, frames.sites, frames)
-        frames = _with_restored(frames, restored, as_of)
+    if root and (as_of or every_record):  # the maps' months and as-of figures
+        earlier = read_back(uploads, root, settings, frames.sites, frames)
+        frames.earlier = {kind: with_local_times(rows, zone) for kind, rows in earlier.items()}
     return frames if as_of is None else frames.at(as_of)
-
-
-def _with_restored(frames: Frames, restored: dict, day: datetime.date) -> Frames:
-    """``frames`` with the records and plots the store held at the end of ``day``
-    and no longer holds as they were then (:func:`hailin.surveys.withdrawn.read_back`):
-    those of no stored row the store held by then (the latest upload's first)."""
-    zone, history, changes = frames.settings.timezone, frames.settings.history_until, {}
-
-    def held(stored):
-        return stored[known_by(stored, day, zone, history, "uploaded_at")]
-
-    records = restored.get("surveys")
-    if records is not None and len(records):
-        stored = frames.records if frames.records is not None else frames.findings
-        known = set(held(frames.findings)["record_key"]) | set(held(stored)["record_key"])
-        records = records.drop_duplicates("record_key").drop(columns="upload_id")
-        records = with_local_times(records[~records["record_key"].isin(known)], zone)
-        clear = records["finding"].eq("clear").to_numpy()
-        findings = records[~clear].assign(raster=None)[frames.findings.columns]
-        inspections = records.loc[clear, frames.inspections.columns]
-        changes["findings"] = pd.concat([frames.findings, findings], ignore_index=True)
-        changes["inspections"] = pd.concat([frames.inspections, inspections], ignore_index=True)
-        if frames.records is not None:
-            every = records[frames.records.columns]
-            changes["records"] = pd.concat([frames.records, every], ignore_index=True)
-    for kind in ("clearance", "restoration"):
-        plots, stored = restored.get(kind), getattr(frames, kind)
-        if plots is not None and len(plots):
-            plots = plots.drop_duplicates("plot_id")
-            plots = plots[~plots["plot_id"].isin(held(stored)["plot_id"])]
-            plots = with_local_times(plots, zone)[stored.columns]
-            changes[kind] = pd.concat([stored, plots], ignore_index=True)
-    return dataclasses.replace(frames, **changes) if changes else frames
 
 
 def _local(frames: Frames) -> Frames:

@@ -12,7 +12,6 @@ run, not a file read).
 
 from __future__ import annotations
 
-import datetime
 import logging
 import os
 
@@ -20,7 +19,6 @@ import geopandas
 import pandas as pd
 
 from hailin.geo.errors import HailinError
-from hailin.surveys.asof import end_of_day, known_by
 from hailin.surveys.check.options import ImportOptions
 from hailin.surveys.check.plots import normalize_plots
 from hailin.surveys.check.records import normalize
@@ -58,43 +56,42 @@ def _read(root, settings, row, sites):
     return plots.assign(upload_id=row.upload_id)
 
 
-def _chosen(uploads: pd.DataFrame, day: datetime.date, settings, frames) -> pd.DataFrame:
-    """The upload rows to read back as of ``day``: those made by its end and
-    withdrawn after it, and the standing plot uploads made by then of a kind
-    whose stored plots include some uploaded after it (replaced, perhaps)."""
-    zone, history = settings.timezone, settings.history_until
-    end = end_of_day(day, zone)
-    made = known_by(uploads, day, zone, history, "uploaded_at")
-    later = pd.to_datetime(uploads["withdrawn_at"], utc=True) >= end
-    replaced = [
-        kind
-        for kind in PLOT_KINDS
-        if not known_by(getattr(frames, kind), day, zone, history, "uploaded_at").all()
-    ]
-    standing = uploads["status"].ne("withdrawn") & uploads["kind"].isin(replaced)
-    wanted = made & (later | standing).to_numpy() & uploads["archived_as"].notna().to_numpy()
-    chosen = uploads[wanted]
-    return chosen[chosen["kind"].isin(("surveys", *PLOT_KINDS)).to_numpy()]
+def _chosen(uploads: pd.DataFrame, frames) -> pd.DataFrame:
+    """The upload rows whose rows the store no longer holds: the withdrawn ones,
+    and the standing plot uploads of which the store holds fewer plots than
+    they brought (later files replaced some)."""
+    withdrawn = uploads["status"].eq("withdrawn")
+    held = pd.concat([frames.clearance["upload_id"], frames.restoration["upload_id"]])
+    counts = uploads["upload_id"].map(held.value_counts()).fillna(0)
+    replaced = uploads["kind"].isin(PLOT_KINDS) & ~withdrawn & (counts < uploads["rows_accepted"])
+    kinds = uploads["kind"].isin(("surveys", *PLOT_KINDS))
+    return uploads[((withdrawn | replaced) & kinds & uploads["archived_as"].notna()).to_numpy()]
 
 
 def read_back(
-    uploads: pd.DataFrame, day: datetime.date, root: str, settings, sites, frames
+    uploads: pd.DataFrame, root: str, settings, sites, frames
 ) -> dict[str, geopandas.GeoDataFrame]:
-    """{"surveys" | "clearance" | "restoration": rows} the store held at the end
-    of ``day`` and may no longer hold (see :func:`_chosen`; ``frames`` are the
-    stored ones), read again from the workspace at ``root``, each row with its
-    ``uploaded_at``, the latest upload's first (the as-of cut then keeps what
-    they observed by that day). A file that cannot be read again is left out (logged)."""
+    """{"surveys" | "clearance" | "restoration": rows} the store held once and
+    no longer holds (see :func:`_chosen`; ``frames`` are the stored ones), read
+    again from the workspace at ``root``, each with ``uploaded_at`` and
+    ``withdrawn_at`` (NaT while its upload stands), for the as-of cut to choose
+    from. A file that cannot be read again is left out (logged)."""
     found: dict[str, list] = {}
-    chosen = _chosen(uploads, day, settings, frames).sort_values("uploaded_at", ascending=False)
-    for row in chosen.itertuples():
+    for row in _chosen(uploads, frames).itertuples():
         try:
             rows = _read(root, settings, row, sites)
         except (HailinError, OSError) as error:
             logger.warning("upload %s not read back: %s", row.upload_id[:16], error)
             continue
-        made = pd.Timestamp(row.uploaded_at)
-        found.setdefault(row.kind, []).append(rows.assign(uploaded_at=made))
+        if row.kind == "surveys":
+            rows = rows.drop(columns="upload_id")
+        else:  # the plots the store still holds from this upload are not read twice
+            stored = getattr(frames, row.kind)
+            kept = stored.loc[stored["upload_id"].eq(row.upload_id).to_numpy(), "plot_id"]
+            rows = rows[~rows["plot_id"].isin(kept).to_numpy()]
+        when = pd.to_datetime(pd.Series([row.uploaded_at, row.withdrawn_at]), utc=True)
+        times = {"uploaded_at": when.iloc[0], "withdrawn_at": when.iloc[1]}
+        found.setdefault(row.kind, []).append(rows.assign(**times))
     return {
         kind: geopandas.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=4326)
         for kind, parts in found.items()
