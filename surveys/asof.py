@@ -86,7 +86,8 @@ def upload_times(uploads: pd.DataFrame) -> dict[str, pd.Series]:
     --------
     >>> log = pd.DataFrame({"upload_id": ["a", "b", "a"], "kind": ["surveys", "clearance",
     ...     "surveys"], "status": ["accepted", "accepted", "withdrawn"],
-    ...     "uploaded_at": pd.to_datetime(["2024-06-01T02:00Z", "2024-01-01Z", "2024-05-01Z"])})
+    ...     "uploaded_at": pd.to_datetime(["2024-06-01T02:00Z", "2024-01-01T00:00Z",
+    ...     "2024-05-01T00:00Z"])})
     >>> str(upload_times(log)["records"]["a"])
     '2024-06-01 02:00:00+00:00'
     """
@@ -169,8 +170,9 @@ def with_earlier(frames):
             parts["records"] = records
         for name, rows in parts.items():
             stored = getattr(frames, name)
-            rows = rows[[*stored.columns, "withdrawn_at"]]
-            changes[name] = pd.concat([stored, rows], ignore_index=True)
+            if len(rows):
+                rows = rows[[*stored.columns, "withdrawn_at"]]
+                changes[name] = pd.concat([stored, rows], ignore_index=True)
     for kind in ("clearance", "restoration"):
         plots, stored = earlier.get(kind), getattr(frames, kind)
         if plots is not None and len(plots):
