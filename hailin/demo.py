@@ -75,7 +75,7 @@ def _monitoring(ws, directory, clearance, restoration, outputs):
     }
 
 
-def entered_at_once(ws):
+def entered_at_once(ws: Workspace) -> Workspace:
     """``ws`` with every upload made so far counted as the earlier record entered
     at once (``[as_of] history_until`` set to today): as of any day its records
     count from when they were observed. The demo's two years are uploaded in one

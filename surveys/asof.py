@@ -100,7 +100,7 @@ def upload_times(uploads: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
-def with_upload_times(frame, times: pd.Series, *, keep_id: bool = False):
+def with_upload_times(frame: pd.DataFrame, times: pd.Series, *, keep_id: bool = False):
     """``frame`` with ``uploaded_at``: when the upload of each row (its
     ``upload_id``, dropped unless ``keep_id``) was made, from :func:`upload_times`
     (NaT where the log has no standing row: such rows are never cut by it)."""
@@ -109,7 +109,13 @@ def with_upload_times(frame, times: pd.Series, *, keep_id: bool = False):
     return frame if keep_id else frame.drop(columns="upload_id")
 
 
-def known_by(frame, day: datetime.date, timezone: str, history: datetime.date | None, column):
+def known_by(
+    frame: pd.DataFrame,
+    day: datetime.date,
+    timezone: str,
+    history: datetime.date | None,
+    column: str,
+) -> np.ndarray:
     """True where a row's upload (time ``column``) was in the store by the end of
     ``day``: made by then, made within the history, or of no known time."""
     if column not in frame.columns:
