@@ -161,6 +161,36 @@ def dated_by(frame, column: str, day: datetime.date, timezone: str, history=None
     return frame[(dates[frame.index] <= pd.Timestamp(day)).to_numpy()]
 
 
+def last_upload_day(frames) -> datetime.date | None:
+    """The local day of the latest upload the cut counts by when it was made
+    (records, plots, imagery cover; none made by ``[as_of] history_until``):
+    the maps' months reach it, so a month's records uploaded in the next month
+    show there. None when every upload counts from when observed.
+
+    Examples
+    --------
+    >>> from hailin.surveys import Workspace
+    >>> import tempfile
+    >>> last_upload_day(Workspace.create(tempfile.mkdtemp()).frames()) is None
+    True
+    """
+    zone, history = frames.settings.timezone, frames.settings.history_until
+    times = [
+        pd.to_datetime(pd.Series(frame[column].to_numpy()), utc=True)
+        for frame, column in (
+            (frames.records if frames.records is not None else frames.findings, "uploaded_at"),
+            (frames.clearance, "uploaded_at"),
+            (frames.restoration, "uploaded_at"),
+            (frames.cover, "measured_at"),
+        )
+        if frame is not None and column in frame.columns and len(frame)
+    ]
+    made = pd.concat(times).dropna() if times else pd.Series(dtype="datetime64[ns, UTC]")
+    if history is not None:
+        made = made[made >= end_of_day(history, zone)]
+    return None if made.empty else made.max().tz_convert(zone).date()
+
+
 def with_earlier(frames):
     """``frames`` with the rows the store no longer holds (``frames.earlier``,
     read back by :func:`hailin.surveys.withdrawn.read_back`) among the stored

@@ -23,6 +23,7 @@ import shapely
 from click.testing import CliRunner
 
 from hailin.cli import main
+from hailin.maps.figures import periods_of
 from hailin.surveys.workspace import Workspace
 
 PLOTS = {
@@ -156,6 +157,8 @@ def test_the_maps_months_count_uploads_made_by_each_months_end(ws):
         assert set(then.clearance["plot_id"]) == cleared, day
         assert then.clearance.set_index("plot_id").at["A", "method"] == methods["A"], day
         assert set(then.ledger["case_id"]) == cases, day
+    # Everything was observed by May; June's uploads bring June into the time control.
+    assert periods_of(whole) == ["2024-04", "2024-05", "2024-06"]
     # The store as it is now: C's upload withdrawn, A's June version.
     assert set(whole.ledger["case_id"]) == {"A#1", "B#1"}
     assert len(whole.clearance) == 4
