@@ -1,7 +1,9 @@
 """The demo: a workspace built from the bundled data, whole pipeline, maps written."""
 
+import datetime
 import os
 import shutil
+import zoneinfo
 
 from hailin.demo_data import demo_plots
 from hailin.demo_files import write_demo_patrols, write_demo_plots
@@ -11,7 +13,7 @@ from hailin.maps.basemaps import tianditu_key
 from hailin.surveys.errors import WorkspaceExistsError
 from hailin.surveys.io.written import removed_on_failure
 from hailin.surveys.paths import STORE_FILE
-from hailin.surveys.settings import SETTINGS_FILE
+from hailin.surveys.settings import SETTINGS_FILE, with_history_until
 from hailin.surveys.workspace import Workspace
 
 _DEMO_ENTRIES = (
@@ -73,6 +75,19 @@ def _monitoring(ws, directory, clearance, restoration, outputs):
     }
 
 
+def entered_at_once(ws: Workspace) -> Workspace:
+    """``ws`` with every upload made so far counted as the earlier record entered
+    at once (``[as_of] history_until`` set to today): as of any day its records
+    count from when they were observed. The demo's two years are uploaded in one
+    build, so its as-of figures and the maps' months would otherwise be empty."""
+    today = datetime.datetime.now(zoneinfo.ZoneInfo(ws.settings.timezone)).date()
+    with open(ws.settings_path, encoding="utf-8") as handle:
+        text = with_history_until(handle.read(), today)
+    with open(ws.settings_path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return Workspace(ws.root)
+
+
 def build_demo(directory, lang="zh", force=False):
     """Create the demo workspace in ``directory``; returns (workspace, {label: path or note}).
     A demo that fails (a full disk) leaves nothing of itself."""
@@ -96,6 +111,7 @@ def _build(directory, lang):
     for path, flags in write_demo_patrols(patrol_folder, ws.sites(), clearance, restoration):
         outputs[f"import {os.path.basename(path)}"] = _imported(ws.import_file(path, **flags))
     overlays = _monitoring(ws, directory, clearance, restoration, outputs)
+    ws = entered_at_once(ws)
     # One read and one ledger for flag, the exports and the maps: nothing changes
     # the records between them.
     frames = ws.map_data()

@@ -1,8 +1,9 @@
 """What a map's time control steps through, and the panel's figures at each step.
 
 A map's periods are the months from its first dated thing (a clearance, a
-planting, a record, a case) to its last, so the slider spans everything the
-map draws. The panel's figures at each month are those of the frames as they
+planting, a record, a case) to its last, or to the last upload counted by when
+it was made (:func:`hailin.surveys.asof.last_upload_day`), so the slider spans
+everything the map draws. The panel's figures at each month are those of the frames as they
 stood at its last day (``data.at(day)``, :mod:`hailin.surveys.asof`), computed by
 the progress functions planners use: the panel at any month says exactly what
 ``hailin progress --as-of YYYY-MM`` says, and at the last month what
@@ -16,6 +17,7 @@ import pandas as pd
 
 from hailin.geo.overlay import records_in_plots
 from hailin.layers.encode import day_numbers, local_minutes
+from hailin.surveys.asof import last_upload_day
 from hailin.surveys.ledger.counts import case_counts
 from hailin.surveys.ledger.progress import plot_survival
 
@@ -70,6 +72,10 @@ def periods_of(data, *, clearance=True, restoration=True) -> list[str]:
         cover = getattr(data, "cover", None)  # images of the restoration plots
         if cover is not None and len(cover) and "image_date" in cover:
             days.append(day_numbers(cover["image_date"]))
+    # Records observed in a month and uploaded in the next show from that next month.
+    uploaded = last_upload_day(data) if hasattr(data, "settings") else None
+    if uploaded is not None:
+        days.append(np.array([(uploaded - datetime.date(1970, 1, 1)).days], np.int64))
     every = np.concatenate(days)
     if every.size == 0:
         return []

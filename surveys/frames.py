@@ -17,7 +17,7 @@ import geopandas
 import pandas as pd
 
 from hailin.geo.overlay import records_per_plot
-from hailin.surveys.asof import frames_as_of
+from hailin.surveys.asof import frames_as_of, upload_times, with_upload_times
 from hailin.surveys.errors import FramesError
 from hailin.surveys.io.dataset import read_dataset_layers
 from hailin.surveys.io.layout import (
@@ -42,7 +42,7 @@ from hailin.surveys.ledger.progress import Progress, clearance_progress, restora
 from hailin.surveys.ledger.tasks import verification_tasks
 from hailin.surveys.localtime import with_local_times
 from hailin.surveys.settings import Settings
-from hailin.surveys.withdrawn import withdrawn_after
+from hailin.surveys.withdrawn import read_back
 
 # The survey columns a command reads of the records it shows or keeps (detections).
 RECORD_DETAIL = [*LEDGER_INPUT, "record_id", "team", "observer", "notes"]
@@ -57,6 +57,8 @@ class Frames:
     file name of the raster each raster detection came from, ``raster``); the
     inspections carry only time and place unless every record was read
     (``records`` then holds them all, in the store's order, for the maps).
+    Records and plots read from a store carry ``uploaded_at``, when their
+    upload was made (the as-of cut keeps only what was uploaded by its day).
     ``cover`` holds the mangrove cover measured on rasters (imagery_cover).
     With ``as_of`` (a local day) they hold only what was known by its end
     (:mod:`hailin.surveys.asof`) and open cases' ages are counted to it.
@@ -73,13 +75,16 @@ class Frames:
     cover: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame({c: [] for c in COVER_KINDS})
     )
+    # {"surveys" | "clearance" | "restoration": rows the store held once and no longer
+    # holds (withdrawn, replaced), with uploaded_at and withdrawn_at}: Frames.at chooses.
+    earlier: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
     # The frames as of each day asked (the maps ask for every month, twice in the overview).
     _days: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def at(self, day: datetime.date) -> Frames:
         """These frames as they stood at the end of the local ``day``: what was
-        observed, cleared, planted and imaged by then, the ledger built from
-        that alone (:func:`hailin.surveys.asof.frames_as_of`)."""
+        observed, cleared, planted and imaged by then and uploaded by then, the
+        ledger built from that alone (:func:`hailin.surveys.asof.frames_as_of`)."""
         if day not in self._days:
             self._days[day] = frames_as_of(self, day)
         return self._days[day]
@@ -229,51 +234,39 @@ def read_frames(
         sites = read_sites(store)
         clearance = read_plots(store, "clearance")
         restoration = read_plots(store, "restoration")
+        # Each record's upload, for when it was made (the as-of cut).
+        detail = [*RECORD_DETAIL, "upload_id"]
         if every_record:
-            records = read_surveys(store, RECORD_DETAIL)
+            records = read_surveys(store, detail)
             clear = records["finding"].eq("clear").to_numpy()
             findings, inspections = records[~clear], records[clear]
         else:
             records = None
-            findings = read_surveys(store, RECORD_DETAIL, where="finding != 'clear'")
-            inspections = read_surveys(store, ["observed_at"], where="finding = 'clear'")
+            findings = read_surveys(store, detail, where="finding != 'clear'")
+            inspections = read_surveys(
+                store, ["observed_at", "upload_id"], where="finding = 'clear'"
+            )
         rasters = findings["record_key"].map(raster_sources(store)).astype(object)
         findings = findings.assign(raster=rasters.where(rasters.notna(), None))
         cover = read_cover(store)
-        uploads = read_uploads(store) if as_of is not None and root is not None else None
+        uploads = read_uploads(store)
+    made, zone = upload_times(uploads), settings.timezone
     frames = _local(
-        Frames(settings, sites, clearance, restoration, findings, inspections, records, cover=cover)
-    )
-    if as_of and root and uploads is not None and uploads["withdrawn_at"].notna().any():
-        restored = withdrawn_after(uploads, as_of, root, settings, frames.sites)
-        frames = _with_restored(frames, restored)
-    return frames if as_of is None else frames.at(as_of)
-
-
-def _with_restored(frames: Frames, restored: dict) -> Frames:
-    """``frames`` with the records and plots of uploads withdrawn later
-    (:func:`hailin.surveys.withdrawn.withdrawn_after`) that the store no longer holds."""
-    zone, changes = frames.settings.timezone, {}
-    records = restored.get("surveys")
-    if records is not None and len(records):
-        known = set(frames.findings["record_key"]) | set(
-            frames.records["record_key"] if frames.records is not None else ()
+        Frames(
+            settings,
+            sites,
+            with_upload_times(clearance, made["clearance"], keep_id=True),
+            with_upload_times(restoration, made["restoration"], keep_id=True),
+            with_upload_times(findings, made["records"]),
+            with_upload_times(inspections, made["records"]),
+            None if records is None else with_upload_times(records, made["records"]),
+            cover=cover,
         )
-        records = with_local_times(records[~records["record_key"].isin(known)], zone)
-        clear = records["finding"].eq("clear").to_numpy()
-        findings = records[~clear].assign(raster=None)[frames.findings.columns]
-        inspections = records.loc[clear, frames.inspections.columns]
-        changes["findings"] = pd.concat([frames.findings, findings], ignore_index=True)
-        changes["inspections"] = pd.concat([frames.inspections, inspections], ignore_index=True)
-        if frames.records is not None:
-            every = records[frames.records.columns]
-            changes["records"] = pd.concat([frames.records, every], ignore_index=True)
-    for kind in ("clearance", "restoration"):
-        plots, stored = restored.get(kind), getattr(frames, kind)
-        if plots is not None and len(plots):
-            plots = plots[~plots["plot_id"].isin(stored["plot_id"])][stored.columns]
-            changes[kind] = pd.concat([stored, plots], ignore_index=True)
-    return dataclasses.replace(frames, **changes) if changes else frames
+    )
+    if root and (as_of or every_record):  # the maps' months and as-of figures
+        earlier = read_back(uploads, root, settings, frames.sites, frames)
+        frames.earlier = {kind: with_local_times(rows, zone) for kind, rows in earlier.items()}
+    return frames if as_of is None else frames.at(as_of)
 
 
 def _local(frames: Frames) -> Frames:

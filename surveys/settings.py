@@ -68,6 +68,14 @@ earliest_date = 1990-01-01
 # Rows dated after this day are refused too; without it, after tomorrow.
 # latest_date = 2030-12-31
 
+[as_of]
+# Figures "as of" a day (progress, ledger, export, report, the maps' months) count
+# what the store held at its end: records observed AND uploaded by then. Uploads made
+# by the end of this day are the earlier record entered at once (paper ledgers or
+# spreadsheets of past years imported when the workspace began): as of any day they
+# count from when they were observed. A TOML date, no quotes; without it, none.
+# history_until = 2024-12-31
+
 [maps]
 # Tianditu (天地图) key for the Tianditu basemaps: a browser key from
 # https://console.tianditu.gov.cn (letters and digits). Without it (or $TIANDITU_KEY)
@@ -104,6 +112,22 @@ _FIRST_DATE = datetime.date(1900, 1, 1)
 _LAST_DATE = datetime.date(2200, 12, 31)
 # A Tianditu key goes into tile URLs: letters and digits only (keys are 32 hex digits).
 TIANDITU_KEY_PATTERN = re.compile("[0-9A-Za-z]{16,64}")
+
+
+def with_history_until(text: str, day: datetime.date) -> str:
+    """The text of a hailin.toml made from :data:`TEMPLATE` with ``[as_of]
+    history_until`` set to ``day`` (the earlier record entered at once by then).
+
+    Examples
+    --------
+    >>> text = with_history_until(TEMPLATE.format(language="zh"), datetime.date(2024, 12, 31))
+    >>> parse_settings(text).history_until
+    datetime.date(2024, 12, 31)
+    """
+    line = re.compile(r"^# history_until = .*$", re.MULTILINE)
+    if line.search(text) is None:
+        raise SettingsError("hailin.toml has no [as_of] history_until line to set")
+    return line.sub(f"history_until = {day.isoformat()}", text, count=1)
 
 
 def tianditu_key_problem(key):
@@ -152,6 +176,8 @@ class Settings:
     raster_colours: tuple[tuple[str, str], ...] = ()
     # [report] office: the issuing office in the monthly report's header.
     report_office: str | None = None
+    # [as_of] history_until: uploads made by this day's end count as of when observed.
+    history_until: datetime.date | None = None
     # Targets by year, month and township (surveys.targets); the totals are the two above.
     targets: Targets = dataclasses.field(default_factory=Targets)
     plan_teams: tuple = ()  # [[plan.team]]: surveys.plan.teams.Team for `hailin plan`
@@ -172,6 +198,7 @@ _KEYS = {
     ("raster", "classes"): Key("raster_classes", dict),
     ("raster", "colours"): Key("raster_colours", dict),
     ("report", "office"): Key("report_office", str),
+    ("as_of", "history_until"): Key("history_until", datetime.date, _FIRST_DATE, _LAST_DATE),
     ("plan", "team"): Key("plan_teams", list),
 }
 MAX_OFFICE_CHARS = 40

@@ -17,6 +17,7 @@ import re
 import geopandas
 import shapely
 
+from hailin.demo import entered_at_once
 from hailin.geo.sites import load_sites
 from hailin.layers.encode import decode_ints
 from hailin.surveys.workspace import Workspace
@@ -114,7 +115,7 @@ def build(root, text=plain, *, sites=False, plots=True, patrols=PATROLS):
     if patrols:
         summary = ws.import_file(write_patrols(files / "patrols.csv", text, patrols))
         assert summary.status == "accepted", summary
-    return ws
+    return entered_at_once(ws)  # a past entered at once: counted as of when observed
 
 
 def data_layers(page):

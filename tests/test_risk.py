@@ -135,3 +135,22 @@ def test_the_notebook_ranks_and_evaluates_as_the_commands_do(generated):
     table = ws.evaluate_risk("2024-09-01")
     assert table.index.tolist() == ["model", *BASELINES]
     assert table.loc["model", "auc"] > table["auc"].iloc[1:].max()
+
+
+def test_a_case_not_yet_cleared_again_is_ranked(tmp_path):
+    """Plots from GeoJSON, one recurrence case found and none cleared again yet:
+    the case's gap was matched to re-clearances by plot ids of two pandas dtypes
+    (str where there are some, object where there are none): a MergeError."""
+    from tests.stats_workspace import build as build_story
+
+    story = build_story(tmp_path)
+    payload = json.loads(run(story, "risk", "--as-of", "2023-08-31", "--json"))
+    assert [p["plot_id"] for p in payload["plots"]] == ["A", "B", "C"]
+    day = datetime.date(2023, 8, 31)
+    features = features_at(read_history(story.frames(as_of=day)), day_number(day))
+    # A: cleared 2023-04-10, regrowth found 2023-08-01 and still open.
+    assert features.loc["A", ["past_cases", "open_case", "days_to_regrowth"]].tolist() == [
+        1.0,
+        1.0,
+        113.0,
+    ]

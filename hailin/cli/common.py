@@ -87,7 +87,7 @@ as_of_option = click.option(
     metavar="YYYY-MM[-DD]",
     callback=_as_of,
     help="The record as it stood at the end of that day (a month: its last day): "
-    "what was observed, cleared, planted and imaged by then.",
+    "what was observed, cleared, planted and imaged by then and uploaded by then.",
 )
 
 

@@ -22,10 +22,11 @@ def report_command(ws, as_json, month, output, as_of):
     from hailin.report import write_report
     from hailin.surveys.stats import period
 
-    path = write_report(ws.frames(every_record=True, as_of=as_of), month, output)
-    last = period(month).last  # a month, checked by write_report
-    assert last is not None
+    last = period(month).last
+    assert last is not None  # a month has a last day
     day = last if as_of is None else min(as_of, last)
+    # Read as of the day, so uploads withdrawn after it are read back.
+    path = write_report(ws.frames(every_record=True, as_of=day), month, output)
     if as_json:
         emit_json({"path": path, "month": month, "as_of": day.isoformat()})
         return

@@ -88,7 +88,7 @@ def risk_group(ws, as_json, as_of, weeks, top):
     lang = ws.settings.language
     from hailin.surveys.risk import rank_as_of
 
-    model, ranked, _ = rank_as_of(ws.frames(), day, weeks)
+    model, ranked, _ = rank_as_of(ws.frames(as_of=day), day, weeks)
     shown = ranked if top == 0 else ranked.head(top)
     plots = [_plot_payload(row, lang) for row in shown.to_dict("records")]
     if as_json:

@@ -81,8 +81,8 @@ LAYER_HEADERS_ZH = {
 CODE_ALIAS = "{header}代码"
 # Decimals of the area columns, as they are shown everywhere.
 ROUNDING = {"area_mu": 2, "area_ha": 4, "declared_area_mu": 2}
-# Columns kept for the store's bookkeeping, not for an office.
-BOOKKEEPING = ("upload_id", "source_row", "extra")
+# Columns kept for the store's bookkeeping (and the as-of cut), not for an office.
+BOOKKEEPING = ("upload_id", "source_row", "extra", "uploaded_at")
 
 
 def _gbk_bytes(text: str) -> int:

@@ -1,11 +1,12 @@
 """A workspace's history as the risk model reads it, joined in space once.
 
-:func:`frames_as_of` is the one cut by date (records observed by then, plots
-cleared by then; the ledger built from the cut then holds the cases first
-found by then). :func:`read_history` then does every spatial join once —
-inspections, findings and new patches against the cleared plots — and keeps
-each event as (plot, local day number), so that the features of any day
-(:mod:`hailin.surveys.risk.features`) are only filters by day.
+:func:`frames_as_of` is the workspace's one as-of cut (:meth:`Frames.at`:
+records observed and uploaded by then, plots cleared by then; the ledger built
+from the cut then holds the cases first found by then). :func:`read_history`
+then does every spatial join once — inspections, findings and new patches
+against the cleared plots — and keeps each event as (plot, local day number),
+so that the features of any day (:mod:`hailin.surveys.risk.features`) are only
+filters by day.
 """
 
 import dataclasses
@@ -24,7 +25,7 @@ from hailin.surveys.ledger.detections import (
     metric_geometries,
     within_tolerance,
 )
-from hailin.surveys.localtime import local_dates, local_day_numbers
+from hailin.surveys.localtime import local_day_numbers
 
 # Spartina found this near a plot (not in it) counts as its neighbours' regrowth.
 NEIGHBOUR_M = (200.0, 500.0)
@@ -45,9 +46,10 @@ def day_number(day: datetime.date) -> int:
 
 
 def frames_as_of(frames: Frames, day: datetime.date) -> Frames:
-    """The frames as they stood at the end of local ``day``: records observed by
-    then, clearance plots cleared by then (the ledger of the result holds the
-    cases first found by then, with their status on that day).
+    """The frames as they stood at the end of local ``day`` (:meth:`Frames.at`,
+    the one as-of cut: records observed and uploaded by then, plots cleared by
+    then; the ledger of the result holds the cases first found by then, with
+    their status on that day).
 
     Examples
     --------
@@ -57,22 +59,7 @@ def frames_as_of(frames: Frames, day: datetime.date) -> Frames:
     >>> frames_as_of(frames, datetime.date(2024, 5, 1)).as_of
     datetime.date(2024, 5, 1)
     """
-    tz = frames.timezone
-
-    def observed(records):
-        if records is None or len(records) == 0:
-            return records
-        return records[local_dates(records["observed_at"], tz).to_numpy() <= day]
-
-    cleared = frames.clearance["cleared_on"].map(lambda d: d is not None and d <= day)
-    return dataclasses.replace(
-        frames,
-        clearance=frames.clearance[cleared.to_numpy(dtype=bool)],
-        findings=observed(frames.findings),
-        inspections=observed(frames.inspections),
-        records=observed(frames.records),
-        as_of=day,
-    )
+    return frames.at(day)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,11 +212,14 @@ def _with_gaps(cases: pd.DataFrame, redone: pd.DataFrame, plots: pd.DataFrame) -
     re-clearance) before the case to the day it was found."""
     if cases.empty:
         return cases.assign(gap=np.zeros(0))
+    # Matched by the plot's row, an integer on both sides: plot ids are strings of
+    # pandas' str dtype where there are some and object where there are none, and
+    # merge_asof refuses keys of two dtypes (a case with no re-clearance yet).
     cases = cases.astype({"day": "int64"}).sort_values("day")
-    since = redone.rename(columns={"day": "since"})[["plot_id", "since"]]
-    since = since.astype({"since": "int64"}).sort_values("since")
+    since = redone.rename(columns={"day": "since"})[["plot", "since"]]
+    since = since.astype({"since": "int64", "plot": "int64"}).sort_values("since")
     joined = pd.merge_asof(
-        cases, since, left_on="day", right_on="since", by="plot_id", allow_exact_matches=False
+        cases, since, left_on="day", right_on="since", by="plot", allow_exact_matches=False
     )
     cleared = plots["cleared"].to_numpy(dtype=float)[joined["plot"].to_numpy()]
     start = np.fmax(cleared, joined["since"].to_numpy(dtype=float))
