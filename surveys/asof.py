@@ -161,6 +161,32 @@ def dated_by(frame, column: str, day: datetime.date, timezone: str, history=None
     return frame[(dates[frame.index] <= pd.Timestamp(day)).to_numpy()]
 
 
+def _upload_times(frames) -> pd.Series:
+    """Every upload time the frames carry (records, plots, imagery cover), UTC."""
+    times = [
+        pd.to_datetime(pd.Series(frame[column].to_numpy()), utc=True)
+        for frame, column in (
+            (frames.records if frames.records is not None else frames.findings, "uploaded_at"),
+            (frames.clearance, "uploaded_at"),
+            (frames.restoration, "uploaded_at"),
+            (frames.cover, "measured_at"),
+        )
+        if frame is not None and column in frame.columns and len(frame)
+    ]
+    return pd.concat(times).dropna() if times else pd.Series(dtype="datetime64[ns, UTC]")
+
+
+def history_day(frames) -> datetime.date | None:
+    """The last day whose uploads count from when they were observed: ``[as_of]
+    history_until`` when set, else the local day of the workspace's first upload
+    (a new workspace's first import is its earlier record, entered at once: the
+    months before it would otherwise show nothing). None with no upload at all."""
+    if frames.settings.history_until is not None:
+        return frames.settings.history_until
+    made = _upload_times(frames)
+    return None if made.empty else made.min().tz_convert(frames.settings.timezone).date()
+
+
 def last_upload_day(frames) -> datetime.date | None:
     """The local day of the latest upload the cut counts by when it was made
     (records, plots, imagery cover; none made by ``[as_of] history_until``):
@@ -174,18 +200,8 @@ def last_upload_day(frames) -> datetime.date | None:
     >>> last_upload_day(Workspace.create(tempfile.mkdtemp()).frames()) is None
     True
     """
-    zone, history = frames.settings.timezone, frames.settings.history_until
-    times = [
-        pd.to_datetime(pd.Series(frame[column].to_numpy()), utc=True)
-        for frame, column in (
-            (frames.records if frames.records is not None else frames.findings, "uploaded_at"),
-            (frames.clearance, "uploaded_at"),
-            (frames.restoration, "uploaded_at"),
-            (frames.cover, "measured_at"),
-        )
-        if frame is not None and column in frame.columns and len(frame)
-    ]
-    made = pd.concat(times).dropna() if times else pd.Series(dtype="datetime64[ns, UTC]")
+    zone, history = frames.settings.timezone, history_day(frames)
+    made = _upload_times(frames)
     if history is not None:
         made = made[made >= end_of_day(history, zone)]
     return None if made.empty else made.max().tz_convert(zone).date()
@@ -224,8 +240,8 @@ def frames_as_of(frames, day: datetime.date):
     included, when read back), whose ledger counts open cases' ages to ``day``."""
     import dataclasses
 
-    zone, history = frames.settings.timezone, frames.settings.history_until
     frames = with_earlier(frames) if frames.earlier else frames
+    zone, history = frames.settings.timezone, history_day(frames)
     return dataclasses.replace(
         frames,
         clearance=dated_by(frames.clearance, "cleared_on", day, zone, history),

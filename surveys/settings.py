@@ -73,7 +73,8 @@ earliest_date = 1990-01-01
 # what the store held at its end: records observed AND uploaded by then. Uploads made
 # by the end of this day are the earlier record entered at once (paper ledgers or
 # spreadsheets of past years imported when the workspace began): as of any day they
-# count from when they were observed. A TOML date, no quotes; without it, none.
+# count from when they were observed. A TOML date, no quotes; without it, the day of
+# the workspace's first upload.
 # history_until = 2024-12-31
 
 [maps]
@@ -176,7 +177,8 @@ class Settings:
     raster_colours: tuple[tuple[str, str], ...] = ()
     # [report] office: the issuing office in the monthly report's header.
     report_office: str | None = None
-    # [as_of] history_until: uploads made by this day's end count as of when observed.
+    # [as_of] history_until: uploads made by this day's end count as of when observed
+    # (None: the first upload's day, surveys.asof.history_day).
     history_until: datetime.date | None = None
     # Targets by year, month and township (surveys.targets); the totals are the two above.
     targets: Targets = dataclasses.field(default_factory=Targets)

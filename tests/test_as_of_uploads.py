@@ -9,6 +9,9 @@ The timeline (local days, Asia/Shanghai):
 - 05-25 upload R3: regrowth in C observed 05-20 (withdrawn 06-10)
 - 06-02 upload R2: regrowth in B observed 05-28 (observed in May, uploaded in June)
 - 06-05 plots uploaded: D (cleared 05-20) and A again (method corrected to 刈割+围淹)
+
+No ``[as_of] history_until`` is set, so the first upload's day (04-12) is the
+history: the plots it brought count from when they were cleared.
 """
 
 import datetime
@@ -101,6 +104,7 @@ def run(ws, *args):
 
 # Day: (plots cleared, {plot: method}, cases) as the store stood at its end.
 TIMELINE = {
+    "2024-04-06": ({"A", "B"}, {"A": "刈割"}, set()),
     "2024-04-30": ({"A", "B", "C"}, {"A": "刈割"}, set()),
     "2024-05-11": ({"A", "B", "C"}, {"A": "刈割"}, set()),
     "2024-05-12": ({"A", "B", "C"}, {"A": "刈割"}, {"A#1"}),
