@@ -132,7 +132,7 @@ def main():
         first, observed = sync(portal, session, queue)
         again, _observed = sync(portal, session, queue)
         ids = field_ids(portal.workspace)
-        photos = Workspace(portal.workspace).photos()
+        photos = Workspace(portal.workspace).evidence.photos()
         print(f"sync of 200 observations with 50 photos: {first:.2f} s ({observed:.2f} s before")
         print(f"the photos); the same queue again: {again:.2f} s")
         print(f"one CSV of 200 rows through /api/uploads: {baseline:.2f} s")
@@ -151,7 +151,7 @@ def main():
             f"the same size in one POST: {time.perf_counter() - started:.2f} s, {one.status_code}"
         )
         count = (
-            Workspace(portal.workspace).photos()["photo_id"] == hashlib.sha256(photo).hexdigest()
+            Workspace(portal.workspace).evidence.photos()["photo_id"] == hashlib.sha256(photo).hexdigest()
         ).sum()
         print(f"stored {count} time(s)")
     print(os.getloadavg(), file=sys.stderr)
