@@ -151,7 +151,8 @@ def main():
             f"the same size in one POST: {time.perf_counter() - started:.2f} s, {one.status_code}"
         )
         count = (
-            Workspace(portal.workspace).evidence.photos()["photo_id"] == hashlib.sha256(photo).hexdigest()
+            Workspace(portal.workspace).evidence.photos()["photo_id"]
+            == hashlib.sha256(photo).hexdigest()
         ).sum()
         print(f"stored {count} time(s)")
     print(os.getloadavg(), file=sys.stderr)
