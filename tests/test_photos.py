@@ -143,9 +143,8 @@ def test_workspace_keeps_photos_as_evidence(workspace, tmp_path):
     )
     assert (tmp_path / "ws" / summary.thumbnail).is_file()
     alone = _write(tmp_path, "alone.jpg", geotagged_jpeg(120.3405, 27.2605, "2024:05:01 10:00:00"))
-    assert (
-        workspace.evidence.import_photo(alone).record_id is None
-    )  # 1 km away: a record of its own
+    # 1 km away: a record of its own
+    assert workspace.evidence.import_photo(alone).record_id is None
     assert workspace.evidence.import_photo(near).status == "duplicate"
     far = _write(tmp_path, "far.jpg", geotagged_jpeg(116.4, 39.9))
     refused = workspace.evidence.import_photo(far)
