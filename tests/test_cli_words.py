@@ -4,6 +4,7 @@ in Chinese in a zh workspace and in English in an en one, through the one
 catalogue the portal uses (hailin.translate)."""
 
 import csv
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,7 @@ from hailin.surveys.workspace import Workspace
 from tests.conftest import DATA
 
 BAD = DATA / "bad"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 FILES = [BAD / "swapped.csv", BAD / "empty.csv", BAD / "mixed_good_bad.csv"]
 
 
@@ -63,7 +65,7 @@ def test_import_in_a_zh_workspace_speaks_chinese(zh):
 def test_a_missing_file_and_a_file_imported_twice_are_said_in_chinese(zh, tmp_path):
     result = run(zh, "import", tmp_path / "nowhere.csv")
     assert result.exit_code == 4
-    assert result.stderr == f"hailin: error: {tmp_path / 'nowhere.csv'}：文件不存在\n"
+    assert result.stderr == f"hailin：错误：{tmp_path / 'nowhere.csv'}：文件不存在\n"
     run(zh, "import", BAD / "mixed_good_bad.csv")
     again = run(zh, "import", BAD / "mixed_good_bad.csv")
     assert again.stdout == (
@@ -93,3 +95,36 @@ def test_import_in_an_en_workspace_speaks_english(tmp_path):
     rows = report_rows(report.split(": ", 1)[1])
     assert rows[0] == ["file", "row", "column", "reason", "raw"]
     assert rows[1][3] == "unreadable coordinate 'abc'"
+
+
+REFUSED = [
+    (["import", "nowhere.csv"], 4),
+    (["import"], 2),  # click's usage errors too
+    (["import", "--bogus", "x.csv"], 2),
+    (["frobnicate"], 2),
+    (["uploads", "withdraw", "0123456789abcdef", "--reason", "错了"], 2),
+    (["uploads", "withdraw", "xyz", "--reason", "错了"], 2),
+    (["ledger", "--as-of", "2024-13", "-o", "l.csv"], 2),
+    (["export", "ledger", "-o", "ledger.pdf"], 4),
+    (["export", "ledger"], 2),
+]
+
+
+@pytest.mark.parametrize(("args", "code"), REFUSED, ids=[" ".join(a) for a, _c in REFUSED])
+def test_every_refusal_of_the_command_line_reads_in_chinese(zh, args, code):
+    result = run(zh, *args)
+    assert result.exit_code == code, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("hailin：错误："), result.stderr
+    assert CHINESE.search(last.removeprefix("hailin：错误：")), last
+    assert "Error:" not in result.stderr and "Try '" not in result.stderr
+
+
+def test_an_en_workspace_keeps_the_english_refusal(tmp_path):
+    en = Workspace.create(tmp_path / "en", language="en")
+    result = run(en, "uploads", "withdraw", "0123456789abcdef", "--reason", "typo")
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: Invalid value for ID: no upload '0123456789abcdef' in this workspace "
+        "(see `hailin uploads list`)"
+    )
+    assert run(en, "import", "nowhere.csv").stderr == "hailin: error: nowhere.csv: no such file\n"

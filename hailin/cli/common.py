@@ -120,7 +120,10 @@ def emit_json(payload):
 
 
 def fail(message, code):
-    click.echo(f"hailin: error: {message}", err=True)
+    """Print the one error line in the command's language (:mod:`hailin.cli.words`) and exit."""
+    from hailin.cli.words import error_line, language
+
+    click.echo(error_line(message, language()), err=True)
     sys.exit(code)
 
 
