@@ -161,3 +161,9 @@ def test_workspace_keeps_photos_as_evidence(workspace, tmp_path):
         workspace.evidence.withdraw(summary.upload_id, reason="again")
     # Withdrawn, the same photo can come again.
     assert workspace.evidence.import_photo(near).status == "accepted"
+    # The notebook's workspace shows the same evidence as ws.photos.
+    import hailin
+
+    notebook = hailin.open_workspace(workspace.root)
+    assert notebook.photos["status"].tolist() == ["withdrawn", "accepted", "accepted"]
+    assert notebook.photos["file"].tolist() == ["near.jpg", "alone.jpg", "near.jpg"]
