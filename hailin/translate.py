@@ -140,7 +140,8 @@ TEMPLATES = (
     "the store cannot be read or written: {detail}",
     "internal error ({detail}) (a hailin bug); details in {log}",
     # the portal's own
-    "the store is busy with other imports; try again in a minute",
+    "the store is busy with other work; try again in a few minutes",
+    "internal error while storing the photo ({name})",
     "identical to an earlier upload ({status}); nothing new stored",
     "internal error while importing ({name}); this is a hailin bug, details in the "
     "workspace's logs/portal.log",

@@ -122,18 +122,22 @@ def stored_with_photos(portal, field_id):
     return mine, photos.groupby("record_id")["photo_id"].apply(sorted).to_dict()
 
 
+def send_and_drop(portal, session, line, headers, body):
+    """Send ``line`` (e.g. "POST /field/sync") with the session's cookies and CSRF
+    token, ``headers`` and ``body``, then close the connection unanswered."""
+    cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    head = f"{line} HTTP/1.1\r\nHost: 127.0.0.1:{portal.port}\r\nCookie: {cookies}\r\n"
+    head += f"X-CSRFToken: {session.headers['X-CSRFToken']}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+    with socket.create_connection(("127.0.0.1", portal.port), timeout=30) as connection:
+        connection.sendall(head.encode("utf-8") + body)
+
+
 def dropped_sync(portal, session, observation):
     """POST one observation to /field/sync and close the connection unanswered."""
     body = json.dumps({"observations": [observation]}).encode("utf-8")
-    cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-    head = (
-        f"POST /field/sync HTTP/1.1\r\nHost: 127.0.0.1:{portal.port}\r\n"
-        f"Cookie: {cookies}\r\nX-CSRFToken: {session.headers['X-CSRFToken']}\r\n"
-        f"Referer: {portal.base}/field/\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    with socket.create_connection(("127.0.0.1", portal.port), timeout=30) as connection:
-        connection.sendall(head.encode("utf-8") + body)
+    headers = {"Content-Type": "application/json", "Content-Length": len(body)}
+    send_and_drop(portal, session, "POST /field/sync", headers, body)
 
 
 def test_a_dropped_sync_stores_one_record_with_all_its_photos(portal, patrol):
@@ -210,15 +214,9 @@ def start(portal, session, body, name="big.jpg"):
 
 def dropped_piece(portal, session, token, offset, piece, sent):
     """PATCH ``piece`` at ``offset`` but close the connection after ``sent`` bytes."""
-    cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-    head = (
-        f"PATCH /upload/resumable/{token} HTTP/1.1\r\nHost: 127.0.0.1:{portal.port}\r\n"
-        f"Cookie: {cookies}\r\nX-CSRFToken: {session.headers['X-CSRFToken']}\r\n"
-        f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
-        f"Content-Length: {len(piece)}\r\n\r\n"
-    )
-    with socket.create_connection(("127.0.0.1", portal.port), timeout=30) as connection:
-        connection.sendall(head.encode("utf-8") + piece[:sent])
+    headers = {"Upload-Offset": offset, "Content-Type": "application/offset+octet-stream"}
+    headers["Content-Length"] = len(piece)
+    send_and_drop(portal, session, f"PATCH /upload/resumable/{token}", headers, piece[:sent])
     # The server keeps what arrived once its worker has read to the end of the stream.
     return portal.wait_for(
         lambda: state(portal, session, token)["offset"] > offset and state(portal, session, token),
