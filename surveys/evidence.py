@@ -9,6 +9,7 @@ Workspace). Reading a photo's EXIF is :mod:`hailin.surveys.io.photos`'s job.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import shutil
 from collections.abc import Callable, Sequence
@@ -69,7 +70,9 @@ class Evidence:
         wait: float,
     ) -> None:
         self.paths, self._sites, self._read, self.wait = paths, sites, read, wait
-        self.timezone, self.max_distance_km = options.timezone, options.max_distance_km
+        self.timezone = options.timezone
+        limit = options.max_distance_km
+        self.max_distance_km: float = math.inf if limit is None else limit  # None: no bound
         self.window = options.time_window()
         self._site_frame: geopandas.GeoDataFrame | None = None  # read once, on first use
 

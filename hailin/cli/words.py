@@ -57,6 +57,18 @@ def error_line(message, lang):
     return say("hailin: error: {message}", lang, message=text)
 
 
+def bug_line(message, lang):
+    """The line of a hailin bug (``hailin: internal error …``) in ``lang``.
+
+    Examples
+    --------
+    >>> bug_line("internal error (ZeroDivisionError: x) (a hailin bug); details in a.log", "zh")
+    'hailin：内部错误（ZeroDivisionError: x）（hailin 的缺陷）；详情见 a.log'
+    """
+    text = translate(message, lang)
+    return ("hailin：" if _CHINESE.search(text) else "hailin: ") + text
+
+
 def _show(error, file=None):
     """A usage error said in Chinese: the usage line, the hint, the reason."""
     lang = language(error.ctx)
@@ -88,5 +100,5 @@ class _said:
 
     def __exit__(self, kind, error, _traceback):
         if isinstance(error, click.UsageError) and language(error.ctx) == "zh":
-            error.show = functools.partial(_show, error)
+            error.show = functools.partial(_show, error)  # type: ignore[method-assign]
         return False
