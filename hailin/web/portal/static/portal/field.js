@@ -304,9 +304,7 @@
           });
         });
       });
-      return chain.then(function () { return store.all("photos"); }).then(function (all) {
-        return { photos: all, refused: refused };
-      });
+      return chain.then(function () { return store.all("photos"); }).then(function (all) { return { photos: all, refused: refused }; });
     });
   }
 
