@@ -114,6 +114,9 @@ TEMPLATES = (
     "the photo has no time in its EXIF (DateTimeOriginal or GPS time)",
     "the observation has no valid time or position",
     # the command line's refusals (hailin: error: …)
+    "week should be written like 2024-W20, got {value}",
+    "no teams: write teams.toml in the workspace, or [[plan.team]] tables in hailin.toml (see the planners' guide)",
+    "{name}: no such teams file",
     "{root} is not a hailin workspace (no hailin.toml); create one with `hailin init {name}` or point to one with -w DIR or $HAILIN_WORKSPACE",
     "{root} already holds a hailin workspace",
     "language should be one of {choices}, got {value}",
