@@ -114,6 +114,11 @@ TEMPLATES = (
     "the photo has no time in its EXIF (DateTimeOriginal or GPS time)",
     "the observation has no valid time or position",
     # the command line's refusals (hailin: error: …)
+    "{source}: no features",
+    "{source}: no site id or name column; expected one of {choices}, found {found}",
+    "{source}: feature {n} has no site id or usable name",
+    "{source}: site id(s) {ids} appear more than once",
+    "{source}: feature {n} ({site}) is {kind}; site boundaries must be polygons",
     "week should be written like 2024-W20, got {value}",
     "no teams: write teams.toml in the workspace, or [[plan.team]] tables in hailin.toml (see the planners' guide)",
     "{name}: no such teams file",

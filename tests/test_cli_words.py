@@ -141,3 +141,19 @@ def test_a_hailin_bug_is_said_in_chinese_too(zh, monkeypatch):
         "hailin：内部错误（ZeroDivisionError: 测试用的缺陷）（hailin 的缺陷）；"
         f"详情见 {zh.log_path}\n"
     )
+
+
+def test_a_sites_file_refused_reads_in_chinese(zh, tmp_path):
+    import geopandas
+    import shapely
+
+    path = tmp_path / "sites.geojson"
+    frame = geopandas.GeoDataFrame(
+        {"备注": ["x"]}, geometry=[shapely.box(120.3, 27.2, 120.4, 27.3)], crs=4326
+    )
+    frame.to_file(path)
+    result = run(zh, "sites", "import", path)
+    assert result.exit_code == 4, result.stderr
+    assert result.stderr.startswith(
+        "hailin：错误：sites.geojson：没有保护地编号或名称列；应为以下之一："
+    )
