@@ -11,7 +11,7 @@ import re
 import pytest
 
 from hailin.surveys import Workspace
-from hailin.translate import CLI_WORDS, NESTED, TEMPLATES, template_of, translate
+from hailin.translate import CLI_WORDS, CLICK_WORDS, NESTED, TEMPLATES, template_of, translate
 from tests.conftest import DATA
 
 LOCALE = pathlib.Path(__file__).resolve().parent.parent / "hailin" / "web" / "portal" / "locale"
@@ -35,7 +35,7 @@ def corpus_messages(tmp_path_factory):
 
 
 def test_every_message_shape_has_chinese_with_the_same_slots(catalogue):
-    for template in TEMPLATES + CLI_WORDS:
+    for template in TEMPLATES + CLI_WORDS + CLICK_WORDS:
         chinese = catalogue.gettext(template)
         assert chinese != template, template
         # "{file}: {message}" differs in its full-width colon only
