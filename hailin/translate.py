@@ -114,6 +114,9 @@ TEMPLATES = (
     "the photo has no time in its EXIF (DateTimeOriginal or GPS time)",
     "the observation has no valid time or position",
     # the command line's refusals (hailin: error: …)
+    "another program (no running hailin import is recorded as holding it; QGIS or an SQLite tool editing the store holds it the same way)",
+    "another program (no running hailin import is recorded as holding it; a record left by pid {pid}, which is no longer running, was ignored; QGIS or an SQLite tool editing the store holds it the same way)",
+    "{what} (pid {pid} on {host}, writing since {since})",
     "{source}: no features",
     "{source}: no site id or name column; expected one of {choices}, found {found}",
     "{source}: feature {n} has no site id or usable name",
@@ -178,7 +181,7 @@ CLICK_WORDS = (
     "Path",
 )
 # Slots whose text is itself a message shape (translated in turn).
-NESTED = ("words", "how", "reason", "kind", "cause")
+NESTED = ("words", "how", "reason", "kind", "cause", "holder")
 # How the command line frames a file's summary and its messages (said with :func:`say`).
 CLI_WORDS = (
     "{file}: {status} ({read} read, {accepted} accepted, {rejected} rejected)",

@@ -157,3 +157,26 @@ def test_a_sites_file_refused_reads_in_chinese(zh, tmp_path):
     assert result.stderr.startswith(
         "hailin：错误：sites.geojson：没有保护地编号或名称列；应为以下之一："
     )
+
+
+def test_a_locked_store_and_a_full_disk_read_in_chinese():
+    from hailin.cli.words import error_line
+
+    locked = (
+        "/w/hailin.gpkg: the store is locked by another program (no running hailin import "
+        "is recorded as holding it; QGIS or an SQLite tool editing the store holds it the "
+        "same way); waited 30 s for it. Nothing was written; try again when it has finished"
+    )
+    assert error_line(locked, "zh") == (
+        "hailin：错误：/w/hailin.gpkg：数据库被另一个程序（没有记录到正在运行的 hailin 导入；"
+        "QGIS 或 SQLite 工具编辑数据库时也会这样占用）占用；已等待 30 秒。未写入任何内容；"
+        "请待其完成后重试"
+    )
+    full = (
+        "the disk is full writing hailin.gpkg: nothing half-written was left; free some space "
+        "and run the command again"
+    )
+    assert error_line(full, "zh") == (
+        "hailin：错误：写入 hailin.gpkg 时磁盘已满：没有留下写了一半的文件；请腾出空间后重新运行"
+    )
+    assert error_line(full, "en") == f"hailin: error: {full}"
