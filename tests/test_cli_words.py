@@ -107,6 +107,8 @@ REFUSED = [
     (["ledger", "--as-of", "2024-13", "-o", "l.csv"], 2),
     (["export", "ledger", "-o", "ledger.pdf"], 4),
     (["export", "ledger"], 2),
+    (["ledger", "-o", "ledger.pdf"], 2),
+    (["plan"], 2),
 ]
 
 
@@ -118,6 +120,7 @@ def test_every_refusal_of_the_command_line_reads_in_chinese(zh, args, code):
     assert last.startswith("hailin：错误："), result.stderr
     assert CHINESE.search(last.removeprefix("hailin：错误：")), last
     assert "Error:" not in result.stderr and "Try '" not in result.stderr
+    assert "Invalid value" not in result.stderr and "Usage:" not in result.stderr
 
 
 def test_an_en_workspace_keeps_the_english_refusal(tmp_path):

@@ -77,7 +77,20 @@ def _show(error, file=None):
         click.echo(usage, file=file, err=file is None)
         hint = say("Try '{command} -h' for help.", lang, command=error.ctx.command_path)
         click.echo(hint + "\n", file=file, err=file is None)
-    click.echo(error_line(error.format_message(), lang), file=file, err=file is None)
+    click.echo(error_line(_message(error, lang), lang), file=file, err=file is None)
+
+
+def _message(error, lang):
+    """A usage error's message, a bad value's reason translated on its own first
+    (so that no shape of hailin's swallows click's "Invalid value for …")."""
+    if not isinstance(error, click.BadParameter):
+        return error.format_message()
+    reason = error.message
+    error.message = translate(reason, lang)
+    try:
+        return error.format_message()
+    finally:
+        error.message = reason
 
 
 class HailinGroup(click.Group):
