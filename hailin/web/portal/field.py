@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from hailin.surveys.io.photos import MAX_PHOTO_BYTES
 from hailin.surveys.schema import codes, word
 from hailin.web.portal import data, fieldphotos, fieldsync
 from hailin.web.portal.audit import record
@@ -180,6 +181,9 @@ def photo(request):
     uploaded = request.FILES.get("photo")
     if uploaded is None:
         return _refused(_("No photo in the request."), 400)
+    if uploaded.size > MAX_PHOTO_BYTES:  # the bound the photo's reader keeps
+        limit = MAX_PHOTO_BYTES // (1024 * 1024)
+        return _refused(_("The photo is larger than %(n)d MiB.") % {"n": limit}, 400)
     sha = fieldphotos.stage(uploaded)
     if sha is None:
         return _refused(_("This is not a JPEG or HEIC photo."), 400)
