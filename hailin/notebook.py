@@ -20,6 +20,7 @@ import hailin.accessor  # noqa: F401  (opening a workspace registers gdf.hailin)
 from hailin.geo.area import area_with_ids as area  # noqa: F401  (hailin.area, keeping ids)
 from hailin.maps import clearance_map, overview_map, restoration_map
 from hailin.surveys import stats
+from hailin.surveys.evidence import Evidence
 from hailin.surveys.frames import Frames
 from hailin.surveys.ingest import ImportSummary
 from hailin.surveys.workspace import Workspace
@@ -108,6 +109,16 @@ class NotebookWorkspace:
     def uploads(self) -> pd.DataFrame:
         """One row per imported file: when, by whom, status and counts."""
         return self.workspace.uploads()
+
+    @property
+    def photos(self) -> pd.DataFrame:
+        """The photo evidence: the record each is attached to, place, time, thumbnail."""
+        return self.workspace.evidence.photos()
+
+    @property
+    def evidence(self) -> Evidence:
+        """Import and withdraw photos (:class:`hailin.surveys.evidence.Evidence`)."""
+        return self.workspace.evidence
 
     @property
     def ledger(self) -> pd.DataFrame:

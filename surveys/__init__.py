@@ -19,6 +19,7 @@ from hailin.surveys.errors import (
 
 if TYPE_CHECKING:
     from hailin.surveys.check.options import ImportOptions
+    from hailin.surveys.evidence import Evidence
     from hailin.surveys.files import read_file
     from hailin.surveys.io.sniff import read_raw, read_vector
     from hailin.surveys.io.store import Store
@@ -29,6 +30,7 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "hailin.surveys.check.options": ["ImportOptions"],
+        "hailin.surveys.evidence": ["Evidence"],
         "hailin.surveys.files": ["read_file"],
         "hailin.surveys.io.sniff": ["read_raw", "read_vector"],
         "hailin.surveys.io.store": ["Store"],
@@ -38,6 +40,7 @@ __getattr__, __dir__ = lazy_exports(
 )
 
 __all__ = [
+    "Evidence",
     "ExportError",
     "FramesError",
     "ImportOptions",

@@ -99,6 +99,7 @@ def import_file(
     progress=None,
     wait: float = WRITE_WAIT_S,
     language: str = "en",
+    attach=None,
 ) -> ImportSummary:
     """Import one file into the workspace at ``paths``; returns an :class:`ImportSummary`.
 
@@ -110,7 +111,9 @@ def import_file(
     the store as it was or completely updated. An unexpected error while
     reading or checking rejects the file (its traceback goes to the workspace
     log) instead of escaping. The error report is written in ``language``
-    ("zh" or "en"; the store keeps the reasons in English).
+    ("zh" or "en"; the store keeps the reasons in English). ``attach(store,
+    upload_id)`` writes more in the same transaction once the records are in
+    (the field form's photos): if it fails, nothing of the file is stored.
     """
     if kind != "surveys" and kind not in PLOT_KINDS:
         raise VocabularyError(f"kind should be 'surveys' or one of {PLOT_KINDS}, got {kind!r}")
@@ -142,9 +145,8 @@ def import_file(
             records = records.iloc[0:0]
         if not dry_run:
             stored = _Stored(records, rejects, message, strict_rejected)
-            _store(
-                paths, summary, stored, options, uploader or login(), path, staged, progress, wait
-            )
+            who = uploader or login()
+            _store(paths, summary, stored, options, who, path, staged, (progress, attach), wait)
         elif records is not None:
             if kind == "surveys":
                 summary.rows_duplicate = int(records["record_key"].duplicated().sum())
@@ -247,11 +249,12 @@ class _Stored:
     strict_rejected: bool
 
 
-def _store(paths, summary, stored, options, uploader, path, staged, progress, wait):
+def _store(paths, summary, stored, options, uploader, path, staged, hooks, wait):
     """Store one file's outcome in one write transaction: decide whether it is
     a duplicate, put the archived copy in place, write upload, rows and rejects.
     A failed write removes the archived copy it put in place."""
     upload_id, sheet, kind = summary.upload_id, options.sheet, summary.kind
+    progress, attach = hooks
     placed = None
     try:
         with (
@@ -270,6 +273,8 @@ def _store(paths, summary, stored, options, uploader, path, staged, progress, wa
             placed = target if created else None
             summary.archived_as = os.path.relpath(target, paths.root)
             _store_rows(store, summary, stored, sheet, progress)
+            if attach is not None and summary.rows_accepted:
+                attach(store, upload_id)
             if len(stored.rejects):
                 store_rejects(store, stored.rejects, upload_id, sheet, kind)
             store_upload_row(store, _upload_row(summary, options, uploader, target, stored))

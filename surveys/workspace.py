@@ -4,8 +4,8 @@ A workspace is hailin.toml (settings), hailin.gpkg (the store), uploads/ (raw
 files by content hash) and out/ (maps and exports). :class:`Workspace` runs
 every command: it calls the readers, checks, store and ledger functions with
 explicit arguments, and hands its settings, frames and store to the services
-named for what they do (:attr:`Workspace.exports`, :attr:`Workspace.rasters`);
-nothing below it receives the workspace.
+named for what they do (:attr:`Workspace.exports`, :attr:`Workspace.rasters`,
+:attr:`Workspace.evidence`); nothing below it receives the workspace.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import geopandas
 import pandas as pd
 
 from hailin.geo.sites import load_sites, normalize_sites
-from hailin.surveys import evidence, ingest
+from hailin.surveys import ingest
 from hailin.surveys.asof import as_of_day
 from hailin.surveys.check.options import ImportOptions
 from hailin.surveys.digital_monitoring import DigitalMonitoring
@@ -30,6 +30,7 @@ from hailin.surveys.errors import (
     WorkspaceError,
     WorkspaceExistsError,
 )
+from hailin.surveys.evidence import Evidence
 from hailin.surveys.exporting import Exports
 from hailin.surveys.frames import Frames, read_dataset_frames, read_frames
 from hailin.surveys.io import dataset
@@ -40,14 +41,12 @@ from hailin.surveys.io.layout import (
     PATCHES_LAYER,
     SITES_LAYER,
     ensure_layers,
-    read_photos,
     read_plots,
     read_rejects,
     read_sites,
     read_surveys,
     read_uploads,
 )
-from hailin.surveys.io.photos import PhotoSummary
 from hailin.surveys.io.sniff import read_vector
 from hailin.surveys.io.store import WRITE_WAIT_S, Store
 from hailin.surveys.io.uploads import Withdrawal, list_uploads, withdraw
@@ -120,30 +119,11 @@ class Workspace:
         self.is_dataset = dataset.is_dataset(self.root)
 
     # The workspace's files and folders (see surveys.paths.WorkspacePaths).
-    @property
-    def settings_path(self) -> str:
-        """hailin.toml"""
-        return self.paths.settings
-
-    @property
-    def store_path(self) -> str:
-        """hailin.gpkg: the store"""
-        return self.paths.store
-
-    @property
-    def uploads_dir(self) -> str:
-        """uploads/: the raw files"""
-        return self.paths.uploads
-
-    @property
-    def out_dir(self) -> str:
-        """out/: maps and exports"""
-        return self.paths.out
-
-    @property
-    def log_path(self) -> str:
-        """logs/hailin.log: hailin's bugs"""
-        return self.paths.log
+    settings_path = property(lambda self: self.paths.settings, doc="hailin.toml")
+    store_path = property(lambda self: self.paths.store, doc="hailin.gpkg: the store")
+    uploads_dir = property(lambda self: self.paths.uploads, doc="uploads/: the raw files")
+    out_dir = property(lambda self: self.paths.out, doc="out/: maps and exports")
+    log_path = property(lambda self: self.paths.log, doc="logs/hailin.log: hailin's bugs")
 
     @property
     def exports(self) -> Exports:
@@ -157,6 +137,15 @@ class Workspace:
         detections, cover, overlays (:class:`hailin.surveys.digital_monitoring.DigitalMonitoring`)."""
         return DigitalMonitoring(
             self.settings, self.paths, plots=self.plots, wait=self.write_wait_s
+        )
+
+    @property
+    def evidence(self) -> Evidence:
+        """Photos as evidence of this workspace's records: import, list, withdraw
+        (:class:`hailin.surveys.evidence.Evidence`)."""
+        options = self.import_options()
+        return Evidence(
+            self.paths, options, sites=self.sites, read=self._read, wait=self.write_wait_s
         )
 
     @classmethod
@@ -238,6 +227,7 @@ class Workspace:
         progress: Callable[[int, int], object] | None = None,
         uploader: str | None = None,
         language: str = "en",
+        attach: Callable[[Store, str], object] | None = None,
         **flags: Any,
     ) -> ingest.ImportSummary:
         """Import one patrol file, or a plots file with kind="clearance" or
@@ -245,7 +235,8 @@ class Workspace:
         date_from_name); ``progress(rows, total)`` follows the writing;
         ``uploader`` is who the upload log names (the portal's account; else
         this process's user); ``language`` is the error report's ("zh" or
-        "en"; the command line passes the workspace's). See
+        "en"; the command line passes the workspace's); ``attach(store,
+        upload_id)`` writes more in the import's transaction. See
         :func:`hailin.surveys.ingest.import_file`."""
         return ingest.import_file(
             path,
@@ -258,6 +249,7 @@ class Workspace:
             wait=self.write_wait_s,
             uploader=uploader,
             language=language,
+            attach=attach,
         )
 
     def surveys(
@@ -391,46 +383,6 @@ class Workspace:
                 frames.clearance, ledger, self.settings.clearance_target_mu
             )
         return clearance, frames.restoration_progress
-
-    def import_photo(
-        self,
-        path: str | os.PathLike[str],
-        /,
-        *,
-        file: str | None = None,
-        team: str | None = None,
-        uploader: str | None = None,
-        record: tuple | None = None,
-    ) -> PhotoSummary:
-        """Store a geotagged JPEG/HEIC photo as evidence; returns a
-        :class:`hailin.surveys.io.photos.PhotoSummary`. It is attached to the record nearest
-        in time and place (within :data:`hailin.surveys.io.photos.ATTACH_DISTANCE_M` and
-        :data:`~surveys.io.photos.ATTACH_GAP_S`; of ``team``'s records alone when ``team``
-        is given), else kept as a record of its own; one without GPS or time, taken outside
-        the plausible window or far from every site is rejected with the reason. The raw
-        photo goes to uploads/, a thumbnail to out/photos/; ``record`` (record_id, lon,
-        lat, observed_at): the record it was taken for."""
-        return evidence.import_photo(
-            path,
-            self.paths,
-            self.sites(),
-            timezone=self.settings.timezone,
-            max_distance_km=self.settings.max_distance_km,
-            file=file,
-            team=team,
-            uploader=uploader,
-            wait=self.write_wait_s,
-            record=record,
-            window=self.import_options().time_window(),
-        )
-
-    def photos(self) -> pd.DataFrame:
-        """The stored photos (withdrawn ones too, with status ``withdrawn``)."""
-        return self._read(read_photos)
-
-    def withdraw_photo(self, photo_id: str, /, reason: str, by: str | None = None) -> None:
-        """Take a photo out of the evidence with a ``reason`` (``by`` whom); the raw file stays."""
-        evidence.withdraw_photo(self.store_path, photo_id, reason, by=by, wait=self.write_wait_s)
 
     def __repr__(self):
         return f"Workspace({self.root!r})"

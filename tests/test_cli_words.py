@@ -4,6 +4,7 @@ in Chinese in a zh workspace and in English in an en one, through the one
 catalogue the portal uses (hailin.translate)."""
 
 import csv
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,7 @@ from hailin.surveys.workspace import Workspace
 from tests.conftest import DATA
 
 BAD = DATA / "bad"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 FILES = [BAD / "swapped.csv", BAD / "empty.csv", BAD / "mixed_good_bad.csv"]
 
 
@@ -63,7 +65,7 @@ def test_import_in_a_zh_workspace_speaks_chinese(zh):
 def test_a_missing_file_and_a_file_imported_twice_are_said_in_chinese(zh, tmp_path):
     result = run(zh, "import", tmp_path / "nowhere.csv")
     assert result.exit_code == 4
-    assert result.stderr == f"hailin: error: {tmp_path / 'nowhere.csv'}：文件不存在\n"
+    assert result.stderr == f"hailin：错误：{tmp_path / 'nowhere.csv'}：文件不存在\n"
     run(zh, "import", BAD / "mixed_good_bad.csv")
     again = run(zh, "import", BAD / "mixed_good_bad.csv")
     assert again.stdout == (
@@ -93,3 +95,88 @@ def test_import_in_an_en_workspace_speaks_english(tmp_path):
     rows = report_rows(report.split(": ", 1)[1])
     assert rows[0] == ["file", "row", "column", "reason", "raw"]
     assert rows[1][3] == "unreadable coordinate 'abc'"
+
+
+REFUSED = [
+    (["import", "nowhere.csv"], 4),
+    (["import"], 2),  # click's usage errors too
+    (["import", "--bogus", "x.csv"], 2),
+    (["frobnicate"], 2),
+    (["uploads", "withdraw", "0123456789abcdef", "--reason", "错了"], 2),
+    (["uploads", "withdraw", "xyz", "--reason", "错了"], 2),
+    (["ledger", "--as-of", "2024-13", "-o", "l.csv"], 2),
+    (["export", "ledger", "-o", "ledger.pdf"], 4),
+    (["export", "ledger"], 2),
+    (["ledger", "-o", "ledger.pdf"], 2),
+    (["plan"], 2),
+]
+
+
+@pytest.mark.parametrize(("args", "code"), REFUSED, ids=[" ".join(a) for a, _c in REFUSED])
+def test_every_refusal_of_the_command_line_reads_in_chinese(zh, args, code):
+    result = run(zh, *args)
+    assert result.exit_code == code, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("hailin：错误："), result.stderr
+    assert CHINESE.search(last.removeprefix("hailin：错误：")), last
+    assert "Error:" not in result.stderr and "Try '" not in result.stderr
+    assert "Invalid value" not in result.stderr and "Usage:" not in result.stderr
+
+
+def test_an_en_workspace_keeps_the_english_refusal(tmp_path):
+    en = Workspace.create(tmp_path / "en", language="en")
+    result = run(en, "uploads", "withdraw", "0123456789abcdef", "--reason", "typo")
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: Invalid value for ID: no upload '0123456789abcdef' in this workspace "
+        "(see `hailin uploads list`)"
+    )
+    assert run(en, "import", "nowhere.csv").stderr == "hailin: error: nowhere.csv: no such file\n"
+
+
+def test_a_hailin_bug_is_said_in_chinese_too(zh, monkeypatch):
+    monkeypatch.setattr(Workspace, "progress", lambda *_a, **_k: 1 / 0)
+    result = run(zh, "progress")
+    said = "（ZeroDivisionError: division by zero）（hailin 的缺陷）"
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"hailin：内部错误{said}；详情见 {zh.log_path}\n",
+    )
+
+
+def test_a_sites_file_refused_reads_in_chinese(zh, tmp_path):
+    import geopandas
+    import shapely
+
+    path = tmp_path / "sites.geojson"
+    frame = geopandas.GeoDataFrame(
+        {"备注": ["x"]}, geometry=[shapely.box(120.3, 27.2, 120.4, 27.3)], crs=4326
+    )
+    frame.to_file(path)
+    result = run(zh, "sites", "import", path)
+    assert result.exit_code == 4, result.stderr
+    assert result.stderr.startswith(
+        "hailin：错误：sites.geojson：没有保护地编号或名称列；应为以下之一："
+    )
+
+
+def test_a_locked_store_and_a_full_disk_read_in_chinese():
+    from hailin.cli.words import error_line
+
+    locked = (
+        "/w/hailin.gpkg: the store is locked by another program (no running hailin import "
+        "is recorded as holding it; QGIS or an SQLite tool editing the store holds it the "
+        "same way); waited 30 s for it. Nothing was written; try again when it has finished"
+    )
+    assert error_line(locked, "zh") == (
+        "hailin：错误：/w/hailin.gpkg：数据库被另一个程序（没有记录到正在运行的 hailin 导入；"
+        "QGIS 或 SQLite 工具编辑数据库时也会这样占用）占用；已等待 30 秒。未写入任何内容；"
+        "请待其完成后重试"
+    )
+    full = (
+        "the disk is full writing hailin.gpkg: nothing half-written was left; free some space "
+        "and run the command again"
+    )
+    assert error_line(full, "zh") == (
+        "hailin：错误：写入 hailin.gpkg 时磁盘已满：没有留下写了一半的文件；请腾出空间后重新运行"
+    )
+    assert error_line(full, "en") == f"hailin: error: {full}"

@@ -2,7 +2,8 @@
 position granted and emulated records five observations (two with photos)
 with no network, reopens the form with no network (the service worker), and
 syncs when back; the first sync's answer is lost on the way (the server
-stored, the phone heard nothing) and the next sync stores nothing twice. A bad
+stored the observations with their photos, the phone heard nothing) and the
+next sync stores nothing twice. A bad
 value comes back with its Chinese reason, is corrected and accepted. Only
 127.0.0.1 is reachable."""
 
@@ -159,6 +160,10 @@ def test_a_patrol_recorded_offline_is_stored_once_with_its_photos(portal, phone)
     assert cut == [200]
     stored = _field_records(portal.workspace)
     assert len(stored[stored["finding"] != "clear"]) >= 1  # stored, though the phone heard nothing
+    # ... with their photos, in the same transaction: no record waits for its photos.
+    photos = Workspace(portal.workspace).evidence.photos()
+    assert set(photos["record_id"]) <= set(stored["record_id"])
+    assert len(photos) == 3
     _waiting(page, 6)  # the five and the track walked so far
 
     page.click("#sync-now")
@@ -178,7 +183,7 @@ def test_a_patrol_recorded_offline_is_stored_once_with_its_photos(portal, phone)
     assert effort.loc["前岐镇", "km"] == pytest.approx(length_m(tracks.geometry.values)[0] / 1000)
     assert effort.loc["前岐镇", "km"] > 0.2  # five steps of ~44 m
 
-    photos = Workspace(portal.workspace).photos()
+    photos = Workspace(portal.workspace).evidence.photos()
     photos = photos[photos["status"] == "accepted"]
     by_record = photos.groupby("record_id").size().to_dict()
     covered = points.set_index("record_id")["cover_pct"].to_dict()

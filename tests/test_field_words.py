@@ -11,7 +11,7 @@ import re
 import pytest
 
 from hailin.surveys import Workspace
-from hailin.translate import CLI_WORDS, NESTED, TEMPLATES, template_of, translate
+from hailin.translate import CLI_WORDS, CLICK_WORDS, NESTED, TEMPLATES, template_of, translate
 from tests.conftest import DATA
 
 LOCALE = pathlib.Path(__file__).resolve().parent.parent / "hailin" / "web" / "portal" / "locale"
@@ -35,7 +35,7 @@ def corpus_messages(tmp_path_factory):
 
 
 def test_every_message_shape_has_chinese_with_the_same_slots(catalogue):
-    for template in TEMPLATES + CLI_WORDS:
+    for template in TEMPLATES + CLI_WORDS + CLICK_WORDS:
         chinese = catalogue.gettext(template)
         assert chinese != template, template
         # "{file}: {message}" differs in its full-width colon only
@@ -58,3 +58,63 @@ def test_a_message_reads_in_chinese_with_its_values(corpus_messages, catalogue):
         "文件中的列：经度, 纬度, 巡查类型, 发现"
     )
     assert translate("a message hailin never wrote", "zh") == ("a message hailin never wrote")
+
+
+def _plots(path, boxes):
+    import geopandas
+    import shapely
+
+    frame = geopandas.GeoDataFrame(
+        {"图斑编号": [b[0] for b in boxes], "除治日期": ["2023-05-01"] * len(boxes)},
+        geometry=[shapely.box(*b[1:]) for b in boxes],
+        crs=4326,
+    )
+    frame.to_file(path)
+    return path
+
+
+def test_every_note_on_plots_layers_and_photos_has_chinese(tmp_path):
+    """Overlapping clearance plots, a plot outside the sites, a GeoPackage of two
+    layers, photos far away or out of time: each message fits a shape with Chinese."""
+    import geopandas
+    import shapely
+
+    from tests.portal import geotagged_jpeg
+
+    ws = Workspace.create(tmp_path / "ws")
+    messages = []
+    for path in sorted((DATA / "formats").iterdir()):  # the good files' notes
+        summary = ws.import_file(path, dry_run=True)
+        messages += [n["message"] for n in summary.errors + summary.warnings]
+    first = _plots(tmp_path / "p1.geojson", [("P1", 120.33, 27.261, 120.331, 27.262)])
+    assert ws.import_file(first, kind="clearance").status == "accepted"
+    both = [("P2", 120.3305, 27.261, 120.3315, 27.262), ("P3", 120.3308, 27.261, 120.3318, 27.262)]
+    both.append(("P4", 120.36, 27.20, 120.361, 27.201))  # near, outside every site
+    summary = ws.import_file(_plots(tmp_path / "p2.geojson", both), kind="clearance")
+    messages += [n["message"] for n in summary.errors + summary.warnings]
+    layers = tmp_path / "two.gpkg"
+    for name in ("a", "b"):
+        frame = geopandas.GeoDataFrame(
+            {"时间": ["2024-05-01 10:00"], "发现": ["未见异常"], "巡查类型": ["乡镇巡查"]},
+            geometry=[shapely.Point(120.3302, 27.2601)],
+            crs=4326,
+        )
+        frame.to_file(layers, layer=name)
+    summary = ws.import_file(layers, dry_run=True)
+    messages += [n["message"] for n in summary.errors + summary.warnings]
+    photos = {
+        "far.jpg": geotagged_jpeg(116.4, 39.9),
+        "old.jpg": geotagged_jpeg(120.3302, 27.2601, taken="2099:05:01 10:00:00"),
+        "none.jpg": b"not a photo at all",
+    }
+    for name, body in photos.items():
+        (tmp_path / name).write_bytes(body)
+        summary = ws.evidence.import_photo(tmp_path / name)
+        messages += [n["message"] for n in summary.errors + summary.warnings]
+    assert any("overlaps stored plot" in m for m in messages)
+    assert any(m.startswith("clearance plots P2 and P3 overlap") for m in messages)
+    assert any("lies outside every site" in m for m in messages)
+    assert any(m.startswith("GeoPackage has 2 layers") for m in messages)
+    assert sum(m.startswith("the photo") for m in messages) == 2
+    untranslated = [m for m in messages if not CHINESE.search(translate(m, "zh"))]
+    assert untranslated == []

@@ -175,10 +175,10 @@ def test_a_photo_outside_the_plausible_window_is_refused(taken, tmp_path):
     ws = Workspace.create(tmp_path / "ws")
     photo = tmp_path / "p.jpg"
     photo.write_bytes(geotagged_jpeg(120.3305, 27.2606, taken))
-    summary = ws.import_photo(photo)
+    summary = ws.evidence.import_photo(photo)
     assert summary.status == "rejected"
     assert "outside the plausible window" in summary.errors[0]["message"]
-    assert len(ws.photos()) == 0
+    assert len(ws.evidence.photos()) == 0
     assert [p for p in (tmp_path / "ws" / "uploads").glob("*.jpg")] == []
 
 

@@ -134,7 +134,7 @@ def test_workspace_keeps_photos_as_evidence(workspace, tmp_path):
     workspace.import_file(csv, team="前岐镇")  # a team photo attaches to its own records
     (record_id,) = workspace.surveys(["record_id"])["record_id"]
     near = _write(tmp_path, "near.jpg", geotagged_jpeg(120.3305, 27.2606, "2024:05:01 10:00:00"))
-    summary = workspace.import_photo(near, team="前岐镇", uploader="qianqi")
+    summary = workspace.evidence.import_photo(near, team="前岐镇", uploader="qianqi")
     assert (summary.status, summary.record_id, round(summary.distance_m), summary.gap_s) == (
         "accepted",
         record_id,
@@ -143,20 +143,27 @@ def test_workspace_keeps_photos_as_evidence(workspace, tmp_path):
     )
     assert (tmp_path / "ws" / summary.thumbnail).is_file()
     alone = _write(tmp_path, "alone.jpg", geotagged_jpeg(120.3405, 27.2605, "2024:05:01 10:00:00"))
-    assert workspace.import_photo(alone).record_id is None  # 1 km away: a record of its own
-    assert workspace.import_photo(near).status == "duplicate"
+    # 1 km away: a record of its own
+    assert workspace.evidence.import_photo(alone).record_id is None
+    assert workspace.evidence.import_photo(near).status == "duplicate"
     far = _write(tmp_path, "far.jpg", geotagged_jpeg(116.4, 39.9))
-    refused = workspace.import_photo(far)
+    refused = workspace.evidence.import_photo(far)
     assert refused.status == "rejected"
     assert "km from the nearest site (at most 30 km)" in refused.errors[0]["message"]
-    stored = workspace.photos()
+    stored = workspace.evidence.photos()
     assert stored["file"].tolist() == ["near.jpg", "alone.jpg"]
     assert stored["status"].tolist() == ["accepted", "accepted"]
-    workspace.withdraw_photo(summary.upload_id, reason="wrong plot", by="admin")
-    stored = workspace.photos()
+    workspace.evidence.withdraw(summary.upload_id, reason="wrong plot", by="admin")
+    stored = workspace.evidence.photos()
     assert stored["status"].tolist() == ["withdrawn", "accepted"]
     assert stored["withdrawn_reason"].iloc[0] == "wrong plot"
     with pytest.raises(UploadError, match="no standing photo"):
-        workspace.withdraw_photo(summary.upload_id, reason="again")
+        workspace.evidence.withdraw(summary.upload_id, reason="again")
     # Withdrawn, the same photo can come again.
-    assert workspace.import_photo(near).status == "accepted"
+    assert workspace.evidence.import_photo(near).status == "accepted"
+    # The notebook's workspace shows the same evidence as ws.photos.
+    import hailin
+
+    notebook = hailin.open_workspace(workspace.root)
+    assert notebook.photos["status"].tolist() == ["withdrawn", "accepted", "accepted"]
+    assert notebook.photos["file"].tolist() == ["near.jpg", "alone.jpg", "near.jpg"]

@@ -173,15 +173,15 @@ def test_plan_refuses_a_bad_week_and_a_missing_teams_file(planned):
     teams = os.path.join(os.path.dirname(ws.root), "teams.toml")
     bad = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", "2024-20", "--teams", teams])
     assert bad.exit_code == 4
-    assert bad.output == "hailin: error: week should be written like 2024-W20, got '2024-20'\n"
+    assert bad.output == "hailin：错误：周应写作 2024-W20 的形式，收到 '2024-20'\n"
     missing = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK])
     assert missing.exit_code == 4
     assert missing.output == (
-        "hailin: error: no teams: write teams.toml in the workspace, or [[plan.team]] "
-        "tables in hailin.toml (see the planners' guide)\n"
+        "hailin：错误：没有队伍：请在工作区写 teams.toml，或在 hailin.toml 中写 [[plan.team]] 表"
+        "（见规划管理人员指南）\n"
     )
     gone = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK, "--teams", "x.toml"])
-    assert gone.exit_code == 4 and gone.output == "hailin: error: x.toml: no such teams file\n"
+    assert gone.exit_code == 4 and gone.output == "hailin：错误：x.toml：没有这个队伍文件\n"
 
 
 def test_route_files_keep_hostile_text_as_data(tmp_path):

@@ -185,7 +185,7 @@ def test_photos_with_and_without_gps(portal, patrol, admin):
     thumb = patrol.get(f"{portal.base}/photos/{first['upload_id']}/thumb.jpg", timeout=30)
     assert (thumb.status_code, thumb.headers["Content-Type"]) == (200, "image/jpeg")
     assert thumb.content.startswith(b"\xff\xd8")
-    stored = ws.photos()
+    stored = ws.evidence.photos()
     assert stored["photo_id"].tolist() == [first["upload_id"]]
     assert stored["team"].tolist() == ["前岐镇"]
     other = portal.login("dianxia", portal.passwords["dianxia"])

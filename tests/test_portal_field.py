@@ -3,7 +3,9 @@ page itself: tests/test_field_browser.py).
 
 Sync: each observation answered by its phone-made id, refusals in Chinese, a
 repeat stores nothing, the batch an upload of its own kind that an admin
-withdraws. Pieces: a large photo whose connection drops twice in the middle
+withdraws; an observation and its staged photos stored in one transaction
+(a dropped connection: one record with all its photos; a failure while
+storing the photos: no record). Pieces: a large photo whose connection drops twice in the middle
 of a piece goes on from the offset the server kept and is stored once; a
 piece at the wrong offset is refused with the offset; a file whose bytes do
 not match its sha256 starts again. (bench/bench_field.py measures the 40 MB
@@ -11,6 +13,7 @@ case.)"""
 
 import hashlib
 import io
+import json
 import os
 import socket
 import uuid
@@ -65,8 +68,9 @@ def test_each_observation_is_answered_once_by_its_id(portal, patrol):
     good = observation()
     coarse = observation(accuracy_m=80, lon=120.3305)
     elsewhere = observation(team="店下镇", lon=120.3308)
-    photo_first = patrol.post(f"{portal.base}/field/photos/{good['id']}", files={"photo": b"x"})
-    assert photo_first.status_code == 409
+    not_a_photo = patrol.post(f"{portal.base}/field/photos", files={"photo": b"x"})
+    assert not_a_photo.status_code == 400
+    assert not_a_photo.json()["detail"] == "这不是 JPEG 或 HEIC 照片。"
     first = sync(portal, patrol, good, coarse, elsewhere, {"id": "../x"})
     assert first == {
         good["id"]: ("accepted", ""),
@@ -92,6 +96,103 @@ def test_each_observation_is_answered_once_by_its_id(portal, patrol):
     assert any(e["action"] == "field_sync" for e in audit)
 
 
+def plain_jpeg(colour):
+    """A JPEG with no EXIF, as a phone's browser hands a camera photo."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def stage(portal, session, body):
+    answer = session.post(f"{portal.base}/field/photos", files={"photo": ("p.jpg", body)})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["photo_id"] == hashlib.sha256(body).hexdigest()
+    return answer.json()["photo_id"]
+
+
+def stored_with_photos(portal, field_id):
+    """(record ids of ``field_id``, {record_id: accepted photo ids})."""
+    ws = Workspace(portal.workspace)
+    records = ws.surveys(["record_id", "extra"])
+    mine = records[records["extra"].fillna("").str.contains(field_id)]["record_id"].tolist()
+    photos = ws.evidence.photos()
+    photos = photos[(photos["status"] == "accepted") & photos["record_id"].isin(mine)]
+    return mine, photos.groupby("record_id")["photo_id"].apply(sorted).to_dict()
+
+
+def send_and_drop(portal, session, line, headers, body):
+    """Send ``line`` (e.g. "POST /field/sync") with the session's cookies and CSRF
+    token, ``headers`` and ``body``, then close the connection unanswered."""
+    cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    head = f"{line} HTTP/1.1\r\nHost: 127.0.0.1:{portal.port}\r\nCookie: {cookies}\r\n"
+    head += f"X-CSRFToken: {session.headers['X-CSRFToken']}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+    with socket.create_connection(("127.0.0.1", portal.port), timeout=30) as connection:
+        connection.sendall(head.encode("utf-8") + body)
+
+
+def dropped_sync(portal, session, observation):
+    """POST one observation to /field/sync and close the connection unanswered."""
+    body = json.dumps({"observations": [observation]}).encode("utf-8")
+    headers = {"Content-Type": "application/json", "Content-Length": len(body)}
+    send_and_drop(portal, session, "POST /field/sync", headers, body)
+
+
+def test_a_dropped_sync_stores_one_record_with_all_its_photos(portal, patrol):
+    shas = [
+        stage(portal, patrol, plain_jpeg((30, 90, 40))),
+        stage(portal, patrol, plain_jpeg((9, 9, 90))),
+    ]
+    assert stage(portal, patrol, plain_jpeg((30, 90, 40))) == shas[0]  # sent again: kept once
+    o = observation(lon=120.3312, photos=shas)
+    waiting = observation(lon=120.3314, photos=["0" * 64])  # its photo has not arrived
+    answer = patrol.post(portal.base + "/field/sync", json={"observations": [waiting]}).json()
+    assert answer["answers"][0]["status"] == "retry"
+    assert answer["answers"][0]["missing"] == ["0" * 64]
+    assert stored_with_photos(portal, waiting["id"]) == ([], {})
+
+    dropped_sync(portal, patrol, o)  # the server stores; the phone hears nothing
+    records, photos = portal.wait_for(
+        lambda: stored_with_photos(portal, o["id"])[0] and stored_with_photos(portal, o["id"]),
+        what="the observation stored",
+    )
+    assert len(records) == 1 and photos == {records[0]: sorted(shas)}  # together, at once
+
+    again = patrol.post(portal.base + "/field/sync", json={"observations": [o]}).json()
+    assert again["answers"][0]["status"] == "accepted"
+    assert again["answers"][0]["record_id"] == records[0]
+    assert sorted(again["answers"][0]["photos"]) == sorted(shas)
+    assert patrol.post(portal.base + "/field/sync", json={"observations": [o]}).json() == again
+    assert stored_with_photos(portal, o["id"]) == (records, photos)
+    staged = portal.workspace / "web" / "field-photos"
+    assert not any((staged / sha).exists() for sha in shas)  # evidence now, not staged
+
+
+def test_a_failure_while_storing_photos_leaves_no_record(portal, patrol):
+    sha = stage(portal, patrol, plain_jpeg((120, 60, 20)))
+    o = observation(lon=120.3316, photos=[sha])
+    thumbnails = portal.workspace / "out" / "photos"
+    kept = thumbnails.with_name("photos.kept")
+    thumbnails.mkdir(parents=True, exist_ok=True)
+    thumbnails.rename(kept)
+    thumbnails.write_text("a file where the thumbnails' folder should be")
+    try:  # the thumbnail cannot be written inside the transaction: all of it rolls back
+        answer = patrol.post(portal.base + "/field/sync", json={"observations": [o]}).json()
+    finally:
+        thumbnails.unlink()
+        kept.rename(thumbnails)
+    assert answer["answers"][0]["status"] == "retry"
+    assert stored_with_photos(portal, o["id"]) == ([], {})
+    assert not (portal.workspace / "uploads" / f"{sha}.jpg").exists()
+
+    answer = patrol.post(portal.base + "/field/sync", json={"observations": [o]}).json()
+    assert answer["answers"][0]["status"] == "accepted"
+    records, photos = stored_with_photos(portal, o["id"])
+    assert len(records) == 1 and photos == {records[0]: [sha]}
+
+
 def large_photo(lon=120.3302, lat=27.2601):
     """A geotagged JPEG of a few MB (noise does not compress)."""
     from PIL import Image
@@ -113,15 +214,9 @@ def start(portal, session, body, name="big.jpg"):
 
 def dropped_piece(portal, session, token, offset, piece, sent):
     """PATCH ``piece`` at ``offset`` but close the connection after ``sent`` bytes."""
-    cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-    head = (
-        f"PATCH /upload/resumable/{token} HTTP/1.1\r\nHost: 127.0.0.1:{portal.port}\r\n"
-        f"Cookie: {cookies}\r\nX-CSRFToken: {session.headers['X-CSRFToken']}\r\n"
-        f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
-        f"Content-Length: {len(piece)}\r\n\r\n"
-    )
-    with socket.create_connection(("127.0.0.1", portal.port), timeout=30) as connection:
-        connection.sendall(head.encode("utf-8") + piece[:sent])
+    headers = {"Upload-Offset": offset, "Content-Type": "application/offset+octet-stream"}
+    headers["Content-Length"] = len(piece)
+    send_and_drop(portal, session, f"PATCH /upload/resumable/{token}", headers, piece[:sent])
     # The server keeps what arrived once its worker has read to the end of the stream.
     return portal.wait_for(
         lambda: state(portal, session, token)["offset"] > offset and state(portal, session, token),
@@ -169,7 +264,7 @@ def test_a_large_photo_survives_two_dropped_connections_and_lands_once(portal, p
     assert again == answer
     page = patrol.get(portal.base + answer["result_url"]).text
     assert page.index('id="results"') < page.index('id="upload-form"')
-    photos = Workspace(portal.workspace).photos()
+    photos = Workspace(portal.workspace).evidence.photos()
     assert (photos["photo_id"] == hashlib.sha256(body).hexdigest()).sum() == 1
 
 

@@ -41,6 +41,9 @@ def test_the_packages_export_what_they_name():
     names = [name for name, _ in EXPORTED]
     assert "hailin.geo.area.area" in names
     assert "hailin.surveys.workspace.Workspace.frames" in names
+    assert "hailin.surveys.workspace.Workspace.evidence" in names  # photos: ws.evidence
+    assert "hailin.surveys.evidence.Evidence.import_photo" in names
+    assert "hailin.surveys.workspace.Workspace.import_photo" not in names
     assert "hailin.maps.programme.overview_map" in names
     assert len(names) > 60
 

@@ -21,9 +21,10 @@ from hailin.cli.sites import sites_group
 from hailin.cli.tasks import tasks_command
 from hailin.cli.uploads import uploads_group
 from hailin.cli.users import users_group
+from hailin.cli.words import HailinGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=HailinGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-w",
     "--workspace",

@@ -120,7 +120,10 @@ def emit_json(payload):
 
 
 def fail(message, code):
-    click.echo(f"hailin: error: {message}", err=True)
+    """Print the one error line in the command's language (:mod:`hailin.cli.words`) and exit."""
+    from hailin.cli.words import error_line, language
+
+    click.echo(error_line(message, language()), err=True)
     sys.exit(code)
 
 
@@ -181,7 +184,9 @@ def reports_errors(command=None, *, internal=EXIT_INTERNAL):
             if full is not None or isinstance(error, OSError):  # the machine's, not hailin's
                 logger.warning("%s", error, exc_info=error)
                 fail(_machine_error(full or error), EXIT_NOTHING_STORED)
-            click.echo(f"hailin: {internal_error(error)}", err=True)
+            from hailin.cli.words import bug_line, language
+
+            click.echo(bug_line(internal_error(error), language()), err=True)
             sys.exit(internal)
 
     return wrapper

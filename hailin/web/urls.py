@@ -28,7 +28,7 @@ urlpatterns = [
     path("field/manifest.webmanifest", field.manifest, name="field_manifest"),
     path("field/config.json", field.config, name="field_config"),
     path("field/sync", field.sync, name="field_sync"),
-    path("field/photos/<str:field_id>", field.photo, name="field_photo"),
+    path("field/photos", field.photo, name="field_photo"),
     path("upload/jobs/<str:key>/", views.upload_job, name="upload_job"),
     path("accounts/password/", views.PasswordChange.as_view(), name="password_change"),
     path(

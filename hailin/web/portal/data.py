@@ -137,7 +137,7 @@ def site_names(ws, lang=None):
 
 def photos_for(ws, user, record_ids=None):
     """Standing photos ``user`` may see (optionally only of ``record_ids``)."""
-    photos = ws.photos()
+    photos = ws.evidence.photos()
     photos = photos[photos["status"] == "accepted"]
     teams = visible_teams(user)
     if teams is not None:

@@ -1,14 +1,13 @@
 """The field form: a page a patrol member's phone keeps (a progressive web app
 with its service worker under /field/), its settings and vocabulary as JSON,
 and the sync of what the phone recorded (observations, track pieces, photos).
-The checking and storing is :mod:`hailin.web.portal.fieldsync`'s."""
+The checking and storing is :mod:`hailin.web.portal.fieldsync`'s, the photos'
+staging :mod:`hailin.web.portal.fieldphotos`'s."""
 
 import datetime
-import hashlib
 import json
 import logging
 import os
-import tempfile
 import zoneinfo
 
 from django.conf import settings
@@ -21,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from hailin.surveys.io.photos import MAX_PHOTO_BYTES
 from hailin.surveys.schema import codes, word
-from hailin.web.portal import data, fieldsync, intake
+from hailin.web.portal import data, fieldphotos, fieldsync
 from hailin.web.portal.audit import record
-from hailin.web.portal.models import FieldObservation
 from hailin.web.portal.roles import account_of, allowed, role_of
 
 logger = logging.getLogger("hailin.web")
@@ -60,7 +59,6 @@ def words():
         "no_gps": _("This phone gives no position: allow location for this page."),
         "saved": _("Saved on the phone."),
         "queued": _("waiting"),
-        "sent": _("stored; sending photos"),
         "rejected": _("rejected"),
         "edit": _("Correct"),
         "remove": _("Remove"),
@@ -175,66 +173,19 @@ def sync(request):
 
 
 @require_POST
-def photo(request, field_id):
-    """Store one photo taken for an accepted observation (sent after it)."""
+def photo(request):
+    """Stage one photo before the observation naming it is sent; answers its sha256.
+    It becomes evidence only with its observation (:mod:`hailin.web.portal.fieldphotos`)."""
     if not _may_upload(request):
         return _refused(_("This account may not upload."), 403)
-    row = FieldObservation.objects.filter(field_id=field_id, user=request.user).first()
-    if row is None or row.status != "accepted" or not row.record_id:
-        return _refused(_("Send the observation before its photos."), 409)
     uploaded = request.FILES.get("photo")
     if uploaded is None:
         return _refused(_("No photo in the request."), 400)
-    sha = _sha256(uploaded)
-    if sha in row.photos:  # sent again after a lost answer: stored already
-        return JsonResponse({"status": "duplicate", "photo_id": sha, "reasons": []})
-    ws = data.workspace()
-    found = ws.surveys(["record_id", "observed_at", "team"], "record_id = ?", [row.record_id])
-    if len(found) == 0:  # the upload was withdrawn meanwhile
-        return _refused(_("The observation is no longer stored."), 409)
-    point = found.geometry.iloc[0].representative_point()
-    target = (row.record_id, point.x, point.y, found["observed_at"].iloc[0])
-    summary = _store_photo(ws, uploaded, target, found["team"].iloc[0], row, request)
-    if summary["status"] in ("accepted", "duplicate"):
-        photos = list(dict.fromkeys([*row.photos, summary["upload_id"]]))
-        FieldObservation.objects.filter(pk=row.pk).update(photos=photos)
-    reasons = [e["message"] for e in summary.get("errors") or []]
-    return JsonResponse(
-        {"status": summary["status"], "photo_id": summary["upload_id"], "reasons": reasons}
-    )
-
-
-def _sha256(uploaded):
-    digest = hashlib.sha256()
-    for chunk in uploaded.chunks():
-        digest.update(chunk)
-    uploaded.seek(0)
-    return digest.hexdigest()
-
-
-def _store_photo(ws, uploaded, target, team, row, request):
-    name = intake.safe_name(uploaded.name)
-    os.makedirs(settings.FILE_UPLOAD_TEMP_DIR, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as folder:
-        path = os.path.join(folder, name)
-        with open(path, "wb") as out:
-            for chunk in uploaded.chunks():
-                out.write(chunk)
-        summary = ws.import_photo(
-            path,
-            file=name,
-            team=team or None,
-            uploader=request.user.get_username(),
-            record=target,
-        ).to_dict()
-    record(
-        "field_photo",
-        user=request.user,
-        request=request,
-        file=name,
-        photo_id=summary["upload_id"],
-        status=summary["status"],
-        field_id=row.field_id,
-        record_id=row.record_id,
-    )
-    return summary
+    if uploaded.size > MAX_PHOTO_BYTES:  # the bound the photo's reader keeps
+        limit = MAX_PHOTO_BYTES // (1024 * 1024)
+        return _refused(_("The photo is larger than %(n)d MiB.") % {"n": limit}, 400)
+    sha = fieldphotos.stage(uploaded)
+    if sha is None:
+        return _refused(_("This is not a JPEG or HEIC photo."), 400)
+    record("field_photo", user=request.user, request=request, photo_id=sha, status="staged")
+    return JsonResponse({"status": "staged", "photo_id": sha})

@@ -5,9 +5,11 @@ one by one.
 The observations not answered before are written as one CSV and imported for
 the account by :func:`hailin.web.portal.intake.receive` (the one function the
 portal imports a file through); the phone's id goes with each row into the
-record's ``extra``, so the store itself says which ids it holds. A repeated
-sync of an id answers what the first said and stores nothing again, whether
-the first answer reached the phone or not.
+record's ``extra``, so the store itself says which ids it holds. The photos
+an observation names (staged before, :mod:`hailin.web.portal.fieldphotos`)
+are written in that import's transaction: a record is stored with all its
+photos or not at all. A repeated sync of an id answers what the first said
+and stores nothing again, whether the first answer reached the phone or not.
 """
 
 import csv
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _
 from hailin.errors import ObservationError
 from hailin.surveys.schema import codes
 from hailin.translate import translate
-from hailin.web.portal import intake
+from hailin.web.portal import fieldphotos, intake
 from hailin.web.portal.audit import record
 from hailin.web.portal.models import FieldObservation
 
@@ -110,6 +112,8 @@ def problem(observation, *, teams, max_accuracy_m):
         return _("Choose one of your teams.")
     if observation.get("patrol_type") not in codes("patrol_type"):
         return _("Unknown patrol type.")
+    if fieldphotos.photo_ids(observation) is None:
+        return _("The observation's photos are not as the form sends them.")
     return None
 
 
@@ -198,16 +202,25 @@ def sync(ws, observations, *, request, teams, max_accuracy_m):
             answers[o["id"]] = _keep(user, o, sha, "rejected", reason=why)
         else:
             fresh.append(o)
-    before = stored_ids(ws, [o["id"] for o in fresh])
+    before = stored_ids(ws, [o["id"] for o in fresh])  # stored, the answer not kept
+    photos = fieldphotos.standing(ws, [record_id for record_id, _u in before.values()])
     for o in fresh:
         if o["id"] in before:
             record_id, upload_id = before[o["id"]]
             answers[o["id"]] = _keep(
-                user, o, digests[o["id"]], "accepted", upload_id=upload_id, record_id=record_id
-            )
+                user, o, digests[o["id"]], "accepted", upload_id=upload_id, record_id=record_id,
+                photos=photos.get(record_id, []),
+            )  # fmt: skip
     fresh = [o for o in fresh if o["id"] not in before]
+    prepared, held = fieldphotos.prepare(ws, fresh)
+    for field_id, answer in held.items():  # photos missing (retry) or refused
+        if answer["status"] == "rejected":
+            o = next(o for o in fresh if o["id"] == field_id)
+            answer = _keep(user, o, digests[field_id], "rejected", reason=answer["reason"])
+        answers[field_id] = answer
+    fresh = [o for o in fresh if o["id"] not in held]
     if fresh:
-        answers.update(_import(ws, fresh, digests, request))
+        answers.update(_import(ws, fresh, digests, request, prepared))
     return [answers[o["id"]] for o in observations]
 
 
@@ -220,9 +233,11 @@ def _one_per_id(observations):
     return list(seen.values())
 
 
-def _import(ws, fresh, digests, request):
-    """Import the observations no answer covers yet as one upload of kind "field"."""
+def _import(ws, fresh, digests, request, prepared):
+    """Import the observations no answer covers yet as one upload of kind
+    "field", their ``prepared`` photos in the same store transaction."""
     body = batch_csv(fresh)
+    write, photos = fieldphotos.attach(ws, prepared, fresh, request.user.get_username())
     name = f"field-{request.user.get_username()}-{hashlib.sha256(body).hexdigest()[:8]}.csv"
     upload = intake.receive(
         ws,
@@ -231,6 +246,7 @@ def _import(ws, fresh, digests, request):
         team=fresh[0].get("team") or "",
         patrol_type="",
         request=request,
+        attach=write,
     )
     upload.kind = FIELD_KIND
     upload.save(update_fields=["kind"])
@@ -252,8 +268,10 @@ def _import(ws, fresh, digests, request):
         if o["id"] in stored:
             record_id, upload_id = stored[o["id"]]
             answers[o["id"]] = _keep(
-                request.user, o, digests[o["id"]], "accepted", upload_id, record_id
-            )
+                request.user, o, digests[o["id"]], "accepted", upload_id, record_id,
+                photos=photos.get(o["id"], []),
+            )  # fmt: skip
+            fieldphotos.forget(photos.get(o["id"], []))
         elif row in errors:
             answers[o["id"]] = _keep(
                 request.user, o, digests[o["id"]], "rejected", upload.upload_id,
@@ -284,7 +302,7 @@ def _row_errors(ws, upload):
 
 
 @transaction.atomic
-def _keep(user, observation, sha, status, upload_id="", record_id="", reason=""):
+def _keep(user, observation, sha, status, upload_id="", record_id="", reason="", photos=()):
     row, _created = FieldObservation.objects.update_or_create(
         field_id=observation["id"],
         defaults={
@@ -294,6 +312,7 @@ def _keep(user, observation, sha, status, upload_id="", record_id="", reason="")
             "reason": reason,
             "upload_id": upload_id or "",
             "record_id": record_id or "",
+            "photos": list(photos),
         },
     )
     return answer_of(row)

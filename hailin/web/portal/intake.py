@@ -1,7 +1,7 @@
 """Files arriving through the portal: each kept under the name the uploader's
 device gave it (hailin.web.portal.jobs queues them), then imported by exactly
 the code the CLI uses (:meth:`Workspace.import_file`), or stored as photo
-evidence (:meth:`Workspace.import_photo`). An import and the ledger comparison
+evidence (:meth:`Evidence.import_photo`, ``ws.evidence``). An import and the ledger comparison
 that finds the cases it opened hold one lock, so alerts name the right import.
 What an uploader reads never holds a server path, pid or host name."""
 
@@ -141,9 +141,10 @@ def _refused(error, path, file):
     return failed_summary(file, refusal(error, path))
 
 
-def _import_survey(ws, path, file, team, patrol_type, uploader):
-    """(summary dict, cases the import opened)."""
+def _import_survey(ws, path, file, team, patrol_type, uploader, attach=None):
+    """(summary dict, cases the import opened); ``attach``: see :meth:`Workspace.import_file`."""
     flags = {"team": team or None, "patrol_type": patrol_type or None, "uploader": uploader}
+    flags["attach"] = attach
     try:
         with import_lock():
             before = alerts.known_cases(ws)
@@ -171,7 +172,8 @@ def _import_survey(ws, path, file, team, patrol_type, uploader):
 
 def _import_photo(ws, path, file, team, uploader):
     try:
-        return ws.import_photo(path, file=file, team=team or None, uploader=uploader).to_dict()
+        summary = ws.evidence.import_photo(path, file=file, team=team or None, uploader=uploader)
+        return summary.to_dict()
     except HailinError as error:
         return {**_refused(error, path, file), "kind": "photo"}
     except Exception as error:
@@ -184,22 +186,24 @@ def _import_photo(ws, path, file, team, uploader):
         }
 
 
-def import_path(ws, path, *, user, team, patrol_type):
+def import_path(ws, path, *, user, team, patrol_type, attach=None):
     """Import the file at ``path`` (named as its uploader named it) for ``user``:
-    a photo as evidence, anything else as a patrol file. (summary, cases opened)."""
+    a photo as evidence, anything else as a patrol file (``attach``: more
+    written in its transaction). (summary, cases opened)."""
     file = os.path.basename(path)
     with open(path, "rb") as handle:
         head = handle.read(16)
     if photo_format(head):
         return _import_photo(ws, path, file, team, user.get_username()), []
-    return _import_survey(ws, path, file, team, patrol_type, user.get_username())
+    return _import_survey(ws, path, file, team, patrol_type, user.get_username(), attach)
 
 
-def receive(ws, uploaded, *, user, team, patrol_type, request=None):
+def receive(ws, uploaded, *, user, team, patrol_type, request=None, attach=None):
     """Import one uploaded file now, for ``user``, and record it; returns its
     :class:`PortalUpload`. For what a phone waits to hear about (the field form's
     batches, a resumable file once whole); the upload form's files go through
-    the queue (:func:`hailin.web.portal.jobs.submit`) instead."""
+    the queue (:func:`hailin.web.portal.jobs.submit`) instead. ``attach(store,
+    upload_id)`` writes more in the import's transaction (the form's photos)."""
     from hailin.web.portal.addresses import client_address
 
     file = safe_name(uploaded.name)
@@ -210,7 +214,9 @@ def receive(ws, uploaded, *, user, team, patrol_type, request=None):
         with open(path, "wb") as out:
             for chunk in uploaded.chunks():
                 out.write(chunk)
-        summary, cases = import_path(ws, path, user=user, team=team, patrol_type=patrol_type)
+        summary, cases = import_path(
+            ws, path, user=user, team=team, patrol_type=patrol_type, attach=attach
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     address = client_address(request) if request is not None else ""

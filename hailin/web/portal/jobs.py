@@ -171,7 +171,7 @@ def _stored_summary(ws, job, entry):
             **{k: int(counts[k]) for k in ("rows_read", "rows_accepted", "rows_rejected")},
             "rows_duplicate": int(counts.get("rows_duplicate") or 0),
         }
-    photos = ws.photos()
+    photos = ws.evidence.photos()
     if len(photos) and "photo_id" in photos:
         photo = photos[(photos["photo_id"] == digest) & (photos["uploaded_by"] == name)]
         if len(photo) and photo["uploaded_at"].iloc[-1] >= since:

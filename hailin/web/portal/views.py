@@ -250,7 +250,7 @@ def upload_withdraw(request, upload_id):
 def photo_thumb(request, photo_id):
     require(request, "photos")
     ws = data.workspace()
-    photos = ws.photos()
+    photos = ws.evidence.photos()
     match = photos[(photos["photo_id"] == photo_id) & (photos["status"] == "accepted")]
     teams = visible_teams(request.user)
     if teams is not None:

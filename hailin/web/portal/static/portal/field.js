@@ -175,9 +175,15 @@
       if (!previous && !goodFix()) { show("form-problem", fix ? say(WORDS.too_coarse, { acc: Math.round(fix.acc), limit: config.max_accuracy_m }) : WORDS.no_position); return; }
       var o = observationFromForm(previous);
       var files = Array.prototype.slice.call($("photos").files);
-      return store.transact(["observations", "photos"], "readwrite", function (s) {
-        s.observations.put(o);
-        files.forEach(function (file) { s.photos.put({ observation: o.id, name: file.name, blob: file }); });
+      return store.all("photos").then(function (photos) {
+        return store.transact(["observations", "photos"], "readwrite", function (s) {
+          s.observations.put(o);
+          // A correction with photos chosen replaces the photos it had (one may have been refused).
+          if (previous && files.length) {
+            photos.forEach(function (p) { if (p.observation === o.id) { s.photos.delete(p.key); } });
+          }
+          files.forEach(function (file) { s.photos.put({ observation: o.id, name: file.name, blob: file }); });
+        });
       }).then(function () {
         ["editing", "photos", "notes"].concat(NUMBERS).forEach(function (name) { $(name).value = ""; });
         show("form-problem", "");
@@ -257,74 +263,86 @@
   }
 
   // -- sync ---------------------------------------------------------------------------------
-  function payload(o) {
+  // The photos go first: the portal keeps each under its sha256 (sending one again keeps
+  // nothing new) and it is not evidence yet. The observation then names them, and the
+  // portal stores it with all its photos in one transaction, or nothing.
+  function payload(o, photos) {
     var sent = Object.assign({}, o);
     ["status", "reason", "record_id"].forEach(function (k) { delete sent[k]; });
+    var mine = photos.filter(function (p) { return p.observation === o.id; });
+    if (mine.length) { sent.photos = mine.map(function (p) { return p.sha; }); }
     return sent;
   }
 
-  function post(url, body, headers) {
+  // A 400 with its reason comes back as {detail} when `refusable` (a file that is no photo).
+  function post(url, body, headers, refusable) {
     return fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual", headers: Object.assign({ "X-CSRFToken": config.csrf }, headers || {}) })
       .then(function (answer) {
+        if (refusable && answer.status === 400) { return answer.json(); }
         if (!answer.ok) { throw new Error(answer.status === 0 ? WORDS.login : WORDS.server); }
         return answer.json();
       });
   }
 
-  function sendBatch(batch) {
-    return post("/field/sync", JSON.stringify({ observations: batch.map(payload) }), { "Content-Type": "application/json" })
-      .then(function (reply) {
-        var byId = {};
-        reply.answers.forEach(function (a) { byId[a.id] = a; });
-        return store.transact(["observations"], "readwrite", function (s) {
-          batch.forEach(function (o) {
-            var a = byId[o.id];
-            if (!a || a.status === "retry") { show("sync-problem", (a && a.reason) || WORDS.server); return; }
-            o.status = a.status === "accepted" ? "sent" : "rejected";
-            o.reason = a.reason || "";
-            o.record_id = a.record_id || "";
-            s.observations.put(o);
-          });
-        });
-      });
-  }
-
-  function sendPhotos() {
-    return Promise.all([store.all("observations"), store.all("photos")]).then(function (found) {
-      var sent = {};
-      found[0].forEach(function (o) { if (o.status === "sent") { sent[o.id] = o; } });
+  // Stage the photos of `batch` not staged yet; resolves with {photos, refused: {id: reason}}.
+  function stagePhotos(batch) {
+    var ids = {};
+    var refused = {};
+    batch.forEach(function (o) { ids[o.id] = true; });
+    return store.all("photos").then(function (photos) {
       var chain = Promise.resolve();
-      found[1].forEach(function (p) {
-        if (!sent[p.observation] || p.reason) { return; }
+      photos.forEach(function (p) {
+        if (!ids[p.observation] || p.sha) { return; }
         chain = chain.then(function () {
+          if (refused[p.observation]) { return; }
           var form = new FormData();
           form.append("photo", p.blob, p.name || "photo.jpg");
-          return post("/field/photos/" + encodeURIComponent(p.observation), form).then(function (reply) {
-            if (reply.status === "accepted" || reply.status === "duplicate") { return store.remove("photos", p.key); }
-            p.reason = reply.reasons.join("; ");
+          return post("/field/photos", form, {}, true).then(function (reply) {
+            if (reply.detail) { refused[p.observation] = reply.detail; return; }
+            p.sha = reply.photo_id;
             return store.put("photos", p);
           });
         });
       });
-      return chain.then(finishSent);
+      return chain.then(function () { return store.all("photos"); }).then(function (all) { return { photos: all, refused: refused }; });
     });
   }
 
-  // A sent observation leaves the phone once none of its photos waits.
-  function finishSent() {
-    return Promise.all([store.all("observations"), store.all("photos")]).then(function (found) {
-      var waiting = {};
-      var problems = {};
-      found[1].forEach(function (p) {
-        waiting[p.observation] = true;
-        if (p.reason) { problems[p.observation] = p.reason; }
+  function sendBatch(batch) {
+    return stagePhotos(batch).then(function (staged) {
+      var ready = batch.filter(function (o) { return !staged.refused[o.id]; });
+      var sent = ready.length ? post("/field/sync", JSON.stringify({ observations: ready.map(function (o) { return payload(o, staged.photos); }) }), { "Content-Type": "application/json" }) : Promise.resolve({ answers: [] });
+      return sent.then(function (reply) {
+        var byId = {};
+        reply.answers.forEach(function (a) { byId[a.id] = a; });
+        Object.keys(staged.refused).forEach(function (id) { byId[id] = { id: id, status: "rejected", reason: staged.refused[id] }; });
+        return keepAnswers(batch, byId, staged.photos);
       });
-      return store.transact(["observations"], "readwrite", function (s) {
-        found[0].forEach(function (o) {
-          if (o.status !== "sent") { return; }
-          if (!waiting[o.id]) { s.observations.delete(o.id); }
-          else if (problems[o.id] && o.reason !== problems[o.id]) { o.reason = problems[o.id]; s.observations.put(o); }
-        });
+    });
+  }
+
+  // Accepted: the observation and its photos leave the phone together. Rejected: kept with
+  // the reason. Photos the portal says it lacks are sent again at the next sync.
+  function keepAnswers(batch, byId, photos) {
+    return store.transact(["observations", "photos"], "readwrite", function (s) {
+      batch.forEach(function (o) {
+        var a = byId[o.id];
+        var mine = photos.filter(function (p) { return p.observation === o.id; });
+        if (!a || a.status === "retry") {
+          show("sync-problem", (a && a.reason) || WORDS.server);
+          mine.forEach(function (p) {
+            if (a && a.missing && a.missing.indexOf(p.sha) >= 0) { delete p.sha; s.photos.put(p); }
+          });
+          return;
+        }
+        if (a.status === "accepted") {
+          s.observations.delete(o.id);
+          mine.forEach(function (p) { s.photos.delete(p.key); });
+          return;
+        }
+        o.status = "rejected";
+        o.reason = a.reason || "";
+        s.observations.put(o);
       });
     });
   }
@@ -338,12 +356,13 @@
       config = fresh;
       showPlan();
       return cutTrackPiece().then(function () { return store.all("observations"); }).then(function (rows) {
-        var queued = rows.filter(function (o) { return o.status === "queued"; });
+        // "sent": waiting for its photos under the earlier two-step sync; sent again whole.
+        var queued = rows.filter(function (o) { return o.status === "queued" || o.status === "sent"; });
         var chain = Promise.resolve();
         for (var i = 0; i < queued.length; i += BATCH) {
           chain = chain.then(sendBatch.bind(null, queued.slice(i, i + BATCH)));
         }
-        return chain.then(sendPhotos);
+        return chain;
       });
     }).catch(function (error) {
       show("sync-problem", error && error.message && error.message.indexOf(" ") > 0 ? error.message : WORDS.server);
