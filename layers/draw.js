@@ -140,6 +140,7 @@ var hailinLayer = (function () {
      * - the context's colours and widths are set only when they change.
      * Gathering small shapes of one style into one path (a Path2D per style)
      * was tried: filling it took 3-4 times longer than the shapes one by one. */
+    var SMALL_PX = 24;
     var Canvas = L.Canvas.extend({
         _onZoomEnd: function () {},
         _reset: function () {
@@ -206,7 +207,10 @@ var hailinLayer = (function () {
                 ctx.fill(o.fillRule || "evenodd");
             }
             if (o.stroke && o.weight !== 0) {
-                var dash = o._dashArray || [];
+                // A dash on a path a few pixels across shows nothing, and
+                // dashed strokes cost several times plain ones.
+                var box = layer._rawPxBounds, size = box && box.getSize();
+                var dash = (size && Math.max(size.x, size.y) < SMALL_PX) ? [] : o._dashArray || [];
                 if (now.dash !== String(dash)) {
                     ctx.setLineDash(dash);
                     now.dash = String(dash);
