@@ -9,6 +9,7 @@ the progress functions planners use: the panel at any month says exactly what
 ``hailin progress`` says.
 """
 
+import dataclasses
 import datetime
 
 import numpy as np
@@ -83,6 +84,30 @@ def _day(number) -> datetime.date:
     return np.datetime64(int(number), "D").astype(datetime.date)
 
 
+# What the months' figures never read of a finding: its text (the patrol layers
+# and the popups' counts read every record of ``data`` itself); of an
+# inspection the ledger reads only when and where.
+_RECORD_TEXT = ["record_id", "team", "observer", "notes"]
+_INSPECTION = ["record_key", "observed_at", "geometry"]
+
+
+def _lean(data):
+    """``data`` without what the months' figures do not read: the records (a
+    month's cut of a million of them was most of a map's generation memory),
+    the findings' text, the inspections' all but time and place. Each month
+    is still cut by ``data.at(day)``, the one as-of mechanism, and its ledger
+    is the same (tests/test_map_months.py)."""
+    if not dataclasses.is_dataclass(data):
+        return data
+    inspections = data.inspections
+    return dataclasses.replace(
+        data,
+        records=None,
+        findings=data.findings.drop(columns=_RECORD_TEXT, errors="ignore"),
+        inspections=inspections[[c for c in _INSPECTION if c in inspections]],
+    )
+
+
 def snapshots(data, ends, cases: bool = True) -> list:
     """``data`` as it stood at the end of each day of ``ends`` (day numbers):
     ``data.at(day)`` (:func:`hailin.surveys.asof.frames_as_of`), the one
@@ -92,6 +117,7 @@ def snapshots(data, ends, cases: bool = True) -> list:
     waits for its verification (never, without ``cases``: a map of planting)."""
     shown: list = []
     last_key, inspected = None, -1
+    data = _lean(data)
     for end in ends:
         state = data.at(_day(end))
         known = (state.clearance, state.restoration, state.findings, state.cover)
