@@ -137,10 +137,11 @@ var hailinLayer = (function () {
      *   (Leaflet projects every path at each zoom, twice when not animated);
      * - a path wholly in the canvas is not clipped, and is simplified once per
      *   zoom, not at every pan;
-     * - the context's colours and widths are set only when they change.
+     * - the context's colours and widths are set only when they change;
+     * - a pan moves the picture drawn and draws only the strips it uncovers.
      * Gathering small shapes of one style into one path (a Path2D per style)
      * was tried: filling it took 3-4 times longer than the shapes one by one. */
-    var SMALL_PX = 24;
+    var SMALL_PX = 24, crsCount = 0;
     var Canvas = L.Canvas.extend({
         _onZoomEnd: function () {},
         _reset: function () {
@@ -151,25 +152,41 @@ var hailinLayer = (function () {
                 this._updatePaths();
             }
         },
+        /* A pan keeps what was drawn: the picture moves with the canvas and
+         * only the strips it uncovers are drawn (when nothing waits to be). */
+        _update: function () {
+            var before = this._bounds, canvas = this._container;
+            this._kept = null;
+            if (before && this._map && !this._map._animatingZoom && !this._redrawRequest &&
+                    this._drawnKey === viewKey(this._map) && canvas.width) {
+                var copy = this._copy = this._copy || document.createElement("canvas");
+                copy.width = canvas.width;
+                copy.height = canvas.height;
+                copy.getContext("2d").drawImage(canvas, 0, 0);
+                this._kept = {bounds: before, canvas: copy};
+            }
+            L.Canvas.prototype._update.call(this);
+        },
         _updatePaths: function () {
             if (this._postponeUpdatePaths) { return; }
             var map = this._map, zoom = map.getZoom(), origin = map.getPixelOrigin();
-            var key = zoom + " " + origin.x + " " + origin.y, crs = map.options.crs;
+            var crs = map.options.crs, key = viewKey(map);
             var scale = crs.scale(zoom) / crs.scale(0), b = this._bounds;
             var view = [(b.min.x + origin.x) / scale, (b.min.y + origin.y) / scale,
                 (b.max.x + origin.x) / scale, (b.max.y + origin.y) / scale];
             this._redrawBounds = null;
             for (var id in this._layers) {
                 var layer = this._layers[id];
-                if (!layer._latlngs) {
-                    layer._update();
-                } else if (seen(layer, crs, view, scale)) {
+                var circle = !layer._latlngs;
+                if (circle || seen(layer, crs, view, scale)) {
                     if (layer._hailinKey !== key) {
                         layer._project();
                         layer._hailinKey = key;
                         layer._hailinSimple = null;
                     }
-                    if (layer._hailinDot) {
+                    if (circle) {
+                        layer._update();
+                    } else if (layer._hailinDot) {
                         layer._parts = [];
                     } else if (layer._pxBounds && b.contains(layer._pxBounds)) {
                         layer._parts = layer._hailinSimple || (layer._hailinSimple = simplified(layer));
@@ -182,7 +199,30 @@ var hailinLayer = (function () {
                     layer._pxBounds = layer._rawPxBounds = layer._hailinDot = null;
                 }
             }
-            this._redraw();
+            var kept = this._kept;
+            this._kept = null;
+            if (kept && kept.bounds.intersects(b) && this._drawnKey === key) {
+                this._paste(kept);
+            } else {
+                this._redraw();
+            }
+        },
+        /* The kept picture in its place, then the strips of the canvas it
+         * does not cover drawn (clipped to each). */
+        _paste: function (kept) {
+            var old = kept.bounds, b = this._bounds, size = old.getSize();
+            this._ctx.drawImage(kept.canvas, old.min.x, old.min.y, size.x, size.y);
+            var left = Math.max(b.min.x, old.min.x), right = Math.min(b.max.x, old.max.x);
+            var strips = [[b.min.x, b.min.y, old.min.x, b.max.y], [old.max.x, b.min.y, b.max.x, b.max.y],
+                [left, b.min.y, right, old.min.y], [left, old.max.y, right, b.max.y]];
+            for (var i = 0; i < strips.length; i++) {
+                var r = strips[i];
+                if (r[2] > r[0] && r[3] > r[1]) {
+                    this._redrawBounds = L.bounds([r[0], r[1]], [r[2], r[3]]);
+                    this._draw();
+                }
+            }
+            this._redrawBounds = null;
         },
         _updatePoly: function (layer, closed) {
             if (!layer._hailinHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
@@ -192,6 +232,7 @@ var hailinLayer = (function () {
         },
         _draw: function () {
             this._style = {};
+            this._drawnKey = viewKey(this._map);
             L.Canvas.prototype._draw.call(this);
         },
         /* Leaflet's fill and stroke, the context's state set only when it
@@ -227,6 +268,14 @@ var hailinLayer = (function () {
 
     function simplified(layer) {
         return layer._rings.map(function (ring) { return L.LineUtil.simplify(ring, layer.options.smoothFactor); });
+    }
+
+    /* What a drawing is valid for: the CRS (GCJ-02 over Gaode swaps it), the
+     * zoom and the pixel origin. */
+    function viewKey(map) {
+        var crs = map.options.crs, origin = map.getPixelOrigin();
+        crs.hailinId = crs.hailinId || ++crsCount;
+        return crs.hailinId + " " + map.getZoom() + " " + origin.x + " " + origin.y;
     }
 
     /* Whether a line or polygon may show in ``view`` (zoom-0 pixels): its box
