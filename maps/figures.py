@@ -11,6 +11,7 @@ the progress functions planners use: the panel at any month says exactly what
 
 import dataclasses
 import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,11 +100,12 @@ def _lean(data):
     is the same (tests/test_map_months.py)."""
     if not dataclasses.is_dataclass(data):
         return data
-    inspections = data.inspections
+    frames: Any = data  # a Frames (maps do not import the store's module)
+    inspections = frames.inspections
     return dataclasses.replace(
-        data,
+        frames,
         records=None,
-        findings=data.findings.drop(columns=_RECORD_TEXT, errors="ignore"),
+        findings=frames.findings.drop(columns=_RECORD_TEXT, errors="ignore"),
         inspections=inspections[[c for c in _INSPECTION if c in inspections]],
     )
 
