@@ -141,7 +141,7 @@ var hailinLayer = (function () {
      * - a pan moves the picture drawn and draws only the strips it uncovers.
      * Gathering small shapes of one style into one path (a Path2D per style)
      * was tried: filling it took 3-4 times longer than the shapes one by one. */
-    var SMALL_PX = 24, crsCount = 0;
+    var SMALL_PX = 24, SPECK_PX = 4, crsCount = 0;
     var Canvas = L.Canvas.extend({
         _onZoomEnd: function () {},
         _reset: function () {
@@ -225,7 +225,21 @@ var hailinLayer = (function () {
             this._redrawBounds = null;
         },
         _updatePoly: function (layer, closed) {
-            if (!layer._hailinHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
+            if (layer._hailinHidden) { return; }
+            var box = layer._rawPxBounds, size = box && box.getSize();
+            if (!this._drawing || !size || !layer._parts.length || Math.max(size.x, size.y) > SPECK_PX) {
+                L.Canvas.prototype._updatePoly.call(this, layer, closed);
+                return;
+            }
+            // A speck (a plot or track a few pixels across): its box in its
+            // outline's colour, which a path's fill and stroke cover anyway.
+            var o = layer.options, w = o.stroke ? o.weight : 0;
+            this._set("globalAlpha", o.stroke ? o.opacity : o.fillOpacity);
+            this._set("fillStyle", o.stroke ? o.color : o.fillColor || o.color);
+            this._ctx.fillRect(box.min.x - w / 2, box.min.y - w / 2, size.x + w, size.y + w);
+        },
+        _set: function (name, value) {
+            if (this._style[name] !== value) { this._ctx[name] = this._style[name] = value; }
         },
         _updateCircle: function (layer) {
             if (!layer._hailinHidden) { L.Canvas.prototype._updateCircle.call(this, layer); }
@@ -238,10 +252,7 @@ var hailinLayer = (function () {
         /* Leaflet's fill and stroke, the context's state set only when it
          * changes (a colour set is parsed: 11,500 plots set seven each). */
         _fillStroke: function (ctx, layer) {
-            var o = layer.options, now = this._style;
-            function set(name, value) {
-                if (now[name] !== value) { ctx[name] = now[name] = value; }
-            }
+            var o = layer.options, now = this._style, set = L.bind(this._set, this);
             if (o.fill) {
                 set("globalAlpha", o.fillOpacity);
                 set("fillStyle", o.fillColor || o.color);
