@@ -29,14 +29,15 @@ from hailin.layers.errors import PageError
 # U+2028 and U+2029 (line ends to older JavaScript) and lone surrogates (not
 # UTF-8) are escaped; other text, Chinese included, stays UTF-8: as \u escapes
 # it was more than half the bytes of a map.
-_SCRIPT_ESCAPES = str.maketrans(
-    {
-        "<": "\\u003c",
-        ">": "\\u003e",
-        "&": "\\u0026",
-        **{code: f"\\u{code:04x}" for code in (0x2028, 0x2029, *range(0xD800, 0xE000))},
-    }
-)
+# Found by one regular expression (str.translate with a table of 2,000 entries
+# looked up every character: 2 s of a 30 MB map's generation).
+_SCRIPT_ESCAPE = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+
+
+def _escaped(found: re.Match) -> str:
+    return f"\\u{ord(found[0]):04x}"
+
+
 # In compact JSON a structural "{" is followed by '"' or "}", so a "{" opening a
 # Jinja2 tag ({{, {%, {#) lies inside a string, where \u007b means the same.
 _TEMPLATE_START = re.compile("\\{(?=[{%#])")
@@ -69,7 +70,7 @@ def js_value(value: object) -> str:
     '{{7*7}}'
     """
     text = json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
-    return _TEMPLATE_START.sub("\\\\u007b", text.translate(_SCRIPT_ESCAPES))
+    return _TEMPLATE_START.sub("\\\\u007b", _SCRIPT_ESCAPE.sub(_escaped, text))
 
 
 def html_text(value: object) -> str:
