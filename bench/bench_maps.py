@@ -14,8 +14,11 @@ lonboard's page loads require.js, the widget manager and parquet-wasm from
 CDNs: with no network it draws nothing, so it is not opened here.
 
 Run: python -m bench.bench_maps [RECORDS ...] [--hailin-only] [--kinds a,b]
-(default 10000 100000; --hailin-only leaves the baselines out, as at 1,000,000
-records, where folium's do not open)
+[--baseline-draw OLD_DRAW.js]  (default 10000 100000; --hailin-only leaves the
+baselines out, as at 1,000,000 records, where folium's do not open;
+--baseline-draw opens each hailin map a second time drawn by an older
+layers/draw.js, e.g. ``git show main:layers/draw.js``, for a before/after of
+the drawing in the same run)
 """
 
 import json
@@ -110,33 +113,54 @@ def _opened(path, hailin):
     return sorted(runs, key=lambda r: r.get(key) or float("inf"))[len(runs) // 2]
 
 
-def measure(records, kinds=KINDS):
-    """Rows of figures for each of ``kinds`` of map at ``records`` records."""
+def with_draw_script(path, script, out):
+    """A copy of hailin map ``path`` at ``out`` drawing with the draw.js at
+    ``script`` instead of its own (a baseline of the page's drawing)."""
+    from hailin.layers.page import script_file
+
+    page = pathlib.Path(path).read_text(encoding="utf-8")
+    start = page.index("<script>/* hailin data layers")
+    end = page.index("</script>", start) + len("</script>")
+    pathlib.Path(out).write_text(page[:start] + script_file(script) + page[end:], "utf-8")
+    return out
+
+
+def measure(records, kinds=KINDS, baseline_draw=None):
+    """Rows of figures for each of ``kinds`` of map at ``records`` records (and
+    of hailin's maps drawn by the ``baseline_draw`` script, when given)."""
     rows = []
     for kind in kinds:
         path = OUT / f"{kind}-{records}.html"
         made = _child(kind, records, path)
-        shown = {"drawn": None, "heap": None, "errors": []}
-        if kind != "lonboard":
-            shown = _opened(path, kind in HAILIN)
-        row = {
-            "records": records,
-            "map": kind,
-            "size_mb": path.stat().st_size / 1e6,
-            "generate_s": made["seconds"],
-            "generate_cpu_s": made["cpu"],
-            "peak_mb": made["peak_mb"],
-            "drawn_s": shown["drawn"],
-            "busy_s": shown.get("busy"),
-            "all_on_s": shown.get("all_on"),
-            **{k: shown.get(k) for k in ("pan", "zoom_in", "zoom_out", "cpu_step", "longest")},
-            "heap_mb": None if shown["heap"] is None else shown["heap"] / 1e6,
-            "heap_all_mb": shown.get("heap_after", 0) / 1e6 or None,
-            "errors": len(shown["errors"]),
-        }
-        print(json.dumps(row), flush=True)
-        rows.append(row)
+        pages = [(kind, path)]
+        if baseline_draw and kind in HAILIN:
+            copy = with_draw_script(path, baseline_draw, OUT / f"{kind}-{records}-baseline.html")
+            pages.insert(0, (f"{kind} (baseline draw.js)", copy))
+        rows += [_row(records, name, page, made) for name, page in pages]
     return rows
+
+
+def _row(records, kind, path, made):
+    shown = {"drawn": None, "heap": None, "errors": []}
+    if kind != "lonboard":
+        shown = _opened(path, kind.split()[0] in HAILIN)
+    row = {
+        "records": records,
+        "map": kind,
+        "size_mb": path.stat().st_size / 1e6,
+        "generate_s": made["seconds"],
+        "generate_cpu_s": made["cpu"],
+        "peak_mb": made["peak_mb"],
+        "drawn_s": shown["drawn"],
+        "busy_s": shown.get("busy"),
+        "all_on_s": shown.get("all_on"),
+        **{k: shown.get(k) for k in ("pan", "zoom_in", "zoom_out", "cpu_step", "longest")},
+        "heap_mb": None if shown["heap"] is None else shown["heap"] / 1e6,
+        "heap_all_mb": shown.get("heap_after", 0) / 1e6 or None,
+        "errors": len(shown["errors"]),
+    }
+    print(json.dumps(row), flush=True)
+    return row
 
 
 def _cell(value, digits=1):
@@ -205,8 +229,12 @@ def main(argv):
     if "--kinds" in argv:
         kinds = tuple(argv[argv.index("--kinds") + 1].split(","))
         argv = [a for a in argv if a != ",".join(kinds)]
+    baseline = None
+    if "--baseline-draw" in argv:
+        baseline = argv[argv.index("--baseline-draw") + 1]
+        argv = [a for a in argv if a != baseline]
     sizes = [int(a) for a in argv if not a.startswith("--")] or [10_000, 100_000]
-    rows = [row for records in sizes for row in measure(records, kinds)]
+    rows = [row for records in sizes for row in measure(records, kinds, baseline)]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(table(rows))
     print(motion_table(rows))

@@ -87,26 +87,31 @@ def _day(number) -> datetime.date:
 
 # What the months' figures never read of a finding: its text (the patrol layers
 # and the popups' counts read every record of ``data`` itself); of an
-# inspection the ledger reads only when and where.
+# inspection and of a record only what the ledger and the as-of cut read (when
+# and where; when its upload was made and withdrawn, hailin.surveys.asof).
 _RECORD_TEXT = ["record_id", "team", "observer", "notes"]
-_INSPECTION = ["record_key", "observed_at", "geometry"]
+_CUT = ["observed_at", "uploaded_at", "withdrawn_at"]
+_INSPECTION = ["record_key", "geometry", *_CUT]
+
+
+def _columns(frame, names):
+    return frame if frame is None else frame[[c for c in names if c in frame.columns]]
 
 
 def _lean(data):
-    """``data`` without what the months' figures do not read: the records (a
-    month's cut of a million of them was most of a map's generation memory),
-    the findings' text, the inspections' all but time and place. Each month
-    is still cut by ``data.at(day)``, the one as-of mechanism, and its ledger
-    is the same (tests/test_map_months.py)."""
+    """``data`` without what the months' figures do not read: the findings'
+    text, the inspections' and records' all but what the ledger and the cut
+    read (a month's cut of a million whole records was most of a map's
+    generation memory). Each month is still cut by ``data.at(day)``, the one
+    as-of mechanism, and its ledger is the same (tests/test_map_months.py)."""
     if not dataclasses.is_dataclass(data):
         return data
     frames: Any = data  # a Frames (maps do not import the store's module)
-    inspections = frames.inspections
     return dataclasses.replace(
         frames,
-        records=None,
+        records=_columns(frames.records, _CUT),
         findings=frames.findings.drop(columns=_RECORD_TEXT, errors="ignore"),
-        inspections=inspections[[c for c in _INSPECTION if c in inspections]],
+        inspections=_columns(frames.inspections, _INSPECTION),
     )
 
 
