@@ -119,8 +119,11 @@ def with_draw_script(path, script, out):
     from hailin.layers.page import script_file
 
     page = pathlib.Path(path).read_text(encoding="utf-8")
-    start = page.index("<script>/* hailin data layers")
-    end = page.index("</script>", start) + len("</script>")
+    # The page's data-layer scripts (canvas.js, draw.js, records.js) are one block.
+    first = "<script>/* hailin's canvas"
+    start = page.index(first if first in page else "<script>/* hailin data layers")
+    last = page.find("var hailinRecords", start)
+    end = page.index("</script>", start if last < 0 else last) + len("</script>")
     pathlib.Path(out).write_text(page[:start] + script_file(script) + page[end:], "utf-8")
     return out
 

@@ -180,10 +180,16 @@ def script_file(path: str | os.PathLike[str]) -> str:
 
 
 DRAW_SCRIPT = pathlib.Path(__file__).with_name("draw.js")
+# The data layers' scripts in the order the page loads them: the paths' canvas,
+# the layers (columns, popups, paths), the patrol records' layer.
+DRAW_SCRIPTS = tuple(
+    pathlib.Path(__file__).with_name(n) for n in ("canvas.js", "draw.js", "records.js")
+)
 
 
 class DataLayer(PageParts, folium.map.Layer):
-    """A layer of the page's data drawn by ``layers/draw.js`` from ``payload``
+    """A layer of the page's data drawn by ``layers/draw.js`` (with canvas.js and
+    records.js) from ``payload``
     (see :func:`hailin.layers.features.data_layer`): the data enters the page as JSON
     (:func:`js_value`), never as template source.
 
@@ -212,8 +218,8 @@ class DataLayer(PageParts, folium.map.Layer):
         self.count = count
 
     def page_shared(self) -> dict[str, str]:
-        """The drawing script, once per page whatever the number of layers."""
-        return {"hailin-draw": script_file(DRAW_SCRIPT)}
+        """The drawing scripts, once per page whatever the number of layers."""
+        return {"hailin-draw": "".join(script_file(path) for path in DRAW_SCRIPTS)}
 
     def page_script(self) -> str:
         """The layer's script: its payload as :func:`js_value` data."""

@@ -1,4 +1,4 @@
-"""The patrol records layer draws only what is in view (layers/draw.js's grid
+"""The patrol records layer draws only what is in view (layers/records.js's grid
 index), in Debian chromium: tiles answered blank, every other request refused."""
 
 import numpy as np
