@@ -68,3 +68,76 @@ def page_times(path, timeout_s=180, after=None, viewport=(1280, 800)):
             return result
         finally:
             browser.close()
+
+
+# Every data layer switched on and painted (ms).
+_ALL_ON = """async () => {
+  const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
+  const t0 = performance.now();
+  map.hailinLayers.forEach(l => map.addLayer(l));
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return performance.now() - t0;
+}"""
+# Pans and zooms (no animation: the redraw is what is timed, from the call until
+# two animation frames have passed) from the view of the whole data; long tasks
+# (PerformanceObserver) meanwhile, and what the records layer drew at the end.
+_MOTION = """async (rounds) => {
+  const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
+  const painted = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const longs = [];
+  const seen = new PerformanceObserver(l => l.getEntries().forEach(e => longs.push(e.duration)));
+  seen.observe({type: 'longtask'});
+  const times = {pan: [], zoom_in: [], zoom_out: []};
+  const step = async (name, act) => {
+    const t = performance.now(); act(); await painted(); times[name].push(performance.now() - t);
+  };
+  for (let i = 0; i < rounds; i++) {
+    await step('pan', () => map.panBy([240 * (i % 2 ? -1 : 1), 160], {animate: false}));
+    await step('zoom_in', () => map.setZoom(map.getZoom() + 1, {animate: false}));
+    await step('pan', () => map.panBy([-200, -120], {animate: false}));
+    await step('zoom_out', () => map.setZoom(map.getZoom() - 1, {animate: false}));
+  }
+  await new Promise(r => setTimeout(r, 100));
+  seen.disconnect();
+  const records = map.hailinLayers.filter(l => l.hailinDrawn)[0];
+  return {times, longs, drawn: records ? records.hailinDrawn() : null};
+}"""
+
+
+def _median(values):
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else None
+
+
+def _browser_cpu():
+    """CPU seconds used so far by this process's chromium processes (every one:
+    the page's renderer, the GPU and browser processes)."""
+    import psutil
+
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.name().startswith("chrom"):
+                times = child.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def motion_times(page, rounds=3):
+    """Every layer switched on ('all_on' s), then ``rounds`` of pan, zoom in, pan,
+    zoom out: {'pan', 'zoom_in', 'zoom_out': median s of each, '..._max': the
+    worst, 'cpu_step': chromium's CPU seconds per step (fairer than the times
+    on a shared machine), 'longest': the longest task meanwhile (s, 0: none),
+    'drawn_items': what the records layer drew at the end}."""
+    result = {"all_on": page.evaluate(_ALL_ON) / 1000}
+    used = _browser_cpu()
+    found = page.evaluate(_MOTION, rounds)
+    result["cpu_step"] = (_browser_cpu() - used) / (4 * rounds)
+    result["drawn_items"] = found["drawn"]
+    for name, values in found["times"].items():
+        result[name] = _median(values) / 1000
+        result[f"{name}_max"] = max(values) / 1000
+    result["longest"] = max(found["longs"], default=0) / 1000
+    return result

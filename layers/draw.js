@@ -1,17 +1,17 @@
 /* hailin data layers: the compact payloads of layers/encode.py drawn with Leaflet.
  *
- * Written for hailin (no code copied). Loaded once per page after Leaflet and
- * maps/frame.js; every value comes in as JSON from layers/features.py.
+ * Written for hailin (no code copied). Loaded once per page after Leaflet,
+ * maps/frame.js and layers/canvas.js, before layers/records.js; every value
+ * comes in as JSON from layers/features.py.
  *
  * - Plots, patches, findings, tracks and reserves are Leaflet paths on one
- *   canvas per map (10,000 SVG paths took seconds to draw; one canvas draws
- *   them in tens of milliseconds). Paths the time control hides stay in their
- *   place in the drawing order and are skipped, so nothing jumps above another.
- * - Patrol records (up to millions) are a layer of their own: typed arrays,
- *   projected once per datum through the map's CRS (so GCJ-02 follows the
- *   basemap), drawn one by one when few are in view, else as cells of a screen
- *   grid showing their count and their patrol types' shares in the legend's
- *   colours.
+ *   canvas per map (layers/canvas.js: 10,000 SVG paths took seconds to draw).
+ *   Paths the time control hides stay in their place in the drawing order and
+ *   are skipped, so nothing jumps above another.
+ * - Patrol records (up to millions) are a layer of their own (layers/records.js):
+ *   typed arrays, projected once per datum through the map's CRS (so GCJ-02
+ *   follows the basemap), drawn one by one when few are in view, else as cells
+ *   showing their count and their patrol types' shares in the legend's colours.
  * - Popups and tooltips are built from the columns as text nodes: no value is
  *   ever read as HTML.
  */
@@ -131,18 +131,8 @@ var hailinLayer = (function () {
         }).setLatLng(latlng).setContent(element).openOn(map);
     }
 
-    /* One canvas per map for every path layer; hidden paths are skipped. */
-    var Canvas = L.Canvas.extend({
-        _updatePoly: function (layer, closed) {
-            if (!layer._hailinHidden) { L.Canvas.prototype._updatePoly.call(this, layer, closed); }
-        },
-        _updateCircle: function (layer) {
-            if (!layer._hailinHidden) { L.Canvas.prototype._updateCircle.call(this, layer); }
-        }
-    });
-
     function canvasOf(map) {
-        if (!map.hailinCanvas) { map.hailinCanvas = new Canvas({padding: 0.3, tolerance: 4}); }
+        if (!map.hailinCanvas) { map.hailinCanvas = new hailinCanvas({padding: 0.3, tolerance: 4}); }
         return map.hailinCanvas;
     }
 
@@ -178,7 +168,7 @@ var hailinLayer = (function () {
             this._renderer._updateCircle(this);
         },
         _empty: function () {
-            return !this._renderer._bounds.intersects(this._pxBounds);
+            return !this._pxBounds || !this._renderer._bounds.intersects(this._pxBounds);
         },
         _containsPoint: function (p) {
             if (!this._hailinDot) { return L.Polygon.prototype._containsPoint.call(this, p); }
@@ -320,253 +310,18 @@ var hailinLayer = (function () {
         return group;
     }
 
-    /* Patrol records: one canvas of their own, over the paths, blind to the
-     * mouse (the map's own events find what is under it). */
-    var Records = L.Layer.extend({
-        initialize: function (payload) {
-            this._payload = payload;
-            this._day = null;
-            this._items = [];
-            this._drawn = {points: 0, cells: 0, records: 0};
-        },
-
-        _decode: function () {
-            if (this._time) { return; }
-            var p = this._payload, g = p.geometry;
-            this._time = ints(p.columns[p.time.sorted].values);
-            this._x = ints(g.x);
-            this._y = ints(g.y);
-            this._class = ints(p.classes[p.style["class"]]);
-            this._columns = Columns(p, function () { return 0; });
-            this._limit();
-        },
-
-        /* How many records (in time order) lie on or before the day shown. */
-        _limit: function () {
-            var t = this._time, lo = 0, hi = t.length;
-            if (this._day === null) { this._n = t.length; return; }
-            var end = (this._day + 1) * 1440;
-            while (lo < hi) {
-                var mid = (lo + hi) >> 1;
-                if (t[mid] < end) { lo = mid + 1; } else { hi = mid; }
-            }
-            this._n = lo;
-        },
-
-        /* Zoom-0 pixel places through the map's CRS (GCJ-02 over Gaode). */
-        _project: function () {
-            var crs = this._map.options.crs, n = this._x.length, s = this._payload.geometry.scale;
-            this._px = new Float64Array(n);
-            this._py = new Float64Array(n);
-            for (var i = 0; i < n; i++) {
-                var p = crs.latLngToPoint(L.latLng(this._y[i] / s, this._x[i] / s), 0);
-                this._px[i] = p.x;
-                this._py[i] = p.y;
-            }
-            this._crs = crs;
-        },
-
-        onAdd: function (map) {
-            this._decode();
-            if (!map.getPane("hailinRecords")) {
-                var pane = map.createPane("hailinRecords");
-                pane.style.zIndex = 450;
-                pane.style.pointerEvents = "none";
-            }
-            this._renderer = L.canvas({pane: "hailinRecords", padding: 0.3});
-            this._renderer.on("update", this._draw, this);
-            this._project();
-            map.addLayer(this._renderer);
-            this._renderer._container.style.pointerEvents = "none";
-            map.on("hailin:datum", this._redraw, this);
-            map.on("click", this._click, this);
-            L.DomEvent.on(map.getContainer(), "mousemove", this._hover, this);
-        },
-
-        onRemove: function (map) {
-            map.off("hailin:datum", this._redraw, this);
-            map.off("click", this._click, this);
-            L.DomEvent.off(map.getContainer(), "mousemove", this._hover, this);
-            this._renderer.off("update", this._draw, this);
-            map.removeLayer(this._renderer);
-            if (this._tip) { map.closeTooltip(this._tip); }
-            this._items = [];
-        },
-
-        _redraw: function () {
-            if (this._map && this._renderer._map) { this._renderer._update(); }
-        },
-
-        _cells: function (b, zoom) {
-            var crs = this._map.options.crs, scale = crs.scale(zoom) / crs.scale(0);
-            var o = this._map.getPixelOrigin(), size = this._payload.cell || 64;
-            var gx = Math.floor(b.min.x / size) * size, gy = Math.floor(b.min.y / size) * size;
-            var cols = Math.ceil((b.max.x - gx) / size) + 1, rows = Math.ceil((b.max.y - gy) / size) + 1;
-            var k = this._payload.style.colours.length, cells = cols * rows;
-            var grid = {count: new Uint32Array(cells), kinds: new Uint32Array(cells * k),
-                sx: new Float64Array(cells), sy: new Float64Array(cells), last: new Int32Array(cells),
-                x: new Float64Array(this._n), y: new Float64Array(this._n), inView: 0};
-            for (var i = 0; i < this._n; i++) {
-                var x = this._px[i] * scale - o.x, y = this._py[i] * scale - o.y;
-                grid.x[i] = x;
-                grid.y[i] = y;
-                if (x < b.min.x || x > b.max.x || y < b.min.y || y > b.max.y) { grid.x[i] = NaN; continue; }
-                var c = Math.floor((x - gx) / size) + Math.floor((y - gy) / size) * cols;
-                grid.count[c]++;
-                grid.kinds[c * k + this._class[i]]++;
-                grid.sx[c] += x;
-                grid.sy[c] += y;
-                grid.last[c] = i;
-                grid.inView++;
-            }
-            return grid;
-        },
-
-        _draw: function () {
-            var map = this._map, b = this._renderer._bounds;
-            if (!map || !b || !this._time) { return; }
-            if (this._crs !== map.options.crs) { this._project(); }
-            var ctx = this._renderer._ctx, zoom = map.getZoom(), grid = this._cells(b, zoom);
-            var colours = this._payload.style.colours, k = colours.length;
-            var detail = grid.inView <= (this._payload.detail || 1500) || zoom >= map.getMaxZoom();
-            this._items = [];
-            this._drawn = {points: 0, cells: 0, records: grid.inView};
-            var i, c;
-            if (detail) {
-                for (i = 0; i < this._n; i++) {
-                    if (grid.x[i] === grid.x[i]) { this._point(ctx, grid.x[i], grid.y[i], i, colours); }
-                }
-                return;
-            }
-            for (c = 0; c < grid.count.length; c++) {
-                if (grid.count[c] === 1) {
-                    i = grid.last[c];
-                    this._point(ctx, grid.x[i], grid.y[i], i, colours);
-                } else if (grid.count[c] > 1) {
-                    var shares = Array.prototype.slice.call(grid.kinds, c * k, (c + 1) * k);
-                    this._cell(ctx, grid.sx[c] / grid.count[c], grid.sy[c] / grid.count[c], grid.count[c], shares, colours);
-                }
-            }
-        },
-
-        _point: function (ctx, x, y, i, colours) {
-            ctx.beginPath();
-            ctx.arc(x, y, 4, 0, 2 * Math.PI);
-            ctx.fillStyle = colours[this._class[i]];
-            ctx.fill();
-            ctx.lineWidth = 1;
-            ctx.strokeStyle = "#ffffff";
-            ctx.stroke();
-            this._items.push({x: x, y: y, r: 6, index: i});
-            this._drawn.points++;
-        },
-
-        /* A cell: a ring of the patrol types' shares (the legend's colours)
-         * around its count. */
-        _cell: function (ctx, x, y, count, shares, colours) {
-            var r = 11 + 3 * Math.log(count) / Math.LN10, start = -Math.PI / 2;
-            ctx.lineWidth = 6;
-            shares.forEach(function (share, kind) {
-                if (!share) { return; }
-                var end = start + 2 * Math.PI * share / count;
-                ctx.beginPath();
-                ctx.arc(x, y, r - 3, start, end);
-                ctx.strokeStyle = colours[kind];
-                ctx.stroke();
-                start = end;
-            });
-            ctx.beginPath();
-            ctx.arc(x, y, r - 6, 0, 2 * Math.PI);
-            ctx.fillStyle = "rgba(255,255,255,0.95)";
-            ctx.fill();
-            ctx.fillStyle = "#222222";
-            ctx.font = "bold 11px sans-serif";
-            ctx.textAlign = "center";
-            ctx.textBaseline = "middle";
-            ctx.fillText(this._short(count), x, y);
-            this._items.push({x: x, y: y, r: r, index: -1, count: count, shares: shares});
-            this._drawn.cells++;
-        },
-
-        _short: function (count) {
-            if (count < 10000) { return String(count); }
-            return Math.round(count / 1000) + "k";
-        },
-
-        _hit: function (point) {
-            for (var j = this._items.length - 1; j >= 0; j--) {
-                var item = this._items[j];
-                var dx = item.x - point.x, dy = item.y - point.y;
-                if (dx * dx + dy * dy <= item.r * item.r) { return item; }
-            }
-            return null;
-        },
-
-        _latLng: function (item) {
-            if (item.index < 0) { return this._map.layerPointToLatLng([item.x, item.y]); }
-            var s = this._payload.geometry.scale;
-            return L.latLng(this._y[item.index] / s, this._x[item.index] / s);
-        },
-
-        _click: function (e) {
-            var item = this._hit(e.layerPoint), map = this._map;
-            if (!item) { return; }
-            if (item.index >= 0) {
-                openPopup(map, this._latLng(item), popupElement(this._payload, this._columns, item.index));
-            } else {
-                map.setView(this._latLng(item), Math.min(map.getZoom() + 2, map.getMaxZoom()));
-            }
-        },
-
-        _hover: function (e) {
-            var map = this._map;
-            if (!map || (map.dragging && map.dragging.moving()) || map._animatingZoom) { return; }
-            var item = this._hit(map.mouseEventToLayerPoint(e));
-            if (!item) {
-                if (this._tip && map.hasLayer(this._tip)) { map.closeTooltip(this._tip); }
-                return;
-            }
-            this._tip = this._tip || L.tooltip({direction: "top", className: "hailin-records-tip"});
-            this._tip.options.offset = [0, -item.r];
-            this._tip.setLatLng(this._latLng(item)).setContent(this._tipContent(item));
-            if (!map.hasLayer(this._tip)) { map.openTooltip(this._tip); }
-        },
-
-        _tipContent: function (item) {
-            var p = this._payload, box = document.createElement("div");
-            if (item.index >= 0) {
-                line(box, tooltipText(p, this._columns, item.index));
-                return box;
-            }
-            line(box, p.words.records.replace("{n}", item.count.toLocaleString("en-US")), "b");
-            item.shares.forEach(function (share, kind) {
-                if (share) { line(box, p.class_words[kind] + " " + share.toLocaleString("en-US")); }
-            });
-            line(box, p.words.zoom);
-            return box;
-        },
-
-        hailinShowAt: function (day) {
-            this._day = day;
-            if (this._time) { this._limit(); }
-            this._redraw();
-        },
-
-        hailinShown: function () {
-            this._decode();
-            return this._n;
-        },
-
-        hailinDrawn: function () { return this._drawn; }
-    });
-
-    return function (map, payload) {
-        var layer = payload.records ? new Records(payload) : pathLayer(map, payload);
+    function hailinLayer(map, payload) {
+        var layer = payload.records ? new hailinRecords(payload) : pathLayer(map, payload);
         layer.hailinTimed = !!payload.time;
         layer.hailinPayload = payload;
         layer.hailinName = payload.name;
         map.hailinLayers = map.hailinLayers || [];
         map.hailinLayers.push(layer);
         return layer;
-    };
+    }
+
+    // What layers/records.js shares.
+    hailinLayer.shared = {ints: ints, Columns: Columns, line: line, popupElement: popupElement,
+        tooltipText: tooltipText, openPopup: openPopup};
+    return hailinLayer;
 })();

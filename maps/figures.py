@@ -10,7 +10,9 @@ the progress functions planners use: the panel at any month says exactly what
 ``hailin progress`` says.
 """
 
+import dataclasses
 import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,6 +91,36 @@ def _day(number) -> datetime.date:
     return np.datetime64(int(number), "D").astype(datetime.date)
 
 
+# What the months' figures never read of a finding: its text (the patrol layers
+# and the popups' counts read every record of ``data`` itself); of an
+# inspection and of a record only what the ledger and the as-of cut read (when
+# and where; when its upload was made and withdrawn, hailin.surveys.asof).
+_RECORD_TEXT = ["record_id", "team", "observer", "notes"]
+_CUT = ["observed_at", "uploaded_at", "withdrawn_at"]
+_INSPECTION = ["record_key", "geometry", *_CUT]
+
+
+def _columns(frame, names):
+    return frame if frame is None else frame[[c for c in names if c in frame.columns]]
+
+
+def _lean(data):
+    """``data`` without what the months' figures do not read: the findings'
+    text, the inspections' and records' all but what the ledger and the cut
+    read (a month's cut of a million whole records was most of a map's
+    generation memory). Each month is still cut by ``data.at(day)``, the one
+    as-of mechanism, and its ledger is the same (tests/test_map_months.py)."""
+    if not dataclasses.is_dataclass(data):
+        return data
+    frames: Any = data  # a Frames (maps do not import the store's module)
+    return dataclasses.replace(
+        frames,
+        records=_columns(frames.records, _CUT),
+        findings=frames.findings.drop(columns=_RECORD_TEXT, errors="ignore"),
+        inspections=_columns(frames.inspections, _INSPECTION),
+    )
+
+
 def snapshots(data, ends, cases: bool = True) -> list:
     """``data`` as it stood at the end of each day of ``ends`` (day numbers):
     ``data.at(day)`` (:func:`hailin.surveys.asof.frames_as_of`), the one
@@ -98,6 +130,7 @@ def snapshots(data, ends, cases: bool = True) -> list:
     waits for its verification (never, without ``cases``: a map of planting)."""
     shown: list = []
     last_key, inspected = None, -1
+    data = _lean(data)
     for end in ends:
         state = data.at(_day(end))
         known = (state.clearance, state.restoration, state.findings, state.cover)
