@@ -7,10 +7,11 @@ subtracted) and the peak resident memory while it ran (a thread samples
 stages still hold). With ``--cprofile N`` the N costliest functions of a
 cProfile run follow.
 
-Run: python -m bench.profile_import CSV [--cprofile 30]
+Run: python -m bench.profile_import CSV [--cprofile 30] [--part-rows N]
      python -m bench.profile_import --write ROWS CSV   (make the benchmark's CSV)
 """
 
+import argparse
 import contextlib
 import cProfile
 import functools
@@ -32,8 +33,14 @@ STAGES = [
     ("hailin.surveys.io.text", "decode_text", "decode (UTF-8 check)"),
     ("hailin.surveys.io.text", "_check_lines", "line bounds"),
     ("hailin.surveys.io.text", "_read_quickly", "parse (pandas C parser)"),
-    ("hailin.surveys.io.text", "_source_lines", "source lines"),
-    ("hailin.surveys.io.sniff", "_remove_control_characters", "control characters"),
+    ("hailin.surveys.io.parts", "scan_text", "scan in blocks (UTF-8, line bounds, lines)"),
+    ("hailin.surveys.io.parts", "text_table", "read: blank rows, object columns"),
+    ("hailin.surveys.io.parts", "source_lines", "source lines"),
+    ("hailin.surveys.io.parts", "remove_control_characters", "control characters"),
+    ("hailin.surveys.ingest", "scan_text", "scan in blocks (UTF-8, line bounds, lines)"),
+    ("hailin.surveys.io.text", "source_lines", "source lines"),
+    ("hailin.surveys.io.text", "text_table", "read: blank rows, object columns"),
+    ("hailin.surveys.io.sniff", "remove_control_characters", "control characters"),
     ("hailin.surveys.ingest", "normalize", "row checks (other)"),
     ("hailin.surveys.check.records", "locate", "row checks: place"),
     ("hailin.surveys.check.records", "observed_times", "row checks: times"),
@@ -53,6 +60,8 @@ STAGES = [
     ("hailin.surveys.io.rtree", "add_cells", "R-tree"),
     ("hailin.surveys.io.rows", "update_extent", "store write: extent"),
     ("hailin.surveys.io.store.Store", "_end", "commit"),
+    ("hailin.surveys.io.store.Store", "execute", "other SQL (index builds, the keys read)"),
+    ("pandas.io.parsers.readers.TextFileReader", "get_chunk", "parse (pandas C parser, in parts)"),
     ("hailin.surveys.ingest", "_report", "error report"),
 ]
 
@@ -152,11 +161,17 @@ class _Proxy:
         return getattr(self._connection, name)
 
 
-def profile(csv_path, top=0):
+def profile(csv_path, top=0, part_rows=None):
     started_cpu = time.process_time()
     from hailin.surveys.workspace import Workspace
 
     imports_cpu = time.process_time() - started_cpu
+    if part_rows:
+        import dataclasses
+
+        from hailin.surveys.io import parts
+
+        parts.LIMITS = dataclasses.replace(parts.LIMITS, part_rows=part_rows)
     sampler = Sampler()
     sampler.start()
     stages = Stages(sampler)
@@ -174,12 +189,12 @@ def profile(csv_path, top=0):
         sampler.stopped = True
         shutil.rmtree(folder)
     print(f"{summary.rows_accepted:,} rows accepted, {summary.rows_rejected:,} rejected")
-    print(f"| stage | CPU s | peak RSS MiB during it |\n|---|---|---|")
+    print("| stage | CPU s | peak RSS MiB during it |\n|---|---|---|")
     print(f"| start: Python and the libraries | {imports_cpu:.2f} | |")
     for name in sorted(stages.cpu, key=lambda n: -stages.cpu[n]):
         print(f"| {name} | {stages.cpu[name]:.2f} | {stages.peak[name] / 2**20:,.0f} |")
     counted = sum(stages.cpu.values())
-    print(f"| outside the stages | {total - counted:.2f} | |")
+    print(f"| other | {total - counted:.2f} | |")
     print(f"| **import in all** | **{total:.2f}** | **{sampler.peak_since / 2**20:,.0f}** |")
     if top:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
@@ -191,5 +206,9 @@ if __name__ == "__main__":
 
         write_csv(int(sys.argv[2]), sys.argv[3])
     else:
-        top = int(sys.argv[3]) if sys.argv[2:3] == ["--cprofile"] else 0
-        profile(sys.argv[1], top)
+        parser = argparse.ArgumentParser()
+        parser.add_argument("csv")
+        parser.add_argument("--cprofile", type=int, default=0, help="the N costliest functions")
+        parser.add_argument("--part-rows", type=int, help="rows per part (default: the limit)")
+        arguments = parser.parse_args()
+        profile(arguments.csv, arguments.cprofile, arguments.part_rows)

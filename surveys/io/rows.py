@@ -4,6 +4,7 @@ and the layer's extent in gpkg_contents. Inside the store's write transaction
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hailin.surveys.io import rtree
 from hailin.surveys.io.geopackage import (
     GEOMETRY_COLUMN,
     encode_geometries,
@@ -18,6 +20,44 @@ from hailin.surveys.io.geopackage import (
     quote,
     to_sql_values,
 )
+
+
+def write_rows(
+    connection: sqlite3.Connection,
+    name: str,
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    kinds: Mapping[str, str],
+    *,
+    spatial: bool,
+    chunk_rows: int,
+    progress: Callable[[int], object] | None = None,
+    index: Callable[[range, np.ndarray], object] | None = None,
+) -> None:
+    """INSERT the rows of ``frame`` into layer ``name`` and keep its R-tree (its
+    cells packed in bulk at the end, or handed to ``index``, the adder of a
+    caller packing several appends at once), extent and time of last change."""
+    with contextlib.ExitStack() as stack:
+        if index is None and spatial and rtree.has_index(connection, name, GEOMETRY_COLUMN):
+            index = stack.enter_context(rtree.bulk_insert(connection, name, GEOMETRY_COLUMN))
+        insert_rows(
+            connection,
+            name,
+            frame,
+            columns,
+            kinds,
+            spatial=spatial,
+            chunk_rows=chunk_rows,
+            progress=progress,
+            index=index,
+        )
+    if spatial:
+        update_extent(connection, name, frame.geometry.values)
+    connection.execute(
+        "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+        "WHERE table_name = ?",
+        (name,),
+    )
 
 
 def insert_rows(
