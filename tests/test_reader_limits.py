@@ -598,6 +598,11 @@ def test_the_readme_states_the_limits_as_they_are():
         "| line | 1 MiB |": LIMITS.line_bytes == 1 * mib,
         "| columns | 1,000 |": LIMITS.columns == 1000,
         "| cells | 12,000,000 |": LIMITS.cells == 12_000_000,
+        "| parts | 200,000 rows at a time; 1 GiB, 100,000,000 cells |": (
+            LIMITS.part_rows == 200_000
+            and LIMITS.part_file_bytes == 1024 * mib
+            and LIMITS.part_cells == 100_000_000
+        ),
         "| ZIP members | 1,000 |": LIMITS.zip_members == 1000,
         "| ZIP unpacked | 512 MiB in all, 200× per member |": (
             LIMITS.zip_total_bytes == 512 * mib and LIMITS.zip_ratio == 200
