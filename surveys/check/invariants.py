@@ -74,7 +74,7 @@ def enforce_invariants(
     problems.add(outside, columns["time"], "date/time is missing or outside the plausible window")
     for field, values in codes.items():
         values = np.asarray(values, dtype=object)
-        unknown = kept & ~pd.Series(values).isin(KNOWN_CODES[field]).to_numpy()
+        unknown = kept & ~pd.Series(values, dtype=object).isin(KNOWN_CODES[field]).to_numpy()
         problems.add(
             unknown,
             columns.get(field, field),

@@ -135,7 +135,7 @@ def to_sql_values(series: pd.Series, kind: str) -> list:
         values = pd.to_datetime(series, utc=True) if kind == "datetime" else pd.to_datetime(series)
         stamps = values.to_numpy(dtype="datetime64[ms]")
         if kind == "datetime":  # GeoPackage wants UTC as YYYY-MM-DDTHH:MM:SS.SSSZ
-            text = np.char.add(np.datetime_as_string(stamps, unit="ms"), "Z").astype(object)
+            text = np.datetime_as_string(stamps, unit="ms", timezone="UTC").astype(object)
         else:
             text = np.datetime_as_string(stamps, unit="D").astype(object)
         text[np.isnat(stamps)] = None

@@ -267,6 +267,9 @@ def add_cells(connection: sqlite3.Connection, name: str, new) -> None:
             zip(*(new[f].tolist() for f in FIELDS), strict=True),
         )
         return
+    if count == 0:  # nothing to merge with (an import into a new layer)
+        write_tree(connection, name, new)
+        return
     every = np.concatenate([new, read_leaves(connection, name)])
     _ids, first = np.unique(every["id"], return_index=True)  # a new cell replaces an old one
     write_tree(connection, name, every[first])
@@ -283,5 +286,7 @@ def bulk_insert(connection: sqlite3.Connection, table: str, column: str):
     added = []
     yield lambda fids, geometries: added.append(cells(fids, geometries))
     # Not on an error: the caller's rollback brings the trigger back with the rest.
-    add_cells(connection, index_name(table, column), np.concatenate([np.empty(0, CELL), *added]))
+    every = np.concatenate([np.empty(0, CELL), *added])
+    added.clear()  # the parts' arrays are in ``every`` now
+    add_cells(connection, index_name(table, column), every)
     connection.execute(_trigger_sql(table, column, "insert"))

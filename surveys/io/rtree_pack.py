@@ -30,6 +30,7 @@ CELL = np.dtype([("id", ">i8"), ("minx", ">f4"), ("maxx", ">f4"), ("miny", ">f4"
 _NATIVE = CELL.newbyteorder("=")
 # SQLite's RNDTOWARDS/RNDAWAY: 1 -/+ 2**-23.
 _NUDGE = 1.0 / 8388608.0
+_ROWS_AT_ONCE = 100_000
 
 
 def outward(minx, maxx, miny, maxy):
@@ -157,11 +158,14 @@ def write_tree(connection: sqlite3.Connection, name: str, cells) -> None:
         node_rows += zip(numbers.tolist(), blobs, strict=True)
         if level == 0:  # in id order: the rowid table is a b-tree on it
             by_id = np.argsort(level_cells["id"], kind="stable")
-            leaves = (level_cells["id"][by_id].tolist(), numbers[group][by_id].tolist())
+            leaves = (level_cells["id"][by_id], numbers[group][by_id])
     for table in ("_node", "_rowid", "_parent"):
         connection.execute(f"DELETE FROM {quote(name + table)}")
     connection.executemany(f"INSERT INTO {quote(name + '_node')} VALUES (?, ?)", node_rows)
-    connection.executemany(
-        f"INSERT INTO {quote(name + '_rowid')} VALUES (?, ?)", zip(*leaves, strict=True)
-    )
+    # A slice at a time: a million ids as Python ints would take 60 MB.
+    for start in range(0, len(leaves[0]), _ROWS_AT_ONCE):
+        ids, nodes = (column[start : start + _ROWS_AT_ONCE].tolist() for column in leaves)
+        connection.executemany(
+            f"INSERT INTO {quote(name + '_rowid')} VALUES (?, ?)", zip(ids, nodes, strict=True)
+        )
     connection.executemany(f"INSERT INTO {quote(name + '_parent')} VALUES (?, ?)", parent_rows)

@@ -190,7 +190,7 @@ _PROBE_CHARS = 65_536
 # (they count in the line numbers).
 AS_TEXT = {
     "header": None,
-    "dtype": str,
+    "dtype": object,
     "keep_default_na": False,
     "skip_blank_lines": False,
     "engine": "c",

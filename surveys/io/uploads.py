@@ -124,7 +124,7 @@ def store_surveys(
     keys = StoredKeys(store) if keys is None else keys
     record_keys = records["record_key"].to_numpy(dtype=np.int64)
     duplicate = keys.repeated(record_keys)
-    records = records[~duplicate]
+    records = records[~duplicate] if duplicate.any() else records.copy(deep=False)
     records.insert(0, "record_id", record_ids(prefix, records["source_row"].to_numpy()))
     records.insert(2, "upload_id", upload_id)
     total = len(records)
@@ -146,7 +146,7 @@ def record_ids(prefix: str, source_rows: np.ndarray) -> np.ndarray:
     >>> record_ids("ab12", np.array([2, 10])).tolist()
     ['ab12:2', 'ab12:10']
     """
-    return np.char.add(prefix + ":", source_rows.astype(str)).astype(object)
+    return np.array([f"{prefix}:{row}" for row in source_rows.tolist()], dtype=object)
 
 
 def store_plots(store, plots, kind: str, upload_id: str) -> tuple[int, int, list]:
