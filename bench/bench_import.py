@@ -12,6 +12,7 @@ They take turns, three runs each; medians, with the load average at each run.
 Processor seconds are the fair figure on a shared machine; wall times follow.
 
 Run: python -m bench.bench_import [ROWS] [--runs N] [--no-baseline] [--csv FILE]
+                                  [--before OTHER_CHECKOUT/.venv/bin/python]
      python -m bench.bench_import --write ROWS FILE   (the CSV alone)
 """
 
@@ -26,13 +27,14 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+HOME = os.path.expanduser("~")  # outside any checkout: each python imports its own hailin
 
 
-def _child(command):
+def _child(command, folder=ROOT):
     """(CPU seconds, peak RSS MiB, wall seconds, load average) of one child process."""
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=ROOT)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=folder)
     _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
@@ -41,17 +43,15 @@ def _child(command):
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, wall, load
 
 
-def run_import(csv_path, folder):
-    """`hailin import` of ``csv_path`` in a fresh workspace at ``folder``."""
+def run_import(csv_path, folder, python=sys.executable):
+    """`hailin import` of ``csv_path`` in a fresh workspace at ``folder``, by
+    the hailin that ``python`` runs (another checkout's, for a before)."""
     if os.path.exists(folder):
         shutil.rmtree(folder)
     subprocess.run(
-        [sys.executable, "-m", "hailin", "init", folder],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        cwd=ROOT,
+        [python, "-m", "hailin", "init", folder], check=True, stdout=subprocess.DEVNULL, cwd=HOME
     )
-    figures = _child([sys.executable, "-m", "hailin", "-w", folder, "import", csv_path, "--json"])
+    figures = _child([python, "-m", "hailin", "-w", folder, "import", csv_path, "--json"], HOME)
     shutil.rmtree(folder)
     return figures
 
@@ -100,7 +100,7 @@ def _line(label, runs):
     return statistics.median(cpu), statistics.median(peak)
 
 
-def main(rows, runs, baseline, csv_path=None):
+def main(rows, runs, baseline, csv_path=None, before=None):
     folder = tempfile.mkdtemp(prefix="hailin-bench-")
     if csv_path is None:  # made in a child: this process stays small
         csv_path = os.path.join(folder, "survey.csv")
@@ -110,9 +110,11 @@ def main(rows, runs, baseline, csv_path=None):
             cwd=ROOT,
         )
     size_mib = os.path.getsize(csv_path) / 2**20
-    ours, bare = [], []
+    ours, bare, earlier = [], [], []
     try:
         for attempt in range(runs):
+            if before:
+                earlier.append(run_import(csv_path, os.path.join(folder, "before"), before))
             ours.append(run_import(csv_path, os.path.join(folder, f"ws{attempt}")))
             if baseline:
                 bare.append(run_bare(csv_path, os.path.join(folder, "bare.gpkg")))
@@ -121,6 +123,8 @@ def main(rows, runs, baseline, csv_path=None):
     print(f"rows: {rows:,} ({size_mib:.0f} MiB CSV, Chinese headers)")
     print("| what | CPU s, median (runs) | peak RSS MiB, median (runs) | wall s | load |")
     print("|---|---|---|---|---|")
+    if before:
+        _line("`hailin import`, before", earlier)
     cpu, peak = _line("`hailin import`", ours)
     if baseline:
         bare_cpu, bare_peak = _line("bare pipeline", bare)
@@ -138,5 +142,6 @@ if __name__ == "__main__":
         parser.add_argument("--runs", type=int, default=3)
         parser.add_argument("--no-baseline", dest="baseline", action="store_false")
         parser.add_argument("--csv", help="an existing CSV of ROWS rows (made by --write)")
+        parser.add_argument("--before", metavar="PYTHON", help="also the hailin PYTHON runs")
         arguments = parser.parse_args()
-        main(arguments.rows, arguments.runs, arguments.baseline, arguments.csv)
+        main(arguments.rows, arguments.runs, arguments.baseline, arguments.csv, arguments.before)

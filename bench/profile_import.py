@@ -129,26 +129,22 @@ def instrument(stages):
     """Wrap every function of :data:`STAGES` that this version of hailin has."""
     from hailin.surveys.io import rows
 
-    original_insert = rows.insert_rows
+    original_write = rows.write_rows
 
-    @functools.wraps(original_insert)
-    def insert_rows(connection, *args, **kwargs):
+    @functools.wraps(original_write)
+    def write_rows(connection, *args, **kwargs):
         # SQLite's executemany, as the row writer calls it, made a stage of its own.
         inserts = stages.wrap(connection.executemany, "store write: SQLite inserts")
-        return original_insert(_Proxy(connection, inserts), *args, **kwargs)
+        return original_write(_Proxy(connection, inserts), *args, **kwargs)
 
-    rows.insert_rows = insert_rows
     import hailin.surveys.io.store as store_module
 
-    store_module.insert_rows = insert_rows
+    store_module.write_rows = write_rows
     for owner_path, attribute, name in STAGES:
         owner, _ = _target(owner_path)
         if not hasattr(owner, attribute):
             continue
         setattr(owner, attribute, stages.wrap(getattr(owner, attribute), name))
-    # Names imported from rows into the store module follow the wrapped ones.
-    for attribute in ("update_extent",):
-        setattr(store_module, attribute, getattr(rows, attribute))
 
 
 class _Proxy:

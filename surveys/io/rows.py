@@ -34,23 +34,34 @@ def write_rows(
     progress: Callable[[int], object] | None = None,
     index: Callable[[range, np.ndarray], object] | None = None,
 ) -> None:
-    """INSERT the rows of ``frame`` into layer ``name`` and keep its R-tree (its
-    cells packed in bulk at the end, or handed to ``index``, the adder of a
-    caller packing several appends at once), extent and time of last change."""
+    """INSERT the rows of ``frame`` (its ``columns``, and its geometry when
+    ``spatial``) into layer ``name``, ``chunk_rows`` at a time, and keep the
+    layer's R-tree (the rows get their fids here; their cells are packed in
+    bulk at the end, or handed to ``index``, the adder of a caller packing
+    several appends at once), extent and time of last change."""
+    names = [quote(c) for c in columns] + ([GEOMETRY_COLUMN] if spatial else [])
     with contextlib.ExitStack() as stack:
         if index is None and spatial and rtree.has_index(connection, name, GEOMETRY_COLUMN):
             index = stack.enter_context(rtree.bulk_insert(connection, name, GEOMETRY_COLUMN))
-        insert_rows(
-            connection,
-            name,
-            frame,
-            columns,
-            kinds,
-            spatial=spatial,
-            chunk_rows=chunk_rows,
-            progress=progress,
-            index=index,
-        )
+        first = 0
+        if index is not None:
+            names = ["fid", *names]
+            first = next_fid(connection, name)
+        placeholders = ", ".join("?" * len(names))
+        statement = f"INSERT INTO {quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
+        for start in range(0, len(frame), chunk_rows):
+            chunk = frame.iloc[start : start + chunk_rows]
+            values: list = [to_sql_values(chunk[c], kinds[c]) for c in columns]
+            if spatial:
+                geometries = chunk.geometry.values
+                values.append(encode_geometries(geometries))
+                if index is not None:
+                    fids = range(first + start, first + start + len(chunk))
+                    values.insert(0, fids)
+                    index(fids, geometries)
+            connection.executemany(statement, zip(*values, strict=True))
+            if progress is not None:
+                progress(len(chunk))
     if spatial:
         update_extent(connection, name, frame.geometry.values)
     connection.execute(
@@ -58,43 +69,6 @@ def write_rows(
         "WHERE table_name = ?",
         (name,),
     )
-
-
-def insert_rows(
-    connection: sqlite3.Connection,
-    name: str,
-    frame: pd.DataFrame,
-    columns: Sequence[str],
-    kinds: Mapping[str, str],
-    *,
-    spatial: bool,
-    chunk_rows: int,
-    progress: Callable[[int], object] | None = None,
-    index: Callable[[range, np.ndarray], object] | None = None,
-) -> None:
-    """INSERT the rows of ``frame`` (its ``columns``, and its geometry when
-    ``spatial``) into layer ``name``. With ``index``, the rows get their fids
-    here and ``index(fids, geometries)`` is told of each chunk (the R-tree)."""
-    names = [quote(c) for c in columns] + ([GEOMETRY_COLUMN] if spatial else [])
-    first = 0
-    if index is not None:
-        names = ["fid", *names]
-        first = next_fid(connection, name)
-    placeholders = ", ".join("?" * len(names))
-    statement = f"INSERT INTO {quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
-    for start in range(0, len(frame), chunk_rows):
-        chunk = frame.iloc[start : start + chunk_rows]
-        values: list = [to_sql_values(chunk[c], kinds[c]) for c in columns]
-        if spatial:
-            geometries = chunk.geometry.values
-            values.append(encode_geometries(geometries))
-            if index is not None:
-                fids = range(first + start, first + start + len(chunk))
-                values.insert(0, fids)
-                index(fids, geometries)
-        connection.executemany(statement, zip(*values, strict=True))
-        if progress is not None:
-            progress(len(chunk))
 
 
 def update_extent(connection: sqlite3.Connection, name: str, geometries) -> None:
