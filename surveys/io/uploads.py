@@ -111,8 +111,9 @@ class StoredKeys:
         return known | pd.Series(keys).duplicated().to_numpy()
 
     def add(self, keys: np.ndarray) -> None:
-        # Two sorted runs: the stable sort (timsort) merges them in one pass.
-        self.sorted = np.sort(np.concatenate([self.sorted, np.sort(keys)]), kind="stable")
+        # The new keys sorted, then put in their places: one pass over the array.
+        keys = np.sort(keys)
+        self.sorted = np.insert(self.sorted, np.searchsorted(self.sorted, keys), keys)
 
 
 def store_surveys(
