@@ -135,7 +135,11 @@ def test_an_import_failing_in_a_later_part_leaves_the_store_as_it_was(
 ):
     first = patrol_csv(tmp_path / "first.csv", rows=50)
     workspace.import_file(first)
-    before = (len(workspace.surveys()), len(workspace.uploads()), os.listdir(workspace.paths.uploads))
+    before = (
+        len(workspace.surveys()),
+        len(workspace.uploads()),
+        os.listdir(workspace.paths.uploads),
+    )
     calls = []
     original = ingest.store_surveys
 
@@ -148,13 +152,15 @@ def test_an_import_failing_in_a_later_part_leaves_the_store_as_it_was(
     monkeypatch.setattr(ingest, "store_surveys", failing)
     with pytest.raises(KeyboardInterrupt):
         workspace.import_file(patrol_csv(tmp_path / "second.csv", rows=450))
-    after = (len(workspace.surveys()), len(workspace.uploads()), os.listdir(workspace.paths.uploads))
+    after = (
+        len(workspace.surveys()),
+        len(workspace.uploads()),
+        os.listdir(workspace.paths.uploads),
+    )
     assert after == before
     with sqlite3.connect(workspace.paths.store) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert connection.execute(
-            "SELECT count(*) FROM rtree_surveys_geometry"
-        ).fetchone()[0] == 50
+        assert connection.execute("SELECT count(*) FROM rtree_surveys_geometry").fetchone()[0] == 50
 
 
 def test_a_row_wider_than_the_header_has_the_file_read_whole(workspace, tmp_path, in_parts):
