@@ -64,12 +64,13 @@ def _groups(cells, capacity):
     count = len(cells)
     nodes = -(-count // capacity)
     slices = max(1, int(np.ceil(np.sqrt(nodes))))
-    centre_x = cells["minx"] + cells["maxx"]
-    centre_y = cells["miny"] + cells["maxy"]
-    by_x = np.argsort(centre_x, kind="stable")
-    slice_of = np.empty(count, dtype=np.int64)
+    # Each temporary is freed once used: at ten million cells each is 40-80 MB.
+    by_x = np.argsort(cells["minx"] + cells["maxx"], kind="stable")
+    slice_of = np.empty(count, dtype=np.int32)
     slice_of[by_x] = np.arange(count) * slices // count
-    order = np.lexsort((centre_y, slice_of))
+    del by_x
+    order = np.lexsort((cells["miny"] + cells["maxy"], slice_of))
+    del slice_of
     return cells[order], np.arange(count) * nodes // count
 
 
