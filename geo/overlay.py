@@ -131,9 +131,23 @@ def site_distance_km(geometries: np.ndarray, sites: geopandas.GeoDataFrame) -> n
     def to_km(xy):
         return xy * scale
 
-    target = shapely.transform(shapely.union_all(_geometries(sites)), to_km)
-    shapely.prepare(target)
-    return shapely.distance(shapely.transform(geometries, to_km), target)
+    union = shapely.union_all(_geometries(sites))
+    shapely.prepare(union)
+    geometries = np.asarray(geometries, dtype=object)
+    # Points inside a site (nearly all of a patrol file) are 0 km away: tested
+    # on their coordinates, no geometry made; only the others are measured.
+    distance = np.zeros(len(geometries))
+    measure = shapely.get_type_id(geometries) != 0
+    points = np.flatnonzero(~measure)
+    inside = shapely.contains_xy(
+        union, shapely.get_x(geometries[points]), shapely.get_y(geometries[points])
+    )
+    measure[points[~inside]] = True
+    if measure.any():
+        target = shapely.transform(union, to_km)
+        shapely.prepare(target)
+        distance[measure] = shapely.distance(shapely.transform(geometries[measure], to_km), target)
+    return distance
 
 
 def inside_sites(geometries: np.ndarray, sites: geopandas.GeoDataFrame) -> np.ndarray:

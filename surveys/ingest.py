@@ -7,6 +7,7 @@ duplicate is decided again inside that write transaction, so simultaneous
 imports of one file store it once and keep its accepted upload record.
 """
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -29,16 +30,18 @@ from hailin.surveys.io.archive import (
     stage_upload,
     utf8_path,
 )
-from hailin.surveys.io.exports import write_error_report
-from hailin.surveys.io.layout import ensure_layers, read_sites
+from hailin.surveys.io.layout import SURVEYS_LAYER, ensure_layers, read_sites
 from hailin.surveys.io.logs import logging_to
+from hailin.surveys.io.parts import PARTS_FROM_BYTES, WiderRow, read_parts, scan_text
 from hailin.surveys.io.raw import note
-from hailin.surveys.io.sniff import read_raw
+from hailin.surveys.io.sniff import read_raw, sniff_format
 from hailin.surveys.io.store import WRITE_WAIT_S, Store
 from hailin.surveys.io.uploads import (
     STORED_STATUSES,
+    StoredKeys,
     archived_names,
     forget_failed_upload,
+    indexes_deferred,
     login,
     previous_upload,
     store_plots,
@@ -46,45 +49,19 @@ from hailin.surveys.io.uploads import (
     store_surveys,
     store_upload_row,
 )
+from hailin.surveys.limits import LIMITS
 from hailin.surveys.paths import WorkspacePaths
 from hailin.surveys.schema import PLOT_KINDS
+from hailin.surveys.summary import (
+    ImportSummary,
+    errors_of,
+    mark_duplicate,
+    status_of,
+    upload_row,
+    write_report,
+)
 
 logger = logging.getLogger(__name__)
-
-MAX_ERRORS_IN_SUMMARY = 1000
-
-
-@dataclasses.dataclass
-class ImportSummary:
-    """What happened to one file (the JSON summary of the CLI contract)."""
-
-    upload_id: str
-    file: str
-    status: str  # accepted | partial | rejected | duplicate
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_rejected: int = 0
-    rows_duplicate: int = 0
-    rows_updated: int = 0
-    errors: list = dataclasses.field(default_factory=list)
-    warnings: list = dataclasses.field(default_factory=list)
-    format: str = ""
-    archived_as: str | None = None
-    report: str | None = None
-    dry_run: bool = False
-    kind: str = "surveys"
-
-    def to_dict(self):
-        payload = dataclasses.asdict(self)
-        if len(self.errors) > MAX_ERRORS_IN_SUMMARY:
-            payload["errors"] = self.errors[:MAX_ERRORS_IN_SUMMARY]
-            payload["errors_truncated"] = len(self.errors)
-        return payload
-
-    def refuse(self, message: str) -> "ImportSummary":
-        """The whole file refused with ``message`` (nothing stored)."""
-        self.status, self.errors = "rejected", [note(message)]
-        return self
 
 
 def import_file(
@@ -124,7 +101,12 @@ def import_file(
     summary = ImportSummary(upload_id="", file=file, status="rejected", dry_run=dry_run, kind=kind)
     try:
         # Before hashing and copying it: a file past the size bound is refused as it is.
-        check_file_size(path, file)
+        check_file_size(path, file, max(LIMITS.file_bytes, LIMITS.part_file_bytes))
+        # The field form's uploads (attach) are small: read whole, their photos with them.
+        whole = dry_run or strict or kind != "surveys" or attach is not None
+        scanned = None if whole else _scan(path, file)
+        if scanned is None:
+            check_file_size(path, file)  # the bound of a file read whole
     except SurveyFileError as error:
         return summary.refuse(error.reason)
     summary.upload_id = sha256_of(path)
@@ -134,10 +116,16 @@ def import_file(
             None if dry_run else previous_upload(store, summary.upload_id, options.sheet, kind)
         )
         if previous is not None and previous[0] in STORED_STATUSES:
-            return _mark_duplicate(summary, previous)
+            return mark_duplicate(summary, previous)
         sites = read_sites(store)
     staged = None if dry_run else stage_upload(path, paths.uploads, summary.upload_id, file)
     try:
+        if scanned is not None:
+            uploader = uploader or login()
+            read_parts = (path, options, sites, scanned, uploader, staged, progress, wait)
+            rejects = _import_in_parts(paths, summary, *read_parts, language)
+            if rejects is not None:
+                return summary
         records, rejects, message = _read_and_check(path, options, sites, summary, paths.log)
         strict_rejected = records is not None and strict and len(rejects) > 0
         if strict_rejected:
@@ -151,13 +139,107 @@ def import_file(
             if kind == "surveys":
                 summary.rows_duplicate = int(records["record_key"].duplicated().sum())
             summary.rows_accepted = len(records) - summary.rows_duplicate
-            summary.status = "rejected" if strict_rejected else _status(summary)
+            summary.status = "rejected" if strict_rejected else status_of(summary)
         if len(rejects) and summary.status != "duplicate":
-            _report(summary, rejects, paths.out, language)
+            write_report(summary, rejects, paths.out, language)
         return summary
     finally:
         if staged is not None:
             discard(staged)
+
+
+def _scan(path, file):
+    """The scan of a UTF-8 text long enough to be read in parts, or None (read whole)."""
+    if os.path.getsize(path) <= PARTS_FROM_BYTES:
+        return None
+    try:
+        return scan_text(path, file) if sniff_format(path, file) == "csv" else None
+    except SurveyFileError:
+        return None  # the whole-file reader refuses it with its own words
+
+
+def _import_in_parts(
+    paths, summary, path, options, sites, scan, uploader, staged, progress, wait, language
+):
+    """Read, check and store a long UTF-8 text part by part in one write
+    transaction: all its rows or none. Returns its rejects, or None when it
+    must be read whole after all (a row wider than the header; the summary is
+    reset). A file refused on the way is stored as refused, like a whole one."""
+    try:
+        rejects = _store_parts(
+            paths, summary, path, options, sites, scan, uploader, staged, progress, wait
+        )
+    except WiderRow:
+        summary.restart()
+        return None
+    except _Refused as refused:
+        summary.restart()
+        summary.errors = errors_of(refused.rejects)
+        stored = _Stored(None, refused.rejects, refused.message, False)
+        _store(paths, summary, stored, options, uploader, path, staged, (progress, None), wait)
+        rejects = refused.rejects
+    if len(rejects) and summary.status != "duplicate":
+        write_report(summary, rejects, paths.out, language)
+    return rejects
+
+
+class _Refused(Exception):
+    """Reading or checking a part refused the whole file (the transaction rolls back)."""
+
+    def __init__(self, rejects, message):
+        super().__init__(message)
+        self.rejects, self.message = rejects, message
+
+
+def _store_parts(paths, summary, path, options, sites, scan, uploader, staged, progress, wait):
+    """The parts of the file checked and stored in one write transaction, duplicate
+    keys found across parts and the store; returns the rejects of every part."""
+    upload_id, sheet = summary.upload_id, options.sheet
+    summary.format, rejected = "csv", []
+    follow = None if progress is None else (lambda rows, _total: progress(rows, scan.lines))
+    with _writing(paths, summary, sheet, path, staged, wait) as (store, target):
+        if store is None:
+            return _no_rejects()
+        keys, prefix = StoredKeys(store), upload_id[:16] + (f":{sheet}" if sheet else "")
+        with store.bulk_appends(SURVEYS_LAYER), indexes_deferred(store, scan.lines):
+            for result in _checked_parts(path, options, sites, summary, scan, paths.log):
+                summary.rows_read += result.rows_read
+                summary.warnings.extend(w for w in result.warnings if w not in summary.warnings)
+                if len(result.rejects):
+                    store_rejects(store, result.rejects, upload_id, sheet, "surveys")
+                    summary.errors.extend(errors_of(result.rejects))
+                    summary.rows_rejected += len(result.rejects)
+                    rejected.append(result.rejects)
+                if len(result.records):
+                    stored, repeated = store_surveys(
+                        store, result.records, upload_id, prefix, follow, keys
+                    )
+                    summary.rows_accepted += stored
+                    summary.rows_duplicate += repeated
+        summary.status = status_of(summary)
+        store_upload_row(store, upload_row(summary, options, uploader, target, None))
+    return pd.concat(rejected, ignore_index=True) if rejected else _no_rejects()
+
+
+def _no_rejects():
+    return pd.DataFrame(columns=["source_row", "column", "reason", "raw"])
+
+
+def _checked_parts(path, options, sites, summary, scan, log_path):
+    """Each part of the file checked (a Normalized); a refusal of the file is
+    raised as :class:`_Refused`, a row wider than the header as WiderRow."""
+    parts = read_parts(path, summary.file, scan)
+    while True:
+        try:
+            part = next(parts, None)
+            if part is None:
+                return
+            result = normalize(part, options, file=summary.file, sites=sites)
+        except WiderRow:
+            raise
+        except Exception as error:
+            raise _Refused(*_refusal(error, summary, log_path)) from error
+        yield result
 
 
 def _read_and_check(path, options, sites, summary, log_path):
@@ -172,39 +254,32 @@ def _read_and_check(path, options, sites, summary, log_path):
             result = normalize(table, options, file=file, sites=sites)
         else:
             result = normalize_plots(table, summary.kind, options, file=file, sites=sites)
-    except SurveyFileError as error:
-        rejects = _file_rejects(error.row, error.column, error.reason)
-        summary.errors = _errors_of(rejects)
-        return None, rejects, str(error)
-    except HailinError:
-        raise
-    except Exception as error:  # a hailin bug: the file is refused, the user told where to look
-        reason = _internal_error(log_path, file, summary.upload_id, error)
-        rejects = _file_rejects(None, None, reason)
-        summary.errors = _errors_of(rejects)
-        return None, rejects, f"{file}: {reason}"
+    except Exception as error:  # a file refused, or a hailin bug (the user told where to look)
+        rejects, message = _refusal(error, summary, log_path)
+        summary.errors = errors_of(rejects)
+        return None, rejects, message
     summary.rows_read = result.rows_read
     summary.warnings.extend(result.warnings)
-    summary.errors = _errors_of(result.rejects)
+    summary.errors = errors_of(result.rejects)
     summary.rows_rejected = len(result.rejects)
     return result.records, result.rejects, None
+
+
+def _refusal(error, summary, log_path):
+    """(rejects, message for the upload log) of a file that ``error``, raised
+    while reading or checking it, refuses; hailin's other errors are raised."""
+    if isinstance(error, SurveyFileError):
+        return _file_rejects(error.row, error.column, error.reason), str(error)
+    if isinstance(error, HailinError):
+        raise error
+    reason = _internal_error(log_path, summary.file, summary.upload_id, error)
+    return _file_rejects(None, None, reason), f"{summary.file}: {reason}"
 
 
 def _file_rejects(row, column, reason):
     return pd.DataFrame(
         {"source_row": [row], "column": [column], "reason": [reason], "raw": [None]}
     )
-
-
-def _errors_of(rejects):
-    return [
-        {
-            "row": None if pd.isna(r) else int(r),
-            "column": None if pd.isna(c) else str(c),
-            "message": m,
-        }
-        for r, c, m in zip(rejects["source_row"], rejects["column"], rejects["reason"], strict=True)
-    ]
 
 
 def _internal_error(log_path, file, upload_id, error):
@@ -219,26 +294,6 @@ def _internal_error(log_path, file, upload_id, error):
     )
 
 
-def _mark_duplicate(summary, previous):
-    summary.status = "duplicate"
-    summary.rows_read = int(previous[1] or 0)
-    summary.rows_duplicate = summary.rows_read
-    summary.rows_accepted = summary.rows_rejected = summary.rows_updated = 0
-    summary.errors = []
-    summary.warnings = [note(f"identical to an earlier upload ({previous[0]}); nothing new stored")]
-    return summary
-
-
-def _status(summary):
-    if summary.rows_accepted and summary.rows_rejected:
-        return "partial"
-    if summary.rows_accepted:
-        return "accepted"
-    if summary.rows_rejected:
-        return "rejected"
-    return "duplicate" if summary.rows_duplicate else "rejected"
-
-
 @dataclasses.dataclass
 class _Stored:
     """What the check of one file gives the store."""
@@ -250,11 +305,28 @@ class _Stored:
 
 
 def _store(paths, summary, stored, options, uploader, path, staged, hooks, wait):
-    """Store one file's outcome in one write transaction: decide whether it is
-    a duplicate, put the archived copy in place, write upload, rows and rejects.
-    A failed write removes the archived copy it put in place."""
+    """Store one file's outcome in one write transaction: upload, rows and rejects,
+    and what ``attach`` of ``hooks`` (progress, attach) writes with the rows."""
     upload_id, sheet, kind = summary.upload_id, options.sheet, summary.kind
     progress, attach = hooks
+    with _writing(paths, summary, sheet, path, staged, wait) as (store, target):
+        if store is None:
+            return
+        _store_rows(store, summary, stored, sheet, progress)
+        if attach is not None and summary.rows_accepted:
+            attach(store, upload_id)
+        if len(stored.rejects):
+            store_rejects(store, stored.rejects, upload_id, sheet, kind)
+        store_upload_row(store, upload_row(summary, options, uploader, target, stored.message))
+
+
+@contextlib.contextmanager
+def _writing(paths, summary, sheet, path, staged, wait):
+    """The import's one write transaction: (store, archived copy) once the
+    archived copy is in place, or (None, None) when another import stored
+    these bytes meanwhile (the summary says so). A failed write takes back the
+    archived copy it put in place."""
+    upload_id, kind = summary.upload_id, summary.kind
     placed = None
     try:
         with (
@@ -265,23 +337,28 @@ def _store(paths, summary, stored, options, uploader, path, staged, hooks, wait)
             _remove_orphans(store, paths)
             previous = previous_upload(store, upload_id, sheet, kind)
             if previous is not None and previous[0] in STORED_STATUSES:
-                _mark_duplicate(summary, previous)  # another import stored it meanwhile
+                mark_duplicate(summary, previous)  # another import stored it meanwhile
+                yield None, None
                 return
             # A rejected earlier upload of the same bytes is replaced by this attempt.
             forget_failed_upload(store, upload_id, sheet, kind)
             target, created = place_archive(staged, paths.uploads, archive_name(path, upload_id))
             placed = target if created else None
             summary.archived_as = os.path.relpath(target, paths.root)
-            _store_rows(store, summary, stored, sheet, progress)
-            if attach is not None and summary.rows_accepted:
-                attach(store, upload_id)
-            if len(stored.rejects):
-                store_rejects(store, stored.rejects, upload_id, sheet, kind)
-            store_upload_row(store, _upload_row(summary, options, uploader, target, stored))
+            yield store, target
     except BaseException:
         if placed is not None:
-            discard(placed)
+            _unplace(placed, staged)
         raise
+
+
+def _unplace(placed, staged):
+    """The archived copy back where it was staged (import_file discards it; a
+    file read whole after all places it again)."""
+    try:
+        os.replace(placed, staged)
+    except OSError:
+        discard(placed)
 
 
 def _remove_orphans(store, paths):
@@ -296,9 +373,10 @@ def _store_rows(store, summary, stored, sheet, progress):
     if records is not None and len(records):
         if summary.kind == "surveys":
             prefix = summary.upload_id[:16] + (f":{sheet}" if sheet else "")
-            accepted, duplicates = store_surveys(
-                store, records, summary.upload_id, prefix, progress
-            )
+            with indexes_deferred(store, len(records)):
+                accepted, duplicates = store_surveys(
+                    store, records, summary.upload_id, prefix, progress
+                )
             summary.rows_accepted, summary.rows_duplicate = accepted, duplicates
         else:
             accepted, replaced, overlaps = store_plots(
@@ -310,42 +388,4 @@ def _store_rows(store, summary, stored, sheet, progress):
             )
             summary.rows_accepted, summary.rows_updated = accepted, replaced
     if records is not None and not stored.strict_rejected:
-        summary.status = _status(summary)
-
-
-def _upload_row(summary, options, uploader, target, stored):
-    return {
-        "upload_id": summary.upload_id,
-        "file": summary.file,
-        "archived_as": summary.archived_as,
-        "size_bytes": os.path.getsize(target),
-        "format": summary.format,
-        "uploaded_at": pd.Timestamp.now(tz="UTC"),
-        "uploaded_by": uploader,
-        "team": options.team or uploader,
-        "patrol_type": options.patrol_type,
-        "crs": None if options.crs is None else str(options.crs),
-        "sheet": options.sheet,
-        "kind": summary.kind,
-        "status": summary.status,
-        "rows_read": summary.rows_read,
-        "rows_accepted": summary.rows_accepted,
-        "rows_rejected": summary.rows_rejected,
-        "rows_duplicate": summary.rows_duplicate,
-        "message": stored.message,
-    }
-
-
-def _report(summary, rejects, out_dir, language):
-    """Write the error report of the rejected rows; the store holds them anyway."""
-    try:
-        summary.report = write_error_report(
-            rejects, out_dir, summary.file, summary.upload_id, language
-        )
-    except OSError as error:  # the store has the rejects; the report is a copy
-        summary.warnings.append(
-            note(
-                f"the error report could not be written ({error}); "
-                "the rejected rows are in the store's rejects layer"
-            )
-        )
+        summary.status = status_of(summary)

@@ -32,6 +32,13 @@ class Limits:
         Columns of any table: CSV header, XLSX header row, attribute fields.
     cells : int
         Rows x columns of a CSV/TXT, GeoJSON, GeoPackage or Shapefile table.
+    part_rows : int
+        Rows of a UTF-8 CSV/TXT read and checked at a time: a longer one is
+        imported in parts, in one transaction, holding one part in memory.
+    part_file_bytes : int
+        Size of a UTF-8 CSV/TXT imported in parts (other files: ``file_bytes``).
+    part_cells : int
+        Rows x columns of a UTF-8 CSV/TXT imported in parts.
     zip_members : int
         Members of a ZIP archive (KMZ, zipped Shapefile, XLSX).
     zip_directory_bytes : int
@@ -99,6 +106,10 @@ class Limits:
     quoted_lines: int = 20
     columns: int = 1000
     cells: int = 12_000_000
+    # UTF-8 CSV/TXT read in parts: memory bounded by the part, time by the size.
+    part_rows: int = 200_000
+    part_file_bytes: int = 1024 * _MIB
+    part_cells: int = 100_000_000
     # ZIP archives.
     zip_members: int = 1000
     zip_directory_bytes: int = 4 * _MIB

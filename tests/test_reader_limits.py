@@ -275,9 +275,11 @@ def test_a_line_of_carriage_returns_only_counts_lines_right(tmp_path):
 
 
 def test_more_cells_than_the_bound_are_refused_before_parsing(workspace, tmp_path):
+    # GBK text is read whole (a UTF-8 one in parts, under its own bound: test_import_parts.py).
     columns = 12
     rows = LIMITS.cells // columns + 1
-    data = (",".join(f"c{i}" for i in range(columns)) + "\n" + ("1," * 11 + "1\n") * rows).encode()
+    header = ",".join(["时间", *(f"c{i}" for i in range(1, columns))]) + "\n"
+    data = header.encode("gbk") + ("1," * 11 + "1\n").encode() * rows
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     refused(
         workspace,
@@ -596,6 +598,11 @@ def test_the_readme_states_the_limits_as_they_are():
         "| line | 1 MiB |": LIMITS.line_bytes == 1 * mib,
         "| columns | 1,000 |": LIMITS.columns == 1000,
         "| cells | 12,000,000 |": LIMITS.cells == 12_000_000,
+        "| parts | 200,000 rows at a time; 1 GiB, 100,000,000 cells |": (
+            LIMITS.part_rows == 200_000
+            and LIMITS.part_file_bytes == 1024 * mib
+            and LIMITS.part_cells == 100_000_000
+        ),
         "| ZIP members | 1,000 |": LIMITS.zip_members == 1000,
         "| ZIP unpacked | 512 MiB in all, 200× per member |": (
             LIMITS.zip_total_bytes == 512 * mib and LIMITS.zip_ratio == 200

@@ -74,7 +74,7 @@ def enforce_invariants(
     problems.add(outside, columns["time"], "date/time is missing or outside the plausible window")
     for field, values in codes.items():
         values = np.asarray(values, dtype=object)
-        unknown = kept & ~pd.Series(values).isin(KNOWN_CODES[field]).to_numpy()
+        unknown = kept & ~pd.Series(values, dtype=object).isin(KNOWN_CODES[field]).to_numpy()
         problems.add(
             unknown,
             columns.get(field, field),
@@ -116,9 +116,12 @@ def without_control_characters(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[
     changed = {}
     for column in frame.columns:
         values = frame[column].to_numpy(dtype=object)
-        texts = [v for v in values if type(v) is str]
         # One search over the column joined: a clean column (nearly all) costs one pass.
-        if not texts or not CONTROL_CHARACTERS.search("".join(texts)):
+        try:
+            joined = "".join(values.tolist())  # a text table: every cell a str
+        except TypeError:
+            joined = "".join(v for v in values.tolist() if type(v) is str)
+        if not CONTROL_CHARACTERS.search(joined):
             continue
         hits = np.fromiter(
             (type(v) is str and CONTROL_CHARACTERS.search(v) is not None for v in values),

@@ -227,7 +227,8 @@ def _to_wgs84(geometries, crs, geographic, problems, column):
     present = ~shapely.is_missing(geometries)
     geometries = geometries.copy()
     geometries[present] = to_wgs84_geometries(geometries[present], crs)
-    geometries[present] = shapely.force_2d(geometries[present])
+    has_z = present & shapely.has_z(geometries)  # points made from two columns have none
+    geometries[has_z] = shapely.force_2d(geometries[has_z])
     if not geographic:
         # Metres far outside a projection's zone come back infinite or off the globe.
         name = crs.name if hasattr(crs, "name") else str(crs)

@@ -53,14 +53,14 @@ def contradictions(finding, actions, action, problems, column):
     beside Spartina, people stopped beside a finding that is not damage or
     harvest, a suspicion removed."""
     no_need = actions.field("no_need").astype(bool)
-    spartina = pd.Series(finding).isin(SPARTINA).to_numpy()
+    spartina = pd.Series(finding, dtype=object).isin(SPARTINA).to_numpy()
     problems.add(
         no_need & spartina,
         column,
         "says no action is needed, but Spartina was found (复萌/新发); "
         "Spartina found always needs removing",
     )
-    stopped = (action == "stopped") & ~pd.Series(finding).isin(
+    stopped = (action == "stopped") & ~pd.Series(finding, dtype=object).isin(
         ("mangrove_damage", "seedling_harvest")
     ).to_numpy()
     problems.add(
@@ -70,7 +70,7 @@ def contradictions(finding, actions, action, problems, column):
     )
     problems.add(
         (finding == "spartina_suspected")
-        & pd.Series(action).isin(("removed", "partly_removed")).to_numpy(),
+        & pd.Series(action, dtype=object).isin(("removed", "partly_removed")).to_numpy(),
         column,
         "says suspected and removed: if it was Spartina, write 复萌 with the removal",
     )

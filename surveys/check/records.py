@@ -142,7 +142,11 @@ def _normalize_table(table, options, *, file, sites=None):
         {
             "source_row": table.source_rows[keep].astype(np.int64),
             "observed_at": observed[keep].reset_index(drop=True),
-            **{name: values[keep] for name, values in columns.items()},
+            # Text stays object: pandas would make Arrow strings the store turns back.
+            **{
+                name: pd.Series(values[keep], dtype=values.dtype)
+                for name, values in columns.items()
+            },
         },
         geometry=geopandas.GeoSeries(geometries[keep], crs=WGS84),
         crs=WGS84,
@@ -318,7 +322,7 @@ def record_keys(records) -> np.ndarray:
             "x": np.round(np.nan_to_num(x) * 1e6).astype(np.int64),
             "y": np.round(np.nan_to_num(y) * 1e6).astype(np.int64),
             "shape": shape,
-            **{c: records[c].to_numpy() for c in _KEY_COLUMNS},
+            **{c: pd.Series(records[c].to_numpy(), dtype=records[c].dtype) for c in _KEY_COLUMNS},
         }
     )
     return pd.util.hash_pandas_object(key_frame, index=False).to_numpy().view(np.int64)

@@ -200,7 +200,7 @@ def combine_actions(stated, named):
     named_rank = pd.Series(named, dtype=object).map(rank).fillna(-1).to_numpy()
     action = np.where(named_rank > stated_rank, named, action)
     action = np.where(stated_rank > named_rank, stated, action)
-    clash = ((stated == "removed") & pd.Series(named).isin(_NOT_REMOVED).to_numpy()) | (
-        pd.Series(stated).isin(_NOT_REMOVED).to_numpy() & (named == "removed")
-    )
+    clash = (
+        (stated == "removed") & pd.Series(named, dtype=object).isin(_NOT_REMOVED).to_numpy()
+    ) | (pd.Series(stated, dtype=object).isin(_NOT_REMOVED).to_numpy() & (named == "removed"))
     return np.where(clash, None, action), clash

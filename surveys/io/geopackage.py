@@ -83,15 +83,36 @@ def wkb_of_blob_sql(column=GEOMETRY_COLUMN):
     )
 
 
+# A 2-D point's blob: the header, ISO WKB's byte order and type, x, y.
+_POINT = np.dtype([("head", "V13"), ("x", "<f8"), ("y", "<f8")])
+
+
 def encode_geometries(geometries):
-    """GeoPackage geometry blobs (list of bytes or None) for shapely geometries."""
+    """GeoPackage geometry blobs (list of bytes or None) for shapely geometries.
+
+    Examples
+    --------
+    >>> blobs = encode_geometries([shapely.Point(120.5, 27.25), None])
+    >>> blobs[0] == _HEADER + shapely.to_wkb(shapely.Point(120.5, 27.25), flavor="iso"), blobs[1]
+    (True, None)
+    """
     geometries = np.asarray(geometries, dtype=object)
-    wkb = shapely.to_wkb(geometries, byte_order=1, flavor="iso", output_dimension=3)
-    empty = shapely.is_empty(geometries)
-    return [
+    blobs = np.empty(len(geometries), dtype=object)
+    # 2-D points (nearly every record) are written by numpy, without WKB objects.
+    points = shapely.get_type_id(geometries) == 0
+    points[points] = ~shapely.is_empty(geometries[points]) & ~shapely.has_z(geometries[points])
+    cells = np.empty(int(points.sum()), dtype=_POINT)
+    cells["head"] = np.void(_HEADER + b"\x01\x01\x00\x00\x00")
+    cells["x"], cells["y"] = shapely.get_x(geometries[points]), shapely.get_y(geometries[points])
+    blobs[points] = cells.view(np.dtype((np.void, _POINT.itemsize))).tolist()
+    others = geometries[~points]
+    wkb = shapely.to_wkb(others, byte_order=1, flavor="iso", output_dimension=3)
+    empty = shapely.is_empty(others)
+    blobs[~points] = [
         None if w is None else (_EMPTY_HEADER if e else _HEADER) + w
         for w, e in zip(wkb.tolist(), empty.tolist(), strict=True)
     ]
+    return blobs.tolist()
 
 
 def kind_of(series: pd.Series) -> str:
@@ -114,7 +135,7 @@ def to_sql_values(series: pd.Series, kind: str) -> list:
         values = pd.to_datetime(series, utc=True) if kind == "datetime" else pd.to_datetime(series)
         stamps = values.to_numpy(dtype="datetime64[ms]")
         if kind == "datetime":  # GeoPackage wants UTC as YYYY-MM-DDTHH:MM:SS.SSSZ
-            text = np.char.add(np.datetime_as_string(stamps, unit="ms"), "Z").astype(object)
+            text = np.datetime_as_string(stamps, unit="ms", timezone="UTC").astype(object)
         else:
             text = np.datetime_as_string(stamps, unit="D").astype(object)
         text[np.isnat(stamps)] = None
@@ -128,7 +149,9 @@ def to_sql_values(series: pd.Series, kind: str) -> list:
     elif kind == "real":
         values = series.to_numpy(dtype=float, na_value=np.nan).astype(object)
     else:
-        values = series.astype(str).to_numpy(dtype=object, copy=True)
+        values = series.to_numpy(dtype=object, copy=True)
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            values = series.astype(str).to_numpy(dtype=object, copy=True)
     values[missing] = None
     return values.tolist()
 

@@ -4,6 +4,7 @@ and the layer's extent in gpkg_contents. Inside the store's write transaction
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hailin.surveys.io import rtree
 from hailin.surveys.io.geopackage import (
     GEOMETRY_COLUMN,
     encode_geometries,
@@ -20,7 +22,7 @@ from hailin.surveys.io.geopackage import (
 )
 
 
-def insert_rows(
+def write_rows(
     connection: sqlite3.Connection,
     name: str,
     frame: pd.DataFrame,
@@ -33,28 +35,40 @@ def insert_rows(
     index: Callable[[range, np.ndarray], object] | None = None,
 ) -> None:
     """INSERT the rows of ``frame`` (its ``columns``, and its geometry when
-    ``spatial``) into layer ``name``. With ``index``, the rows get their fids
-    here and ``index(fids, geometries)`` is told of each chunk (the R-tree)."""
+    ``spatial``) into layer ``name``, ``chunk_rows`` at a time, and keep the
+    layer's R-tree (the rows get their fids here; their cells are packed in
+    bulk at the end, or handed to ``index``, the adder of a caller packing
+    several appends at once), extent and time of last change."""
     names = [quote(c) for c in columns] + ([GEOMETRY_COLUMN] if spatial else [])
-    first = 0
-    if index is not None:
-        names = ["fid", *names]
-        first = next_fid(connection, name)
-    placeholders = ", ".join("?" * len(names))
-    statement = f"INSERT INTO {quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
-    for start in range(0, len(frame), chunk_rows):
-        chunk = frame.iloc[start : start + chunk_rows]
-        values: list = [to_sql_values(chunk[c], kinds[c]) for c in columns]
-        if spatial:
-            geometries = chunk.geometry.values
-            values.append(encode_geometries(geometries))
-            if index is not None:
-                fids = range(first + start, first + start + len(chunk))
-                values.insert(0, fids)
-                index(fids, geometries)
-        connection.executemany(statement, zip(*values, strict=True))
-        if progress is not None:
-            progress(len(chunk))
+    with contextlib.ExitStack() as stack:
+        if index is None and spatial and rtree.has_index(connection, name, GEOMETRY_COLUMN):
+            index = stack.enter_context(rtree.bulk_insert(connection, name, GEOMETRY_COLUMN))
+        first = 0
+        if index is not None:
+            names = ["fid", *names]
+            first = next_fid(connection, name)
+        placeholders = ", ".join("?" * len(names))
+        statement = f"INSERT INTO {quote(name)} ({', '.join(names)}) VALUES ({placeholders})"
+        for start in range(0, len(frame), chunk_rows):
+            chunk = frame.iloc[start : start + chunk_rows]
+            values: list = [to_sql_values(chunk[c], kinds[c]) for c in columns]
+            if spatial:
+                geometries = chunk.geometry.values
+                values.append(encode_geometries(geometries))
+                if index is not None:
+                    fids = range(first + start, first + start + len(chunk))
+                    values.insert(0, fids)
+                    index(fids, geometries)
+            connection.executemany(statement, zip(*values, strict=True))
+            if progress is not None:
+                progress(len(chunk))
+    if spatial:
+        update_extent(connection, name, frame.geometry.values)
+    connection.execute(
+        "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+        "WHERE table_name = ?",
+        (name,),
+    )
 
 
 def update_extent(connection: sqlite3.Connection, name: str, geometries) -> None:

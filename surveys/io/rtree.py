@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 
 from hailin.surveys.io.geopackage import quote, wkb_of_blob_sql
-from hailin.surveys.io.rtree_pack import CELL, outward, read_leaves, write_tree
+from hailin.surveys.io.rtree_pack import NATIVE_CELL, outward, read_leaves, write_tree
 
 EXTENSION = "gpkg_rtree_index"
 DEFINITION = "http://www.geopackage.org/spec120/#extension_rtree"
@@ -242,12 +242,12 @@ def drop_index(connection: sqlite3.Connection, table: str, column: str) -> None:
 
 
 def cells(fids, geometries):
-    """R-tree cells (:data:`~surveys.io.rtree_pack.CELL`) of shapely
+    """R-tree cells (:data:`~surveys.io.rtree_pack.NATIVE_CELL`) of shapely
     ``geometries`` under ``fids``; empty and missing geometries have none, as
     the spec says."""
     bounds = shapely.bounds(np.asarray(geometries, dtype=object))
     kept = ~np.isnan(bounds).any(axis=1)
-    found = np.empty(int(kept.sum()), dtype=CELL)
+    found = np.empty(int(kept.sum()), dtype=NATIVE_CELL)
     found["id"] = np.asarray(fids, dtype=np.int64)[kept]
     minx, miny, maxx, maxy = bounds[kept].T
     found["minx"], found["maxx"], found["miny"], found["maxy"] = outward(minx, maxx, miny, maxy)
@@ -267,7 +267,10 @@ def add_cells(connection: sqlite3.Connection, name: str, new) -> None:
             zip(*(new[f].tolist() for f in FIELDS), strict=True),
         )
         return
-    every = np.concatenate([new, read_leaves(connection, name)])
+    if count == 0:  # nothing to merge with (an import into a new layer)
+        write_tree(connection, name, new)
+        return
+    every = np.concatenate([new, read_leaves(connection, name).astype(NATIVE_CELL)])
     _ids, first = np.unique(every["id"], return_index=True)  # a new cell replaces an old one
     write_tree(connection, name, every[first])
 
@@ -283,5 +286,7 @@ def bulk_insert(connection: sqlite3.Connection, table: str, column: str):
     added = []
     yield lambda fids, geometries: added.append(cells(fids, geometries))
     # Not on an error: the caller's rollback brings the trigger back with the rest.
-    add_cells(connection, index_name(table, column), np.concatenate([np.empty(0, CELL), *added]))
+    every = np.concatenate([np.empty(0, NATIVE_CELL), *added])
+    added.clear()  # the parts' arrays are in ``every`` now
+    add_cells(connection, index_name(table, column), every)
     connection.execute(_trigger_sql(table, column, "insert"))

@@ -26,10 +26,11 @@ from hailin.surveys.io.geopackage import quote
 # One cell: an id (a row's fid, or a child node's number), then minx, maxx,
 # miny, maxy as 32-bit floats; all big-endian.
 CELL = np.dtype([("id", ">i8"), ("minx", ">f4"), ("maxx", ">f4"), ("miny", ">f4"), ("maxy", ">f4")])
-# The same cell in this machine's byte order, for sorting and boxes.
-_NATIVE = CELL.newbyteorder("=")
+# The same cell in this machine's byte order: how cells are made, sorted and boxed.
+NATIVE_CELL = CELL.newbyteorder("=")
 # SQLite's RNDTOWARDS/RNDAWAY: 1 -/+ 2**-23.
 _NUDGE = 1.0 / 8388608.0
+_ROWS_AT_ONCE = 100_000  # rows (cells) written to SQLite at a time
 
 
 def outward(minx, maxx, miny, maxy):
@@ -63,12 +64,13 @@ def _groups(cells, capacity):
     count = len(cells)
     nodes = -(-count // capacity)
     slices = max(1, int(np.ceil(np.sqrt(nodes))))
-    centre_x = cells["minx"] + cells["maxx"]
-    centre_y = cells["miny"] + cells["maxy"]
-    by_x = np.argsort(centre_x, kind="stable")
-    slice_of = np.empty(count, dtype=np.int64)
+    # Each temporary is freed once used: at ten million cells each is 40-80 MB.
+    by_x = np.argsort(cells["minx"] + cells["maxx"], kind="stable")
+    slice_of = np.empty(count, dtype=np.int32)
     slice_of[by_x] = np.arange(count) * slices // count
-    order = np.lexsort((centre_y, slice_of))
+    del by_x
+    order = np.lexsort((cells["miny"] + cells["maxy"], slice_of))
+    del slice_of
     return cells[order], np.arange(count) * nodes // count
 
 
@@ -95,7 +97,7 @@ def pack(cells, capacity):
         cells, group = _groups(cells, capacity)
         levels.append((cells, group))
         nodes = int(group[-1]) + 1
-        parents = np.empty(nodes, dtype=_NATIVE)
+        parents = np.empty(nodes, dtype=NATIVE_CELL)
         parents["minx"], parents["maxx"], parents["miny"], parents["maxy"] = _boxes(
             cells, group, nodes
         )
@@ -104,18 +106,23 @@ def pack(cells, capacity):
 
 
 def _node_blobs(cells, group, nodes, node_bytes, depth=0):
-    """One zero-filled node blob per group: the header then its cells."""
-    starts = np.searchsorted(group, np.arange(nodes + 1))
-    raw = cells.astype(CELL).tobytes()
-    blobs = []
-    for start, end in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
-        body = (
-            int(depth).to_bytes(2, "big")
-            + (end - start).to_bytes(2, "big")
-            + raw[start * CELL.itemsize : end * CELL.itemsize]
-        )
-        blobs.append(body + bytes(node_bytes - len(body)))
-    return blobs
+    """The zero-filled node blobs (the header then its cells), one per group,
+    :data:`_ROWS_AT_ONCE` cells' worth at a time: (first group, blobs)."""
+    starts = np.searchsorted(group, np.arange(nodes + 1)).tolist()
+    step = max(1, _ROWS_AT_ONCE * (nodes or 1) // max(len(cells), 1))
+    for first in range(0, max(nodes, 1), step):
+        last = min(first + step, nodes)
+        low = starts[first]
+        raw = cells[low : starts[last]].astype(CELL).tobytes()
+        blobs = []
+        for start, end in zip(starts[first:last], starts[first + 1 : last + 1], strict=True):
+            body = (
+                int(depth).to_bytes(2, "big")
+                + (end - start).to_bytes(2, "big")
+                + raw[(start - low) * CELL.itemsize : (end - low) * CELL.itemsize]
+            )
+            blobs.append(body + bytes(node_bytes - len(body)))
+        yield first, blobs
 
 
 def read_leaves(connection: sqlite3.Connection, name: str):
@@ -140,11 +147,12 @@ def write_tree(connection: sqlite3.Connection, name: str, cells) -> None:
         f"SELECT length(data) FROM {quote(name + '_node')} WHERE nodeno = 1"
     ).fetchone()[0]
     capacity = (node_bytes - 4) // CELL.itemsize
-    levels = pack(np.asarray(cells).astype(_NATIVE), capacity)
+    levels = pack(np.asarray(cells).astype(NATIVE_CELL, copy=False), capacity)
     # Node numbers: the root is 1, then each level from the top down.
     counts = [int(group[-1]) + 1 if len(group) else 1 for _cells, group in levels]
     first = np.cumsum([0, *counts[::-1]])[:-1][::-1] + 1  # first node number per level
-    node_rows: list[tuple[int, bytes]] = []
+    for table in ("_node", "_rowid", "_parent"):
+        connection.execute(f"DELETE FROM {quote(name + table)}")
     parent_rows: list[tuple[int, int]] = []
     for level, (level_cells, group) in enumerate(levels):
         numbers = first[level] + np.arange(counts[level])
@@ -153,15 +161,18 @@ def write_tree(connection: sqlite3.Connection, name: str, cells) -> None:
             level_cells["id"] = first[level - 1] + level_cells["id"]
             parent_rows += zip(level_cells["id"].tolist(), numbers[group].tolist(), strict=True)
         depth = len(levels) - 1 if level == len(levels) - 1 else 0
-        blobs = _node_blobs(level_cells, group, counts[level], node_bytes, depth)
-        node_rows += zip(numbers.tolist(), blobs, strict=True)
+        for start, blobs in _node_blobs(level_cells, group, counts[level], node_bytes, depth):
+            connection.executemany(
+                f"INSERT INTO {quote(name + '_node')} VALUES (?, ?)",
+                zip(numbers[start : start + len(blobs)].tolist(), blobs, strict=True),
+            )
         if level == 0:  # in id order: the rowid table is a b-tree on it
             by_id = np.argsort(level_cells["id"], kind="stable")
-            leaves = (level_cells["id"][by_id].tolist(), numbers[group][by_id].tolist())
-    for table in ("_node", "_rowid", "_parent"):
-        connection.execute(f"DELETE FROM {quote(name + table)}")
-    connection.executemany(f"INSERT INTO {quote(name + '_node')} VALUES (?, ?)", node_rows)
-    connection.executemany(
-        f"INSERT INTO {quote(name + '_rowid')} VALUES (?, ?)", zip(*leaves, strict=True)
-    )
+            leaves = (level_cells["id"][by_id], numbers[group][by_id])
+    # A slice at a time: a million ids as Python ints would take 60 MB.
+    for start in range(0, len(leaves[0]), _ROWS_AT_ONCE):
+        ids, nodes = (column[start : start + _ROWS_AT_ONCE].tolist() for column in leaves)
+        connection.executemany(
+            f"INSERT INTO {quote(name + '_rowid')} VALUES (?, ?)", zip(ids, nodes, strict=True)
+        )
     connection.executemany(f"INSERT INTO {quote(name + '_parent')} VALUES (?, ?)", parent_rows)

@@ -167,7 +167,7 @@ def read_raw(
         "geojson": lambda: read_with_gdal(path, file, "geojson", limits=limits),
     }
     table = readers[kind]()
-    _remove_control_characters(table)
+    remove_control_characters(table)
     suffix = os.path.splitext(file)[1].lower()
     if suffix not in EXPECTED_SUFFIX[kind]:
         table.warnings.append(
@@ -179,7 +179,7 @@ def read_raw(
     return table
 
 
-def _remove_control_characters(table):
+def remove_control_characters(table):
     """Control characters removed from every text cell, with a warning naming
     the column and first row: stored, they would break later exports."""
     table.frame, found = without_control_characters(table.frame)

@@ -39,7 +39,7 @@ from hailin.surveys.io.geopackage import (
     store_error,
     table_names,
 )
-from hailin.surveys.io.rows import insert_rows, update_extent
+from hailin.surveys.io.rows import write_rows
 
 # How long a writer waits for another writer's transaction before it gives up
 # (seconds). Readers never wait for writers: WAL lets them read the last commit.
@@ -79,6 +79,7 @@ class Store:
         self._depth = 0
         self._token = None
         self._checked = False
+        self._bulk: dict[str, Callable] = {}  # layer -> its R-tree's bulk adder
 
     @classmethod
     def open(
@@ -306,39 +307,35 @@ class Store:
             if not self.has_layer(name):
                 self.create_layer(name, {c: kinds[c] for c in columns}, spatial=spatial)
             else:
-                known = self.column_types(name)
-                for column in columns:
-                    if column not in known:
-                        connection.execute(
-                            f"ALTER TABLE {quote(name)} ADD COLUMN {quote(column)} "
-                            f"{SQL_TYPES[kinds[column]]}"
-                        )
+                self.ensure_columns(name, {c: kinds[c] for c in columns})
             if len(frame) == 0:
                 return
-            index = None
-            with contextlib.ExitStack() as stack:
-                if spatial and rtree.has_index(connection, name, GEOMETRY_COLUMN):
-                    index = stack.enter_context(
-                        rtree.bulk_insert(connection, name, GEOMETRY_COLUMN)
-                    )
-                insert_rows(
-                    connection,
-                    name,
-                    frame,
-                    columns,
-                    kinds,
-                    spatial=spatial,
-                    chunk_rows=chunk_rows,
-                    progress=progress,
-                    index=index,
-                )
-            if spatial:
-                update_extent(connection, name, frame.geometry.values)
-            connection.execute(
-                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-                "WHERE table_name = ?",
-                (name,),
+            write_rows(
+                connection,
+                name,
+                frame,
+                columns,
+                kinds,
+                spatial=spatial,
+                chunk_rows=chunk_rows,
+                progress=progress,
+                index=self._bulk.get(name),
             )
+
+    @contextlib.contextmanager
+    def bulk_appends(self, name: str) -> Iterator[None]:
+        """Appends to layer ``name`` inside (one transaction) have their R-tree
+        cells packed once, at the end: an import in parts packs its tree once."""
+        with self.transaction() as connection:
+            if not rtree.has_index(connection, name, GEOMETRY_COLUMN):
+                yield
+                return
+            with rtree.bulk_insert(connection, name, GEOMETRY_COLUMN) as add:
+                self._bulk[name] = add
+                try:
+                    yield
+                finally:
+                    del self._bulk[name]
 
     def replace(
         self, name: str, frame: pd.DataFrame, *, kinds: Mapping[str, str] | None = None

@@ -141,7 +141,7 @@ def looks_like_big5(data: bytes) -> bool:
     return common / len(wide) < 0.8
 
 
-def _line_ends(data, offset, size):
+def line_ends(data, offset, size):
     r"""Offsets of the line ends in ``data[offset:offset + size]`` (\n, \r\n or \r)."""
     window = np.frombuffer(data, np.uint8, count=min(size + 1, len(data) - offset), offset=offset)
     body, after = window[:size], window[1 : size + 1]
@@ -156,19 +156,19 @@ def _check_lines(data, file, limits):
     count, start, step = 0, 0, 16 * 1024 * 1024
     for offset in range(0, len(data), step):
         size = min(step, len(data) - offset)
-        ends = _line_ends(data, offset, size)
+        ends = line_ends(data, offset, size)
         lengths = np.diff(ends, prepend=start - 1) - 1 if len(ends) else np.array([], np.int64)
         if len(lengths) and lengths.max() > limits.line_bytes:
             at = int(np.argmax(lengths))
-            _refuse_line(count + at + 1, int(lengths[at]), file, limits)
+            refuse_line(count + at + 1, int(lengths[at]), file, limits)
         if len(ends):
             count, start = count + len(ends), int(ends[-1]) + 1
         if offset + size - start > limits.line_bytes:  # a line still open
-            _refuse_line(count + 1, offset + size - start, file, limits)
+            refuse_line(count + 1, offset + size - start, file, limits)
     return count + (start < len(data))
 
 
-def _refuse_line(number, length, file, limits):
+def refuse_line(number, length, file, limits):
     raise SurveyFileError(
         f"line is {length:,} bytes long (limit {limits.line_bytes:,} bytes)",
         file=file,
@@ -176,7 +176,7 @@ def _refuse_line(number, length, file, limits):
     )
 
 
-def _sniff_delimiter(lines):
+def sniff_delimiter(lines):
     best, best_count = ",", 0
     for delimiter in (",", "\t", ";", "|"):
         counts = [line.count(delimiter) for line in lines if line.strip()]
@@ -188,9 +188,9 @@ def _sniff_delimiter(lines):
 _PROBE_CHARS = 65_536
 # Every cell as the text it is: no header guessing, no NaN for "NA", blank lines kept
 # (they count in the line numbers).
-_AS_TEXT = {
+AS_TEXT = {
     "header": None,
-    "dtype": str,
+    "dtype": object,
     "keep_default_na": False,
     "skip_blank_lines": False,
     "engine": "c",
@@ -198,10 +198,10 @@ _AS_TEXT = {
 }
 
 
-def _first_lines(data, count, limits):
+def first_lines(data, count, limits):
     """The first ``count`` lines of UTF-8 ``data`` as text (lines already bounded)."""
     size = min(len(data), (count + 1) * (limits.line_bytes + 2))
-    ends = _line_ends(data, 0, size)
+    ends = line_ends(data, 0, size)
     end = int(ends[count - 1]) if len(ends) >= count else size
     return data[:end].decode("utf-8").splitlines()[:count]
 
@@ -216,9 +216,9 @@ def read_delimited(path, file, limits=LIMITS):
             file=file,
         )
     lines = _check_lines(data, file, limits)
-    head_lines = _first_lines(data, HEADER_SEARCH_ROWS, limits)
-    delimiter = _sniff_delimiter(head_lines[:5])
-    header, header_line = _header(head_lines, delimiter, misencoded, file, limits)
+    head_lines = first_lines(data, HEADER_SEARCH_ROWS, limits)
+    delimiter = sniff_delimiter(head_lines[:5])
+    header, header_line = table_header(head_lines, delimiter, misencoded, file, limits)
     rows = max(lines - header_line, 0)
     if rows * len(header) > limits.cells:
         raise SurveyFileError(
@@ -232,11 +232,7 @@ def read_delimited(path, file, limits=LIMITS):
     else:
         quoted = b'"' in data  # without quote marks no field spans lines
         del data  # the frame holds the text now
-        source_rows = _source_lines(frame, header_line, file, limits, quoted)
-        blank = (frame == "").all(axis=1).to_numpy()
-        if blank.any():
-            frame, source_rows = frame[~blank].reset_index(drop=True), source_rows[~blank]
-        table = RawTable(frame.astype(object), source_rows, format="csv")
+        table = text_table(frame, source_lines(frame, header_line, file, limits, quoted))
     if misencoded:
         table.ragged = sorted(table.ragged + misencoded, key=lambda r: r["row"])
         table.warnings.append(
@@ -250,7 +246,21 @@ def read_delimited(path, file, limits=LIMITS):
     return table
 
 
-def _header(head_lines, delimiter, misencoded, file, limits):
+def text_table(frame, source_rows):
+    """The rows the C parser read as a :class:`RawTable`, blank lines dropped
+    (they still count in ``source_rows``, the line each row starts on)."""
+    # A blank line reads as a row of empty cells: only rows whose first cell is
+    # empty are looked at whole.
+    empty_first = np.flatnonzero((frame.iloc[:, 0] == "").to_numpy())
+    blank = empty_first[(frame.iloc[empty_first] == "").all(axis=1).to_numpy()]
+    if blank.size:
+        keep = np.ones(len(frame), dtype=bool)
+        keep[blank] = False
+        frame, source_rows = frame[keep].reset_index(drop=True), source_rows[keep]
+    return RawTable(frame.astype(object), source_rows, format="csv")
+
+
+def table_header(head_lines, delimiter, misencoded, file, limits):
     """(unique column names, 1-based line) of the header among the first lines."""
     # Finding the header needs only the start of each line, and the csv module
     # refuses fields over 128 KiB (a long note in the first rows is no reason to fail).
@@ -286,7 +296,7 @@ def _read_quickly(data, delimiter, header, header_line, file):
     try:
         # Our own unique names: pandas' renaming of repeated headers is quadratic.
         frame = pd.read_csv(
-            io.BytesIO(data), sep=delimiter, skiprows=header_line, names=header, **_AS_TEXT
+            io.BytesIO(data), sep=delimiter, skiprows=header_line, names=header, **AS_TEXT
         )
     except pd.errors.ParserError:
         return None
@@ -296,7 +306,7 @@ def _read_quickly(data, delimiter, header, header_line, file):
     return frame if isinstance(frame.index, pd.RangeIndex) else None
 
 
-def _source_lines(frame, header_line, file, limits, quoted=True):
+def source_lines(frame, header_line, file, limits, quoted=True):
     """The line each row starts on; refused when a quoted field spans more than
     ``limits.quoted_lines`` lines (an unbalanced quote swallowing the rows below)."""
     first = np.arange(len(frame), dtype=np.int64) + header_line + 1

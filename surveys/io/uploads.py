@@ -6,10 +6,12 @@ run inside the caller's write transaction, so one import's upload row,
 records and rejects land together.
 """
 
+import contextlib
 import dataclasses
 import getpass
 import os
 import re
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,7 @@ import pandas as pd
 from hailin.geo.overlay import overlapping_pairs
 from hailin.surveys.errors import UploadError
 from hailin.surveys.io.archive import printable_name
+from hailin.surveys.io.geopackage import quote
 from hailin.surveys.io.layout import (
     COVER_LAYER,
     PHOTOS_LAYER,
@@ -66,16 +69,64 @@ def forget_failed_upload(store, upload_id: str, sheet: str | None, kind: str) ->
     store.execute(f"DELETE FROM {REJECTS_LAYER} WHERE {_SAME_UPLOAD}", same)
 
 
-def store_surveys(store, records, upload_id: str, prefix: str, progress=None) -> tuple[int, int]:
-    """Append the records not stored already (by record key); returns (stored,
-    skipped as duplicates). Record ids are ``prefix:source_row``."""
-    existing = np.fromiter(
-        (k for (k,) in store.execute(f"SELECT record_key FROM {SURVEYS_LAYER}")), dtype=np.int64
-    )
-    keys = records["record_key"].to_numpy(dtype=np.int64)
-    duplicate = np.isin(keys, existing) | pd.Series(keys).duplicated().to_numpy()
-    records = records[~duplicate].copy()
-    records.insert(0, "record_id", [f"{prefix}:{r}" for r in records["source_row"]])
+# Fewer new records than this keep the indexes as they are (either way is quick).
+_DEFER_FROM_ROWS = 10_000
+
+
+@contextlib.contextmanager
+def indexes_deferred(store, rows: int) -> Iterator[None]:
+    """Inside, ``rows`` records are appended: when they are at least as many as
+    those stored, the survey layer's indexes are dropped first and built again
+    after (one sort costs less than a million inserts into a B-tree, each at a
+    random place). Inside the caller's write transaction."""
+    stored = store.count(SURVEYS_LAYER)
+    if rows < max(stored, _DEFER_FROM_ROWS):
+        yield
+        return
+    definitions = store.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL",
+        (SURVEYS_LAYER,),
+    ).fetchall()
+    for name, _sql in definitions:
+        store.execute(f"DROP INDEX {quote(name)}")
+    yield
+    for _name, sql in definitions:
+        store.execute(sql)
+
+
+class StoredKeys:
+    """The record keys in the store, then also those of each append through it
+    (one sorted array: a part of a long file is checked against the store and
+    the parts before it)."""
+
+    def __init__(self, store):
+        rows = store.execute(f"SELECT record_key FROM {SURVEYS_LAYER}")
+        self.sorted = np.sort(np.fromiter((k for (k,) in rows), dtype=np.int64))
+
+    def repeated(self, keys: np.ndarray) -> np.ndarray:
+        """Mask of ``keys`` stored already or repeating one before them."""
+        at = np.searchsorted(self.sorted, keys).clip(max=max(len(self.sorted) - 1, 0))
+        known = self.sorted[at] == keys if len(self.sorted) else np.zeros(len(keys), dtype=bool)
+        return known | pd.Series(keys).duplicated().to_numpy()
+
+    def add(self, keys: np.ndarray) -> None:
+        # The new keys sorted, then put in their places: one pass over the array.
+        keys = np.sort(keys)
+        self.sorted = np.insert(self.sorted, np.searchsorted(self.sorted, keys), keys)
+
+
+def store_surveys(
+    store, records, upload_id: str, prefix: str, progress=None, keys: StoredKeys | None = None
+) -> tuple[int, int]:
+    """Append the records not stored already (by record key, against ``keys``
+    when given); returns (stored, skipped as duplicates). Record ids are
+    ``prefix:source_row``."""
+    keys = StoredKeys(store) if keys is None else keys
+    record_keys = records["record_key"].to_numpy(dtype=np.int64)
+    duplicate = keys.repeated(record_keys)
+    records = records[~duplicate] if duplicate.any() else records.copy(deep=False)
+    records.insert(0, "record_id", record_ids(prefix, records["source_row"].to_numpy()))
     records.insert(2, "upload_id", upload_id)
     total = len(records)
     store.append(
@@ -84,7 +135,19 @@ def store_surveys(store, records, upload_id: str, prefix: str, progress=None) ->
         kinds=KINDS,
         progress=None if progress is None else (lambda rows: progress(rows, total)),
     )
+    keys.add(record_keys[~duplicate])
     return total, int(duplicate.sum())
+
+
+def record_ids(prefix: str, source_rows: np.ndarray) -> np.ndarray:
+    """``prefix:row`` for each source row.
+
+    Examples
+    --------
+    >>> record_ids("ab12", np.array([2, 10])).tolist()
+    ['ab12:2', 'ab12:10']
+    """
+    return np.array([f"{prefix}:{row}" for row in source_rows.tolist()], dtype=object)
 
 
 def store_plots(store, plots, kind: str, upload_id: str) -> tuple[int, int, list]:
