@@ -53,9 +53,24 @@ def hailin_json():
 
 @pytest.fixture(scope="session")
 def portal_template(tmp_path_factory):
-    """The demo workspace (plots, patrol records, ledger), built once; portals run on copies."""
+    """The demo workspace (plots, patrol records, ledger, its maps), built once:
+    portals and tests that write run on copies (:func:`copy_demo`), readers read it."""
     from hailin.demo import build_demo
 
     folder = tmp_path_factory.mktemp("portal-template") / "demo"
     build_demo(folder)
     return folder
+
+
+def copy_demo(template, folder):
+    """A workspace in ``folder``: a copy of the demo ``template`` (as `hailin demo` builds it)."""
+    import shutil
+
+    shutil.copytree(template, folder)
+    return Workspace(folder)
+
+
+@pytest.fixture
+def demo_copy(portal_template, tmp_path):
+    """A copy of the session's demo workspace, for one test that writes to it."""
+    return copy_demo(portal_template, tmp_path / "demo")
