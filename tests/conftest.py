@@ -1,3 +1,5 @@
+import sys
+
 import geopandas
 import pyproj
 import pytest
@@ -74,3 +76,12 @@ def copy_demo(template, folder):
 def demo_copy(portal_template, tmp_path):
     """A copy of the session's demo workspace, for one test that writes to it."""
     return copy_demo(portal_template, tmp_path / "demo")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_chromium_per_module():
+    """The maps opened in a module share one chromium (tests/browser.py), closed after it."""
+    yield
+    browser = sys.modules.get("tests.browser")
+    if browser is not None:
+        browser.close_shared()
