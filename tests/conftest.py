@@ -15,9 +15,16 @@ def geod_area_m2(geometry):
     return abs(GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry))[0])
 
 
+@pytest.fixture(scope="session")
+def empty_workspace(tmp_path_factory):
+    """A new workspace, made once a session: tests run on copies (``workspace``)."""
+    return Workspace.create(tmp_path_factory.mktemp("empty") / "ws").root
+
+
 @pytest.fixture
-def workspace(tmp_path):
-    return Workspace.create(tmp_path / "ws")
+def workspace(empty_workspace, tmp_path):
+    """A new, empty workspace of this test (a copy of ``empty_workspace``)."""
+    return copy_workspace(empty_workspace, tmp_path / "ws")
 
 
 @pytest.fixture
@@ -56,7 +63,7 @@ def hailin_json():
 @pytest.fixture(scope="session")
 def portal_template(tmp_path_factory):
     """The demo workspace (plots, patrol records, ledger, its maps), built once:
-    portals and tests that write run on copies (:func:`copy_demo`), readers read it."""
+    portals and tests that write run on copies (:func:`copy_workspace`), readers read it."""
     from hailin.demo import build_demo
 
     folder = tmp_path_factory.mktemp("portal-template") / "demo"
@@ -64,8 +71,9 @@ def portal_template(tmp_path_factory):
     return folder
 
 
-def copy_demo(template, folder):
-    """A workspace in ``folder``: a copy of the demo ``template`` (as `hailin demo` builds it)."""
+def copy_workspace(template, folder):
+    """A workspace in ``folder``: a copy of the workspace ``template`` (closed, so
+    its store is whole on disk)."""
     import shutil
 
     shutil.copytree(template, folder)
@@ -75,7 +83,7 @@ def copy_demo(template, folder):
 @pytest.fixture
 def demo_copy(portal_template, tmp_path):
     """A copy of the session's demo workspace, for one test that writes to it."""
-    return copy_demo(portal_template, tmp_path / "demo")
+    return copy_workspace(portal_template, tmp_path / "demo")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -12,7 +12,7 @@ import hailin.surveys.ledger.cases
 from hailin.cli import main
 from hailin.demo import build_demo
 from hailin.surveys.io.store import Store
-from tests.conftest import copy_demo
+from tests.conftest import copy_workspace
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def counts(monkeypatch):
 
 @pytest.fixture(scope="module")
 def demo(portal_template, tmp_path_factory):
-    return copy_demo(portal_template, tmp_path_factory.mktemp("demo") / "demo")
+    return copy_workspace(portal_template, tmp_path_factory.mktemp("demo") / "demo")
 
 
 def run(ws, *args):
