@@ -8,15 +8,15 @@ from tests.portal import running
 
 
 def test_a_stop_cuts_the_map_drawing_short_and_leaves_no_half_map(portal_template, tmp_path):
-    with running(portal_template, tmp_path / "ws", env={"HAILIN_MAP_LANGS": "zh"}) as portal:
+    with running(portal_template, tmp_path / "ws", env={"HAILIN_MAP_LANGS": "zh,en"}) as portal:
         maps = portal.workspace / "web" / "maps"
-
-        def staged():  # a map being written (a temporary file beside its place)
-            return sorted(maps.glob(".map.*.html")) if maps.is_dir() else []
-
-        portal.wait_for(staged, timeout=120, what="the worker drawing the maps", every=0.05)
+        first = maps / "clearance.zh.html"  # drawn first of six: five are still to draw
+        portal.wait_for(first.exists, timeout=300, what="the first map drawn", every=0.05)
         portal.stop()
-    assert staged() == []
+    assert sorted(maps.glob(".map.*.html")) == []  # no map left half written
+    drawn = sorted(maps.glob("*.html"))
+    assert first in drawn and len(drawn) < 6
+    assert all(p.read_text("utf-8").rstrip().endswith("</html>") for p in drawn)
     log = (portal.workspace / "logs" / "portal.log").read_text("utf-8")
     assert "worker: stopped while drawing the maps" in log
     assert "Traceback" not in log
