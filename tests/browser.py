@@ -95,38 +95,60 @@ def open_map(path, viewport=(1280, 800), network=True, fragment=None, wait=True)
     ``data:`` URIs) is refused and recorded: no CDN, no tiles. ``fragment``
     is the URL's part after ``#``; ``wait=False`` does not wait for a map in the
     page itself (a notebook's map lies in an iframe)."""
+    context = _chromium().new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    try:
+        page = context.new_page()
+        session = Session(page)
+        page.on(
+            "console",
+            lambda m: session.console_errors.append(m.text) if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda e: session.page_errors.append(str(e)))
+        page.on("dialog", lambda d: (session.dialogs.append(d.message), d.dismiss()))
+        page.route("**/*", route_requests(session, network))
+        page.goto(pathlib.Path(path).resolve().as_uri() + (f"#{fragment}" if fragment else ""))
+        page.wait_for_load_state("load")
+        if wait:
+            page.wait_for_function("() => document.querySelector('.leaflet-container') !== null")
+        yield session
+    finally:
+        context.close()
+
+
+# The Playwright driver and chromium of the running test module: launched at its
+# first map, closed after the module (conftest), since Playwright's event loop
+# would refuse asyncio.run() to the modules after it. Each map gets its own context.
+_shared: dict = {}
+
+
+def _chromium():
+    browser = _shared.get("browser")
+    if browser is not None and browser.is_connected():
+        return browser
     from playwright.sync_api import sync_playwright
 
     if not pathlib.Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (see README)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-            session = Session(page)
-            page.on(
-                "console",
-                lambda m: session.console_errors.append(m.text) if m.type == "error" else None,
-            )
-            page.on("pageerror", lambda e: session.page_errors.append(str(e)))
-            page.on("dialog", lambda d: (session.dialogs.append(d.message), d.dismiss()))
-            page.route("**/*", route_requests(session, network))
-            page.goto(pathlib.Path(path).resolve().as_uri() + (f"#{fragment}" if fragment else ""))
-            page.wait_for_load_state("load")
-            if wait:
-                page.wait_for_function(
-                    "() => document.querySelector('.leaflet-container') !== null"
-                )
-            yield session
-        finally:
-            browser.close()
+    if "playwright" not in _shared:
+        _shared["playwright"] = sync_playwright().start()
+    _shared["browser"] = _shared["playwright"].chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+    return _shared["browser"]
+
+
+def close_shared():
+    """Close the module's chromium and stop its Playwright driver."""
+    browser, playwright = _shared.pop("browser", None), _shared.pop("playwright", None)
+    if browser is not None:
+        browser.close()
+    if playwright is not None:
+        playwright.stop()

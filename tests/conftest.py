@@ -1,3 +1,5 @@
+import sys
+
 import geopandas
 import pyproj
 import pytest
@@ -13,9 +15,16 @@ def geod_area_m2(geometry):
     return abs(GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry))[0])
 
 
+@pytest.fixture(scope="session")
+def empty_workspace(tmp_path_factory):
+    """A new workspace, made once a session: tests run on copies (``workspace``)."""
+    return Workspace.create(tmp_path_factory.mktemp("empty") / "ws").root
+
+
 @pytest.fixture
-def workspace(tmp_path):
-    return Workspace.create(tmp_path / "ws")
+def workspace(empty_workspace, tmp_path):
+    """A new, empty workspace of this test (a copy of ``empty_workspace``)."""
+    return copy_workspace(empty_workspace, tmp_path / "ws")
 
 
 @pytest.fixture
@@ -53,9 +62,34 @@ def hailin_json():
 
 @pytest.fixture(scope="session")
 def portal_template(tmp_path_factory):
-    """The demo workspace (plots, patrol records, ledger), built once; portals run on copies."""
+    """The demo workspace (plots, patrol records, ledger, its maps), built once:
+    portals and tests that write run on copies (:func:`copy_workspace`), readers read it."""
     from hailin.demo import build_demo
 
     folder = tmp_path_factory.mktemp("portal-template") / "demo"
     build_demo(folder)
     return folder
+
+
+def copy_workspace(template, folder):
+    """A workspace in ``folder``: a copy of the workspace ``template`` (closed, so
+    its store is whole on disk)."""
+    import shutil
+
+    shutil.copytree(template, folder)
+    return Workspace(folder)
+
+
+@pytest.fixture
+def demo_copy(portal_template, tmp_path):
+    """A copy of the session's demo workspace, for one test that writes to it."""
+    return copy_workspace(portal_template, tmp_path / "demo")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_chromium_per_module():
+    """The maps opened in a module share one chromium (tests/browser.py), closed after it."""
+    yield
+    browser = sys.modules.get("tests.browser")
+    if browser is not None:
+        browser.close_shared()

@@ -111,11 +111,9 @@ def test_frame_words_in_the_map_language(tmp_path, lang, words):
     assert ("亩" if lang == "zh" else " mu") in text
 
 
-def test_cli_says_why_tianditu_is_not_offered(tmp_path, monkeypatch):
-    from hailin.demo import build_demo
-
+def test_cli_says_why_tianditu_is_not_offered(demo_copy, tmp_path, monkeypatch):
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
-    ws, _ = build_demo(tmp_path / "demo")
+    ws = demo_copy
     runner = CliRunner()
     result = runner.invoke(main, ["-w", str(ws.root), "map", "overview", "--basemap", "tianditu"])
     assert result.exit_code == 2

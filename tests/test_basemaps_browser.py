@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import shapely
 
-from hailin.demo import build_demo
 from hailin.geo.gcj02 import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
 from hailin.geo.sites import load_sites
 from hailin.maps import MAPS, save_map
 from hailin.maps.frame import mainland_outline
 from hailin.maps.programme import overview_map
 from hailin.maps.tilefiles import padded
+from hailin.surveys.workspace import Workspace
 from tests.browser import open_map
 from tests.map_assets import screenshot
 from tests.test_maps_browser import EXPECTED_LAYERS, MAP_OBJECT
@@ -35,9 +35,8 @@ WORDS = {
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    ws, _outputs = build_demo(tmp_path_factory.mktemp("demo") / "demo")
-    return ws.map_data()
+def data(portal_template):
+    return Workspace(portal_template).map_data()
 
 
 @pytest.fixture(scope="module")

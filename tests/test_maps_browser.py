@@ -4,7 +4,6 @@ import pandas as pd
 import pytest
 import shapely
 
-from hailin.demo import build_demo
 from hailin.geo.sites import load_sites
 from hailin.layers.clearance import STATUS_COLOURS
 from hailin.maps import MAPS
@@ -12,6 +11,7 @@ from hailin.maps.figures import periods_of
 from hailin.maps.programme import overview_map
 from hailin.surveys.ledger.counts import case_counts, open_cases_text
 from hailin.surveys.schema import word
+from hailin.surveys.workspace import Workspace
 from tests.browser import open_map
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -47,10 +47,9 @@ MAP_OBJECT = "Object.keys(window).filter(k => k.startsWith('map_')).map(k => win
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(portal_template):
     """The demo's data, with hostile text planted where files could put it."""
-    ws, _outputs = build_demo(tmp_path_factory.mktemp("demo") / "demo")
-    data = ws.map_data()
+    data = Workspace(portal_template).map_data()
     data.clearance.loc[0, "contractor"] = HOSTILE
     data.restoration.loc[0, "species"] = HOSTILE
     first = data.detections.index[0]
@@ -471,7 +470,6 @@ def test_template_text_in_every_popup_stays_text(tmp_path):
 
 
 def test_a_fresh_workspace_map_opens_with_the_reserves(tmp_path):
-    from hailin.surveys.workspace import Workspace
 
     data = Workspace.create(tmp_path / "ws").map_data()
     for kind in MAPS:

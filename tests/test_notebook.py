@@ -7,6 +7,8 @@ import nbclient
 import nbformat
 import pytest
 
+from tests.conftest import copy_workspace
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -20,8 +22,9 @@ def _text(outputs, kind="text/plain"):
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
+def executed(tmp_path_factory, portal_template):
     folder = tmp_path_factory.mktemp("notebook")
+    copy_workspace(portal_template, folder / "demo")  # as `hailin demo` left it
     notebook = nbformat.read(ROOT / "examples" / "planning.ipynb", as_version=4)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HAILIN_DEMO", str(folder / "demo"))

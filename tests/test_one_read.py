@@ -12,6 +12,7 @@ import hailin.surveys.ledger.cases
 from hailin.cli import main
 from hailin.demo import build_demo
 from hailin.surveys.io.store import Store
+from tests.conftest import copy_workspace
 
 
 @pytest.fixture
@@ -46,9 +47,8 @@ def counts(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    ws, _outputs = build_demo(tmp_path_factory.mktemp("demo") / "demo")
-    return ws
+def demo(portal_template, tmp_path_factory):
+    return copy_workspace(portal_template, tmp_path_factory.mktemp("demo") / "demo")
 
 
 def run(ws, *args):

@@ -5,6 +5,7 @@ restart leaves web/tmp and web/jobs empty; `users add` before the first
 `serve` leaves a usable admin."""
 
 import concurrent.futures
+import datetime
 import os
 import re
 import shutil
@@ -152,6 +153,51 @@ def test_an_importer_killed_after_the_commit_is_reconciled(portal):
     assert _stored(portal, name) == 1
     assert _importer_pid(portal) not in (None, pid)  # `hailin serve` started another
     assert os.listdir(portal.workspace / "web" / "jobs") == []
+
+
+def _add_job(db, key, state, age_days, finished=True):
+    """An ImportJob row made ``age_days`` ago (finished then too, if ``finished``)."""
+    when = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=age_days)).strftime(
+        "%Y-%m-%d %H:%M:%S.%f"
+    )
+    (user,) = db.execute("SELECT id FROM auth_user WHERE username = 'crew'").fetchone()
+    db.execute(
+        "INSERT INTO portal_importjob (key, created_at, user_id, team, patrol_type, address,"
+        " state, files, started_at, finished_at) VALUES (?, ?, ?, '', '', '', ?, '[]', ?, ?)",
+        (key, when, user, state, when, when if finished else None),
+    )
+
+
+def _job_states(portal):
+    with sqlite3.connect(
+        f"file:{portal.workspace / 'web' / 'portal.sqlite3'}?mode=ro", uri=True
+    ) as db:
+        return dict(db.execute("SELECT key, state FROM portal_importjob").fetchall())
+
+
+def test_the_importer_forgets_jobs_finished_over_thirty_days_ago(portal):
+    with sqlite3.connect(portal.workspace / "web" / "portal.sqlite3") as db:
+        _add_job(db, "done-40-days-ago", "done", 40)
+        _add_job(db, "done-29-days-ago", "done", 29)
+        _add_job(db, "running-since-40-days", "running", 40, finished=False)
+        _add_job(db, "queued-40-days-ago", "queued", 40, finished=False)
+    crew = portal.login("crew", portal.crew_password)
+    ((_plot, lon, lat),) = quiet_plots(portal.workspace, 1)
+    body = csv_bytes([("2024-10-02 09:00", lon, lat, "未见异常", "乡镇巡查", "")])
+    answer = portal.upload(crew, ("forget-old-jobs.csv", body), follow=False)
+    assert answer.status_code == 202
+    key = answer.json()["job"]
+    portal.follow(crew, answer.json()["status_url"], timeout=120)
+    portal.wait_for(lambda: "done-40-days-ago" not in _job_states(portal), what="old job forgotten")
+    states = _job_states(portal)
+    assert states["done-29-days-ago"] == "done"
+    assert states["running-since-40-days"] == "running"  # a job still running stays
+    assert states["queued-40-days-ago"] == "done"  # imported (no files) and just finished: kept
+    assert states[key] == "done"
+    gone = crew.get(portal.base + "/api/jobs/done-40-days-ago", timeout=30)
+    assert gone.status_code == 404 and gone.json() == {"detail": "no such upload"}
+    kept = crew.get(portal.base + "/api/jobs/done-29-days-ago", timeout=30)
+    assert kept.status_code == 200 and kept.json()["state"] == "done"
 
 
 def test_a_restart_cleans_web_tmp(portal):

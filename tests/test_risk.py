@@ -113,12 +113,10 @@ def test_too_short_a_history_falls_back_and_says_so(tmp_path):
     assert "历史记录不足" in output and "不拟合模型，改用最佳基线" in output
 
 
-def test_the_demo_is_ranked_by_the_baseline_that_its_own_past_supports(tmp_path):
+def test_the_demo_is_ranked_by_the_baseline_that_its_own_past_supports(demo_copy):
     """The demo's regrowth is random: too few findings late in the record to
     check a model, so the best baseline ranks, and the command says so."""
-    from hailin.demo import build_demo
-
-    ws, _ = build_demo(tmp_path / "demo")
+    ws = demo_copy
     payload = json.loads(run(ws, "risk", "--as-of", "2024-06-01", "--json", "--top", "3"))
     assert (payload["method"], payload["fallback"]) == ("days_since_clearance", "not_validated")
     assert payload["note"].startswith("截止日前最后三分之一的时点或其之前没有发现互花米草")

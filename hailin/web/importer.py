@@ -1,7 +1,8 @@
 """The portal's importer (``hailin serve`` starts one, and again if it dies):
 takes the queued upload jobs (hailin.web.portal.jobs) one at a time, so the web
 workers' threads only receive files and answer pages. On start it reconciles
-what a killed importer left (jobs.reconcile).
+what a killed importer left (jobs.reconcile); at start and after each job it
+forgets jobs finished longer ago than ``HAILIN_JOB_KEEP_DAYS`` (jobs.forget_finished).
 
 Run as ``python -m hailin.web.importer`` with ``HAILIN_WORKSPACE`` set.
 """
@@ -21,6 +22,7 @@ def run(stop):
 
     recovered = jobs.reconcile(workspace())
     logger.info("importer: %d file(s) recovered", recovered)
+    jobs.forget_finished()
     parent = os.getppid()
     while not stop.is_set() and os.getppid() == parent:
         try:
@@ -29,6 +31,7 @@ def run(stop):
                 stop.wait(IDLE_S)
                 continue
             jobs.run(workspace(), job)
+            jobs.forget_finished()
         except Exception:  # the next tick tries again; the job stays running until then
             logger.exception("importer: a job failed")
             stop.wait(5)

@@ -212,6 +212,8 @@ UPLOAD_MAX_BYTES = int(float(_env("HAILIN_UPLOAD_MAX_MB", "64")) * 1024 * 1024)
 UPLOAD_MAX_FILES = int(_env("HAILIN_UPLOAD_MAX_FILES", "20"))
 # An account uploads at most N files in S seconds ("N/S").
 UPLOAD_RATE = _env("HAILIN_UPLOAD_RATE", "60/600")
+# Finished import jobs (each upload's answer page) are kept this long, then forgotten.
+JOB_KEEP_DAYS = float(_env("HAILIN_JOB_KEEP_DAYS", "30"))
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every uploaded file goes to a temporary file first
 FILE_UPLOAD_TEMP_DIR = str(WEB_DIR / "tmp")

@@ -14,6 +14,26 @@ import time
 logger = logging.getLogger("hailin.web")
 TICK_S = 0.5
 WATCH_S = 5.0
+_drawing = threading.Event()
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGINT arrived while the maps were drawn."""
+
+
+def _unless_stopped(work):
+    """Run ``work()``; False when a stop signal cut it short (True when done).
+    Only the drawing is cut short: each map file is replaced whole, so the last
+    ones stay, and ``hailin serve`` stops at once rather than after a drawing."""
+    try:
+        _drawing.set()
+        try:
+            work()
+        finally:
+            _drawing.clear()
+    except _Stopped:
+        return False
+    return True
 
 
 def maps_due(now_wanted, built, interval_s, last_built_at):
@@ -51,17 +71,22 @@ def draw_maps():
     wanted_at = wanted.value.get("at") if wanted else ""
     started = time.monotonic()
     try:
-        write_maps(
-            workspace(),
-            settings.WEB_DIR / "maps",
-            langs=settings.MAP_LANGS,
-            team_sets=patrol_team_sets(),
+        drawn = _unless_stopped(
+            lambda: write_maps(
+                workspace(),
+                settings.WEB_DIR / "maps",
+                langs=settings.MAP_LANGS,
+                team_sets=patrol_team_sets(),
+            )
         )
     except Exception as error:
         logger.exception("worker: the maps could not be drawn")
         # Shown on the maps page: without the server's paths (the log keeps them).
         value = {"from": wanted_at or "", "error": shown(f"{type(error).__name__}: {error}")[:300]}
     else:
+        if not drawn:  # stopping: drawn again at the next start
+            logger.info("worker: stopped while drawing the maps")
+            return
         value = {"from": wanted_at or "", "seconds": round(time.monotonic() - started, 2)}
     value["at"] = timezone.now().isoformat()
     PortalState.objects.update_or_create(key="maps_built", defaults={"value": value})
@@ -112,8 +137,14 @@ def background(run, niceness, name):
     django.setup()
     os.nice(niceness)
     stop = threading.Event()
+
+    def stopping(*_args):
+        stop.set()
+        if _drawing.is_set():
+            raise _Stopped
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, stopping)
     logger.info("%s started (pid %d)", name, os.getpid())
     run(stop)
 

@@ -6,13 +6,18 @@ write in words, without the errno a Python ``OSError`` carries.
 import contextlib
 import errno
 import functools
+import hashlib
 import os
+import re
 import resource
 import shutil
+import socket
 import sqlite3
+import time
 import uuid
 
 from hailin.surveys.errors import FullDiskError
+from hailin.surveys.io.storelock import is_alive, process_start
 
 # Words that name the cause (lower case) and the errno they stand for.
 _CAUSES = (
@@ -79,10 +84,78 @@ def _no_size_limit() -> bool:
     return resource.getrlimit(resource.RLIMIT_FSIZE)[0] == resource.RLIM_INFINITY
 
 
+# A scratch folder is named .NAME.<host>-<pid>-<process start>-<random>.tmp, so the
+# next write to NAME tells one whose writer was killed from one still being written.
+_SCRATCH = re.compile(
+    r"\.(?P<host>[0-9a-f]{8})-(?P<pid>\d{1,10})-(?P<start>\d{1,20}|x)-[0-9a-f]{8}\.tmp"
+)
+# The older name (.NAME.<12 hex>.tmp) tells no writer: such a folder is removed once this old.
+_UNNAMED_SCRATCH = re.compile(r"\.[0-9a-f]{12}\.tmp")
+UNNAMED_SCRATCH_GRACE_S = 24 * 3600
+
+
+@functools.cache
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _scratch_name(name: str) -> str:
+    start = process_start(os.getpid())
+    writer = f"{_host()}-{os.getpid()}-{'x' if start is None else start}"
+    return f".{name}.{writer}-{uuid.uuid4().hex[:8]}.tmp"
+
+
+def _writer_gone(tail: str, path: str) -> bool:
+    """Whether the scratch folder ``path`` (``tail``: its name after ``.NAME``) was
+    left by a writer no longer running on this machine."""
+    named = _SCRATCH.fullmatch(tail)
+    if named is None:
+        if _UNNAMED_SCRATCH.fullmatch(tail) is None:
+            return False
+        with contextlib.suppress(OSError):
+            return os.path.getmtime(path) < time.time() - UNNAMED_SCRATCH_GRACE_S
+        return False
+    start = named["start"]
+    record = {
+        "pid": int(named["pid"]),
+        # Another machine's writer (a shared folder) cannot be asked: it counts as alive.
+        "host": socket.gethostname() if named["host"] == _host() else None,
+        "process_start": None if start == "x" else int(start),
+    }
+    return not is_alive(record)
+
+
+def remove_left_scratch(path) -> list[str]:
+    """Remove the scratch folders that writes to ``path`` killed mid-way left beside
+    it (only hailin's own, only those whose writer is gone); returns their names.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / ".out.gpkg.00000000-999999999-1-0badcafe.tmp").mkdir()
+    >>> (folder / ".out.gpkg.mine").mkdir()
+    >>> remove_left_scratch(folder / "out.gpkg")
+    []
+    """
+    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
+    removed: list[str] = []
+    prefix = f".{name}"
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+                continue
+            if _writer_gone(entry.name[len(prefix) :], entry.path):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed.append(entry.name)
+    return removed
+
+
 @contextlib.contextmanager
 def replacing(path):
-    """Yield where to write instead of ``path``: the same name in a scratch
-    folder beside it. When the block ends, every file written there replaces
+    """Yield where to write instead of ``path``: the same name in a hidden scratch
+    folder beside it (named after this process, so the next write removes it if
+    the process is killed mid-way). When the block ends, every file written there replaces
     its namesake beside ``path`` (a Shapefile's parts too); a reader sees the
     old file or the new. On an error nothing written is left, the old file stays.
 
@@ -96,7 +169,8 @@ def replacing(path):
     ('new', ['out.txt'])
     """
     folder, name = os.path.split(os.path.abspath(os.fspath(path)))
-    scratch = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:12]}.tmp")
+    remove_left_scratch(path)  # a write killed mid-way left its scratch folder
+    scratch = os.path.join(folder, _scratch_name(name))
     os.makedirs(scratch)
     try:
         with _full_disk_said(scratch, name):

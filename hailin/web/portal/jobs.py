@@ -205,6 +205,24 @@ def reconcile(ws):
     return recovered
 
 
+def forget_finished(now=None):
+    """Delete the jobs finished more than ``JOB_KEEP_DAYS`` ago (never one queued or
+    running, nor one the upload rate limit still counts); returns how many. Their
+    files are imported and recorded (PortalUpload, audit log): only the job's own
+    answer page goes. The importer runs it at start and after each job.
+
+    Examples
+    --------
+    >>> forget_finished()  # doctest: +SKIP
+    0
+    """
+    _count, rate_s = (int(x) for x in settings.UPLOAD_RATE.split("/"))
+    kept = max(datetime.timedelta(days=settings.JOB_KEEP_DAYS), datetime.timedelta(seconds=rate_s))
+    before = (now or timezone.now()) - kept
+    old = ImportJob.objects.filter(state="done", finished_at__lt=before, created_at__lt=before)
+    return old.delete()[0]
+
+
 def sweep():
     """Remove folders under web/jobs/ that no waiting job names (left by a killed request)."""
     waiting = set(ImportJob.objects.exclude(state="done").values_list("key", flat=True))
