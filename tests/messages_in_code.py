@@ -121,10 +121,24 @@ def _passed_on(node):
     return isinstance(node, (ast.Name, ast.Subscript, ast.Attribute))
 
 
-def _shapes(node, scope):
-    """Shapes of a message node; a name assigned in its function is followed once."""
+def _returned(tree):
+    """Functions of a module that return one message: name -> the message node."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and isinstance(node.body[-1], ast.Return):
+            value = node.body[-1].value
+            if shape(value) is not None:
+                found[node.name] = value
+    return found
+
+
+def _shapes(node, scope, returned=None):
+    """Shapes of a message node; a name assigned in its function is followed
+    once, and a call of a function of the module that returns one message."""
     if isinstance(node, ast.IfExp):
         return _shapes(node.body, scope) + _shapes(node.orelse, scope)
+    if isinstance(node, ast.Call) and _callee(node) in (returned or {}):
+        return [shape(returned[_callee(node)])]
     if isinstance(node, ast.Name) and scope is not None:
         values = _assigned(scope, node.id)
         if values:
@@ -144,6 +158,7 @@ def sites(packages=PACKAGES):
                 continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
             relative = str(path.relative_to(ROOT))
+            returned = _returned(tree)
             for scope in ast.walk(tree):
                 if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
                     continue
@@ -155,7 +170,7 @@ def sites(packages=PACKAGES):
                     message = _message_arg(node, errors)
                     if message is None:
                         continue
-                    for text in _shapes(message, scope):
+                    for text in _shapes(message, scope, returned):
                         if text is None and _callee(node) == "add":
                             continue  # a message per row: the bad-file corpus test's
                         if text is not None and _callee(node) == "refuse_past":

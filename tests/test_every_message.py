@@ -4,9 +4,11 @@ tests/messages_in_code.py, f-strings as shapes) fits a template of
 hailin.translate whose Chinese is in the one catalogue. A new message
 without Chinese fails here, named by file and line."""
 
+import re
+
 import pytest
 
-from hailin.translate import catalogue, template_of
+from hailin.translate import CLICK_WORDS, TEMPLATES, catalogue, template_of
 from tests.messages_in_code import sites
 
 # Text a call of the scanned kinds carries that is no prose a user reads.
@@ -52,3 +54,24 @@ def test_every_message_in_the_code_has_chinese(found):
         elif zh.gettext(template) == template:
             missing.append(f"{site}: its template has no Chinese in the catalogue")
     assert missing == [], "\n".join(missing)
+
+
+def test_no_template_is_so_bare_that_any_message_fits_it():
+    """A template of slots and a word or two ("{what} is {size}") would pass
+    any message as translated: each has at least seven characters of its own."""
+    own = {t: re.sub(r"\{\w+\}", "", t).strip() for t in TEMPLATES + CLICK_WORDS if "{" in t}
+    bare = [t for t, words in own.items() if len(words) < 7]
+    assert bare == []
+
+
+def test_a_message_in_the_code_reads_in_chinese_with_its_values():
+    from hailin.translate import translate
+
+    message = "archive member 'a/b.shp' is encrypted; upload it unencrypted"
+    assert translate(message, "zh") == "压缩包成员 'a/b.shp' 已加密；请上传未加密的文件"
+    limit = "the text, as UTF-8, is 66.8 MiB (limit 64 MiB)"
+    assert translate(limit, "zh") == "文字按 UTF-8 计为 66.8 MiB（上限 64 MiB）"
+    nested = "kewan.toml: unknown setting 'targets.x'; did you mean 'by_site'? (known: a, b)"
+    assert translate(nested, "zh") == (
+        "kewan.toml：未知的设置项 'targets.x'；是否想写 'by_site'？（已知的设置项：a, b）"
+    )

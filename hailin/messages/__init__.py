@@ -47,9 +47,8 @@ NESTED = (
     "what",
     "problem",
     "allowed",
-    "hint",
-    "upper",
     "features",
+    "help",
 )
 # How the command line frames a file's summary and its messages (said with :func:`say`).
 CLI_WORDS = (

@@ -19,8 +19,8 @@ TEMPLATES = (
     "a period of dates is (first, last), got {value}",
     "open cases are grouped by one of {choices}, got {value}",
     # rasters and monitoring
-    "{name} should be at least {low}{upper}, got {value}",
-    " and at most {high}",
+    "{name} should be at least {low} and at most {high}, got {value}",
+    "{name} should be at least {low}, got {value}",
     "{name} should be a finite number, got {value}",
     "no class named {name} among the raster's classes",
     "the index of bare ground ({value}) should be below full cover's",
