@@ -20,7 +20,16 @@ import re
 
 from hailin.messages import CLI_WORDS, CLICK_WORDS, NESTED, TEMPLATES
 
-__all__ = ["CLICK_WORDS", "CLI_WORDS", "NESTED", "TEMPLATES", "say", "template_of", "translate"]
+__all__ = [
+    "CLICK_WORDS",
+    "CLI_WORDS",
+    "NESTED",
+    "TEMPLATES",
+    "catalogue",
+    "say",
+    "template_of",
+    "translate",
+]
 
 LOCALE = pathlib.Path(__file__).resolve().parent / "web" / "portal" / "locale"
 _SLOT = re.compile(r"\{(\w+)\}")
