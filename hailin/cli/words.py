@@ -119,11 +119,11 @@ def _message(error, lang):
     if not isinstance(error, click.BadParameter):
         return error.format_message()
     reason = error.message
-    error.message = translate(reason, lang)
+    error.message = translate(reason, lang)  # type: ignore[misc]
     try:
         return error.format_message()
     finally:
-        error.message = reason
+        error.message = reason  # type: ignore[misc]
 
 
 class HailinGroup(click.Group):

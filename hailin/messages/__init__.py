@@ -26,6 +26,7 @@ CLICK_WORDS = (
     "Got unexpected extra arguments ({args})",
     "Option {name} requires an argument.",
     "Invalid value for {hint}: {reason}",
+    "Invalid value: {reason}",
     "{value} is not one of {choices}.",
     "{value} is not a valid {kind}.",
     "{value} is not in the range {range}.",

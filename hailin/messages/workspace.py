@@ -93,4 +93,5 @@ TEMPLATES = (
     "no Dask scheduler at {address}: {detail}",
     "--scheduler needs Dask: pip install 'hailin[dask]'",
     "{path}: the store cannot be used ({detail})",
+    "hailin import of {file} ({kind})",
 )
