@@ -178,7 +178,7 @@ def tianditu_key(settings=None, environ=None):
     if key:
         problem = tianditu_key_problem(key)
         if problem:
-            raise MapError(f"${TIANDITU_ENV} {problem}")
+            raise MapError(f"the key in ${TIANDITU_ENV} {problem}")
         return key
     return getattr(settings, "tianditu_key", None) or None
 

@@ -121,11 +121,8 @@ def _work(source, work, table, total):
         if name not in BREAKDOWNS:
             close = difflib.get_close_matches(str(name), BREAKDOWNS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise SettingsError(
-                f"{source}: unknown setting '{key}.{name}'{hint} (known: "
-                + ", ".join(f"{key}.{b}" for b in BREAKDOWNS)
-                + ")"
-            )
+            known = ", ".join(f"{key}.{b}" for b in BREAKDOWNS)
+            raise SettingsError(f"{source}: unknown setting '{key}.{name}'{hint} (known: {known})")
     by_township, by_township_year = _townships(
         source, f"{key}.by_township", table.get("by_township", {})
     )

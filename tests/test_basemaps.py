@@ -117,9 +117,9 @@ def test_cli_says_why_tianditu_is_not_offered(demo_copy, tmp_path, monkeypatch):
     runner = CliRunner()
     result = runner.invoke(main, ["-w", str(ws.root), "map", "overview", "--basemap", "tianditu"])
     assert result.exit_code == 2
-    assert result.output.strip() == (
-        "hailin: error: the Tianditu basemaps need a key: set tianditu_key under [maps] in "
-        "hailin.toml or $TIANDITU_KEY (a free browser key from https://console.tianditu.gov.cn)"
+    assert result.output.strip() == (  # the demo workspace speaks Chinese
+        "hailin：错误：天地图底图需要密钥：请在 hailin.toml 的 [maps] 下设置 tianditu_key，"
+        "或设置 $TIANDITU_KEY（在 https://console.tianditu.gov.cn 免费申请的浏览器端密钥）"
     )
     out = tmp_path / "t.html"
     result = CliRunner(env={"TIANDITU_KEY": KEY}).invoke(

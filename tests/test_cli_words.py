@@ -4,6 +4,7 @@ in Chinese in a zh workspace and in English in an en one, through the one
 catalogue the portal uses (hailin.translate)."""
 
 import csv
+import os
 import re
 
 import pytest
@@ -109,6 +110,11 @@ REFUSED = [
     (["export", "ledger"], 2),
     (["ledger", "-o", "ledger.pdf"], 2),
     (["plan"], 2),
+    (["plan", "--week", "2024-W20"], 4),  # planners' commands: plan, report, export, map
+    (["report", "--month", "2024-13", "-o", "r.docx"], 4),
+    (["report", "--month", "2024-05", "-o", "r.txt"], 4),
+    (["map", "overview", "--basemap", "tianditu", "-o", "m.html"], 2),
+    (["uploads", "withdraw", "0123456789abcdef", "--reason", "x" * 2001], 2),
 ]
 
 
@@ -180,3 +186,28 @@ def test_a_locked_store_and_a_full_disk_read_in_chinese():
         "hailin：错误：写入 hailin.gpkg 时磁盘已满：没有留下写了一半的文件；请腾出空间后重新运行"
     )
     assert error_line(full, "en") == f"hailin: error: {full}"
+
+
+def test_a_file_a_planner_names_is_refused_in_chinese(zh, tmp_path):
+    """`hailin area` and `hailin raster stats` on files they cannot read: the
+    file named first, the reason in Chinese (each a message of the code's)."""
+    bad = tmp_path / "bad.tif"
+    bad.write_bytes(b"x")
+    result = run(zh, "area", bad)
+    assert (result.exit_code, result.stderr) == (
+        4,
+        f"hailin：错误：{bad.name}：没有几何（这是表格；应为空间矢量文件）\n",
+    )
+    result = run(zh, "raster", "stats", bad)
+    assert result.exit_code == 4, result.stderr
+    assert result.stderr.startswith(f"hailin：错误：{bad}：不是 GDAL 能读取的栅格（")
+
+
+def test_settings_that_do_not_read_are_refused_in_their_language(zh):
+    """A hailin.toml that fails still names its language: the refusal is Chinese."""
+    with open(os.path.join(zh.root, "hailin.toml"), "a", encoding="utf-8") as handle:
+        handle.write("\n[bogus]\nx = 1\n")
+    result = run(zh, "progress")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("hailin：错误：")
+    assert "：未知的表 [bogus]（已知的表：[as_of]" in result.stderr

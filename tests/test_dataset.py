@@ -94,7 +94,7 @@ def test_append_adds_counties_and_replaces_their_own_files(tmp_path):
     assert run("-w", first.root, "dataset", "export", root, "--county", "north").exit_code == 0
     again = run("-w", second.root, "dataset", "export", root, "--county", "north")
     assert again.exit_code == 4
-    assert "holds a dataset already" in again.stderr
+    assert "中已有数据集；请用 --append 追加" in again.stderr
     added = run("-w", second.root, "dataset", "export", root, "--county", "south", "--append")
     assert added.exit_code == 0, added.output
     before = {e["path"] for e in read_manifest(root)["files"] if e["county"] == "south"}
@@ -116,7 +116,7 @@ def test_append_adds_counties_and_replaces_their_own_files(tmp_path):
         assert not os.path.exists(os.path.join(root, path))
     clash = run("-w", first.root, "dataset", "export", root, "--county", "east", "--append")
     assert clash.exit_code == 4
-    assert "96 plot id(s) already in other counties of the dataset (CC-0000000" in clash.stderr
+    assert "96 个图斑编号已在数据集的其他县中（CC-0000000" in clash.stderr
     assert counts() == {"north": 1_500, "south": 900}
     flagged = run("-w", root, "flag", "--json")
     assert flagged.exit_code == 0, flagged.output
@@ -130,14 +130,14 @@ def test_a_dataset_takes_no_import_and_a_bad_manifest_is_refused(exported, tmp_p
     ).to_file(boundaries)
     refused = run("-w", root, "sites", "import", boundaries)
     assert refused.exit_code == 2
-    assert "is a partitioned dataset" in refused.stderr
+    assert "是分区数据集" in refused.stderr
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "hailin.toml").write_bytes((root / "hailin.toml").read_bytes())
     (broken / MANIFEST_FILE).write_text('{"format": "something else"}')
     result = run("-w", broken, "flag")
     assert result.exit_code == 4
-    assert "not a hailin dataset manifest" in result.stderr
+    assert "不是 hailin 数据集清单" in result.stderr
 
 
 def test_a_dataset_whose_raster_column_is_not_text_is_refused(exported, tmp_path):
@@ -158,5 +158,5 @@ def test_a_dataset_whose_raster_column_is_not_text_is_refused(exported, tmp_path
     for extra in ((), ("--scheduler", "local:1")):
         result = CliRunner().invoke(main, ["-w", str(copy), "flag", *extra])
         assert result.exit_code == 4, result.output
-        assert "the raster column should hold file names, not int64" in result.stderr
+        assert "影像列应为文件名，而不是 int64" in result.stderr
         assert "Traceback" not in result.output

@@ -87,8 +87,8 @@ def test_any_other_bug_is_one_line_exit_1(workspace, monkeypatch):
     result = run(workspace, "progress")
     assert result.exit_code == 1
     assert result.stderr == (
-        "hailin: internal error (ZeroDivisionError: a hailin bug for the test) "
-        f"(a hailin bug); details in {workspace.log_path}\n"
+        "hailin：内部错误（ZeroDivisionError: a hailin bug for the test）（hailin 的缺陷）；"
+        f"详情见 {workspace.log_path}\n"
     )
     assert "Traceback (most recent call last)" in log_text(workspace)
 

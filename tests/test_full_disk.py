@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(FULL), reason="needs /dev/ful
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     folder = tmp_path_factory.mktemp("full")
-    ws = Workspace.create(folder / "ws")
+    ws = Workspace.create(folder / "ws", language="en")  # the lines checked in English
     patrol = folder / "patrol.csv"
     patrol.write_bytes(csv_bytes([good_row(i) for i in range(5)]))
     assert ws.import_file(patrol).status == "accepted"
@@ -154,7 +154,7 @@ def test_a_failed_gdal_output_keeps_the_previous_file(workspace, tmp_path):
 
 
 def test_raster_stats_into_a_geopackage_past_the_space_left(tmp_path):
-    ws = seeded_workspace(Workspace.create(tmp_path / "ws"), tmp_path)
+    ws = seeded_workspace(Workspace.create(tmp_path / "ws", language="en"), tmp_path)
     raster = write_classified(tmp_path / "classes.tif")
     root = _log_to_full_disk(ws)
     folder = tmp_path / "out"

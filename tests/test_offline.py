@@ -156,7 +156,7 @@ def test_rasters_reaching_out_are_refused_by_raster_and_map_commands(
         ):
             result = _run(raster_workspace, *arguments)
             assert result.exit_code == 4, (name, arguments, result.output)
-            assert "refused" in result.output, (name, result.output)
+            assert "已拒收" in result.output, (name, result.output)
             assert str(folder) not in result.output
     assert seen == []
     assert not (tmp_path / "m.html").exists()

@@ -251,10 +251,10 @@ def test_bad_teams_in_hailin_toml_are_refused_naming_the_key_and_range(tmp_path)
     settings.write_text(text + team + "budget_km = 0", encoding="utf-8")
     bad = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK])
     assert bad.exit_code == 2
-    assert "plan.team 'A': budget_km should be 0.1 to 60.0 km, got 0" in bad.output
+    assert "plan.team 'A'：budget_km 应为 0.1 至 60.0 公里，实际为 0" in bad.output
     settings.write_text(text, encoding="utf-8")
     none = CliRunner().invoke(main, ["-w", ws.root, "plan", "--week", WEEK, "--teams", "settings"])
-    assert none.exit_code == 4 and "hailin.toml names no teams" in none.output
+    assert none.exit_code == 4 and "hailin.toml 中没有队伍" in none.output
 
 
 def test_the_phone_lists_its_teams_stops_of_the_week(planned):

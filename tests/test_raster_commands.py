@@ -86,13 +86,13 @@ def test_bad_rasters_are_exit_4_with_a_message(ws, tmp_path):
     junk.write_bytes(b"II*\x00not a tiff at all")
     result = run(ws, "raster", "stats", junk)
     assert result.exit_code == 4
-    assert "junk.tif: not a raster GDAL can read" in result.output
+    assert "junk.tif：不是 GDAL 能读取的栅格" in result.output
     result = run(ws, "raster", "stats", tmp_path / "missing.tif")
-    assert result.exit_code == 4 and "no such file" in result.output
+    assert result.exit_code == 4 and "文件不存在" in result.output
     # metre coordinates under a .prj-style WGS84 declaration
     lying = write_classified(tmp_path / "lying.tif", crs="EPSG:4326")
     result = run(ws, "raster", "stats", lying)
-    assert result.exit_code == 4 and "cannot be degrees, but the raster declares" in result.output
+    assert result.exit_code == 4 and "不可能是度，但影像声明的是地理坐标系" in result.output
 
 
 def test_detect_stores_regrowth_in_cleared_plots_and_the_ledger_shows_the_raster(ws, tmp_path):
@@ -163,10 +163,10 @@ def test_detect_takes_dates_from_names_and_refuses_what_it_cannot_date(ws, tmp_p
         ("2024-09-02", ["A", "B", "C"]),
     ]
     result = run(ws, "raster", "detect", early, late, "--date", "2024-08-15")
-    assert result.exit_code == 2 and "--date names one image's date" in result.output
+    assert result.exit_code == 2 and "--date 只指定一幅影像的日期" in result.output
     undated = write_classified(tmp_path / "uav.tif")
     result = run(ws, "raster", "detect", undated, "--classes", CLASSES)
-    assert result.exit_code == 4 and "give it with --date YYYY-MM-DD" in result.output
+    assert result.exit_code == 4 and "请用 --date YYYY-MM-DD 指定" in result.output
     result = run(
         ws,
         "raster",
@@ -179,7 +179,7 @@ def test_detect_takes_dates_from_names_and_refuses_what_it_cannot_date(ws, tmp_p
         "--date",
         "2024-08-15",
     )
-    assert result.exit_code == 4 and "no class named 'reed'" in result.output
+    assert result.exit_code == 4 and "没有名为 'reed' 的类别" in result.output
     assert [row["plot_id"] for row in ledger_rows(ws, tmp_path)] == ["A", "B", "C"]
 
 

@@ -108,7 +108,7 @@ def test_a_bad_raster_for_a_map_is_exit_4(ws, tmp_path):
     junk = tmp_path / "junk.tif"
     junk.write_bytes(b"not a raster")
     result = CliRunner().invoke(main, ["-w", ws.root, "map", "clearance", "--raster", junk])
-    assert result.exit_code == 4 and "junk.tif: not a raster GDAL can read" in result.output
+    assert result.exit_code == 4 and "junk.tif：不是 GDAL 能读取的栅格" in result.output
     assert "Traceback" not in result.output
 
 

@@ -293,4 +293,4 @@ def test_a_raster_of_a_million_pixels_a_side_is_refused_before_reading(tmp_path)
         main, ["-w", str(ws.root), "raster", "stats", "--classes", CLASSES, str(path)]
     )
     assert result.exit_code == 4, result.output
-    assert "pixels (limit 400,000,000)" in result.output
+    assert "个像元（上限 400,000,000）" in result.output

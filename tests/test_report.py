@@ -73,8 +73,8 @@ def test_report_in_chinese_and_refusals(tmp_path):
     assert document.paragraphs[1].text == "2024年5月"
     assert "本月新增案件" in [p.text for p in document.paragraphs]
     bad = CliRunner().invoke(main, ["-w", ws.root, "report", "--month", "2024", "-o", path])
-    assert bad.exit_code == 4 and "a month like 2024-05" in bad.output
+    assert bad.exit_code == 4 and "月份写作 2024-05" in bad.output
     wrong = CliRunner().invoke(
         main, ["-w", ws.root, "report", "--month", "2024-05", "-o", tmp_path / "r.txt"]
     )
-    assert wrong.exit_code == 4 and "written as .docx or .pdf" in wrong.output
+    assert wrong.exit_code == 4 and "报告应写为 .docx 或 .pdf" in wrong.output

@@ -164,9 +164,7 @@ def test_nan_tolerance_can_no_longer_switch_detection_off(workspace, tmp_path):
     for command in (["flag"], ["progress"], ["ledger", "-o", tmp_path / "l.csv"]):
         result = cli(workspace, *command)
         assert result.exit_code == 2, result.output
-        assert "recurrence.tolerance_m should be a finite number (allowed: a number, " in (
-            result.stderr
-        )
+        assert "recurrence.tolerance_m 应为有限的数值（允许：a number, " in (result.stderr)
         assert "Traceback" not in result.output
 
 
@@ -182,7 +180,7 @@ def test_nan_distance_can_no_longer_let_a_far_point_in(workspace, tmp_path):
     )
     result = cli(workspace, "import", far)
     assert result.exit_code == 2
-    assert "import.max_distance_km should be a finite number" in result.stderr
+    assert "import.max_distance_km 应为有限的数值" in result.stderr
     pathlib.Path(workspace.settings_path).write_text(text, encoding="utf-8")
     result = cli(workspace, "import", far, "--json")
     assert result.exit_code == 4

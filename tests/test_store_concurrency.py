@@ -58,6 +58,13 @@ class Holder:
         assert self.process.returncode == 0
 
 
+@pytest.fixture
+def workspace(tmp_path):
+    """An English workspace: the store's refusals are checked here in English
+    (their Chinese in tests/test_cli_words.py and tests/test_every_message.py)."""
+    return Workspace.create(tmp_path / "ws", language="en")
+
+
 def run(ws, *args):
     return CliRunner().invoke(main, ["-w", ws.root, *map(str, args)])
 
@@ -361,7 +368,7 @@ def test_a_full_disk_says_so_and_leaves_everything_as_it_was(tmp_path, rows, whe
     if not _mount_tmpfs(small, "1536k"):
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     try:
-        ws = Workspace.create(small / "ws")
+        ws = Workspace.create(small / "ws", language="en")
         ws.import_file(FORMATS / "patrol_en.csv")
         before, files = counts(ws), uploads_dir_files(ws)
         big = tmp_path / "big.csv"

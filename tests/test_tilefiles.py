@@ -246,11 +246,11 @@ def test_cli_basemap_file(tmp_path, tiles):
         main, ["-w", str(ws.root), "map", "restoration", "-o", str(out), "--basemap-file", str(bad)]
     )
     assert result.exit_code == 4
-    assert result.output.strip() == f"hailin: error: {bad}: not an MBTiles or PMTiles file"
+    assert result.output.strip() == f"hailin：错误：{bad}：不是 MBTiles 或 PMTiles 文件"
     result = runner.invoke(main, ["-w", str(ws.root), "map", "restoration", "--zooms", "10-12"])
     assert result.exit_code == 2 and "--zooms needs --basemap-file" in result.output
     result = runner.invoke(main, ["-w", str(ws.root), "map", "restoration", "--basemap", "file"])
-    assert result.exit_code == 2 and "needs a basemap file" in result.output
+    assert result.exit_code == 2 and "需要底图文件" in result.output
 
 
 def test_a_pmtiles_directory_inflating_past_its_bound_is_refused(tmp_path, tiles):

@@ -97,7 +97,7 @@ def test_rows_with_times_keep_them(tmp_path, hailin):
     )
     result = hailin("import", path, "--observed-on", "2024-05-03")
     assert result.exit_code == 0, result.output
-    assert "1 row(s) without a time dated 2024-05-03 12:00:00 local time" in result.output
+    assert "1 行没有时间，按当地时间 2024-05-03 12:00:00 记" in result.output
     times = [t for t, *_ in _stored(tmp_path)]
     assert times == ["2024-05-02T08:30:00+08:00", "2024-05-03T12:00:00+08:00"]
 

@@ -287,23 +287,23 @@ def test_withdraw_refuses_ids_it_cannot_name_exactly(workspace, tmp_path):
     ids = sorted(workspace.uploads()["upload_id"])
     result = run(workspace, "uploads", "withdraw", prefix, "--reason", "x")
     assert result.exit_code == 2
-    assert f"'{prefix}' names 2 uploads ({ids[0][:16]}, {ids[1][:16]}); give more digits" in (
+    assert f"'{prefix}' 对应 2 个上传（{ids[0][:16]}, {ids[1][:16]}）；请多给几位" in (
         result.output
     )
     for bad, message in [
-        ("abc1234", "its first 8+ hex digits"),
-        ("zzzzzzzzzz", "its first 8+ hex digits"),
-        ("0" * 64, "no upload '" + "0" * 64 + "' in this workspace"),
+        ("abc1234", "其前 8 位以上的十六进制数字"),
+        ("zzzzzzzzzz", "其前 8 位以上的十六进制数字"),
+        ("0" * 64, "本工作区没有上传 '" + "0" * 64 + "'"),
     ]:
         result = run(workspace, "uploads", "withdraw", bad, "--reason", "x")
         assert (result.exit_code, message in result.output) == (2, True), result.output
     assert run(workspace, "uploads", "withdraw", ids[0]).exit_code == 2  # --reason required
     result = run(workspace, "uploads", "withdraw", ids[0], "--reason", "   ")
-    assert (result.exit_code, "say why" in result.output) == (2, True)
+    assert (result.exit_code, "请说明撤回上传的原因" in result.output) == (2, True)
     assert run(workspace, "uploads", "withdraw", ids[0].upper(), "--reason", "typo").exit_code == 0
     result = run(workspace, "uploads", "withdraw", ids[0], "--reason", "again")
     assert result.exit_code == 2
-    assert f"upload {ids[0][:16]} was withdrawn already" in result.output
+    assert f"上传 {ids[0][:16]} 已经撤回" in result.output
     assert len(workspace.surveys()) == 1
     with pytest.raises(UploadError, match="withdrawn already"):
         workspace.withdraw_upload(ids[0], reason="again")

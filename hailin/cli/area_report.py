@@ -57,8 +57,9 @@ def _resolve_crs(geometries, given, declared, name):
                 "give the CRS with --crs, e.g. --crs cgcs2000:gk3:cm120",
                 file=name,
             ) from error
-        hint = "" if "--crs" in str(error) else "; give the right CRS with --crs"
-        raise SurveyFileError(f"{error}{hint}", file=name) from error
+        if "--crs" in str(error):
+            raise SurveyFileError(str(error), file=name) from error
+        raise SurveyFileError(f"{error}; give the right CRS with --crs", file=name) from error
 
 
 def _wgs84(table, given, name):

@@ -169,7 +169,9 @@ def reports_errors(command=None, *, internal=EXIT_INTERNAL):
             logger.warning("%s", error, exc_info=error)
             fail(_machine_error(error), EXIT_NOTHING_STORED)
         except HailinError as error:
-            fail(str(error), EXIT_NOTHING_STORED)
+            from hailin.cli.words import error_text, language
+
+            fail(error_text(error, language()), EXIT_NOTHING_STORED)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as error:

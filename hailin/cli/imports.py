@@ -16,6 +16,7 @@ from hailin.cli.common import (
     reports_errors,
     workspace,
 )
+from hailin.cli.words import located
 from hailin.geo.errors import HailinError
 from hailin.surveys.errors import SurveyFileError
 from hailin.surveys.io.archive import printable_name
@@ -52,18 +53,6 @@ def _failed(path, kind, dry_run, message):
     )
 
 
-def _located(file, row, column, message, lang):
-    """``message`` about ``file`` (at ``row`` and ``column`` when known) in ``lang``."""
-    column = repr(column) if column else None
-    words = ", ".join(
-        ["{file}"]
-        + (["row {row}"] if row is not None else [])
-        + (["column {column}"] * bool(column))
-    )
-    message = translate(message, lang)
-    return say(words + ": {message}", lang, file=file, row=row, column=column, message=message)
-
-
 def _print_summary(summary, lang):
     """The summary and its first 20 messages, in the workspace's language ``lang``."""
     counts = {"read": summary.rows_read, "accepted": summary.rows_accepted}
@@ -83,7 +72,7 @@ def _print_summary(summary, lang):
         message = translate(warning["message"], lang)
         click.echo("  " + say(words, lang, column=column, message=message), err=True)
     for error in summary.errors[:20]:
-        text = _located(summary.file, error["row"], error["column"], error["message"], lang)
+        text = located(summary.file, error["row"], error["column"], error["message"], lang)
         click.echo("  " + text, err=True)
     if len(summary.errors) > 20:
         click.echo(
@@ -165,7 +154,7 @@ def run_imports(ctx, files, kind, as_json, *, dry_run, strict, **flags):
             )
         except SurveyFileError as error:  # a file that is not there: nothing imported
             where = (error.file, error.row, error.column, error.reason)
-            fail(_located(*where, ws.settings.language), EXIT_NOTHING_STORED)
+            fail(located(*where, ws.settings.language), EXIT_NOTHING_STORED)
         except (HailinError, click.exceptions.ClickException, sqlite3.Error):
             raise
         except Exception as error:  # a hailin bug: this file fails, the others still go in

@@ -95,7 +95,9 @@ def add_command(ctx, name, role, teams, patrol_type, email, alerts, password_std
             "a user name is 1-150 characters without spaces", param_hint="NAME"
         )
     if patrol_type and patrol_type not in PATROL_TYPES:
-        raise click.BadParameter(f"one of {', '.join(PATROL_TYPES)}", param_hint="--patrol-type")
+        raise click.BadParameter(
+            f"a patrol type is one of {', '.join(PATROL_TYPES)}", param_hint="--patrol-type"
+        )
     if role == "patrol" and not teams:
         raise click.BadParameter("a patrol account needs its team", param_hint="--team")
     try:

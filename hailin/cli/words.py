@@ -11,6 +11,8 @@ import click
 from hailin.translate import say, translate
 
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# hailin.toml's language line, read alone when the rest of the file does not parse.
+_LANGUAGE_LINE = re.compile(rb"""^\s*language\s*=\s*["'](zh|en)["']""", re.MULTILINE)
 
 
 def workspace_language(explicit=None):
@@ -21,9 +23,14 @@ def workspace_language(explicit=None):
     root = explicit or os.environ.get("HAILIN_WORKSPACE") or os.getcwd()
     try:
         with open(os.path.join(root, SETTINGS_FILE), "rb") as handle:
-            return parse_settings(handle.read(MAX_SETTINGS_BYTES + 1)).language
-    except (OSError, ValueError):  # no workspace, or settings that fail (said elsewhere)
+            data = handle.read(MAX_SETTINGS_BYTES + 1)
+    except OSError:  # no workspace
         return None
+    try:
+        return parse_settings(data).language
+    except ValueError:  # settings that fail are said in the language their line names
+        found = _LANGUAGE_LINE.search(data)
+        return found.group(1).decode() if found else None
 
 
 def language(ctx=None):
@@ -57,6 +64,32 @@ def error_line(message, lang):
     return say("hailin: error: {message}", lang, message=text)
 
 
+def located(file, row, column, message, lang):
+    """``message`` about ``file`` (at ``row`` and ``column`` when known) in ``lang``.
+
+    Examples
+    --------
+    >>> located("a.csv", 3, "经度", "no coordinates", "zh")
+    "a.csv，第 3 行，列 '经度'：没有坐标"
+    """
+    column = repr(column) if column else None
+    words = ", ".join(
+        ["{file}"]
+        + (["row {row}"] if row is not None else [])
+        + (["column {column}"] * bool(column))
+    )
+    message = translate(message, lang)
+    return say(words + ": {message}", lang, file=file, row=row, column=column, message=message)
+
+
+def error_text(error, lang):
+    """What a hailin error says in ``lang``: a file's error framed by its file,
+    row and column as the import frames them, the reason translated alone."""
+    if getattr(error, "reason", None) is not None and getattr(error, "file", None):
+        return located(error.file, error.row, error.column, error.reason, lang)
+    return translate(str(error), lang)
+
+
 def bug_line(message, lang):
     """The line of a hailin bug (``hailin: internal error …``) in ``lang``.
 
@@ -86,11 +119,11 @@ def _message(error, lang):
     if not isinstance(error, click.BadParameter):
         return error.format_message()
     reason = error.message
-    error.message = translate(reason, lang)
+    error.message = translate(reason, lang)  # type: ignore[misc]
     try:
         return error.format_message()
     finally:
-        error.message = reason
+        error.message = reason  # type: ignore[misc]
 
 
 class HailinGroup(click.Group):

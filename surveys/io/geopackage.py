@@ -273,7 +273,7 @@ def store_error(path, error: Exception, wait: float) -> StoreError:
         return StoreError(f"{where}: the store cannot be written here ({error})")
     if code in (_IOERR, _CANTOPEN):
         return StoreError(f"{where}: the store cannot be read or written ({error})")
-    return StoreError(f"{where}: {error}")
+    return StoreError(f"{where}: the store cannot be used ({error})")
 
 
 def check_intact(connection: sqlite3.Connection, path) -> None:
