@@ -113,12 +113,18 @@ def _lean(data):
     if not dataclasses.is_dataclass(data):
         return data
     frames: Any = data  # a Frames (maps do not import the store's module)
-    return dataclasses.replace(
-        frames,
-        records=_columns(frames.records, _CUT),
-        findings=frames.findings.drop(columns=_RECORD_TEXT, errors="ignore"),
-        inspections=_columns(frames.inspections, _INSPECTION),
-    )
+    # Kept on the frames: the maps drawn from one read share its months' cuts
+    # (Frames.at caches them on the lean copy), one ledger a month for all maps.
+    lean = frames.__dict__.get("_lean_for_months")
+    if lean is None:
+        lean = dataclasses.replace(
+            frames,
+            records=_columns(frames.records, _CUT),
+            findings=frames.findings.drop(columns=_RECORD_TEXT, errors="ignore"),
+            inspections=_columns(frames.inspections, _INSPECTION),
+        )
+        frames.__dict__["_lean_for_months"] = lean
+    return lean
 
 
 def snapshots(data, ends, cases: bool = True) -> list:

@@ -205,6 +205,6 @@ def test_settings_nested_50000_deep_are_a_settings_error(value, tmp_path):
     started = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     result = CliRunner().invoke(main, ["-w", str(ws.root), "progress"])
     assert result.exit_code == 2, result.output
-    assert "nested 50,000 deep (limit 32)" in result.output
+    assert "取值嵌套了 50,000 层（上限 32）" in result.output  # the workspace speaks Chinese
     assert "hailin bug" not in result.output and "Traceback" not in result.output
     assert resource.getrusage(resource.RUSAGE_SELF).ru_utime - started < 10

@@ -58,7 +58,7 @@ def test_the_notebook_answers_the_planners_questions(executed):
     assert "CC-KW-015#2" in may and "2024-06" not in may
     # The inline clearance map: its layer control names every data layer, in English.
     inline = html.unescape(_text(_outputs(notebook, "map"), "text/html"))
-    assert inline.count("hailinLayer(") == 6
+    assert inline.count("= hailinLayer(") == 6  # calls, not the definition
     for name in ("Reserve boundaries", "Clearance plots", "Regrowth findings", "Patrol records"):
         assert f'"{name}": data_layer_' in inline
     assert _text(_outputs(notebook, "export")) == "46 cases; 245 plots in EPSG: 4528\n"

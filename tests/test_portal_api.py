@@ -358,7 +358,7 @@ def test_users_on_the_command_line(portal):
     assert leaving.get(portal.base + "/api/me", timeout=30).status_code == 401
     unknown = hailin("users", "disable", "nobody", workspace=portal.workspace, env=portal.env)
     assert unknown.returncode == 2
-    assert "no account 'nobody'" in unknown.stderr
+    assert "没有账号 'nobody'" in unknown.stderr  # the workspace speaks Chinese
     patrol_without_team = hailin(
         "users", "add", "x", "--role", "patrol", workspace=portal.workspace, env=portal.env
     )

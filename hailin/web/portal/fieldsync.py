@@ -211,6 +211,8 @@ def sync(ws, observations, *, request, teams, max_accuracy_m):
                 user, o, digests[o["id"]], "accepted", upload_id=upload_id, record_id=record_id,
                 photos=photos.get(record_id, []),
             )  # fmt: skip
+            # Its first sync may not have reached its own clean-up yet (or never will).
+            fieldphotos.forget(photos.get(record_id, []))
     fresh = [o for o in fresh if o["id"] not in before]
     prepared, held = fieldphotos.prepare(ws, fresh)
     for field_id, answer in held.items():  # photos missing (retry) or refused
